@@ -1,0 +1,120 @@
+"""python -m portal <command>: migrate, demo, create-user, verify-audit."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+
+from portal.settings import PROJECT_ROOT, get_settings
+
+
+def migrate() -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    command.upgrade(cfg, "head")
+    print(f"database migrated: {_safe_url()}")
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+def _demo_password() -> str:
+    """PORTAL_DEMO_PASSWORD, or one generated per install and kept under data/ (never in the README)."""
+    if pw := os.environ.get("PORTAL_DEMO_PASSWORD"):
+        return pw
+    path = get_settings().data_dir / "demo_password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(9))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def demo() -> None:
+    from portal.db import session_scope
+    from portal.services import demo as demo_data
+
+    password = _demo_password()
+    with session_scope() as session:
+        accounts = demo_data.load(session, password)
+    print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
+    for acct in accounts[:5] + accounts[5:7]:
+        print(f"  {acct.username:<28} {acct.role.value:<13} {acct.display_name}")
+    print(f"  ... and {len(accounts) - 7} more window staff (staff_<window code>)")
+
+
+def create_user(args: argparse.Namespace) -> int:
+    from portal.db import session_scope
+    from portal.models.accounts import Role
+    from portal.services import auth, regions
+
+    password = args.password or os.environ.get("PORTAL_NEW_PASSWORD") or getpass.getpass("password: ")
+    if len(password) < 10:
+        print("error: the password must have at least 10 characters", file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        region = regions.by_code(session, args.region)
+        if region is None:
+            print(f"error: no region with code {args.region}", file=sys.stderr)
+            return 2
+        window_id = None
+        if args.window:
+            from sqlalchemy import select
+
+            from portal.models.regions import ServiceWindow
+
+            window = session.execute(select(ServiceWindow).where(ServiceWindow.code == args.window)).scalar_one_or_none()
+            if window is None:
+                print(f"error: no window with code {args.window}", file=sys.stderr)
+                return 2
+            window_id = window.id
+        auth.create_user(session, args.username, args.name or args.username, password, [(Role(args.role), region)],
+                         window_id=window_id, created_by="cli")
+    print(f"created {args.username} ({args.role} @ {args.region})")
+    return 0
+
+
+def verify_audit() -> int:
+    from portal.db import session_scope
+    from portal.services import audit
+
+    with session_scope() as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        print(f"audit chain intact: {report.rows} rows")
+        return 0
+    where = f"row {report.first_broken_id}" if report.first_broken_id else "the end of the log"
+    print(f"audit chain BROKEN at {where}: {report.problem} ({report.rows} rows intact before it)")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m portal", description="Sunshine Dibao administration")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+    sub.add_parser("demo", help="load demo regions, windows and accounts (idempotent)")
+    cu = sub.add_parser("create-user", help="create a user with a role over a region")
+    cu.add_argument("--username", required=True)
+    cu.add_argument("--name", help="display name")
+    cu.add_argument("--role", required=True, choices=["window_staff", "supervisor", "officer", "admin"])
+    cu.add_argument("--region", required=True, help="region code, e.g. 130102")
+    cu.add_argument("--window", help="window code, for window staff")
+    cu.add_argument("--password", help="or PORTAL_NEW_PASSWORD, or asked for")
+    sub.add_parser("verify-audit", help="check the audit hash chain; exit 1 and name the first broken row")
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate()
+        return 0
+    if args.command == "demo":
+        demo()
+        return 0
+    if args.command == "create-user":
+        return create_user(args)
+    return verify_audit()

@@ -1,0 +1,114 @@
+"""Every user-visible string lives here as key → (中文, English).
+
+Code refers to keys only; `tests/unit/i18n/test_catalog.py` fails when a key lacks a language or when code
+uses a key that is not here.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- shell -----------------------------------------------------------------------------------------------
+    "app.name": ("阳光低保", "Sunshine Dibao"),
+    "app.tagline": ("最低生活保障 阳光公开 · 群众监督", "Minimum living allowance, in the open, watched by the public"),
+    "app.lang_toggle": ("English", "中文"),
+    "app.lang_toggle_label": ("切换语言", "Switch language"),
+    "app.large_text_on": ("大字模式", "Large text"),
+    "app.large_text_off": ("标准字号", "Normal text"),
+    "app.home": ("首页", "Home"),
+    "app.back_home": ("返回首页", "Back to home"),
+    "app.footer": ("本平台由民政部门主办。信息公开，接受群众监督。", "Run by the civil affairs department. Open information, public oversight."),
+    "app.hotline": ("民政服务热线 12345", "Civil affairs hotline 12345"),
+    "app.loading": ("正在加载……", "Loading…"),
+    "app.not_found": ("页面不存在", "Page not found"),
+    "app.coming_soon_title": ("该功能即将上线", "This service is coming soon"),
+    "app.coming_soon_body": (
+        "网上办理尚未开通。您可以携带身份证、户口簿到户籍所在地乡镇（街道）服务窗口办理，或拨打 12345 咨询。",
+        "Online service is not open yet. Please bring your ID card and household register to your township (street) service window, or call 12345.",
+    ),
+    # --- home ------------------------------------------------------------------------------------------------
+    "home.intro": ("您可以在这里自助办理以下事项，无需注册登录。", "No account needed for any of these services."),
+    "home.eligibility": ("我能申请低保吗？", "Can I get dibao?"),
+    "home.eligibility_desc": ("回答不超过 10 个问题，5 分钟内了解结果", "At most 10 questions, under 5 minutes"),
+    "home.apply": ("申请低保", "Apply"),
+    "home.apply_desc": ("在手机上填写申请、上传材料", "Fill in the application and upload documents on your phone"),
+    "home.track": ("查询办理进度", "Track my application"),
+    "home.track_desc": ("用申请编号查看每一步和办理时限", "See every step and its deadline with your application number"),
+    "home.roster": ("低保公示", "Public roster"),
+    "home.roster_desc": ("查看本村（社区）低保名单，可提出异议", "See who receives dibao in your village and raise an objection"),
+    "home.report": ("举报投诉", "Report a problem"),
+    "home.report_desc": ("错保、漏保、骗保、关系保，可匿名", "Wrong enrolment, missed families, fraud, favouritism; anonymous is fine"),
+    "home.report_track": ("查询举报进度", "Follow my report"),
+    "home.report_track_desc": ("凭受理码和密码查看处理情况", "Use your receipt code and secret"),
+    "home.rate": ("评价服务窗口", "Rate a service window"),
+    "home.rate_desc": ("扫描窗口二维码，或输入窗口编号", "Scan the window's QR code or enter its code"),
+    "home.rate_code_label": ("窗口编号", "Window code"),
+    "home.rate_code_placeholder": ("例如 HB-SJZ-0001", "e.g. HB-SJZ-0001"),
+    "home.rate_go": ("去评价", "Rate it"),
+    "home.results": ("评价结果公布", "Published results"),
+    "home.results_desc": ("各窗口满意度排名和评议通报", "Satisfaction rankings and evaluation notices"),
+    "home.staff_signin": ("工作人员登录", "Staff sign-in"),
+    # --- sign-in ---------------------------------------------------------------------------------------------
+    "login.title": ("工作人员登录", "Staff sign-in"),
+    "login.hint": ("窗口工作人员、监督员、经办人员和管理员使用。群众办事无需登录。",
+                   "For window staff, supervisors, officers and administrators. Residents do not need an account."),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.signout": ("退出登录", "Sign out"),
+    "login.signed_in_as": ("当前用户", "Signed in as"),
+    "auth.bad_credentials": ("用户名或密码不正确，请重新输入。", "Wrong username or password. Please try again."),
+    "auth.account_disabled": ("该账号已停用，请联系管理员。", "This account is disabled. Please contact your administrator."),
+    "auth.throttled": ("登录失败次数过多，请 15 分钟后再试。", "Too many failed attempts. Please try again in 15 minutes."),
+    "auth.malformed": ("请填写用户名和密码。", "Please enter your username and password."),
+    "auth.too_large": ("提交的内容过长。", "What was sent is too long."),
+    "auth.expired": ("登录已过期，请重新登录。", "Your session has expired. Please sign in again."),
+    "auth.sign_in_required": ("请先登录。", "Please sign in first."),
+    "auth.forbidden": ("您没有权限查看此页面或执行此操作。", "You do not have permission to see this page or do this."),
+    "auth.bad_origin": ("请求来源不正确。", "The request came from the wrong site."),
+    # --- roles -----------------------------------------------------------------------------------------------
+    "role.window_staff": ("窗口工作人员", "Window staff"),
+    "role.supervisor": ("义务监督员", "Volunteer supervisor"),
+    "role.officer": ("民政经办人员", "Civil affairs officer"),
+    "role.admin": ("系统管理员", "Administrator"),
+    "role.scope": ("管辖范围", "Scope"),
+    "staff.home_title": ("窗口工作台", "Window desk"),
+    "staff.my_window": ("我的窗口", "My window"),
+    "staff.no_window": ("您的账号尚未关联服务窗口，请联系管理员。", "Your account is not linked to a service window. Please contact your administrator."),
+    "supervisor.home_title": ("监督员工作台", "Supervisor desk"),
+    "supervisor.intro": ("评议轮次开放后，您被分配的评议对象将显示在这里。", "When an evaluation round opens, your assigned targets appear here."),
+    "officer.home_title": ("经办人员工作台", "Officer desk"),
+    "officer.regions": ("管辖区域", "Regions in my scope"),
+    "officer.region_title": ("区域概况", "Region overview"),
+    "officer.subregions": ("下级区域", "Sub-regions"),
+    "officer.windows": ("服务窗口", "Service windows"),
+    "officer.no_windows": ("该区域暂无服务窗口。", "No service windows in this region."),
+    "officer.region_missing": ("找不到该区域。", "Region not found."),
+    "admin.home_title": ("管理后台", "Administration"),
+    "admin.regions": ("区域", "Regions"),
+    "admin.windows": ("服务窗口", "Service windows"),
+    "admin.users": ("账号", "Accounts"),
+    "admin.audit": ("操作日志校验", "Audit log check"),
+    "admin.audit_ok": ("操作日志完整，共 {n} 条，哈希链校验通过。", "Audit log intact: {n} rows, hash chain verified."),
+    "admin.audit_broken": ("操作日志在第 {id} 条处被篡改或缺失！", "Audit log broken at row {id}!"),
+    "admin.audit_verify": ("校验操作日志", "Verify audit log"),
+    "level.province": ("省", "Province"),
+    "level.city": ("市", "City"),
+    "level.county": ("县（区）", "County"),
+    "level.township": ("乡镇（街道）", "Township"),
+    "level.village": ("村（社区）", "Village"),
+    "window.code": ("窗口编号", "Window code"),
+    "window.office": ("所属单位", "Office"),
+    "window.inactive": ("已停用", "Inactive"),
+    "window.not_found_title": ("找不到这个窗口", "Window not found"),
+    "window.not_found_body": ("窗口编号不存在或已停用。请核对二维码旁的编号，或返回首页。",
+                              "This window code does not exist or is no longer in use. Check the code printed by the QR code, or go back home."),
+}
+
+
+def text(key: str, lang: str = "zh", **params: object) -> str:
+    """Server-side lookup (API responses, PDFs); unknown languages fall back to Chinese."""
+    zh, en = MESSAGES[key]
+    value = en if lang == "en" else zh
+    return value.format(**params) if params else value

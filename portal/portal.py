@@ -1,0 +1,42 @@
+"""The Reflex app: pages and the /api/ routes. Nothing else happens here."""
+
+import reflex as rx
+
+from portal import routes
+from portal.api.app import api
+from portal.models import Base
+from portal.pages.admin.home import AdminHomeState, admin_home
+from portal.pages.login import LoginState, login
+from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
+from portal.pages.resident.coming_soon import coming_soon
+from portal.pages.resident.home import index
+from portal.pages.staff.home import StaffHomeState, staff_home
+from portal.pages.supervisor.home import SupervisorHomeState, supervisor_home
+
+for mapper in Base.registry.mappers:
+    rx.ModelRegistry.register(mapper.class_)
+
+app = rx.App(
+    api_transformer=api,
+    stylesheets=["/portal.css"],
+    html_lang="zh-CN",
+    head_components=[rx.el.meta(name="theme-color", content="#b71c1c")],
+)
+
+TITLE = "阳光低保 Sunshine Dibao"
+
+app.add_page(index, route=routes.HOME, title=TITLE)
+app.add_page(login, route=routes.LOGIN, title=TITLE, on_load=LoginState.load)
+app.add_page(staff_home, route=routes.STAFF_HOME, title=TITLE, on_load=StaffHomeState.load)
+app.add_page(supervisor_home, route=routes.SUPERVISOR_HOME, title=TITLE, on_load=SupervisorHomeState.load)
+app.add_page(officer_home, route=routes.OFFICER_HOME, title=TITLE, on_load=OfficerHomeState.load)
+app.add_page(officer_region, route=routes.OFFICER_REGION, title=TITLE, on_load=OfficerRegionState.load)
+app.add_page(admin_home, route=routes.ADMIN_HOME, title=TITLE, on_load=AdminHomeState.load)
+
+# Resident services that later work fills; until then each says plainly where to go instead.
+for route, title_key in [
+    (routes.ELIGIBILITY, "home.eligibility"), (routes.APPLY, "home.apply"), (routes.APPLY_TRACK, "home.track"),
+    (routes.ROSTER, "home.roster"), (routes.REPORT, "home.report"), (routes.REPORT_TRACK, "home.report_track"),
+    (routes.RESULTS, "home.results"), (routes.RATE, "home.rate"),
+]:
+    app.add_page(coming_soon(title_key), route=route, title=TITLE)

@@ -1,0 +1,61 @@
+"""Who is signed in, for Reflex event handlers.
+
+The HttpOnly cookie reaches the server with the websocket handshake; every guarded handler resolves it again
+through `services.auth.lookup`, then asks the one guard (`services.permissions.authorize`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import reflex as rx
+
+from portal.db import session_scope
+from portal.models.accounts import Role
+from portal.services import auth
+from portal.services.permissions import Actor, NotSignedIn, PermissionDenied, authorize
+
+
+def lookup_actor(state: rx.State) -> auth.SessionLookup:
+    token = auth.token_from_cookie_header(state.router.headers.cookie)
+    with session_scope() as session:
+        return auth.lookup(session, token)
+
+
+class SignedInState(rx.State):
+    """Base for signed-in pages: loads the actor and exposes only display data to the browser."""
+
+    display_name: str = ""
+    username: str = ""
+    role_keys: list[str] = []
+    scope_names: list[str] = []
+    # A message-catalog key when the page may not be shown ("" when allowed).
+    denied_key: str = ""
+    ready: bool = False
+
+    def _guard(self, roles: Role | Iterable[Role], region_path: str | None = None) -> Actor | None:
+        """Resolve the caller and check role + region. On failure set `denied_key` and return None."""
+        found = lookup_actor(self)
+        try:
+            authorize(found.actor, roles, region_path)
+        except NotSignedIn:
+            self.denied_key = "auth.expired" if found.status == "expired" else "auth.sign_in_required"
+            return None
+        except PermissionDenied:
+            self.denied_key = "auth.forbidden"
+            self._show(found.actor)
+            return None
+        self.denied_key = ""
+        self._show(found.actor)
+        return found.actor
+
+    def _show(self, actor: Actor | None) -> None:
+        if actor is None:
+            return
+        self.display_name = actor.display_name
+        self.username = actor.username
+        self.role_keys = sorted({f"role.{g.role.value}" for g in actor.grants})
+        self.scope_names = [g.region_name for g in actor.grants]
+
+    def _login_redirect(self):
+        return rx.redirect(f"/login?error={self.denied_key}")

@@ -1,0 +1,24 @@
+"""Reflex configuration. Offline settings are the project's, not the user's to remember."""
+
+import os
+
+os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+os.environ.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
+
+import reflex as rx  # noqa: E402
+from reflex.plugins.sitemap import SitemapPlugin  # noqa: E402
+
+_redis_url = os.environ.get("REDIS_URL") or None
+
+config = rx.Config(
+    app_name="portal",
+    telemetry_enabled=False,
+    redis_url=_redis_url,
+    state_manager_mode="redis" if _redis_url else "disk",
+    plugins=[rx.plugins.RadixThemesPlugin(
+        theme=rx.theme(accent_color="red", gray_color="slate", radius="medium", appearance="light"),
+    )],
+    disable_plugins=[SitemapPlugin],
+    show_built_with_reflex=False,
+)
