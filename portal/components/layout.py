@@ -58,6 +58,8 @@ def page(*children: rx.Component, title_key: str | None = None) -> rx.Component:
             width="100%", max_width="760px", margin="0 auto", padding="16px",
         ),
         footer(),
+        # Marker for tests and assistive tooling: true once the websocket has hydrated the page state.
+        rx.el.div(id="hydrated", data_hydrated=rx.State.is_hydrated.to_string(), display="none"),
         class_name=rx.cond(UIState.large_text == "1", "portal large-text", "portal"),
         lang=rx.cond(UIState.lang == "en", "en", "zh-CN"),
         min_height="100vh",

@@ -105,8 +105,9 @@ def officer_region() -> rx.Component:
     return page(
         guarded(
             s,
-            rx.hstack(rx.foreach(s.trail, lambda r: rx.link(r["name"], href=r["href"], size="2")),
-                      spacing="2", wrap="wrap"),
+            rx.hstack(rx.foreach(s.trail, lambda r: rx.link(r["name"], href=r["href"], size="2", min_height=TAP,
+                                                           display="flex", align_items="center", padding_x="4px")),
+                      spacing="1", wrap="wrap", id="region-trail"),
             rx.heading(s.region["name"], size="6", id="region-name"),
             rx.badge(t_var(s.region["level_key"], LEVEL_KEYS), size="2"),
             rx.cond(s.subregions.length() > 0,
