@@ -8,7 +8,7 @@ from __future__ import annotations
 
 LANGS = ("zh", "en")
 
-MESSAGES: dict[str, tuple[str, str]] = {
+CORE: dict[str, tuple[str, str]] = {
     # --- shell -----------------------------------------------------------------------------------------------
     "app.name": ("阳光低保", "Sunshine Dibao"),
     "app.tagline": ("最低生活保障 阳光公开 · 群众监督", "Minimum living allowance, in the open, watched by the public"),
@@ -105,6 +105,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "window.not_found_body": ("窗口编号不存在或已停用。请核对二维码旁的编号，或返回首页。",
                               "This window code does not exist or is no longer in use. Check the code printed by the QR code, or go back home."),
 }
+
+
+def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for part in parts:
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise KeyError(f"message keys defined twice: {sorted(clash)}")
+        merged.update(part)
+    return merged
+
+
+# One module per domain keeps parallel work from colliding in one file; every key is unique across them.
+from portal.i18n import ratings as _ratings  # noqa: E402
+
+MESSAGES: dict[str, tuple[str, str]] = _merge(CORE, _ratings.MESSAGES)
 
 
 def text(key: str, lang: str = "zh", **params: object) -> str:
