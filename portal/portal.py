@@ -10,6 +10,8 @@ from portal.pages.login import LoginState, login
 from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
 from portal.pages.resident.coming_soon import coming_soon
 from portal.pages.resident.home import index
+from portal.pages.resident.rate import RateState, rate_page
+from portal.pages.resident.rating_followup import rating_followup
 from portal.pages.staff.home import StaffHomeState, staff_home
 from portal.pages.supervisor.home import SupervisorHomeState, supervisor_home
 
@@ -33,10 +35,13 @@ app.add_page(officer_home, route=routes.OFFICER_HOME, title=TITLE, on_load=Offic
 app.add_page(officer_region, route=routes.OFFICER_REGION, title=TITLE, on_load=OfficerRegionState.load)
 app.add_page(admin_home, route=routes.ADMIN_HOME, title=TITLE, on_load=AdminHomeState.load)
 
+app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
+app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
+
 # Resident services that later work fills; until then each says plainly where to go instead.
 for route, title_key in [
     (routes.ELIGIBILITY, "home.eligibility"), (routes.APPLY, "home.apply"), (routes.APPLY_TRACK, "home.track"),
     (routes.ROSTER, "home.roster"), (routes.REPORT, "home.report"), (routes.REPORT_TRACK, "home.report_track"),
-    (routes.RESULTS, "home.results"), (routes.RATE, "home.rate"),
+    (routes.RESULTS, "home.results"),
 ]:
     app.add_page(coming_soon(title_key), route=route, title=TITLE)

@@ -14,6 +14,8 @@ SUPERVISOR_HOME = "/supervisor"
 OFFICER_HOME = "/officer"
 ADMIN_HOME = "/admin"
 RATE = "/r/[code]"
+RATING_FOLLOWUP = "/rating/followup"
+OFFICER_RATINGS = "/officer/ratings"
 OFFICER_REGION = "/officer/region/[code]"
 
 API_LOGIN = "/api/auth/login"

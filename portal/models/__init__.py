@@ -3,9 +3,15 @@
 from portal.models.accounts import Role, RoleGrant, SignInFailure, SignInSession, User
 from portal.models.audit import AuditEntry, AuditHead
 from portal.models.base import Base
+from portal.models.calendar import CalendarDayRow
+from portal.models.ratings import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
 from portal.models.regions import Region, RegionLevel, ServiceWindow
+from portal.models.roster import RosterBatch, RosterEntry, RosterReadCount
+from portal.models.settings import PolicySetting
 
 __all__ = [
-    "AuditEntry", "AuditHead", "Base", "Region", "RegionLevel", "Role", "RoleGrant",
+    "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",
+    "PolicySetting", "Rating", "RatingStatus", "Region", "RegionLevel", "Role", "RoleGrant",
     "ServiceWindow", "SignInFailure", "SignInSession", "User",
+    "RosterBatch", "RosterEntry", "RosterReadCount",
 ]

@@ -24,12 +24,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 HOLIDAY = "holiday"
 WORKDAY = "workday"
 KINDS = (HOLIDAY, WORKDAY)
 
 _SATURDAY = 5
+
+# Deadlines count local (China Standard Time) dates, whatever timezone a timestamp is stored in.
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def china_date(moment: datetime) -> date:
+    """The local date of an aware timestamp (naive values are taken as already local)."""
+    return moment.astimezone(CHINA_TZ).date() if moment.tzinfo else moment.date()
 
 
 @dataclass(frozen=True, slots=True)
