@@ -42,12 +42,19 @@ def demo() -> None:
     from portal.services import demo as demo_data
 
     password = _demo_password()
+    from portal.services import demo_ratings
+
     with session_scope() as session:
         accounts = demo_data.load(session, password)
+    with session_scope() as session:
+        ratings = demo_ratings.load(session, get_settings().secret_key)
     print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
-    for acct in accounts[:5] + accounts[5:7]:
+    staff = [a for a in accounts if a.window_code]
+    for acct in [a for a in accounts if not a.window_code] + staff[:2]:
         print(f"  {acct.username:<28} {acct.role.value:<13} {acct.display_name}")
-    print(f"  ... and {len(accounts) - 7} more window staff (staff_<window code>)")
+    print(f"  ... and {len(staff) - 2} more window staff (staff_<window code, lower case>)")
+    if ratings:
+        print(f"demo ratings: {ratings} over the last 90 days")
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -4,12 +4,18 @@ import reflex as rx
 
 from portal import routes
 from portal.api.app import api
+from portal.i18n import text
 from portal.models import Base
+from portal.pages.admin.calendar import AdminCalendarState, admin_calendar
 from portal.pages.admin.home import AdminHomeState, admin_home
 from portal.pages.login import LoginState, login
+from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
 from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
+from portal.pages.officer.roster import OfficerRosterState, officer_roster, officer_roster_batch
 from portal.pages.resident.coming_soon import coming_soon
 from portal.pages.resident.home import index
+from portal.pages.resident.roster import BatchProofState, RosterState, batch_proof_page, roster_page
+from portal.pages.resident.results import ResultsState, results_page
 from portal.pages.resident.rate import RateState, rate_page
 from portal.pages.resident.rating_followup import rating_followup
 from portal.pages.staff.home import StaffHomeState, staff_home
@@ -25,7 +31,7 @@ app = rx.App(
     head_components=[rx.el.meta(name="theme-color", content="#b71c1c")],
 )
 
-TITLE = "阳光低保 Sunshine Dibao"
+TITLE = f"{text('app.name', 'zh')} {text('app.name', 'en')}"
 
 app.add_page(index, route=routes.HOME, title=TITLE)
 app.add_page(login, route=routes.LOGIN, title=TITLE, on_load=LoginState.load)
@@ -33,15 +39,21 @@ app.add_page(staff_home, route=routes.STAFF_HOME, title=TITLE, on_load=StaffHome
 app.add_page(supervisor_home, route=routes.SUPERVISOR_HOME, title=TITLE, on_load=SupervisorHomeState.load)
 app.add_page(officer_home, route=routes.OFFICER_HOME, title=TITLE, on_load=OfficerHomeState.load)
 app.add_page(officer_region, route=routes.OFFICER_REGION, title=TITLE, on_load=OfficerRegionState.load)
+app.add_page(officer_ratings, route=routes.OFFICER_RATINGS, title=TITLE, on_load=OfficerRatingsState.load)
+app.add_page(admin_calendar, route=routes.ADMIN_CALENDAR, title=TITLE, on_load=AdminCalendarState.load)
 app.add_page(admin_home, route=routes.ADMIN_HOME, title=TITLE, on_load=AdminHomeState.load)
+app.add_page(roster_page, route=routes.ROSTER, title=TITLE, on_load=RosterState.load)
+app.add_page(batch_proof_page, route=routes.ROSTER_BATCH, title=TITLE, on_load=BatchProofState.load)
+app.add_page(officer_roster, route=routes.OFFICER_ROSTER, title=TITLE, on_load=OfficerRosterState.load)
+app.add_page(officer_roster_batch, route=routes.OFFICER_ROSTER_BATCH, title=TITLE, on_load=OfficerRosterState.load_batch)
 
 app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
 app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
+app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
 
 # Resident services that later work fills; until then each says plainly where to go instead.
 for route, title_key in [
     (routes.ELIGIBILITY, "home.eligibility"), (routes.APPLY, "home.apply"), (routes.APPLY_TRACK, "home.track"),
-    (routes.ROSTER, "home.roster"), (routes.REPORT, "home.report"), (routes.REPORT_TRACK, "home.report_track"),
-    (routes.RESULTS, "home.results"),
+    (routes.REPORT, "home.report"), (routes.REPORT_TRACK, "home.report_track"),
 ]:
     app.add_page(coming_soon(title_key), route=route, title=TITLE)

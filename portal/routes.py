@@ -13,10 +13,14 @@ STAFF_HOME = "/staff"
 SUPERVISOR_HOME = "/supervisor"
 OFFICER_HOME = "/officer"
 ADMIN_HOME = "/admin"
+ADMIN_CALENDAR = "/admin/calendar"
 RATE = "/r/[code]"
 RATING_FOLLOWUP = "/rating/followup"
 OFFICER_RATINGS = "/officer/ratings"
 OFFICER_REGION = "/officer/region/[code]"
+ROSTER_BATCH = "/roster/batch/[batch]"
+OFFICER_ROSTER = "/officer/roster"
+OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 
 API_LOGIN = "/api/auth/login"
 API_LOGOUT = "/api/auth/logout"
@@ -28,3 +32,17 @@ def rate(window_code: str) -> str:
 
 def officer_region(region_code: str) -> str:
     return f"/officer/region/{region_code}"
+
+
+def roster_batch(batch_id: int) -> str:
+    """Public proof page of one publicity batch (published interval, audit rows, chain check)."""
+    return f"/roster/batch/{batch_id}"
+
+
+def officer_roster_batch(batch_id: int) -> str:
+    return f"/officer/roster/batch/{batch_id}"
+
+
+def roster_objection(public_entry_id: str) -> str:
+    """The seam to the reports feature: its page reads `roster_entry` and pre-fills the report with that entry."""
+    return f"{REPORT}?roster_entry={public_entry_id}"

@@ -31,7 +31,7 @@ def whoami(state: type[SignedInState]) -> rx.Component:
             rx.hstack(rx.foreach(state.role_keys, lambda k: rx.badge(t_var(k, ROLE_KEYS), size="2")),
                       spacing="2", wrap="wrap"),
             rx.hstack(rx.text(t("role.scope"), size="2", color_scheme="gray"),
-                      rx.text(state.scope_names.join("、"), size="2"), spacing="2", wrap="wrap"),
+                      rx.text(state.scope_names.join(t("app.list_sep")), size="2"), spacing="2", wrap="wrap"),
             signout_button(),
             spacing="2", align="start",
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.sequence import StringVar
 
 from portal.i18n import MESSAGES
 from portal.states.ui import UIState
@@ -26,13 +27,22 @@ def t_var(key: rx.Var, keys: list[str]) -> rx.Var:
 
 def _fill(template: str, params: dict[str, rx.Var]) -> rx.Var:
     """'共 {n} 条' with n=var → '共 ' + str(var) + ' 条', as one string var."""
-    out: rx.Var = rx.Var.create("")
+    parts: list = []
     rest = template
     while "{" in rest:
         before, _, after = rest.partition("{")
         name, _, rest = after.partition("}")
-        out = out + before + params[name].to_string()
-    return out + rest
+        if before:  # an empty literal would compile to "()" when the template starts with a placeholder
+            parts.append(before)
+        value = params[name]
+        # A string var goes in as it is; to_string() would JSON-quote it ("abc" → "\"abc\"").
+        parts.append(value if isinstance(value, StringVar) else value.to_string())
+    if rest:
+        parts.append(rest)
+    out: rx.Var = rx.Var.create(parts[0]) if parts else rx.Var.create("")
+    for part in parts[1:]:
+        out = out + part
+    return out
 
 
 def t_fmt(key: str, **params: rx.Var) -> rx.Var:

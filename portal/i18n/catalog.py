@@ -17,6 +17,7 @@ CORE: dict[str, tuple[str, str]] = {
     "app.large_text_on": ("大字模式", "Large text"),
     "app.large_text_off": ("标准字号", "Normal text"),
     "app.home": ("首页", "Home"),
+    "app.list_sep": ("、", ", "),
     "app.back_home": ("返回首页", "Back to home"),
     "app.footer": ("本平台由民政部门主办。信息公开，接受群众监督。", "Run by the civil affairs department. Open information, public oversight."),
     "app.hotline": ("民政服务热线 12345", "Civil affairs hotline 12345"),
@@ -119,8 +120,9 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 # One module per domain keeps parallel work from colliding in one file; every key is unique across them.
 from portal.i18n import ratings as _ratings  # noqa: E402
+from portal.i18n import roster as _roster  # noqa: E402
 
-MESSAGES: dict[str, tuple[str, str]] = _merge(CORE, _ratings.MESSAGES)
+MESSAGES: dict[str, tuple[str, str]] = _merge(CORE, _ratings.MESSAGES, _roster.MESSAGES)
 
 
 def text(key: str, lang: str = "zh", **params: object) -> str:

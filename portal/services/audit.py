@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -19,6 +19,15 @@ from portal.models.audit import AuditEntry, AuditHead
 from portal.models.base import utcnow
 
 GENESIS = "0" * 64
+
+
+def _insert_for(session: Session):
+    """The dialect's INSERT construct (it has ON CONFLICT DO NOTHING on both SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 class ActorLike(Protocol):
@@ -49,16 +58,26 @@ def record(session: Session, actor: ActorLike | str, action: str, target_type: s
            at: datetime | None = None) -> AuditEntry:
     """Append one audit row inside the caller's transaction (it commits with the change it records)."""
     # Take the write lock on the head row first: a row lock on PostgreSQL, the database write lock on SQLite.
-    locked = session.execute(update(AuditHead).where(AuditHead.id == 1).values(id=1)).rowcount
-    if not locked:
-        session.add(AuditHead(id=1, last_hash=GENESIS, last_id=0))
-        session.flush()
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    lock = update(AuditHead).where(AuditHead.id == 1).values(id=1)
+    if not session.execute(lock).rowcount:
+        # First write ever. On PostgreSQL several writers can get here at once (no row to lock yet): the losers'
+        # inserts wait for the winner's and then do nothing, and every writer goes on to lock the one row.
+        session.execute(_insert_for(session)(AuditHead).values(id=1, last_hash=GENESIS, last_id=0)
+                        .on_conflict_do_nothing(index_elements=[AuditHead.id]))
+        session.execute(lock)
+    # populate_existing: a head object already in this session (loaded before the lock) may be stale.
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+    ).scalar_one()
     if isinstance(actor, str):
         actor_id, actor_name = None, actor
     else:
         actor_id, actor_name = actor.user_id, actor.username
     at = at or utcnow()
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the audit log")
+    # Hashed in UTC, the form every backend gives back (an aware +08:00 time would never verify).
+    at = at.astimezone(timezone.utc)
     before_n, after_n = _normalize(before), _normalize(after)
     digest = _entry_hash(head.last_hash, at, actor_id, actor_name, action, target_type, str(target_id),
                          region_code, before_n, after_n)
@@ -68,6 +87,7 @@ def record(session: Session, actor: ActorLike | str, action: str, target_type: s
     session.add(entry)
     session.flush()
     head.last_hash, head.last_id = digest, entry.id
+    session.flush()  # the head in the database is always the newest, whatever the caller's autoflush
     return entry
 
 

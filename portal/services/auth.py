@@ -91,7 +91,7 @@ def sign_in(session: Session, username: str, password: str, client: str, policy:
                               expires_at=now + timedelta(hours=policy.session_hours)))
     # A success clears this account's failure count.
     session.execute(delete(SignInFailure).where(SignInFailure.username == username))
-    actor = _actor_for_user(session, user)
+    actor = actor_for_user(session, user)
     audit.record(session, actor, "auth.signin", "user", user.id, after={"client": client}, at=now)
     return SignInResult(token=token, actor=actor)
 
@@ -102,7 +102,7 @@ class SessionLookup:
     status: str  # "ok" | "missing" | "invalid" | "expired" | "disabled"
 
 
-def _actor_for_user(session: Session, user: User) -> Actor:
+def actor_for_user(session: Session, user: User) -> Actor:
     rows = session.execute(
         select(RoleGrant.role, Region.code, Region.path, Region.name)
         .join(Region, Region.id == RoleGrant.region_id)
@@ -131,7 +131,7 @@ def lookup(session: Session, token: str | None, now: datetime | None = None) -> 
     user = session.get(User, row.user_id, options=[selectinload(User.grants)])
     if user is None or not user.active:
         return SessionLookup(None, "disabled")
-    return SessionLookup(_actor_for_user(session, user), "ok")
+    return SessionLookup(actor_for_user(session, user), "ok")
 
 
 def sign_out(session: Session, token: str | None) -> None:
@@ -146,18 +146,17 @@ def sign_out(session: Session, token: str | None) -> None:
 
 
 def token_from_cookie_header(cookie_header: str | None) -> str | None:
-    """Pick our cookie out of a raw Cookie header (the websocket handshake carries it to event handlers)."""
+    """Pick our cookie out of a raw Cookie header (the websocket handshake carries it to event handlers).
+
+    Parsed exactly as Starlette parses `request.cookies` for the /api/ routes. Not SimpleCookie: it silently
+    drops every cookie after one it dislikes (a space, JSON or non-ASCII in another site's cookie on the same
+    host), which signed people out of event handlers while /api/auth/me still saw them signed in.
+    """
     if not cookie_header:
         return None
-    from http.cookies import CookieError, SimpleCookie
+    from starlette.requests import cookie_parser
 
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        return None
-    morsel = jar.get(COOKIE_NAME)
-    return morsel.value if morsel else None
+    return cookie_parser(cookie_header).get(COOKIE_NAME) or None
 
 
 def create_user(session: Session, username: str, display_name: str, password: str,

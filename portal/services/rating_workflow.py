@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.models.accounts import Role
@@ -150,14 +150,16 @@ def _burst_check(session: Session, window_id: int, now: datetime) -> bool:
         return True
     span = timedelta(minutes=policy.get_int(session, "rating.burst_window_minutes"))
     threshold = policy.get_int(session, "rating.burst_threshold")
+    # Ratings an officer already cleared stand as decided: they neither start a new burst nor are held again.
+    undecided = or_(Rating.status_reason.is_(None), Rating.status_reason.not_like("burst cleared:%"))
     recent = list(session.execute(
-        select(Rating.created_at).where(Rating.window_id == window_id, Rating.created_at > now - span)
+        select(Rating.created_at).where(Rating.window_id == window_id, Rating.created_at > now - span, undecided)
     ).scalars())
     if not rules.detect_burst([*recent, now], now, span, threshold):
         return False
     session.add(BurstFlag(window_id=window_id, opened_at=now))
     session.execute(update(Rating).where(Rating.window_id == window_id, Rating.created_at > now - span,
-                                         Rating.status == RatingStatus.COUNTED)
+                                         Rating.status == RatingStatus.COUNTED, undecided)
                     .values(status=RatingStatus.HELD, status_reason="burst"))
     audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
                  after={"window_minutes": span.total_seconds() / 60, "threshold": threshold}, at=now)
@@ -320,7 +322,7 @@ def decide_burst(session: Session, actor: Actor | None, flag_id: int, confirm: b
     held = session.execute(
         update(Rating).where(Rating.window_id == flag.window_id, Rating.status == RatingStatus.HELD)
         .values(status=RatingStatus.EXCLUDED if confirm else RatingStatus.COUNTED,
-                status_reason=f"burst {flag.status}: {flag.reason}" if confirm else None)
+                status_reason=f"burst {flag.status}: {flag.reason}")
     ).rowcount
     audit.record(session, actor, "rating.burst_decided", "burst_flag", flag.id,
                  after={"status": flag.status, "reason": flag.reason, "ratings": held})
@@ -374,6 +376,7 @@ class CaseRow:
     status: str
     overdue: bool
     callback_overdue: bool
+    callback_done: bool
     staff_answer: str | None
     appeal_reason: str | None
     followup_level: int | None
@@ -415,6 +418,7 @@ def list_cases(session: Session, actor: Actor, *, window_id: int | None = None, 
             status=case.status.value, overdue=open_ and case.status == CaseStatus.OPEN and today > case.resolve_due,
             callback_overdue=open_ and case.callback_due is not None and case.callback_at is None
             and today > case.callback_due,
+            callback_done=case.callback_at is not None,
             staff_answer=case.staff_answer, appeal_reason=case.appeal_reason, followup_level=case.followup_level,
             phone=rating.phone if show_phone else None,
         ))

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from portal.components.account import guarded, whoami
 from portal.components.i18n import t, t_fmt
-from portal.components.layout import TAP, page
+from portal import routes
+from portal.components.layout import TAP, nav_card, page
 from portal.db import session_scope
 from portal.models.accounts import Role, User
 from portal.models.regions import Region, ServiceWindow
@@ -56,6 +57,7 @@ def admin_home() -> rx.Component:
         guarded(
             s,
             whoami(s),
+            nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
             rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
                       _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
             rx.card(

@@ -9,7 +9,7 @@ import reflex as rx
 from portal import routes
 from portal.components.account import guarded, whoami
 from portal.components.i18n import t, t_var
-from portal.components.layout import TAP, page
+from portal.components.layout import TAP, nav_card, page
 from portal.db import session_scope
 from portal.models.accounts import Role
 from portal.models.regions import LEVEL_ORDER, Region
@@ -93,6 +93,9 @@ def officer_home() -> rx.Component:
         guarded(
             OfficerHomeState,
             whoami(OfficerHomeState),
+            nav_card("officer.ratings_link", "officer.ratings_title", routes.OFFICER_RATINGS, "star", "go-ratings"),
+            nav_card("roster.officer_title", "roster.officer_link_desc", routes.OFFICER_ROSTER, "users",
+                     "go-officer-roster"),
             rx.heading(t("officer.regions"), size="4", as_="h2"),
             rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
         ),

@@ -7,7 +7,7 @@ import uuid
 import reflex as rx
 
 from portal import routes
-from portal.components.i18n import t, t_var
+from portal.components.i18n import t, t_fmt, t_var
 from portal.components.layout import TAP, page
 from portal.db import session_scope
 from portal.i18n import MESSAGES
@@ -31,7 +31,7 @@ class RateState(rx.State):
     loaded: bool = False
     level: int = 0
     tags: list[str] = []
-    comment: str = ""
+    comment: str = ""  # kept after an error, so nothing typed is lost
     phone: str = ""
     error_key: str = ""
     receipt_code: str = ""
@@ -39,6 +39,7 @@ class RateState(rx.State):
     held: bool = False
     busy: bool = False
     comment_max: int = 300
+    cooldown_hours: int = 24
     # A random id kept on the phone: one rating per device per window within the cool-down.
     device_id: str = rx.Cookie("", name="sd_device", max_age=ONE_YEAR, same_site="lax")
 
@@ -56,6 +57,7 @@ class RateState(rx.State):
         with session_scope() as session:
             window = wf.find_window(session, code)
             self.comment_max = policy.get_int(session, "rating.comment_max_chars")
+            self.cooldown_hours = policy.get_int(session, "rating.cooldown_hours")
         self.loaded = True
         self.missing = window is None
         if window is not None:
@@ -73,17 +75,12 @@ class RateState(rx.State):
         self.tags = [t for t in self.tags if t != tag] if tag in self.tags else [*self.tags, tag]
 
     @rx.event
-    def set_comment(self, value: str):
-        self.comment = value[: self.comment_max + 50]
-
-    @rx.event
-    def set_phone(self, value: str):
-        self.phone = value[:20]
-
-    @rx.event
-    def submit(self):
+    def submit(self, form: dict):
+        """Level and tags live in state (taps); comment and phone come with the form, as typed."""
         if self.busy or self.receipt_code:
             return
+        self.comment = str(form.get("comment", ""))[: self.comment_max + 50]
+        self.phone = str(form.get("phone", ""))[:20]
         self.busy = True
         yield
         try:
@@ -124,6 +121,10 @@ def _tag_chip(tag: rx.Var) -> rx.Component:
 
 
 def _form() -> rx.Component:
+    return rx.form(_fields(), on_submit=RateState.submit, width="100%")
+
+
+def _fields() -> rx.Component:
     return rx.vstack(
         rx.card(rx.vstack(rx.heading(RateState.window_name, size="6", id="window-name"),
                           rx.text(RateState.office_name, size="3"),
@@ -137,22 +138,23 @@ def _form() -> rx.Component:
                 rx.text(t("rating.tags_label"), size="3"),
                 rx.flex(rx.foreach(RateState.offered_tags, _tag_chip), wrap="wrap", gap="8px", id="tags"),
                 rx.el.label(t("rating.comment_label"), html_for="comment", class_name="rt-Text rt-r-size-3"),
-                rx.text_area(id="comment", value=RateState.comment, on_change=RateState.set_comment.debounce(300),
+                rx.text_area(id="comment", name="comment", default_value=RateState.comment,
                              placeholder=t("rating.comment_placeholder"), rows="3", width="100%",
                              max_length=RateState.comment_max),
-                rx.text(RateState.comment.length(), " / ", RateState.comment_max, " ", t("rating.chars_left"),
-                        size="1", color_scheme="gray"),
+                rx.text(t_fmt("rating.comment_limit", n=RateState.comment_max), size="1", color_scheme="gray"),
                 rx.el.label(t("rating.phone_label"), html_for="phone", class_name="rt-Text rt-r-size-3"),
-                rx.input(id="phone", type="tel", input_mode="numeric", auto_complete="tel", value=RateState.phone,
-                         on_change=RateState.set_phone.debounce(300), max_length=20, width="100%", size="3"),
+                rx.input(id="phone", name="phone", type="tel", input_mode="numeric", auto_complete="tel",
+                         default_value=RateState.phone, max_length=20, width="100%", size="3"),
                 rx.text(t("rating.phone_hint"), size="1", color_scheme="gray"),
                 spacing="2", width="100%",
             ),
         ),
         rx.cond(RateState.error_key != "",
-                rx.callout(t_var(RateState.error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
+                rx.callout(rx.cond(RateState.error_key == "rating.cooldown",
+                                   t_fmt("rating.cooldown", n=RateState.cooldown_hours),
+                                   t_var(RateState.error_key, ERROR_KEYS)), icon="triangle-alert", color_scheme="red",
                            role="alert", id="rating-error", width="100%")),
-        rx.button(rx.cond(RateState.busy, t("rating.submitting"), t("rating.submit")), on_click=RateState.submit,
+        rx.button(rx.cond(RateState.busy, t("rating.submitting"), t("rating.submit")), type="submit",
                   disabled=(RateState.level == 0) | RateState.busy, size="4", width="100%", min_height="52px",
                   id="rating-submit"),
         rx.text(t("rating.anonymous_note"), size="2", color_scheme="gray"),

@@ -1,22 +1,59 @@
-"""Window staff home (窗口工作台)."""
+"""Window staff desk (窗口工作台): ratings of my window, bad reviews to answer, my QR poster."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import TypedDict
 
 import reflex as rx
 
 from portal.components.account import guarded, whoami
-from portal.components.i18n import t
-from portal.components.layout import page
+from portal.components.charts import BarRow, bar_rows
+from portal.components.i18n import t, t_var
+from portal.components.layout import TAP, page
+from portal.components.rating_cases import CaseView, case_card, case_view
 from portal.db import session_scope
+from portal.i18n import MESSAGES
 from portal.models.accounts import Role
+from portal.models.base import utcnow
 from portal.models.regions import ServiceWindow
+from portal.services import rating_workflow as wf
+from portal.services import ratings as rules
+from portal.services.permissions import PermissionDenied
+from portal.services.workdays import china_date
 from portal.states.session import SignedInState
+
+TAG_KEYS = [k for k in MESSAGES if k.startswith("tag.")]
+LEVEL_KEYS = list(rules.LEVELS.values())
+PERIODS = ["30", "90", "365"]
+
+
+class CommentRow(TypedDict):
+    day: str
+    level_key: str
+    text: str
+
+
+def pct(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
 
 
 class StaffHomeState(SignedInState):
     window_name: str = ""
     window_code: str = ""
     office_name: str = ""
+    period: str = "30"
+    count: int = 0
+    suppressed: bool = True
+    satisfaction: str = ""
+    bad_rate: str = ""
+    distribution: list[BarRow] = []
+    trend: list[BarRow] = []
+    top_tags: list[BarRow] = []
+    comments: list[CommentRow] = []
+    cases: list[CaseView] = []
+    error_key: str = ""
+    notice_key: str = ""
 
     @rx.event
     def load(self):
@@ -24,32 +61,144 @@ class StaffHomeState(SignedInState):
         self.ready = True
         if actor is None:
             return self._login_redirect() if self.denied_key != "auth.forbidden" else None
+        self._refresh(actor)
+
+    @rx.event
+    def set_period(self, value: str):
+        self.period = value if value in PERIODS else "30"
+        actor = self._guard(Role.WINDOW_STAFF)
+        if actor is not None:
+            self._refresh(actor)
+
+    def _refresh(self, actor) -> None:
+        end = china_date(utcnow())
+        start = end - timedelta(days=int(self.period) - 1)
         with session_scope() as session:
             window = session.get(ServiceWindow, actor.window_id) if actor.window_id else None
-            self.window_name = window.name if window else ""
-            self.window_code = window.code if window else ""
-            self.office_name = window.office_name if window else ""
+            if window is None:
+                self.window_code = ""
+                return
+            self.window_name, self.window_code, self.office_name = window.name, window.code, window.office_name
+            summary = wf.window_summary(session, window.id, start, end)
+            comments = wf.recent_comments(session, window.id, start, end) if not summary.suppressed else []
+            cases = wf.list_cases(session, actor, window_id=window.id)
+        self.count, self.suppressed = summary.count, summary.suppressed
+        self.satisfaction, self.bad_rate = pct(summary.satisfaction_rate), pct(summary.bad_rate)
+        total = max(summary.count, 1)
+        self.distribution = [BarRow(label=rules.LEVELS[lv], value=n, pct=round(100 * n / total), note=pct(n / total))
+                             for lv, n in sorted(summary.distribution.items(), reverse=True)]
+        peak = max([w.count for w in summary.weekly_trend] or [1]) or 1
+        self.trend = [BarRow(label=w.week_start.strftime("%m-%d"), value=w.count, pct=round(100 * w.count / peak),
+                             note=pct(w.satisfaction_rate)) for w in summary.weekly_trend[-12:]]
+        top = summary.top_tags[:6]
+        tag_peak = max([n for _, n in top] or [1])
+        self.top_tags = [BarRow(label=tag, value=n, pct=round(100 * n / tag_peak), note="") for tag, n in top]
+        self.comments = [CommentRow(day=d.isoformat(), level_key=rules.LEVELS[lv], text=c) for d, lv, c in comments]
+        self.cases = [case_view(c) for c in cases]
+
+    def _act(self, action, case_id: int, text: str) -> None:
+        actor = self._guard(Role.WINDOW_STAFF)
+        if actor is None:
+            return
+        try:
+            with session_scope() as session:
+                action(session, actor, int(case_id), text)
+        except wf.RatingError as exc:
+            self.error_key, self.notice_key = exc.key, ""
+            return
+        except (PermissionDenied, ValueError):
+            self.error_key, self.notice_key = "auth.forbidden", ""
+            return
+        self.error_key, self.notice_key = "", "case.done"
+        self._refresh(actor)
+
+    @rx.event
+    def answer(self, form: dict):
+        self._act(wf.answer_case, form.get("case_id", 0), str(form.get("text", "")))
+
+    @rx.event
+    def appeal(self, form: dict):
+        self._act(wf.appeal_case, form.get("case_id", 0), str(form.get("text", "")))
+
+
+def _stat(key: str, value, stat_id: str) -> rx.Component:
+    return rx.card(rx.vstack(rx.text(t(key), size="2", color_scheme="gray"),
+                             rx.heading(value, size="6", id=stat_id), spacing="1"), flex="1", min_width="96px")
+
+
+def _dashboard() -> rx.Component:
+    s = StaffHomeState
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(t("dash.title"), size="5", as_="h2"),
+            rx.spacer(),
+            rx.el.select(
+                *[rx.el.option(t(f"dash.period.{p}"), value=p) for p in PERIODS],
+                value=s.period, on_change=s.set_period, id="period", aria_label="period",
+                class_name="plain-select",
+            ),
+            width="100%", align="center",
+        ),
+        rx.hstack(_stat("dash.count", s.count, "stat-count"),
+                  _stat("dash.satisfaction", rx.cond(s.suppressed, "—", s.satisfaction), "stat-satisfaction"),
+                  _stat("dash.bad_rate", rx.cond(s.suppressed, "—", s.bad_rate), "stat-bad"),
+                  width="100%", spacing="2", wrap="wrap"),
+        rx.cond(
+            s.suppressed,
+            rx.callout(t("dash.suppressed"), icon="shield", color_scheme="gray", id="suppressed", width="100%"),
+            rx.vstack(
+                rx.text(t("dash.distribution"), weight="bold"),
+                bar_rows(s.distribution, lambda r: t_var(r["label"], LEVEL_KEYS), "distribution"),
+                rx.text(t("dash.trend"), weight="bold"),
+                bar_rows(s.trend, lambda r: r["label"], "trend"),
+                rx.text(t("dash.top_tags"), weight="bold"),
+                bar_rows(s.top_tags, lambda r: t_var(r["label"], TAG_KEYS), "top-tags"),
+                rx.text(t("dash.comments"), weight="bold"),
+                rx.vstack(rx.foreach(s.comments, lambda c: rx.card(rx.vstack(
+                    rx.hstack(rx.badge(t_var(c["level_key"], LEVEL_KEYS)), rx.text(c["day"], size="1",
+                                                                                  color_scheme="gray")),
+                    rx.text(c["text"], size="2"), spacing="1"), width="100%")), width="100%", id="comments"),
+                width="100%", spacing="2",
+            ),
+        ),
+        width="100%", spacing="3",
+    )
 
 
 def staff_home() -> rx.Component:
+    s = StaffHomeState
     return page(
         guarded(
-            StaffHomeState,
-            whoami(StaffHomeState),
-            rx.card(
-                rx.cond(
-                    StaffHomeState.window_code != "",
-                    rx.vstack(
+            s,
+            whoami(s),
+            rx.cond(
+                s.window_code != "",
+                rx.vstack(
+                    rx.card(rx.vstack(
                         rx.text(t("staff.my_window"), size="2", color_scheme="gray"),
-                        rx.heading(StaffHomeState.window_name, size="5", id="staff-window-name"),
-                        rx.text(StaffHomeState.office_name, size="2"),
-                        rx.badge(StaffHomeState.window_code, size="2", variant="outline"),
-                        spacing="1", align="start",
-                    ),
-                    rx.text(t("staff.no_window")),
+                        rx.heading(s.window_name, size="5", id="staff-window-name"),
+                        rx.text(s.office_name, size="2"),
+                        rx.badge(s.window_code, size="2", variant="outline"),
+                        spacing="1", align="start"), width="100%"),
+                    _dashboard(),
+                    rx.heading(t("dash.followups"), size="5", as_="h2"),
+                    rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, CASE_ERRORS), color_scheme="red",
+                                                          icon="triangle-alert", role="alert", width="100%",
+                                                          id="case-error")),
+                    rx.cond(s.notice_key != "", rx.callout(t("case.done"), color_scheme="green", icon="check",
+                                                           width="100%", id="case-notice")),
+                    rx.cond(s.cases.length() > 0,
+                            rx.vstack(rx.foreach(s.cases, lambda c: case_card(c, staff_actions=(s.answer, s.appeal))),
+                                      width="100%", id="cases"),
+                            rx.text(t("case.none"), color_scheme="gray")),
+                    width="100%", spacing="4",
                 ),
-                width="100%",
+                rx.text(t("staff.no_window")),
             ),
         ),
         title_key="staff.home_title",
     )
+
+
+CASE_ERRORS = ["followup.answer_required", "followup.reason_required", "followup.text_too_long",
+               "followup.wrong_state", "auth.forbidden"]

@@ -1,0 +1,69 @@
+"""Name masking for the public roster (公示): THE one function that turns a full name into what is published.
+
+The style is a per-region setting (`Region.name_mask_style`); every public page masks through `mask_name`.
+
+Styles (one `*` per hidden character, so the length of the name is kept, as on paper notices):
+
+* ``middle`` (default): keep the surname and the last character of the given name.
+  张三 → 张*, 张小明 → 张*明, 欧阳修 → 欧阳*, 欧阳娜娜 → 欧阳*娜, 司马相如 → 司马*如.
+* ``surname``: keep the surname only. 张小明 → 张**, 欧阳娜娜 → 欧阳**.
+* ``full``: publish the name as it is (some regions publish full names by policy).
+
+Names written in parts (transliterated minority names such as 买买提·艾力, or Latin names with spaces) keep their
+separators; the first character of the first part plays the surname, and ``middle`` keeps the very last character:
+买买提·艾力 → 买**·*力 (``middle``), 买**·** (``surname``).
+
+An unknown style fails closed: it masks like ``surname``, the strictest style. A name is never published unmasked
+by accident.
+"""
+
+from __future__ import annotations
+
+MIDDLE = "middle"
+SURNAME = "surname"
+FULL = "full"
+STYLES = (MIDDLE, SURNAME, FULL)
+DEFAULT_STYLE = MIDDLE
+MASK = "*"
+
+# Two-character surnames (复姓): with them the surname is two characters, so 欧阳娜娜 is 欧阳 + 娜娜.
+COMPOUND_SURNAMES = frozenset({
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "司空",
+    "夏侯", "轩辕", "令狐", "钟离", "端木", "南宫", "西门", "独孤", "百里", "呼延", "澹台", "公冶", "太史",
+    "申屠", "闻人", "万俟", "拓跋", "赫连", "东郭", "左丘", "梁丘", "第五", "濮阳", "淳于", "单于", "仲孙",
+    "宗政", "公羊", "谷梁", "亓官", "壤驷", "漆雕", "乐正", "宰父", "羊舌", "微生", "段干", "巫马", "公良",
+})
+
+# Separators between the parts of a name: middle dots in their many encodings (·, •, ‧, ・, ･, ．, ﹒, ●) and spaces.
+NAME_SEPARATORS = frozenset(map(chr, (0x00B7, 0x2022, 0x2027, 0x30FB, 0xFF65, 0xFF0E, 0xFE52, 0x25CF, 0x0387,
+                                      0x0020, 0x3000)))
+
+
+def _surname_length(letters: str) -> int:
+    """1 or 2: a compound surname only counts when something is left for the given name."""
+    return 2 if len(letters) > 2 and letters[:2] in COMPOUND_SURNAMES else 1
+
+
+def mask_name(name: str, style: str | None = DEFAULT_STYLE) -> str:
+    """The published form of `name` under a region's masking `style` (see the module docstring)."""
+    name = " ".join((name or "").split())  # trim and collapse runs of whitespace
+    if not name:
+        return ""
+    if style == FULL:
+        return name
+    if style not in STYLES:
+        style = SURNAME  # fail closed
+    chars = list(name)
+    letters = [i for i, c in enumerate(chars) if c not in NAME_SEPARATORS]
+    if not letters:
+        return MASK
+    parted = len(letters) != len(chars)
+    if parted:
+        keep = {letters[0]}
+    else:
+        keep = set(letters[:_surname_length(name)])
+    if style == MIDDLE and len(letters) - len(keep) >= 2:
+        keep.add(letters[-1])  # the last character, only when something before it stays hidden
+    if len(keep) >= len(letters):  # a one-character name: hide it all rather than publish it
+        keep = set()
+    return "".join(c if i in keep or c in NAME_SEPARATORS else MASK for i, c in enumerate(chars))

@@ -1,0 +1,90 @@
+"""Fixtures shared by the unit and integration tests (end-to-end fixtures live in tests/e2e/conftest.py)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `pytest` as well as `python -m pytest` (importlib mode adds nothing to sys.path)
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy.orm import Session  # noqa: E402
+
+from portal.db import make_engine  # noqa: E402
+from portal.models import Base  # noqa: E402
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh SQLite file for this test."""
+    return f"sqlite:///{tmp_path / 'unit.db'}"
+
+
+@pytest.fixture
+def db_session(db_url: str) -> Iterator[Session]:
+    """A Session on a fresh SQLite file with every table created (no Alembic: that is tested in integration)."""
+    engine = make_engine(db_url)
+    Base.metadata.create_all(engine)
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+        engine.dispose()
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters for tests that create many users.
+
+    The production hasher costs about 0.4 s per hash here; verification reads the parameters from the stored
+    hash, so only the cost changes, not the code path. The dummy hash (unknown accounts) is swapped too, so an
+    unknown username still runs one full verification, just a cheap one.
+    """
+    from argon2 import PasswordHasher
+
+    from portal.services import auth
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", cheap)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("dummy-password-for-tests"))
+
+
+def clear_portal_caches() -> None:
+    """Settings, engine and session factory are functools.cache'd per process; env changes need a reset."""
+    from portal import db, settings
+
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    db._session_factory.cache_clear()
+
+
+@pytest.fixture
+def portal_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Point the process-wide settings at a tmp data dir; returns a setter for DATABASE_URL / REDIS_URL.
+
+    Caches are cleared before and after, so no engine leaks between tests.
+    """
+    data_dir = tmp_path / "portal-data"
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "unit-test-secret-key")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    clear_portal_caches()
+
+    def configure(database_url: str | None = None, redis_url: str | None = None) -> None:
+        if database_url is not None:
+            monkeypatch.setenv("DATABASE_URL", database_url)
+        if redis_url is not None:
+            monkeypatch.setenv("REDIS_URL", redis_url)
+        clear_portal_caches()
+
+    yield configure
+    clear_portal_caches()

@@ -1,0 +1,154 @@
+"""Window ratings end to end: QR link → rate 2 with tags and a phone → staff answers → rater adds 追评 with the
+receipt → officer closes. Chromium at 390×844, production build."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from tests.e2e.conftest import assert_mobile_layout, sign_in, wait_hydrated
+from tests.e2e.test_shell import shot
+
+pytestmark = pytest.mark.e2e
+
+WINDOW = "HB-SJZ-0002"  # 建北街道; staff_hb_sjz_0002 works there, officer_jianbei covers it
+
+
+def _rate(page, server, level: int, comment: str, phone: str) -> str:
+    page.goto(f"{server.base_url}/r/{WINDOW}")
+    wait_hydrated(page)
+    assert page.inner_text("#window-name") == "低保受理窗口"
+    assert_mobile_layout(page)
+    page.click(f"#level-{level}")
+    page.wait_for_selector("#tags button")
+    page.click("[data-tag='tag.runaround']")
+    page.click("[data-tag='tag.unclear_info']")
+    page.fill("#comment", comment)
+    page.fill("#phone", phone)
+    page.wait_for_timeout(400)  # the inputs are debounced
+    assert_mobile_layout(page)
+    shot(page, "rate-form")
+    page.click("#rating-submit")
+    page.wait_for_selector("#receipt-code")
+    shot(page, "rate-thanks")
+    return page.inner_text("#receipt-code").strip()
+
+
+def test_bad_review_round_trip(browser, server):
+    ctx = lambda: browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # noqa: E731
+    resident_ctx, staff_ctx, officer_ctx = ctx(), ctx(), ctx()
+    resident, staff, officer = resident_ctx.new_page(), staff_ctx.new_page(), officer_ctx.new_page()
+    comment = f"材料清单没说清楚 {secrets.token_hex(3)}"
+    phone = "13912345678"
+
+    receipt = _rate(resident, server, 2, comment, phone)
+    assert len(receipt) == 9 and receipt[4] == "-"
+    assert "5 个工作日" in resident.inner_text("main")
+
+    # A second rating from the same phone within the cool-down is refused, with a clear message.
+    resident.goto(f"{server.base_url}/r/{WINDOW}")
+    wait_hydrated(resident)
+    resident.click("#level-5")
+    resident.click("#rating-submit")
+    resident.wait_for_selector("#rating-error")
+    assert "小时内不能重复评价" in resident.inner_text("#rating-error")
+
+    # Staff see the case (no phone number anywhere on their page) and answer it.
+    frames: list[str] = []
+    staff.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f))))
+    sign_in(staff, server, "staff_hb_sjz_0002")
+    staff.wait_for_url("**/staff/")
+    card = staff.locator(".case-card", has_text=comment)
+    card.wait_for()
+    assert phone not in staff.content()
+    assert all(phone not in f for f in frames), "the rater's phone reached the staff browser"
+    assert staff.locator(".case-phone").count() == 0
+    card.locator(".answer-form summary").click()
+    card.locator(".answer-form textarea").fill("已补充一次性告知清单，张贴在窗口。")
+    card.locator(".answer-form button[type=submit]").click()
+    staff.wait_for_selector("#case-notice")
+    card = staff.locator(".case-card", has_text=comment)
+    assert "已答复" in card.locator(".case-status").inner_text()
+    assert_mobile_layout(staff)
+    shot(staff, "staff-dashboard")
+
+    # The rater follows up with the receipt: sees the answer, adds one 追评, cannot add a second.
+    resident.goto(f"{server.base_url}/rating/followup")
+    wait_hydrated(resident)
+    resident.fill("#receipt", receipt.lower().replace("-", ""))  # forgiving input: case and dash don't matter
+    resident.click("#lookup")
+    resident.wait_for_selector("#staff-answer")
+    assert "一次性告知" in resident.inner_text("#staff-answer")
+    resident.click("#followup-level-4")
+    resident.fill("#followup-comment", "改进了，谢谢")
+    resident.click("#followup-submit")
+    resident.wait_for_selector("#followup-done")
+    assert_mobile_layout(resident)
+    shot(resident, "rating-followup")
+    resident.click("#lookup")
+    resident.wait_for_selector("#followup-done")
+    assert resident.locator("#followup-submit").count() == 0
+
+    # The officer sees the phone for the callback, records it, and closes the case.
+    sign_in(officer, server, "officer_jianbei")
+    officer.wait_for_url("**/officer/")
+    officer.click("#go-ratings")
+    card = officer.locator(".case-card", has_text=comment)
+    card.wait_for()
+    assert phone in card.inner_text()
+    card.locator(".callback-btn").click()
+    officer.wait_for_selector("#officer-notice")
+    card = officer.locator(".case-card", has_text=comment)
+    assert "已回访" in card.inner_text()
+    assert "满意" in card.locator(".case-followup").inner_text()
+    card.locator(".close-form summary").click()
+    card.locator(".close-form textarea").fill("已回访，群众认可整改。")
+    card.locator(".close-form button[type=submit]").click()
+    officer.wait_for_selector("#officer-notice")
+    officer.wait_for_function(f"!document.body.innerText.includes({comment!r})")
+    assert_mobile_layout(officer)
+    shot(officer, "officer-ratings")
+
+    resident.click("#lookup")
+    resident.wait_for_function("document.querySelector('#case-status').innerText === '已办结'")
+    for c in (resident_ctx, staff_ctx, officer_ctx):
+        c.close()
+
+
+def test_unknown_window_code_shows_a_clear_page(page, server):
+    page.goto(f"{server.base_url}/r/NO-SUCH-9999")
+    page.wait_for_selector("#window-missing")
+    assert "窗口编号不存在" in page.inner_text("#window-missing")
+    assert_mobile_layout(page)
+
+
+def test_home_code_entry_opens_the_rating_page(page, server):
+    page.goto(server.base_url + "/")
+    wait_hydrated(page)
+    page.fill("#rate-code", "hb-bd-0002")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#window-name")
+    assert page.inner_text("#window-name") == "低保受理窗口"
+
+
+def test_public_results_rank_windows(page, server):
+    page.goto(server.base_url + "/results")
+    wait_hydrated(page)
+    page.wait_for_selector(".result-row")
+    rows = page.locator(".result-row")
+    assert rows.count() >= 5
+    assert rows.first.locator("td").first.inner_text() == "1"
+    assert_mobile_layout(page)
+    shot(page, "results")
+
+
+def test_township_staff_and_officer_pages_are_guarded(page, server):
+    """Window staff cannot open the officer ratings page; an anonymous visitor is sent to sign in."""
+    page.goto(server.base_url + "/officer/ratings")
+    page.wait_for_url("**/login*error=auth.sign_in_required*")
+    sign_in(page, server, "staff_hb_sjz_0002")
+    page.wait_for_url("**/staff/")
+    page.goto(server.base_url + "/officer/ratings")
+    page.wait_for_selector("#denied")
+    assert page.locator("#ranking").count() == 0

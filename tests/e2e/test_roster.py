@@ -1,0 +1,405 @@
+"""The public roster (公示) in Chromium at 390×844, and what the browser receives over the wire.
+
+Demo data (portal/services/demo.py): 建北社区 holds 24 standing recipients (two pages) and 3 of the 5 entries of
+one current publicity batch for 建北街道; 跃进社区 holds another 张小明.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import websockets
+
+from portal.pages.officer.roster import OfficerRosterState
+from portal.pages.resident.roster import RosterState
+from portal.services import demo
+from portal.services.masking import mask_name
+from tests.e2e.conftest import ARTIFACTS, assert_mobile_layout, sign_in, wait_hydrated
+from tests.rxclient import NS, ROOT, SUBPROTOCOL, RxClient, state_name
+
+pytestmark = pytest.mark.e2e
+
+ROSTER = state_name(RosterState)
+OFFICER_ROSTER = state_name(OfficerRosterState)
+VILLAGE = "130102001001"  # 建北社区
+CHAIN = [("1", "1301"), ("2", "130102"), ("3", "130102001"), ("4", VILLAGE)]  # selector index → code
+PUBLIC_ID = re.compile(r"^[a-z2-7]{16}$")
+
+# What must never reach a browser from the roster pages. The roster stores none of the sensitive fields at all;
+# these catch a future change that adds one and forgets the masking/allow-list, and a leak of the full names or
+# of the link to the source case.
+FORBIDDEN_KEYS = ("source_ref", "id_number", "idcard", "id_card", "address", "bank", "account_no", "disab",
+                  "health", "illness", "minor", "asset", "deposit", "withdrawn_reason", "region_path", "phone")
+ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+ALL_NAMES = [row[0] for row in demo.ROSTER_STANDING + demo.ROSTER_BATCH]
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _contains(text: str, needle: str) -> bool:
+    """As sent, or JSON-escaped (\\uXXXX) as Python's json module writes non-ASCII."""
+    return needle in text or json.dumps(needle)[1:-1] in text
+
+
+def assert_nothing_forbidden(texts: list[str], searched: set[str] = frozenset(), keys: bool = True,
+                             expect_masked: str | None = None) -> None:
+    """Every frame/response: no full name (except what the visitor typed), no case link, no sensitive field.
+
+    `keys=False` for HTTP responses: the JavaScript bundles are full of words like "address" and "minor".
+    `expect_masked`: a masked name that must be there, so a capture that missed the data cannot pass."""
+    assert texts, "nothing was captured"
+    text = "\n".join(texts)
+    if expect_masked:
+        assert _contains(text, expect_masked), "the capture does not hold the roster data"
+    for name in ALL_NAMES:
+        if name not in searched and mask_name(name) != name:
+            assert not _contains(text, name), f"full name {name!r} reached the browser"
+    assert "demo-case-" not in text, "the link to the source case reached the browser"
+    assert not ID_NUMBER.search(text), "an ID-number-like string reached the browser"
+    if keys:
+        # Field names are checked in what the roster's own states send (the hydrate snapshot also carries other
+        # pages' states, e.g. the rating form's optional callback phone).
+        roster_parts = _roster_deltas(texts)
+        assert roster_parts, "no roster state in the capture"
+        lowered = "\n".join(roster_parts).lower()
+        for key in FORBIDDEN_KEYS:
+            assert key not in lowered, f"{key!r} reached the browser"
+
+
+def _roster_deltas(frames: list[str]) -> list[str]:
+    """The JSON of every roster-page state (resident roster, batch proof) inside the websocket frames."""
+    out = []
+    for frame in frames:
+        if not frame.startswith(f"42{NS},"):
+            continue
+        name, data = json.loads(frame[len(NS) + 3:])
+        if name != "event" or not isinstance(data, dict):
+            continue
+        for state, values in (data.get("delta") or {}).items():
+            if state.endswith(("roster_state", "batch_proof_state")):
+                out.append(json.dumps(values, ensure_ascii=False))
+    return out
+
+
+def choose_village(page) -> None:
+    page.wait_for_selector("#roster-level-0")
+    for index, code in CHAIN:
+        page.wait_for_selector(f"#roster-level-{index} option[value='{code}']", state="attached")
+        page.select_option(f"#roster-level-{index}", code)
+    page.wait_for_function("document.querySelector('#roster-region-label')?.innerText.includes('建北社区')")
+
+
+def entry_names(page) -> list[str]:
+    return page.locator("#roster-entries .roster-name").all_inner_texts()
+
+
+def test_pick_a_village_page_search_and_object(page, server):
+    frames: list[str] = []
+    responses: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
+        payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))))
+
+    def keep(response):
+        kind = response.headers.get("content-type", "")
+        if any(k in kind for k in ("json", "text", "javascript")):
+            try:
+                responses.append(response.text())
+            except Exception:  # a redirect or a body Chromium already dropped
+                pass
+
+    page.on("response", keep)
+    page.goto(server.base_url + "/roster")
+    wait_hydrated(page)
+    choose_village(page)
+
+    # In publicity now: the batch for 建北街道 and its 3 entries in this village, masked.
+    page.wait_for_selector("#roster-batches .roster-batch")
+    assert "建北街道" in page.inner_text("#roster-batches")
+    page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 3")
+    assert sorted(entry_names(page)) == sorted(["李*芬", "欧阳*文", "陈*玲"])
+    body = page.inner_text("main")
+    assert "李淑芬" not in body and "欧阳修文" not in body
+    assert "公示期" in body and "元/月" in body
+    assert_mobile_layout(page)
+    shot(page, "roster-village-publicity")
+
+    # The standing roster, page by page.
+    page.click("#view-standing")
+    page.wait_for_function("document.querySelector('#roster-total')?.innerText.includes('24')")
+    page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 20")
+    first_page = entry_names(page)
+    assert "张*明" in first_page and "欧阳*娜" in first_page and "买**·*力" in first_page
+    assert page.inner_text("#roster-page-no") == "第 1 页"
+    assert_mobile_layout(page)
+    shot(page, "roster-village-standing")
+    page.click("#roster-next")
+    page.wait_for_function("document.querySelector('#roster-page-no').innerText === '第 2 页'")
+    page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 4")
+    second_page = entry_names(page)
+    assert "诸葛*远" in second_page and "司马*" in second_page
+    assert page.locator("#roster-next").is_disabled()
+    shot(page, "roster-village-standing-page2")
+    page.click("#roster-prev")
+    page.wait_for_function("document.querySelector('#roster-page-no').innerText === '第 1 页'")
+    assert entry_names(page) == first_page
+
+    # Exact-name search inside the chosen village: one 张小明 here (another lives in 跃进社区).
+    page.fill("#roster-search", "张小明")
+    page.click("#roster-search-go")
+    page.wait_for_selector("#roster-search-title")
+    page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 1")
+    assert entry_names(page) == ["张*明"]
+    assert_mobile_layout(page)
+    shot(page, "roster-search")
+    page.fill("#roster-search", "张小")  # not a full name: no match
+    page.click("#roster-search-go")
+    page.wait_for_selector("#roster-empty")
+
+    # Objection: a link to the reports page carrying the public id of the entry.
+    page.click("#roster-search-clear")
+    page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 20")
+    href = page.locator("#roster-entries .roster-object").first.get_attribute("href")
+    assert href.startswith("/report?roster_entry=")
+    assert PUBLIC_ID.match(href.split("=", 1)[1]), href
+    page.locator("#roster-entries .roster-object").first.click()
+    page.wait_for_url(re.compile(r".*/report/?\?roster_entry=[a-z2-7]{16}$"))
+
+    # The last choice is remembered on this device.
+    page.goto(server.base_url + "/roster")
+    wait_hydrated(page)
+    page.wait_for_function("document.querySelector('#roster-region-label')?.innerText.includes('建北社区')")
+    assert page.input_value("#roster-level-4") == VILLAGE
+
+    assert_nothing_forbidden(frames, searched={"张小明", "张小"}, expect_masked="诸葛*远")
+    assert_nothing_forbidden(responses, searched={"张小明", "张小"}, keys=False)
+
+
+def test_english_and_large_text_fit_a_phone(page, server):
+    page.goto(server.base_url + "/roster")
+    wait_hydrated(page)
+    choose_village(page)
+    page.click("#view-standing")
+    page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 20")
+    page.click("#toggle-lang")
+    page.wait_for_function("document.querySelector('#roster-page-no').innerText === 'Page 1'")
+    page.click("#toggle-large-text")
+    page.wait_for_selector(".portal.large-text")
+    assert_mobile_layout(page)
+    shot(page, "roster-en-large")
+
+
+def test_batch_proof_page(page, server):
+    page.goto(server.base_url + "/roster?region=130102001")
+    wait_hydrated(page)
+    page.wait_for_selector("#roster-batches .roster-proof-link")
+    page.locator("#roster-batches .roster-proof-link").first.click()
+    page.wait_for_url(re.compile(r".*/roster/batch/\d+/?$"))
+    page.wait_for_selector("#proof-status")
+    assert "建北街道" in page.inner_text("#proof-region")
+    assert "正在公示" in page.inner_text("#proof-status")
+    for check in ("#check-publish", "#check-days", "#check-chain"):
+        assert page.get_attribute(check, "data-ok") == "true", page.inner_text(check)
+    assert "哈希链校验通过" in page.inner_text("#check-chain")
+    assert page.locator("#proof-rows .roster-proof-row").count() >= 1
+    assert "发布公示" in page.inner_text("#proof-rows")
+    assert_mobile_layout(page)
+    shot(page, "roster-batch-proof")
+    page.goto(server.base_url + "/roster/batch/999999")
+    page.wait_for_selector("#proof-missing")
+
+
+# --- what the websocket carries, event by event -----------------------------------------------------------------
+
+async def _roster_client(server, cookie: str | None = None, path: str = "/roster",
+                         local_addr: tuple[str, int] | None = None) -> RxClient:
+    client = BoundClient(server.base_url, cookie, local_addr)
+    await client.connect(path)
+    return client
+
+
+class BoundClient(RxClient):
+    """RxClient that can connect from a chosen local address (127.0.0.x is a different client to the server)."""
+
+    def __init__(self, base_url: str, cookie: str | None = None, local_addr: tuple[str, int] | None = None):
+        super().__init__(base_url, cookie)
+        self.local_addr = local_addr
+
+    async def connect(self, path: str = "/", timeout: float = 30) -> None:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        url = f"{self.ws_url}{NS}/?EIO=4&transport=websocket&token={self.token}"
+        extra = {"local_addr": self.local_addr} if self.local_addr else {}
+        self.ws = await websockets.connect(url, subprotocols=[SUBPROTOCOL], additional_headers=headers,
+                                           max_size=None, ping_interval=None, open_timeout=timeout, **extra)
+        opened = await self.ws.recv()
+        assert opened[0] == "0", opened
+        auth = {"event": self._event(f"{ROOT}.hydrate_and_load", {}, path)}
+        await self.ws.send(f"40{NS}," + json.dumps(auth))
+        while True:  # is_hydrated turns true once the page's on_load handler has run
+            update = await self.next_update(timeout)
+            if update.get("delta", {}).get(ROOT, {}).get("is_hydrated_rx_state_"):
+                return
+
+
+def _run(coro):
+    """Playwright's sync API owns this thread's loop; the websocket client runs on its own thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _delta(d: dict, name: str) -> dict:
+    merged: dict = {}
+    for state, values in d.items():
+        if state.endswith(name):
+            merged.update(values)
+    return merged
+
+
+def test_forged_events_get_masked_data_only(server):
+    """Drive every handler of the roster page by hand (as a scraper would) and inspect every frame received."""
+
+    async def run() -> tuple[RxClient, list[dict]]:
+        client = await _roster_client(server, local_addr=("127.0.0.3", 0))
+        results = []
+        for index, code in [("0", "13"), *CHAIN]:
+            results.append(await client.call(f"{ROSTER}.choose", {"index": int(index), "code": code}, path="/roster"))
+        results.append(await client.call(f"{ROSTER}.set_view", {"view": "standing"}, path="/roster"))
+        results.append(await client.call(f"{ROSTER}.next_page", path="/roster"))
+        results.append(await client.call(f"{ROSTER}.prev_page", path="/roster"))
+        results.append(await client.call(f"{ROSTER}.search", {"form": {"name": "欧阳娜娜"}}, path="/roster"))
+        # A code the server did not offer at that level is ignored, not looked up.
+        try:  # an event that changes nothing may get no update at all
+            results.append(await client.call(f"{ROSTER}.choose", {"index": 4, "code": "130123100201"},
+                                             path="/roster", timeout=3))
+        except (TimeoutError, asyncio.TimeoutError):
+            results.append({})
+        await client.ws.close()
+        return client, results
+
+    client, results = _run(run())
+    searched = _delta(results[8], "roster_state")
+    entries = searched["entries_rx_state_"]
+    assert [e["name"] for e in entries] == ["欧阳*娜"]
+    assert set(entries[0]) == {"id", "name", "size", "amount", "village", "kind_key", "start", "end", "objection"}
+    assert PUBLIC_ID.match(entries[0]["id"])
+    assert "region_code_rx_state_" not in _delta(results[9], "roster_state")  # the forged choice changed nothing
+    assert_nothing_forbidden(client.messages, searched={"欧阳娜娜"}, expect_masked="买**·*力")
+
+
+def test_reading_is_rate_limited_per_client(server):
+    """A scraper that pages fast is stopped within a minute; another client is not affected."""
+
+    async def run() -> tuple[list[str], str]:
+        client = await _roster_client(server, local_addr=("127.0.0.7", 0))  # its own address, its own budget
+        errors = []
+        for i in range(35):
+            view = "standing" if i % 2 == 0 else "publicity"
+            d = _delta(await client.call(f"{ROSTER}.set_view", {"view": view}, path="/roster"), "roster_state")
+            errors.append(d.get("error_key_rx_state_", ""))
+        await client.ws.close()
+        other = await _roster_client(server, local_addr=("127.0.0.8", 0))
+        d = _delta(await other.call(f"{ROSTER}.set_view", {"view": "standing"}, path="/roster"), "roster_state")
+        await other.ws.close()
+        return errors, d.get("error_key_rx_state_", "")
+
+    errors, other_error = _run(run())
+    assert "roster.rate_limited" in errors
+    first_refusal = errors.index("roster.rate_limited")
+    assert 25 <= first_refusal <= 30, errors  # 30 reads a minute, one of them spent by the page load
+    assert other_error in ("", None)
+
+
+# --- officers ---------------------------------------------------------------------------------------------------
+
+def _cookie_for(server, username: str) -> str:
+    r = httpx.post(server.base_url + "/api/auth/login", data={"username": username, "password": server.password},
+                   headers={"accept": "application/json"})
+    assert r.status_code == 200, r.text
+    return f"sd_session={r.cookies['sd_session']}"
+
+
+def test_officer_publishes_a_batch_and_withdraws_with_a_reason(page, server):
+    sign_in(page, server, "officer_qingyuan")
+    page.wait_for_url("**/officer/")
+    page.click("#go-officer-roster")
+    page.wait_for_url(re.compile(r".*/officer/roster/?$"))
+    page.wait_for_selector("#officer-roster-region")
+    page.select_option("#officer-roster-region", "130102002001")  # 青园社区
+    page.wait_for_selector("#draft-village option[value='130102002001']", state="attached")
+    for name, size, amount in [("郑秋菊", "2", "860"), ("司马光明", "3", "1280.5")]:
+        page.fill("#draft-name", name)
+        page.fill("#draft-household", size)
+        page.fill("#draft-amount", amount)
+        page.click("#draft-add")
+        page.wait_for_function(f"document.querySelector('#draft-list').innerText.includes('{name}')")
+    assert "1,280.50" in page.inner_text("#draft-list")
+    assert_mobile_layout(page)
+    shot(page, "officer-roster-draft")
+    page.click("#publish-batch")
+    page.wait_for_selector("#officer-roster-notice-link")
+    page.click("#officer-roster-notice-link")
+    page.wait_for_url(re.compile(r".*/officer/roster/batch/\d+/?$"))
+    page.wait_for_function("document.querySelectorAll('#officer-batch-entries .officer-entry').length === 2")
+    assert "青园社区" in page.inner_text("#officer-batch-entries")
+
+    page.locator("#officer-batch-entries .withdraw-start").first.click()
+    page.wait_for_selector("#withdraw-panel")
+    page.fill("#withdraw-reason", "申请人主动撤回申请")
+    page.click("#withdraw-confirm")
+    page.wait_for_selector("#officer-roster-notice")
+    page.wait_for_selector("#officer-batch-entries .withdraw-reason")
+    assert "申请人主动撤回申请" in page.inner_text("#officer-batch-entries")
+    assert_mobile_layout(page)
+    shot(page, "officer-roster-batch")
+
+    # The public proof page of this batch: the publish row and the withdrawal row, no reason.
+    page.click("#officer-batch-proof")
+    page.wait_for_url(re.compile(r".*/roster/batch/\d+/?$"))
+    page.wait_for_function("document.querySelectorAll('#proof-rows .roster-proof-row').length === 2")
+    assert "撤回一条" in page.inner_text("#proof-rows")
+    assert "申请人主动撤回申请" not in page.inner_text("main")
+    assert page.get_attribute("#check-chain", "data-ok") == "true"
+    assert "撤回 1 户" in page.inner_text("#proof-counts")
+
+    # Residents see the one that is still in publicity, masked.
+    page.goto(server.base_url + "/roster?region=130102002001")
+    wait_hydrated(page)
+    page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 1")
+    assert entry_names(page) == ["司马*明"]
+
+
+def test_officer_handlers_refuse_another_township(server):
+    """officer_qingyuan forges events for 建北街道's region and one of its entries: nothing is done."""
+
+    async def run():
+        anonymous = await _roster_client(server, local_addr=("127.0.0.4", 0))
+        d = _delta(await anonymous.call(f"{ROSTER}.load", path=f"/roster?region={VILLAGE}", route="/roster"),
+                   "roster_state")
+        await anonymous.ws.close()
+        victim = d["entries_rx_state_"][0]["id"]
+        officer = await _roster_client(server, _cookie_for(server, "officer_qingyuan"), path="/officer/roster")
+        pick = await officer.call(f"{OFFICER_ROSTER}.pick_region", {"code": VILLAGE}, path="/officer/roster")
+        start = await officer.call(f"{OFFICER_ROSTER}.start_withdraw", {"public_id": victim, "label": "x"},
+                                   path="/officer/roster")
+        withdraw = await officer.call(f"{OFFICER_ROSTER}.withdraw", {"form": {"reason": "越权撤回他人辖区的条目"}},
+                                      path="/officer/roster")
+        await officer.ws.close()
+        again = await _roster_client(server, path="/roster", local_addr=("127.0.0.5", 0))
+        after = _delta(await again.call(f"{ROSTER}.load", path=f"/roster?region={VILLAGE}", route="/roster"),
+                       "roster_state")
+        await again.ws.close()
+        return victim, pick, start, withdraw, after
+
+    victim, pick, start, withdraw, after = _run(run())
+    assert _delta(pick, "signed_in_state").get("denied_key_rx_state_") == "auth.forbidden"
+    assert "villages_rx_state_" not in _delta(pick, "officer_roster_state") or \
+        _delta(pick, "officer_roster_state")["villages_rx_state_"] == []
+    assert _delta(withdraw, "signed_in_state").get("denied_key_rx_state_") == "auth.forbidden"
+    assert victim in [e["id"] for e in after["entries_rx_state_"]]  # still listed
