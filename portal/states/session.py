@@ -59,3 +59,13 @@ class SignedInState(rx.State):
 
     def _login_redirect(self):
         return rx.redirect(f"/login?error={self.denied_key}")
+
+    def _open_page(self, roles: Role | Iterable[Role], region_path: str | None = None) -> Actor | None:
+        """A page's on_load: check the caller, mark the page ready to render either its content or the refusal."""
+        actor = self._guard(roles, region_path)
+        self.ready = True
+        return actor
+
+    def _refused(self):
+        """What on_load returns when refused: the signed-out go to sign in; the signed-in see 'not allowed'."""
+        return None if self.denied_key == "auth.forbidden" else self._login_redirect()

@@ -47,10 +47,9 @@ class AdminCalendarState(SignedInState):
 
     @rx.event
     def load(self):
-        actor = self._guard(Role.ADMIN)
-        self.ready = True
+        actor = self._open_page(Role.ADMIN)
         if actor is None:
-            return self._login_redirect() if self.denied_key != "auth.forbidden" else None
+            return self._refused()
         this_year = china_date(utcnow()).year
         self.years = [str(y) for y in range(this_year - 1, this_year + 2)]
         self.year = self.year if self.year in self.years else str(this_year)

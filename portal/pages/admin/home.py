@@ -26,10 +26,9 @@ class AdminHomeState(SignedInState):
 
     @rx.event
     def load(self):
-        actor = self._guard(Role.ADMIN)
-        self.ready = True
+        actor = self._open_page(Role.ADMIN)
         if actor is None:
-            return self._login_redirect() if self.denied_key != "auth.forbidden" else None
+            return self._refused()
         with session_scope() as session:
             self.region_count = session.execute(select(func.count()).select_from(Region)).scalar_one()
             self.window_count = session.execute(select(func.count()).select_from(ServiceWindow)).scalar_one()

@@ -43,10 +43,9 @@ class OfficerHomeState(SignedInState):
 
     @rx.event
     def load(self):
-        actor = self._guard(Role.OFFICER)
-        self.ready = True
+        actor = self._open_page(Role.OFFICER)
         if actor is None:
-            return self._login_redirect() if self.denied_key != "auth.forbidden" else None
+            return self._refused()
         with session_scope() as session:
             self.scope = [_row(r) for g in actor.grants if g.role == Role.OFFICER
                           if (r := regions.by_code(session, g.region_code)) is not None]
@@ -67,10 +66,9 @@ class OfficerRegionState(SignedInState):
         with session_scope() as session:
             region = regions.by_code(session, code)
             # An unknown code is checked like a region nobody holds: no hint of what exists elsewhere.
-            actor = self._guard(Role.OFFICER, region.path if region else "/nonexistent/")
-            self.ready = True
+            actor = self._open_page(Role.OFFICER, region.path if region else "/nonexistent/")
             if actor is None:
-                return self._login_redirect() if self.denied_key != "auth.forbidden" else None
+                return self._refused()
             assert region is not None
             self.region = _row(region)
             self.trail = [_row(r) for r in regions.ancestors(session, region)]

@@ -7,6 +7,7 @@ from typing import TypedDict
 import reflex as rx
 
 from portal.components.account import guarded
+from portal.components.format import percent, rank_text
 from portal.components.i18n import t, t_var
 from portal.components.layout import TAP, page
 from portal.components.rating_cases import CaseView, case_card, case_view
@@ -55,9 +56,8 @@ def recent_months(n: int = 12) -> list[str]:
 
 
 def rank_views(rows: list[wf.RankedWindow]) -> list[RankView]:
-    return [RankView(rank=str(r.rank) if r.rank else "—", code=r.code, name=f"{r.office} {r.name}", count=r.count,
-                     satisfaction=f"{r.satisfaction_rate * 100:.1f}%" if r.satisfaction_rate is not None else "—",
-                     bad_rate=f"{r.bad_rate * 100:.1f}%" if r.bad_rate is not None else "—", talk_flag=r.talk_flag)
+    return [RankView(rank=rank_text(r.rank), code=r.code, name=f"{r.office} {r.name}", count=r.count,
+                     satisfaction=percent(r.satisfaction_rate), bad_rate=percent(r.bad_rate), talk_flag=r.talk_flag)
             for r in rows]
 
 
@@ -74,10 +74,9 @@ class OfficerRatingsState(SignedInState):
 
     @rx.event
     def load(self):
-        actor = self._guard(Role.OFFICER)
-        self.ready = True
+        actor = self._open_page(Role.OFFICER)
         if actor is None:
-            return self._login_redirect() if self.denied_key != "auth.forbidden" else None
+            return self._refused()
         self.scopes = [Choice(value=g.region_code, label=g.region_name) for g in actor.grants if g.role == Role.OFFICER]
         self.months = recent_months()
         self.month = self.month if self.month in self.months else self.months[0]

@@ -7,6 +7,7 @@ from typing import TypedDict
 import reflex as rx
 from sqlalchemy import select
 
+from portal.components.format import percent, rank_text
 from portal.components.i18n import t
 from portal.components.layout import page
 from portal.db import session_scope
@@ -60,9 +61,8 @@ class ResultsState(rx.State):
                 self.windows, self.offices = [], []
                 return
             self.windows = rank_views(wf.monthly_ranking(session, region.path, self.month))
-            self.offices = [OfficeView(rank=str(o.rank) if o.rank else "—", office=o.office, windows=o.windows,
-                                       count=o.count, satisfaction=f"{o.satisfaction_rate * 100:.1f}%"
-                                       if o.satisfaction_rate is not None else "—")
+            self.offices = [OfficeView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
+                                       satisfaction=percent(o.satisfaction_rate))
                             for o in wf.office_ranking(session, region.path, self.month)]
 
     @rx.event

@@ -9,6 +9,7 @@ import reflex as rx
 
 from portal.components.account import guarded, whoami
 from portal.components.charts import BarRow, bar_rows
+from portal.components.format import percent
 from portal.components.i18n import t, t_var
 from portal.components.layout import TAP, page
 from portal.components.rating_cases import CaseView, case_card, case_view
@@ -34,10 +35,6 @@ class CommentRow(TypedDict):
     text: str
 
 
-def pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
-
-
 class StaffHomeState(SignedInState):
     window_name: str = ""
     window_code: str = ""
@@ -57,10 +54,9 @@ class StaffHomeState(SignedInState):
 
     @rx.event
     def load(self):
-        actor = self._guard(Role.WINDOW_STAFF)
-        self.ready = True
+        actor = self._open_page(Role.WINDOW_STAFF)
         if actor is None:
-            return self._login_redirect() if self.denied_key != "auth.forbidden" else None
+            return self._refused()
         self._refresh(actor)
 
     @rx.event
@@ -83,13 +79,13 @@ class StaffHomeState(SignedInState):
             comments = wf.recent_comments(session, window.id, start, end) if not summary.suppressed else []
             cases = wf.list_cases(session, actor, window_id=window.id)
         self.count, self.suppressed = summary.count, summary.suppressed
-        self.satisfaction, self.bad_rate = pct(summary.satisfaction_rate), pct(summary.bad_rate)
+        self.satisfaction, self.bad_rate = percent(summary.satisfaction_rate), percent(summary.bad_rate)
         total = max(summary.count, 1)
-        self.distribution = [BarRow(label=rules.LEVELS[lv], value=n, pct=round(100 * n / total), note=pct(n / total))
+        self.distribution = [BarRow(label=rules.LEVELS[lv], value=n, pct=round(100 * n / total), note=percent(n / total))
                              for lv, n in sorted(summary.distribution.items(), reverse=True)]
         peak = max([w.count for w in summary.weekly_trend] or [1]) or 1
         self.trend = [BarRow(label=w.week_start.strftime("%m-%d"), value=w.count, pct=round(100 * w.count / peak),
-                             note=pct(w.satisfaction_rate)) for w in summary.weekly_trend[-12:]]
+                             note=percent(w.satisfaction_rate)) for w in summary.weekly_trend[-12:]]
         top = summary.top_tags[:6]
         tag_peak = max([n for _, n in top] or [1])
         self.top_tags = [BarRow(label=tag, value=n, pct=round(100 * n / tag_peak), note="") for tag, n in top]

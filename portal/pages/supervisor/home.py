@@ -14,10 +14,8 @@ from portal.states.session import SignedInState
 class SupervisorHomeState(SignedInState):
     @rx.event
     def load(self):
-        actor = self._guard(Role.SUPERVISOR)
-        self.ready = True
-        if actor is None and self.denied_key != "auth.forbidden":
-            return self._login_redirect()
+        if self._open_page(Role.SUPERVISOR) is None:
+            return self._refused()
 
 
 def supervisor_home() -> rx.Component:
