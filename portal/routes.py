@@ -24,6 +24,11 @@ OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 
 API_LOGIN = "/api/auth/login"
 API_LOGOUT = "/api/auth/logout"
+# QR codes and posters (portal/api/posters.py): Starlette route patterns; `{code}` is a window or region code.
+API_WINDOW_QR_PNG = "/api/windows/{code}/qr.png"
+API_WINDOW_POSTER_PNG = "/api/windows/{code}/poster.png"
+API_WINDOW_POSTER_PDF = "/api/windows/{code}/poster.pdf"
+API_REGION_POSTERS_PDF = "/api/regions/{code}/posters.pdf"
 
 
 def rate(window_code: str) -> str:

@@ -5,11 +5,16 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from portal.api import auth, health
+from portal import routes
+from portal.api import auth, health, posters
 
 api = Starlette(routes=[
     Route("/api/health", health.health, methods=["GET"]),
     Route("/api/auth/login", auth.login, methods=["POST"]),
     Route("/api/auth/logout", auth.logout, methods=["POST"]),
     Route("/api/auth/me", auth.me, methods=["GET"]),
+    Route(routes.API_WINDOW_QR_PNG, posters.window_qr_png, methods=["GET"]),
+    Route(routes.API_WINDOW_POSTER_PNG, posters.window_poster_png, methods=["GET"]),
+    Route(routes.API_WINDOW_POSTER_PDF, posters.window_poster_pdf, methods=["GET"]),
+    Route(routes.API_REGION_POSTERS_PDF, posters.region_posters_pdf, methods=["GET"]),
 ])

@@ -26,8 +26,8 @@ def current_actor(request: Request) -> auth.SessionLookup:
         return auth.lookup(session, request.cookies.get(auth.COOKIE_NAME))
 
 
-def error(request: Request, status: int, key: str) -> JSONResponse:
-    return JSONResponse({"error": key, "message": text(key, request_lang(request))}, status_code=status)
+def error(request: Request, status: int, key: str, **params: object) -> JSONResponse:
+    return JSONResponse({"error": key, "message": text(key, request_lang(request), **params)}, status_code=status)
 
 
 def same_origin(request: Request) -> bool:

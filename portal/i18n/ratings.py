@@ -113,6 +113,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "officer.burst_confirm": ("确认刷评，剔除", "Confirmed abuse: exclude"),
     "officer.burst_reason": ("核实说明", "Finding"),
     "officer.poster_batch": ("下载本区域全部窗口海报（PDF）", "Download posters of every window here (PDF)"),
+    # Printed on the poster (always Chinese: the language of the notice board) and the /api/ poster errors.
+    "poster.instruction": ("扫码评价本窗口服务，一键即可完成", "Scan to rate this window: one tap is enough"),
+    "poster.footer": ("匿名评价，不影响您办理任何事项。监督电话：12345",
+                      "Ratings are anonymous and never affect your case. Supervision hotline: 12345"),
+    "poster.window_missing": ("找不到这个窗口，或窗口已停用。", "This window does not exist or is no longer in use."),
+    "poster.region_missing": ("找不到该区域。", "Region not found."),
+    "poster.no_windows": ("该区域暂无在用的服务窗口，没有可下载的海报。", "No service windows in use here: there are no posters to download."),
+    "poster.too_many": ("该区域共有 {n} 个服务窗口，一次最多下载 {max} 张海报。请进入下一级区域（乡镇、街道）分别下载。",
+                        "This region has {n} service windows; at most {max} posters can be downloaded at once. "
+                        "Please open a smaller region (a township or street) and download there."),
     "results.title": ("评价结果公布", "Published results"),
     "results.intro": ("按月公布各服务窗口、各单位的群众满意度。评价少于 5 条的不参与排名。", "Monthly satisfaction of each service window and office. Windows with fewer than 5 ratings are not ranked."),
     "results.region": ("地区", "Region"),

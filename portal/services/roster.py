@@ -324,6 +324,25 @@ def search_name(session: Session, region_path: str, name: str, *, cursor: Cursor
     return _page(session, stmt, cursor)
 
 
+def public_entry(session: Session, public_id: str, *, now: datetime | None = None) -> PublicEntry | None:
+    """Seam for the reports page (`/report?roster_entry=<public_id>`): the entry an objection is about, exactly as
+    the roster shows it (masked). None when the id is unknown or the entry was withdrawn."""
+    public_id = (public_id or "").strip().lower()
+    if not public_id or len(public_id) > 16:
+        return None
+    stmt = select(*_PUBLIC_COLUMNS).where(RosterEntry.public_id == public_id, RosterEntry.status == STATUS_ACTIVE)
+    entries = _page(session, stmt, None).entries
+    return entries[0] if entries else None
+
+
+def case_link(session: Session, public_id: str) -> tuple[int, str | None] | None:
+    """Server side only: (entry row id, source_ref) behind a public id, so a report can be tied to its case and
+    reports about the same household grouped. Never send this to a browser."""
+    row = session.execute(select(RosterEntry.id, RosterEntry.source_ref)
+                          .where(RosterEntry.public_id == (public_id or "").strip().lower()[:16])).first()
+    return (row.id, row.source_ref) if row else None
+
+
 def count_capped(session: Session, region_path: str, kind: str, *, now: datetime | None = None) -> tuple[int, bool]:
     """(count, capped): the number of rows `browse` would list, stopping at COUNT_CAP."""
     inner = _browse_stmt(region_path, kind, _utc(now)).with_only_columns(RosterEntry.id).limit(COUNT_CAP + 1)

@@ -9,19 +9,12 @@ per-process state (a test signs in and loads pages many times, landing on both w
 from __future__ import annotations
 
 import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.serve import Server, running_portal
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -29,91 +22,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@dataclass(frozen=True)
-class Server:
-    base_url: str
-    password: str
-    backend: str
-    data_dir: Path
-    env: dict[str, str]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_database() -> tuple[str, callable]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    name = f"sd_e2e_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
+    """The production server, started once per session (tests/serve.py: migrate, demo data, start, stop)."""
     backend = os.environ.get("E2E_BACKEND", "sqlite")
-    data_dir = tmp_path_factory.mktemp("portal-data")
-    password = "e2e-" + secrets.token_urlsafe(12)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "GRANIAN"))}
-    env.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_DEMO_PASSWORD=password,
-               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", REFLEX_USE_SYSTEM_BUN="1",
-               REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="false", PYTHONUNBUFFERED="1")
-    drop = None
-    if backend == "pg":
-        env["DATABASE_URL"], drop = _pg_database()
-        env["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-        env["GRANIAN_WORKERS"] = "2"
-    for cmd in (["migrate"], ["demo"]):
-        subprocess.run([sys.executable, "-m", "portal", *cmd], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-    log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
-         "--frontend-port", str(port), "--backend-port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 420
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{(data_dir / 'server.log').read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200 and \
-                        httpx.get(f"{base}/login/", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{(data_dir / 'server.log').read_text()[-4000:]}")
-            time.sleep(1)
-        yield Server(base, password, backend, data_dir, env)
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        log.close()
-        if drop:
-            drop()
+    with running_portal(backend, data_dir=tmp_path_factory.mktemp("portal-data"), label="e2e") as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

@@ -152,3 +152,26 @@ def test_township_staff_and_officer_pages_are_guarded(page, server):
     page.goto(server.base_url + "/officer/ratings")
     page.wait_for_selector("#denied")
     assert page.locator("#ranking").count() == 0
+
+
+def test_staff_download_poster_whose_qr_opens_their_rating_page(page, server, tmp_path):
+    """The poster PDF from the staff desk prints a QR code that decodes to this window's rating page."""
+    import subprocess
+
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    sign_in(page, server, "staff_hb_sjz_0002")
+    page.wait_for_url("**/staff/")
+    page.wait_for_selector(".poster-pdf")
+    with page.expect_download() as info:
+        page.click(".poster-pdf")
+    download = info.value
+    assert download.suggested_filename == f"poster-{WINDOW}.pdf"
+    pdf = tmp_path / "poster.pdf"
+    download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    subprocess.run(["pdftoppm", "-png", "-r", "100", str(pdf), str(tmp_path / "page")], check=True)
+    [png] = sorted(tmp_path.glob("page*.png"))
+    codes = decode(Image.open(png))
+    assert [c.data.decode() for c in codes] == [f"{server.env['PUBLIC_BASE_URL']}/r/{WINDOW}"]

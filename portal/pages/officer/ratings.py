@@ -10,6 +10,7 @@ from portal.components.account import guarded
 from portal.components.format import percent, rank_text
 from portal.components.i18n import t, t_var
 from portal.components.layout import TAP, page
+from portal.components.posters import region_poster_link
 from portal.components.rating_cases import CaseView, case_card, case_view
 from portal.db import session_scope
 from portal.models.accounts import Role
@@ -190,6 +191,7 @@ def officer_ratings() -> rx.Component:
                                                   icon="triangle-alert", width="100%", id="officer-error")),
             rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
                                          id="officer-notice")),
+            region_poster_link(s.region_code),
             rx.heading(t("officer.ranking"), size="5", as_="h2"),
             rx.vstack(rx.foreach(s.ranking, _rank_row), width="100%", id="ranking"),
             rx.heading(t("officer.cases"), size="5", as_="h2"),

@@ -218,6 +218,8 @@ class OfficerRosterState(SignedInState):
 
     @rx.event
     def drop_draft(self, key: int):
+        if self._guard(Role.OFFICER) is None:
+            return
         self.draft = [d for d in self.draft if d["key"] != key]
 
     def _draft_entries(self) -> list[svc.NewEntry]:
@@ -281,6 +283,9 @@ class OfficerRosterState(SignedInState):
 
     @rx.event
     def start_withdraw(self, public_id: str, label: str):
+        """Only opens the reason form; `withdraw` checks the entry's region again when it is sent."""
+        if self._guard(Role.OFFICER) is None:
+            return
         self.withdraw_id, self.withdraw_label = str(public_id)[:16], str(label)[:64]
         self.error_key, self.notice_key = "", ""
 

@@ -12,6 +12,7 @@ from portal.components.charts import BarRow, bar_rows
 from portal.components.format import percent
 from portal.components.i18n import t, t_var
 from portal.components.layout import TAP, page
+from portal.components.posters import window_poster_links
 from portal.components.rating_cases import CaseView, case_card, case_view
 from portal.db import session_scope
 from portal.i18n import MESSAGES
@@ -176,6 +177,7 @@ def staff_home() -> rx.Component:
                         rx.text(s.office_name, size="2"),
                         rx.badge(s.window_code, size="2", variant="outline"),
                         spacing="1", align="start"), width="100%"),
+                    rx.card(window_poster_links(s.window_code), width="100%"),
                     _dashboard(),
                     rx.heading(t("dash.followups"), size="5", as_="h2"),
                     rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, CASE_ERRORS), color_scheme="red",

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import warnings
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 with warnings.catch_warnings():  # "install httpx2 instead": the httpx-based client is what this Starlette ships
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -20,53 +16,18 @@ with warnings.catch_warnings():  # "install httpx2 instead": the httpx-based cli
 
 from portal import db
 from portal.api.app import api
-from portal.db import make_engine
 from portal.i18n import text
-from portal.models import Base
 from portal.models.accounts import SignInSession, User
 from portal.models.audit import AuditEntry
 from portal.models.base import utcnow
-from portal.services import audit, auth, demo
+from portal.services import audit, auth
 from tests.conftest import clear_portal_caches
+from tests.unit.api.conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
-PASSWORD = "pw-for-tests-123"
 JSON = {"Accept": "application/json"}
 LOGIN, LOGOUT, ME, HEALTH = "/api/auth/login", "/api/auth/logout", "/api/auth/me", "/api/health"
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """Schema + demo data built once per module (15 users); each test gets its own copy."""
-    from argon2 import PasswordHasher
-
-    path = tmp_path_factory.mktemp("api-template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(engine)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        with Session(engine) as session:
-            demo.load(session, PASSWORD)
-            session.commit()
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def db_file(template_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "portal.db"
-    shutil.copy(template_db, path)
-    return path
-
-
-@pytest.fixture
-def client(portal_env, db_file) -> Iterator[TestClient]:
-    portal_env(database_url=f"sqlite:///{db_file}")
-    with TestClient(api, follow_redirects=False) as c:
-        yield c
 
 
 def login(client: TestClient, username: str = "officer_county", password: str = PASSWORD, *, as_json: bool = True,

@@ -294,6 +294,18 @@ def test_current_batches_concern_the_region_above_and_below(world):
     assert roster.current_batches(world.session, world.sibling, now=T0) == []
 
 
+def test_the_reports_seam_resolves_a_public_id(world):
+    batch = publish(world, [entry(ref="application:42")])
+    (pid,) = _ids(world, batch)
+    found = roster.public_entry(world.session, pid.upper())
+    assert found is not None and found.masked_name == "张*明" and found.public_id == pid
+    assert roster.case_link(world.session, pid)[1] == "application:42"
+    assert roster.public_entry(world.session, "nosuchentry") is None
+    assert roster.public_entry(world.session, "") is None
+    roster.withdraw_entry(world.session, world.officer, pid, "申请人主动撤回", now=T0)
+    assert roster.public_entry(world.session, pid) is None
+
+
 # --- the proof page -------------------------------------------------------------------------------------------
 
 def test_proof_shows_the_interval_and_a_verified_chain(world):
