@@ -51,7 +51,7 @@ def measure(base_url: str, code: str, timeout_ms: int = 60_000) -> dict:
             context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                                           device_scale_factor=1)
             page = context.new_page()
-            page.on("requestfinished", requests.append)
+            page.on("requestfinished", lambda req: requests.append(req))
             page.on("websocket", on_ws)
             page.goto(url, wait_until="load", timeout=timeout_ms)
             page.wait_for_selector('#hydrated[data-hydrated="true"]', state="attached", timeout=timeout_ms)

@@ -30,9 +30,12 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import resource
 import secrets
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -94,6 +97,7 @@ class Phone:
     ws: object = None
     path: str = "/"
     code: str = ""
+    level: int = 0  # RateState.level as the server has it
     baseline: list[float] = field(default_factory=list)
     submit_lat: list[float] = field(default_factory=list)
     cycle_lat: list[float] = field(default_factory=list)
@@ -156,6 +160,7 @@ class Phone:
     async def choose(self, level: int, deadline: float) -> None:
         await self.send(f"{self.rate_state}.choose", {"level": level})
         await self.wait_for(lambda s, r: s.get(f"level{M}") == level, deadline)
+        self.level = level
 
     async def navigate(self, code: str, deadline: float) -> None:
         """Client-side navigation to /r/<code>: what the frontend sends when the route changes."""
@@ -163,6 +168,7 @@ class Phone:
         await self.send(UPDATE_VARS, {"vars": {self.device_key: self.device_id}})
         await self.send(ON_LOAD, {})
         state = await self.wait_for(lambda s, r: s.get(f"window_code{M}") == code, deadline)
+        self.level = 0  # load resets the form
         if state.get(f"missing{M}"):
             raise RuntimeError(f"window {code} not found by RateState.load")
 
@@ -172,9 +178,8 @@ class Phone:
         return s.get(f"receipt_code{M}", ""), s.get(f"error_key{M}", "")
 
     async def run_baseline(self, events: int, deadline: float) -> None:
-        level = 4
         for _ in range(events):
-            level = 9 - level  # 4, 5, 4, …: every event changes the state, so every event gets a reply
+            level = 5 if self.level == 4 else 4  # every event changes the state, so every event gets a reply
             t0 = time.perf_counter()
             await self.choose(level, deadline)
             self.baseline.append(time.perf_counter() - t0)
@@ -310,15 +315,25 @@ async def drive(server: Server, a, rate_state: str, codes: list[str]) -> dict:
     for p in phones:
         p.baseline.clear()
 
-    ru0, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-    await asyncio.gather(*(guarded(p, p.run_baseline(a.baseline_events, deadline)) for p in phones))
-    base_wall = time.perf_counter() - t
+    async def baseline() -> tuple[float, float, int]:
+        """One baseline phase: (wall s, load generator CPU s, events)."""
+        before = sum(len(p.baseline) for p in phones)
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        await asyncio.gather(*(guarded(p, p.run_baseline(a.baseline_events, deadline)) for p in phones))
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        return (time.perf_counter() - t0, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime),
+                sum(len(p.baseline) for p in phones) - before)
+
+    # Baseline before and after the ratings (a shared machine drifts): the ratio uses both together.
+    b1 = await baseline()
     ru1, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     # Phone i rates windows i+1 … i+M (mod W): never the same window twice, never the one it is on.
     await asyncio.gather(*(guarded(p, p.run_ratings([codes[(p.index + 1 + j) % w] for j in range(a.ratings)],
                                                     deadline)) for p in phones))
     rate_wall = time.perf_counter() - t
     ru2 = resource.getrusage(resource.RUSAGE_SELF)
+    b2 = await baseline()
+    base_wall = b1[0] + b2[0]
     await asyncio.gather(*(p.ws.close() for p in phones if p.ws is not None), return_exceptions=True)
 
     def cpu(r0, r1, wall):
@@ -339,7 +354,9 @@ async def drive(server: Server, a, rate_state: str, codes: list[str]) -> dict:
         "connect_wall_s": round(connect_s, 2),
         "baseline": {"handler": "RateState.choose", "events": len(base_lat), "wall_s": round(base_wall, 2),
                      "events_per_s": round(base_eps, 1), **lat_summary(base_lat),
-                     "client_cpu_pct": cpu(ru0, ru1, base_wall)},
+                     "before_events_per_s": round(b1[2] / b1[0], 1) if b1[0] else 0,
+                     "after_events_per_s": round(b2[2] / b2[0], 1) if b2[0] else 0,
+                     "client_cpu_pct": round(100 * (b1[1] + b2[1]) / base_wall, 1) if base_wall else 0},
         "ratings": {"acknowledged": acked, "rejected": len(rejected), "rejected_keys": sorted(set(rejected)),
                     "wall_s": round(rate_wall, 2), "ratings_per_s": round(rps, 1),
                     "round_trips_per_s": round(3 * rps, 1),
@@ -350,7 +367,19 @@ async def drive(server: Server, a, rate_state: str, codes: list[str]) -> dict:
                   "submit_p50_vs_baseline_p50": round(pct(submit_lat, 50) / pct(base_lat, 50), 2)
                   if base_lat and submit_lat else None},
         "errors": len(errors), "first_error": errors[0] if errors else None,
+        "machine_load_1min": round(os.getloadavg()[0], 2),  # others' work on a shared machine skews figures
     }
+
+
+def problems_of(r: dict, a) -> list[str]:
+    problems = list(r["database"]["problems"])
+    if r["errors"]:
+        problems.append(f"{r['errors']} phones failed: {r['first_error']}")
+    if r["ratings"]["rejected"]:
+        problems.append(f"{r['ratings']['rejected']} ratings rejected: {r['ratings']['rejected_keys']}")
+    if r["ratings"]["acknowledged"] != a.clients * a.ratings:
+        problems.append(f"only {r['ratings']['acknowledged']} of {a.clients * a.ratings} ratings acknowledged")
+    return problems
 
 
 def run_backend(backend: str, a, rate_state: str) -> dict:
@@ -362,6 +391,7 @@ def run_backend(backend: str, a, rate_state: str) -> dict:
     codes = [f"{WINDOW_PREFIX}{i:04d}" for i in range(windows)]
     secret = secrets.token_urlsafe(32)
     notes: list[str] = []
+    data_dir = Path(tempfile.mkdtemp(prefix=f"portal-bench-{backend}-"))
     t0 = time.perf_counter()
     print(f"[{backend}] migrating, building and starting the production server ({workers} worker(s)) …",
           flush=True)
@@ -369,27 +399,37 @@ def run_backend(backend: str, a, rate_state: str) -> dict:
     def prepare(server: Server) -> None:
         notes.extend(prepare_database(server, windows, per_window))
 
-    with running_portal(backend, workers, label="bench", demo=False, prepare=prepare, host="127.0.0.1",
-                        extra_env={"PORTAL_SECRET_KEY": secret}) as server:
-        assert server.base_url.startswith("http://127.0.0.1:"), "loopback only"
-        print(f"[{backend}] up at {server.base_url} after {time.perf_counter() - t0:.0f} s; "
-              f"{a.clients} phones x {a.ratings} ratings over {windows} windows", flush=True)
-        for n in notes:
-            print(f"[{backend}] {n}", flush=True)
-        result = asyncio.run(drive(server, a, rate_state, codes))
-        phones = result.pop("phones")
-        result["database"] = check_database(server, phones, secret)
-    result.update(backend=backend, workers=workers, clients=a.clients, ratings_per_client=a.ratings,
-                  windows=windows, notes=notes)
+    result: dict = {"problems": ["did not finish"]}
+    try:
+        with running_portal(backend, workers, data_dir=data_dir, label="bench", demo=False, prepare=prepare,
+                            host="127.0.0.1", extra_env={"PORTAL_SECRET_KEY": secret}) as server:
+            assert server.base_url.startswith("http://127.0.0.1:"), "loopback only"
+            print(f"[{backend}] up at {server.base_url} after {time.perf_counter() - t0:.0f} s; "
+                  f"{a.clients} phones x {a.ratings} ratings over {windows} windows", flush=True)
+            for n in notes:
+                print(f"[{backend}] {n}", flush=True)
+            result = asyncio.run(drive(server, a, rate_state, codes))
+            phones = result.pop("phones")
+            result["database"] = check_database(server, phones, secret)
+            result.update(backend=backend, workers=workers, clients=a.clients, ratings_per_client=a.ratings,
+                          windows=windows, notes=notes)
+            result["problems"] = problems_of(result, a)
+    finally:
+        if result["problems"]:
+            print(f"[{backend}] server log and data kept in {data_dir}", file=sys.stderr, flush=True)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
     return result
 
 
 def report(r: dict) -> None:
     b, rt, ra, db = r["baseline"], r["ratings"], r["ratio"], r["database"]
     print(f"\n== {r['backend']} ({r['workers']} worker(s)), {r['clients']} phones x {r['ratings_per_client']} ratings,"
-          f" {r['windows']} windows; connected {r['connected']} in {r['connect_wall_s']} s")
+          f" {r['windows']} windows; connected {r['connected']} in {r['connect_wall_s']} s;"
+          f" machine load average {r['machine_load_1min']} ({os.cpu_count()} CPUs)")
     print(f"  baseline choose(level): {b['events_per_s']:>8} events/s   p50 {b['p50_ms']} ms  p95 {b['p95_ms']} ms  "
-          f"p99 {b['p99_ms']} ms   ({b['events']} events, {b['wall_s']} s, load generator CPU {b['client_cpu_pct']} %)")
+          f"p99 {b['p99_ms']} ms   ({b['events']} events, {b['wall_s']} s; before {b['before_events_per_s']}, "
+          f"after {b['after_events_per_s']} events/s; load generator CPU {b['client_cpu_pct']} %)")
     print(f"  ratings (load+choose+submit): {rt['ratings_per_s']:>8} ratings/s  ({rt['round_trips_per_s']} round trips/s,"
           f" {rt['acknowledged']} acknowledged, {rt['rejected']} rejected {rt['rejected_keys'] or ''}, {rt['wall_s']} s,"
           f" load generator CPU {rt['client_cpu_pct']} %)")
@@ -428,16 +468,9 @@ def main(argv: list[str] | None = None) -> int:
         report(r)
         if a.json:
             print(json.dumps(r, ensure_ascii=False))
-        problems = list(r["database"]["problems"])
-        if r["errors"]:
-            problems.append(f"{r['errors']} phones failed: {r['first_error']}")
-        if r["ratings"]["rejected"]:
-            problems.append(f"{r['ratings']['rejected']} ratings rejected: {r['ratings']['rejected_keys']}")
-        if r["ratings"]["acknowledged"] != a.clients * a.ratings:
-            problems.append(f"only {r['ratings']['acknowledged']} of {a.clients * a.ratings} ratings acknowledged")
-        if problems:
+        if r["problems"]:
             failed = True
-            print(f"\n!!! {r['backend']}: FAILED\n" + "\n".join(f"!!!   {x}" for x in problems), file=sys.stderr)
+            print(f"\n!!! {r['backend']}: FAILED\n" + "\n".join(f"!!!   {x}" for x in r["problems"]), file=sys.stderr)
     return 1 if failed else 0
 
 
