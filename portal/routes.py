@@ -22,6 +22,15 @@ ROSTER_BATCH = "/roster/batch/[batch]"
 OFFICER_ROSTER = "/officer/roster"
 OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 
+# --- applications (issue 4): add this feature's routes here ---
+OFFICER_APPLICATIONS = "/officer/applications"
+
+# --- reports (issue 6): add this feature's routes here ---
+OFFICER_REPORTS = "/officer/reports"
+
+# --- evaluations (issue 7): add this feature's routes here ---
+ADMIN_EVALUATIONS = "/admin/evaluations"
+
 API_LOGIN = "/api/auth/login"
 API_LOGOUT = "/api/auth/logout"
 # QR codes and posters (portal/api/posters.py): Starlette route patterns; `{code}` is a window or region code.

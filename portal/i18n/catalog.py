@@ -121,8 +121,13 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 # One module per domain keeps parallel work from colliding in one file; every key is unique across them.
 from portal.i18n import ratings as _ratings  # noqa: E402
 from portal.i18n import roster as _roster  # noqa: E402
+from portal.i18n import applications as _applications  # noqa: E402
+from portal.i18n import reports as _reports  # noqa: E402
+from portal.i18n import evaluations as _evaluations  # noqa: E402
 
-MESSAGES: dict[str, tuple[str, str]] = _merge(CORE, _ratings.MESSAGES, _roster.MESSAGES)
+MESSAGES: dict[str, tuple[str, str]] = _merge(
+    CORE, _ratings.MESSAGES, _roster.MESSAGES, _applications.MESSAGES, _reports.MESSAGES, _evaluations.MESSAGES,
+)
 
 
 def text(key: str, lang: str = "zh", **params: object) -> str:

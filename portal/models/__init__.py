@@ -9,6 +9,11 @@ from portal.models.regions import Region, RegionLevel, ServiceWindow
 from portal.models.roster import RosterBatch, RosterEntry, RosterReadCount
 from portal.models.settings import PolicySetting
 
+# Domain tables added by later features; each module registers its classes on Base when imported.
+import portal.models.applications  # noqa: E402,F401
+import portal.models.reports  # noqa: E402,F401
+import portal.models.evaluations  # noqa: E402,F401
+
 __all__ = [
     "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",
     "PolicySetting", "Rating", "RatingStatus", "Region", "RegionLevel", "Role", "RoleGrant",

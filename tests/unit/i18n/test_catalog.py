@@ -52,7 +52,31 @@ def _dynamic_keys() -> dict[str, list[str]]:
         "case.status.": [status.value for status in CaseStatus],
         "policy.": list(policy.DEFAULTS),
         "admin.cal_kind.": list(KINDS),
+        **_applications_dynamic_keys(),
+        **_reports_dynamic_keys(),
+        **_evaluations_dynamic_keys(),
     }
+
+
+def _applications_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of the applications feature (issue 4)."""
+    return {}
+
+
+# (kept apart so that parallel work on the features below merges cleanly)
+
+
+def _reports_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of the reports feature (issue 6)."""
+    return {}
+
+
+# (kept apart so that parallel work on the features below merges cleanly)
+
+
+def _evaluations_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of the evaluations feature (issue 7)."""
+    return {}
 
 
 DYNAMIC_KEYS = _dynamic_keys()
