@@ -75,14 +75,24 @@ class RxClient:
                 raise RuntimeError(f"refused/closed: {msg[:200]}")
 
     async def call(self, name: str, payload: dict | None = None, *, path: str = "/", query: dict | None = None,
-                   route: str | None = None, timeout: float = 30) -> dict[str, Any]:
-        """Send one event and merge every delta until the handler's final update."""
+                   route: str | None = None, timeout: float = 30, settle: float = 0.4) -> dict[str, Any]:
+        """Send one event and merge every delta it causes.
+
+        Reflex 0.10 no longer marks a handler's last update (`StateUpdate.final` is deprecated and never sent), so
+        after the first update this keeps reading until the socket has been quiet for `settle` seconds: a
+        generator handler's later yields, and events it chains, are merged too.
+        """
         await self.ws.send(f"42{NS}," + json.dumps(["event", self._event(name, payload or {}, path, query, route)]))
         merged: dict[str, Any] = {}
         end = time.monotonic() + timeout
+        wait = timeout
         while True:
-            update = await self.next_update(end - time.monotonic())
+            try:
+                update = await self.next_update(min(wait, max(0.01, end - time.monotonic())))
+            except asyncio.TimeoutError:
+                if merged or wait == settle:
+                    return merged
+                raise
             for state, delta in update.get("delta", {}).items():
                 merged.setdefault(state, {}).update(delta)
-            if update.get("final", True):
-                return merged
+            wait = settle

@@ -36,3 +36,16 @@ class AuditHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditCheckpoint(Base):
+    """The newest row up to which the whole chain was found intact, so public proof pages only re-check what came
+    after it (plus their own rows and links). A full `verify_chain` (CLI, admin page) still walks everything."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verified_id: Mapped[int] = mapped_column(Integer)
+    verified_hash: Mapped[str] = mapped_column(String(64))
+    verified_rows: Mapped[int] = mapped_column(Integer)
+    verified_at: Mapped[datetime] = mapped_column(default=utcnow)

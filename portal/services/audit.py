@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.models.audit import AuditEntry, AuditHead
+from collections.abc import Sequence
+
+from portal.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from portal.models.base import utcnow
 
 GENESIS = "0" * 64
@@ -101,7 +103,17 @@ class ChainReport:
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     """Walk the log in id order, recompute every hash, and name the first row that does not fit."""
-    prev, count, last_id = GENESIS, 0, 0
+    report, _, _ = _walk(session, 0, GENESIS, 0, batch)
+    return report
+
+
+def _row_hash(row: AuditEntry) -> str:
+    return _entry_hash(row.prev_hash, row.at, row.actor_id, row.actor, row.action, row.target_type, row.target_id,
+                       row.region_code, row.before, row.after)
+
+
+def _walk(session: Session, last_id: int, prev: str, count: int, batch: int) -> tuple[ChainReport, int, str]:
+    """Verify the rows after `last_id`, whose predecessor has hash `prev`, then that the head is the last of them."""
     while True:
         rows = session.execute(
             select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
@@ -110,14 +122,48 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             break
         for row in rows:
             if row.prev_hash != prev:
-                return ChainReport(False, count, row.id, "prev_hash does not match the row before")
-            expected = _entry_hash(row.prev_hash, row.at, row.actor_id, row.actor, row.action, row.target_type,
-                                   row.target_id, row.region_code, row.before, row.after)
-            if expected != row.hash:
-                return ChainReport(False, count, row.id, "content does not match its hash")
+                return ChainReport(False, count, row.id, "prev_hash does not match the row before"), last_id, prev
+            if _row_hash(row) != row.hash:
+                return ChainReport(False, count, row.id, "content does not match its hash"), last_id, prev
             prev, last_id, count = row.hash, row.id, count + 1
         session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is not None and head.last_hash != prev:
-        return ChainReport(False, count, None, "rows after the last intact one are missing (head hash differs)")
-    return ChainReport(True, count)
+        return (ChainReport(False, count, None, "rows after the last intact one are missing (head hash differs)"),
+                last_id, prev)
+    return ChainReport(True, count), last_id, prev
+
+
+def verify_since_checkpoint(session: Session, rows: Sequence[AuditEntry] = (), batch: int = 5000) -> ChainReport:
+    """The cheap check a public proof page can afford on every view.
+
+    Re-verifies only the rows after the stored checkpoint (then moves the checkpoint forward), and, wherever they
+    stand, the given `rows` themselves and their links to the rows just before them: an edit of one of those rows,
+    or of its predecessor, is found even below the checkpoint. A full `verify_chain` still walks everything.
+    """
+    checked = [(row.id, row.prev_hash, _row_hash(row) == row.hash) for row in rows]
+    for row_id, prev_hash, intact in checked:
+        if not intact:
+            return ChainReport(False, 0, row_id, "content does not match its hash")
+        before = session.execute(
+            select(AuditEntry).where(AuditEntry.id < row_id).order_by(AuditEntry.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        if before is None and prev_hash != GENESIS:
+            return ChainReport(False, 0, row_id, "prev_hash does not match the row before")
+        if before is not None and (before.hash != prev_hash or _row_hash(before) != before.hash):
+            return ChainReport(False, 0, row_id if before.hash != prev_hash else before.id,
+                               "prev_hash does not match the row before" if before.hash != prev_hash
+                               else "content does not match its hash")
+    point = session.get(AuditCheckpoint, 1)
+    start = (point.verified_id, point.verified_hash, point.verified_rows) if point else (0, GENESIS, 0)
+    report, last_id, last_hash = _walk(session, *start, batch)
+    if report.ok and last_id > start[0]:
+        session.execute(_insert_for(session)(AuditCheckpoint).values(
+            id=1, verified_id=0, verified_hash=GENESIS, verified_rows=0, verified_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=[AuditCheckpoint.id]))
+        # Only forward: a slower reader that verified less never moves the checkpoint back.
+        session.execute(update(AuditCheckpoint).where(AuditCheckpoint.id == 1, AuditCheckpoint.verified_id < last_id)
+                        .values(verified_id=last_id, verified_hash=last_hash, verified_rows=report.rows,
+                                verified_at=utcnow()))
+        session.flush()
+    return report

@@ -137,9 +137,6 @@ class OfficerRosterState(SignedInState):
 
     # --- helpers --------------------------------------------------------------------------------------------
 
-    def _deny(self):
-        return self._login_redirect() if self.denied_key != "auth.forbidden" else None
-
     def _fail(self, key: str, detail: str = "") -> None:
         self.error_key, self.error_detail, self.notice_key, self.notice_href = key, detail, "", ""
 
@@ -163,10 +160,9 @@ class OfficerRosterState(SignedInState):
 
     @rx.event
     def load(self):
-        actor = self._guard(Role.OFFICER)
-        self.ready = True
+        actor = self._open_page(Role.OFFICER)
         if actor is None:
-            return self._deny()
+            return self._refused()
         self.error_key, self.notice_key, self.found, self.withdraw_id = "", "", [], ""
         with session_scope() as session:
             self.scope = _scope_options(session, actor)
@@ -320,8 +316,7 @@ class OfficerRosterState(SignedInState):
     def _load_batch(self, batch_id: int) -> None:
         with session_scope() as session:
             batch = session.get(RosterBatch, batch_id)
-            actor = self._guard(Role.OFFICER, batch.region_path if batch else "/nonexistent/")
-            self.ready = True
+            actor = self._open_page(Role.OFFICER, batch.region_path if batch else "/nonexistent/")
             if actor is None:
                 self.batch_entries = []
                 return
@@ -335,7 +330,7 @@ class OfficerRosterState(SignedInState):
         self.error_key, self.notice_key, self.withdraw_id, self.batch_entries = "", "", "", []
         self._load_batch(int(raw) if raw.isdigit() and len(raw) < 12 else 0)
         if self.denied_key:
-            return self._deny()
+            return self._refused()
 
 
 # --- components -------------------------------------------------------------------------------------------

@@ -231,3 +231,67 @@ def test_cli_verify_audit_reports_a_truncated_log(cli_db, capsys):
     cli_db.commit()
     assert cli.main(["verify-audit"]) == 1
     assert "BROKEN at the end of the log" in capsys.readouterr().out
+
+
+# --- the checkpointed check used by public proof pages ---------------------------------------------------------
+
+def _checkpoint(session):
+    from portal.models.audit import AuditCheckpoint
+
+    point = session.get(AuditCheckpoint, 1)
+    return None if point is None else (point.verified_id, point.verified_rows)
+
+
+def test_checkpoint_moves_forward_and_later_checks_walk_only_new_rows(db_session, monkeypatch):
+    rows = write_rows(db_session, 4)
+    assert audit.verify_since_checkpoint(db_session) == audit.ChainReport(ok=True, rows=4)
+    db_session.commit()
+    assert _checkpoint(db_session) == (rows[-1].id, 4)
+
+    more = write_rows(db_session, 3)
+    walked = []
+    real_walk = audit._walk
+    monkeypatch.setattr(audit, "_walk", lambda s, last_id, *a: walked.append(last_id) or real_walk(s, last_id, *a))
+    assert audit.verify_since_checkpoint(db_session) == audit.ChainReport(ok=True, rows=7)
+    assert walked == [rows[-1].id]  # started after the checkpoint, not from the genesis
+    db_session.commit()
+    assert _checkpoint(db_session) == (more[-1].id, 7)
+
+
+def test_a_tampered_row_after_the_checkpoint_is_found_and_the_checkpoint_stays(db_session):
+    rows = write_rows(db_session, 3)
+    audit.verify_since_checkpoint(db_session)
+    db_session.commit()
+    later = write_rows(db_session, 3)
+    db_session.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE id = :id"), {"id": later[1].id})
+    db_session.commit()
+    db_session.expire_all()
+    report = audit.verify_since_checkpoint(db_session)
+    assert (report.ok, report.first_broken_id) == (False, later[1].id)
+    assert _checkpoint(db_session) == (rows[-1].id, 3)
+
+
+@pytest.mark.parametrize("victim_index", [1, 2])  # the proof row itself, and the row it links to
+def test_a_tampered_proof_row_below_the_checkpoint_is_still_found(db_session, victim_index):
+    rows = write_rows(db_session, 5)
+    audit.verify_since_checkpoint(db_session)
+    db_session.commit()
+    victim = rows[victim_index]
+    db_session.execute(text("UPDATE audit_entry SET action = 'forged' WHERE id = :id"), {"id": victim.id})
+    db_session.commit()
+    db_session.expire_all()
+    proof_row = db_session.get(AuditEntry, rows[2].id)
+    report = audit.verify_since_checkpoint(db_session, [proof_row])
+    assert (report.ok, report.first_broken_id) == (False, victim.id)
+    assert "hash" in report.problem
+
+
+def test_a_proof_row_whose_predecessor_was_deleted_is_found(db_session):
+    rows = write_rows(db_session, 4)
+    audit.verify_since_checkpoint(db_session)
+    db_session.commit()
+    db_session.execute(text("DELETE FROM audit_entry WHERE id = :id"), {"id": rows[1].id})
+    db_session.commit()
+    report = audit.verify_since_checkpoint(db_session, [db_session.get(AuditEntry, rows[2].id)])
+    assert (report.ok, report.first_broken_id) == (False, rows[2].id)
+    assert "prev_hash" in report.problem
