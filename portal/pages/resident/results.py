@@ -42,7 +42,8 @@ class ResultsState(rx.State):
 
     @rx.event
     def load(self):
-        self.months = recent_months()
+        # A published ranking is of a completed month; the running month is for officers (their ratings page).
+        self.months = recent_months(13)[1:]
         self.month = self.month if self.month in self.months else self.months[0]
         with session_scope() as session:
             rows = session.execute(select(Region).where(Region.level.in_(PUBLISHED_LEVELS))
