@@ -124,7 +124,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "This region has {n} service windows; at most {max} posters can be downloaded at once. "
                         "Please open a smaller region (a township or street) and download there."),
     "results.title": ("评价结果公布", "Published results"),
-    "results.intro": ("按月公布各服务窗口、各单位的群众满意度。评价少于 5 条的不参与排名。", "Monthly satisfaction of each service window and office. Windows with fewer than 5 ratings are not ranked."),
+    "results.intro": ("每月结束后公布该月各服务窗口、各单位的群众满意度。评价少于 5 条的不参与排名。", "Published after each month ends: the satisfaction of each service window and office in that month. Windows with fewer than 5 ratings are not ranked."),
     "results.region": ("地区", "Region"),
     "results.windows": ("窗口排名", "Windows"),
     "results.offices": ("单位排名", "Offices"),
