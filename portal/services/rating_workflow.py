@@ -117,6 +117,10 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
         raise RatingError("rating.device_missing")
 
     device_hash = keyed_hash(secret, f"device:{device_id}")
+    # Serialise submissions at this window before checking: the cool-down and burst rules read, then write. The
+    # no-op update takes the window's row lock on PostgreSQL and the write lock on SQLite (whose reads otherwise run
+    # outside the transaction), so two submissions from one phone cannot both pass the check.
+    session.execute(update(ServiceWindow).where(ServiceWindow.id == window.id).values(active=ServiceWindow.active))
     last = session.execute(
         select(func.max(Rating.created_at)).where(Rating.device_hash == device_hash, Rating.window_id == window.id)
     ).scalar_one()

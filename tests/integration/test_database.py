@@ -296,3 +296,43 @@ def test_health_on_this_backend(db_url, portal_env):
     with TestClient(api) as client:
         r = client.get("/api/health")
     assert (r.status_code, r.json()) == (200, {"status": "ok", "checks": expected})
+
+
+# --- one phone, one window, several submissions at once -------------------------------------------------------
+
+def test_simultaneous_ratings_from_one_phone_pass_the_cool_down_once(engine):
+    """The cool-down reads before it writes: submissions racing from one device must still yield one rating."""
+    from portal.models.ratings import Rating
+    from portal.services import rating_workflow as wf
+
+    with Session(engine) as session:
+        tree = factories.region_tree(session)
+        code = factories.window(session, tree.all_townships[0]).code
+        session.commit()
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(THREADS)
+
+    def submit(n: int) -> None:
+        barrier.wait()
+        try:
+            with Session(engine) as session:
+                wf.submit_rating(session, wf.NewRating(window_code=code, level=5), device_id="same-phone",
+                                 client=f"10.0.0.{n}", secret="s")
+                session.commit()
+            result = "stored"
+        except wf.RatingError as exc:
+            result = exc.key
+        except Exception as exc:  # a lock timeout or serialization failure would land here and fail the test
+            result = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["rating.cooldown"] * (THREADS - 1) + ["stored"]
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(Rating)).scalar_one() == 1
