@@ -68,7 +68,16 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
 
 def _reports_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the reports feature (issue 6)."""
-    return {}
+    from portal.models.reports import ReportCategory, ReportOutcome, ReportStatus, RewardStatus
+    from portal.services.reports import EVENT_KINDS
+
+    return {
+        "report.category.": [c.value for c in ReportCategory],
+        "report.status.": [s.value for s in ReportStatus],
+        "report.outcome.": [o.value for o in ReportOutcome],
+        "report.event.": list(EVENT_KINDS),
+        "report.reward_status.": [s.value for s in RewardStatus],
+    }
 
 
 # (kept apart so that parallel work on the features below merges cleanly)
