@@ -18,6 +18,7 @@ from portal.pages.resident.roster import BatchProofState, RosterState, batch_pro
 from portal.pages.resident.results import ResultsState, results_page
 from portal.pages.resident.rate import RateState, rate_page
 from portal.pages.resident.rating_followup import rating_followup
+from portal.pages.resident.report import ReportState, ReportTrackState, report_page, report_track_page
 from portal.pages.staff.home import StaffHomeState, staff_home
 from portal.pages.supervisor.home import SupervisorHomeState, supervisor_home
 
@@ -51,9 +52,11 @@ app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
 app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
 app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
 
+app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)
+app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=ReportTrackState.load)
+
 # Resident services that later work fills; until then each says plainly where to go instead.
 for route, title_key in [
     (routes.ELIGIBILITY, "home.eligibility"), (routes.APPLY, "home.apply"), (routes.APPLY_TRACK, "home.track"),
-    (routes.REPORT, "home.report"), (routes.REPORT_TRACK, "home.report_track"),
 ]:
     app.add_page(coming_soon(title_key), route=route, title=TITLE)

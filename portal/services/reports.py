@@ -962,3 +962,48 @@ def finance_queue(session: Session, actor: Actor | None) -> list[RegisterRow]:
     return [RegisterRow(rw.report_id, format_receipt(code), region, rw.status.value, rw.amount_fen, rw.decided_at,
                         rw.approved_at, rw.paid_on, rw.payment_ref or "", rw.claimed_at is not None)
             for rw, code, region in rows]
+
+
+# --- the receipt card the reporter saves to the phone's album ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ReceiptCardText:
+    """Catalog texts in the reporter's language (the page passes them in; this module knows no language)."""
+
+    title: str
+    receipt_label: str
+    secret_label: str
+    hint: str
+    filed_on: str  # e.g. "2026-03-10 10:00"
+
+
+def receipt_card_png(receipt: str, secret: str, text: ReceiptCardText) -> bytes:
+    """A 720 px wide PNG of the receipt code and secret, to keep in the phone's photo album."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from portal.services import qr
+
+    width, margin = 720, 48
+    title_font, label_font = qr.cjk_font(40, bold=True), qr.cjk_font(26)
+    code_font, small_font = qr.cjk_font(52, bold=True, mono=True), qr.cjk_font(24)
+    hint_lines = qr._wrap(text.hint, small_font, width - 2 * margin)  # the poster's CJK-aware line breaking
+    height = 420 + 34 * len(hint_lines)
+    img = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, width, 92), fill=(183, 28, 28))
+    draw.text((margin, 22), text.title, font=title_font, fill=(255, 255, 255))
+    y = 116
+    for label, value in ((text.receipt_label, format_receipt(receipt)), (text.secret_label, secret)):
+        draw.text((margin, y), label, font=label_font, fill=(90, 90, 90))
+        draw.text((margin, y + 36), value, font=code_font, fill=(20, 20, 20))
+        y += 116
+    draw.text((margin, y), text.filed_on, font=small_font, fill=(90, 90, 90))
+    y += 40
+    for line in hint_lines:
+        draw.text((margin, y), line, font=small_font, fill=(60, 60, 60))
+        y += 34
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

@@ -347,7 +347,7 @@ def test_the_scanner_finds_known_uses():
         ("pages/login.py", "login.title"),  # title_key=
         ("pages/admin/home.py", "admin.users"),  # _stat("...")
         ("pages/admin/home.py", "admin.audit_ok"),  # t_fmt("...")
-        ("portal.py", "home.report_track"),  # for route, title_key in [...]
+        ("portal.py", "home.eligibility"),  # for route, title_key in [...]
         ("components/account.py", "auth.forbidden"),  # DENIED_KEYS
         ("states/session.py", "auth.expired"),  # self.denied_key = "..." if ... else "..."
         ("services/auth.py", "auth.throttled"),  # SignInResult(error="...")

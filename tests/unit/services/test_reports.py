@@ -434,3 +434,10 @@ def test_rejected_reward_can_be_decided_again_and_unfounded_gets_none(w):
     with pytest.raises(svc.ReportError) as exc:
         svc.decide_reward(s, w.officer, unfounded.id, now=T0)
     assert exc.value.key == "report.err.not_rewardable"
+
+
+def test_receipt_card_is_a_png_holding_both_codes():
+    png = svc.receipt_card_png("1234567890123456", "ABCD-EFGH", svc.ReceiptCardText(
+        "举报回执", "受理码", "查询密码", "请保存此图片。凭受理码和密码查询办理进度，密码只显示这一次。", "2026-03-10 10:00"))
+    im = Image.open(io.BytesIO(png))
+    assert im.format == "PNG" and im.width == 720 and im.height > 400
