@@ -11,6 +11,7 @@ from portal.pages.admin.home import AdminHomeState, admin_home
 from portal.pages.login import LoginState, login
 from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
 from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
+from portal.pages.officer.reports import OfficerReportsState, officer_reports
 from portal.pages.officer.roster import OfficerRosterState, officer_roster, officer_roster_batch
 from portal.pages.resident.coming_soon import coming_soon
 from portal.pages.resident.home import index
@@ -53,6 +54,7 @@ app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
 app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
 
 app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)
+app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=TITLE, on_load=OfficerReportsState.load)
 app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=ReportTrackState.load)
 
 # Resident services that later work fills; until then each says plainly where to go instead.
