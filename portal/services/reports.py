@@ -317,7 +317,10 @@ def _failures(session: Session, column, value: str, since: datetime) -> int:
 def open_receipt(session: Session, receipt: str, secret: str, *, client: str, key: str,
                  now: datetime | None = None) -> Report:
     """The report behind a receipt + secret, or ReportError. Failures are counted per receipt and per client
-    address like sign-in failures; over the limit even the right secret waits for the window to pass."""
+    address like sign-in failures; over the limit even the right secret waits for the window to pass.
+
+    A failure is written to the session before ReportError is raised: callers commit it (catch inside the unit of
+    work), or the count would roll back with the error."""
     now = now or utcnow()
     code, secret = normalize_receipt(receipt), normalize_secret(secret)
     account = f"report:{code or 'malformed'}"

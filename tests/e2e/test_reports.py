@@ -15,7 +15,7 @@ covers the sibling township 青园街道.
 from __future__ import annotations
 
 import asyncio
-import io
+import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -37,6 +37,7 @@ pytestmark = pytest.mark.e2e
 
 CHAIN = [("0", "13"), ("1", "1301"), ("2", "130102"), ("3", "130102001"), ("4", "130102001001")]
 OFFICER_REPORTS = state_name(OfficerReportsState)
+REPORTS_URL = re.compile(r".*/officer/reports/?$")
 
 
 def png(path, color=(180, 40, 40)) -> str:
@@ -135,7 +136,7 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     sign_in(officer, server, "officer_jianbei")
     officer.wait_for_url("**/officer/")
     officer.click("#go-officer-reports")
-    officer.wait_for_url("**/officer/reports/")
+    officer.wait_for_url(REPORTS_URL)
     wait_hydrated(officer)
     open_in_inbox(officer, receipt)
     assert description in officer.inner_text("#detail-description")
@@ -188,7 +189,7 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     # --- finance sees the payout details (audited) and pays ----------------------------------------------------------
     finance_ctx, finance = ctx_page(browser)
     sign_in(finance, server, "finance_county")
-    finance.wait_for_url("**/officer/reports/")
+    finance.wait_for_url(REPORTS_URL)
     wait_hydrated(finance)
     row = finance.locator("#finance-queue .register-row", has_text=receipt)
     row.wait_for()

@@ -184,6 +184,10 @@ class ReportState(rx.State):
         self.category = value if value in {c.value for c in ReportCategory} else ""
 
     @rx.event
+    def toggle_about_staff(self):
+        self.about_staff = not self.about_staff
+
+    @rx.event
     def set_anonymous(self, value: bool):
         self.anonymous = bool(value)
 
@@ -212,7 +216,6 @@ class ReportState(rx.State):
         self.description = str(form.get("description", ""))[:svc.MAX_DESCRIPTION + 10]
         self.name = str(form.get("name", ""))[:40]
         self.phone = str(form.get("phone", ""))[:20]
-        self.about_staff = bool(form.get("about_staff"))
         self.busy = True
         yield
         lang = "en" if (await self.get_state(UIState)).lang == "en" else "zh"  # the card is drawn in it
@@ -275,7 +278,7 @@ def photo_picker(upload_id: str, handler, labels, remove=None) -> rx.Component:
             *([rx.button(t("report.remove"), type="button", variant="ghost", min_height=TAP, on_click=remove(i))]
               if remove is not None else []),
             width="100%", align="center", class_name="photo-row")),
-        width="100%", spacing="2", id=f"{upload_id}-picker",
+        width="100%", spacing="2", id=f"{upload_id}-picker", class_name="photo-picker",
     )
 
 
@@ -303,9 +306,9 @@ def _form() -> rx.Component:
         rx.text(t("report.category_label"), size="3", weight="bold"),
         rx.flex(*[_category_chip(f"report.category.{c.value}", c.value) for c in ReportCategory],
                 wrap="wrap", gap="8px", id="report-categories"),
-        rx.el.label(rx.el.input(type="checkbox", name="about_staff", id="about-staff", class_name="big-check",
-                                default_checked=s.about_staff),
-                    t("report.about_staff"), class_name="check-row", html_for="about-staff"),
+        rx.el.button(rx.cond(s.about_staff, rx.icon("square-check", size=22), rx.icon("square", size=22)),
+                     t("report.about_staff"), type="button", on_click=s.toggle_about_staff, id="about-staff",
+                     class_name="check-row", aria_pressed=rx.cond(s.about_staff, "true", "false")),
         rx.el.label(t("report.description_label"), html_for="description", class_name="rt-Text rt-r-size-3"),
         rx.text_area(id="description", name="description", default_value=s.description, rows="5", width="100%",
                      max_length=svc.MAX_DESCRIPTION, placeholder=t("report.description_placeholder")),
@@ -447,17 +450,18 @@ class ReportTrackState(rx.State):
     @rx.event
     def open(self, form: dict):
         self.notice_key = ""
-        try:
-            with session_scope() as session:
+        with session_scope() as session:
+            try:
                 report = svc.open_receipt(session, str(form.get("receipt", ""))[:64],
                                           str(form.get("secret", ""))[:32],
                                           client=self.router.session.client_ip or "unknown",
                                           key=get_settings().secret_key)
-                self._report_id = report.id
-                self._refresh(session, report)
-        except svc.ReportError as exc:
-            self.error_key, self.opened, self._report_id = exc.key, False, 0
-            return
+            except svc.ReportError as exc:
+                # Caught inside the unit of work: the failure count and its audit row must be committed.
+                self.error_key, self.opened, self._report_id = exc.key, False, 0
+                return
+            self._report_id = report.id
+            self._refresh(session, report)
         self.error_key, self.opened = "", True
 
     @rx.event
