@@ -141,8 +141,9 @@ def reward_amount(recovered_fen: int, rule: RewardRule) -> tuple[int, str]:
     share = recovered_fen * rule.share_percent // 100
     amount = min(max(share, rule.floor_fen), rule.cap_fen)
     fmt = roster_svc.fmt_amount
-    basis = (f"{rule.share_percent}% x {fmt(recovered_fen)} = {fmt(share)}; "
-             f"min {fmt(rule.floor_fen)}, max {fmt(rule.cap_fen)} -> {fmt(amount)}")
+    # Numbers and symbols only, so it reads the same in both languages: share, then [floor – cap], then the amount.
+    basis = (f"{rule.share_percent}% × {fmt(recovered_fen)} = {fmt(share)}; "
+             f"[{fmt(rule.floor_fen)} – {fmt(rule.cap_fen)}] → {fmt(amount)}")
     return amount, basis
 
 
