@@ -55,6 +55,14 @@ def demo() -> None:
     print(f"  ... and {len(staff) - 2} more window staff (staff_<window code, lower case>)")
     if ratings:
         print(f"demo ratings: {ratings} over the last 90 days")
+    from portal.services import demo_reports
+
+    with session_scope() as session:
+        filed = demo_reports.load(session, password, get_settings().secret_key)
+    for acct in demo_reports.ACCOUNTS:
+        print(f"  {acct.username:<28} {'+'.join(r.value for r, _ in acct.grants):<13} {acct.display_name}")
+    if filed:
+        print(f"demo reports: {filed}")
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from portal.pages.admin.home import AdminHomeState, admin_home
 from portal.pages.login import LoginState, login
 from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
 from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
+from portal.pages.officer.reports import OfficerReportsState, officer_reports
 from portal.pages.officer.roster import OfficerRosterState, officer_roster, officer_roster_batch
 from portal.pages.resident.coming_soon import coming_soon
 from portal.pages.resident.home import index
@@ -18,6 +19,7 @@ from portal.pages.resident.roster import BatchProofState, RosterState, batch_pro
 from portal.pages.resident.results import ResultsState, results_page
 from portal.pages.resident.rate import RateState, rate_page
 from portal.pages.resident.rating_followup import rating_followup
+from portal.pages.resident.report import ReportState, ReportTrackState, report_page, report_track_page
 from portal.pages.staff.home import StaffHomeState, staff_home
 from portal.pages.supervisor.home import SupervisorHomeState, supervisor_home
 
@@ -51,9 +53,12 @@ app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
 app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
 app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
 
+app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)
+app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=TITLE, on_load=OfficerReportsState.load)
+app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=ReportTrackState.load)
+
 # Resident services that later work fills; until then each says plainly where to go instead.
 for route, title_key in [
     (routes.ELIGIBILITY, "home.eligibility"), (routes.APPLY, "home.apply"), (routes.APPLY_TRACK, "home.track"),
-    (routes.REPORT, "home.report"), (routes.REPORT_TRACK, "home.report_track"),
 ]:
     app.add_page(coming_soon(title_key), route=route, title=TITLE)

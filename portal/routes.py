@@ -27,6 +27,13 @@ OFFICER_APPLICATIONS = "/officer/applications"
 
 # --- reports (issue 6): add this feature's routes here ---
 OFFICER_REPORTS = "/officer/reports"
+# Evidence photos of a report, for officers who may handle it (portal/api/reports.py; Starlette pattern).
+API_REPORT_EVIDENCE = "/api/reports/{report_id}/evidence/{image_id}.jpg"
+
+
+def report_evidence(report_id: int | str, image_id: str) -> str:
+    return f"/api/reports/{report_id}/evidence/{image_id}.jpg"
+
 
 # --- evaluations (issue 7): add this feature's routes here ---
 ADMIN_EVALUATIONS = "/admin/evaluations"

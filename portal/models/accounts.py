@@ -19,6 +19,9 @@ class Role(str, enum.Enum):
     SUPERVISOR = "supervisor"  # 义务监督员
     OFFICER = "officer"  # 民政经办人员 (township / county)
     ADMIN = "admin"  # 省/市管理员
+    # Reports (issue 6): the designated reader of reporters' identities, and the finance role paying rewards.
+    IDENTITY_VIEWER = "identity_viewer"  # 举报人信息查阅 (every view is audited)
+    FINANCE = "finance"  # 财务: pays rewards, sees payout details
 
 
 class User(Base):

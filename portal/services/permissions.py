@@ -17,6 +17,8 @@ ROLE_HOMES: dict[Role, str] = {
     Role.OFFICER: "/officer",
     Role.SUPERVISOR: "/supervisor",
     Role.WINDOW_STAFF: "/staff",
+    Role.IDENTITY_VIEWER: "/officer/reports",
+    Role.FINANCE: "/officer/reports",
 }
 
 

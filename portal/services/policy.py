@@ -13,6 +13,16 @@ DEFAULTS: dict[str, object] = {
     "rating.burst_threshold": 30,
     "rating.min_count_ranked": 5,  # fewer ratings in the period → not ranked (and never below k=5)
     "rating.comment_max_chars": 300,
+    # Reports (举报) and reward-for-reporting (有奖举报), issue 6.
+    "report.max_per_device_day": 3,  # reports one device may file in 24 hours
+    "report.max_per_client_day": 20,  # reports one client address may file in 24 hours
+    "report.track_max_failures": 5,  # wrong secrets for one receipt inside the window, then the receipt waits
+    "report.track_max_failures_client": 20,  # wrong receipts/secrets from one client address inside the window
+    "report.track_window_minutes": 15,
+    "report.conclude_working_days": 30,  # from filing to conclusion
+    "report.reward_share_percent": 10,  # reward = this share of the money recovered ...
+    "report.reward_floor_yuan": 200,  # ... but at least this ...
+    "report.reward_cap_yuan": 5000,  # ... and at most this
 }
 
 

@@ -68,7 +68,16 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
 
 def _reports_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the reports feature (issue 6)."""
-    return {}
+    from portal.models.reports import ReportCategory, ReportOutcome, ReportStatus, RewardStatus
+    from portal.services.reports import EVENT_KINDS
+
+    return {
+        "report.category.": [c.value for c in ReportCategory],
+        "report.status.": [s.value for s in ReportStatus],
+        "report.outcome.": [o.value for o in ReportOutcome],
+        "report.event.": list(EVENT_KINDS),
+        "report.reward_status.": [s.value for s in RewardStatus],
+    }
 
 
 # (kept apart so that parallel work on the features below merges cleanly)
@@ -338,7 +347,7 @@ def test_the_scanner_finds_known_uses():
         ("pages/login.py", "login.title"),  # title_key=
         ("pages/admin/home.py", "admin.users"),  # _stat("...")
         ("pages/admin/home.py", "admin.audit_ok"),  # t_fmt("...")
-        ("portal.py", "home.report_track"),  # for route, title_key in [...]
+        ("portal.py", "home.eligibility"),  # for route, title_key in [...]
         ("components/account.py", "auth.forbidden"),  # DENIED_KEYS
         ("states/session.py", "auth.expired"),  # self.denied_key = "..." if ... else "..."
         ("services/auth.py", "auth.throttled"),  # SignInResult(error="...")

@@ -1,0 +1,339 @@
+"""Reports and reward-for-reporting end to end (Chromium at 390×844, production build).
+
+Round trip: anonymous report with a photo → receipt + secret (and the receipt picture) → the township officer takes,
+acknowledges and concludes it substantiated → decides the reward → the county officer approves it (two-person rule)
+→ the reporter sees each step and claims → finance sees the payout details and pays → the reporter sees it paid.
+Authorization: another township's officer, window staff and a supervisor get nothing from the handlers or the
+evidence route; the reporter's identity only reaches the designated role, and the view is audited. Bad input: empty
+description, 6 photos, a PDF renamed .png, a wrong secret ten times.
+
+Demo data (portal/services/demo.py, demo_reports.py): officer_jianbei covers 建北街道 130102001, officer_county and
+report_viewer (officer + identity viewer) the county 130102, finance_county pays rewards there; officer_qingyuan
+covers the sibling township 青园街道.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import httpx
+import pytest
+from PIL import Image
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from portal.models.audit import AuditEntry
+from portal.models.reports import Report, ReportEvidence
+from portal.pages.officer.reports import OfficerReportsState
+from tests.e2e.conftest import assert_mobile_layout, sign_in, wait_hydrated
+from tests.e2e.test_shell import shot
+from tests.rxclient import RxClient, state_name
+
+pytestmark = pytest.mark.e2e
+
+CHAIN = [("0", "13"), ("1", "1301"), ("2", "130102"), ("3", "130102001"), ("4", "130102001001")]
+OFFICER_REPORTS = state_name(OfficerReportsState)
+REPORTS_URL = re.compile(r".*/officer/reports/?$")
+
+
+def png(path, color=(180, 40, 40)) -> str:
+    Image.new("RGB", (320, 240), color).save(path, format="PNG")
+    return str(path)
+
+
+def ctx_page(browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, locale="zh-CN")
+    ctx.set_default_timeout(20_000)
+    return ctx, ctx.new_page()
+
+
+def cookie_for(server, username: str) -> str:
+    r = httpx.post(server.base_url + "/api/auth/login", data={"username": username, "password": server.password},
+                   headers={"accept": "application/json"})
+    assert r.status_code == 200, r.text
+    return f"sd_session={r.cookies['sd_session']}"
+
+
+def db(server) -> Session:
+    return Session(create_engine(server.database_url))
+
+
+def report_by_receipt(server, receipt: str) -> Report:
+    with db(server) as s:
+        return s.execute(select(Report).where(Report.receipt_code == receipt.replace(" ", ""))).scalar_one()
+
+
+def choose_place(page) -> None:
+    for index, code in CHAIN:
+        page.wait_for_selector(f"#report-level-{index} option[value='{code}']", state="attached")
+        page.select_option(f"#report-level-{index}", code)
+
+
+def open_in_inbox(page, receipt: str) -> None:
+    card = page.locator(".inbox-card", has_text=receipt)
+    card.wait_for()
+    card.locator(".open-report").click()
+    page.wait_for_selector("#report-detail")
+
+
+def submit_text(page, form_class: str, text: str, *, select: tuple[str, str] | None = None,
+                fill: tuple[str, str] | None = None) -> None:
+    form = page.locator(f"details.{form_class}")
+    if form.get_attribute("open") is None:
+        form.locator("summary").click()
+    if select:
+        form.locator(f"select[name='{select[0]}']").select_option(select[1])
+    if fill:
+        form.locator(f"input[name='{fill[0]}']").fill(fill[1])
+    form.locator("textarea").fill(text)
+    form.locator("button[type=submit]").click()
+
+
+def track(page, server, receipt: str, secret: str) -> None:
+    page.goto(server.base_url + "/report/track")
+    wait_hydrated(page)
+    page.fill("#track-receipt", receipt)
+    page.fill("#track-secret", secret)
+    page.click("#track-submit")
+    page.wait_for_selector("#track-history")
+
+
+def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
+    resident_ctx, resident = ctx_page(browser)
+    description = f"他家新买了小轿车，还开了门市 {secrets.token_hex(3)}"
+
+    # --- the resident files an anonymous report with one photo ---------------------------------------------------
+    resident.goto(server.base_url + "/report")
+    wait_hydrated(resident)
+    choose_place(resident)
+    resident.fill("#subject", "建北社区 3 号楼 孙某")
+    resident.click("[data-category='fraud']")
+    resident.fill("#description", description)
+    resident.set_input_files("#evidence-picker input[type=file]", png(tmp_path / "car.png"))
+    resident.wait_for_selector(".photo-row")
+    assert "320×240" in resident.inner_text("#evidence-picker")
+    resident.wait_for_timeout(400)  # debounced inputs
+    assert_mobile_layout(resident)
+    shot(resident, "report-form")
+    resident.click("#report-submit")
+    resident.wait_for_selector("#receipt-code")
+    receipt = resident.inner_text("#receipt-code").strip()
+    secret = resident.inner_text("#receipt-secret").strip()
+    assert len(receipt) == 19 and receipt.replace(" ", "").isdigit()
+    assert len(secret) == 9 and secret[4] == "-"
+    assert resident.get_attribute("#receipt-image", "src").startswith("data:image/png;base64,")
+    assert_mobile_layout(resident)
+    shot(resident, "report-receipt")
+    report = report_by_receipt(server, receipt)
+    assert report.anonymous and report.reporter_name is None and secret not in report.secret_hash
+
+    # --- the township officer: takes it, sees the photo, acknowledges, concludes substantiated, decides the reward -
+    officer_ctx, officer = ctx_page(browser)
+    sign_in(officer, server, "officer_jianbei")
+    officer.wait_for_url("**/officer/")
+    officer.click("#go-officer-reports")
+    officer.wait_for_url(REPORTS_URL)
+    wait_hydrated(officer)
+    open_in_inbox(officer, receipt)
+    assert description in officer.inner_text("#detail-description")
+    photo = officer.locator("#detail-photos img").first.get_attribute("src")
+    r = officer.request.get(server.base_url + photo)
+    assert r.status == 200 and r.headers["content-type"] == "image/jpeg"
+    officer.click("#report-take")
+    officer.wait_for_selector("#detail-owner")
+    submit_text(officer, "ack-form", "已受理，将在 5 个工作日内入户核实。")
+    officer.wait_for_function("document.querySelector('#detail-status').innerText.includes('调查核实中')")
+    assert_mobile_layout(officer)
+    shot(officer, "officer-report-detail")
+    submit_text(officer, "conclude-form", "经入户核实和车辆登记核对，举报属实，已停发并追回 12,000 元。",
+                select=("outcome", "substantiated"), fill=("recovered", "12000"))
+    officer.wait_for_selector("#detail-outcome")
+    submit_text(officer, "reward-form", "按追回金额的 10% 计算。")
+    officer.wait_for_selector("#reward-amount")
+    assert officer.inner_text("#reward-amount").startswith("1,200.00")
+    assert officer.locator(".approve-form").count() == 0  # the officer who decided may not approve
+
+    # --- the reporter sees the steps so far ------------------------------------------------------------------------
+    track(resident, server, receipt, secret)
+    history = resident.inner_text("#track-history")
+    for step in ("提交举报", "已受理", "办结", "拟定奖励金额"):
+        assert step in history
+    assert "已受理，将在 5 个工作日内入户核实。" in history
+    assert "李经办" not in resident.inner_text("main")  # officers' names stay inside
+    assert resident.inner_text("#track-outcome") == "属实"
+    assert resident.locator("#claim-submit").count() == 0  # not approved yet
+    assert_mobile_layout(resident)
+    shot(resident, "report-track")
+
+    # --- a second officer (county) approves ---------------------------------------------------------------------
+    county_ctx, county = ctx_page(browser)
+    sign_in(county, server, "officer_county")
+    county.wait_for_url("**/officer/")
+    county.goto(server.base_url + "/officer/reports")
+    wait_hydrated(county)
+    county.select_option("#filter-status", "all")  # concluded reports are not in the default (open) list
+    open_in_inbox(county, receipt)
+    submit_text(county, "approve-form", "同意。", select=("decision", "approve"))
+    county.wait_for_function("document.querySelector('#reward-status').innerText.includes('已审核')")
+
+    # --- the reporter claims with the receipt ----------------------------------------------------------------------
+    track(resident, server, receipt, secret)
+    resident.fill("#payout", "到建北街道便民服务中心窗口凭受理码领取")
+    resident.click("#claim-submit")
+    resident.wait_for_selector("#track-claimed")
+
+    # --- finance sees the payout details (audited) and pays ----------------------------------------------------------
+    finance_ctx, finance = ctx_page(browser)
+    sign_in(finance, server, "finance_county")
+    finance.wait_for_url(REPORTS_URL)
+    wait_hydrated(finance)
+    row = finance.locator("#finance-queue .register-row", has_text=receipt)
+    row.wait_for()
+    row.locator(".show-payout").click()
+    finance.wait_for_selector("#payout-details")
+    assert "凭受理码领取" in finance.inner_text("#payout-details")
+    row.locator("input[name='paid_on']").fill(date.today().isoformat())
+    row.locator("input[name='ref']").fill("CA-E2E-0001")
+    row.locator(".mark-paid").click()
+    finance.wait_for_function(f"!document.querySelector('#finance-queue')?.innerText.includes('{receipt}')")
+    assert_mobile_layout(finance)
+    shot(finance, "finance-reports")
+
+    # --- the reporter sees it paid; the public totals count it ---------------------------------------------------
+    track(resident, server, receipt, secret)
+    assert "已发放" in resident.inner_text("#track-reward-status")
+    assert "奖励已发放" in resident.inner_text("#track-history")
+    resident.goto(server.base_url + "/report")
+    wait_hydrated(resident)
+    assert "已向举报人发放奖励 2 笔" in resident.inner_text("#reward-totals")  # the demo one and this one
+    with db(server) as s:
+        actions = set(s.execute(select(AuditEntry.action).where(AuditEntry.target_id == str(report.id),
+                                                                AuditEntry.target_type == "report")).scalars())
+    assert {"report.take", "report.acknowledge", "report.conclude", "report.reward_decide", "report.reward_approve",
+            "report.reward_claim", "report.payout_view", "report.reward_paid", "report.evidence_view"} <= actions
+    for c in (resident_ctx, officer_ctx, county_ctx, finance_ctx):
+        c.close()
+
+
+def test_outsiders_get_nothing_from_handlers_or_the_evidence_route(server, tmp_path):
+    """Another township's officer, window staff and a supervisor: forged websocket events and direct API calls."""
+    with db(server) as s:
+        report = s.execute(select(Report).where(Report.subject == "建北社区 7 号楼 刘某")).scalar_one()
+        photo = ReportEvidence(report_id=report.id, image_id="ab" * 32, width=1, height=1)
+        s.add(photo)
+        s.commit()
+        report_id, subject = report.id, report.subject
+
+    async def forged(cookie: str | None) -> dict:
+        async with RxClient(server.base_url, cookie) as client:
+            return await client.call(f"{OFFICER_REPORTS}.open_report", {"report_id": report_id},
+                                     path="/officer/reports")
+
+    cookies = {name: cookie_for(server, name) for name in ("officer_qingyuan", "staff_hb_sjz_0002", "supervisor",
+                                                            "officer_jianbei")}
+    with ThreadPoolExecutor(1) as pool:
+        results = {name: pool.submit(asyncio.run, forged(cookie)).result() for name, cookie in cookies.items()}
+        anonymous = pool.submit(asyncio.run, forged(None)).result()
+    assert subject in str(results["officer_jianbei"])  # the one who may: sanity check that the call works
+    for name in ("officer_qingyuan", "staff_hb_sjz_0002", "supervisor"):
+        assert subject not in str(results[name]) and "门市" not in str(results[name]), name
+    assert subject not in str(anonymous)
+
+    url = f"{server.base_url}/api/reports/{report_id}/evidence/{'ab' * 32}.jpg"
+    assert httpx.get(url).status_code == 401
+    for name in ("officer_qingyuan", "staff_hb_sjz_0002", "supervisor"):
+        assert httpx.get(url, headers={"Cookie": cookies[name]}).status_code == 403, name
+    # The owner's officer passes the guard (the file itself does not exist: still no hint, 403).
+    assert httpx.get(url, headers={"Cookie": cookies["officer_jianbei"]}).status_code == 403
+
+
+def test_identity_only_for_the_designated_role_and_logged(browser, server):
+    with db(server) as s:
+        named = s.execute(select(Report).where(Report.anonymous.is_(False))).scalars().first()
+        receipt = " ".join(named.receipt_code[i:i + 4] for i in range(0, 16, 4))
+
+    # The township officer handling it never receives the name or the phone, not even by forging the call.
+    async def try_reveal(cookie: str) -> dict:
+        async with RxClient(server.base_url, cookie) as client:
+            await client.call(f"{OFFICER_REPORTS}.open_report", {"report_id": named.id}, path="/officer/reports")
+            return await client.call(f"{OFFICER_REPORTS}.reveal_identity", {}, path="/officer/reports")
+
+    with ThreadPoolExecutor(1) as pool:
+        officer_try = pool.submit(asyncio.run, try_reveal(cookie_for(server, "officer_jianbei"))).result()
+    assert "陈丽" not in str(officer_try) and "13912345678" not in str(officer_try)
+
+    ctx, viewer = ctx_page(browser)
+    frames: list[str] = []
+    viewer.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f))))
+    sign_in(viewer, server, "report_viewer")
+    viewer.wait_for_url("**/officer/")
+    viewer.goto(server.base_url + "/officer/reports")
+    wait_hydrated(viewer)
+    open_in_inbox(viewer, receipt)
+    assert "陈丽" not in "".join(frames)  # not sent before the deliberate, logged view
+    viewer.click("#show-identity")
+    viewer.wait_for_selector("#identity")
+    assert "陈丽" in viewer.inner_text("#identity") and "13912345678" in viewer.inner_text("#identity")
+    assert_mobile_layout(viewer)
+    shot(viewer, "report-identity")
+    with db(server) as s:
+        views = s.execute(select(AuditEntry).where(AuditEntry.action == "report.identity_view",
+                                                   AuditEntry.target_id == str(named.id))).scalars().all()
+    assert [v.actor for v in views] == ["report_viewer"]
+    ctx.close()
+
+
+def test_bad_input_is_refused_with_clear_messages(page, server, tmp_path):
+    page.goto(server.base_url + "/report")
+    wait_hydrated(page)
+    page.click("[data-category='missed']")
+    page.click("#report-submit")  # empty description
+    page.wait_for_selector("#report-error")
+    assert "至少 10 个字" in page.inner_text("#report-error")
+
+    six = [png(tmp_path / f"p{i}.png", (i * 40, 20, 20)) for i in range(6)]
+    page.set_input_files("#evidence-picker input[type=file]", six)
+    page.wait_for_function("document.querySelector('#report-error')?.innerText.includes('最多上传 5 张')")
+    assert page.locator(".photo-row").count() == 0
+
+    fake = tmp_path / "scan.png"
+    fake.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    page.set_input_files("#evidence-picker input[type=file]", str(fake))
+    page.wait_for_function("document.querySelector('#report-error')?.innerText.includes('不是一张照片')")
+    assert page.locator(".photo-row").count() == 0
+    assert_mobile_layout(page)
+    shot(page, "report-bad-input")
+
+    page.goto(server.base_url + "/report/track")
+    wait_hydrated(page)
+    messages = []
+    for _ in range(10):
+        page.fill("#track-receipt", "9999 8888 7777 6666")
+        page.fill("#track-secret", "WRON-GSEC")
+        page.click("#track-submit")
+        page.wait_for_selector("#track-error")
+        page.wait_for_timeout(300)
+        messages.append(page.inner_text("#track-error"))
+    assert messages[0] == "受理码或密码不正确"
+    assert messages[-1].startswith("尝试次数过多")
+    assert page.locator("#track-history").count() == 0
+    shot(page, "report-track-throttled")
+
+
+def test_roster_objection_prefills_the_masked_entry(page, server):
+    with db(server) as s:
+        from portal.models.roster import RosterEntry
+
+        public_id = s.execute(select(RosterEntry.public_id).where(RosterEntry.name == "欧阳娜娜")).scalar_one()
+    page.goto(f"{server.base_url}/report?roster_entry={public_id}")
+    wait_hydrated(page)
+    page.wait_for_selector("#report-entry")
+    assert page.inner_text("#report-entry-name") == "欧阳*娜"
+    assert "欧阳娜娜" not in page.content()
+    assert page.locator("#subject").count() == 0
+    assert_mobile_layout(page)
+    shot(page, "report-from-roster")
