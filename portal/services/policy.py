@@ -13,6 +13,9 @@ DEFAULTS: dict[str, object] = {
     "rating.burst_threshold": 30,
     "rating.min_count_ranked": 5,  # fewer ratings in the period → not ranked (and never below k=5)
     "rating.comment_max_chars": 300,
+    # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
+    "evaluation.weight_supervisors": 60,
+    "evaluation.weight_residents": 40,
 }
 
 
