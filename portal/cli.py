@@ -55,6 +55,12 @@ def demo() -> None:
     print(f"  ... and {len(staff) - 2} more window staff (staff_<window code, lower case>)")
     if ratings:
         print(f"demo ratings: {ratings} over the last 90 days")
+    from portal.services import demo_evaluations
+
+    with session_scope() as session:
+        rounds = demo_evaluations.load(session, password)
+    if rounds:
+        print(f"demo evaluation rounds: {rounds} (supervisors: supervisor, {demo_evaluations.SECOND_SUPERVISOR[0]})")
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -524,8 +524,10 @@ def evaluation_form(session: Session, actor: Actor | None, assignment_id: int,
         editable=editable, residents=residents_summary(session, target, rnd))
 
 
-def photo_allowed(session: Session, actor: Actor | None, assignment_id: int, image_id: str) -> None:
-    """A photo is seen by the supervisor who took it, and by admins over the target's region. Else raises."""
+def photo_allowed(session: Session, actor: Actor | None, assignment_id: int, image_id: str) -> bool:
+    """A photo is seen by the supervisor who took it (True), and by admins over the target's region (False).
+
+    Anybody else: PermissionDenied (NotSignedIn without an actor)."""
     row = session.execute(
         select(EvaluationAssignment, Region.path)
         .join(EvaluationTarget, EvaluationTarget.id == EvaluationAssignment.target_id)
@@ -534,12 +536,11 @@ def photo_allowed(session: Session, actor: Actor | None, assignment_id: int, ima
     if row is None or image_id not in (row[0].photos or []):
         raise PermissionDenied()
     a, path = row
-    try:
-        authorize(actor, Role.ADMIN, path)
-    except PermissionDenied:
+    if actor is not None and a.supervisor_id == actor.user_id:
         authorize(actor, Role.SUPERVISOR, path)
-        if a.supervisor_id != actor.user_id:
-            raise PermissionDenied() from None
+        return True
+    authorize(actor, Role.ADMIN, path)
+    return False
 
 
 # --- closing and the published notice (通报) ------------------------------------------------------------------

@@ -211,8 +211,8 @@ def test_a_supervisor_reaches_only_their_own_assignments(w: World):
     assert [t.assignment_id for t in my_round.targets] == [mine]
     # Photos: the taker and admins over the region; not the other supervisor.
     ew.add_photo(w.session, w.sup2, theirs, IMG, now=NOW)
-    ew.photo_allowed(w.session, w.sup2, theirs, IMG)
-    ew.photo_allowed(w.session, w.admin, theirs, IMG)
+    assert ew.photo_allowed(w.session, w.sup2, theirs, IMG) is True
+    assert ew.photo_allowed(w.session, w.admin, theirs, IMG) is False
     for actor, image in [(w.sup, IMG), (w.county_admin, IMG), (w.sup2, "b" * 64)]:
         with pytest.raises(PermissionDenied):
             ew.photo_allowed(w.session, actor, theirs, image)
