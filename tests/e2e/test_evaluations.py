@@ -4,14 +4,19 @@ evaluation; the admin closes the round; the public /results notice shows the ran
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import assert_mobile_layout, sign_in, wait_hydrated
 from tests.e2e.test_shell import shot
+from tests.rxclient import RxClient
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +39,19 @@ def _other_supervisors_assignment(server) -> int:
             "ORDER BY a.id LIMIT 1"), {"t": ROUND}).scalar_one()
     engine.dispose()
     return found
+
+
+EVALUATE = ("reflex___state____state.portal___states___session____signed_in_state"
+            ".portal___pages___supervisor___evaluate____evaluate_state")
+
+
+def _scores(server, assignment_id: int) -> dict:
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        raw = conn.execute(text("SELECT scores FROM evaluation_assignment WHERE id = :i"), {"i": assignment_id}
+                           ).scalar_one()
+    engine.dispose()
+    return raw if isinstance(raw, dict) else json.loads(raw)
 
 
 def _evaluate(page, href: str, server, photo: bytes, first: bool) -> str:
@@ -133,3 +151,34 @@ def test_supervisor_evaluates_admin_closes_public_notice_ranks(browser, server):
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:4] == b"%PDF"
     for c in (sup_ctx, admin_ctx, pub_ctx):
         c.close()
+
+
+def test_forged_events_cannot_touch_another_supervisors_evaluation(server):
+    """Any client can call any handler: opening, scoring and submitting someone else's evaluation (a target outside
+    the caller's assignment) is refused on the server, and the stored evaluation does not change."""
+    other = _other_supervisors_assignment(server)
+    before = _scores(server, other)
+    r = httpx.post(server.base_url + "/api/auth/login", data={"username": "supervisor", "password": server.password},
+                   headers={"accept": "application/json"})
+    cookie = f"sd_session={r.cookies['sd_session']}"
+    path = f"/supervisor/evaluate/{other}"
+    route = "/supervisor/evaluate/[assignment]"
+
+    async def run():
+        async with RxClient(server.base_url, cookie) as client:
+            loaded = await client.call(f"{EVALUATE}.load", path=path, route=route, query={"assignment": str(other)})
+            scored = await client.call(f"{EVALUATE}.set_score", {"key": "attitude", "score": 1}, path=path,
+                                       route=route, query={"assignment": str(other)})
+            submitted = await client.call(f"{EVALUATE}.submit", path=path, route=route,
+                                          query={"assignment": str(other)})
+        return loaded, scored, submitted
+
+    with ThreadPoolExecutor(1) as pool:
+        loaded, scored, submitted = pool.submit(asyncio.run, run()).result()
+    state = {k: v for d in (loaded,) for name, part in d.items() if "evaluate_state" in name for k, v in part.items()}
+    assert state.get("found_rx_state_") is False
+    assert "HB-SJZ-0001" not in json.dumps(loaded, ensure_ascii=False)
+    for reply in (scored, submitted):
+        merged = {k: v for name, part in reply.items() if "evaluate_state" in name for k, v in part.items()}
+        assert merged.get("error_key_rx_state_") == "auth.forbidden"
+    assert _scores(server, other) == before
