@@ -182,3 +182,47 @@ def test_forged_events_cannot_touch_another_supervisors_evaluation(server):
         merged = {k: v for name, part in reply.items() if "evaluate_state" in name for k, v in part.items()}
         assert merged.get("error_key_rx_state_") == "auth.forbidden"
     assert _scores(server, other) == before
+
+
+def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
+    sign_in(page, server, "admin")
+    page.wait_for_url("**/admin/")
+    page.goto(server.base_url + "/admin/evaluations")
+    wait_hydrated(page)
+    page.wait_for_selector("#appointments li")
+    # Appoint an existing account for a further term (a re-appointment: one more row in the list).
+    before = page.inner_text("#appointments").count("supervisor_zhang")
+    page.fill("#appoint-username", "supervisor_zhang")
+    page.fill("#appoint-region", "130102")
+    page.fill("input[name=term_end]", "2030-12-31")
+    page.click("#appoint-submit")
+    page.wait_for_selector("#eval-admin-notice")
+    assert page.inner_text("#appointments").count("supervisor_zhang") == before + 1
+    # Open a round: weights that do not add up to 100 are refused, then a valid set opens it.
+    page.click("#new-round")
+    page.fill("#round-title", "E2E 专项评议")
+    page.fill("input[name=period_start]", "2026-01-01")
+    page.fill("input[name=w_environment]", "10")
+    page.click("#round-open")
+    page.wait_for_selector("#eval-admin-error")
+    assert "合计 100" in page.inner_text("#eval-admin-error")
+    page.fill("input[name=w_environment]", "0")
+    page.click("#round-open")
+    page.wait_for_selector("#round-panel")
+    assert "E2E 专项评议" in page.inner_text("#selected-round")
+    page.fill("#add-window", "HB-SJZ-0002")
+    page.locator("#add-window").press("Enter")
+    page.wait_for_selector(".eval-target-card")
+    page.fill("#add-office", "青园街道便民服务中心")
+    page.locator("#add-office").press("Enter")
+    page.wait_for_function("document.querySelectorAll('.eval-target-card').length === 2")
+    card = page.locator(".eval-target-card").first
+    card.locator("input[name=username]").fill("supervisor_zhang")
+    card.locator("button[type=submit]").click()
+    page.wait_for_function("document.querySelector('.eval-target-card').innerText.includes('supervisor_zhang')")
+    # An account without a current appointment cannot be assigned.
+    card.locator("input[name=username]").fill("staff_hb_sjz_0002")
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector("#eval-admin-error")
+    assert "聘任" in page.inner_text("#eval-admin-error")
+    assert_mobile_layout(page)

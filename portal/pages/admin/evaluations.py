@@ -335,26 +335,25 @@ def _target(x: TargetView) -> rx.Component:
     )
 
 
+def _add_target_form(kind: str, placeholder_key: str) -> rx.Component:
+    return rx.el.form(
+        rx.el.input(type="hidden", name="kind", value=kind),
+        rx.el.input(name="value", placeholder=t(placeholder_key), required=True, class_name="eval-input",
+                    aria_label=kind, id=f"add-{kind}"),
+        rx.button(t("eval.admin.add"), type="submit", min_height=TAP, variant="soft"),
+        on_submit=AdminEvaluationsState.add_target, reset_on_submit=True, class_name="eval-inline-form",
+    )
+
+
 def _selected_round() -> rx.Component:
     s = AdminEvaluationsState
     return rx.card(
         rx.vstack(
             rx.heading(t("eval.admin.targets"), size="4", as_="h2"),
             rx.text(s.round_title, weight="bold", id="selected-round"),
-            rx.cond(s.round_open, rx.vstack(
-                rx.el.form(
-                    rx.el.input(type="hidden", name="kind", value="window"),
-                    rx.el.input(name="value", placeholder=t("eval.admin.add_window"), required=True,
-                                class_name="eval-input", aria_label="window code", id="add-window"),
-                    rx.button(t("eval.admin.add"), type="submit", min_height=TAP, variant="soft"),
-                    on_submit=s.add_target, reset_on_submit=True, class_name="eval-inline-form"),
-                rx.el.form(
-                    rx.el.input(type="hidden", name="kind", value="office"),
-                    rx.el.input(name="value", placeholder=t("eval.admin.add_office"), required=True,
-                                class_name="eval-input", aria_label="office", id="add-office"),
-                    rx.button(t("eval.admin.add"), type="submit", min_height=TAP, variant="soft"),
-                    on_submit=s.add_target, reset_on_submit=True, class_name="eval-inline-form"),
-                spacing="2", width="100%"),
+            rx.cond(s.round_open, rx.vstack(_add_target_form("window", "eval.admin.add_window"),
+                                            _add_target_form("office", "eval.admin.add_office"),
+                                            spacing="2", width="100%"),
                 rx.callout(t("eval.admin.closed_note"), icon="megaphone", width="100%")),
             rx.foreach(s.targets, _target),
             rx.cond(s.round_open, rx.vstack(
@@ -362,7 +361,8 @@ def _selected_round() -> rx.Component:
                 rx.button(t("eval.admin.close"), on_click=s.close_round, color_scheme="red", min_height=TAP,
                           id="round-close", width="100%"),
                 width="100%"),
-                rx.link(t("eval.notice.pdf"), href=s.round_pdf, is_external=True, min_height=TAP, display="flex", align_items="center", id="round-pdf")),
+                rx.link(t("eval.notice.pdf"), href=s.round_pdf, is_external=True, min_height=TAP, display="flex",
+                        align_items="center", id="round-pdf")),
             spacing="3", width="100%",
         ),
         width="100%", id="round-panel",

@@ -315,3 +315,26 @@ def test_bottom_in_two_consecutive_rounds_is_flagged_for_a_talk(w: World):
     assert flags == {"Office A 低保窗口 (T-A-0001)": False, "Office A 救助窗口 (T-A-0002)": True,
                      "Office B 低保窗口 (T-B-0001)": False}
     assert w.session.execute(select(func.count()).select_from(EvaluationResult)).scalar_one() == 6
+
+
+def test_admin_lists_rounds_targets_and_assignments_and_may_unassign_until_submitted(w: World):
+    rid = _round(w)
+    t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    ew.add_office_target(w.session, w.admin, rid, "Office A")
+    done = ew.assign(w.session, w.admin, t.id, "sup1", now=NOW).id
+    pending = ew.assign(w.session, w.admin, t.id, "sup2", now=NOW).id
+    _evaluate(w, w.sup, done, 4, 4)
+    [row] = ew.list_rounds(w.session, w.admin, w.county.path)
+    assert (row.id, row.status, row.targets, row.assigned, row.submitted) == (rid, "open", 2, 2, 1)
+    lines = ew.round_targets(w.session, w.admin, rid)
+    assert [(x.kind, x.label) for x in lines] == [("window", "Office A 低保窗口 (T-A-0001)"), ("office", "Office A")]
+    assert [a.status for a in lines[0].assignments] == ["submitted", "assigned"]
+    with pytest.raises(EvaluationRuleError):
+        ew.unassign(w.session, w.admin, done)
+    with pytest.raises(PermissionDenied):
+        ew.unassign(w.session, w.county_admin, pending)
+    ew.unassign(w.session, w.admin, pending)
+    assert w.session.get(EvaluationAssignment, pending) is None
+    assert ew.round_targets(w.session, w.admin, rid)[0].assignments[0].id == done
+    with pytest.raises(PermissionDenied):
+        ew.list_rounds(w.session, w.county_admin, w.county.path)
