@@ -63,6 +63,12 @@ def demo() -> None:
         print(f"  {acct.username:<28} {'+'.join(r.value for r, _ in acct.grants):<13} {acct.display_name}")
     if filed:
         print(f"demo reports: {filed}")
+    from portal.services import demo_evaluations
+
+    with session_scope() as session:
+        rounds = demo_evaluations.load(session, password)
+    if rounds:
+        print(f"demo evaluation rounds: {rounds} (supervisors: supervisor, {demo_evaluations.SECOND_SUPERVISOR[0]})")
 
 
 def create_user(args: argparse.Namespace) -> int:

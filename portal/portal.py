@@ -7,6 +7,7 @@ from portal.api.app import api
 from portal.i18n import text
 from portal.models import Base
 from portal.pages.admin.calendar import AdminCalendarState, admin_calendar
+from portal.pages.admin.evaluations import AdminEvaluationsState, admin_evaluations
 from portal.pages.admin.home import AdminHomeState, admin_home
 from portal.pages.login import LoginState, login
 from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
@@ -21,6 +22,7 @@ from portal.pages.resident.rate import RateState, rate_page
 from portal.pages.resident.rating_followup import rating_followup
 from portal.pages.resident.report import ReportState, ReportTrackState, report_page, report_track_page
 from portal.pages.staff.home import StaffHomeState, staff_home
+from portal.pages.supervisor.evaluate import EvaluateState, supervisor_evaluate
 from portal.pages.supervisor.home import SupervisorHomeState, supervisor_home
 
 for mapper in Base.registry.mappers:
@@ -44,6 +46,8 @@ app.add_page(officer_region, route=routes.OFFICER_REGION, title=TITLE, on_load=O
 app.add_page(officer_ratings, route=routes.OFFICER_RATINGS, title=TITLE, on_load=OfficerRatingsState.load)
 app.add_page(admin_calendar, route=routes.ADMIN_CALENDAR, title=TITLE, on_load=AdminCalendarState.load)
 app.add_page(admin_home, route=routes.ADMIN_HOME, title=TITLE, on_load=AdminHomeState.load)
+app.add_page(admin_evaluations, route=routes.ADMIN_EVALUATIONS, title=TITLE, on_load=AdminEvaluationsState.load)
+app.add_page(supervisor_evaluate, route=routes.SUPERVISOR_EVALUATE, title=TITLE, on_load=EvaluateState.load)
 app.add_page(roster_page, route=routes.ROSTER, title=TITLE, on_load=RosterState.load)
 app.add_page(batch_proof_page, route=routes.ROSTER_BATCH, title=TITLE, on_load=BatchProofState.load)
 app.add_page(officer_roster, route=routes.OFFICER_ROSTER, title=TITLE, on_load=OfficerRosterState.load)

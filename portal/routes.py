@@ -37,6 +37,23 @@ def report_evidence(report_id: int | str, image_id: str) -> str:
 
 # --- evaluations (issue 7): add this feature's routes here ---
 ADMIN_EVALUATIONS = "/admin/evaluations"
+SUPERVISOR_EVALUATE = "/supervisor/evaluate/[assignment]"
+# Starlette route patterns (portal/api/evaluations.py): the public notice PDF, and a private evaluation photo.
+API_EVALUATION_NOTICE_PDF = "/api/evaluations/rounds/{round_id:int}/notice.pdf"
+API_EVALUATION_PHOTO = "/api/evaluations/{assignment_id:int}/photos/{image_id}.jpg"
+
+
+def supervisor_evaluate(assignment_id: int) -> str:
+    return f"/supervisor/evaluate/{assignment_id}"
+
+
+def evaluation_notice_pdf(round_id: int) -> str:
+    return f"/api/evaluations/rounds/{round_id}/notice.pdf"
+
+
+def evaluation_photo(assignment_id: int, image_id: str) -> str:
+    return f"/api/evaluations/{assignment_id}/photos/{image_id}.jpg"
+
 
 API_LOGIN = "/api/auth/login"
 API_LOGOUT = "/api/auth/logout"

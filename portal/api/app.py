@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from portal import routes
-from portal.api import auth, health, posters, reports
+from portal.api import auth, evaluations, health, posters, reports
 
 api = Starlette(routes=[
     Route("/api/health", health.health, methods=["GET"]),
@@ -18,4 +18,6 @@ api = Starlette(routes=[
     Route(routes.API_WINDOW_POSTER_PDF, posters.window_poster_pdf, methods=["GET"]),
     Route(routes.API_REGION_POSTERS_PDF, posters.region_posters_pdf, methods=["GET"]),
     Route(routes.API_REPORT_EVIDENCE, reports.evidence, methods=["GET"]),
+    Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
+    Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
 ])

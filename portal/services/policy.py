@@ -23,6 +23,9 @@ DEFAULTS: dict[str, object] = {
     "report.reward_share_percent": 10,  # reward = this share of the money recovered ...
     "report.reward_floor_yuan": 200,  # ... but at least this ...
     "report.reward_cap_yuan": 5000,  # ... and at most this
+    # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
+    "evaluation.weight_supervisors": 60,
+    "evaluation.weight_residents": 40,
 }
 
 

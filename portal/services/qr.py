@@ -23,12 +23,14 @@ __all__ = [
     "POSTER_DPI",
     "PosterText",
     "cjk_font",
+    "pages_pdf",
     "poster_image",
     "poster_pdf",
     "poster_png",
     "posters_pdf",
     "qr_png",
     "rating_url",
+    "wrap_text",
 ]
 
 POSTER_DPI = 150
@@ -186,7 +188,8 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """Lines of at most ``max_width`` px (CJK breaks anywhere, Latin words stay whole, no line starts with ，。)."""
     tokens: list[str] = []
     for tok in _tokens(text.strip()):
         # A word wider than the whole line (long code, URL) can only be split
@@ -209,17 +212,17 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
 def _wrap_balanced(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     """Wrap, then narrow the measure while the line count stays the same, so
     a two-line title splits evenly instead of leaving one orphaned word."""
-    lines = _wrap(text, font, max_width)
+    lines = wrap_text(text, font, max_width)
     if len(lines) < 2:
         return lines
     lo, hi = max_width // len(lines), max_width
     while lo < hi:
         mid = (lo + hi) // 2
-        if len(_wrap(text, font, mid)) <= len(lines):
+        if len(wrap_text(text, font, mid)) <= len(lines):
             hi = mid
         else:
             lo = mid + 1
-    return _wrap(text, font, hi)
+    return wrap_text(text, font, hi)
 
 
 def _ellipsize(line: str, font: ImageFont.FreeTypeFont, max_width: int) -> str:
@@ -340,7 +343,8 @@ def poster_png(url: str, text: PosterText) -> bytes:
     return buf.getvalue()
 
 
-def _pdf(pages: list[Image.Image]) -> bytes:
+def pages_pdf(pages: list[Image.Image]) -> bytes:
+    """A4 page images (150 dpi) into one PDF; also used for printed notices (services/notice_pdf.py)."""
     buf = io.BytesIO()
     # Pillow embeds RGB pages as JPEG; quality 92 with no chroma subsampling
     # keeps QR edges and red text sharp while pages stay ~200-250 KB.
@@ -353,7 +357,7 @@ def _pdf(pages: list[Image.Image]) -> bytes:
 
 def poster_pdf(url: str, text: PosterText) -> bytes:
     """One A4 page PDF."""
-    return _pdf([poster_image(url, text)])
+    return pages_pdf([poster_image(url, text)])
 
 
 def posters_pdf(items: Sequence[tuple[str, PosterText]]) -> bytes:
@@ -365,4 +369,4 @@ def posters_pdf(items: Sequence[tuple[str, PosterText]]) -> bytes:
     """
     if not items:
         raise ValueError("posters_pdf needs at least one poster")
-    return _pdf([poster_image(url, text) for url, text in items])
+    return pages_pdf([poster_image(url, text) for url, text in items])

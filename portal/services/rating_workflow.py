@@ -343,10 +343,15 @@ def china_day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def window_summary(session: Session, window_id: int, start: date, end: date) -> rules.WindowSummary:
+    return windows_summary(session, [window_id], start, end)
+
+
+def windows_summary(session: Session, window_ids: list[int], start: date, end: date) -> rules.WindowSummary:
+    """One summary over the counted ratings of several windows (an office), same k rule as a single window."""
     lo, hi = china_day_bounds(start, end)
     rows = session.execute(
         select(Rating.level, Rating.tags, Rating.created_at, Rating.comment)
-        .where(Rating.window_id == window_id, Rating.status == RatingStatus.COUNTED,
+        .where(Rating.window_id.in_(window_ids), Rating.status == RatingStatus.COUNTED,
                Rating.created_at >= lo, Rating.created_at < hi)
     ).all()
     points = [rules.RatingPoint(level=r[0], tags=tuple(r[1] or ()), created_at=r[2].astimezone(CHINA_TZ),

@@ -261,7 +261,8 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _bottom_keys(rows: Iterable[RankRow[K]]) -> set[K]:
+def bottom_keys(rows: Iterable[RankRow[K]]) -> set[K]:
+    """Keys at the worst rank (ties included); none when every ranked row shares one rank."""
     ranks = {row.key: row.rank for row in rows if row.rank is not None}
     if not ranks:
         return set()
@@ -278,7 +279,7 @@ def bottom_two_months_running(monthly_ranks: Mapping[str, Sequence[RankRow[K]]])
     ``monthly_ranks`` maps 'YYYY-MM' to that month's ``rank_windows`` result. Months must be adjacent
     (2026-12 and 2027-01 are; 2026-08 and 2026-10 are not, even if 2026-09 is missing from the input).
     """
-    bottoms = {_parse_month(month): _bottom_keys(rows) for month, rows in monthly_ranks.items()}
+    bottoms = {_parse_month(month): bottom_keys(rows) for month, rows in monthly_ranks.items()}
     flagged: set[K] = set()
     for month, keys in bottoms.items():
         flagged |= keys & bottoms.get(_next_month(*month), set())

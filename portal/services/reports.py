@@ -992,7 +992,7 @@ def receipt_card_png(receipt: str, secret: str, text: ReceiptCardText) -> bytes:
     width, margin = 720, 48
     title_font, label_font = qr.cjk_font(40, bold=True), qr.cjk_font(26)
     code_font, small_font = qr.cjk_font(52, bold=True, mono=True), qr.cjk_font(24)
-    hint_lines = qr._wrap(text.hint, small_font, width - 2 * margin)  # the poster's CJK-aware line breaking
+    hint_lines = qr.wrap_text(text.hint, small_font, width - 2 * margin)  # the poster's CJK-aware line breaking
     height = 420 + 34 * len(hint_lines)
     img = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(img)

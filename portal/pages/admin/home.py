@@ -57,6 +57,8 @@ def admin_home() -> rx.Component:
             s,
             whoami(s),
             nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
+            nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
+                     "go-evaluations"),
             rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
                       _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
             rx.card(

@@ -13,6 +13,7 @@ from portal.components.layout import page
 from portal.db import session_scope
 from portal.models.regions import Region, RegionLevel
 from portal.pages.officer.ratings import RankView, rank_views, recent_months
+from portal.pages.resident.evaluation_notices import evaluation_notices
 from portal.services import rating_workflow as wf
 
 
@@ -113,5 +114,6 @@ def results_page() -> rx.Component:
                 _table(["results.rank", "results.office", "dash.count", "dash.satisfaction"],
                        rx.foreach(s.offices, _office_row)),
                 rx.text(t("results.none"), color_scheme="gray")),
+        evaluation_notices(),  # 民主评议通报 (issue 7): self-contained section with its own state
         title_key="results.title",
     )

@@ -85,7 +85,15 @@ def _reports_dynamic_keys() -> dict[str, list[str]]:
 
 def _evaluations_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the evaluations feature (issue 7)."""
-    return {}
+    from portal.models.evaluations import AssignmentStatus, RoundStatus
+    from portal.services.evaluations import CRITERIA
+
+    return {
+        "eval.crit.": list(CRITERIA),
+        "eval.status.": [s.value for s in AssignmentStatus],
+        "eval.round.": [s.value for s in RoundStatus],
+        "eval.kind.": ["window", "office"],
+    }
 
 
 DYNAMIC_KEYS = _dynamic_keys()

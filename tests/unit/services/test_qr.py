@@ -140,7 +140,7 @@ def test_absurdly_long_texts_are_truncated_not_crashing() -> None:
 
 def test_wrap_keeps_latin_words_and_punctuation_rules() -> None:
     font = cjk_font(40)
-    lines = qr._wrap("Service Window 服务窗口，欢迎评价。" * 3, font, 400)
+    lines = qr.wrap_text("Service Window 服务窗口，欢迎评价。" * 3, font, 400)
     assert len(lines) > 1
     assert all(font.getlength(line) <= 400 + font.getlength("，") for line in lines)
     assert not any(line[0] in "，。" for line in lines)
@@ -149,7 +149,7 @@ def test_wrap_keeps_latin_words_and_punctuation_rules() -> None:
 
 def test_wrap_hard_splits_overlong_word() -> None:
     font = cjk_font(40)
-    lines = qr._wrap("W" * 100, font, 300)
+    lines = qr.wrap_text("W" * 100, font, 300)
     assert len(lines) > 1
     assert all(font.getlength(line) <= 300 for line in lines)
     assert "".join(lines) == "W" * 100

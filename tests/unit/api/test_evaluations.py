@@ -1,0 +1,100 @@
+"""/api/evaluations/rounds/{id}/notice.pdf (public once closed) and /api/evaluations/{assignment}/photos/{image}.jpg
+(the supervisor who took it, or an admin over the region; 404 for everybody else; admin views audited).
+
+Demo data: portal/services/demo.py plus demo_evaluations (two closed rounds and one open round for 长安区)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from starlette.testclient import TestClient
+
+from portal import routes
+from portal.db import make_engine
+from portal.models.accounts import User
+from portal.models.audit import AuditEntry
+from portal.models.evaluations import EvaluationAssignment, EvaluationRound, RoundStatus
+from portal.services import auth, demo_evaluations
+from portal.services import evaluation_workflow as ew
+from portal.services.images import PrivateImageStore, intake_image
+from portal.settings import get_settings
+from tests.unit.api.conftest import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+
+@pytest.fixture
+def evaluations(db_file) -> dict:
+    engine = make_engine(f"sqlite:///{db_file}")
+    with Session(engine) as s:
+        demo_evaluations.load(s, PASSWORD)
+        s.commit()
+        closed = s.execute(select(EvaluationRound.id).where(EvaluationRound.status == RoundStatus.CLOSED)).scalars()
+        open_ = s.execute(select(EvaluationRound.id).where(EvaluationRound.status == RoundStatus.OPEN)).scalar_one()
+        mine = s.execute(select(EvaluationAssignment.id).join(User, User.id == EvaluationAssignment.supervisor_id)
+                         .where(User.username == "supervisor", EvaluationAssignment.round_id == open_)).scalars()
+        ids = {"closed": list(closed), "open": open_, "mine": list(mine)}
+    engine.dispose()
+    return ids
+
+
+def login(client: TestClient, username: str) -> None:
+    r = client.post("/api/auth/login", data={"username": username, "password": PASSWORD},
+                    headers={"Accept": "application/json"})
+    assert r.status_code == 200, r.text
+
+
+def test_the_notice_pdf_is_public_once_the_round_is_closed(client: TestClient, evaluations):
+    r = client.get(routes.evaluation_notice_pdf(evaluations["closed"][0]))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+    assert routes.API_EVALUATION_NOTICE_PDF.startswith("/api/evaluations/rounds/")
+    assert client.get(routes.evaluation_notice_pdf(evaluations["open"])).status_code == 404
+    assert client.get(routes.evaluation_notice_pdf(99999)).status_code == 404
+
+
+def _photo(client_db_file, assignment_id: int) -> str:
+    engine = make_engine(f"sqlite:///{client_db_file}")
+    clean = intake_image(_png())
+    image_id = PrivateImageStore(get_settings().private_upload_dir).save(clean)
+    with Session(engine) as s:
+        actor = auth.actor_for_user(s, s.execute(select(User).where(User.username == "supervisor")).scalar_one())
+        ew.add_photo(s, actor, assignment_id, image_id)
+        s.commit()
+    engine.dispose()
+    return image_id
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_photos_are_for_their_supervisor_and_admins_only(client: TestClient, evaluations, db_file):
+    aid = evaluations["mine"][0]
+    image_id = _photo(db_file, aid)
+    url = routes.evaluation_photo(aid, image_id)
+    assert client.get(url).status_code == 401
+    login(client, "supervisor_zhang")  # another supervisor of the same round
+    assert client.get(url).status_code == 404
+    login(client, "supervisor")
+    r = client.get(url)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    assert client.get(routes.evaluation_photo(aid, "0" * 64)).status_code == 404
+    assert client.get(routes.evaluation_photo(aid + 1000, image_id)).status_code == 404
+    login(client, "admin")
+    assert client.get(url).status_code == 200
+    engine = make_engine(f"sqlite:///{db_file}")
+    with Session(engine) as s:
+        views = s.execute(select(AuditEntry).where(AuditEntry.action == "evaluation.photo_view")).scalars().all()
+    engine.dispose()
+    assert [v.actor for v in views] == ["admin"]
