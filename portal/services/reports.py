@@ -668,16 +668,14 @@ def detail(session: Session, actor: Actor | None, report_id: int, *, now: dateti
 def _handlers(session: Session, report: Report) -> list[User]:
     """Active officers whose grant covers the report's handling region and who declared no conflict on it."""
     conflicted = select(ReportConflict.user_id).where(ReportConflict.report_id == report.id)
-    rows = session.execute(
-        select(User, Region.path).join(RoleGrant, RoleGrant.user_id == User.id).join(Region, Region.id ==
-                                                                                      RoleGrant.region_id)
-        .where(RoleGrant.role == Role.OFFICER, User.active.is_(True), User.id.not_in(conflicted))
-        .order_by(User.username)).all()
-    seen: dict[int, User] = {}
-    for user, path in rows:
-        if report.handler_path.startswith(path):
-            seen.setdefault(user.id, user)
-    return list(seen.values())
+    codes = [c for c in report.handler_path.strip("/").split("/") if c]
+    covering = ["/" + "/".join(codes[:i]) + "/" for i in range(1, len(codes) + 1)]  # the region and those above it
+    users = session.execute(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id).join(Region, Region.id == RoleGrant.region_id)
+        .where(RoleGrant.role == Role.OFFICER, Region.path.in_(covering), User.active.is_(True),
+               User.id.not_in(conflicted))
+        .order_by(User.username)).scalars().all()
+    return list({u.id: u for u in users}.values())
 
 
 def evidence_allowed(session: Session, actor: Actor | None, report_id: int, image_id: str) -> Report:

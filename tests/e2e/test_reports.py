@@ -149,6 +149,19 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     officer.wait_for_function("document.querySelector('#detail-status').innerText.includes('调查核实中')")
     assert_mobile_layout(officer)
     shot(officer, "officer-report-detail")
+
+    # --- meanwhile the reporter adds information and a second photo with the receipt ----------------------------
+    track(resident, server, receipt, secret)
+    resident.fill("#add-info", "他家的门市在建北路 18 号。")
+    resident.set_input_files("#more-evidence-picker input[type=file]", png(tmp_path / "shop.png", (20, 90, 160)))
+    resident.wait_for_selector("#more-evidence-picker .photo-row")
+    resident.wait_for_timeout(400)
+    resident.click("#add-info-submit")
+    resident.wait_for_selector("#track-notice")
+    assert "举报人补充材料" in resident.inner_text("#track-history")
+    assert "建北路 18 号" in resident.inner_text("#track-history")
+    open_in_inbox(officer, receipt)
+    officer.wait_for_function("document.querySelectorAll('#detail-photos img').length === 2")
     submit_text(officer, "conclude-form", "经入户核实和车辆登记核对，举报属实，已停发并追回 12,000 元。",
                 select=("outcome", "substantiated"), fill=("recovered", "12000"))
     officer.wait_for_selector("#detail-outcome")
@@ -166,6 +179,7 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     assert "李经办" not in resident.inner_text("main")  # officers' names stay inside
     assert resident.inner_text("#track-outcome") == "属实"
     assert resident.locator("#claim-submit").count() == 0  # not approved yet
+    assert resident.locator("#add-info").count() == 0  # concluded: nothing more can be added
     assert_mobile_layout(resident)
     shot(resident, "report-track")
 
@@ -297,13 +311,13 @@ def test_bad_input_is_refused_with_clear_messages(page, server, tmp_path):
 
     six = [png(tmp_path / f"p{i}.png", (i * 40, 20, 20)) for i in range(6)]
     page.set_input_files("#evidence-picker input[type=file]", six)
-    page.wait_for_function("document.querySelector('#report-error')?.innerText.includes('最多上传 5 张')")
+    page.wait_for_function("document.querySelector('.photo-error')?.innerText.includes('最多上传 5 张')")
     assert page.locator(".photo-row").count() == 0
 
     fake = tmp_path / "scan.png"
     fake.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
     page.set_input_files("#evidence-picker input[type=file]", str(fake))
-    page.wait_for_function("document.querySelector('#report-error')?.innerText.includes('不是一张照片')")
+    page.wait_for_function("document.querySelector('.photo-error')?.innerText.includes('不是一张照片')")
     assert page.locator(".photo-row").count() == 0
     assert_mobile_layout(page)
     shot(page, "report-bad-input")
@@ -337,3 +351,10 @@ def test_roster_objection_prefills_the_masked_entry(page, server):
     assert page.locator("#subject").count() == 0
     assert_mobile_layout(page)
     shot(page, "report-from-roster")
+    page.click("#toggle-lang")
+    page.wait_for_function("document.querySelector('main h1')?.innerText === 'Report a problem'")
+    page.click("#toggle-large-text")
+    page.wait_for_selector(".portal.large-text")
+    assert "The roster entry you are objecting to" in page.inner_text("#report-entry")
+    assert_mobile_layout(page)
+    shot(page, "report-en-large")

@@ -108,6 +108,7 @@ class ReportState(rx.State):
     phone: str = ""
     about_staff: bool = False
     photo_labels: list[str] = []
+    photo_error_key: str = ""
     error_key: str = ""
     busy: bool = False
     receipt: str = ""
@@ -160,7 +161,7 @@ class ReportState(rx.State):
         self.error_key, self.busy, self.receipt, self.secret, self.receipt_png = "", False, "", "", ""
         self.subject = self.description = self.name = self.phone = ""
         self.category, self.anonymous, self.about_staff = "", True, False
-        self._photos, self.photo_labels = [], []
+        self._photos, self.photo_labels, self.photo_error_key = [], [], ""
         if not self.device_id:
             self.device_id = uuid.uuid4().hex
         wanted = str(self.router.url.query_parameters.get("roster_entry") or "")[:16]
@@ -196,7 +197,7 @@ class ReportState(rx.State):
         refs, key = await intake_uploads(files, len(self._photos))
         self._photos = [*self._photos, *refs]
         self.photo_labels = _labels(self._photos)
-        self.error_key = key
+        self.photo_error_key = key
 
     @rx.event
     def remove_photo(self, index: int):
@@ -263,7 +264,7 @@ def _category_chip(key: str, value: str) -> rx.Component:
                         data_category=value)
 
 
-def photo_picker(upload_id: str, handler, labels, remove=None) -> rx.Component:
+def photo_picker(upload_id: str, handler, labels, error_key, remove=None) -> rx.Component:
     """Choose photos; each goes to the server's image intake at once (nothing is kept in the browser)."""
     return rx.vstack(
         rx.upload(
@@ -273,6 +274,8 @@ def photo_picker(upload_id: str, handler, labels, remove=None) -> rx.Component:
             on_drop=handler(rx.upload_files(upload_id=upload_id)), width="100%", border="none", padding="0",
         ),
         rx.text(t("report.photos_hint"), size="1", color_scheme="gray"),
+        rx.cond(error_key != "", rx.callout(t_var(error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
+                                            role="alert", width="100%", class_name="photo-error")),
         rx.foreach(labels, lambda label, i: rx.hstack(
             rx.icon("image", size=18), rx.text(t("report.photo"), " ", label, size="2"), rx.spacer(),
             *([rx.button(t("report.remove"), type="button", variant="ghost", min_height=TAP, on_click=remove(i))]
@@ -312,7 +315,8 @@ def _form() -> rx.Component:
         rx.el.label(t("report.description_label"), html_for="description", class_name="rt-Text rt-r-size-3"),
         rx.text_area(id="description", name="description", default_value=s.description, rows="5", width="100%",
                      max_length=svc.MAX_DESCRIPTION, placeholder=t("report.description_placeholder")),
-        photo_picker("evidence", ReportState.add_photos, s.photo_labels, ReportState.remove_photo),
+        photo_picker("evidence", ReportState.add_photos, s.photo_labels, s.photo_error_key,
+                     ReportState.remove_photo),
         rx.text(t("report.identity_label"), size="3", weight="bold"),
         rx.hstack(
             rx.el.button(t("report.anonymous"), type="button", on_click=s.set_anonymous(True), id="identity-anon",
@@ -414,6 +418,7 @@ class ReportTrackState(rx.State):
     can_add: bool = False
     can_claim: bool = False
     photo_labels: list[str] = []
+    photo_error_key: str = ""
     busy: bool = False
     # Server only: which report this tab proved it holds the receipt and secret of.
     _report_id: int = 0
@@ -422,7 +427,7 @@ class ReportTrackState(rx.State):
     @rx.event
     def load(self):
         self.opened, self.error_key, self.notice_key, self._report_id = False, "", "", 0
-        self._photos, self.photo_labels = [], []
+        self._photos, self.photo_labels, self.photo_error_key = [], [], ""
 
     def _refresh(self, session, report: Report) -> None:
         view = svc.track_view(session, report)
@@ -475,7 +480,7 @@ class ReportTrackState(rx.State):
         refs, key = await intake_uploads(files, self.photos + len(self._photos))
         self._photos = [*self._photos, *refs]
         self.photo_labels = _labels(self._photos)
-        self.error_key = key
+        self.photo_error_key = key
 
     def _act(self, fn, *args) -> None:
         self.notice_key = ""
@@ -578,7 +583,7 @@ def _tracked() -> rx.Component:
             rx.text(t("report.add_info_title"), weight="bold"),
             rx.text_area(id="add-info", name="text", rows="3", width="100%", max_length=svc.MAX_NOTE,
                          placeholder=t("report.add_info_placeholder")),
-            photo_picker("more-evidence", ReportTrackState.add_photos, s.photo_labels),
+            photo_picker("more-evidence", ReportTrackState.add_photos, s.photo_labels, s.photo_error_key),
             rx.button(t("report.add_info_submit"), type="submit", min_height=TAP, width="100%",
                       id="add-info-submit"),
             width="100%", spacing="2"), on_submit=s.add_info, reset_on_submit=True, width="100%"), width="100%")),
