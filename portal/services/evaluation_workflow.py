@@ -322,11 +322,13 @@ def _own_assignment(session: Session, actor: Actor | None,
 
 def _editable(session: Session, actor: Actor | None, assignment_id: int,
               now: datetime | None) -> tuple[EvaluationAssignment, EvaluationRound]:
-    a, rnd, _path = _own_assignment(session, actor, assignment_id)
+    a, rnd, path = _own_assignment(session, actor, assignment_id)
     if rnd.status != RoundStatus.OPEN:
         raise EvaluationRuleError("eval.err.round_closed")
     if _today(now) > rnd.due_on:
         raise EvaluationRuleError("eval.err.past_due")
+    if not _appointed(session, actor.user_id, path, _today(now)):  # the term ended during the round
+        raise EvaluationRuleError("eval.err.not_appointed")
     if a.status == AssignmentStatus.SUBMITTED:
         raise EvaluationRuleError("eval.err.submitted")
     return a, rnd

@@ -201,6 +201,7 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     # Open a round: weights that do not add up to 100 are refused, then a valid set opens it.
     page.click("#new-round")
     page.fill("#round-title", "E2E 专项评议")
+    page.fill("#round-region", "130102")
     page.fill("input[name=period_start]", "2026-01-01")
     page.fill("input[name=w_environment]", "10")
     page.click("#round-open")
@@ -210,6 +211,7 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     page.click("#round-open")
     page.wait_for_selector("#round-panel")
     assert "E2E 专项评议" in page.inner_text("#selected-round")
+    assert "长安区" in page.locator(".eval-round-row", has_text="E2E 专项评议").inner_text()
     page.fill("#add-window", "HB-SJZ-0002")
     page.locator("#add-window").press("Enter")
     page.wait_for_selector(".eval-target-card")

@@ -195,7 +195,8 @@ class AdminEvaluationsState(SignedInState):
                     raise EvaluationRuleError("eval.err.weights")
                 if weight:
                     criteria.append((key, weight))
-            rnd = ew.open_round(session, actor, title=str(form.get("title", "")), region_code=self.region_code,
+            rnd = ew.open_round(session, actor, title=str(form.get("title", "")),
+                                region_code=str(form.get("region", "") or self.region_code),
                                 period_start=_date(form.get("period_start")), period_end=_date(form.get("period_end")),
                                 due_on=_date(form.get("due_on")), criteria=criteria)
             self.round_id = rnd.id
@@ -288,6 +289,7 @@ def _new_round() -> rx.Component:
         rx.el.summary(t("eval.admin.new_round"), class_name="eval-summary", id="new-round"),
         rx.el.form(
             _field("eval.admin.round_title", "title", id="round-title"),
+            _field("eval.admin.region_code", "region", default=s.region_code, id="round-region"),
             _field("eval.admin.period_start", "period_start", "date"),
             _field("eval.admin.period_end", "period_end", "date", s.today),
             _field("eval.admin.due_on", "due_on", "date", s.default_due),

@@ -115,9 +115,9 @@ def _row(r: NoticeRowView) -> rx.Component:
     return rx.el.tr(
         rx.el.td(r["rank"]),
         rx.el.td(r["label"], rx.cond(r["talk"], rx.el.span(t("eval.notice.talk"), class_name="talk-badge"))),
+        rx.el.td(rx.el.strong(r["combined"])),
         rx.el.td(r["sup"], rx.el.br(), rx.el.small(t_fmt("eval.notice.sup_n", s=r["sup_n"], a=r["assigned"]))),
         rx.el.td(r["res"], rx.el.br(), rx.el.small(t_fmt("eval.notice.res_n", n=r["res_n"]))),
-        rx.el.td(rx.el.strong(r["combined"])),
         class_name="notice-row",
     )
 
@@ -149,8 +149,8 @@ def evaluation_notices() -> rx.Component:
                 rx.text(t("eval.notice.rule"), size="1", color_scheme="gray"),
                 rx.box(rx.el.table(
                     rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in (
-                        "eval.notice.rank", "eval.notice.target", "eval.notice.sup", "eval.notice.res",
-                        "eval.notice.combined")])),
+                        "eval.notice.rank", "eval.notice.target", "eval.notice.combined", "eval.notice.sup",
+                        "eval.notice.res")])),
                     rx.el.tbody(rx.foreach(s.rows, _row)),
                     class_name="results-table notice-table", id="notice-table"), class_name="table-scroll"),
                 rx.link(rx.icon("file-down", size=18), t("eval.notice.pdf"), href=s.pdf_url, is_external=True,

@@ -29,7 +29,7 @@ from portal.states.session import SignedInState
 CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
 ERROR_KEYS = ["eval.err.score", "eval.err.criteria", "eval.err.incomplete", "eval.err.checkin", "eval.err.too_long",
               "eval.err.round_closed", "eval.err.submitted", "eval.err.past_due", "eval.err.location",
-              "eval.err.photos", "eval.err.reason", "auth.forbidden", "eval.err.image"]
+              "eval.err.photos", "eval.err.reason", "auth.forbidden", "eval.err.image", "eval.err.not_appointed"]
 PHOTO_ID = "eval-photo"
 # Resolves to [lat, lon, accuracy] when the supervisor allows location, else null: check-in works either way.
 GEO_JS = """new Promise((resolve) => {

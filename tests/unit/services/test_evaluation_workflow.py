@@ -186,6 +186,17 @@ def test_nothing_changes_after_the_due_date(w: World):
     assert not ew.evaluation_form(w.session, w.sup, aid, now=late).editable
 
 
+def test_a_supervisor_whose_term_ended_can_no_longer_change_the_evaluation(w: World):
+    short = _sup(w.session, w.county, "short", w.admin, term=(date(2026, 1, 1), date(2026, 6, 15)))
+    rid = _round(w)
+    aid = ew.assign(w.session, w.admin, ew.add_window_target(w.session, w.admin, rid, "T-A-0001").id, "short",
+                    now=NOW).id
+    ew.save_draft(w.session, short, aid, scores={"attitude": 4}, now=NOW)
+    with pytest.raises(EvaluationRuleError) as err:
+        ew.save_draft(w.session, short, aid, scores={"attitude": 5}, now=NOW + timedelta(days=10))
+    assert err.value.key == "eval.err.not_appointed"
+
+
 def test_a_supervisor_reaches_only_their_own_assignments(w: World):
     rid = _round(w)
     t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
