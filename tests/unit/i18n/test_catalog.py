@@ -60,7 +60,14 @@ def _dynamic_keys() -> dict[str, list[str]]:
 
 def _applications_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the applications feature (issue 4)."""
-    return {}
+    from portal.services import eligibility as el
+
+    return {
+        "elig.kind.": list(el.INCOME_KINDS),
+        "elig.residence.": list(el.RESIDENCES),
+        "elig.outcome.": list(el.OUTCOMES),
+        "elig.route.": list(el.ROUTES),
+    }
 
 
 # (kept apart so that parallel work on the features below merges cleanly)
