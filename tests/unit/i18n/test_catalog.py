@@ -60,9 +60,16 @@ def _dynamic_keys() -> dict[str, list[str]]:
 
 def _applications_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the applications feature (issue 4)."""
+    from portal.services import applications as apps
+    from portal.services import crosscheck
     from portal.services import eligibility as el
 
     return {
+        "apply.status.": list(apps.STATUSES),
+        "apply.step.": list(apps.STEP_KINDS),
+        "apply.material.": list(apps.MATERIAL_ITEMS),
+        "apply.doc.": list(apps.DOCUMENT_KINDS),
+        "apply.check.": list(crosscheck.OUTCOMES),
         "elig.kind.": list(el.INCOME_KINDS),
         "elig.residence.": list(el.RESIDENCES),
         "elig.outcome.": list(el.OUTCOMES),
