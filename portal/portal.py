@@ -13,6 +13,8 @@ from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
 from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
 from portal.pages.officer.roster import OfficerRosterState, officer_roster, officer_roster_batch
 from portal.pages.resident.coming_soon import coming_soon
+from portal.pages.resident.apply import ApplyState, apply_page
+from portal.pages.resident.apply_track import TrackState, apply_track_page
 from portal.pages.resident.eligibility import EligibilityState, eligibility_page
 from portal.pages.resident.home import index
 from portal.pages.resident.roster import BatchProofState, RosterState, batch_proof_page, roster_page
@@ -52,10 +54,11 @@ app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
 app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
 app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
 app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=EligibilityState.load)
+app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
+app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=TrackState.load)
 
 # Resident services that later work fills; until then each says plainly where to go instead.
 for route, title_key in [
-    (routes.APPLY, "home.apply"), (routes.APPLY_TRACK, "home.track"),
     (routes.REPORT, "home.report"), (routes.REPORT_TRACK, "home.report_track"),
 ]:
     app.add_page(coming_soon(title_key), route=route, title=TITLE)

@@ -70,6 +70,10 @@ STEP_NOTICE = "notice"
 STEP_KINDS = (STEP_ACCEPT, STEP_MATERIALS, STEP_SURVEY, STEP_CHECK, STEP_RECHECK, STEP_VISIT, STEP_PRELIMINARY,
               STEP_PUBLICITY, STEP_COUNTY, STEP_NOTICE)
 
+# How a step ended (shown on the tracking page).
+STEP_OUTCOMES = ("accepted", "materials", "supplied", "done", "match", "explained", "disputed", "approve", "refuse",
+                 "finished", "sent")
+
 # Working-day limits per step; None: due by the whole-process deadline.
 STEP_LIMITS: dict[str, int | None] = {
     STEP_ACCEPT: 3, STEP_SURVEY: 3, STEP_CHECK: 3, STEP_RECHECK: 3, STEP_VISIT: None, STEP_PRELIMINARY: None,
@@ -790,3 +794,31 @@ def document_for_officer(session: Session, actor: Actor, doc_id: int) -> Applica
     assert doc is not None
     return doc
 
+
+
+# --- wizard helpers ---------------------------------------------------------------------------------------------
+
+def parse_yuan(text: str) -> int | None:
+    """'1200', '1,200.5', '-30' (yuan) → fen; None when it is not a number. Negative values are returned as they
+    are, so the draft keeps them and validation names them."""
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return 0
+    sign = -1 if text.startswith("-") else 1
+    whole, dot, frac = text.lstrip("-+").partition(".")
+    if not whole.isdigit() or len(whole) > 12 or (dot and (not frac.isdigit() or len(frac) > 2)):
+        return None
+    return sign * (int(whole) * 100 + (int(frac.ljust(2, "0")) if dot else 0))
+
+
+def parse_count(text: str) -> int | None:
+    text = (text or "").strip()
+    if text.startswith("-") and text[1:].isdigit():
+        return -int(text[1:])
+    return int(text) if text.isdigit() and len(text) <= 6 else None
+
+
+def field_errors(session: Session, app: Application, prefixes: tuple[str, ...]) -> list[el.FieldError]:
+    """The submission errors that belong to one wizard page (its fields start with one of `prefixes`)."""
+    return [e for e in check_for_submit(session, app)
+            if any(e.field == p or e.field.startswith(p + "-") for p in prefixes)]

@@ -452,6 +452,11 @@ def describe(line: Line, lang: str = "zh") -> str:
     from portal.i18n import text
 
     params = dict(line.params)
+    member = str(params.get("member", ""))
+    if member.startswith("@"):  # a stand-in name (the screener asks no names): "@0" → "the applicant" / "member 2"
+        index = int(member[1:]) if member[1:].isdigit() else 0
+        params["member"] = text("elig.member_applicant", lang) if index == 0 else \
+            text("elig.member_n", lang, n=index + 1)
     if "kind" in params:
         params["kind"] = text(f"elig.kind.{params['kind']}", lang)
     if "residence" in params:

@@ -47,6 +47,10 @@ DOCUMENTS = ("screen.doc.id", "screen.doc.hukou", "screen.doc.income", "screen.d
 DOCUMENT_SEVERE = "screen.doc.disability"
 
 
+# Reasons the screener leaves out: housing area is not asked (it is checked on the application).
+UNASKED_LINES = ("elig.line.asset_area",)
+
+
 @dataclass(frozen=True)
 class ScreenResult:
     outcome: str
@@ -55,6 +59,10 @@ class ScreenResult:
     amount_high_fen: int
     assessment: el.Assessment  # judged at the low end of the ranges (the most favourable)
     documents: tuple[str, ...]
+
+    @property
+    def lines(self) -> tuple[el.Line, ...]:
+        return tuple(line for line in self.assessment.lines if line.key not in UNASKED_LINES)
 
 
 def complete(answers: Mapping[str, str]) -> bool:
@@ -79,9 +87,9 @@ def household(answers: Mapping[str, str], high: bool) -> el.Household:
     income = _range(INCOME_RANGES, answers["income"])[1 if high else 0]
     savings = _range(SAVINGS_RANGES, answers["savings"])[1 if high else 0]
     severe = answers["severe"] == "yes"
-    members = [el.Member("applicant", "applicant", 45, 1 if severe and size == 1 else 0,
+    members = [el.Member("@0", "applicant", 45, 1 if severe and size == 1 else 0,
                          incomes=(el.Income("wage", income),) if income else ())]
-    members += [el.Member(f"member{i}", "other", 45, 1 if severe and i == 1 else 0) for i in range(1, size)]
+    members += [el.Member(f"@{i}", "other", 45, 1 if severe and i == 1 else 0) for i in range(1, size)]
     # Housing area is not asked (checked on the application): the screener passes it.
     return el.Household(tuple(members), answers["residence"], savings, 1 if answers["vehicle"] == "yes" else 0,
                         int(answers["houses"]), 0, 1 if answers["business"] == "yes" else 0,

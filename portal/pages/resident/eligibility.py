@@ -45,11 +45,10 @@ class WindowRow(TypedDict):
     office: str
 
 
-def reasons_of(assessment: el.Assessment) -> list[Reason]:
+def reasons_of(lines) -> list[Reason]:
     """Every reason in both languages (the language toggle needs no round trip)."""
     marks = {True: "ok", False: "fail", None: "info"}
-    return [Reason(zh=el.describe(line, "zh"), en=el.describe(line, "en"), mark=marks[line.ok])
-            for line in assessment.lines]
+    return [Reason(zh=el.describe(line, "zh"), en=el.describe(line, "en"), mark=marks[line.ok]) for line in lines]
 
 
 class EligibilityState(rx.State):
@@ -135,7 +134,7 @@ class EligibilityState(rx.State):
         self.firm = result.firm
         self.has_amount = result.amount_high_fen > 0
         self.amount_low, self.amount_high = el.yuan(result.amount_low_fen), el.yuan(result.amount_high_fen)
-        self.reasons = reasons_of(result.assessment)
+        self.reasons = reasons_of(result.lines)
         self.route_keys = [f"elig.route.{r}" for r in result.assessment.routes]
         self.doc_keys = list(result.documents)
         self.windows = [WindowRow(code=w.code, name=w.name, office=w.office) for w in windows]

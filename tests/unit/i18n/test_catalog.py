@@ -61,6 +61,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
 def _applications_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the applications feature (issue 4)."""
     from portal.services import applications as apps
+    from portal.services.images import REJECT_REASONS
     from portal.services import crosscheck
     from portal.services import eligibility as el
 
@@ -70,7 +71,11 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
         "apply.material.": list(apps.MATERIAL_ITEMS),
         "apply.doc.": list(apps.DOCUMENT_KINDS),
         "apply.check.": list(crosscheck.OUTCOMES),
+        "apply.outcome.": list(apps.STEP_OUTCOMES),
+        "apply.photo.": [reason.split(".", 1)[1] for reason in REJECT_REASONS],
         "elig.kind.": list(el.INCOME_KINDS),
+        "apply.rel.": list(el.RELATIONSHIPS),
+        "screen.residence.": list(el.RESIDENCES),
         "elig.residence.": list(el.RESIDENCES),
         "elig.outcome.": list(el.OUTCOMES),
         "elig.route.": list(el.ROUTES),

@@ -82,3 +82,11 @@ def test_every_question_and_choice_has_a_message():
     needed = [*screener.CHOICE_KEYS, *screener.DOCUMENTS, screener.DOCUMENT_SEVERE]
     needed += [f"screen.{q.name}.{part}" for q in screener.QUESTIONS for part in ("q", "hint")]
     assert [k for k in needed if k not in MESSAGES] == []
+
+
+def test_screener_reasons_name_people_in_words_and_skip_unasked_tests():
+    result = screener.screen({**BASE, "income": "500_1000"}, params())
+    texts = [el.describe(line, "zh") for line in result.lines]
+    assert any(t.startswith("申请人") for t in texts) and not any("@" in t for t in texts)
+    assert el.describe(result.lines[0], "en").startswith("Applicant")
+    assert "elig.line.asset_area" not in [line.key for line in result.lines]
