@@ -9,6 +9,9 @@ from portal.models import Base
 from portal.pages.admin.calendar import AdminCalendarState, admin_calendar
 from portal.pages.admin.home import AdminHomeState, admin_home
 from portal.pages.login import LoginState, login
+from portal.pages.officer.applications import (
+    OfficerApplicationsState, OfficerCaseState, officer_applications, officer_case,
+)
 from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
 from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
 from portal.pages.officer.roster import OfficerRosterState, officer_roster, officer_roster_batch
@@ -56,6 +59,9 @@ app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsSta
 app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=EligibilityState.load)
 app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
 app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=TrackState.load)
+app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
+             on_load=OfficerApplicationsState.load)
+app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)
 
 # Resident services that later work fills; until then each says plainly where to go instead.
 for route, title_key in [

@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from portal import routes
-from portal.api import auth, health, posters
+from portal.api import applications, auth, health, posters
 
 api = Starlette(routes=[
     Route("/api/health", health.health, methods=["GET"]),
@@ -17,4 +17,5 @@ api = Starlette(routes=[
     Route(routes.API_WINDOW_POSTER_PNG, posters.window_poster_png, methods=["GET"]),
     Route(routes.API_WINDOW_POSTER_PDF, posters.window_poster_pdf, methods=["GET"]),
     Route(routes.API_REGION_POSTERS_PDF, posters.region_posters_pdf, methods=["GET"]),
+    Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
 ])

@@ -277,6 +277,13 @@ def save_section(session: Session, app: Application, section: str, value: object
     session.flush()
 
 
+def document_store() -> PrivateImageStore:
+    """Where application photos live: under the private upload folder, never a served one."""
+    from portal.settings import get_settings
+
+    return PrivateImageStore(get_settings().private_upload_dir / "applications")
+
+
 def documents(session: Session, app: Application) -> list[ApplicationDocument]:
     return list(session.execute(select(ApplicationDocument).where(ApplicationDocument.application_id == app.id)
                                 .order_by(ApplicationDocument.id)).scalars())

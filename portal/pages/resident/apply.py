@@ -23,7 +23,6 @@ from portal.services import applications as svc
 from portal.services import eligibility as el
 from portal.services import regions, screener
 from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageStore
-from portal.settings import get_settings
 from portal.states.ui import UIState
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))]
@@ -74,7 +73,7 @@ def _screens(n_members: int) -> list[str]:
 
 
 def _store() -> PrivateImageStore:
-    return PrivateImageStore(get_settings().private_upload_dir / "applications")
+    return svc.document_store()
 
 
 def _yuan_text(fen: object) -> str:
