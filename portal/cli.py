@@ -48,6 +48,10 @@ def demo() -> None:
         accounts = demo_data.load(session, password)
     with session_scope() as session:
         ratings = demo_ratings.load(session, get_settings().secret_key)
+    from portal.services import demo_applications
+
+    with session_scope() as session:
+        demo_applications.load(session)
     print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
     staff = [a for a in accounts if a.window_code]
     for acct in [a for a in accounts if not a.window_code] + staff[:2]:

@@ -10,11 +10,16 @@ from portal.pages.admin.calendar import AdminCalendarState, admin_calendar
 from portal.pages.admin.evaluations import AdminEvaluationsState, admin_evaluations
 from portal.pages.admin.home import AdminHomeState, admin_home
 from portal.pages.login import LoginState, login
+from portal.pages.officer.applications import (
+    OfficerApplicationsState, OfficerCaseState, officer_applications, officer_case,
+)
 from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
 from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
 from portal.pages.officer.reports import OfficerReportsState, officer_reports
 from portal.pages.officer.roster import OfficerRosterState, officer_roster, officer_roster_batch
-from portal.pages.resident.coming_soon import coming_soon
+from portal.pages.resident.apply import ApplyState, apply_page
+from portal.pages.resident.apply_track import TrackState, apply_track_page
+from portal.pages.resident.eligibility import EligibilityState, eligibility_page
 from portal.pages.resident.home import index
 from portal.pages.resident.roster import BatchProofState, RosterState, batch_proof_page, roster_page
 from portal.pages.resident.results import ResultsState, results_page
@@ -56,13 +61,13 @@ app.add_page(officer_roster_batch, route=routes.OFFICER_ROSTER_BATCH, title=TITL
 app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
 app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
 app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
+app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=EligibilityState.load)
+app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
+app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=TrackState.load)
+app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
+             on_load=OfficerApplicationsState.load)
+app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)
 
 app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)
 app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=TITLE, on_load=OfficerReportsState.load)
 app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=ReportTrackState.load)
-
-# Resident services that later work fills; until then each says plainly where to go instead.
-for route, title_key in [
-    (routes.ELIGIBILITY, "home.eligibility"), (routes.APPLY, "home.apply"), (routes.APPLY_TRACK, "home.track"),
-]:
-    app.add_page(coming_soon(title_key), route=route, title=TITLE)

@@ -24,6 +24,17 @@ OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 
 # --- applications (issue 4): add this feature's routes here ---
 OFFICER_APPLICATIONS = "/officer/applications"
+OFFICER_APPLICATION = "/officer/applications/[number]"
+# Photos of an application's documents (portal/api/applications.py), for officers of the case's region only.
+API_APPLICATION_DOCUMENT = "/api/applications/documents/{doc_id}.jpg"
+
+
+def officer_application(number: str) -> str:
+    return f"/officer/applications/{number}"
+
+
+def application_document(doc_id: int) -> str:
+    return f"/api/applications/documents/{doc_id}.jpg"
 
 # --- reports (issue 6): add this feature's routes here ---
 OFFICER_REPORTS = "/officer/reports"

@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from portal import routes
-from portal.api import auth, evaluations, health, posters, reports
+from portal.api import applications, auth, evaluations, health, posters, reports
 
 api = Starlette(routes=[
     Route("/api/health", health.health, methods=["GET"]),
@@ -20,4 +20,5 @@ api = Starlette(routes=[
     Route(routes.API_REPORT_EVIDENCE, reports.evidence, methods=["GET"]),
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
+    Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
 ])

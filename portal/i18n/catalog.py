@@ -23,11 +23,6 @@ CORE: dict[str, tuple[str, str]] = {
     "app.hotline": ("民政服务热线 12345", "Civil affairs hotline 12345"),
     "app.loading": ("正在加载……", "Loading…"),
     "app.not_found": ("页面不存在", "Page not found"),
-    "app.coming_soon_title": ("该功能即将上线", "This service is coming soon"),
-    "app.coming_soon_body": (
-        "网上办理尚未开通。您可以携带身份证、户口簿到户籍所在地乡镇（街道）服务窗口办理，或拨打 12345 咨询。",
-        "Online service is not open yet. Please bring your ID card and household register to your township (street) service window, or call 12345.",
-    ),
     # --- home ------------------------------------------------------------------------------------------------
     "home.intro": ("您可以在这里自助办理以下事项，无需注册登录。", "No account needed for any of these services."),
     "home.eligibility": ("我能申请低保吗？", "Can I get dibao?"),

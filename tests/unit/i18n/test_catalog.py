@@ -28,7 +28,6 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 KEY_POSITIONS: dict[str, tuple[int, ...]] = {
     "t": (0,), "t_fmt": (0,), "text": (0,),  # components.i18n / i18n.text
     "nav_card": (0, 1),  # title_key, desc_key
-    "coming_soon": (0,),
     "_stat": (0,),  # admin home statistic cards
     "error": (2,), "_fail": (2,),  # api: (request, status, key)
 }
@@ -60,7 +59,26 @@ def _dynamic_keys() -> dict[str, list[str]]:
 
 def _applications_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the applications feature (issue 4)."""
-    return {}
+    from portal.services import applications as apps
+    from portal.services.images import REJECT_REASONS
+    from portal.services import crosscheck
+    from portal.services import eligibility as el
+
+    return {
+        "apply.status.": list(apps.STATUSES),
+        "apply.step.": list(apps.STEP_KINDS),
+        "apply.material.": list(apps.MATERIAL_ITEMS),
+        "apply.doc.": list(apps.DOCUMENT_KINDS),
+        "apply.check.": list(crosscheck.OUTCOMES),
+        "apply.outcome.": list(apps.STEP_OUTCOMES),
+        "apply.photo.": [reason.split(".", 1)[1] for reason in REJECT_REASONS],
+        "elig.kind.": list(el.INCOME_KINDS),
+        "apply.rel.": list(el.RELATIONSHIPS),
+        "screen.residence.": list(el.RESIDENCES),
+        "elig.residence.": list(el.RESIDENCES),
+        "elig.outcome.": list(el.OUTCOMES),
+        "elig.route.": list(el.ROUTES),
+    }
 
 
 # (kept apart so that parallel work on the features below merges cleanly)
@@ -355,7 +373,6 @@ def test_the_scanner_finds_known_uses():
         ("pages/login.py", "login.title"),  # title_key=
         ("pages/admin/home.py", "admin.users"),  # _stat("...")
         ("pages/admin/home.py", "admin.audit_ok"),  # t_fmt("...")
-        ("portal.py", "home.eligibility"),  # for route, title_key in [...]
         ("components/account.py", "auth.forbidden"),  # DENIED_KEYS
         ("states/session.py", "auth.expired"),  # self.denied_key = "..." if ... else "..."
         ("services/auth.py", "auth.throttled"),  # SignInResult(error="...")

@@ -1,0 +1,102 @@
+"""Eligibility parameters as data (低保标准、资产限额 …): stored per city/county with effective date and 文号.
+
+Rows are never updated or deleted: a change (or a correction) is a new row, audited, so the history stays and
+`params_for(session, region, on)` gives exactly the values in force for any case date. A county value overrides
+its city's; the city's applies to every county that has not set its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models.accounts import Role
+from portal.models.applications import EligibilityParameter
+from portal.models.regions import Region, RegionLevel
+from portal.services import audit
+from portal.services.eligibility import PARAMETER_KEYS, ParamRow, PolicyParams, check_value, resolve
+from portal.services.permissions import Actor, authorize
+
+SETTABLE_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.PROVINCE)
+MAX_DOCUMENT_NO = 80
+
+
+class ParameterError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def rows_for(session: Session, region_path: str) -> list[ParamRow]:
+    """Every stored row that can apply to `region_path` (rows of the region and its ancestors)."""
+    stmt = (select(EligibilityParameter, Region.name).join(Region, Region.id == EligibilityParameter.region_id)
+            .where(EligibilityParameter.region_path.in_(_ancestor_paths(region_path))))
+    return [ParamRow(r.key, r.value, r.effective_from, r.document_no, r.region_path, name, r.id)
+            for r, name in session.execute(stmt)]
+
+
+def params_for(session: Session, region_path: str, on: date) -> PolicyParams:
+    return resolve(rows_for(session, region_path), region_path, on)
+
+
+def set_parameter(session: Session, actor: Actor, region: Region, key: str, value: object, effective_from: date,
+                  document_no: str) -> EligibilityParameter:
+    """Add a value (admin of the region). The previous value stays in the history. Audited."""
+    authorize(actor, Role.ADMIN, region.path)
+    if region.level not in SETTABLE_LEVELS:
+        raise ParameterError("elig.err_param_level")
+    if key not in PARAMETER_KEYS:
+        raise ParameterError("elig.err_param_key")
+    try:
+        value = check_value(key, value)
+    except (ValueError, KeyError):
+        raise ParameterError("elig.err_param_value") from None
+    document_no = " ".join((document_no or "").split())
+    if not document_no or len(document_no) > MAX_DOCUMENT_NO:
+        raise ParameterError("elig.err_param_document")
+    before = resolve(rows_for(session, region.path), region.path, effective_from).values.get(key)
+    row = EligibilityParameter(region_id=region.id, region_path=region.path, key=key, value=value,
+                               effective_from=effective_from, document_no=document_no, created_by=actor.username)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "eligibility.parameter_set", "eligibility_parameter", row.id,
+                 region_code=region.code,
+                 before={"value": before.value, "document_no": before.document_no,
+                         "effective_from": before.effective_from.isoformat()} if before else None,
+                 after={"key": key, "value": value, "document_no": document_no,
+                        "effective_from": effective_from.isoformat()})
+    return row
+
+
+def history(session: Session, region: Region, key: str | None = None) -> list[EligibilityParameter]:
+    """Every value ever set at `region` (newest effective date first)."""
+    stmt = select(EligibilityParameter).where(EligibilityParameter.region_id == region.id)
+    if key:
+        stmt = stmt.where(EligibilityParameter.key == key)
+    return list(session.execute(stmt.order_by(EligibilityParameter.effective_from.desc(),
+                                              EligibilityParameter.id.desc())).scalars())
+
+
+def seed(session: Session, region: Region, values: dict[str, object], effective_from: date, document_no: str,
+         created_by: str = "system") -> int:
+    """Load initial values (demo data, migrations of existing policy) without an actor; skips keys already set
+    at this region with this date. Returns how many rows were added."""
+    have = {(r.key, r.effective_from) for r in session.execute(
+        select(EligibilityParameter).where(EligibilityParameter.region_id == region.id)).scalars()}
+    added = 0
+    for key, value in values.items():
+        if (key, effective_from) in have:
+            continue
+        session.add(EligibilityParameter(region_id=region.id, region_path=region.path, key=key,
+                                         value=check_value(key, value), effective_from=effective_from,
+                                         document_no=document_no, created_by=created_by))
+        added += 1
+    session.flush()
+    return added

@@ -1,0 +1,229 @@
+"""Eligibility screener, application wizard, tracking and the officer workflow in Chromium at 390×844.
+
+Demo data: 长安区 (130102) in 石家庄 with the city's parameters (urban standard ¥1,015 from 2026-01-01,
+石民发〔2025〕58号（演示）); 建北街道 (130102001) has the window HB-SJZ-0002; officer_jianbei works there and
+officer_county (长安区) takes the county decision.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from tests.e2e.conftest import ARTIFACTS, assert_mobile_layout, sign_in, wait_hydrated
+
+pytestmark = pytest.mark.e2e
+
+TOWNSHIP, VILLAGE = "130102001", "130102001001"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def jpeg(size=(800, 600)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (210, 190, 170)).save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
+def pixel_bomb() -> bytes:
+    """A tiny PNG whose header claims 30000×30000 pixels (900 megapixels)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + \
+        chunk(b"IEND", b"")
+
+
+def run_screener(page, server) -> None:
+    page.goto(f"{server.base_url}/eligibility")
+    wait_hydrated(page)
+    page.wait_for_selector("#q-township")
+    assert "1" in page.inner_text("#screen-progress") and "10" in page.inner_text("#screen-progress")
+    assert_mobile_layout(page)
+    shot(page, "screener-question")
+    page.select_option("#q-township", TOWNSHIP)
+    page.click("#q-township-next")
+    for question, choice in [("residence", "urban"), ("size", "2"), ("income", "500_1000"), ("savings", "lt10k"),
+                             ("vehicle", "no"), ("houses", "1"), ("business", "no")]:
+        page.click(f"#q-{question}-{choice}")
+    page.click("#screen-back")  # back link: the previous question again
+    page.wait_for_selector("#q-business-no")
+    page.click("#q-business-no")
+    page.click("#q-severe-no")
+    page.click("#q-hardship-no")
+    page.wait_for_selector("#screen-outcome")
+    assert "符合低保条件" in page.inner_text("#screen-outcome")
+    # 2 people, ¥500–999 a month, standard ¥1,015, ¥100 work-cost deduction, rounded to whole yuan.
+    assert page.inner_text("#screen-amount").replace(",", "").startswith("约 1131.00 – 1630.00")
+    reasons = page.inner_text("#screen-reasons")
+    assert "1,015.00" in reasons and "石民发〔2025〕58号（演示）" in reasons
+    assert "HB-SJZ-0002" in page.inner_text("#screen-windows")
+    assert "身份证" in page.inner_text("#screen-docs")
+    assert_mobile_layout(page)
+    shot(page, "screener-result")
+
+
+def fill_wizard(page, *, photo: bytes | None = None) -> tuple[str, str]:
+    page.wait_for_selector("#apply-start")
+    wait_hydrated(page)
+    page.click("#apply-start")
+    page.wait_for_selector("#created-secret")
+    number, secret = page.inner_text("#created-number").strip(), page.inner_text("#created-secret").strip()
+    assert number.startswith("SQ") and len(secret) == 16
+    page.click("#created-continue")
+    page.wait_for_selector("#f-township")
+    page.select_option("#f-township", TOWNSHIP)
+    page.wait_for_selector(f"#f-village option[value='{VILLAGE}']", state="attached")
+    page.select_option("#f-village", VILLAGE)
+    page.click("#wiz-continue")
+    page.click("#f-residence-urban")
+    page.fill("#f-applicant-name", "张建国")
+    page.fill("#f-applicant-phone", "13800138000")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#f-size")
+    page.fill("#f-size", "2")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#member-form")
+    assert page.input_value("#f-name") == "张建国"
+    page.select_option("#f-relationship", "applicant")
+    page.fill("#f-age", "52")
+    page.click("#wiz-continue")
+    page.wait_for_function("document.querySelector('#f-name') && document.querySelector('#f-name').value === ''")
+    page.fill("#f-name", "李秀兰")
+    page.select_option("#f-relationship", "spouse")
+    page.fill("#f-age", "50")
+    page.select_option("#f-disability", "1")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#f-income-wage")
+    page.fill("#f-income-wage", "600")
+    page.click("#wiz-continue")
+    page.wait_for_function("document.querySelector('#wiz-heading').innerText.includes('李秀兰')")
+    page.fill("#f-income-disability_allowance", "150")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#f-deposits")
+    for field, value in [("deposits", "5000"), ("vehicles", "0"), ("houses", "1"), ("housing_area", "60"),
+                         ("businesses", "0")]:
+        page.fill(f"#f-{field}", value)
+    page.click("#wiz-continue")
+    page.wait_for_selector("#f-any-no")
+    page.check("#f-any-no")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#f-consent-0")
+    for i in (0, 1):  # controlled by the server state: wait for the round trip
+        page.click(f"#f-consent-{i}")
+        page.wait_for_function(f"document.querySelector('#f-consent-{i}').checked")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#f-doc-kind")
+    if photo is not None:
+        upload(page, "photo.jpg", photo)
+        page.wait_for_selector("#photo-saved")
+    return number, secret
+
+
+def upload(page, name: str, data: bytes, mime: str = "image/jpeg") -> None:
+    page.set_input_files("#doc-upload input[type=file]", files=[{"name": name, "mimeType": mime, "buffer": data}])
+    page.wait_for_selector("#selected-file")
+    page.click("#f-doc-file")
+
+
+def test_screener_apply_with_photo_and_track(page, server):
+    run_screener(page, server)
+    page.click("#screen-apply")
+    number, secret = fill_wizard(page, photo=jpeg())
+    assert_mobile_layout(page)
+    shot(page, "apply-documents")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#change-village")
+    assert_mobile_layout(page)
+    shot(page, "apply-check")
+    # A change link goes to that answer and comes back to the check page.
+    page.click("#change-applicant")
+    page.wait_for_selector("#f-applicant-phone")
+    page.fill("#f-applicant-phone", "13900139000")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#change-village")
+    assert "13900139000" in page.inner_text("#f-applicant")
+    page.click("#apply-submit")
+    page.wait_for_selector("#done-number")
+    assert page.inner_text("#done-number").strip() == number
+    page.click("#to-track")
+    page.wait_for_selector("#track-status")
+    assert "等待受理" in page.inner_text("#track-status")
+    steps = page.inner_text("#track-steps")
+    assert "受理" in steps and "3 个工作日" in steps and "建北街道便民服务中心" in steps
+    assert_mobile_layout(page)
+    shot(page, "apply-track")
+    # From another device: number + secret.
+    other = page.context.browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    other.goto(f"{server.base_url}/apply/track")
+    wait_hydrated(other)
+    other.fill("#f-track-number", number)
+    other.fill("#f-track-secret", "wrong-secret")
+    other.click("#track-open")
+    other.wait_for_selector("#track-error")
+    other.fill("#f-track-secret", secret)
+    other.click("#track-open")
+    other.wait_for_selector("#track-status")
+    other.context.close()
+
+
+def test_bad_input_is_named_and_the_draft_keeps_it(page, server):
+    page.goto(f"{server.base_url}/apply")
+    number, secret = fill_wizard(page)
+    # A text file renamed .jpg, a 40 MB image, a pixel bomb: each refused with its own message.
+    for name, data, needle in [("notes.jpg", b"this is a text file, not a photo\n" * 20, "不是照片"),
+                               ("huge.jpg", b"\xff\xd8\xff" + b"\x00" * (40 * 1024 * 1024), "太大"),
+                               ("bomb.png", pixel_bomb(), "尺寸过大")]:
+        upload(page, name, data, "image/png" if name.endswith(".png") else "image/jpeg")
+        page.wait_for_function("n => (document.querySelector('#error-summary') || {}).innerText?.includes(n)",
+                               arg=needle, timeout=60_000)
+    assert page.inner_text("#doc-list").strip() == ""
+    # Negative and absurd incomes: named, linked, and what was typed stays.
+    page.click("#wiz-back")  # consent
+    page.click("#wiz-back")  # related
+    page.click("#wiz-back")  # assets
+    page.wait_for_selector("#f-deposits")
+    page.fill("#f-deposits", "-300")
+    page.fill("#f-vehicles", "999")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#error-summary")
+    summary = page.inner_text("#error-summary")
+    assert "0 或正数" in summary and "数字过大" in summary
+    page.click("#error-summary a[href$='#f-deposits']")  # the summary links to the field
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'f-deposits'")
+    assert page.input_value("#f-deposits") == "-300"
+    shot(page, "apply-errors")
+    # 0 and 50 household members.
+    page.click("#wiz-back")
+    page.click("#wiz-back")
+    page.click("#wiz-back")
+    page.click("#wiz-back")
+    page.click("#wiz-back")
+    page.wait_for_selector("#f-size")
+    for typed, needle in [("0", "至少填写 1 名"), ("50", "最多 20 人")]:
+        page.fill("#f-size", typed)
+        page.click("#wiz-continue")
+        page.wait_for_function(f"document.querySelector('#error-summary') && "
+                               f"document.querySelector('#error-summary').innerText.includes('{needle}')")
+        assert page.input_value("#f-size") == typed
+    # Resume elsewhere with number + secret: the draft still holds what was entered (the -300 deposits).
+    other = page.context.browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    other.goto(f"{server.base_url}/apply")
+    wait_hydrated(other)
+    other.fill("#f-resume-number", number)
+    other.fill("#f-resume-secret", secret)
+    other.click("#apply-resume")
+    other.wait_for_selector("#change-assets")
+    assert "-3.00" in other.inner_text("#f-assets") or "-300" in other.inner_text("#f-assets")
+    other.click("#apply-submit")
+    other.wait_for_selector("#error-summary")
+    text = other.inner_text("#error-summary")
+    assert "0 或正数" in text and "身份证照片" in text
+    other.context.close()

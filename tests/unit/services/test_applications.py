@@ -1,0 +1,341 @@
+"""The application lifecycle (services/applications.py): drafts and submission, officer steps in order with
+working-day deadlines from the one calendar, publicity through the roster service, scope and audit."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from portal.models.accounts import Role
+from portal.models.audit import AuditEntry
+from portal.models.roster import RosterEntry
+from portal.services import applications as svc
+from portal.services import eligibility as el
+from portal.services import eligibility_params as ep
+from portal.services.images import ImageRejected, PrivateImageStore
+from portal.services.permissions import PermissionDenied
+from portal.services.workdays import default_calendar
+from tests import factories
+
+CAL = default_calendar()
+CHINA = timezone(timedelta(hours=8))
+
+
+def at(y: int, m: int, d: int, hour: int = 10) -> datetime:
+    return datetime(y, m, d, hour, tzinfo=CHINA)
+
+
+def photo(size=(40, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 180, 160)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+ANSWERS = {
+    "residence": "urban",
+    "applicant": {"name": "张建国", "phone": "13800138000"},
+    "members": [
+        {"name": "张建国", "relationship": "applicant", "age": 52, "incomes": {"wage": 600_00}},
+        {"name": "李秀兰", "relationship": "spouse", "age": 50, "disability_grade": 1, "incomes": {}},
+        {"name": "张小华", "relationship": "child", "age": 12, "incomes": {}},
+    ],
+    "assets": {"deposits": 5_000_00, "vehicles": 0, "houses": 1, "housing_area": 60, "businesses": 0},
+    "hardship": False,
+    "related": {"any": False, "detail": ""},
+    "consent": [0, 1],
+}
+
+
+@pytest.fixture
+def world(db_session, fast_passwords, tmp_path):
+    tree = factories.region_tree(db_session)
+    ep.seed(db_session, tree.city, {
+        el.STANDARD_URBAN: 900_00, el.STANDARD_RURAL: 700_00, el.DEPOSIT_PER_MEMBER: 20_000_00,
+        el.MAX_VEHICLES: 0, el.MAX_HOUSES: 1, el.AREA_PER_MEMBER: 40, el.MAX_BUSINESSES: 0,
+        el.EXCLUDED_KINDS: ["basic_pension"], el.WAGE_DEDUCTION: 0, el.NEAR_POOR_PERMILLE: 1500, el.TIERS: [],
+        el.ROUND_TO_YUAN: False}, date(2025, 1, 1), "DOC-1")
+    county, other_county = tree.counties
+    township = tree.townships[county.code][0]
+    village = tree.villages[township.code][0]
+    return {
+        "tree": tree, "village": village, "township": township, "county": county,
+        "officer": factories.actor_with(db_session, (Role.OFFICER, township)),
+        "county_officer": factories.actor_with(db_session, (Role.OFFICER, county)),
+        "stranger": factories.actor_with(db_session, (Role.OFFICER, tree.townships[other_county.code][0])),
+        "store": PrivateImageStore(tmp_path / "private"),
+    }
+
+
+def draft(db_session, world, **changes):
+    app, secret = svc.create_draft(db_session, now=at(2026, 3, 2))
+    answers = {**ANSWERS, "village": world["village"].code, **changes}
+    for section in svc.SECTIONS:
+        if section in answers:
+            svc.save_section(db_session, app, section, answers[section])
+    return app, secret
+
+
+def submitted(db_session, world, when=None, **changes):
+    app, secret = draft(db_session, world, **changes)
+    svc.add_document(db_session, app, "id_card", photo(), world["store"])
+    svc.submit(db_session, app, now=when or at(2026, 3, 2), cal=CAL)
+    return app
+
+
+def step(db_session, app, kind):
+    return [s for s in svc.steps(db_session, app) if s.kind == kind][-1]
+
+
+# --- drafts and submission --------------------------------------------------------------------------------------
+
+def test_draft_resumes_only_with_its_secret(db_session, world):
+    app, secret = draft(db_session, world)
+    assert svc.resume(db_session, app.number, secret) is app
+    assert svc.resume(db_session, app.number.lower(), secret.upper()) is app
+    assert svc.resume(db_session, app.number, "wrong-secret") is None
+    assert svc.resume(db_session, "SQNOPE", secret) is None
+
+
+def test_submit_lists_every_missing_answer(db_session, world):
+    app, _ = svc.create_draft(db_session)
+    svc.save_section(db_session, app, "members", [{"name": "A", "relationship": "applicant", "age": 30,
+                                                   "incomes": {"wage": -5}}])
+    with pytest.raises(svc.SubmitErrors) as caught:
+        svc.submit(db_session, app, cal=CAL)
+    fields = [e.field for e in caught.value.errors]
+    assert fields == ["village", "applicant-name", "applicant-phone", "residence", "member-0-income-wage",
+                      "related-any", "consent-0", "documents"]
+    assert app.status == svc.DRAFT and app.answers["members"][0]["incomes"]["wage"] == -5  # kept as typed
+
+
+@pytest.mark.parametrize("members,key", [([], "elig.err_no_members"),
+                                         ([{"name": "M", "relationship": "other", "age": 30}] * 50,
+                                          "elig.err_too_many_members")])
+def test_zero_or_fifty_members(db_session, world, members, key):
+    app, _ = draft(db_session, world, members=members, consent=[])
+    svc.add_document(db_session, app, "id_card", photo(), world["store"])
+    with pytest.raises(svc.SubmitErrors) as caught:
+        svc.submit(db_session, app, cal=CAL)
+    assert el.FieldError("members", key) in caught.value.errors
+
+
+def test_every_adult_must_consent(db_session, world):
+    app, _ = draft(db_session, world, consent=[0])
+    svc.add_document(db_session, app, "id_card", photo(), world["store"])
+    with pytest.raises(svc.SubmitErrors) as caught:
+        svc.submit(db_session, app, cal=CAL)
+    assert [e.field for e in caught.value.errors] == ["consent-1"]
+
+
+def test_photos_go_through_the_image_intake(db_session, world):
+    app, _ = draft(db_session, world)
+    with pytest.raises(ImageRejected) as caught:
+        svc.add_document(db_session, app, "id_card", b"this is a text file renamed to .jpg", world["store"])
+    assert caught.value.reason == "image.not_image"
+    with pytest.raises(ImageRejected) as caught:
+        svc.add_document(db_session, app, "id_card", b"\xff" * (40 * 1024 * 1024), world["store"])
+    assert caught.value.reason == "image.too_large"
+    doc = svc.add_document(db_session, app, "id_card", photo(), world["store"])
+    assert world["store"].exists(doc.image_id) and svc.documents(db_session, app) == [doc]
+    assert app.answers["applicant"]["name"] == "张建国"  # the draft keeps what was entered
+
+
+def test_submit_judges_with_values_in_force_and_opens_acceptance(db_session, world):
+    app = submitted(db_session, world, when=at(2026, 4, 3))  # Friday before 清明 (4-4..4-6 off)
+    assert app.status == svc.SUBMITTED and app.assessed_on == date(2026, 4, 3)
+    assert (app.outcome, app.monthly_amount_fen) == (el.ELIGIBLE, 2100_00)
+    accept = step(db_session, app, svc.STEP_ACCEPT)
+    assert accept.due_on == date(2026, 4, 9)  # 3 WD: Tue 7, Wed 8, Thu 9 (Mon 6 is a holiday)
+    with pytest.raises(svc.ApplicationError):
+        svc.save_section(db_session, app, "hardship", True)  # locked after submission
+
+
+# --- the officer's steps ----------------------------------------------------------------------------------------
+
+def test_full_lifecycle_with_publicity_and_county_decision(db_session, world):
+    app = submitted(db_session, world)
+    officer, county = world["officer"], world["county_officer"]
+    svc.accept(db_session, officer, app.number, now=at(2026, 3, 3), cal=CAL)
+    assert app.status == svc.INVESTIGATING
+    assert step(db_session, app, svc.STEP_SURVEY).due_on == date(2026, 3, 6)
+    assert svc.overall_due(db_session, app, CAL) == date(2026, 4, 15)  # 30 WD, 清明 4-6 skipped
+    svc.record_home_survey(db_session, officer, app.number, "visited, matches the declaration", now=at(2026, 3, 4),
+                           cal=CAL)
+    assert app.status == svc.INVESTIGATING  # the cross-check is still open
+    svc.record_cross_check(db_session, officer, app.number, "match", now=at(2026, 3, 5), cal=CAL)
+    assert app.status == svc.PRELIMINARY
+    svc.preliminary_decision(db_session, officer, app.number, True, "income and assets within limits",
+                             now=at(2026, 3, 6), cal=CAL)
+    assert app.status == svc.TO_PUBLISH
+    svc.send_to_publicity(db_session, officer, app.number, now=at(2026, 3, 9), cal=CAL)
+    entry = db_session.execute(select(RosterEntry)).scalar_one()
+    assert (entry.name, entry.household_size, entry.monthly_amount_fen) == ("张建国", 3, 2100_00)
+    county_step = step(db_session, app, svc.STEP_COUNTY)
+    assert (county_step.started_on, county_step.due_on) == (date(2026, 3, 16), date(2026, 3, 30))
+    with pytest.raises(svc.ApplicationError) as caught:  # publicity still running: no early decision
+        svc.county_decision(db_session, county, app.number, True, "approved after publicity",
+                            now=at(2026, 3, 15), cal=CAL)
+    assert caught.value.key == "apply.err_publicity_running"
+    with pytest.raises(PermissionDenied):  # the township cannot take the county's decision
+        svc.county_decision(db_session, officer, app.number, True, "approved after publicity",
+                            now=at(2026, 3, 17), cal=CAL)
+    svc.county_decision(db_session, county, app.number, True, "no objection during publicity",
+                        now=at(2026, 3, 17), cal=CAL)
+    assert app.status == svc.APPROVED and app.payment_from == date(2026, 4, 1)
+    actions = set(db_session.execute(select(AuditEntry.action)).scalars())
+    assert {"application.submit", "application.accept", "application.home_survey", "application.cross_check",
+            "application.preliminary", "application.publish", "application.county_decision",
+            "roster.batch_publish"} <= actions
+
+
+def test_no_step_can_be_skipped(db_session, world):
+    app = submitted(db_session, world)
+    officer, county = world["officer"], world["county_officer"]
+    for action in (lambda: svc.record_home_survey(db_session, officer, app.number, "too early to survey", cal=CAL),
+                   lambda: svc.preliminary_decision(db_session, officer, app.number, True, "skipping ahead", cal=CAL),
+                   lambda: svc.send_to_publicity(db_session, officer, app.number, cal=CAL),
+                   lambda: svc.county_decision(db_session, county, app.number, True, "skipping ahead", cal=CAL)):
+        with pytest.raises(svc.ApplicationError) as caught:
+            action()
+        assert caught.value.key == "apply.err_wrong_step"
+    svc.accept(db_session, officer, app.number, cal=CAL)
+    with pytest.raises(svc.ApplicationError):
+        svc.accept(db_session, officer, app.number, cal=CAL)
+
+
+def test_materials_request_is_one_list_and_resident_resupplies(db_session, world):
+    app = submitted(db_session, world)
+    officer = world["officer"]
+    with pytest.raises(svc.ApplicationError):
+        svc.request_materials(db_session, officer, app.number, [], cal=CAL)
+    with pytest.raises(svc.ApplicationError):
+        svc.request_materials(db_session, officer, app.number, ["other"], "", cal=CAL)
+    svc.request_materials(db_session, officer, app.number, ["income_proof", "hukou", "bogus"], "社区证明",
+                          now=at(2026, 3, 3), cal=CAL)
+    view = svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL)
+    assert view.status == svc.MATERIALS and view.missing == ("hukou", "income_proof") and view.missing_other == "社区证明"
+    with pytest.raises(svc.ApplicationError):  # one list: no second request while the first is open
+        svc.request_materials(db_session, officer, app.number, ["property"], cal=CAL)
+    svc.add_document(db_session, app, "hukou", photo((50, 40)), world["store"])
+    svc.supply_materials(db_session, app, now=at(2026, 3, 5), cal=CAL)
+    assert app.status == svc.SUBMITTED and svc.track(db_session, app, cal=CAL).missing == ()
+    svc.accept(db_session, officer, app.number, now=at(2026, 3, 6), cal=CAL)
+    assert app.status == svc.INVESTIGATING
+
+
+def test_disputed_cross_check_needs_a_recheck(db_session, world):
+    app = submitted(db_session, world)
+    officer = world["officer"]
+    svc.accept(db_session, officer, app.number, cal=CAL)
+    with pytest.raises(svc.ApplicationError):  # a finding needs a written note
+        svc.record_cross_check(db_session, officer, app.number, "disputed", "", cal=CAL)
+    svc.record_cross_check(db_session, officer, app.number, "disputed", "bank shows 30,000 more; applicant disputes",
+                           cal=CAL)
+    svc.record_home_survey(db_session, officer, app.number, "visited, consistent with declaration", cal=CAL)
+    assert app.status == svc.RECHECK
+    svc.record_recheck(db_session, officer, app.number, "deposit belongs to a relative; explained", cal=CAL)
+    assert app.status == svc.PRELIMINARY
+
+
+def test_relative_of_staff_gets_a_county_visit(db_session, world):
+    app = submitted(db_session, world, related={"any": True, "detail": "brother is the village accountant"})
+    assert app.related_to_staff
+    officer, county = world["officer"], world["county_officer"]
+    svc.accept(db_session, officer, app.number, cal=CAL)
+    visit = step(db_session, app, svc.STEP_VISIT)
+    assert visit.office_region_id == world["county"].id
+    svc.record_home_survey(db_session, officer, app.number, "visited, consistent with declaration", cal=CAL)
+    svc.record_cross_check(db_session, officer, app.number, "match", cal=CAL)
+    assert app.status == svc.INVESTIGATING  # waits for the county visit
+    with pytest.raises(PermissionDenied):
+        svc.record_county_visit(db_session, officer, app.number, "township cannot do this", cal=CAL)
+    svc.record_county_visit(db_session, county, app.number, "county visit confirms the situation", cal=CAL)
+    assert app.status == svc.PRELIMINARY
+    assert svc.queue(db_session, county)[0].related
+
+
+def test_refusal_goes_to_the_county_with_written_reasons(db_session, world):
+    app = submitted(db_session, world)
+    officer, county = world["officer"], world["county_officer"]
+    svc.accept(db_session, officer, app.number, cal=CAL)
+    svc.record_home_survey(db_session, officer, app.number, "car found at the home during the visit", cal=CAL)
+    svc.record_cross_check(db_session, officer, app.number, "match", cal=CAL)
+    with pytest.raises(svc.ApplicationError):
+        svc.preliminary_decision(db_session, officer, app.number, False, "short", cal=CAL)
+    svc.preliminary_decision(db_session, officer, app.number, False, "household owns an undeclared car", cal=CAL)
+    assert app.status == svc.COUNTY
+    with pytest.raises(svc.ApplicationError):  # approval only after publicity
+        svc.county_decision(db_session, county, app.number, True, "approve without publicity", cal=CAL)
+    svc.county_decision(db_session, county, app.number, False, "undeclared car, see home survey", cal=CAL)
+    assert app.status == svc.REFUSED and app.decision_reasons == "undeclared car, see home survey"
+    assert step(db_session, app, svc.STEP_NOTICE).state == "done"
+
+
+def test_eligible_zero_is_not_approved_for_publicity(db_session, world):
+    ep.seed(db_session, world["tree"].city, {el.TIERS: [{"below": 900_00, "per_person": 0}]}, date(2025, 6, 1),
+            "DOC-TIER")
+    app = submitted(db_session, world)
+    assert app.outcome == el.ELIGIBLE_ZERO
+    officer = world["officer"]
+    svc.accept(db_session, officer, app.number, cal=CAL)
+    svc.record_home_survey(db_session, officer, app.number, "visited, consistent with declaration", cal=CAL)
+    svc.record_cross_check(db_session, officer, app.number, "match", cal=CAL)
+    with pytest.raises(svc.ApplicationError) as caught:
+        svc.preliminary_decision(db_session, officer, app.number, True, "eligible but zero amount", cal=CAL)
+    assert caught.value.key == "apply.err_cannot_approve"
+
+
+# --- deadlines, overdue, scope ----------------------------------------------------------------------------------
+
+def test_deadlines_across_the_national_day_holiday(db_session, world):
+    app = submitted(db_session, world, when=at(2026, 9, 30))
+    accept = step(db_session, app, svc.STEP_ACCEPT)
+    # 10-1..10-7 off, Sat 10-10 is a make-up workday: 3 WD after Wed 9-30 → Thu 10-8, Fri 10-9, Sat 10-10.
+    assert accept.due_on == date(2026, 10, 10)
+    svc.accept(db_session, world["officer"], app.number, now=at(2026, 10, 9), cal=CAL)
+    assert step(db_session, app, svc.STEP_SURVEY).due_on == date(2026, 10, 13)  # Sat 10 (make-up), Mon 12, Tue 13
+
+
+def test_overdue_steps_show_to_the_level_above(db_session, world):
+    app = submitted(db_session, world, when=at(2026, 3, 2))
+    county = world["county_officer"]
+    on_time = svc.queue(db_session, county, today=date(2026, 3, 5))
+    assert not on_time[0].overdue
+    late = svc.queue(db_session, county, today=date(2026, 3, 6))[0]
+    assert late.overdue and late.escalated and late.next_due == "2026-03-05"
+    own = svc.queue(db_session, world["officer"], today=date(2026, 3, 6))[0]
+    assert own.overdue and not own.escalated  # the township sees it as its own overdue step
+    assert svc.count_overdue(db_session, county, date(2026, 3, 6)) == 1
+    assert [r.number for r in svc.queue(db_session, county, overdue_only=True, today=date(2026, 3, 6))] == [app.number]
+    assert svc.queue(db_session, county, overdue_only=True, today=date(2026, 3, 4)) == []
+    assert svc.track(db_session, app, today=date(2026, 3, 6), cal=CAL).steps[0].overdue
+
+
+def test_officers_only_see_their_region(db_session, world):
+    app = submitted(db_session, world)
+    stranger = world["stranger"]
+    assert svc.queue(db_session, stranger) == []
+    with pytest.raises(PermissionDenied):
+        svc.accept(db_session, stranger, app.number, cal=CAL)
+    with pytest.raises(PermissionDenied):
+        svc.get_for_officer(db_session, stranger, app.number)
+    with pytest.raises(PermissionDenied):
+        svc.get_for_officer(db_session, stranger, "SQNOSUCH1")
+    doc = svc.documents(db_session, app)[0]
+    with pytest.raises(PermissionDenied):
+        svc.document_for_officer(db_session, stranger, doc.id)
+    assert svc.document_for_officer(db_session, world["officer"], doc.id) is doc
+
+
+def test_track_shows_steps_offices_and_deadlines(db_session, world):
+    factories.window(db_session, world["township"], office_name="Township service centre")
+    app = submitted(db_session, world)
+    svc.accept(db_session, world["officer"], app.number, now=at(2026, 3, 3), cal=CAL)
+    view = svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL)
+    assert [s.kind for s in view.steps] == ["accept", "home_survey", "cross_check"]
+    assert view.steps[1].office == "Township service centre" and view.steps[1].working_days == 3
+    assert view.overall_due == "2026-04-15"

@@ -1,0 +1,92 @@
+"""The screener (services/screener.py): at most 10 questions, ranges judged at both ends by the one engine."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.services import eligibility as el
+from portal.services import screener
+from tests.unit.services.test_eligibility import params
+
+BASE = {"township": "130102001", "residence": "urban", "size": "2", "income": "none", "savings": "lt10k",
+        "vehicle": "no", "houses": "1", "business": "no", "severe": "no", "hardship": "no"}
+
+
+def test_at_most_ten_questions():
+    assert len(screener.QUESTIONS) <= 10 and len(set(screener.QUESTION_NAMES)) == len(screener.QUESTIONS)
+
+
+def test_no_income_is_firmly_eligible_with_full_amount():
+    result = screener.screen(BASE, params())
+    assert (result.outcome, result.firm, result.amount_low_fen, result.amount_high_fen) == (
+        el.ELIGIBLE, True, 1800_00, 1800_00)
+    assert "screen.doc.disability" not in result.documents
+
+
+def test_a_range_straddling_the_standard_is_not_firm():
+    result = screener.screen({**BASE, "size": "1", "income": "500_1000"}, params())
+    assert result.outcome == el.ELIGIBLE and not result.firm
+    assert (result.amount_low_fen, result.amount_high_fen) == (0, 400_00)
+
+
+def test_range_fully_under_gives_an_amount_range():
+    result = screener.screen({**BASE, "income": "500_1000"}, params())
+    assert result.firm and (result.amount_low_fen, result.amount_high_fen) == (801_00, 1300_00)
+
+
+def test_severe_member_in_near_poor_household_may_apply_alone():
+    result = screener.screen({**BASE, "income": "2000_3000", "severe": "yes"}, params())
+    assert result.outcome == el.SINGLE_PERSON
+    assert "screen.doc.disability" in result.documents
+
+
+@pytest.mark.parametrize("change,outcome", [
+    ({"vehicle": "yes"}, el.NOT_ELIGIBLE), ({"business": "yes"}, el.NOT_ELIGIBLE), ({"houses": "2"}, el.NOT_ELIGIBLE),
+    ({"savings": "gt100k"}, el.NOT_ELIGIBLE), ({"income": "gt5000"}, el.NOT_ELIGIBLE),
+    ({"income": "2000_3000"}, el.NEAR_MISS),
+])
+def test_failing_answers(change, outcome):
+    assert screener.screen({**BASE, **change}, params()).outcome == outcome
+
+
+def test_incomplete_or_invalid_answers_are_refused():
+    with pytest.raises(ValueError):
+        screener.screen({**BASE, "size": "0"}, params())
+    with pytest.raises(ValueError):
+        screener.screen({k: v for k, v in BASE.items() if k != "income"}, params())
+    assert not screener.valid("size", "50")
+
+
+def test_townships_windows_and_params_from_the_database(db_session):
+    from portal.services import demo, demo_applications
+
+    demo.load(db_session, "demo-password-123")
+    demo_applications.load(db_session)
+    choices = screener.townships(db_session)
+    assert any(c.code == "130102001" and c.name == "长安区 · 建北街道" for c in choices)
+    assert {w.code for w in screener.windows_for(db_session, "130102001")} == {"HB-SJZ-0001", "HB-SJZ-0002"}
+    before = screener.params_for_township(db_session, "130102001", date(2025, 12, 31))
+    after = screener.params_for_township(db_session, "130102001", date(2026, 1, 1))
+    assert before.get(el.STANDARD_URBAN).value == 985_00 and after.get(el.STANDARD_URBAN).value == 1015_00
+    assert screener.params_for_township(db_session, "nope", date(2026, 1, 1)) is None
+    # 正定县's own rural tiers apply in its townships only.
+    assert screener.params_for_township(db_session, "130123100", date(2026, 1, 2)).get(el.TIERS).value
+    assert not screener.params_for_township(db_session, "130102001", date(2026, 1, 2)).get(el.TIERS).value
+
+
+def test_every_question_and_choice_has_a_message():
+    from portal.i18n import MESSAGES
+
+    needed = [*screener.CHOICE_KEYS, *screener.DOCUMENTS, screener.DOCUMENT_SEVERE]
+    needed += [f"screen.{q.name}.{part}" for q in screener.QUESTIONS for part in ("q", "hint")]
+    assert [k for k in needed if k not in MESSAGES] == []
+
+
+def test_screener_reasons_name_people_in_words_and_skip_unasked_tests():
+    result = screener.screen({**BASE, "income": "500_1000"}, params())
+    texts = [el.describe(line, "zh") for line in result.lines]
+    assert any(t.startswith("申请人") for t in texts) and not any("@" in t for t in texts)
+    assert el.describe(result.lines[0], "en").startswith("Applicant")
+    assert "elig.line.asset_area" not in [line.key for line in result.lines]
