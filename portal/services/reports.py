@@ -293,11 +293,13 @@ def file_report(session: Session, new: NewReport, *, device_id: str, client: str
 
 
 def _add_photos(session: Session, report: Report, photos: Sequence[PhotoRef], now: datetime) -> None:
-    existing = session.execute(select(func.count()).select_from(ReportEvidence)
-                               .where(ReportEvidence.report_id == report.id)).scalar_one()
-    if existing + len(photos) > MAX_PHOTOS:
+    attached = set(session.execute(select(ReportEvidence.image_id)
+                                   .where(ReportEvidence.report_id == report.id)).scalars())
+    # The same picture again (the store is content-addressed) is already evidence: counted and stored once.
+    fresh = [p for p in dict.fromkeys(photos) if p.image_id not in attached]
+    if len(attached) + len(fresh) > MAX_PHOTOS:
         raise ReportError("report.err.too_many_photos")
-    for photo in dict.fromkeys(photos):
+    for photo in fresh:
         session.add(ReportEvidence(report_id=report.id, image_id=photo.image_id, width=photo.width,
                                    height=photo.height, added_at=now))
 
@@ -399,7 +401,7 @@ def track_view(session: Session, report: Report) -> TrackView:
         acknowledge_due=report.acknowledge_due,
         history=[HistoryStep(e.kind, e.at, e.note or "") for e in events], reward=reward,
         can_add=report.status != ReportStatus.CONCLUDED and photos <= MAX_PHOTOS,
-        can_claim=bool(reward and reward.status in ("approved", "paid") and not reward.claimed),
+        can_claim=bool(reward and reward.status == "approved" and not reward.claimed),
     )
 
 
@@ -424,7 +426,8 @@ def claim_reward(session: Session, report: Report, payout: str, now: datetime | 
     """The reporter (anonymous or not) claims an approved reward with the receipt; payout details go to finance."""
     now = now or utcnow()
     reward = _reward(session, report.id)
-    if reward is None or reward.status not in (RewardStatus.APPROVED, RewardStatus.PAID):
+    # Only an approved reward is claimed: finance pays what was claimed, never before (see mark_paid).
+    if reward is None or reward.status != RewardStatus.APPROVED:
         raise ReportError("report.err.no_reward")
     if reward.claimed_at is not None:
         raise ReportError("report.err.already_claimed")
@@ -887,13 +890,19 @@ def approve_reward(session: Session, actor: Actor | None, report_id: int, approv
 
 def mark_paid(session: Session, actor: Actor | None, report_id: int, paid_on: date, payment_ref: str,
               now: datetime | None = None) -> None:
-    """Finance records the payment of an approved reward: date and payment reference."""
+    """Finance records the payment of an approved reward the reporter has claimed (the payout details say where the
+    money goes; without them a "payment" would go nobody knows where): date and payment reference. Separation of
+    duties: whoever decided or approved the reward does not also record its payment."""
     now = now or utcnow()
     report = _load(session, actor, report_id, roles=Role.FINANCE)
     assert actor is not None
     reward = _reward(session, report.id)
     if reward is None or reward.status != RewardStatus.APPROVED:
         raise ReportError("report.err.wrong_state")
+    if reward.claimed_at is None or not reward.payout_details:
+        raise ReportError("report.err.not_claimed")
+    if actor.user_id in (reward.decided_by, reward.approved_by):
+        raise ReportError("report.err.payer_decided")
     ref = " ".join((payment_ref or "").split())
     if not ref or len(ref) > 64:
         raise ReportError("report.err.payment_ref")

@@ -420,6 +420,42 @@ def test_reward_two_person_rule_then_payment_and_claim(w):
     assert audit.verify_chain(s).ok
 
 
+def test_finance_pays_only_a_claimed_reward_and_never_its_own_decision(w):
+    """No payment before the reporter said where the money goes; claiming comes before paying, never after; whoever
+    decided or approved the reward does not also record its payment (separation of duties)."""
+    s = w.session
+    report = _concluded(w)
+    svc.decide_reward(s, w.officer, report.id, now=T0)
+    svc.approve_reward(s, w.county_officer, report.id, True, now=T0)
+    with pytest.raises(svc.ReportError) as exc:
+        svc.mark_paid(s, w.finance, report.id, date(2026, 3, 10), "PAY-1", now=T0)
+    assert exc.value.key == "report.err.not_claimed"
+    # A county officer who also holds the finance grant and approved it cannot record the payment.
+    both = factories.actor_with(s, (Role.OFFICER, w.county), (Role.FINANCE, w.county), username="both")
+    second = _concluded(w)
+    svc.decide_reward(s, w.officer, second.id, now=T0)
+    svc.approve_reward(s, both, second.id, True, now=T0)
+    svc.claim_reward(s, second, "Bank of Hebei 6222 0000 2222", now=T0)
+    with pytest.raises(svc.ReportError) as exc:
+        svc.mark_paid(s, both, second.id, date(2026, 3, 10), "PAY-2", now=T0)
+    assert exc.value.key == "report.err.payer_decided"
+    svc.mark_paid(s, w.finance, second.id, date(2026, 3, 10), "PAY-2", now=T0)
+    assert svc.track_view(s, second).reward.status == "paid"
+    # Claims come before payment: once paid there is nothing left to claim (or to redirect).
+    assert not svc.track_view(s, second).can_claim
+    with pytest.raises(svc.ReportError):
+        svc.claim_reward(s, second, "someone else's card", now=T0)
+
+
+def test_the_same_photo_added_again_is_kept_once(w, tmp_path):
+    photo = svc.accept_photo(png_bytes(), PrivateImageStore(tmp_path))
+    report, _ = file(w, photos=(photo,))
+    svc.add_information(w.session, report, "The same picture again, and more words.", [photo], now=T0)
+    w.session.flush()
+    assert w.session.execute(select(func.count()).select_from(ReportEvidence)
+                             .where(ReportEvidence.report_id == report.id)).scalar_one() == 1
+
+
 def test_rejected_reward_can_be_decided_again_and_unfounded_gets_none(w):
     s = w.session
     report = _concluded(w)
