@@ -649,7 +649,8 @@ def detail(session: Session, actor: Actor | None, report_id: int, *, now: dateti
                                  names.get(reward.decided_by, ""), names.get(reward.approved_by, ""),
                                  reward.rejection or "", reward.paid_on, reward.payment_ref or "",
                                  reward.claimed_at is not None,
-                                 reward.status == RewardStatus.DECIDED and reward.decided_by != actor.user_id)
+                                 reward.status == RewardStatus.DECIDED
+                                 and actor.user_id not in (reward.decided_by, report.concluded_by))
     return Detail(
         id=report.id, receipt=format_receipt(report.receipt_code), category=report.category.value,
         subject=report.subject, description=report.description, region_name=region_names.get(report.region_id, ""),
@@ -869,14 +870,15 @@ def decide_reward(session: Session, actor: Actor | None, report_id: int, note: s
 
 def approve_reward(session: Session, actor: Actor | None, report_id: int, approve: bool, reason: str = "",
                    now: datetime | None = None) -> None:
-    """Two-person rule: an officer other than the one who decided approves (or rejects, with reasons)."""
+    """Two-person rule: an officer other than the one who decided approves (or rejects, with reasons). The officer
+    who concluded the report set the money recovered, which alone fixes the amount: not the approver either."""
     now = now or utcnow()
     report = _load(session, actor, report_id)
     assert actor is not None
     reward = _reward(session, report.id)
     if reward is None or reward.status != RewardStatus.DECIDED:
         raise ReportError("report.err.wrong_state")
-    if reward.decided_by == actor.user_id:
+    if actor.user_id in (reward.decided_by, report.concluded_by):
         raise ReportError("report.err.same_officer")
     if approve:
         reward.status, reward.approved_by, reward.approved_at = RewardStatus.APPROVED, actor.user_id, now
@@ -901,7 +903,7 @@ def mark_paid(session: Session, actor: Actor | None, report_id: int, paid_on: da
         raise ReportError("report.err.wrong_state")
     if reward.claimed_at is None or not reward.payout_details:
         raise ReportError("report.err.not_claimed")
-    if actor.user_id in (reward.decided_by, reward.approved_by):
+    if actor.user_id in (report.concluded_by, reward.decided_by, reward.approved_by):
         raise ReportError("report.err.payer_decided")
     ref = " ".join((payment_ref or "").split())
     if not ref or len(ref) > 64:

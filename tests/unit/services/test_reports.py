@@ -420,6 +420,20 @@ def test_reward_two_person_rule_then_payment_and_claim(w):
     assert audit.verify_chain(s).ok
 
 
+def test_the_officer_who_set_the_recovered_amount_cannot_approve_the_reward(w):
+    """The amount follows from the money recovered, entered by the concluding officer: a colleague's one-click
+    decision does not make that officer a second person."""
+    s = w.session
+    report = _concluded(w)  # concluded by w.officer, 12,000.00 recovered
+    svc.decide_reward(s, w.officer2, report.id, now=T0)
+    assert not svc.detail(s, w.officer, report.id, now=T0).reward.may_approve
+    with pytest.raises(svc.ReportError) as exc:
+        svc.approve_reward(s, w.officer, report.id, True, now=T0)
+    assert exc.value.key == "report.err.same_officer"
+    assert svc.detail(s, w.county_officer, report.id, now=T0).reward.may_approve
+    svc.approve_reward(s, w.county_officer, report.id, True, now=T0)
+
+
 def test_finance_pays_only_a_claimed_reward_and_never_its_own_decision(w):
     """No payment before the reporter said where the money goes; claiming comes before paying, never after; whoever
     decided or approved the reward does not also record its payment (separation of duties)."""
@@ -465,7 +479,7 @@ def test_rejected_reward_can_be_decided_again_and_unfounded_gets_none(w):
     svc.approve_reward(s, w.officer2, report.id, False, "Recovered amount not confirmed yet", now=T0)
     assert svc.track_view(s, report).reward is None
     svc.decide_reward(s, w.officer2, report.id, "Confirmed by the bank", now=T0)
-    svc.approve_reward(s, w.officer, report.id, True, now=T0)
+    svc.approve_reward(s, w.county_officer, report.id, True, now=T0)
     unfounded = _concluded(w, "unfounded")
     with pytest.raises(svc.ReportError) as exc:
         svc.decide_reward(s, w.officer, unfounded.id, now=T0)
