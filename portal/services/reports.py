@@ -327,10 +327,13 @@ def open_receipt(session: Session, receipt: str, secret: str, *, client: str, ke
     now = now or utcnow()
     code, secret = normalize_receipt(receipt), normalize_secret(secret)
     account = f"report:{code or 'malformed'}"
-    client = (client or "unknown")[:64]
+    client = (client or "unknown")[:56]
+    # Receipt failures have their own per-address bucket ("report:<address>"): counted together with staff sign-in
+    # failures, 20 wrong secrets from a service centre's shared address would lock its staff out of signing in.
+    bucket = f"report:{client}"
     since = now - timedelta(minutes=policy.get_int(session, "report.track_window_minutes"))
     if (_failures(session, SignInFailure.username, account, since) >= policy.get_int(session, "report.track_max_failures")
-            or _failures(session, SignInFailure.client, client, since)
+            or _failures(session, SignInFailure.client, bucket, since)
             >= policy.get_int(session, "report.track_max_failures_client")):
         audit.record(session, f"client:{client}", "report.track_throttled", "report_receipt", code or "-", at=now)
         raise ReportError("report.err.track_throttled")
@@ -339,7 +342,7 @@ def open_receipt(session: Session, receipt: str, secret: str, *, client: str, ke
     expected = report.secret_hash if report else _secret_hash(key, "0" * RECEIPT_DIGITS, "none")
     given = _secret_hash(key, code, secret) if secret else ""
     if report is None or not secrets.compare_digest(expected, given):
-        session.add(SignInFailure(username=account, client=client, at=now))
+        session.add(SignInFailure(username=account, client=bucket, at=now))
         audit.record(session, f"client:{client}", "report.track_failed", "report_receipt", code or "-", at=now)
         raise ReportError("report.err.track_wrong")
     return report

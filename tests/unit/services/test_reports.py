@@ -245,6 +245,22 @@ def test_unknown_receipts_count_against_the_client_address(w):
     assert exc.value.key == "report.err.track_throttled"
 
 
+def test_receipt_failures_and_staff_sign_in_failures_do_not_throttle_each_other(w):
+    """Same table, separate buckets: wrong receipt secrets from a service centre's shared address must not lock the
+    staff behind that address out of signing in (nor staff typos use up residents' look-ups)."""
+    from portal.services import auth
+
+    report, secret = file(w)
+    for i in range(25):
+        with pytest.raises(svc.ReportError):
+            svc.open_receipt(w.session, f"{2000000000000000 + i}", "ABCD-EFGH", client="7.7.7.7", key=KEY, now=T0)
+    signed = auth.sign_in(w.session, "officer", factories.DEFAULT_PASSWORD, "7.7.7.7", auth.Policy(), now=T0)
+    assert signed.error is None and signed.actor is not None
+    for i in range(25):
+        assert auth.sign_in(w.session, f"nobody{i}", "wrong", "8.8.8.8", auth.Policy(), now=T0).error
+    assert svc.open_receipt(w.session, report.receipt_code, secret, client="8.8.8.8", key=KEY, now=T0).id == report.id
+
+
 def test_reporter_adds_information_until_concluded(w, tmp_path):
     report, _ = file(w)
     photo = svc.accept_photo(png_bytes(), PrivateImageStore(tmp_path))
