@@ -47,6 +47,7 @@ MAX_SUBJECT = 200
 MAX_NAME = 32
 MAX_NOTE = 1000
 MAX_PAYOUT = 300
+MAX_ADDITIONS = 20  # "add information" steps per report: enough for a real case, not a flood of the officer's history
 ACKNOWLEDGE_DAYS = 7  # DOMAIN: acknowledge reports within 7 days
 RECEIPT_DIGITS = 16
 SECRET_LENGTH = 8
@@ -419,6 +420,9 @@ def add_information(session: Session, report: Report, text: str, photos: Sequenc
         raise ReportError("report.err.note_required")
     if len(note) > MAX_NOTE:
         raise ReportError("report.err.note_long")
+    if session.execute(select(func.count()).select_from(ReportEvent).where(
+            ReportEvent.report_id == report.id, ReportEvent.kind == "info_added")).scalar_one() >= MAX_ADDITIONS:
+        raise ReportError("report.err.too_many_additions")
     _add_photos(session, report, photos, now)
     _event(session, report, "info_added", now, note or None)
     audit.record(session, "resident", "report.add_info", "report", report.id, at=now,
@@ -911,7 +915,8 @@ def mark_paid(session: Session, actor: Actor | None, report_id: int, paid_on: da
     ref = " ".join((payment_ref or "").split())
     if not ref or len(ref) > 64:
         raise ReportError("report.err.payment_ref")
-    if paid_on > china_date(now) or paid_on < china_date(reward.approved_at or now):
+    # Not in the future, and not before the claim that said where the money goes (which follows the approval).
+    if paid_on > china_date(now) or paid_on < china_date(reward.claimed_at or reward.approved_at or now):
         raise ReportError("report.err.paid_on")
     reward.status, reward.paid_on, reward.payment_ref, reward.paid_by = RewardStatus.PAID, paid_on, ref, actor.user_id
     _event(session, report, "reward_paid", now, paid_on.isoformat(), actor)

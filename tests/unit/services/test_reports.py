@@ -271,6 +271,15 @@ def test_reporter_adds_information_until_concluded(w, tmp_path):
     assert [h.kind for h in svc.track_view(w.session, report).history] == ["submitted", "info_added"]
 
 
+def test_additions_are_limited_per_report(w):
+    report, _ = file(w)
+    for i in range(svc.MAX_ADDITIONS):
+        svc.add_information(w.session, report, f"More detail, number {i}.", now=T0)
+    with pytest.raises(svc.ReportError) as exc:
+        svc.add_information(w.session, report, "One more.", now=T0)
+    assert exc.value.key == "report.err.too_many_additions"
+
+
 # --- officers: scope, first responsibility, deadlines -------------------------------------------------------------
 
 def test_scope_other_township_staff_and_supervisors_see_nothing(w):
@@ -465,11 +474,14 @@ def test_finance_pays_only_a_claimed_reward_and_never_its_own_decision(w):
     second = _concluded(w)
     svc.decide_reward(s, w.officer, second.id, now=T0)
     svc.approve_reward(s, both, second.id, True, now=T0)
-    svc.claim_reward(s, second, "Bank of Hebei 6222 0000 2222", now=T0)
+    svc.claim_reward(s, second, "Bank of Hebei 6222 0000 2222", now=T0 + timedelta(days=1))
     with pytest.raises(svc.ReportError) as exc:
-        svc.mark_paid(s, both, second.id, date(2026, 3, 10), "PAY-2", now=T0)
+        svc.mark_paid(s, both, second.id, date(2026, 3, 11), "PAY-2", now=T0 + timedelta(days=1))
     assert exc.value.key == "report.err.payer_decided"
-    svc.mark_paid(s, w.finance, second.id, date(2026, 3, 10), "PAY-2", now=T0)
+    with pytest.raises(svc.ReportError) as exc:  # paid the day before the reporter said where to
+        svc.mark_paid(s, w.finance, second.id, date(2026, 3, 10), "PAY-2", now=T0 + timedelta(days=1))
+    assert exc.value.key == "report.err.paid_on"
+    svc.mark_paid(s, w.finance, second.id, date(2026, 3, 11), "PAY-2", now=T0 + timedelta(days=1))
     assert svc.track_view(s, second).reward.status == "paid"
     # Claims come before payment: once paid there is nothing left to claim (or to redirect).
     assert not svc.track_view(s, second).can_claim
