@@ -81,6 +81,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.err.not_rewardable": ("只有查实的举报才能给予奖励", "Only substantiated reports earn a reward"),
     "report.err.reward_exists": ("已拟定奖励", "A reward has already been decided"),
     "report.err.same_officer": ("须由另一名经办人审核（双人原则）", "A second officer must approve it (two-person rule)"),
+    "report.err.not_claimed": ("举报人尚未申领，不能登记发放", "The reporter has not claimed it yet: nothing to pay"),
+    "report.err.payer_decided": ("审定或审核该奖励的人员不能登记发放",
+                                 "Whoever decided or approved the reward cannot record its payment"),
+    "report.err.too_many_additions": ("补充次数已达上限，请等待办理结果",
+                                      "You have added information the most times allowed: please wait for the outcome"),
     "report.err.payment_ref": ("请填写支付凭证号", "Enter the payment reference"),
     "report.err.paid_on": ("发放日期不正确", "The payment date is not valid"),
     # The one image intake's refusals (services/images.py REJECT_REASONS).

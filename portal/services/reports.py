@@ -47,6 +47,7 @@ MAX_SUBJECT = 200
 MAX_NAME = 32
 MAX_NOTE = 1000
 MAX_PAYOUT = 300
+MAX_ADDITIONS = 20  # "add information" steps per report: enough for a real case, not a flood of the officer's history
 ACKNOWLEDGE_DAYS = 7  # DOMAIN: acknowledge reports within 7 days
 RECEIPT_DIGITS = 16
 SECRET_LENGTH = 8
@@ -293,11 +294,13 @@ def file_report(session: Session, new: NewReport, *, device_id: str, client: str
 
 
 def _add_photos(session: Session, report: Report, photos: Sequence[PhotoRef], now: datetime) -> None:
-    existing = session.execute(select(func.count()).select_from(ReportEvidence)
-                               .where(ReportEvidence.report_id == report.id)).scalar_one()
-    if existing + len(photos) > MAX_PHOTOS:
+    attached = set(session.execute(select(ReportEvidence.image_id)
+                                   .where(ReportEvidence.report_id == report.id)).scalars())
+    # The same picture again (the store is content-addressed) is already evidence: counted and stored once.
+    fresh = [p for p in dict.fromkeys(photos) if p.image_id not in attached]
+    if len(attached) + len(fresh) > MAX_PHOTOS:
         raise ReportError("report.err.too_many_photos")
-    for photo in dict.fromkeys(photos):
+    for photo in fresh:
         session.add(ReportEvidence(report_id=report.id, image_id=photo.image_id, width=photo.width,
                                    height=photo.height, added_at=now))
 
@@ -325,10 +328,13 @@ def open_receipt(session: Session, receipt: str, secret: str, *, client: str, ke
     now = now or utcnow()
     code, secret = normalize_receipt(receipt), normalize_secret(secret)
     account = f"report:{code or 'malformed'}"
-    client = (client or "unknown")[:64]
+    client = (client or "unknown")[:56]
+    # Receipt failures have their own per-address bucket ("report:<address>"): counted together with staff sign-in
+    # failures, 20 wrong secrets from a service centre's shared address would lock its staff out of signing in.
+    bucket = f"report:{client}"
     since = now - timedelta(minutes=policy.get_int(session, "report.track_window_minutes"))
     if (_failures(session, SignInFailure.username, account, since) >= policy.get_int(session, "report.track_max_failures")
-            or _failures(session, SignInFailure.client, client, since)
+            or _failures(session, SignInFailure.client, bucket, since)
             >= policy.get_int(session, "report.track_max_failures_client")):
         audit.record(session, f"client:{client}", "report.track_throttled", "report_receipt", code or "-", at=now)
         raise ReportError("report.err.track_throttled")
@@ -337,7 +343,7 @@ def open_receipt(session: Session, receipt: str, secret: str, *, client: str, ke
     expected = report.secret_hash if report else _secret_hash(key, "0" * RECEIPT_DIGITS, "none")
     given = _secret_hash(key, code, secret) if secret else ""
     if report is None or not secrets.compare_digest(expected, given):
-        session.add(SignInFailure(username=account, client=client, at=now))
+        session.add(SignInFailure(username=account, client=bucket, at=now))
         audit.record(session, f"client:{client}", "report.track_failed", "report_receipt", code or "-", at=now)
         raise ReportError("report.err.track_wrong")
     return report
@@ -399,7 +405,7 @@ def track_view(session: Session, report: Report) -> TrackView:
         acknowledge_due=report.acknowledge_due,
         history=[HistoryStep(e.kind, e.at, e.note or "") for e in events], reward=reward,
         can_add=report.status != ReportStatus.CONCLUDED and photos <= MAX_PHOTOS,
-        can_claim=bool(reward and reward.status in ("approved", "paid") and not reward.claimed),
+        can_claim=bool(reward and reward.status == "approved" and not reward.claimed),
     )
 
 
@@ -414,6 +420,9 @@ def add_information(session: Session, report: Report, text: str, photos: Sequenc
         raise ReportError("report.err.note_required")
     if len(note) > MAX_NOTE:
         raise ReportError("report.err.note_long")
+    if session.execute(select(func.count()).select_from(ReportEvent).where(
+            ReportEvent.report_id == report.id, ReportEvent.kind == "info_added")).scalar_one() >= MAX_ADDITIONS:
+        raise ReportError("report.err.too_many_additions")
     _add_photos(session, report, photos, now)
     _event(session, report, "info_added", now, note or None)
     audit.record(session, "resident", "report.add_info", "report", report.id, at=now,
@@ -424,7 +433,8 @@ def claim_reward(session: Session, report: Report, payout: str, now: datetime | 
     """The reporter (anonymous or not) claims an approved reward with the receipt; payout details go to finance."""
     now = now or utcnow()
     reward = _reward(session, report.id)
-    if reward is None or reward.status not in (RewardStatus.APPROVED, RewardStatus.PAID):
+    # Only an approved reward is claimed: finance pays what was claimed, never before (see mark_paid).
+    if reward is None or reward.status != RewardStatus.APPROVED:
         raise ReportError("report.err.no_reward")
     if reward.claimed_at is not None:
         raise ReportError("report.err.already_claimed")
@@ -646,7 +656,8 @@ def detail(session: Session, actor: Actor | None, report_id: int, *, now: dateti
                                  names.get(reward.decided_by, ""), names.get(reward.approved_by, ""),
                                  reward.rejection or "", reward.paid_on, reward.payment_ref or "",
                                  reward.claimed_at is not None,
-                                 reward.status == RewardStatus.DECIDED and reward.decided_by != actor.user_id)
+                                 reward.status == RewardStatus.DECIDED
+                                 and actor.user_id not in (reward.decided_by, report.concluded_by))
     return Detail(
         id=report.id, receipt=format_receipt(report.receipt_code), category=report.category.value,
         subject=report.subject, description=report.description, region_name=region_names.get(report.region_id, ""),
@@ -866,14 +877,15 @@ def decide_reward(session: Session, actor: Actor | None, report_id: int, note: s
 
 def approve_reward(session: Session, actor: Actor | None, report_id: int, approve: bool, reason: str = "",
                    now: datetime | None = None) -> None:
-    """Two-person rule: an officer other than the one who decided approves (or rejects, with reasons)."""
+    """Two-person rule: an officer other than the one who decided approves (or rejects, with reasons). The officer
+    who concluded the report set the money recovered, which alone fixes the amount: not the approver either."""
     now = now or utcnow()
     report = _load(session, actor, report_id)
     assert actor is not None
     reward = _reward(session, report.id)
     if reward is None or reward.status != RewardStatus.DECIDED:
         raise ReportError("report.err.wrong_state")
-    if reward.decided_by == actor.user_id:
+    if actor.user_id in (reward.decided_by, report.concluded_by):
         raise ReportError("report.err.same_officer")
     if approve:
         reward.status, reward.approved_by, reward.approved_at = RewardStatus.APPROVED, actor.user_id, now
@@ -887,17 +899,24 @@ def approve_reward(session: Session, actor: Actor | None, report_id: int, approv
 
 def mark_paid(session: Session, actor: Actor | None, report_id: int, paid_on: date, payment_ref: str,
               now: datetime | None = None) -> None:
-    """Finance records the payment of an approved reward: date and payment reference."""
+    """Finance records the payment of an approved reward the reporter has claimed (the payout details say where the
+    money goes; without them a "payment" would go nobody knows where): date and payment reference. Separation of
+    duties: whoever decided or approved the reward does not also record its payment."""
     now = now or utcnow()
     report = _load(session, actor, report_id, roles=Role.FINANCE)
     assert actor is not None
     reward = _reward(session, report.id)
     if reward is None or reward.status != RewardStatus.APPROVED:
         raise ReportError("report.err.wrong_state")
+    if reward.claimed_at is None or not reward.payout_details:
+        raise ReportError("report.err.not_claimed")
+    if actor.user_id in (report.concluded_by, reward.decided_by, reward.approved_by):
+        raise ReportError("report.err.payer_decided")
     ref = " ".join((payment_ref or "").split())
     if not ref or len(ref) > 64:
         raise ReportError("report.err.payment_ref")
-    if paid_on > china_date(now) or paid_on < china_date(reward.approved_at or now):
+    # Not in the future, and not before the claim that said where the money goes (which follows the approval).
+    if paid_on > china_date(now) or paid_on < china_date(reward.claimed_at or reward.approved_at or now):
         raise ReportError("report.err.paid_on")
     reward.status, reward.paid_on, reward.payment_ref, reward.paid_by = RewardStatus.PAID, paid_on, ref, actor.user_id
     _event(session, report, "reward_paid", now, paid_on.isoformat(), actor)

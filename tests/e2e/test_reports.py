@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from portal.models.audit import AuditEntry
 from portal.models.reports import Report, ReportEvidence
 from portal.pages.officer.reports import OfficerReportsState
+from portal.pages.resident.report import ReportState
 from tests.e2e.conftest import assert_mobile_layout, sign_in, wait_hydrated
 from tests.e2e.test_shell import shot
 from tests.rxclient import RxClient, state_name
@@ -121,11 +122,15 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     shot(resident, "report-form")
     resident.click("#report-submit")
     resident.wait_for_selector("#receipt-code")
+    # The secret and its picture come once, in the event (never a state var): wait for the browser to write them.
+    resident.wait_for_function("document.getElementById('receipt-secret')?.textContent.trim().length === 9")
+    resident.wait_for_function("document.getElementById('receipt-image')?.complete")
     receipt = resident.inner_text("#receipt-code").strip()
     secret = resident.inner_text("#receipt-secret").strip()
     assert len(receipt) == 19 and receipt.replace(" ", "").isdigit()
     assert len(secret) == 9 and secret[4] == "-"
     assert resident.get_attribute("#receipt-image", "src").startswith("data:image/png;base64,")
+    assert resident.get_attribute("#receipt-download", "href") == resident.get_attribute("#receipt-image", "src")
     assert_mobile_layout(resident)
     shot(resident, "report-receipt")
     report = report_by_receipt(server, receipt)
@@ -208,8 +213,7 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     row = finance.locator("#finance-queue .register-row", has_text=receipt)
     row.wait_for()
     row.locator(".show-payout").click()
-    finance.wait_for_selector("#payout-details")
-    assert "凭受理码领取" in finance.inner_text("#payout-details")
+    finance.wait_for_function("document.querySelector('#payout-details')?.innerText.includes('凭受理码领取')")
     row.locator("input[name='paid_on']").fill(date.today().isoformat())
     row.locator("input[name='ref']").fill("CA-E2E-0001")
     row.locator(".mark-paid").click()
@@ -290,8 +294,8 @@ def test_identity_only_for_the_designated_role_and_logged(browser, server):
     open_in_inbox(viewer, receipt)
     assert "陈丽" not in "".join(frames)  # not sent before the deliberate, logged view
     viewer.click("#show-identity")
-    viewer.wait_for_selector("#identity")
-    assert "陈丽" in viewer.inner_text("#identity") and "13912345678" in viewer.inner_text("#identity")
+    viewer.wait_for_function("document.querySelector('#identity')?.innerText.includes('13912345678')")
+    assert "陈丽" in viewer.inner_text("#identity")
     assert_mobile_layout(viewer)
     shot(viewer, "report-identity")
     with db(server) as s:
@@ -299,6 +303,72 @@ def test_identity_only_for_the_designated_role_and_logged(browser, server):
                                                    AuditEntry.target_id == str(named.id))).scalars().all()
     assert [v.actor for v in views] == ["report_viewer"]
     ctx.close()
+
+
+async def _reconnect(client: RxClient, cookie: str | None, path: str = "/") -> str:
+    """Close the tab's socket and load a page again in the same tab (same Reflex token), optionally signed out:
+    everything the snapshot of that page load carries."""
+    await client.ws.close()
+    again = RxClient(client.ws_url.replace("ws", "http", 1), cookie)
+    again.token = client.token
+    await again.connect(path)
+    await again.ws.close()
+    return "".join(again.messages)
+
+
+def test_names_secrets_and_payout_details_never_stay_in_the_tab_state(server):
+    """The state of a tab is stored by the state manager and sent again, in full, on every page load of that tab,
+    before any on_load runs: after signing out, to the next person on that tab. The reporter's name and phone, the
+    payout details and the one-time secret reach the browser once, in the event that shows them, and never again;
+    nothing a reporter typed stays in the state once the report is filed."""
+    with db(server) as s:
+        from portal.models.reports import ReportReward, RewardStatus
+
+        named = s.execute(select(Report).where(Report.anonymous.is_(False))).scalars().first()
+        paid_id = s.execute(select(ReportReward.report_id).where(ReportReward.status == RewardStatus.PAID,
+                                                                 ReportReward.payout_details.is_not(None))
+                            ).scalars().first()
+    report_state = state_name(ReportState)
+
+    async def viewer() -> tuple[str, str]:
+        async with RxClient(server.base_url, cookie_for(server, "report_viewer")) as client:
+            await client.call(f"{OFFICER_REPORTS}.open_report", {"report_id": named.id}, path="/officer/reports")
+            await client.call(f"{OFFICER_REPORTS}.reveal_identity", {}, path="/officer/reports")
+            shown = "".join(client.messages)
+            return shown, await _reconnect(client, None)
+
+    async def finance() -> tuple[str, str]:
+        async with RxClient(server.base_url, cookie_for(server, "finance_county")) as client:
+            await client.call(f"{OFFICER_REPORTS}.show_payout", {"report_id": paid_id}, path="/officer/reports")
+            shown = "".join(client.messages)
+            return shown, await _reconnect(client, None)
+
+    async def reporter() -> tuple[str, str]:
+        async with RxClient(server.base_url) as client:
+            await client.call(f"{report_state}.load", path="/report")
+            for index, code in CHAIN:
+                await client.call(f"{report_state}.choose", {"index": int(index), "code": code}, path="/report")
+            await client.call(f"{report_state}.set_category", {"value": "fraud"}, path="/report")
+            await client.call(f"{report_state}.set_anonymous", {"value": False}, path="/report")
+            await client.call(f"{report_state}.submit", {"form": {
+                "subject": "建北社区 9 号楼 钱某", "description": "隐瞒了门市收入，还有两辆车。qx7",
+                "name": "周建国", "phone": "13822223333"}}, path="/report")
+            shown = "".join(client.messages)
+            return shown, await _reconnect(client, None, "/report/track")
+
+    with ThreadPoolExecutor(1) as pool:
+        runs = {name: pool.submit(asyncio.run, fn()).result()
+                for name, fn in (("viewer", viewer), ("finance", finance), ("reporter", reporter))}
+    shown, again = runs["viewer"]
+    assert "陈丽" in shown and "13912345678" in shown  # the deliberate, audited view does show them ...
+    assert "陈丽" not in again and "13912345678" not in again  # ... once
+    shown, again = runs["finance"]
+    assert "凭受理码领取" in shown and "凭受理码领取" not in again
+    shown, again = runs["reporter"]
+    secret = re.search(r"receipt-secret.{0,40}?([A-Z0-9]{4}-[A-Z0-9]{4})", shown)
+    assert secret and "data:image/png;base64," in shown  # filed: the secret and the card, once
+    for value in (secret.group(1), "data:image/png;base64,", "周建国", "13822223333", "隐瞒了门市收入"):
+        assert value not in again, value
 
 
 def test_bad_input_is_refused_with_clear_messages(page, server, tmp_path):

@@ -12,6 +12,7 @@ import reflex as rx
 from portal import routes
 from portal.components.account import guarded
 from portal.components.i18n import t, t_var
+from portal.components.once import show_once
 from portal.components.layout import TAP, page
 from portal.db import session_scope
 from portal.i18n import MESSAGES
@@ -170,15 +171,15 @@ class OfficerReportsState(SignedInState):
     transfer_to: list[Choice] = []
     has_reward: bool = False
     reward: RewardView = EMPTY_REWARD
+    # The reporter's name and phone and the payout details are never state vars (components/once.py): only
+    # whether they are being shown, and where.
     identity_shown: bool = False
-    identity_name: str = ""
-    identity_phone: str = ""
     months: list[str] = []
     month: str = ""
     register: list[RegisterView] = []
     finance_queue: list[RegisterView] = []
     payout_for: int = 0
-    payout_text: str = ""
+    payout_missing: bool = False
     error_key: str = ""
     notice: bool = False
     _selected: int = 0
@@ -200,12 +201,12 @@ class OfficerReportsState(SignedInState):
     def _close(self) -> None:
         self._selected, self.has_detail, self.detail, self.has_reward = 0, False, EMPTY_DETAIL, False
         self.history, self.photos, self.group, self.transfer_to = [], [], [], []
-        self.identity_shown, self.identity_name, self.identity_phone = False, "", ""
-        self.payout_for, self.payout_text = 0, ""
+        self.identity_shown, self.payout_for, self.payout_missing = False, 0, False
 
     def _refresh(self) -> None:
         actor = self._guard(ROLES)
-        if actor is None:
+        if actor is None:  # signed out or no longer allowed: nothing of the page stays in the state
+            self._close()
             self.rows, self.register, self.finance_queue = [], [], []
             return
         with session_scope() as session:
@@ -217,7 +218,10 @@ class OfficerReportsState(SignedInState):
             self.finance_queue = [register_view(r) for r in svc.finance_queue(session, actor)] \
                 if actor.has_role(Role.FINANCE) else []
             if self._selected:
-                self._load_detail(session, actor)
+                try:
+                    self._load_detail(session, actor)
+                except PermissionDenied:  # no longer theirs (a conflict declared, a grant withdrawn): show nothing
+                    self._close()
 
     def _load_detail(self, session, actor) -> None:
         d = svc.detail(session, actor, self._selected)
@@ -311,11 +315,7 @@ class OfficerReportsState(SignedInState):
             self.error_key, self.notice = "auth.forbidden", False
             return
         self.error_key, self.notice = "", True
-        try:
-            self._refresh()
-        except PermissionDenied:  # e.g. after declaring a conflict the report is no longer visible
-            self._close()
-            self._refresh()
+        self._refresh()  # after declaring a conflict the report is no longer visible: _refresh closes it
 
     @rx.event
     def take(self):
@@ -365,7 +365,8 @@ class OfficerReportsState(SignedInState):
         except (PermissionDenied, ValueError, TypeError):
             self.error_key, self.identity_shown = "auth.forbidden", False
             return
-        self.identity_shown, self.identity_name, self.identity_phone = True, who.name, who.phone
+        self.identity_shown = True
+        return show_once("identity-text", f"{who.name} · {who.phone}")
 
     @rx.event
     def mark_paid(self, form: dict):
@@ -382,13 +383,15 @@ class OfficerReportsState(SignedInState):
         actor = self._guard(ROLES)
         if actor is None:
             return
+        self.payout_for, self.payout_missing = 0, False
         try:
             with session_scope() as session:
-                self.payout_text = svc.payout_details(session, actor, int(report_id))
+                payout = svc.payout_details(session, actor, int(report_id))
         except (PermissionDenied, ValueError, TypeError):
-            self.error_key, self.payout_for, self.payout_text = "auth.forbidden", 0, ""
+            self.error_key = "auth.forbidden"
             return
-        self.payout_for = int(report_id)
+        self.payout_for, self.payout_missing = int(report_id), not payout
+        return show_once("payout-text", payout) if payout else None
 
 
 # --- rendering ----------------------------------------------------------------------------------------------------
@@ -534,7 +537,7 @@ def _detail() -> rx.Component:
             wrap="wrap", gap="8px", id="detail-photos")),
         rx.cond(s.is_viewer & ~d["anonymous"], rx.cond(
             s.identity_shown,
-            rx.callout(rx.text(s.identity_name, " · ", s.identity_phone), icon="user", color_scheme="blue",
+            rx.callout(rx.text(id="identity-text"), icon="user", color_scheme="blue",  # filled by show_once
                        id="identity", width="100%"),
             rx.button(t("report.show_identity"), on_click=s.reveal_identity, variant="outline", min_height=TAP,
                       id="show-identity"))),
@@ -573,8 +576,8 @@ def _register_row(r: RegisterView, pay: bool = False) -> rx.Component:
                                             size="1")),
         *([rx.cond(
             s.payout_for == r["report_id"],
-            rx.callout(rx.cond(s.payout_text != "", s.payout_text, t("report.no_payout")), icon="wallet",
-                       id="payout-details", width="100%"),
+            rx.callout(rx.cond(s.payout_missing, t("report.no_payout"), rx.text(id="payout-text")), icon="wallet",
+                       id="payout-details", width="100%"),  # payout-text is filled by show_once
             rx.button(t("report.show_payout"), on_click=s.show_payout(r["report_id"]), variant="outline",
                       min_height=TAP, class_name="show-payout")),
            rx.form(rx.vstack(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal import routes
 from portal.components.i18n import t, t_fmt, t_var
+from portal.components.once import show_once
 from portal.components.layout import TAP, page
 from portal.db import session_scope
 from portal.i18n import MESSAGES, text
@@ -111,9 +112,7 @@ class ReportState(rx.State):
     photo_error_key: str = ""
     error_key: str = ""
     busy: bool = False
-    receipt: str = ""
-    secret: str = ""
-    receipt_png: str = ""
+    receipt: str = ""  # the code alone opens nothing; the secret and its picture are never kept here (show_once)
     filed_at: str = ""
     rewards_paid: int = 0
     rewards_amount: str = "0.00"
@@ -158,7 +157,7 @@ class ReportState(rx.State):
 
     @rx.event
     def load(self):
-        self.error_key, self.busy, self.receipt, self.secret, self.receipt_png = "", False, "", "", ""
+        self.error_key, self.busy, self.receipt, self.filed_at = "", False, "", ""
         self.subject = self.description = self.name = self.phone = ""
         self.category, self.anonymous, self.about_staff = "", True, False
         self._photos, self.photo_labels, self.photo_error_key = [], [], ""
@@ -231,17 +230,24 @@ class ReportState(rx.State):
                 created = session.execute(select(Report.created_at).where(
                     Report.receipt_code == filed.receipt_code)).scalar_one()
         except svc.ReportError as exc:
-            self.error_key = exc.key
-        else:
-            self.filed_at = roster_svc.fmt_time(created)
-            png = svc.receipt_card_png(filed.receipt_code, filed.secret, svc.ReceiptCardText(
-                text("report.card_title", lang), text("report.receipt_label", lang), text("report.secret_label", lang),
-                text("report.card_hint", lang), self.filed_at))
-            self.receipt, self.secret = svc.format_receipt(filed.receipt_code), filed.secret
-            self.receipt_png = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-            self.error_key, self._photos, self.photo_labels = "", [], []
-        finally:
+            self.error_key, self.busy = exc.key, False  # everything typed stays in the form
+            return
+        except Exception:
             self.busy = False
+            raise
+        self.filed_at = roster_svc.fmt_time(created)
+        png = svc.receipt_card_png(filed.receipt_code, filed.secret, svc.ReceiptCardText(
+            text("report.card_title", lang), text("report.receipt_label", lang), text("report.secret_label", lang),
+            text("report.card_hint", lang), self.filed_at))
+        card = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        # Filed: nothing the reporter typed stays in the tab's state (the name and phone least of all), and the
+        # secret and its picture go to the browser in this one event only (components/once.py).
+        self.receipt, self.error_key, self.busy = svc.format_receipt(filed.receipt_code), "", False
+        self.subject = self.description = self.name = self.phone = ""
+        self.category, self.anonymous, self.about_staff = "", True, False
+        self._photos, self.photo_labels = [], []
+        yield [show_once("receipt-secret", filed.secret), show_once("receipt-image", card, "src"),
+               show_once("receipt-download", card, "href")]
 
 
 def _selector(level: LevelRow, index) -> rx.Component:
@@ -356,14 +362,13 @@ def _receipt() -> rx.Component:
             rx.text(t("report.receipt_label"), size="2", color_scheme="gray"),
             rx.text(s.receipt, size="7", weight="bold", id="receipt-code", class_name="receipt-code"),
             rx.text(t("report.secret_label"), size="2", color_scheme="gray"),
-            rx.text(s.secret, size="7", weight="bold", id="receipt-secret", class_name="receipt-code"),
+            rx.text(size="7", weight="bold", id="receipt-secret", class_name="receipt-code"),  # show_once
             spacing="1", align="center"), width="100%"),
-        rx.image(src=s.receipt_png, alt=t("report.card_title"), width="100%", id="receipt-image",
-                 class_name="receipt-image"),
+        rx.image(alt=t("report.card_title"), width="100%", id="receipt-image", class_name="receipt-image"),
         rx.text(t("report.save_image_hint"), size="2"),
         rx.el.a(rx.button(rx.icon("download", size=18), t("report.save_image"), variant="outline", min_height=TAP,
                           width="100%", type="button", tab_index=-1),
-                href=s.receipt_png, download="report-receipt.png", width="100%", id="receipt-download"),
+                download="report-receipt.png", width="100%", id="receipt-download"),
         rx.link(t("report.go_track"), href=routes.REPORT_TRACK, size="3", min_height=TAP, display="flex",
                 align_items="center", id="go-track"),
         spacing="3", align="center", width="100%",
@@ -426,8 +431,9 @@ class ReportTrackState(rx.State):
 
     @rx.event
     def load(self):
-        self.opened, self.error_key, self.notice_key, self._report_id = False, "", "", 0
-        self._photos, self.photo_labels, self.photo_error_key = [], [], ""
+        # Everything a previous look-up showed (history, replies, reward) goes, not only the flag that hides it: the
+        # tab's state is sent again in full whenever a page of this tab loads.
+        self.reset()
 
     def _refresh(self, session, report: Report) -> None:
         view = svc.track_view(session, report)

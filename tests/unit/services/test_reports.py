@@ -245,6 +245,22 @@ def test_unknown_receipts_count_against_the_client_address(w):
     assert exc.value.key == "report.err.track_throttled"
 
 
+def test_receipt_failures_and_staff_sign_in_failures_do_not_throttle_each_other(w):
+    """Same table, separate buckets: wrong receipt secrets from a service centre's shared address must not lock the
+    staff behind that address out of signing in (nor staff typos use up residents' look-ups)."""
+    from portal.services import auth
+
+    report, secret = file(w)
+    for i in range(25):
+        with pytest.raises(svc.ReportError):
+            svc.open_receipt(w.session, f"{2000000000000000 + i}", "ABCD-EFGH", client="7.7.7.7", key=KEY, now=T0)
+    signed = auth.sign_in(w.session, "officer", factories.DEFAULT_PASSWORD, "7.7.7.7", auth.Policy(), now=T0)
+    assert signed.error is None and signed.actor is not None
+    for i in range(25):
+        assert auth.sign_in(w.session, f"nobody{i}", "wrong", "8.8.8.8", auth.Policy(), now=T0).error
+    assert svc.open_receipt(w.session, report.receipt_code, secret, client="8.8.8.8", key=KEY, now=T0).id == report.id
+
+
 def test_reporter_adds_information_until_concluded(w, tmp_path):
     report, _ = file(w)
     photo = svc.accept_photo(png_bytes(), PrivateImageStore(tmp_path))
@@ -253,6 +269,15 @@ def test_reporter_adds_information_until_concluded(w, tmp_path):
         svc.add_information(w.session, report, "  ", [], now=T0)
     assert exc.value.key == "report.err.note_required"
     assert [h.kind for h in svc.track_view(w.session, report).history] == ["submitted", "info_added"]
+
+
+def test_additions_are_limited_per_report(w):
+    report, _ = file(w)
+    for i in range(svc.MAX_ADDITIONS):
+        svc.add_information(w.session, report, f"More detail, number {i}.", now=T0)
+    with pytest.raises(svc.ReportError) as exc:
+        svc.add_information(w.session, report, "One more.", now=T0)
+    assert exc.value.key == "report.err.too_many_additions"
 
 
 # --- officers: scope, first responsibility, deadlines -------------------------------------------------------------
@@ -420,6 +445,59 @@ def test_reward_two_person_rule_then_payment_and_claim(w):
     assert audit.verify_chain(s).ok
 
 
+def test_the_officer_who_set_the_recovered_amount_cannot_approve_the_reward(w):
+    """The amount follows from the money recovered, entered by the concluding officer: a colleague's one-click
+    decision does not make that officer a second person."""
+    s = w.session
+    report = _concluded(w)  # concluded by w.officer, 12,000.00 recovered
+    svc.decide_reward(s, w.officer2, report.id, now=T0)
+    assert not svc.detail(s, w.officer, report.id, now=T0).reward.may_approve
+    with pytest.raises(svc.ReportError) as exc:
+        svc.approve_reward(s, w.officer, report.id, True, now=T0)
+    assert exc.value.key == "report.err.same_officer"
+    assert svc.detail(s, w.county_officer, report.id, now=T0).reward.may_approve
+    svc.approve_reward(s, w.county_officer, report.id, True, now=T0)
+
+
+def test_finance_pays_only_a_claimed_reward_and_never_its_own_decision(w):
+    """No payment before the reporter said where the money goes; claiming comes before paying, never after; whoever
+    decided or approved the reward does not also record its payment (separation of duties)."""
+    s = w.session
+    report = _concluded(w)
+    svc.decide_reward(s, w.officer, report.id, now=T0)
+    svc.approve_reward(s, w.county_officer, report.id, True, now=T0)
+    with pytest.raises(svc.ReportError) as exc:
+        svc.mark_paid(s, w.finance, report.id, date(2026, 3, 10), "PAY-1", now=T0)
+    assert exc.value.key == "report.err.not_claimed"
+    # A county officer who also holds the finance grant and approved it cannot record the payment.
+    both = factories.actor_with(s, (Role.OFFICER, w.county), (Role.FINANCE, w.county), username="both")
+    second = _concluded(w)
+    svc.decide_reward(s, w.officer, second.id, now=T0)
+    svc.approve_reward(s, both, second.id, True, now=T0)
+    svc.claim_reward(s, second, "Bank of Hebei 6222 0000 2222", now=T0 + timedelta(days=1))
+    with pytest.raises(svc.ReportError) as exc:
+        svc.mark_paid(s, both, second.id, date(2026, 3, 11), "PAY-2", now=T0 + timedelta(days=1))
+    assert exc.value.key == "report.err.payer_decided"
+    with pytest.raises(svc.ReportError) as exc:  # paid the day before the reporter said where to
+        svc.mark_paid(s, w.finance, second.id, date(2026, 3, 10), "PAY-2", now=T0 + timedelta(days=1))
+    assert exc.value.key == "report.err.paid_on"
+    svc.mark_paid(s, w.finance, second.id, date(2026, 3, 11), "PAY-2", now=T0 + timedelta(days=1))
+    assert svc.track_view(s, second).reward.status == "paid"
+    # Claims come before payment: once paid there is nothing left to claim (or to redirect).
+    assert not svc.track_view(s, second).can_claim
+    with pytest.raises(svc.ReportError):
+        svc.claim_reward(s, second, "someone else's card", now=T0)
+
+
+def test_the_same_photo_added_again_is_kept_once(w, tmp_path):
+    photo = svc.accept_photo(png_bytes(), PrivateImageStore(tmp_path))
+    report, _ = file(w, photos=(photo,))
+    svc.add_information(w.session, report, "The same picture again, and more words.", [photo], now=T0)
+    w.session.flush()
+    assert w.session.execute(select(func.count()).select_from(ReportEvidence)
+                             .where(ReportEvidence.report_id == report.id)).scalar_one() == 1
+
+
 def test_rejected_reward_can_be_decided_again_and_unfounded_gets_none(w):
     s = w.session
     report = _concluded(w)
@@ -429,7 +507,7 @@ def test_rejected_reward_can_be_decided_again_and_unfounded_gets_none(w):
     svc.approve_reward(s, w.officer2, report.id, False, "Recovered amount not confirmed yet", now=T0)
     assert svc.track_view(s, report).reward is None
     svc.decide_reward(s, w.officer2, report.id, "Confirmed by the bank", now=T0)
-    svc.approve_reward(s, w.officer, report.id, True, now=T0)
+    svc.approve_reward(s, w.county_officer, report.id, True, now=T0)
     unfounded = _concluded(w, "unfounded")
     with pytest.raises(svc.ReportError) as exc:
         svc.decide_reward(s, w.officer, unfounded.id, now=T0)
