@@ -123,6 +123,7 @@ class OfficerCaseState(SignedInState):
     steps: list[StepRow] = []
     open_kinds: list[str] = []
     missing_keys: list[str] = []
+    missing_other: str = ""
     overall_due: str = ""
     error_key: str = ""
     notice_key: str = ""
@@ -166,6 +167,7 @@ class OfficerCaseState(SignedInState):
                               outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
         self.open_kinds = [s.kind for s in view.steps if s.state == "open"]
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
+        self.missing_other = view.missing_other
         self.overall_due = view.overall_due
 
     @rx.event
@@ -301,9 +303,9 @@ def officer_applications() -> rx.Component:
 
 # --- case page ---------------------------------------------------------------------------------------------------
 
-def _note(label_key: str = "officer_apps.note", name: str = "note") -> rx.Component:
-    return rx.vstack(rx.el.label(t(label_key), html_for=f"f-{name}", class_name="wiz-label"),
-                     rx.el.textarea(name=name, id=f"f-{name}", rows="3", class_name="wiz-input"),
+def _note(form_id: str, label_key: str = "officer_apps.note", name: str = "note") -> rx.Component:
+    return rx.vstack(rx.el.label(t(label_key), html_for=f"{form_id}-{name}", class_name="wiz-label"),
+                     rx.el.textarea(name=name, id=f"{form_id}-{name}", rows="3", class_name="wiz-input"),
                      width="100%", spacing="1")
 
 
@@ -317,11 +319,12 @@ def _action_form(title_key: str, *fields: rx.Component, on_submit, form_id: str,
     )
 
 
-def _decision_radios(name: str = "decision") -> rx.Component:
+def _decision_radios(prefix: str) -> rx.Component:
+    name = "decision"
     return rx.vstack(
-        rx.el.label(rx.el.input(type="radio", name=name, value="approve", id=f"f-{name}-approve"),
+        rx.el.label(rx.el.input(type="radio", name=name, value="approve", id=f"f-{prefix}-approve"),
                     rx.text(t("officer_apps.approve")), class_name="wiz-check"),
-        rx.el.label(rx.el.input(type="radio", name=name, value="refuse", id=f"f-{name}-refuse"),
+        rx.el.label(rx.el.input(type="radio", name=name, value="refuse", id=f"f-{prefix}-refuse"),
                     rx.text(t("officer_apps.refuse")), class_name="wiz-check"),
         width="100%", spacing="0",
     )
@@ -338,34 +341,37 @@ def _actions() -> rx.Component:
                          *[rx.el.label(rx.el.input(type="checkbox", name=f"m-{k}", id=f"f-m-{k}"),
                                        rx.text(t(f"apply.material.{k}")), class_name="wiz-check")
                            for k in svc.MATERIAL_ITEMS],
-                         _note("officer_apps.other_material", "other"),
+                         _note("act-materials", "officer_apps.other_material", "other"),
                          on_submit=s.request_materials, form_id="act-materials", button_key="officer_apps.request"),
             width="100%", spacing="3")),
         rx.cond(s.open_kinds.contains(svc.STEP_SURVEY), _action_form(
-            "apply.step.home_survey", _note("officer_apps.findings"), on_submit=s.home_survey, form_id="act-survey",
+            "apply.step.home_survey", _note("act-survey", "officer_apps.findings"), on_submit=s.home_survey,
+            form_id="act-survey",
             button_key="officer_apps.record")),
         rx.cond(s.open_kinds.contains(svc.STEP_CHECK), _action_form(
             "apply.step.cross_check",
             rx.text(t("officer_apps.check_hint"), size="2"),
             rx.el.select(*[rx.el.option(t(f"apply.check.{o}"), value=o) for o in crosscheck.OUTCOMES],
                          name="outcome", id="f-check-outcome", class_name="screen-select"),
-            _note(), on_submit=s.cross_check, form_id="act-check", button_key="officer_apps.record")),
+            _note("act-check"), on_submit=s.cross_check, form_id="act-check", button_key="officer_apps.record")),
         rx.cond(s.open_kinds.contains(svc.STEP_RECHECK), _action_form(
-            "apply.step.recheck", _note("officer_apps.findings"), on_submit=s.recheck, form_id="act-recheck",
+            "apply.step.recheck", _note("act-recheck", "officer_apps.findings"), on_submit=s.recheck,
+            form_id="act-recheck",
             button_key="officer_apps.record")),
         rx.cond(s.open_kinds.contains(svc.STEP_VISIT), _action_form(
-            "apply.step.county_visit", _note("officer_apps.findings"), on_submit=s.county_visit,
+            "apply.step.county_visit", _note("act-visit", "officer_apps.findings"), on_submit=s.county_visit,
             form_id="act-visit", button_key="officer_apps.record")),
         rx.cond(s.status == svc.PRELIMINARY, _action_form(
-            "apply.step.preliminary", _decision_radios(), _note("officer_apps.reasons"), on_submit=s.preliminary,
+            "apply.step.preliminary", _decision_radios("prelim"), _note("act-preliminary", "officer_apps.reasons"),
+            on_submit=s.preliminary,
             form_id="act-preliminary", button_key="officer_apps.decide")),
         rx.cond(s.status == svc.TO_PUBLISH, rx.vstack(
             rx.text(t("officer_apps.publish_hint"), size="2"),
             rx.el.button(t("officer_apps.publish"), on_click=s.publish, type="button", class_name="screen-next",
                          id="act-publish"), width="100%")),
         rx.cond((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY), _action_form(
-            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"), _decision_radios(),
-            _note("officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
+            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"), _decision_radios("county"),
+            _note("act-county", "officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
             button_key="officer_apps.decide")),
         width="100%", spacing="3", id="case-actions",
     )
@@ -411,6 +417,7 @@ def officer_case() -> rx.Component:
             rx.cond(s.missing_keys.length() > 0, rx.box(
                 rx.text(t("apply.missing_title"), weight="bold"),
                 rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS)))),
+                rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2")),
                 class_name="wiz-summary", id="case-missing")),
             _actions(),
             rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
