@@ -335,3 +335,30 @@ def test_officer_accepts_requests_materials_resident_supplies_officer_decides(pa
     other.wait_for_selector("#denied")
     other.context.close()
     officer.context.close()
+
+
+def test_admin_adds_a_dated_parameter_and_history_stays(page, server):
+    sign_in(page, server, "admin")
+    page.wait_for_url("**/admin/")
+    page.click("#go-admin-eligibility")
+    page.wait_for_selector("#param-rows")
+    wait_hydrated(page)
+    page.select_option("#param-region", "130102")
+    page.wait_for_function("document.querySelector('#param-rows').innerText.includes('1015.00')")
+    assert "石民发〔2025〕58号（演示）" in page.inner_text("#param-rows")  # inherited from the city
+    page.select_option("#f-param-key", "standard.urban")
+    page.fill("#f-param-value", "1050")
+    page.fill("#f-param-since", "2027-01-01")
+    page.fill("#f-param-doc", "长民〔2026〕1号")
+    page.click("#param-save")
+    page.wait_for_selector("#param-saved")
+    rows = page.inner_text("#param-rows")
+    assert "2027-01-01 1050.00 (长民〔2026〕1号)" in rows  # in the history, not yet in force
+    assert page.inner_text("[data-key='standard.urban']") == "1015.00"
+    page.fill("#f-param-value", "-1")
+    page.fill("#f-param-since", "2027-01-01")
+    page.fill("#f-param-doc", "X")
+    page.click("#param-save")
+    page.wait_for_selector("#param-error")
+    assert_mobile_layout(page)
+    shot(page, "admin-eligibility")
