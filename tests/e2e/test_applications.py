@@ -301,8 +301,8 @@ def test_officer_accepts_requests_materials_resident_supplies_officer_decides(pa
     page.wait_for_selector("#photo-saved")
     page.click("#wiz-continue")
     page.wait_for_url(re.compile(r".*/apply/track/?$"))
-    page.wait_for_selector("#track-status")
-    assert "等待受理" in page.inner_text("#track-status")
+    # The page may first show the state it held before the on_load refresh arrives.
+    page.wait_for_function("(document.querySelector('#track-status') || {}).innerText?.includes('等待受理')")
     # The officer accepts, records the survey and the cross-check, decides, and sends the case to publicity.
     open_case(officer, server, number)
     officer.click("#act-accept")
@@ -322,7 +322,7 @@ def test_officer_accepts_requests_materials_resident_supplies_officer_decides(pa
     status_is(officer, "公示中")
     # The resident's tracking page shows publicity and the county decision ahead, with its office and deadline.
     open_track(page, server, number, secret)
-    assert "公示中" in page.inner_text("#track-status")
+    page.wait_for_function("(document.querySelector('#track-status') || {}).innerText?.includes('公示中')")
     steps = page.inner_text("#track-steps")
     assert "审核确认" in steps and "长安区政务服务中心" in steps and "10 个工作日" in steps
     assert_mobile_layout(page)
