@@ -504,18 +504,24 @@ def _maybe_ready(session: Session, ctx: _Ctx) -> None:
         _open_step(session, ctx.app, STEP_PRELIMINARY, ctx.township, ctx.today, ctx.cal)
 
 
-def record_home_survey(session: Session, actor: Actor, number: str, findings: str, *,
-                       now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
-    ctx = _begin(session, actor, number, "home_survey", now=now, cal=cal)
-    step = _open(session, ctx.app, STEP_SURVEY)
+def _record_findings(session: Session, actor: Actor, number: str, action: str, kind: str, findings: str, *,
+                     now: datetime | None, cal: WorkCalendar | None, level: str = "township") -> Application:
+    """Close one open investigation step with written findings; the case moves on when none is left open."""
+    ctx = _begin(session, actor, number, action, now=now, cal=cal, level=level)
+    step = _open(session, ctx.app, kind)
     if step is None:
         raise ApplicationError("apply.err_wrong_step")
     findings = _clean_text(findings, MIN_REASON)
     _close(step, actor, "done", findings, ctx.now)
     session.flush()
     _maybe_ready(session, ctx)
-    _audit(session, actor, ctx, "application.home_survey", {"step": "open"}, {"step": "done", "findings": findings})
+    _audit(session, actor, ctx, "application." + action, {"step": "open"}, {"step": "done", "findings": findings})
     return ctx.app
+
+
+def record_home_survey(session: Session, actor: Actor, number: str, findings: str, *,
+                       now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    return _record_findings(session, actor, number, "home_survey", STEP_SURVEY, findings, now=now, cal=cal)
 
 
 def _record_check(session: Session, actor: Actor, ctx: _Ctx, step: ApplicationStep, outcome: str,
@@ -561,16 +567,8 @@ def record_recheck(session: Session, actor: Actor, number: str, findings: str, *
 def record_county_visit(session: Session, actor: Actor, number: str, findings: str, *,
                         now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
     """The county's own home visit for a household related to dibao staff or a village cadre."""
-    ctx = _begin(session, actor, number, "county_visit", now=now, cal=cal, level="county")
-    step = _open(session, ctx.app, STEP_VISIT)
-    if step is None:
-        raise ApplicationError("apply.err_wrong_step")
-    findings = _clean_text(findings, MIN_REASON)
-    _close(step, actor, "done", findings, ctx.now)
-    session.flush()
-    _maybe_ready(session, ctx)
-    _audit(session, actor, ctx, "application.county_visit", {"step": "open"}, {"step": "done", "findings": findings})
-    return ctx.app
+    return _record_findings(session, actor, number, "county_visit", STEP_VISIT, findings, now=now, cal=cal,
+                            level="county")
 
 
 def preliminary_decision(session: Session, actor: Actor, number: str, approve: bool, reasons: str, *,

@@ -18,7 +18,7 @@ from portal.db import session_scope
 from portal.i18n import MESSAGES
 from portal.models.accounts import Role
 from portal.models.regions import Region
-from portal.pages.resident.apply_track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow
+from portal.pages.resident.apply_track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
 from portal.pages.resident.eligibility import Reason, _reason, reasons_of
 from portal.services import applications as svc
 from portal.services import crosscheck, regions
@@ -161,10 +161,7 @@ class OfficerCaseState(SignedInState):
         self.docs = [DocView(id=d.id, kind_key=f"apply.doc.{d.kind}", src=routes.application_document(d.id))
                      for d in svc.documents(session, app)]
         view = svc.track(session, app)
-        self.steps = [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state,
-                              office=s.office, started=s.started_on, due=s.due_on,
-                              limit=str(s.working_days) if s.working_days is not None else "",
-                              outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
+        self.steps = step_rows(view)
         self.open_kinds = [s.kind for s in view.steps if s.state == "open"]
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other

@@ -32,6 +32,14 @@ class StepRow(TypedDict):
     outcome_key: str
 
 
+def step_rows(view: svc.TrackView) -> list[StepRow]:
+    """The steps as the browser shows them (tracking page and the officer's case page)."""
+    return [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state, office=s.office,
+                    started=s.started_on, due=s.due_on,
+                    limit=str(s.working_days) if s.working_days is not None else "",
+                    outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
+
+
 class TrackState(rx.State):
     found: bool = False
     error_key: str = ""
@@ -52,11 +60,7 @@ class TrackState(rx.State):
         self.found, self.error_key, self.number = True, "", view.number
         self.status, self.status_key = view.status, f"apply.status.{view.status}"
         self.submitted_on, self.overall_due = view.submitted_on, view.overall_due
-        self.steps = [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state,
-                              office=s.office, started=s.started_on, due=s.due_on,
-                              limit=str(s.working_days) if s.working_days is not None else "",
-                              outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "")
-                      for s in view.steps]
+        self.steps = step_rows(view)
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
         self.reasons, self.payment_from, self.amount = view.reasons, view.payment_from, view.amount
