@@ -1,8 +1,8 @@
 """Eligibility screener, application wizard, tracking and the officer workflow in Chromium at 390×844.
 
 Demo data: 长安区 (130102) in 石家庄 with the city's parameters (urban standard ¥1,015 from 2026-01-01,
-石民发〔2025〕58号（演示）); 建北街道 (130102001) has the window HB-SJZ-0002; officer_jianbei works there and
-officer_county (长安区) takes the county decision.
+石民发〔2025〕58号（演示）); 建北街道 (130102001) has the window HB-SJZ-0002. The officer test publishes its case,
+so it applies in 正定镇 (130123100, officer_province), away from the 长安区 villages the roster tests count.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def run_screener(page, server) -> None:
     shot(page, "screener-result")
 
 
-def fill_wizard(page, *, photo: bytes | None = None) -> tuple[str, str]:
+def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP,
+                village: str = VILLAGE) -> tuple[str, str]:
     page.wait_for_selector("#apply-start")
     wait_hydrated(page)
     page.click("#apply-start")
@@ -80,9 +81,9 @@ def fill_wizard(page, *, photo: bytes | None = None) -> tuple[str, str]:
     assert number.startswith("SQ") and len(secret) == 16
     page.click("#created-continue")
     page.wait_for_selector("#f-township")
-    page.select_option("#f-township", TOWNSHIP)
-    page.wait_for_selector(f"#f-village option[value='{VILLAGE}']", state="attached")
-    page.select_option("#f-village", VILLAGE)
+    page.select_option("#f-township", township)
+    page.wait_for_selector(f"#f-village option[value='{village}']", state="attached")
+    page.select_option("#f-village", village)
     page.click("#wiz-continue")
     page.click("#f-residence-urban")
     page.fill("#f-applicant-name", "张建国")
@@ -230,9 +231,9 @@ def test_bad_input_is_named_and_the_draft_keeps_it(page, server):
     other.context.close()
 
 
-def submit_application(page, server) -> tuple[str, str]:
+def submit_application(page, server, township: str, village: str) -> tuple[str, str]:
     page.goto(f"{server.base_url}/apply")
-    number, secret = fill_wizard(page, photo=jpeg())
+    number, secret = fill_wizard(page, photo=jpeg(), township=township, village=village)
     page.click("#wiz-continue")
     page.wait_for_selector("#apply-submit")
     page.click("#apply-submit")
@@ -264,9 +265,10 @@ def status_is(officer, needle: str) -> None:
 
 
 def test_officer_accepts_requests_materials_resident_supplies_officer_decides(page, server, browser):
-    number, secret = submit_application(page, server)
+    # 正定镇 · 东门里村 (not the 长安区 villages whose demo roster the roster tests count): the case is published.
+    number, secret = submit_application(page, server, "130123100", "130123100201")
     officer = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    sign_in(officer, server, "officer_jianbei")
+    sign_in(officer, server, "officer_province")
     officer.wait_for_url("**/officer/")
     officer.click("#go-officer-applications")
     officer.wait_for_selector(f"#case-{number}")
@@ -324,12 +326,12 @@ def test_officer_accepts_requests_materials_resident_supplies_officer_decides(pa
     open_track(page, server, number, secret)
     page.wait_for_function("(document.querySelector('#track-status') || {}).innerText?.includes('公示中')")
     steps = page.inner_text("#track-steps")
-    assert "审核确认" in steps and "长安区政务服务中心" in steps and "10 个工作日" in steps
+    assert "审核确认" in steps and "正定县政务服务中心" in steps and "10 个工作日" in steps
     assert_mobile_layout(page)
     shot(page, "track-publicity")
-    # Another street's officer cannot open the case.
+    # An officer of another county cannot open the case.
     other = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    sign_in(other, server, "officer_qingyuan")
+    sign_in(other, server, "officer_jianbei")
     other.wait_for_url("**/officer/")
     other.goto(f"{server.base_url}/officer/applications/{number}")
     other.wait_for_selector("#denied")
