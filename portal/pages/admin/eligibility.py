@@ -90,6 +90,8 @@ class AdminEligibilityState(SignedInState):
 
     @rx.event
     def pick_region(self, code: str):
+        if self._guard(Role.ADMIN) is None:
+            return
         self.region_code = code if code in {r["code"] for r in self.regions} else self.region_code
         self.error_key, self.saved = "", False
         self._refresh()
