@@ -32,6 +32,7 @@ NOTICE_KEYS = ["officer_apps.saved"]
 MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
+GRADE_KEYS = [f"apply.grade.{g}" for g in range(5)]
 OUTCOME_VERDICT_KEYS = [f"elig.outcome.{o}" for o in el.OUTCOMES]
 QUEUE_STATUSES = [s for s in svc.STATUSES if s != svc.DRAFT]
 
@@ -53,8 +54,9 @@ class MemberRow(TypedDict):
     name: str
     rel_key: str
     age: str
-    grade: str
-    flags: str
+    grade_key: str
+    ill: bool
+    student: bool
     income: str
 
 
@@ -146,11 +148,12 @@ class OfficerCaseState(SignedInState):
         members = []
         for m in a.get("members") or []:
             incomes = m.get("incomes") or {}
-            flags = [*(["illness"] if m.get("serious_illness") else []), *(["student"] if m.get("student") else [])]
+            grade = m.get("disability_grade", 0)
             members.append(MemberRow(name=str(m.get("name", "")), rel_key=f"apply.rel.{m.get('relationship')}"
                                      if m.get("relationship") in el.RELATIONSHIPS else "apply.rel.other",
-                                     age=str(m.get("age", "")), grade=str(m.get("disability_grade", 0)),
-                                     flags=" ".join(flags),
+                                     age=str(m.get("age", "")),
+                                     grade_key=f"apply.grade.{grade}" if grade in (0, 1, 2, 3, 4) else "apply.grade.0",
+                                     ill=bool(m.get("serious_illness")), student=bool(m.get("student")),
                                      income=el.yuan(sum(v for v in incomes.values() if isinstance(v, int)))))
         self.members = members
         assets = a.get("assets") or {}
@@ -376,7 +379,11 @@ def _actions() -> rx.Component:
 
 def _member(m: MemberRow) -> rx.Component:
     return rx.el.tr(rx.el.td(m["name"], rx.el.br(), rx.el.small(t_var(m["rel_key"], REL_KEYS))),
-                    rx.el.td(m["age"]), rx.el.td(m["grade"] + " " + m["flags"]), rx.el.td(m["income"]))
+                    rx.el.td(m["age"]),
+                    rx.el.td(t_var(m["grade_key"], GRADE_KEYS),
+                             rx.cond(m["ill"], rx.el.div(t("apply.illness"))),
+                             rx.cond(m["student"], rx.el.div(t("apply.student")))),
+                    rx.el.td(m["income"]))
 
 
 def _step(row: StepRow) -> rx.Component:
