@@ -105,6 +105,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "preliminary": (PRELIMINARY,),
     "publish": (TO_PUBLISH,),
     "county_decision": (PUBLICITY, COUNTY),
+    "extend": (INVESTIGATING, RECHECK, PRELIMINARY, TO_PUBLISH, PUBLICITY, COUNTY),
 }
 
 
@@ -357,9 +358,9 @@ def accepted_on(session: Session, app: Application) -> date | None:
 
 
 def overall_due(session: Session, app: Application, cal: WorkCalendar) -> date | None:
-    """Whole process ≤ 30 WD counted from acceptance."""
+    """Whole process ≤ 30 WD counted from acceptance (45 WD once the county has extended it)."""
     start = accepted_on(session, app)
-    return cal.add_working_days(start, TOTAL_WD) if start else None
+    return cal.add_working_days(start, TOTAL_WD_MAX if app.extended else TOTAL_WD) if start else None
 
 
 def is_overdue(step: ApplicationStep, today: date) -> bool:
@@ -597,6 +598,25 @@ def preliminary_decision(session: Session, actor: Actor, number: str, approve: b
     return ctx.app
 
 
+def extend_deadline(session: Session, actor: Actor, number: str, reasons: str, *, now: datetime | None = None,
+                    cal: WorkCalendar | None = None) -> Application:
+    """The county extends the whole process to 45 WD (once, with written reasons); steps due by the whole-process
+    deadline move with it."""
+    ctx = _begin(session, actor, number, "extend", now=now, cal=cal, level="county")
+    if ctx.app.extended:
+        raise ApplicationError("apply.err_already_extended")
+    reasons = _clean_text(reasons, MIN_REASON)
+    before = overall_due(session, ctx.app, ctx.cal)
+    ctx.app.extended = True
+    after = overall_due(session, ctx.app, ctx.cal)
+    for step in steps(session, ctx.app):
+        if step.state == "open" and STEP_LIMITS.get(step.kind) is None and step.due_on == before:
+            step.due_on = after
+    _audit(session, actor, ctx, "application.extend", {"overall_due": before.isoformat() if before else None},
+           {"overall_due": after.isoformat() if after else None, "reasons": reasons})
+    return ctx.app
+
+
 def source_ref(app: Application) -> str:
     return f"application:{app.id}"
 
@@ -677,6 +697,7 @@ class TrackView:
     status: str
     submitted_on: str
     overall_due: str
+    overall_wd: int
     steps: tuple[StepView, ...]
     missing: tuple[str, ...]  # material keys of the open 补正 list
     missing_other: str
@@ -711,7 +732,8 @@ def track(session: Session, app: Application, *, today: date | None = None,
             missing, other = tuple(s.materials or ()), s.note or ""
     due = overall_due(session, app, cal)
     return TrackView(app.number, app.status, china_date(app.submitted_at).isoformat() if app.submitted_at else "",
-                     due.isoformat() if due else "", tuple(views), missing, other,
+                     due.isoformat() if due else "", TOTAL_WD_MAX if app.extended else TOTAL_WD, tuple(views),
+                     missing, other,
                      app.decision_reasons or "", app.payment_from.isoformat() if app.payment_from else "",
                      el.yuan(app.monthly_amount_fen) if app.monthly_amount_fen else "")
 

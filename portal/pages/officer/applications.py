@@ -113,6 +113,7 @@ class OfficerCaseState(SignedInState):
     place: str = ""
     status: str = ""
     status_key: str = ""
+    can_extend: bool = False  # 30 → 45 WD, once, by the county
     related: bool = False
     related_detail: str = ""
     assessed_on: str = ""
@@ -127,6 +128,7 @@ class OfficerCaseState(SignedInState):
     missing_keys: list[str] = []
     missing_other: str = ""
     overall_due: str = ""
+    overall_wd: int = 30
     error_key: str = ""
     notice_key: str = ""
 
@@ -139,6 +141,7 @@ class OfficerCaseState(SignedInState):
         self.place = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
         self.status, self.status_key = app.status, f"apply.status.{app.status}"
         self.related = app.related_to_staff
+        self.can_extend = app.status in svc.ALLOWED["extend"] and not app.extended
         self.related_detail = str((a.get("related") or {}).get("detail", ""))
         self.assessed_on = app.assessed_on.isoformat() if app.assessed_on else ""
         verdict = svc.assessment(session, app)
@@ -168,7 +171,7 @@ class OfficerCaseState(SignedInState):
         self.open_kinds = [s.kind for s in view.steps if s.state == "open"]
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
-        self.overall_due = view.overall_due
+        self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
 
     @rx.event
     def load(self):
@@ -247,6 +250,11 @@ class OfficerCaseState(SignedInState):
     @rx.event
     def publish(self):
         self._act(lambda s, a: svc.send_to_publicity(s, a, self.number))
+
+    @rx.event
+    def extend(self, form: dict):
+        note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        self._act(lambda s, a: svc.extend_deadline(s, a, self.number, note))
 
     @rx.event
     def county_decision(self, form: dict):
@@ -373,6 +381,12 @@ def _actions() -> rx.Component:
             "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"), _decision_radios("county"),
             _note("act-county", "officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
             button_key="officer_apps.decide")),
+        rx.cond(s.can_extend,
+                rx.el.details(rx.el.summary(t("officer_apps.extend_title"), class_name="action-summary"),
+                              _action_form("officer_apps.extend_title", _note("act-extend", "officer_apps.reasons"),
+                                           on_submit=s.extend, form_id="act-extend",
+                                           button_key="officer_apps.extend"),
+                              class_name="case-action")),
         width="100%", spacing="3", id="case-actions",
     )
 
@@ -414,7 +428,8 @@ def officer_case() -> rx.Component:
                 rx.text(s.applicant + " · " + s.phone, size="5", weight="bold"),
                 rx.text(s.place, size="2"),
                 rx.text(t_var(s.status_key, STATUS_KEYS), weight="bold", id="case-status"),
-                rx.cond(s.overall_due != "", rx.text(t_fmt("apply.overall_due", due=s.overall_due), size="2")),
+                rx.cond(s.overall_due != "",
+                        rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
                 rx.cond(s.related, rx.callout(t_fmt("officer_apps.related_note", detail=s.related_detail),
                                               icon="users", color_scheme="purple", id="case-related")),
                 width="100%"),

@@ -48,6 +48,7 @@ class TrackState(rx.State):
     status: str = ""
     submitted_on: str = ""
     overall_due: str = ""
+    overall_wd: int = 30
     steps: list[StepRow] = []
     missing_keys: list[str] = []
     missing_other: str = ""
@@ -59,7 +60,8 @@ class TrackState(rx.State):
         view = svc.track(session, app)
         self.found, self.error_key, self.number = True, "", view.number
         self.status, self.status_key = view.status, f"apply.status.{view.status}"
-        self.submitted_on, self.overall_due = view.submitted_on, view.overall_due
+        self.submitted_on = view.submitted_on
+        self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
         self.steps = step_rows(view)
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
@@ -120,7 +122,8 @@ def apply_track_page() -> rx.Component:
                 rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
                         rx.text(s.number, size="6", weight="bold", id="track-number"),
                         rx.text(t_var(s.status_key, STATUS_KEYS), size="4", weight="bold", id="track-status"),
-                        rx.cond(s.overall_due != "", rx.text(t_fmt("apply.overall_due", due=s.overall_due), size="2")),
+                        rx.cond(s.overall_due != "",
+                                rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
                         width="100%"),
                 rx.cond(s.missing_keys.length() > 0, rx.box(
                     rx.heading(t("apply.missing_title"), size="4", as_="h2"),
