@@ -7,6 +7,7 @@ from portal.api.app import api
 from portal.i18n import text
 from portal.models import Base
 from portal.pages.admin.calendar import AdminCalendarState, admin_calendar
+from portal.pages.admin.eligibility import AdminEligibilityState, admin_eligibility
 from portal.pages.admin.evaluations import AdminEvaluationsState, admin_evaluations
 from portal.pages.admin.home import AdminHomeState, admin_home
 from portal.pages.login import LoginState, login
@@ -67,6 +68,7 @@ app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=Tr
 app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
              on_load=OfficerApplicationsState.load)
 app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)
+app.add_page(admin_eligibility, route=routes.ADMIN_ELIGIBILITY, title=TITLE, on_load=AdminEligibilityState.load)
 
 app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)
 app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=TITLE, on_load=OfficerReportsState.load)

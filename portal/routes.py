@@ -25,6 +25,7 @@ OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 # --- applications (issue 4): add this feature's routes here ---
 OFFICER_APPLICATIONS = "/officer/applications"
 OFFICER_APPLICATION = "/officer/applications/[number]"
+ADMIN_ELIGIBILITY = "/admin/eligibility"
 # Photos of an application's documents (portal/api/applications.py), for officers of the case's region only.
 API_APPLICATION_DOCUMENT = "/api/applications/documents/{doc_id}.jpg"
 

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column('applicant_name', sa.String(length=64), nullable=False),
         sa.Column('answers', sa.JSON(), nullable=False),
         sa.Column('related_to_staff', sa.Boolean(), nullable=False),
+        sa.Column('extended', sa.Boolean(), nullable=False),
         sa.Column('submitted_at', UTC, nullable=True),
         sa.Column('assessed_on', sa.Date(), nullable=True),
         sa.Column('outcome', sa.String(length=24), nullable=True),

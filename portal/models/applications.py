@@ -55,6 +55,8 @@ class Application(Base):
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     # 关系保 guard: a member related to dibao staff or a village cadre → registered separately, county home visit.
     related_to_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The county may extend the whole process from 30 to 45 working days, with written reasons.
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_at: Mapped[datetime | None]
     # The date whose parameters judge the case (the submission date, China time).
     assessed_on: Mapped[date | None] = mapped_column(Date)

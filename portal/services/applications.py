@@ -105,6 +105,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "preliminary": (PRELIMINARY,),
     "publish": (TO_PUBLISH,),
     "county_decision": (PUBLICITY, COUNTY),
+    "extend": (INVESTIGATING, RECHECK, PRELIMINARY, TO_PUBLISH, PUBLICITY, COUNTY),
 }
 
 
@@ -357,9 +358,9 @@ def accepted_on(session: Session, app: Application) -> date | None:
 
 
 def overall_due(session: Session, app: Application, cal: WorkCalendar) -> date | None:
-    """Whole process ≤ 30 WD counted from acceptance."""
+    """Whole process ≤ 30 WD counted from acceptance (45 WD once the county has extended it)."""
     start = accepted_on(session, app)
-    return cal.add_working_days(start, TOTAL_WD) if start else None
+    return cal.add_working_days(start, TOTAL_WD_MAX if app.extended else TOTAL_WD) if start else None
 
 
 def is_overdue(step: ApplicationStep, today: date) -> bool:
@@ -504,18 +505,24 @@ def _maybe_ready(session: Session, ctx: _Ctx) -> None:
         _open_step(session, ctx.app, STEP_PRELIMINARY, ctx.township, ctx.today, ctx.cal)
 
 
-def record_home_survey(session: Session, actor: Actor, number: str, findings: str, *,
-                       now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
-    ctx = _begin(session, actor, number, "home_survey", now=now, cal=cal)
-    step = _open(session, ctx.app, STEP_SURVEY)
+def _record_findings(session: Session, actor: Actor, number: str, action: str, kind: str, findings: str, *,
+                     now: datetime | None, cal: WorkCalendar | None, level: str = "township") -> Application:
+    """Close one open investigation step with written findings; the case moves on when none is left open."""
+    ctx = _begin(session, actor, number, action, now=now, cal=cal, level=level)
+    step = _open(session, ctx.app, kind)
     if step is None:
         raise ApplicationError("apply.err_wrong_step")
     findings = _clean_text(findings, MIN_REASON)
     _close(step, actor, "done", findings, ctx.now)
     session.flush()
     _maybe_ready(session, ctx)
-    _audit(session, actor, ctx, "application.home_survey", {"step": "open"}, {"step": "done", "findings": findings})
+    _audit(session, actor, ctx, "application." + action, {"step": "open"}, {"step": "done", "findings": findings})
     return ctx.app
+
+
+def record_home_survey(session: Session, actor: Actor, number: str, findings: str, *,
+                       now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    return _record_findings(session, actor, number, "home_survey", STEP_SURVEY, findings, now=now, cal=cal)
 
 
 def _record_check(session: Session, actor: Actor, ctx: _Ctx, step: ApplicationStep, outcome: str,
@@ -561,16 +568,8 @@ def record_recheck(session: Session, actor: Actor, number: str, findings: str, *
 def record_county_visit(session: Session, actor: Actor, number: str, findings: str, *,
                         now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
     """The county's own home visit for a household related to dibao staff or a village cadre."""
-    ctx = _begin(session, actor, number, "county_visit", now=now, cal=cal, level="county")
-    step = _open(session, ctx.app, STEP_VISIT)
-    if step is None:
-        raise ApplicationError("apply.err_wrong_step")
-    findings = _clean_text(findings, MIN_REASON)
-    _close(step, actor, "done", findings, ctx.now)
-    session.flush()
-    _maybe_ready(session, ctx)
-    _audit(session, actor, ctx, "application.county_visit", {"step": "open"}, {"step": "done", "findings": findings})
-    return ctx.app
+    return _record_findings(session, actor, number, "county_visit", STEP_VISIT, findings, now=now, cal=cal,
+                            level="county")
 
 
 def preliminary_decision(session: Session, actor: Actor, number: str, approve: bool, reasons: str, *,
@@ -596,6 +595,25 @@ def preliminary_decision(session: Session, actor: Actor, number: str, approve: b
     _audit(session, actor, ctx, "application.preliminary", {"status": PRELIMINARY},
            {"status": ctx.app.status, "approve": approve, "reasons": reasons,
             "amount_fen": ctx.app.monthly_amount_fen})
+    return ctx.app
+
+
+def extend_deadline(session: Session, actor: Actor, number: str, reasons: str, *, now: datetime | None = None,
+                    cal: WorkCalendar | None = None) -> Application:
+    """The county extends the whole process to 45 WD (once, with written reasons); steps due by the whole-process
+    deadline move with it."""
+    ctx = _begin(session, actor, number, "extend", now=now, cal=cal, level="county")
+    if ctx.app.extended:
+        raise ApplicationError("apply.err_already_extended")
+    reasons = _clean_text(reasons, MIN_REASON)
+    before = overall_due(session, ctx.app, ctx.cal)
+    ctx.app.extended = True
+    after = overall_due(session, ctx.app, ctx.cal)
+    for step in steps(session, ctx.app):
+        if step.state == "open" and STEP_LIMITS.get(step.kind) is None and step.due_on == before:
+            step.due_on = after
+    _audit(session, actor, ctx, "application.extend", {"overall_due": before.isoformat() if before else None},
+           {"overall_due": after.isoformat() if after else None, "reasons": reasons})
     return ctx.app
 
 
@@ -679,6 +697,7 @@ class TrackView:
     status: str
     submitted_on: str
     overall_due: str
+    overall_wd: int
     steps: tuple[StepView, ...]
     missing: tuple[str, ...]  # material keys of the open 补正 list
     missing_other: str
@@ -713,7 +732,8 @@ def track(session: Session, app: Application, *, today: date | None = None,
             missing, other = tuple(s.materials or ()), s.note or ""
     due = overall_due(session, app, cal)
     return TrackView(app.number, app.status, china_date(app.submitted_at).isoformat() if app.submitted_at else "",
-                     due.isoformat() if due else "", tuple(views), missing, other,
+                     due.isoformat() if due else "", TOTAL_WD_MAX if app.extended else TOTAL_WD, tuple(views),
+                     missing, other,
                      app.decision_reasons or "", app.payment_from.isoformat() if app.payment_from else "",
                      el.yuan(app.monthly_amount_fen) if app.monthly_amount_fen else "")
 

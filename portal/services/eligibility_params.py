@@ -16,6 +16,7 @@ from portal.models.accounts import Role
 from portal.models.applications import EligibilityParameter
 from portal.models.regions import Region, RegionLevel
 from portal.services import audit
+from portal.services import eligibility as el
 from portal.services.eligibility import PARAMETER_KEYS, ParamRow, PolicyParams, check_value, resolve
 from portal.services.permissions import Actor, authorize
 
@@ -100,3 +101,64 @@ def seed(session: Session, region: Region, values: dict[str, object], effective_
         added += 1
     session.flush()
     return added
+
+
+# --- admin form input and display --------------------------------------------------------------------------------
+
+MONEY_KEYS = (el.STANDARD_URBAN, el.STANDARD_RURAL, el.DEPOSIT_PER_MEMBER, el.WAGE_DEDUCTION)
+COUNT_KEYS = (el.MAX_VEHICLES, el.MAX_HOUSES, el.AREA_PER_MEMBER, el.MAX_BUSINESSES)
+
+
+def _yuan_to_fen(text: str) -> int:
+    from portal.services.applications import parse_yuan
+
+    fen = parse_yuan(text) if (text or "").strip() else None
+    if fen is None or fen < 0:
+        raise ParameterError("elig.err_param_value")
+    return fen
+
+
+def parse_input(key: str, text: str) -> object:
+    """What an admin typed → the stored value. Money in yuan ('1015' or '1015.50'), the near-poor multiple as
+    '1.5', excluded kinds as codes separated by commas, tiers as 'below:per_person' pairs in yuan ('300:800, 600:500'),
+    rounding as 'yes'/'no'. Raises ParameterError."""
+    text = (text or "").strip()
+    try:
+        if key in MONEY_KEYS:
+            value: object = _yuan_to_fen(text)
+        elif key in COUNT_KEYS:
+            value = int(text)
+        elif key == el.NEAR_POOR_PERMILLE:
+            value = _yuan_to_fen(text) * 10
+        elif key == el.EXCLUDED_KINDS:
+            value = [part for part in text.replace(",", " ").split() if part]
+        elif key == el.TIERS:
+            value = []
+            for pair in text.replace(",", " ").split():
+                below, _, per = pair.partition(":")
+                value.append({"below": _yuan_to_fen(below), "per_person": _yuan_to_fen(per)})
+        elif key == el.ROUND_TO_YUAN:
+            if text not in ("yes", "no"):
+                raise ValueError(text)
+            value = text == "yes"
+        else:
+            raise ParameterError("elig.err_param_key")
+        return check_value(key, value)
+    except (ValueError, KeyError, TypeError):
+        raise ParameterError("elig.err_param_value") from None
+
+
+def format_value(key: str, value: object) -> str:
+    """A stored value as an admin types it (the inverse of `parse_input`)."""
+    if key in MONEY_KEYS:
+        return el.yuan(int(value)).replace(",", "")  # type: ignore[arg-type]
+    if key == el.NEAR_POOR_PERMILLE:
+        return f"{int(value) / 1000:g}"  # type: ignore[arg-type]
+    if key == el.EXCLUDED_KINDS:
+        return ", ".join(value)  # type: ignore[arg-type]
+    if key == el.TIERS:
+        return ", ".join(f"{el.yuan(t['below']).replace(',', '')}:{el.yuan(t['per_person']).replace(',', '')}"
+                         for t in value)  # type: ignore[union-attr]
+    if key == el.ROUND_TO_YUAN:
+        return "yes" if value else "no"
+    return str(value)

@@ -1,13 +1,14 @@
 """Eligibility screener, application wizard, tracking and the officer workflow in Chromium at 390×844.
 
 Demo data: 长安区 (130102) in 石家庄 with the city's parameters (urban standard ¥1,015 from 2026-01-01,
-石民发〔2025〕58号（演示）); 建北街道 (130102001) has the window HB-SJZ-0002; officer_jianbei works there and
-officer_county (长安区) takes the county decision.
+石民发〔2025〕58号（演示）); 建北街道 (130102001) has the window HB-SJZ-0002. The officer test publishes its case,
+so it applies in 正定镇 (130123100, officer_province), away from the 长安区 villages the roster tests count.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 
@@ -70,7 +71,8 @@ def run_screener(page, server) -> None:
     shot(page, "screener-result")
 
 
-def fill_wizard(page, *, photo: bytes | None = None) -> tuple[str, str]:
+def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP,
+                village: str = VILLAGE) -> tuple[str, str]:
     page.wait_for_selector("#apply-start")
     wait_hydrated(page)
     page.click("#apply-start")
@@ -79,9 +81,9 @@ def fill_wizard(page, *, photo: bytes | None = None) -> tuple[str, str]:
     assert number.startswith("SQ") and len(secret) == 16
     page.click("#created-continue")
     page.wait_for_selector("#f-township")
-    page.select_option("#f-township", TOWNSHIP)
-    page.wait_for_selector(f"#f-village option[value='{VILLAGE}']", state="attached")
-    page.select_option("#f-village", VILLAGE)
+    page.select_option("#f-township", township)
+    page.wait_for_selector(f"#f-village option[value='{village}']", state="attached")
+    page.select_option("#f-village", village)
     page.click("#wiz-continue")
     page.click("#f-residence-urban")
     page.fill("#f-applicant-name", "张建国")
@@ -227,3 +229,138 @@ def test_bad_input_is_named_and_the_draft_keeps_it(page, server):
     text = other.inner_text("#error-summary")
     assert "0 或正数" in text and "身份证照片" in text
     other.context.close()
+
+
+def submit_application(page, server, township: str, village: str) -> tuple[str, str]:
+    page.goto(f"{server.base_url}/apply")
+    number, secret = fill_wizard(page, photo=jpeg(), township=township, village=village)
+    page.click("#wiz-continue")
+    page.wait_for_selector("#apply-submit")
+    page.click("#apply-submit")
+    page.wait_for_selector("#done-number")
+    return number, secret
+
+
+def open_track(page, server, number: str, secret: str) -> None:
+    page.goto(f"{server.base_url}/apply/track")
+    wait_hydrated(page)
+    if page.query_selector("#f-track-number"):
+        page.fill("#f-track-number", number)
+        page.fill("#f-track-secret", secret)
+        page.click("#track-open")
+    page.wait_for_selector("#track-status")
+
+
+def open_case(officer, server, number: str) -> None:
+    officer.goto(f"{server.base_url}/officer/applications")
+    officer.wait_for_selector(f"#case-{number}")
+    wait_hydrated(officer)
+    officer.click(f"#case-{number}")
+    officer.wait_for_selector("#case-status")
+
+
+def status_is(officer, needle: str) -> None:
+    officer.wait_for_function("n => (document.querySelector('#case-status') || {}).innerText?.includes(n)", arg=needle)
+    assert officer.query_selector("#case-error") is None
+
+
+def test_officer_accepts_requests_materials_resident_supplies_officer_decides(page, server, browser):
+    # 正定镇 · 东门里村 (not the 长安区 villages whose demo roster the roster tests count): the case is published.
+    number, secret = submit_application(page, server, "130123100", "130123100201")
+    officer = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    sign_in(officer, server, "officer_province")
+    officer.wait_for_url("**/officer/")
+    officer.click("#go-officer-applications")
+    officer.wait_for_selector(f"#case-{number}")
+    assert_mobile_layout(officer)
+    shot(officer, "officer-queue")
+    officer.click(f"#case-{number}")
+    officer.wait_for_selector("#case-status")
+    assert "等待受理" in officer.inner_text("#case-status")
+    assert "符合低保条件" in officer.inner_text("#case-verdict")
+    # The photo is served to this officer (private route), re-encoded.
+    officer.wait_for_function("document.querySelector('#case-docs img') && "
+                              "document.querySelector('#case-docs img').naturalWidth > 0")
+    # Request materials: the ONE complete list.
+    officer.check("#f-m-income_proof")
+    officer.check("#f-m-hukou")
+    officer.fill("#act-materials-other", "村委会出具的共同生活证明")
+    officer.click("#act-materials-submit")
+    status_is(officer, "需要补充材料")
+    assert "共同生活证明" in officer.inner_text("#case-missing")
+    assert_mobile_layout(officer)
+    shot(officer, "officer-case")
+    # The resident sees the list, adds a photo, and sends it back.
+    open_track(page, server, number, secret)
+    missing = page.inner_text("#missing-list")
+    assert "收入证明" in missing and "户口簿照片" in missing and "共同生活证明" in missing
+    shot(page, "track-missing")
+    page.click("#add-materials")
+    page.wait_for_selector("#f-doc-kind")
+    wait_hydrated(page)
+    page.select_option("#f-doc-kind", "hukou")
+    upload(page, "hukou.jpg", jpeg((640, 480)))
+    page.wait_for_selector("#photo-saved")
+    page.click("#wiz-continue")
+    page.wait_for_url(re.compile(r".*/apply/track/?$"))
+    # The page may first show the state it held before the on_load refresh arrives.
+    page.wait_for_function("(document.querySelector('#track-status') || {}).innerText?.includes('等待受理')")
+    # The officer accepts, records the survey and the cross-check, decides, and sends the case to publicity.
+    open_case(officer, server, number)
+    officer.click("#act-accept")
+    officer.wait_for_selector("#act-survey")
+    assert "入户调查" in officer.inner_text("#case-steps")
+    officer.fill("#act-survey-note", "入户查看，居住情况与申报一致")
+    officer.click("#act-survey-submit")
+    officer.wait_for_selector("#act-survey", state="detached")
+    officer.select_option("#f-check-outcome", "match")
+    officer.click("#act-check-submit")
+    status_is(officer, "等待初审")
+    officer.check("#f-prelim-approve")
+    officer.fill("#act-preliminary-note", "收入和财产均在本地标准以内，同意")
+    officer.click("#act-preliminary-submit")
+    officer.wait_for_selector("#act-publish")
+    officer.click("#act-publish")
+    status_is(officer, "公示中")
+    # The resident's tracking page shows publicity and the county decision ahead, with its office and deadline.
+    open_track(page, server, number, secret)
+    page.wait_for_function("(document.querySelector('#track-status') || {}).innerText?.includes('公示中')")
+    steps = page.inner_text("#track-steps")
+    assert "审核确认" in steps and "正定县政务服务中心" in steps and "10 个工作日" in steps
+    assert_mobile_layout(page)
+    shot(page, "track-publicity")
+    # An officer of another county cannot open the case.
+    other = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    sign_in(other, server, "officer_jianbei")
+    other.wait_for_url("**/officer/")
+    other.goto(f"{server.base_url}/officer/applications/{number}")
+    other.wait_for_selector("#denied")
+    other.context.close()
+    officer.context.close()
+
+
+def test_admin_adds_a_dated_parameter_and_history_stays(page, server):
+    sign_in(page, server, "admin")
+    page.wait_for_url("**/admin/")
+    page.click("#go-admin-eligibility")
+    page.wait_for_selector("#param-rows")
+    wait_hydrated(page)
+    page.select_option("#param-region", "130102")
+    page.wait_for_function("document.querySelector('#param-rows').innerText.includes('1015.00')")
+    assert "石民发〔2025〕58号（演示）" in page.inner_text("#param-rows")  # inherited from the city
+    page.select_option("#f-param-key", "standard.urban")
+    page.fill("#f-param-value", "1050")
+    page.fill("#f-param-since", "2027-01-01")
+    page.fill("#f-param-doc", "长民〔2026〕1号")
+    page.click("#param-save")
+    page.wait_for_selector("#param-saved")
+    rows = page.inner_text("#param-rows")
+    assert "2027-01-01 1050.00 (长民〔2026〕1号)" in rows  # in the history, not yet in force
+    assert page.inner_text("[data-key='standard.urban']") == "1015.00"
+    page.fill("#f-param-value", "-1")
+    page.fill("#f-param-since", "2027-01-01")
+    page.fill("#f-param-doc", "X")
+    page.click("#param-save")
+    page.wait_for_selector("#param-error")
+    assert_mobile_layout(page)
+    shot(page, "admin-eligibility")

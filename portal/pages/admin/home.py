@@ -59,6 +59,7 @@ def admin_home() -> rx.Component:
             nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
             nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
                      "go-evaluations"),
+            nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
             rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
                       _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
             rx.card(

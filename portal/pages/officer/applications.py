@@ -18,7 +18,7 @@ from portal.db import session_scope
 from portal.i18n import MESSAGES
 from portal.models.accounts import Role
 from portal.models.regions import Region
-from portal.pages.resident.apply_track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow
+from portal.pages.resident.apply_track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
 from portal.pages.resident.eligibility import Reason, _reason, reasons_of
 from portal.services import applications as svc
 from portal.services import crosscheck, regions
@@ -32,6 +32,7 @@ NOTICE_KEYS = ["officer_apps.saved"]
 MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
+GRADE_KEYS = [f"apply.grade.{g}" for g in range(5)]
 OUTCOME_VERDICT_KEYS = [f"elig.outcome.{o}" for o in el.OUTCOMES]
 QUEUE_STATUSES = [s for s in svc.STATUSES if s != svc.DRAFT]
 
@@ -53,8 +54,9 @@ class MemberRow(TypedDict):
     name: str
     rel_key: str
     age: str
-    grade: str
-    flags: str
+    grade_key: str
+    ill: bool
+    student: bool
     income: str
 
 
@@ -111,6 +113,7 @@ class OfficerCaseState(SignedInState):
     place: str = ""
     status: str = ""
     status_key: str = ""
+    can_extend: bool = False  # 30 → 45 WD, once, by the county
     related: bool = False
     related_detail: str = ""
     assessed_on: str = ""
@@ -123,7 +126,9 @@ class OfficerCaseState(SignedInState):
     steps: list[StepRow] = []
     open_kinds: list[str] = []
     missing_keys: list[str] = []
+    missing_other: str = ""
     overall_due: str = ""
+    overall_wd: int = 30
     error_key: str = ""
     notice_key: str = ""
 
@@ -136,6 +141,7 @@ class OfficerCaseState(SignedInState):
         self.place = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
         self.status, self.status_key = app.status, f"apply.status.{app.status}"
         self.related = app.related_to_staff
+        self.can_extend = app.status in svc.ALLOWED["extend"] and not app.extended
         self.related_detail = str((a.get("related") or {}).get("detail", ""))
         self.assessed_on = app.assessed_on.isoformat() if app.assessed_on else ""
         verdict = svc.assessment(session, app)
@@ -145,11 +151,12 @@ class OfficerCaseState(SignedInState):
         members = []
         for m in a.get("members") or []:
             incomes = m.get("incomes") or {}
-            flags = [*(["illness"] if m.get("serious_illness") else []), *(["student"] if m.get("student") else [])]
+            grade = m.get("disability_grade", 0)
             members.append(MemberRow(name=str(m.get("name", "")), rel_key=f"apply.rel.{m.get('relationship')}"
                                      if m.get("relationship") in el.RELATIONSHIPS else "apply.rel.other",
-                                     age=str(m.get("age", "")), grade=str(m.get("disability_grade", 0)),
-                                     flags=" ".join(flags),
+                                     age=str(m.get("age", "")),
+                                     grade_key=f"apply.grade.{grade}" if grade in (0, 1, 2, 3, 4) else "apply.grade.0",
+                                     ill=bool(m.get("serious_illness")), student=bool(m.get("student")),
                                      income=el.yuan(sum(v for v in incomes.values() if isinstance(v, int)))))
         self.members = members
         assets = a.get("assets") or {}
@@ -160,13 +167,11 @@ class OfficerCaseState(SignedInState):
         self.docs = [DocView(id=d.id, kind_key=f"apply.doc.{d.kind}", src=routes.application_document(d.id))
                      for d in svc.documents(session, app)]
         view = svc.track(session, app)
-        self.steps = [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state,
-                              office=s.office, started=s.started_on, due=s.due_on,
-                              limit=str(s.working_days) if s.working_days is not None else "",
-                              outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
+        self.steps = step_rows(view)
         self.open_kinds = [s.kind for s in view.steps if s.state == "open"]
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
-        self.overall_due = view.overall_due
+        self.missing_other = view.missing_other
+        self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
 
     @rx.event
     def load(self):
@@ -247,6 +252,11 @@ class OfficerCaseState(SignedInState):
         self._act(lambda s, a: svc.send_to_publicity(s, a, self.number))
 
     @rx.event
+    def extend(self, form: dict):
+        note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        self._act(lambda s, a: svc.extend_deadline(s, a, self.number, note))
+
+    @rx.event
     def county_decision(self, form: dict):
         approve, note = form.get("decision") == "approve", str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         if form.get("decision") not in ("approve", "refuse"):
@@ -301,9 +311,9 @@ def officer_applications() -> rx.Component:
 
 # --- case page ---------------------------------------------------------------------------------------------------
 
-def _note(label_key: str = "officer_apps.note", name: str = "note") -> rx.Component:
-    return rx.vstack(rx.el.label(t(label_key), html_for=f"f-{name}", class_name="wiz-label"),
-                     rx.el.textarea(name=name, id=f"f-{name}", rows="3", class_name="wiz-input"),
+def _note(form_id: str, label_key: str = "officer_apps.note", name: str = "note") -> rx.Component:
+    return rx.vstack(rx.el.label(t(label_key), html_for=f"{form_id}-{name}", class_name="wiz-label"),
+                     rx.el.textarea(name=name, id=f"{form_id}-{name}", rows="3", class_name="wiz-input"),
                      width="100%", spacing="1")
 
 
@@ -317,11 +327,12 @@ def _action_form(title_key: str, *fields: rx.Component, on_submit, form_id: str,
     )
 
 
-def _decision_radios(name: str = "decision") -> rx.Component:
+def _decision_radios(prefix: str) -> rx.Component:
+    name = "decision"
     return rx.vstack(
-        rx.el.label(rx.el.input(type="radio", name=name, value="approve", id=f"f-{name}-approve"),
+        rx.el.label(rx.el.input(type="radio", name=name, value="approve", id=f"f-{prefix}-approve"),
                     rx.text(t("officer_apps.approve")), class_name="wiz-check"),
-        rx.el.label(rx.el.input(type="radio", name=name, value="refuse", id=f"f-{name}-refuse"),
+        rx.el.label(rx.el.input(type="radio", name=name, value="refuse", id=f"f-{prefix}-refuse"),
                     rx.text(t("officer_apps.refuse")), class_name="wiz-check"),
         width="100%", spacing="0",
     )
@@ -338,42 +349,55 @@ def _actions() -> rx.Component:
                          *[rx.el.label(rx.el.input(type="checkbox", name=f"m-{k}", id=f"f-m-{k}"),
                                        rx.text(t(f"apply.material.{k}")), class_name="wiz-check")
                            for k in svc.MATERIAL_ITEMS],
-                         _note("officer_apps.other_material", "other"),
+                         _note("act-materials", "officer_apps.other_material", "other"),
                          on_submit=s.request_materials, form_id="act-materials", button_key="officer_apps.request"),
             width="100%", spacing="3")),
         rx.cond(s.open_kinds.contains(svc.STEP_SURVEY), _action_form(
-            "apply.step.home_survey", _note("officer_apps.findings"), on_submit=s.home_survey, form_id="act-survey",
+            "apply.step.home_survey", _note("act-survey", "officer_apps.findings"), on_submit=s.home_survey,
+            form_id="act-survey",
             button_key="officer_apps.record")),
         rx.cond(s.open_kinds.contains(svc.STEP_CHECK), _action_form(
             "apply.step.cross_check",
             rx.text(t("officer_apps.check_hint"), size="2"),
             rx.el.select(*[rx.el.option(t(f"apply.check.{o}"), value=o) for o in crosscheck.OUTCOMES],
                          name="outcome", id="f-check-outcome", class_name="screen-select"),
-            _note(), on_submit=s.cross_check, form_id="act-check", button_key="officer_apps.record")),
+            _note("act-check"), on_submit=s.cross_check, form_id="act-check", button_key="officer_apps.record")),
         rx.cond(s.open_kinds.contains(svc.STEP_RECHECK), _action_form(
-            "apply.step.recheck", _note("officer_apps.findings"), on_submit=s.recheck, form_id="act-recheck",
+            "apply.step.recheck", _note("act-recheck", "officer_apps.findings"), on_submit=s.recheck,
+            form_id="act-recheck",
             button_key="officer_apps.record")),
         rx.cond(s.open_kinds.contains(svc.STEP_VISIT), _action_form(
-            "apply.step.county_visit", _note("officer_apps.findings"), on_submit=s.county_visit,
+            "apply.step.county_visit", _note("act-visit", "officer_apps.findings"), on_submit=s.county_visit,
             form_id="act-visit", button_key="officer_apps.record")),
         rx.cond(s.status == svc.PRELIMINARY, _action_form(
-            "apply.step.preliminary", _decision_radios(), _note("officer_apps.reasons"), on_submit=s.preliminary,
+            "apply.step.preliminary", _decision_radios("prelim"), _note("act-preliminary", "officer_apps.reasons"),
+            on_submit=s.preliminary,
             form_id="act-preliminary", button_key="officer_apps.decide")),
         rx.cond(s.status == svc.TO_PUBLISH, rx.vstack(
             rx.text(t("officer_apps.publish_hint"), size="2"),
             rx.el.button(t("officer_apps.publish"), on_click=s.publish, type="button", class_name="screen-next",
                          id="act-publish"), width="100%")),
         rx.cond((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY), _action_form(
-            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"), _decision_radios(),
-            _note("officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
+            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"), _decision_radios("county"),
+            _note("act-county", "officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
             button_key="officer_apps.decide")),
+        rx.cond(s.can_extend,
+                rx.el.details(rx.el.summary(t("officer_apps.extend_title"), class_name="action-summary"),
+                              _action_form("officer_apps.extend_title", _note("act-extend", "officer_apps.reasons"),
+                                           on_submit=s.extend, form_id="act-extend",
+                                           button_key="officer_apps.extend"),
+                              class_name="case-action")),
         width="100%", spacing="3", id="case-actions",
     )
 
 
 def _member(m: MemberRow) -> rx.Component:
     return rx.el.tr(rx.el.td(m["name"], rx.el.br(), rx.el.small(t_var(m["rel_key"], REL_KEYS))),
-                    rx.el.td(m["age"]), rx.el.td(m["grade"] + " " + m["flags"]), rx.el.td(m["income"]))
+                    rx.el.td(m["age"]),
+                    rx.el.td(t_var(m["grade_key"], GRADE_KEYS),
+                             rx.cond(m["ill"], rx.el.div(t("apply.illness"))),
+                             rx.cond(m["student"], rx.el.div(t("apply.student")))),
+                    rx.el.td(m["income"]))
 
 
 def _step(row: StepRow) -> rx.Component:
@@ -404,13 +428,15 @@ def officer_case() -> rx.Component:
                 rx.text(s.applicant + " · " + s.phone, size="5", weight="bold"),
                 rx.text(s.place, size="2"),
                 rx.text(t_var(s.status_key, STATUS_KEYS), weight="bold", id="case-status"),
-                rx.cond(s.overall_due != "", rx.text(t_fmt("apply.overall_due", due=s.overall_due), size="2")),
+                rx.cond(s.overall_due != "",
+                        rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
                 rx.cond(s.related, rx.callout(t_fmt("officer_apps.related_note", detail=s.related_detail),
                                               icon="users", color_scheme="purple", id="case-related")),
                 width="100%"),
             rx.cond(s.missing_keys.length() > 0, rx.box(
                 rx.text(t("apply.missing_title"), weight="bold"),
                 rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS)))),
+                rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2")),
                 class_name="wiz-summary", id="case-missing")),
             _actions(),
             rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),

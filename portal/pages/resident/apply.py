@@ -99,16 +99,23 @@ class ApplyState(rx.State):
     check_rows: list[CheckRow] = []
     uploading: bool = False
     return_to_check: bool = False
+    supplying: bool = False  # adding photos to a materials request (补正): only the documents page
     _number: str = ""
     _secret: str = ""
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
-    def _app(self, session):
+    def _app(self, session, *, materials_ok: bool = False):
+        """The caller's own application, re-opened with the backend-held number and secret; None (and the start
+        page) when it cannot be; None too once submitted, except for adding photos to a materials request."""
         app = svc.resume(session, self._number, self._secret) if self._number else None
         if app is None:
             self.screen, self.flash_key = "start", "apply.err_not_found"
-        return app
+            return None
+        if app.status == svc.DRAFT or (materials_ok and app.status == svc.MATERIALS):
+            return app
+        self.errors = [ErrorItem(field="submit", key="apply.err_not_draft")]
+        return None
 
     @rx.var
     def screen_kind(self) -> str:
@@ -216,13 +223,14 @@ class ApplyState(rx.State):
 
     @rx.event
     def load(self):
-        self.flash_key, self.errors, self.uploading = "", [], False
+        self.flash_key, self.errors, self.uploading, self.supplying = "", [], False, False
         with session_scope() as session:
             self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
             app = svc.resume(session, self._number, self._secret) if self._number else None
             if app is None:
                 self.screen = "start"
             elif app.status == svc.MATERIALS:
+                self.supplying = True
                 self._go(session, app, "documents")  # 补正: the resident adds the photos asked for
             elif app.status != svc.DRAFT:
                 self.screen = "done"
@@ -255,6 +263,7 @@ class ApplyState(rx.State):
                 return
             self._number, self._secret, self.number = app.number, secret.lower(), app.number
             if app.status == svc.MATERIALS:
+                self.supplying = True
                 self._go(session, app, "documents")
                 return
             if app.status != svc.DRAFT:
@@ -477,11 +486,14 @@ class ApplyState(rx.State):
         if not files:
             self.errors = [ErrorItem(field="doc-file", key="apply.photo.empty")]
             return
+        self.uploading = True
+        yield
         for file in files[:5]:
             data = await file.read(MAX_UPLOAD + 1)
             with session_scope() as session:
-                app = self._app(session)
+                app = self._app(session, materials_ok=True)
                 if app is None:
+                    self.uploading = False
                     return
                 try:
                     svc.add_document(session, app, kind, data, _store())
@@ -492,12 +504,13 @@ class ApplyState(rx.State):
                 else:
                     self.flash_key = "apply.photo_saved"
                 self._load_docs(session, app)
+        self.uploading = False
         yield rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
     def remove_doc(self, doc_id: int):
         with session_scope() as session:
-            app = self._app(session)
+            app = self._app(session, materials_ok=True)
             if app is None:
                 return
             try:
@@ -509,7 +522,7 @@ class ApplyState(rx.State):
     @rx.event
     def documents_done(self):
         with session_scope() as session:
-            app = self._app(session)
+            app = self._app(session, materials_ok=True)
             if app is None:
                 return
             if app.status == svc.MATERIALS:
@@ -892,11 +905,12 @@ def _wizard() -> rx.Component:
     s = ApplyState
     return rx.vstack(
         rx.hstack(
-            rx.el.button(t("apply.back"), on_click=s.back, type="button", class_name="screen-back", id="wiz-back"),
+            rx.cond(~s.supplying, rx.el.button(t("apply.back"), on_click=s.back, type="button",
+                                               class_name="screen-back", id="wiz-back")),
             rx.spacer(),
             rx.text(t("apply.saved_as_you_go"), size="1", color_scheme="gray"),
             width="100%", align="center"),
-        rx.progress(value=s.progress, width="100%"),
+        rx.cond(~s.supplying, rx.progress(value=s.progress, width="100%")),
         _error_summary(),
         rx.match(
             s.screen_kind,

@@ -32,6 +32,14 @@ class StepRow(TypedDict):
     outcome_key: str
 
 
+def step_rows(view: svc.TrackView) -> list[StepRow]:
+    """The steps as the browser shows them (tracking page and the officer's case page)."""
+    return [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state, office=s.office,
+                    started=s.started_on, due=s.due_on,
+                    limit=str(s.working_days) if s.working_days is not None else "",
+                    outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
+
+
 class TrackState(rx.State):
     found: bool = False
     error_key: str = ""
@@ -40,6 +48,7 @@ class TrackState(rx.State):
     status: str = ""
     submitted_on: str = ""
     overall_due: str = ""
+    overall_wd: int = 30
     steps: list[StepRow] = []
     missing_keys: list[str] = []
     missing_other: str = ""
@@ -51,12 +60,9 @@ class TrackState(rx.State):
         view = svc.track(session, app)
         self.found, self.error_key, self.number = True, "", view.number
         self.status, self.status_key = view.status, f"apply.status.{view.status}"
-        self.submitted_on, self.overall_due = view.submitted_on, view.overall_due
-        self.steps = [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state,
-                              office=s.office, started=s.started_on, due=s.due_on,
-                              limit=str(s.working_days) if s.working_days is not None else "",
-                              outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "")
-                      for s in view.steps]
+        self.submitted_on = view.submitted_on
+        self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
+        self.steps = step_rows(view)
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
         self.reasons, self.payment_from, self.amount = view.reasons, view.payment_from, view.amount
@@ -116,7 +122,8 @@ def apply_track_page() -> rx.Component:
                 rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
                         rx.text(s.number, size="6", weight="bold", id="track-number"),
                         rx.text(t_var(s.status_key, STATUS_KEYS), size="4", weight="bold", id="track-status"),
-                        rx.cond(s.overall_due != "", rx.text(t_fmt("apply.overall_due", due=s.overall_due), size="2")),
+                        rx.cond(s.overall_due != "",
+                                rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
                         width="100%"),
                 rx.cond(s.missing_keys.length() > 0, rx.box(
                     rx.heading(t("apply.missing_title"), size="4", as_="h2"),

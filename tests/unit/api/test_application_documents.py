@@ -25,7 +25,7 @@ def _jpeg_with_gps() -> bytes:
 
 def _submitted_case() -> tuple[str, int]:
     with session_scope() as session:
-        demo_applications.load(session)
+        demo_applications.load_parameters(session)
         app, _ = svc.create_draft(session)
         for section, value in {
             "village": "130102001001", "residence": "urban", "applicant": {"name": "王芳", "phone": "13800138000"},

@@ -74,6 +74,8 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
         "apply.photo.": [reason.split(".", 1)[1] for reason in REJECT_REASONS],
         "elig.kind.": list(el.INCOME_KINDS),
         "apply.rel.": list(el.RELATIONSHIPS),
+        "apply.grade.": ["0", "1", "2", "3", "4"],
+        "elig.param.": list(el.PARAMETER_KEYS),
         "screen.residence.": list(el.RESIDENCES),
         "elig.residence.": list(el.RESIDENCES),
         "elig.outcome.": list(el.OUTCOMES),

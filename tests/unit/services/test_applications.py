@@ -339,3 +339,22 @@ def test_track_shows_steps_offices_and_deadlines(db_session, world):
     assert [s.kind for s in view.steps] == ["accept", "home_survey", "cross_check"]
     assert view.steps[1].office == "Township service centre" and view.steps[1].working_days == 3
     assert view.overall_due == "2026-04-15"
+
+
+def test_county_extends_the_whole_process_to_45_working_days(db_session, world):
+    app = submitted(db_session, world)
+    officer, county = world["officer"], world["county_officer"]
+    with pytest.raises(svc.ApplicationError):  # not before acceptance
+        svc.extend_deadline(db_session, county, app.number, "complex household, waiting for records", cal=CAL)
+    svc.accept(db_session, officer, app.number, now=at(2026, 3, 3), cal=CAL)
+    svc.record_home_survey(db_session, officer, app.number, "visited, consistent with declaration", cal=CAL)
+    svc.record_cross_check(db_session, officer, app.number, "match", cal=CAL)
+    assert step(db_session, app, svc.STEP_PRELIMINARY).due_on == date(2026, 4, 15)
+    with pytest.raises(PermissionDenied):  # the county's decision, not the township's
+        svc.extend_deadline(db_session, officer, app.number, "complex household, waiting for records", cal=CAL)
+    svc.extend_deadline(db_session, county, app.number, "complex household, waiting for records", cal=CAL)
+    assert svc.overall_due(db_session, app, CAL) == date(2026, 5, 9)  # 45 WD: 劳动节 skipped, make-up Sat 5-9 counts
+    assert step(db_session, app, svc.STEP_PRELIMINARY).due_on == date(2026, 5, 9)
+    assert svc.track(db_session, app, cal=CAL).overall_wd == 45
+    with pytest.raises(svc.ApplicationError):
+        svc.extend_deadline(db_session, county, app.number, "a second extension is refused", cal=CAL)

@@ -71,3 +71,22 @@ def test_seed_is_idempotent(db_session, tree):
     values = {el.STANDARD_URBAN: 900_00, el.MAX_VEHICLES: 0}
     assert ep.seed(db_session, tree.city, values, date(2026, 1, 1), "DOC") == 2
     assert ep.seed(db_session, tree.city, values, date(2026, 1, 1), "DOC") == 0
+
+
+@pytest.mark.parametrize("key,text,value", [
+    (el.STANDARD_URBAN, "1015", 1015_00), (el.STANDARD_URBAN, "1015.5", 1015_50), (el.MAX_VEHICLES, "0", 0),
+    (el.NEAR_POOR_PERMILLE, "1.5", 1500), (el.EXCLUDED_KINDS, "award, scholarship", ["award", "scholarship"]),
+    (el.TIERS, "600:500, 300:800", [{"below": 300_00, "per_person": 800_00}, {"below": 600_00, "per_person": 500_00}]),
+    (el.TIERS, "", []), (el.ROUND_TO_YUAN, "yes", True),
+])
+def test_admin_input_round_trips(key, text, value):
+    assert ep.parse_input(key, text) == value
+    assert ep.parse_input(key, ep.format_value(key, value)) == value
+
+
+@pytest.mark.parametrize("key,text", [(el.STANDARD_URBAN, "-5"), (el.STANDARD_URBAN, "abc"), (el.MAX_HOUSES, "x"),
+                                      (el.EXCLUDED_KINDS, "lottery"), (el.TIERS, "300"), (el.ROUND_TO_YUAN, "maybe"),
+                                      (el.NEAR_POOR_PERMILLE, "0.5")])
+def test_admin_input_errors(key, text):
+    with pytest.raises(ep.ParameterError):
+        ep.parse_input(key, text)

@@ -63,7 +63,7 @@ def test_townships_windows_and_params_from_the_database(db_session):
     from portal.services import demo, demo_applications
 
     demo.load(db_session, "demo-password-123")
-    demo_applications.load(db_session)
+    demo_applications.load_parameters(db_session)
     choices = screener.townships(db_session)
     assert any(c.code == "130102001" and c.name == "长安区 · 建北街道" for c in choices)
     assert {w.code for w in screener.windows_for(db_session, "130102001")} == {"HB-SJZ-0001", "HB-SJZ-0002"}
@@ -90,3 +90,19 @@ def test_screener_reasons_name_people_in_words_and_skip_unasked_tests():
     assert any(t.startswith("申请人") for t in texts) and not any("@" in t for t in texts)
     assert el.describe(result.lines[0], "en").startswith("Applicant")
     assert "elig.line.asset_area" not in [line.key for line in result.lines]
+
+
+def test_demo_cases_load_once(db_session, tmp_path):
+    from portal.models.applications import Application
+    from portal.services import demo, demo_applications
+    from portal.services import applications as apps
+    from portal.services.images import PrivateImageStore
+    from sqlalchemy import func, select
+
+    demo.load(db_session, "demo-password-123")
+    store = PrivateImageStore(tmp_path / "store")
+    demo_applications.load(db_session, store)
+    demo_applications.load(db_session, store)
+    statuses = sorted(db_session.execute(select(Application.status)).scalars())
+    assert statuses == sorted([apps.SUBMITTED, apps.INVESTIGATING, apps.MATERIALS, apps.TO_PUBLISH])
+    assert db_session.execute(select(func.count(Application.id))).scalar_one() == 4
