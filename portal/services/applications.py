@@ -32,7 +32,7 @@ from portal.models.accounts import Role
 from portal.models.applications import Application, ApplicationDocument, ApplicationStep
 from portal.models.base import utcnow
 from portal.models.regions import Region, RegionLevel, ServiceWindow
-from portal.services import audit, crosscheck, eligibility_params, regions
+from portal.services import audit, crosscheck, eligibility_params, lookup_throttle, regions
 from portal.services import eligibility as el
 from portal.services import roster
 from portal.services.calendar_store import load_calendar
@@ -255,6 +255,28 @@ def resume(session: Session, number: str, secret: str) -> Application | None:
     expected = app.secret_hash if app else _hash("no-such-application")
     ok = hmac.compare_digest(expected, _hash((secret or "").strip().lower()[:64]))
     return app if app is not None and ok else None
+
+
+RESUME_LIMITS = lookup_throttle.Limits("apply", "application", "apply.resume_max_failures",
+                                       "apply.resume_max_failures_client", "apply.resume_window_minutes")
+
+
+def open_for_resident(session: Session, number: str, secret: str, *, client: str,
+                      now: datetime | None = None) -> Application | None:
+    """`resume` for a number + secret typed by someone (resume and tracking pages): wrong secrets are counted per
+    number and per client address (`services/lookup_throttle`, like report receipts); over either limit even the
+    right secret is refused with ApplicationError("apply.err_throttled") until the window has passed. None for a
+    wrong number or secret. The failure is added to the session: the caller's unit of work must commit it."""
+    now = _now(now)
+    code = (number or "").strip().upper()[:20]
+    try:
+        lookup_throttle.check(session, RESUME_LIMITS, code, client, now)
+    except lookup_throttle.Throttled:
+        raise ApplicationError("apply.err_throttled") from None
+    app = resume(session, code, secret)
+    if app is None:
+        lookup_throttle.failed(session, RESUME_LIMITS, code, client, now)
+    return app
 
 
 SECTIONS = ("village", "residence", "applicant", "members", "assets", "hardship", "related", "consent")

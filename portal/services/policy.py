@@ -23,6 +23,10 @@ DEFAULTS: dict[str, object] = {
     "report.reward_share_percent": 10,  # reward = this share of the money recovered ...
     "report.reward_floor_yuan": 200,  # ... but at least this ...
     "report.reward_cap_yuan": 5000,  # ... and at most this
+    # Applications (issue 4): wrong secrets when resuming or tracking with the application number.
+    "apply.resume_max_failures": 5,  # wrong secrets for one application number inside the window
+    "apply.resume_max_failures_client": 20,  # wrong numbers/secrets from one client address inside the window
+    "apply.resume_window_minutes": 15,
     # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
     "evaluation.weight_supervisors": 60,
     "evaluation.weight_residents": 40,

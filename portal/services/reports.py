@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models.accounts import Role, RoleGrant, SignInFailure, User
+from portal.models.accounts import Role, RoleGrant, User
 from portal.models.base import utcnow
 from portal.models.regions import Region, RegionLevel
 from portal.models.roster import RosterEntry
@@ -32,7 +32,7 @@ from portal.models.reports import (
     Report, ReportCategory, ReportConflict, ReportEvent, ReportEvidence, ReportOutcome, ReportReward, ReportStatus,
     RewardStatus,
 )
-from portal.services import audit, policy
+from portal.services import audit, lookup_throttle, policy
 from portal.services import roster as roster_svc
 from portal.services.calendar_store import load_calendar
 from portal.services.images import CleanImage, PrivateImageStore, intake_image
@@ -313,38 +313,30 @@ def _event(session: Session, report: Report, kind: str, now: datetime, note: str
 
 # --- residents: tracking with receipt + secret -------------------------------------------------------------------
 
-def _failures(session: Session, column, value: str, since: datetime) -> int:
-    return session.execute(select(func.count()).select_from(SignInFailure)
-                           .where(column == value, SignInFailure.at >= since)).scalar_one()
+TRACK_LIMITS = lookup_throttle.Limits("report", "report_receipt", "report.track_max_failures",
+                                      "report.track_max_failures_client", "report.track_window_minutes")
 
 
 def open_receipt(session: Session, receipt: str, secret: str, *, client: str, key: str,
                  now: datetime | None = None) -> Report:
     """The report behind a receipt + secret, or ReportError. Failures are counted per receipt and per client
-    address like sign-in failures; over the limit even the right secret waits for the window to pass.
+    address like sign-in failures (`services/lookup_throttle`); over the limit even the right secret waits for the
+    window to pass.
 
     A failure is written to the session before ReportError is raised: callers commit it (catch inside the unit of
     work), or the count would roll back with the error."""
     now = now or utcnow()
     code, secret = normalize_receipt(receipt), normalize_secret(secret)
-    account = f"report:{code or 'malformed'}"
-    client = (client or "unknown")[:56]
-    # Receipt failures have their own per-address bucket ("report:<address>"): counted together with staff sign-in
-    # failures, 20 wrong secrets from a service centre's shared address would lock its staff out of signing in.
-    bucket = f"report:{client}"
-    since = now - timedelta(minutes=policy.get_int(session, "report.track_window_minutes"))
-    if (_failures(session, SignInFailure.username, account, since) >= policy.get_int(session, "report.track_max_failures")
-            or _failures(session, SignInFailure.client, bucket, since)
-            >= policy.get_int(session, "report.track_max_failures_client")):
-        audit.record(session, f"client:{client}", "report.track_throttled", "report_receipt", code or "-", at=now)
-        raise ReportError("report.err.track_throttled")
+    try:
+        lookup_throttle.check(session, TRACK_LIMITS, code, client, now)
+    except lookup_throttle.Throttled:
+        raise ReportError("report.err.track_throttled") from None
     report = session.execute(select(Report).where(Report.receipt_code == code)).scalar_one_or_none() if code else None
     # Compared even for an unknown receipt, so both answers take the same time.
     expected = report.secret_hash if report else _secret_hash(key, "0" * RECEIPT_DIGITS, "none")
     given = _secret_hash(key, code, secret) if secret else ""
     if report is None or not secrets.compare_digest(expected, given):
-        session.add(SignInFailure(username=account, client=bucket, at=now))
-        audit.record(session, f"client:{client}", "report.track_failed", "report_receipt", code or "-", at=now)
+        lookup_throttle.failed(session, TRACK_LIMITS, code, client, now)
         raise ReportError("report.err.track_wrong")
     return report
 

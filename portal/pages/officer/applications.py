@@ -2,6 +2,10 @@
 /officer/applications/<number> (the case: household, the engine's reasons, photos, steps with deadlines, and the
 action the current step allows). Every handler re-checks role + region with `SignedInState._guard`; the services
 check again (`authorize`) and write the audit log.
+
+The case's household data stays in this signed-in page's state (signing in or out starts a fresh tab state,
+`components/native_form`, and every load of the page empties it first), but the applicant's phone number never
+enters a state var: `load` and every action send it once with `components/once.show_once`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from portal import routes
 from portal.components.account import guarded, whoami
 from portal.components.i18n import t, t_fmt, t_var
 from portal.components.layout import TAP, page
+from portal.components.once import show_once
 from portal.db import session_scope
 from portal.i18n import MESSAGES
 from portal.models.accounts import Role
@@ -109,7 +114,6 @@ class OfficerCaseState(SignedInState):
     number: str = ""
     found: bool = False
     applicant: str = ""
-    phone: str = ""
     place: str = ""
     status: str = ""
     status_key: str = ""
@@ -132,11 +136,12 @@ class OfficerCaseState(SignedInState):
     error_key: str = ""
     notice_key: str = ""
 
-    def _fill(self, session, app) -> None:
+    def _fill(self, session, app) -> rx.event.EventSpec:
+        """Show the case; returns the event that writes the applicant's phone into the page (never a state var)."""
         a = app.answers or {}
         self.found, self.number = True, app.number
         self.applicant = app.applicant_name
-        self.phone = str((a.get("applicant") or {}).get("phone", ""))
+        phone = str((a.get("applicant") or {}).get("phone", ""))
         village = session.get(Region, app.village_id) if app.village_id else None
         self.place = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
         self.status, self.status_key = app.status, f"apply.status.{app.status}"
@@ -172,13 +177,23 @@ class OfficerCaseState(SignedInState):
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
         self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
+        return show_once("case-phone", phone)
+
+    def _empty(self) -> None:
+        """Forget the previously shown case (household, incomes, reasons), whatever this load finds."""
+        for name in ("number", "found", "applicant", "place", "status", "status_key", "can_extend", "related",
+                     "related_detail", "assessed_on", "verdict_key", "amount", "members", "assets", "reasons",
+                     "docs", "steps", "open_kinds", "missing_keys", "missing_other", "overall_due", "overall_wd",
+                     "error_key", "notice_key"):
+            field = self.get_fields()[name]
+            setattr(self, name, field.default_factory() if field.default_factory is not None else field.default)
 
     @rx.event
     def load(self):
+        self._empty()
         actor = self._open_page(Role.OFFICER)
         if actor is None:
             return self._refused()
-        self.error_key, self.notice_key, self.found = "", "", False
         number = str(self.router._page.params.get("number", ""))[:20]
         with session_scope() as session:
             try:
@@ -186,12 +201,13 @@ class OfficerCaseState(SignedInState):
             except PermissionDenied:
                 self.denied_key = "auth.forbidden"
                 return
-            self._fill(session, app)
+            return self._fill(session, app)
 
-    def _act(self, action) -> None:
+    def _act(self, action):
         """Run one officer action on this case: guard, service (which checks and audits), reload."""
         actor = self._guard(Role.OFFICER)
         if actor is None:
+            self._empty()  # signed out or no longer allowed: the case goes from the page
             self.error_key = "auth.forbidden"
             return
         with session_scope() as session:
@@ -207,37 +223,37 @@ class OfficerCaseState(SignedInState):
                 return
             session.commit()
             self.error_key, self.notice_key = "", "officer_apps.saved"
-            self._fill(session, svc.get_for_officer(session, actor, self.number))
+            return self._fill(session, svc.get_for_officer(session, actor, self.number))
 
     @rx.event
     def accept(self):
-        self._act(lambda s, a: svc.accept(s, a, self.number))
+        return self._act(lambda s, a: svc.accept(s, a, self.number))
 
     @rx.event
     def request_materials(self, form: dict):
         items = [k for k in svc.MATERIAL_ITEMS if form.get(f"m-{k}")]
         other = str(form.get("other", ""))[:svc.MAX_TEXT + 10]
-        self._act(lambda s, a: svc.request_materials(s, a, self.number, items, other))
+        return self._act(lambda s, a: svc.request_materials(s, a, self.number, items, other))
 
     @rx.event
     def home_survey(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
-        self._act(lambda s, a: svc.record_home_survey(s, a, self.number, note))
+        return self._act(lambda s, a: svc.record_home_survey(s, a, self.number, note))
 
     @rx.event
     def cross_check(self, form: dict):
         outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))[:svc.MAX_TEXT + 10]
-        self._act(lambda s, a: svc.record_cross_check(s, a, self.number, outcome, note))
+        return self._act(lambda s, a: svc.record_cross_check(s, a, self.number, outcome, note))
 
     @rx.event
     def recheck(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
-        self._act(lambda s, a: svc.record_recheck(s, a, self.number, note))
+        return self._act(lambda s, a: svc.record_recheck(s, a, self.number, note))
 
     @rx.event
     def county_visit(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
-        self._act(lambda s, a: svc.record_county_visit(s, a, self.number, note))
+        return self._act(lambda s, a: svc.record_county_visit(s, a, self.number, note))
 
     @rx.event
     def preliminary(self, form: dict):
@@ -245,16 +261,16 @@ class OfficerCaseState(SignedInState):
         if form.get("decision") not in ("approve", "refuse"):
             self.error_key = "elig.err_choose"
             return
-        self._act(lambda s, a: svc.preliminary_decision(s, a, self.number, approve, note))
+        return self._act(lambda s, a: svc.preliminary_decision(s, a, self.number, approve, note))
 
     @rx.event
     def publish(self):
-        self._act(lambda s, a: svc.send_to_publicity(s, a, self.number))
+        return self._act(lambda s, a: svc.send_to_publicity(s, a, self.number))
 
     @rx.event
     def extend(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
-        self._act(lambda s, a: svc.extend_deadline(s, a, self.number, note))
+        return self._act(lambda s, a: svc.extend_deadline(s, a, self.number, note))
 
     @rx.event
     def county_decision(self, form: dict):
@@ -262,7 +278,7 @@ class OfficerCaseState(SignedInState):
         if form.get("decision") not in ("approve", "refuse"):
             self.error_key = "elig.err_choose"
             return
-        self._act(lambda s, a: svc.county_decision(s, a, self.number, approve, note))
+        return self._act(lambda s, a: svc.county_decision(s, a, self.number, approve, note))
 
 
 # --- queue page --------------------------------------------------------------------------------------------------
@@ -425,7 +441,9 @@ def officer_case() -> rx.Component:
                                                    color_scheme="green", id="case-notice", width="100%")),
             rx.card(
                 rx.text(s.number, size="2", color_scheme="gray", id="case-number"),
-                rx.text(s.applicant + " · " + s.phone, size="5", weight="bold"),
+                rx.hstack(rx.text(s.applicant, size="5", weight="bold"),
+                          rx.text(size="5", weight="bold", id="case-phone"),  # show_once: never a state var
+                          spacing="3", wrap="wrap"),
                 rx.text(s.place, size="2"),
                 rx.text(t_var(s.status_key, STATUS_KEYS), weight="bold", id="case-status"),
                 rx.cond(s.overall_due != "",

@@ -5,6 +5,11 @@ application number and the secret shown when it was created.
 
 The browser holds display strings only; the number and secret stay in backend-only vars, and every event opens
 the draft again through `services.applications.resume`, so a forged event cannot reach another household's draft.
+
+A tab's state is stored by the state manager and sent again, in full, on every later page load of that tab, before
+any on_load runs. So the one-time secret never enters a state var (the `start` event carries it once, through
+`components/once.show_once`), and once the application is submitted nothing the resident typed (names, phone,
+household, incomes, assets) stays in the state: `_forget_draft` empties the page's copy of the answers.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import reflex as rx
 from portal import routes
 from portal.components.i18n import t, t_fmt, t_var
 from portal.components.layout import TAP, page
+from portal.components.once import show_once
 from portal.db import session_scope
 from portal.i18n import MESSAGES
 from portal.models.regions import Region, RegionLevel
@@ -85,7 +91,6 @@ def _yuan_text(fen: object) -> str:
 class ApplyState(rx.State):
     screen: str = "start"
     number: str = ""
-    secret_once: str = ""  # shown on the "created" page only
     form: dict[str, str] = {}
     errors: list[ErrorItem] = []
     flash_key: str = ""
@@ -219,6 +224,12 @@ class ApplyState(rx.State):
         else:
             self._next(session, app)
 
+    def _forget_draft(self) -> None:
+        """Drop the page's copy of the answers (names, phone, household, incomes, assets, consent, photos list):
+        a submitted application's data must not travel in this tab's state to whoever loads a page of it next."""
+        self.form, self.errors, self.check_rows, self.adults, self.docs = {}, [], [], [], []
+        self.member_name, self.member_count, self.return_to_check = "", 0, False
+
     # --- start, resume ----------------------------------------------------------------------------------------
 
     @rx.event
@@ -229,11 +240,13 @@ class ApplyState(rx.State):
             app = svc.resume(session, self._number, self._secret) if self._number else None
             if app is None:
                 self.screen = "start"
+                self._forget_draft()
             elif app.status == svc.MATERIALS:
                 self.supplying = True
                 self._go(session, app, "documents")  # 补正: the resident adds the photos asked for
             elif app.status != svc.DRAFT:
                 self.screen = "done"
+                self._forget_draft()
             elif self.screen in ("start", "created", "done"):
                 self._go(session, app, "village")
 
@@ -241,13 +254,15 @@ class ApplyState(rx.State):
     def start(self):
         with session_scope() as session:
             app, secret = svc.create_draft(session)
-            self._number, self._secret = app.number, secret
-            self.number, self.secret_once = app.number, secret
-        self.screen, self.return_to_check, self.errors = "created", False, []
+            self._number, self._secret, self.number = app.number, secret, app.number
+        self._forget_draft()
+        self.screen = "created"
+        # The secret travels in this event only (never a state var): the page writes it into #created-secret.
+        return show_once("created-secret", secret)
 
     @rx.event
     def begin(self):
-        self.secret_once, self.return_to_check = "", False
+        self.return_to_check = False
         with session_scope() as session:
             app = self._app(session)
             if app is not None:
@@ -255,9 +270,14 @@ class ApplyState(rx.State):
 
     @rx.event
     def resume(self, form: dict):
-        number, secret = str(form.get("number", "")).strip(), str(form.get("secret", "")).strip()
+        number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip()[:64]
         with session_scope() as session:
-            app = svc.resume(session, number, secret)
+            try:
+                app = svc.open_for_resident(session, number, secret,
+                                            client=self.router.session.client_ip or "unknown")
+            except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
+                self.errors = [ErrorItem(field="resume-number", key=exc.key)]
+                return
             if app is None:
                 self.errors = [ErrorItem(field="resume-number", key="apply.err_not_found")]
                 return
@@ -583,7 +603,8 @@ class ApplyState(rx.State):
             except svc.ApplicationError as exc:
                 self.errors = [ErrorItem(field="submit", key=exc.key)]
                 return
-        self.screen, self.errors = "done", []
+        self.screen = "done"
+        self._forget_draft()
 
 
 def _anchor_for(field: str) -> str:
@@ -692,7 +713,8 @@ def _created() -> rx.Component:
         rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
                 rx.text(s.number, size="6", weight="bold", id="created-number"),
                 rx.text(t("apply.secret"), size="2", color_scheme="gray"),
-                rx.text(s.secret_once, size="6", weight="bold", id="created-secret", font_family="monospace"),
+                # Filled once by the `start` event (show_once); React renders it empty.
+                rx.text(size="6", weight="bold", id="created-secret", font_family="monospace"),
                 width="100%"),
         rx.el.button(t("apply.continue"), on_click=s.begin, type="button", class_name="screen-next",
                      id="created-continue"),

@@ -20,6 +20,7 @@ STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
 STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
 MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
 OUTCOME_KEYS = [k for k in MESSAGES if k.startswith("apply.outcome.")]
+ERROR_KEYS = ["apply.err_not_found", "apply.err_throttled"]
 
 
 class StepRow(TypedDict):
@@ -69,7 +70,8 @@ class TrackState(rx.State):
 
     @rx.event
     async def load(self):
-        self.found, self.error_key = False, ""
+        # Everything a previous look-up showed goes, not only the flag that hides it.
+        self.reset()
         apply_state = await self.get_state(ApplyState)
         number, secret = apply_state._credentials()
         if number:
@@ -80,11 +82,18 @@ class TrackState(rx.State):
 
     @rx.event
     async def open_case(self, form: dict):
-        number, secret = str(form.get("number", "")).strip(), str(form.get("secret", "")).strip().lower()
+        number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip().lower()[:64]
         with session_scope() as session:
-            app = svc.resume(session, number, secret)
+            try:
+                app = svc.open_for_resident(session, number, secret,
+                                            client=self.router.session.client_ip or "unknown")
+            except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
+                self.reset()
+                self.error_key = exc.key
+                return
             if app is None or app.status == svc.DRAFT:
-                self.found, self.error_key = False, "apply.err_not_found"
+                self.reset()
+                self.error_key = "apply.err_not_found"
                 return
             self._show(session, app)
         apply_state = await self.get_state(ApplyState)
@@ -114,7 +123,7 @@ def _step(row: StepRow) -> rx.Component:
 def apply_track_page() -> rx.Component:
     s = TrackState
     return page(
-        rx.cond(s.error_key != "", rx.callout(t("apply.err_not_found"), icon="triangle-alert", color_scheme="red",
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
                                               role="alert", id="track-error", width="100%", margin_bottom="12px")),
         rx.cond(
             s.found,
