@@ -337,6 +337,9 @@ def remove_document(session: Session, app: Application, doc_id: int) -> None:
         raise ApplicationError("apply.err_not_draft")
     doc = session.get(ApplicationDocument, doc_id)
     if doc is not None and doc.application_id == app.id:
+        if app.status == MATERIALS and (app.submitted_at is None or doc.uploaded_at <= app.submitted_at):
+            # 补正 adds to a submitted application: what the officer already has stays.
+            raise ApplicationError("apply.err_doc_locked", "doc-file")
         session.delete(doc)
         session.flush()
 
@@ -504,6 +507,9 @@ def request_materials(session: Session, actor: Actor, number: str, items: list[s
                       now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
     """补正: ONE complete list of what is missing (standard items plus free text), sent back to the resident."""
     ctx = _begin(session, actor, number, "request_materials", now=now, cal=cal)
+    if any(s.kind == STEP_MATERIALS for s in steps(session, ctx.app)):
+        # 一次性告知: the one list was sent already; after the resident supplied it the window accepts or refuses.
+        raise ApplicationError("apply.err_materials_once")
     chosen = [k for k in MATERIAL_ITEMS if k in set(items or [])]
     other = _clean_text(other)
     if "other" in chosen and not other:

@@ -7,6 +7,7 @@ so it applies in 正定镇 (130123100, officer_province), away from the 长安�
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import struct
@@ -16,6 +17,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import ARTIFACTS, assert_mobile_layout, sign_in, wait_hydrated
+from tests.rxclient import RxClient, state_name
 
 pytestmark = pytest.mark.e2e
 
@@ -77,6 +79,8 @@ def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP,
     wait_hydrated(page)
     page.click("#apply-start")
     page.wait_for_selector("#created-secret")
+    # The secret comes once, in the event (never a state var): wait for the browser to write it.
+    page.wait_for_function("document.getElementById('created-secret')?.textContent.trim().length === 16")
     number, secret = page.inner_text("#created-number").strip(), page.inner_text("#created-secret").strip()
     assert number.startswith("SQ") and len(secret) == 16
     page.click("#created-continue")
@@ -202,8 +206,20 @@ def test_bad_input_is_named_and_the_draft_keeps_it(page, server):
     page.wait_for_function("document.activeElement && document.activeElement.id === 'f-deposits'")
     assert page.input_value("#f-deposits") == "-300"
     shot(page, "apply-errors")
+    # Negative, absurd and non-numeric incomes on a member's income page: each named, and what was typed stays.
+    page.click("#wiz-back")  # income of member 2
+    page.wait_for_function("document.querySelector('#wiz-heading').innerText.includes('李秀兰')")
+    page.fill("#f-income-wage", "-50")
+    page.fill("#f-income-transfer", "99999999")
+    page.fill("#f-income-business", "abc")
+    page.click("#wiz-continue")
+    page.wait_for_function("(document.querySelector('#error-summary') || {}).innerText?.includes('请填写数字')")
+    summary = page.inner_text("#error-summary")
+    assert "0 或正数" in summary and "数字过大" in summary
+    assert "李秀兰" in page.inner_text("#wiz-heading")  # still on that page
+    assert [page.input_value(f"#f-income-{k}") for k in ("wage", "transfer", "business")] == \
+        ["-50", "99999999", "abc"]
     # 0 and 50 household members.
-    page.click("#wiz-back")
     page.click("#wiz-back")
     page.click("#wiz-back")
     page.click("#wiz-back")
@@ -364,3 +380,77 @@ def test_admin_adds_a_dated_parameter_and_history_stays(page, server):
     page.wait_for_selector("#param-error")
     assert_mobile_layout(page)
     shot(page, "admin-eligibility")
+
+
+def test_secret_phone_and_draft_answers_never_stay_in_the_tab_state(server):
+    """A tab's state is sent again, in full, on every page load of that tab, before any on_load runs (to whoever
+    reopens it). The one-time secret and the applicant's phone on the officer's case page reach the browser once, in
+    the event that shows them; once submitted, nothing the resident typed (names, phone, incomes) stays in the
+    wizard's state, and a reopened tracking page does not carry the previous look-up."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from portal.models.applications import Application, ApplicationDocument
+    from portal.pages.officer.applications import OfficerCaseState
+    from portal.pages.resident.apply import ApplyState
+    from portal.pages.resident.apply_track import TrackState
+    from tests.e2e.test_reports import _reconnect, cookie_for
+
+    apply_state, track_state, case_state = state_name(ApplyState), state_name(TrackState), \
+        state_name(OfficerCaseState)
+    answers = {
+        "village": "130123100201", "residence": "rural",
+        "applicant": {"name": "祁望舒", "phone": "13712345678"},
+        "members": [{"name": "祁望舒", "relationship": "applicant", "age": 58, "incomes": {"wage": 43_217},
+                     "typed": {"wage": "432.17"}},
+                    {"name": "祁念安", "relationship": "child", "age": 9, "incomes": {}}],
+        "assets": {"deposits": 0, "vehicles": 0, "houses": 1, "housing_area": 40, "businesses": 0},
+        "related": {"any": False, "detail": ""}, "consent": [0],
+    }
+
+    async def resident() -> tuple[str, str, str, str, str]:
+        async with RxClient(server.base_url) as client:
+            await client.call(f"{apply_state}.load", path="/apply")
+            await client.call(f"{apply_state}.start", path="/apply")
+            shown = "".join(client.messages)
+            secret = re.search(r'created-secret[^\]]*?\\?"([a-z2-9]{16})\\?"', shown)
+            assert secret, shown[-2000:]
+            created_again = await _reconnect(client, None, "/apply")
+        number = re.search(r"SQ[A-Z2-9]{8}", shown).group(0)
+        with Session(create_engine(server.database_url)) as s:
+            app = s.execute(select(Application).where(Application.number == number)).scalar_one()
+            app.answers = answers
+            app.applicant_name, app.village_id = "祁望舒", None
+            from portal.models.regions import Region
+            village = s.execute(select(Region).where(Region.code == "130123100201")).scalar_one()
+            app.village_id, app.region_path = village.id, village.path
+            s.add(ApplicationDocument(application_id=app.id, kind="id_card", image_id="0" * 32, width=10,
+                                      height=10, uploaded_at=app.created_at))
+            s.commit()
+        async with RxClient(server.base_url) as client:
+            await client.call(f"{apply_state}.load", path="/apply")
+            await client.call(f"{apply_state}.resume", {"form": {"number": number, "secret": secret.group(1)}},
+                              path="/apply")
+            checked = "".join(client.messages)
+            await client.call(f"{apply_state}.submit", path="/apply")
+            await client.call(f"{track_state}.load", path="/apply/track")
+            submitted_again = await _reconnect(client, None, "/apply")
+        return secret.group(1), created_again, checked, submitted_again, number
+
+    secret, created_again, checked, submitted_again, number = asyncio.run(resident())
+    assert secret not in created_again
+    assert "13712345678" in checked and "432.17" in checked  # the check page did show them ...
+    for value in ("13712345678", "祁望舒", "祁念安", "432.17", secret):
+        assert value not in submitted_again, value  # ... not the tab's state after submitting
+
+    async def officer() -> tuple[str, str]:
+        path = f"/officer/applications/{number}"
+        async with RxClient(server.base_url, cookie_for(server, "officer_province")) as client:
+            await client.call(f"{case_state}.load", path=path, route="/officer/applications/[number]",
+                              query={"number": number})
+            shown = "".join(client.messages)
+            return shown, await _reconnect(client, None, path)
+
+    shown, again = asyncio.run(officer())
+    assert "13712345678" in shown and "祁念安" in shown  # the case page shows the household and the phone ...
+    assert "13712345678" not in again  # ... the phone once

@@ -358,3 +358,76 @@ def test_county_extends_the_whole_process_to_45_working_days(db_session, world):
     assert svc.track(db_session, app, cal=CAL).overall_wd == 45
     with pytest.raises(svc.ApplicationError):
         svc.extend_deadline(db_session, county, app.number, "a second extension is refused", cal=CAL)
+
+
+def test_one_materials_list_only_and_submitted_photos_stay(db_session, world):
+    """一次性告知: after the resident supplied the list, a second list is refused; while supplying, the resident adds
+    photos (and may remove those) but cannot remove what the officer already had."""
+    app, _ = draft(db_session, world)
+    first = svc.add_document(db_session, app, "id_card", photo(), world["store"], now=at(2026, 3, 2, 9))
+    svc.submit(db_session, app, now=at(2026, 3, 2), cal=CAL)
+    officer = world["officer"]
+    svc.request_materials(db_session, officer, app.number, ["hukou"], now=at(2026, 3, 3), cal=CAL)
+    with pytest.raises(svc.ApplicationError) as exc:
+        svc.remove_document(db_session, app, first.id)
+    assert exc.value.key == "apply.err_doc_locked"
+    added = svc.add_document(db_session, app, "hukou", photo((50, 40)), world["store"], now=at(2026, 3, 4))
+    svc.remove_document(db_session, app, added.id)  # a photo added for the list may be taken back
+    svc.add_document(db_session, app, "hukou", photo((60, 40)), world["store"], now=at(2026, 3, 4))
+    svc.supply_materials(db_session, app, now=at(2026, 3, 5), cal=CAL)
+    with pytest.raises(svc.ApplicationError) as exc:
+        svc.request_materials(db_session, officer, app.number, ["property"], now=at(2026, 3, 6), cal=CAL)
+    assert exc.value.key == "apply.err_materials_once"
+    assert first.id in {d.id for d in svc.documents(db_session, app)}
+
+
+def _each_action(app_number, doc_id):
+    """Every officer action with plausible arguments (the status check comes after the guard)."""
+    return {
+        "accept": lambda s, a: svc.accept(s, a, app_number, cal=CAL),
+        "request_materials": lambda s, a: svc.request_materials(s, a, app_number, ["hukou"], cal=CAL),
+        "home_survey": lambda s, a: svc.record_home_survey(s, a, app_number, "入户调查情况属实，家中确有困难。", cal=CAL),
+        "cross_check": lambda s, a: svc.record_cross_check(s, a, app_number, "match", cal=CAL),
+        "recheck": lambda s, a: svc.record_recheck(s, a, app_number, "复查情况属实，已核对银行流水。", cal=CAL),
+        "county_visit": lambda s, a: svc.record_county_visit(s, a, app_number, "县级入户核查情况属实。", cal=CAL),
+        "preliminary": lambda s, a: svc.preliminary_decision(s, a, app_number, True, "符合条件，建议公示。", cal=CAL),
+        "publish": lambda s, a: svc.send_to_publicity(s, a, app_number, cal=CAL),
+        "extend": lambda s, a: svc.extend_deadline(s, a, app_number, "情况复杂，需要延长办理时限。", cal=CAL),
+        "county_decision": lambda s, a: svc.county_decision(s, a, app_number, False, "不符合条件，理由如下。", cal=CAL),
+        "read": lambda s, a: svc.get_for_officer(s, a, app_number),
+        "document": lambda s, a: svc.document_for_officer(s, a, doc_id),
+    }
+
+
+@pytest.mark.parametrize("who", ["other_county", "neighbour_township", "window_staff", "supervisor", "admin",
+                                 "finance"])
+def test_every_officer_action_refuses_the_wrong_role_or_region(db_session, world, who):
+    """The one guard on every action (and the photo lookup): role OFFICER over the case's region. Another county,
+    the next township in the same county, and the township's own window staff, supervisor, admin or finance are all
+    refused before anything changes."""
+    tree, township, county = world["tree"], world["township"], world["county"]
+    neighbour = tree.townships[county.code][1]
+    grants = {"other_county": (Role.OFFICER, tree.townships[tree.counties[1].code][0]),
+              "neighbour_township": (Role.OFFICER, neighbour),
+              "window_staff": (Role.WINDOW_STAFF, township), "supervisor": (Role.SUPERVISOR, county),
+              "admin": (Role.ADMIN, county), "finance": (Role.FINANCE, county)}
+    actor = factories.actor_with(db_session, grants[who])
+    app = submitted(db_session, world)
+    for name, action in _each_action(app.number, svc.documents(db_session, app)[0].id).items():
+        with pytest.raises(PermissionDenied):
+            action(db_session, actor)
+        assert app.status == svc.SUBMITTED, name
+
+
+def test_township_officer_cannot_take_county_steps(db_session, world):
+    """The county visit, the extension and the county decision are the county's (role + the county's region)."""
+    app = submitted(db_session, world, related={"any": True, "detail": "配偶之兄为村委会委员"})
+    officer, county = world["officer"], world["county_officer"]
+    svc.accept(db_session, officer, app.number, now=at(2026, 3, 3), cal=CAL)
+    with pytest.raises(PermissionDenied):
+        svc.record_county_visit(db_session, officer, app.number, "县级入户核查情况属实。", cal=CAL)
+    with pytest.raises(PermissionDenied):
+        svc.extend_deadline(db_session, officer, app.number, "情况复杂，需要延长办理时限。", cal=CAL)
+    with pytest.raises(PermissionDenied):
+        svc.county_decision(db_session, officer, app.number, False, "不符合条件，理由如下。", cal=CAL)
+    svc.record_county_visit(db_session, county, app.number, "县级入户核查情况属实。", now=at(2026, 3, 4), cal=CAL)

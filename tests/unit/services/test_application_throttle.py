@@ -1,0 +1,66 @@
+"""Wrong secrets when resuming or tracking an application (services/applications.open_for_resident): counted per
+application number and per client address through the same lookup_throttle as report receipts, in their own
+buckets; over the limit even the right secret waits for the window to pass."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.models.accounts import SignInFailure
+from portal.models.audit import AuditEntry
+from portal.services import applications as svc
+from portal.services import auth
+from tests.unit.services.test_applications import at, draft, world  # noqa: F401 (fixture)
+
+NOW = at(2026, 3, 2)
+
+
+def _open(db_session, number, secret, client="10.0.0.1", now=NOW):
+    return svc.open_for_resident(db_session, number, secret, client=client, now=now)
+
+
+def _raises(fn, key):
+    try:
+        fn()
+    except svc.ApplicationError as exc:
+        assert exc.key == key
+    else:
+        raise AssertionError(f"{key} not raised")
+
+
+def test_five_wrong_secrets_lock_the_number_even_for_the_right_secret(db_session, world):  # noqa: F811
+    app, secret = draft(db_session, world)
+    assert _open(db_session, app.number, secret) is app
+    for i in range(5):
+        assert _open(db_session, app.number, f"wrong{i}", client=f"10.0.1.{i}") is None
+    _raises(lambda: _open(db_session, app.number, secret, client="10.9.9.9"), "apply.err_throttled")
+    # Another application is not affected; the window passes.
+    other, other_secret = draft(db_session, world)
+    assert _open(db_session, other.number, other_secret, client="10.9.9.9") is other
+    assert _open(db_session, app.number, secret, now=NOW + timedelta(minutes=16)) is app
+    actions = set(db_session.execute(select(AuditEntry.action)).scalars())
+    assert {"apply.track_failed", "apply.track_throttled"} <= actions
+
+
+def test_twenty_wrong_look_ups_from_one_address_lock_that_address_only(db_session, world):  # noqa: F811
+    app, secret = draft(db_session, world)
+    for i in range(20):
+        assert _open(db_session, f"SQGUESS{i:03d}", "x" * 16, client="10.0.0.7") is None
+    _raises(lambda: _open(db_session, app.number, secret, client="10.0.0.7"), "apply.err_throttled")
+    assert _open(db_session, app.number, secret, client="10.0.0.8") is app
+    # Their own bucket: the staff behind that address can still sign in, and report receipts are not used up.
+    rows = db_session.execute(select(SignInFailure.username, SignInFailure.client)).all()
+    assert all(u.startswith("apply:") and c == "apply:10.0.0.7" for u, c in rows)
+    assert auth._failures_since(db_session, SignInFailure.client, "10.0.0.7", NOW - timedelta(minutes=15)) == 0
+    assert auth._failures_since(db_session, SignInFailure.client, "report:10.0.0.7",
+                                NOW - timedelta(minutes=15)) == 0
+
+
+def test_the_stored_credentials_of_a_tab_are_not_counted(db_session, world):  # noqa: F811
+    """resume() (every wizard event re-opens the draft with the tab's backend-held secret) counts nothing."""
+    app, secret = draft(db_session, world)
+    for _ in range(10):
+        assert svc.resume(db_session, app.number, "wrong") is None
+    assert _open(db_session, app.number, secret) is app
