@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import OrderedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +27,11 @@ from portal.services.permissions import PermissionDenied
 from portal.settings import get_settings
 
 PDF_SLOTS = threading.BoundedSemaphore(2)  # Pillow drawing is CPU-bound; the machine is small
+# A closed round's notice never changes (its results are frozen), so each (round, language) is drawn once per
+# worker: anonymous repeated downloads cannot keep the drawing slots (and the thread pool waiting on them) busy.
+PDF_CACHE_SIZE = 16
+_pdf_cache: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_pdf_cache_lock = threading.Lock()
 
 
 def _score(value: float | None) -> str:
@@ -63,8 +69,21 @@ def _load_notice(round_id: int) -> ew.Notice | None:
 
 
 def _render(n: ew.Notice, lang: str) -> bytes:
+    key = (n.round_id, lang)
+    with _pdf_cache_lock:
+        if key in _pdf_cache:
+            _pdf_cache.move_to_end(key)
+            return _pdf_cache[key]
     with PDF_SLOTS:
-        return notice_pdf.notice_pdf(*notice_text(n, lang))
+        with _pdf_cache_lock:  # drawn by another request while this one waited for a slot
+            if key in _pdf_cache:
+                return _pdf_cache[key]
+        body = notice_pdf.notice_pdf(*notice_text(n, lang))
+    with _pdf_cache_lock:
+        _pdf_cache[key] = body
+        while len(_pdf_cache) > PDF_CACHE_SIZE:
+            _pdf_cache.popitem(last=False)
+    return body
 
 
 async def notice_pdf_file(request: Request) -> Response:
