@@ -15,7 +15,7 @@ from collections import OrderedDict
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.api.common import actor_or_error, error, request_lang
+from portal.api.common import actor_or_error, error, path_id, request_lang
 from portal.components.format import DASH, percent, rank_text
 from portal.db import session_scope
 from portal.i18n import text
@@ -87,7 +87,8 @@ def _render(n: ew.Notice, lang: str) -> bytes:
 
 
 async def notice_pdf_file(request: Request) -> Response:
-    n = await asyncio.to_thread(_load_notice, int(request.path_params["round_id"]))
+    round_id = path_id(request, "round_id")
+    n = await asyncio.to_thread(_load_notice, round_id) if round_id else None
     if n is None:
         return error(request, 404, "eval.notice.missing")
     lang = request_lang(request)
@@ -103,8 +104,10 @@ def _photo(request: Request) -> Response:
     actor = actor_or_error(request)
     if isinstance(actor, Response):
         return actor
-    assignment_id = int(request.path_params["assignment_id"])
+    assignment_id = path_id(request, "assignment_id")
     image_id = str(request.path_params["image_id"])[:64]
+    if assignment_id is None:
+        return error(request, 404, "eval.form.missing")
     try:
         with session_scope() as session:
             own = ew.photo_allowed(session, actor, assignment_id, image_id)

@@ -114,3 +114,11 @@ def test_a_closed_notice_is_drawn_once_per_language(client: TestClient, evaluati
     client.cookies.set("sd_lang", "en")
     assert client.get(url).status_code == 200 and len(drawn) == 2
     assert client.get(routes.evaluation_notice_pdf(evaluations["open"])).status_code == 404  # never cached
+
+
+def test_ids_no_row_can_have_are_404_not_a_server_error(client: TestClient, evaluations):
+    huge = 10**23
+    assert client.get(routes.evaluation_notice_pdf(huge)).status_code == 404
+    assert client.get(routes.evaluation_notice_pdf(0)).status_code == 404
+    login(client, "supervisor")
+    assert client.get(routes.evaluation_photo(huge, "a" * 64)).status_code == 404

@@ -402,3 +402,29 @@ def test_ensure_editable_refuses_what_a_write_would_refuse(w: World):
     with pytest.raises(EvaluationRuleError) as err:
         ew.ensure_editable(w.session, w.sup, mine, now=datetime(2026, 6, 12, 16, 30, tzinfo=UTC))
     assert err.value.key == "eval.err.past_due"
+
+
+def test_admins_elsewhere_touch_nothing_and_a_closed_round_takes_no_change(w: World):
+    rid = _round(w)
+    t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    aid = ew.assign(w.session, w.admin, t.id, "sup1", now=NOW).id
+    for call in [lambda: ew.add_window_target(w.session, w.county_admin, rid, "T-A-0002"),
+                 lambda: ew.add_office_target(w.session, w.county_admin, rid, "Office A"),
+                 lambda: ew.assign(w.session, w.county_admin, t.id, "sup2", now=NOW),
+                 lambda: ew.unassign(w.session, w.county_admin, aid),
+                 lambda: ew.round_targets(w.session, w.county_admin, rid),
+                 lambda: ew.close_round(w.session, w.county_admin, rid, now=NOW),
+                 lambda: ew.open_round(w.session, w.county_admin, title="x", region_code=w.county.code,
+                                       period_start=PERIOD[0], period_end=PERIOD[1], due_on=date(2026, 6, 30),
+                                       criteria=CRIT, now=NOW),
+                 lambda: ew.close_round(w.session, w.sup, rid, now=NOW)]:
+        with pytest.raises(PermissionDenied):
+            call()
+    _evaluate(w, w.sup, aid, 4, 5)
+    ew.close_round(w.session, w.admin, rid, now=NOW)
+    for call in [lambda: ew.add_window_target(w.session, w.admin, rid, "T-A-0002"),
+                 lambda: ew.assign(w.session, w.admin, t.id, "sup2", now=NOW),
+                 lambda: ew.close_round(w.session, w.admin, rid, now=NOW)]:
+        with pytest.raises(EvaluationRuleError) as err:
+            call()
+        assert err.value.key == "eval.err.round_closed"
