@@ -17,6 +17,15 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+MAX_ROW_ID = 2**31 - 1  # the largest id every supported database stores (PostgreSQL integer)
+
+
+def path_id(request: Request, name: str) -> int | None:
+    """An `{name:int}` path parameter as a row id; None when no row can have it (the route answers 404, not 500)."""
+    value = int(request.path_params[name])
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
 def request_lang(request: Request) -> str:
     return "en" if request.cookies.get("sd_lang") == "en" else "zh"
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import OrderedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.api.common import actor_or_error, error, request_lang
+from portal.api.common import actor_or_error, error, path_id, request_lang
 from portal.components.format import DASH, percent, rank_text
 from portal.db import session_scope
 from portal.i18n import text
@@ -26,6 +27,11 @@ from portal.services.permissions import PermissionDenied
 from portal.settings import get_settings
 
 PDF_SLOTS = threading.BoundedSemaphore(2)  # Pillow drawing is CPU-bound; the machine is small
+# A closed round's notice never changes (its results are frozen), so each (round, language) is drawn once per
+# worker: anonymous repeated downloads cannot keep the drawing slots (and the thread pool waiting on them) busy.
+PDF_CACHE_SIZE = 16
+_pdf_cache: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_pdf_cache_lock = threading.Lock()
 
 
 def _score(value: float | None) -> str:
@@ -63,12 +69,26 @@ def _load_notice(round_id: int) -> ew.Notice | None:
 
 
 def _render(n: ew.Notice, lang: str) -> bytes:
+    key = (n.round_id, lang)
+    with _pdf_cache_lock:
+        if key in _pdf_cache:
+            _pdf_cache.move_to_end(key)
+            return _pdf_cache[key]
     with PDF_SLOTS:
-        return notice_pdf.notice_pdf(*notice_text(n, lang))
+        with _pdf_cache_lock:  # drawn by another request while this one waited for a slot
+            if key in _pdf_cache:
+                return _pdf_cache[key]
+        body = notice_pdf.notice_pdf(*notice_text(n, lang))
+    with _pdf_cache_lock:
+        _pdf_cache[key] = body
+        while len(_pdf_cache) > PDF_CACHE_SIZE:
+            _pdf_cache.popitem(last=False)
+    return body
 
 
 async def notice_pdf_file(request: Request) -> Response:
-    n = await asyncio.to_thread(_load_notice, int(request.path_params["round_id"]))
+    round_id = path_id(request, "round_id")
+    n = await asyncio.to_thread(_load_notice, round_id) if round_id else None
     if n is None:
         return error(request, 404, "eval.notice.missing")
     lang = request_lang(request)
@@ -84,8 +104,10 @@ def _photo(request: Request) -> Response:
     actor = actor_or_error(request)
     if isinstance(actor, Response):
         return actor
-    assignment_id = int(request.path_params["assignment_id"])
+    assignment_id = path_id(request, "assignment_id")
     image_id = str(request.path_params["image_id"])[:64]
+    if assignment_id is None:
+        return error(request, 404, "eval.form.missing")
     try:
         with session_scope() as session:
             own = ew.photo_allowed(session, actor, assignment_id, image_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.api.common import actor_or_error, error
+from portal.api.common import MAX_ROW_ID, actor_or_error, error
 from portal.db import session_scope
 from portal.services import audit
 from portal.services import reports as svc
@@ -25,7 +25,9 @@ async def evidence(request: Request) -> Response:
     report_id, image_id = request.path_params["report_id"], request.path_params["image_id"]
     try:
         with session_scope() as session:
-            report = svc.evidence_allowed(session, actor, int(report_id) if report_id.isdigit() else -1, image_id)
+            # An id no row can have (not digits, or past what the database stores) is refused like an unknown one.
+            rid = int(report_id) if report_id.isdigit() and len(report_id) <= 10 else -1
+            report = svc.evidence_allowed(session, actor, rid if rid <= MAX_ROW_ID else -1, image_id)
             audit.record(session, actor, "report.evidence_view", "report", report.id, after={"image": image_id[:12]})
         data = PrivateImageStore(get_settings().private_upload_dir).open(image_id)
     except (PermissionDenied, ValueError, KeyError):

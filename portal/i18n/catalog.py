@@ -23,6 +23,12 @@ CORE: dict[str, tuple[str, str]] = {
     "app.hotline": ("民政服务热线 12345", "Civil affairs hotline 12345"),
     "app.loading": ("正在加载……", "Loading…"),
     "app.not_found": ("页面不存在", "Page not found"),
+    # --- the one image intake's refusals (services/images.py REJECT_REASONS), used by every photo upload -------
+    "image.empty": ("照片是空的，请重新拍照或选择一张照片。", "The photo is empty; take or choose it again."),
+    "image.too_large": ("照片太大（超过 10 MB），请重新拍一张或压缩后再上传。", "The photo is too large (over 10 MB); take another or reduce it."),
+    "image.not_image": ("这不是一张照片（文件已损坏或不是图片），请上传 JPG、PNG 等图片。", "That is not a picture (damaged, or not an image); upload a JPG, PNG or similar."),
+    "image.unsupported_format": ("不支持这种图片格式，请上传 JPG 或 PNG。", "This picture format is not supported; use JPG or PNG."),
+    "image.too_many_pixels": ("图片尺寸过大，无法处理，请重新拍照或缩小后再传。", "The picture has too many pixels to process; take a normal photo or shrink it."),
     # --- home ------------------------------------------------------------------------------------------------
     "home.intro": ("您可以在这里自助办理以下事项，无需注册登录。", "No account needed for any of these services."),
     "home.eligibility": ("我能申请低保吗？", "Can I get dibao?"),

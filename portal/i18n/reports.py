@@ -88,12 +88,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                       "You have added information the most times allowed: please wait for the outcome"),
     "report.err.payment_ref": ("请填写支付凭证号", "Enter the payment reference"),
     "report.err.paid_on": ("发放日期不正确", "The payment date is not valid"),
-    # The one image intake's refusals (services/images.py REJECT_REASONS).
-    "image.empty": ("照片是空的，请重新选择", "The photo is empty; choose it again"),
-    "image.too_large": ("照片太大了（最大 10 MB）", "The photo is too large (10 MB at most)"),
-    "image.not_image": ("这不是一张照片（文件已损坏或不是图片）", "That file is not a photo (damaged, or not an image)"),
-    "image.unsupported_format": ("不支持这种图片格式，请用 JPG 或 PNG", "This image format is not supported; use JPG or PNG"),
-    "image.too_many_pixels": ("照片像素太多，请缩小后再传", "The photo has too many pixels; shrink it first"),
     # /report
     "report.intro": ("发现错保、漏保、骗保、关系保，或工作人员违规，都可以在这里举报。默认匿名，我们会保护举报人。",
                      "Report wrong or missed enrolment, fraud, favouritism or staff misconduct here. Anonymous by "

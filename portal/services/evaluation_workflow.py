@@ -8,6 +8,7 @@ an unknown id and somebody else's id are refused the same way.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -200,6 +201,9 @@ def assign(session: Session, actor: Actor | None, target_id: int, supervisor_use
     target_path = session.get(Region, target.region_id).path
     if user is None or not user.active or not _appointed(session, user.id, target_path, _today(now)):
         raise EvaluationRuleError("eval.err.not_appointed")
+    if user.window_id is not None and user.window_id in _target_window_ids(session, target, session.get(
+            Region, rnd.region_id).path):  # staff of the window under evaluation never evaluate it
+        raise EvaluationRuleError("eval.err.own_window")
     existing = session.execute(select(EvaluationAssignment).where(
         EvaluationAssignment.target_id == target.id, EvaluationAssignment.supervisor_id == user.id)
     ).scalar_one_or_none()
@@ -223,6 +227,8 @@ def unassign(session: Session, actor: Actor | None, assignment_id: int) -> None:
     _admin_round(session, actor, row.round_id)
     if row.status == AssignmentStatus.SUBMITTED:
         raise EvaluationRuleError("eval.err.submitted")
+    if row.status == AssignmentStatus.CONFLICT:  # the declared conflict is the record that keeps it unassignable
+        raise EvaluationRuleError("eval.err.conflict_declared")
     before = {"target_id": row.target_id, "supervisor_id": row.supervisor_id, "status": row.status.value}
     session.delete(row)
     audit.record(session, actor, "evaluation.unassign", "evaluation_assignment", assignment_id, before=before)
@@ -334,6 +340,11 @@ def _editable(session: Session, actor: Actor | None, assignment_id: int,
     return a, rnd
 
 
+def ensure_editable(session: Session, actor: Actor | None, assignment_id: int, now: datetime | None = None) -> None:
+    """Raise unless the caller may change this evaluation now (checked before a photo is stored, not only after)."""
+    _editable(session, actor, assignment_id, now)
+
+
 def _touch(a: EvaluationAssignment, now: datetime | None) -> None:
     a.updated_at = now or utcnow()
     if a.status == AssignmentStatus.ASSIGNED:
@@ -379,7 +390,8 @@ def check_in(session: Session, actor: Actor | None, assignment_id: int, *, lat: 
             raise EvaluationRuleError("eval.err.location") from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise EvaluationRuleError("eval.err.location")
-        accuracy_m = float(accuracy_m) if isinstance(accuracy_m, (int, float)) and accuracy_m >= 0 else None
+        accuracy_m = float(accuracy_m) if (isinstance(accuracy_m, (int, float)) and not isinstance(accuracy_m, bool)
+                                           and math.isfinite(accuracy_m) and accuracy_m >= 0) else None
     a.checkin_at = now or utcnow()
     a.checkin_lat = round(lat, 6) if lat is not None else None
     a.checkin_lon = round(lon, 6) if lon is not None else None

@@ -19,6 +19,11 @@ def add_region(session: Session, code: str, name: str, level: RegionLevel, paren
     return region
 
 
+def roots(session: Session) -> list[Region]:
+    """The top of the tree (the provinces), by code."""
+    return list(session.execute(select(Region).where(Region.parent_id.is_(None)).order_by(Region.code)).scalars())
+
+
 def by_code(session: Session, code: str) -> Region | None:
     return session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
 

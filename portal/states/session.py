@@ -40,6 +40,8 @@ class SignedInState(rx.State):
             authorize(found.actor, roles, region_path)
         except NotSignedIn:
             self.denied_key = "auth.expired" if found.status == "expired" else "auth.sign_in_required"
+            # Whoever was signed in on this tab before is gone: their name and roles must not stay in its state.
+            self.display_name, self.username, self.role_keys, self.scope_names = "", "", [], []
             return None
         except PermissionDenied:
             self.denied_key = "auth.forbidden"

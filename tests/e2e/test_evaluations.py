@@ -43,6 +43,11 @@ def _other_supervisors_assignment(server) -> int:
 
 EVALUATE = ("reflex___state____state.portal___states___session____signed_in_state"
             ".portal___pages___supervisor___evaluate____evaluate_state")
+HOME = ("reflex___state____state.portal___states___session____signed_in_state"
+        ".portal___pages___supervisor___home____supervisor_home_state")
+ADMIN = ("reflex___state____state.portal___states___session____signed_in_state"
+         ".portal___pages___admin___evaluations____admin_evaluations_state")
+ROUTE = "/supervisor/evaluate/[assignment]"
 
 
 def _scores(server, assignment_id: int) -> dict:
@@ -71,8 +76,8 @@ def _evaluate(page, href: str, server, photo: bytes, first: bool) -> str:
     page.locator("#eval-target").click()  # blur saves the comment
     page.wait_for_selector("#eval-saved")
     page.click("#checkin-btn")
-    page.wait_for_selector("#checkin-place")
-    assert "38.05120" in page.inner_text("#checkin-place")
+    page.wait_for_selector("#checkin-place")  # "location recorded": the coordinates stay on the server
+    assert "38.05" not in page.inner_text("#checkin-place")
     page.set_input_files("#eval-photo input[type=file]", files=[
         {"name": "site.png", "mimeType": "image/png", "buffer": photo}])
     page.wait_for_selector(".eval-photo img")
@@ -84,6 +89,151 @@ def _evaluate(page, href: str, server, photo: bytes, first: bool) -> str:
     page.wait_for_selector("#eval-submitted")
     assert page.locator("#eval-submit").count() == 0
     return label
+
+
+def _cookie(server, username: str) -> str:
+    r = httpx.post(server.base_url + "/api/auth/login", data={"username": username, "password": server.password},
+                   headers={"accept": "application/json"})
+    assert r.status_code == 200, r.text
+    return f"sd_session={r.cookies['sd_session']}"
+
+
+def _db(server, sql: str, **params):
+    engine = create_engine(server.database_url)
+    with engine.begin() as conn:
+        found = conn.execute(text(sql), params).first()
+    engine.dispose()
+    return found
+
+
+def _parts(frames: list[str], *states: str) -> str:
+    """The deltas of these states in the websocket frames, as one string."""
+    out = []
+    for msg in frames:
+        if msg.startswith("42/_event,"):
+            name, data = json.loads(msg[len("42/_event,"):])
+            if name == "event":
+                out += [json.dumps(d, ensure_ascii=False) for k, d in data.get("delta", {}).items() if k in states]
+    return "".join(out)
+
+
+async def _snapshot(base_url: str, token: str, path: str = "/") -> list[str]:
+    """What a later page load of the same tab (same Reflex token) receives, signed out."""
+    again = RxClient(base_url, None)
+    again.token = token
+    await again.connect(path)
+    await again.ws.close()
+    return again.messages
+
+
+async def _quiet(client: RxClient, name: str, payload: dict | None = None, **kw) -> dict:
+    """Send a forged event; a refused one may change nothing at all (no update comes back)."""
+    try:
+        return await client.call(name, payload, timeout=5, **kw)
+    except (asyncio.TimeoutError, TimeoutError):
+        return {}
+
+
+def test_a_signed_out_tab_keeps_no_evaluation_and_never_gets_the_location(server):
+    """A tab's state is stored and sent again in full on every later page load of that tab (components/once.py).
+    The check-in coordinates never enter it; once the tab is signed out, its next page load drops the evaluation
+    (target, comments, photos) and the supervisor's targets, so the load after that carries none of them."""
+    aid = _db(server, "SELECT a.id FROM evaluation_assignment a JOIN app_user u ON u.id = a.supervisor_id "
+                      "JOIN evaluation_round r ON r.id = a.round_id WHERE u.username = 'supervisor_zhang' "
+                      "AND r.title = :t AND a.submitted_at IS NULL", t=ROUND)[0]  # the demo's draft (HB-SJZ-0003)
+    cookie = _cookie(server, "supervisor_zhang")
+    path, query = f"/supervisor/evaluate/{aid}", {"assignment": str(aid)}
+    secret = "只在本页出现的评语 q7x"
+
+    async def run() -> tuple[str, str, str]:
+        client = RxClient(server.base_url, cookie)
+        await client.connect(path)
+        await client.call(f"{HOME}.load", path="/supervisor")
+        await client.call(f"{EVALUATE}.load", path=path, route=ROUTE, query=query)
+        await client.call(f"{EVALUATE}.finish_checkin", {"coords": [38.0512345, 114.5067891, 9.5]}, path=path,
+                          route=ROUTE, query=query)
+        await client.call(f"{EVALUATE}.set_comment", {"key": "attitude", "value": secret}, path=path, route=ROUTE,
+                          query=query)
+        await client.ws.close()
+        shown = client.messages
+        before = await _snapshot(server.base_url, client.token)  # what is kept while nobody loads these pages
+        # Signed out (cookie gone) in the same tab: the pages' loads are refused and drop what they showed.
+        out = RxClient(server.base_url, None)
+        out.token = client.token
+        await out.connect(path)
+        await out.call(f"{EVALUATE}.load", path=path, route=ROUTE, query=query)
+        await out.call(f"{HOME}.load", path="/supervisor")
+        await out.ws.close()
+        return shown, before, await _snapshot(server.base_url, client.token)
+
+    with ThreadPoolExecutor(1) as pool:
+        shown, before, after = pool.submit(asyncio.run, run()).result()
+    everything = "".join(shown + before + after)
+    shown, before, after = (_parts(x, EVALUATE, HOME) for x in (shown, before, after))
+    lat = _db(server, "SELECT checkin_lat FROM evaluation_assignment WHERE id = :i", i=aid)[0]
+    assert lat == pytest.approx(38.051234, abs=1e-6)  # stored (and audited) on the server ...
+    assert "38.05" not in everything and "114.50" not in everything  # ... never sent to the tab
+    assert secret in shown and "HB-SJZ-000" in before  # the page did show the evaluation and the targets
+    for value in (secret, "HB-SJZ-000", ROUND):
+        assert value not in after, value
+
+
+def test_forged_admin_events_outside_the_callers_region_change_nothing(server):
+    """An admin of another county, an officer and window staff call the admin and supervisor handlers directly:
+    nothing of 长安区's open round is sent to them and nothing changes."""
+    from portal.db import make_engine
+    from portal.models.accounts import Role
+    from portal.services import auth, regions
+    from sqlalchemy.orm import Session
+
+    engine = make_engine(server.database_url)
+    with Session(engine) as s:
+        if not _db(server, "SELECT id FROM app_user WHERE username = 'admin_zhengding'"):
+            auth.create_user(s, "admin_zhengding", "正定县管理员", server.password,
+                             [(Role.ADMIN, regions.by_code(s, "130123"))])
+            s.commit()
+    engine.dispose()
+    round_id, status = _db(server, "SELECT id, status FROM evaluation_round WHERE title = :t", t=ROUND)
+    target_id = _db(server, "SELECT id FROM evaluation_target WHERE round_id = :r ORDER BY id", r=round_id)[0]
+    mine = _db(server, "SELECT a.id FROM evaluation_assignment a JOIN app_user u ON u.id = a.supervisor_id "
+                       "WHERE u.username = 'supervisor' AND a.round_id = :r ORDER BY a.id", r=round_id)[0]
+    counts = "SELECT (SELECT count(*) FROM evaluation_target WHERE round_id = :r), " \
+             "(SELECT count(*) FROM evaluation_assignment WHERE round_id = :r)"
+    before = _db(server, counts, r=round_id)
+    scores = _scores(server, mine)
+    path, query = f"/supervisor/evaluate/{mine}", {"assignment": str(mine)}
+
+    async def admin_elsewhere() -> str:
+        async with RxClient(server.base_url, _cookie(server, "admin_zhengding")) as client:
+            await _quiet(client, f"{ADMIN}.load", path="/admin/evaluations")
+            await _quiet(client, f"{ADMIN}.set_region", {"code": "130102"}, path="/admin/evaluations")
+            await _quiet(client, f"{ADMIN}.select_round", {"round_id": round_id}, path="/admin/evaluations")
+            await _quiet(client, f"{ADMIN}.add_target", {"form": {"kind": "window", "value": "HB-SJZ-0001"}},
+                         path="/admin/evaluations")
+            await _quiet(client, f"{ADMIN}.assign",
+                         {"form": {"target_id": str(target_id), "username": "supervisor"}}, path="/admin/evaluations")
+            await _quiet(client, f"{ADMIN}.unassign", {"assignment_id": mine}, path="/admin/evaluations")
+            await _quiet(client, f"{ADMIN}.close_round", path="/admin/evaluations")
+            return "".join(client.messages)
+
+    async def staff(username: str) -> str:
+        async with RxClient(server.base_url, _cookie(server, username)) as client:
+            for event, payload in [("load", {}), ("set_score", {"key": "attitude", "score": 1}),
+                                   ("finish_checkin", {"coords": None}), ("submit", {})]:
+                await _quiet(client, f"{EVALUATE}.{event}", payload, path=path, route=ROUTE, query=query)
+            await _quiet(client, f"{ADMIN}.select_round", {"round_id": round_id}, path="/admin/evaluations")
+            await _quiet(client, f"{ADMIN}.close_round", path="/admin/evaluations")
+            return "".join(client.messages)
+
+    with ThreadPoolExecutor(1) as pool:
+        frames = [pool.submit(asyncio.run, fn()).result()
+                  for fn in (admin_elsewhere, lambda: staff("officer_county"), lambda: staff("staff_hb_sjz_0002"))]
+    for sent in frames:
+        assert "supervisor_zhang" not in sent and "刘阿姨" not in sent and "HB-SJZ-0002" not in sent
+    assert _db(server, "SELECT status FROM evaluation_round WHERE id = :r", r=round_id)[0] == status
+    assert status.lower() == "open"
+    assert _db(server, counts, r=round_id) == before
+    assert _scores(server, mine) == scores
 
 
 def test_supervisor_evaluates_admin_closes_public_notice_ranks(browser, server):

@@ -13,6 +13,10 @@ from tests.rxclient import RxClient
 
 pytestmark = pytest.mark.e2e
 
+ADMIN_HOME_LOAD = (
+    "reflex___state____state.portal___states___session____signed_in_state"
+    ".portal___pages___admin___home____admin_home_state.load"
+)
 OFFICER_REGION_LOAD = (
     "reflex___state____state.portal___states___session____signed_in_state"
     ".portal___pages___officer___home____officer_region_state.load"
@@ -164,3 +168,40 @@ def test_state_is_shared_across_workers(page, server):
         page.goto(server.base_url + f"/officer/region/{code}")
         page.wait_for_selector("#region-name")
         assert page.locator("#denied").count() == 0
+
+
+def test_an_expired_session_leaves_no_name_in_the_tab(server):
+    """When the sign-in expires, the next guarded call finds nobody, and the tab's state forgets who it was."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text as sql
+
+    from portal.db import make_engine
+
+    cookie = _cookie_for(server, "admin")
+
+    async def run() -> tuple[dict, dict, str]:
+        async with RxClient(server.base_url, cookie) as client:
+            before = await client.call(ADMIN_HOME_LOAD, path="/admin/")
+            engine = make_engine(server.database_url)
+            with engine.begin() as conn:  # every session of the demo admin runs out now
+                conn.execute(sql("UPDATE signin_session SET expires_at = :t WHERE user_id = "
+                                 "(SELECT id FROM app_user WHERE username = 'admin')"),
+                             {"t": datetime.now(timezone.utc) - timedelta(minutes=1)})
+            engine.dispose()
+            after = await client.call(ADMIN_HOME_LOAD, path="/admin/")
+        # The same tab (token) opened again: the whole stored state comes back in the hydrate.
+        again = RxClient(server.base_url)
+        again.token = client.token
+        await again.connect("/")
+        await again.ws.close()
+        return before, after, "".join(again.messages)
+
+    with ThreadPoolExecutor(1) as pool:
+        before, after, rehydrated = pool.submit(asyncio.run, run()).result()
+    signed_in = {k: v for name, d in before.items() if "signed_in_state" in name for k, v in d.items()}
+    assert signed_in.get("display_name_rx_state_") == "省级管理员"
+    expired = {k: v for name, d in after.items() if "signed_in_state" in name for k, v in d.items()}
+    assert expired.get("denied_key_rx_state_") == "auth.expired"
+    assert expired.get("display_name_rx_state_") == "" and expired.get("username_rx_state_") == ""
+    assert "省级管理员" not in rehydrated

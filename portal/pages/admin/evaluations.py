@@ -26,7 +26,8 @@ from portal.states.session import SignedInState
 
 ERROR_KEYS = ["eval.err.criteria", "eval.err.weights", "eval.err.too_long", "eval.err.region", "eval.err.user",
               "eval.err.dates", "eval.err.title", "eval.err.round_closed", "eval.err.window", "eval.err.office",
-              "eval.err.duplicate", "eval.err.not_appointed", "eval.err.conflict_declared", "eval.err.submitted",
+              "eval.err.duplicate", "eval.err.not_appointed", "eval.err.conflict_declared", "eval.err.own_window",
+              "eval.err.submitted",
               "eval.err.no_targets", "eval.err.bad_input", "auth.forbidden"]
 STATUS_KEYS = [f"eval.status.{s.value}" for s in AssignmentStatus]
 ROUND_KEYS = [f"eval.round.{s.value}" for s in RoundStatus]
@@ -106,12 +107,14 @@ class AdminEvaluationsState(SignedInState):
 
     @rx.event
     def load(self):
+        picked = self.region_code
+        self._clear()  # a previous account's lists (supervisors' names, assignments) never outlive a page load
         actor = self._open_page(Role.ADMIN)
         if actor is None:
             return self._refused()
         self.scopes = [Choice(value=g.region_code, label=g.region_name) for g in actor.grants if g.role == Role.ADMIN]
-        if self.region_code not in [c["value"] for c in self.scopes]:
-            self.region_code = self.scopes[0]["value"] if self.scopes else ""
+        codes = [c["value"] for c in self.scopes]
+        self.region_code = picked if picked in codes else (codes[0] if codes else "")
         today = china_date(utcnow())
         self.today, self.default_due = today.isoformat(), (today + timedelta(days=14)).isoformat()
         self.error_key, self.notice = "", False
@@ -121,9 +124,14 @@ class AdminEvaluationsState(SignedInState):
         region = regions.by_code(session, self.region_code)
         return region.path if region else "/none/"
 
+    def _clear(self) -> None:
+        """The page's own vars back to defaults (the region picked and the forms' defaults included)."""
+        self.reset()
+
     def _refresh(self) -> None:
         actor = self._guard(Role.ADMIN)
         if actor is None:
+            self._clear()
             return
         try:
             with session_scope() as session:
@@ -147,7 +155,7 @@ class AdminEvaluationsState(SignedInState):
                 self.targets = [TargetView(
                     id=x.id, kind_key=f"eval.kind.{x.kind}", label=x.label,
                     assignments=[AssignView(id=a.id, supervisor=a.supervisor, status_key=f"eval.status.{a.status}",
-                                            removable=self.round_open and a.status != "submitted")
+                                            removable=self.round_open and a.status in ("assigned", "draft"))
                                  for a in x.assignments])
                     for x in ew.round_targets(session, actor, selected.id)]
         except (PermissionDenied, NotSignedIn):
@@ -156,6 +164,7 @@ class AdminEvaluationsState(SignedInState):
     def _act(self, fn, *args) -> None:
         actor = self._guard(Role.ADMIN)
         if actor is None:
+            self._clear()
             return
         try:
             with session_scope() as session:
@@ -174,7 +183,9 @@ class AdminEvaluationsState(SignedInState):
 
     @rx.event
     def set_region(self, code: str):
-        self.region_code, self.round_id = str(code)[:20], 0
+        if str(code) not in [c["value"] for c in self.scopes]:  # only the caller's own scopes (a forged code: no-op)
+            return
+        self.region_code, self.round_id = str(code), 0
         self._refresh()
 
     @rx.event

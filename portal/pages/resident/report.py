@@ -15,6 +15,7 @@ from portal import routes
 from portal.components.i18n import t, t_fmt, t_var
 from portal.components.once import show_once
 from portal.components.layout import TAP, page
+from portal.components.region_cascade import LevelRow, cascade_levels, offered_choice
 from portal.db import session_scope
 from portal.i18n import MESSAGES, text
 from portal.models.regions import Region
@@ -34,17 +35,6 @@ REWARD_KEYS = [k for k in MESSAGES if k.startswith("report.reward_status.")]
 LEVEL_KEYS = [k for k in MESSAGES if k.startswith("level.")]
 ERROR_KEYS = [k for k in MESSAGES if k.startswith("report.err.") or k.startswith("image.")]
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # read at most this much of one file; the intake refuses above 10 MB
-
-
-class RegionOption(TypedDict):
-    code: str
-    name: str
-
-
-class LevelRow(TypedDict):
-    level_key: str
-    selected: str
-    options: list[RegionOption]
 
 
 class EntryView(TypedDict):
@@ -122,34 +112,14 @@ class ReportState(rx.State):
     # --- region cascade (down to where it happened) -----------------------------------------------------------
 
     def _set_region(self, session, region: Region | None) -> None:
-        roots = list(session.execute(select(Region).where(Region.parent_id.is_(None)).order_by(Region.code))
-                     .scalars())
-        chain = regions.ancestors(session, region) if region else []
-        levels: list[LevelRow] = []
-        for i, r in enumerate(chain):
-            siblings = regions.children(session, chain[i - 1]) if i else roots
-            levels.append(LevelRow(level_key=f"level.{r.level.value}", selected=r.code,
-                                   options=[RegionOption(code=o.code, name=o.name) for o in siblings]))
-        below = regions.children(session, region) if region else roots
-        if below:
-            levels.append(LevelRow(level_key=f"level.{below[0].level.value}", selected="",
-                                   options=[RegionOption(code=o.code, name=o.name) for o in below]))
-        self.levels = levels
+        self.levels = cascade_levels(session, region)
         self.region_code = region.code if region else ""
 
     @rx.event
     def choose(self, index: int, code: str):
-        try:
-            index = int(index)
-        except (TypeError, ValueError):
+        code = offered_choice(self.levels, index, code)
+        if code is None:
             return
-        if not 0 <= index < len(self.levels):
-            return
-        code = str(code or "")[:20]
-        if code and code not in {o["code"] for o in self.levels[index]["options"]}:
-            return
-        if not code:
-            code = self.levels[index - 1]["selected"] if index else ""
         with session_scope() as session:
             self._set_region(session, regions.by_code(session, code) if code else None)
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 import reflex as rx
-from sqlalchemy import select
 
 from portal import routes
 from portal.components.i18n import t, t_fmt, t_var
 from portal.components.layout import TAP, page
+from portal.components.region_cascade import LevelRow, cascade_levels, offered_choice
 from portal.db import session_scope
 from portal.models.regions import Region
 from portal.models.roster import KIND_PUBLICITY, KIND_STANDING
@@ -31,17 +31,6 @@ ONE_YEAR = 365 * 24 * 3600
 
 SELECT_STYLE = {"min_height": TAP, "width": "100%", "padding": "8px 10px", "border": "1px solid var(--gray-8)",
                 "border_radius": "6px", "background": "var(--color-panel-solid)", "box_sizing": "border-box"}
-
-
-class RegionOption(TypedDict):
-    code: str
-    name: str
-
-
-class LevelRow(TypedDict):
-    level_key: str
-    selected: str
-    options: list[RegionOption]
 
 
 class EntryRow(TypedDict):
@@ -80,10 +69,6 @@ def batch_row(b: svc.BatchInfo) -> BatchRow:
                     count=b.entry_count - b.withdrawn_count, proof=routes.roster_batch(b.id))
 
 
-def _options(rows: list[Region]) -> list[RegionOption]:
-    return [RegionOption(code=r.code, name=r.name) for r in rows]
-
-
 class RosterState(rx.State):
     # The last region chosen on this device, restored on the next visit.
     saved_region: str = rx.LocalStorage("", name="sd_roster_region")
@@ -107,27 +92,12 @@ class RosterState(rx.State):
 
     # --- region cascade -------------------------------------------------------------------------------------
 
-    def _level(self, region: Region, options: list[Region]) -> LevelRow:
-        return LevelRow(level_key=f"level.{region.level.value}", selected=region.code, options=_options(options))
-
     def _set_region(self, session, region: Region) -> None:
         """Rebuild the selectors for `region`: its ancestors chosen, one more level open below it."""
-        chain = regions.ancestors(session, region)
-        levels: list[LevelRow] = []
-        for i, r in enumerate(chain):
-            siblings = regions.children(session, chain[i - 1]) if i else self._roots(session)
-            levels.append(self._level(r, siblings))
-        below = regions.children(session, region)
-        if below:
-            levels.append(LevelRow(level_key=f"level.{below[0].level.value}", selected="", options=_options(below)))
-        self.levels = levels
+        self.levels = cascade_levels(session, region)
         self.region_code = region.code
-        self.region_label = " ".join(r.name for r in chain)
+        self.region_label = " ".join(r.name for r in regions.ancestors(session, region))
         self.saved_region = region.code
-
-    @staticmethod
-    def _roots(session) -> list[Region]:
-        return list(session.execute(select(Region).where(Region.parent_id.is_(None)).order_by(Region.code)).scalars())
 
     def _region(self, session) -> Region | None:
         return regions.by_code(session, self.region_code) if self.region_code else None
@@ -140,7 +110,7 @@ class RosterState(rx.State):
         with session_scope() as session:
             region = regions.by_code(session, wanted) if wanted else None
             if region is None:
-                roots = self._roots(session)
+                roots = regions.roots(session)
                 region = roots[0] if roots else None
             if region is None:
                 self.levels, self.entries, self.loaded = [], [], True
@@ -152,20 +122,9 @@ class RosterState(rx.State):
     @rx.event
     def choose(self, index: int, code: str):
         """A selector changed. The new code must be one the server offered at that level."""
-        try:
-            index = int(index)
-        except (TypeError, ValueError):
+        code = offered_choice(self.levels, index, code)
+        if not code:  # refused, or "all" at the top level
             return
-        if not 0 <= index < len(self.levels):
-            return
-        code = str(code or "")[:20]
-        offered = {o["code"] for o in self.levels[index]["options"]}
-        if code and code not in offered:
-            return
-        if not code:  # "all of the level above": step back to the parent
-            if index == 0:
-                return
-            code = self.levels[index - 1]["selected"]
         with session_scope() as session:
             region = regions.by_code(session, code)
             if region is None:

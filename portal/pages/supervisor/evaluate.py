@@ -63,8 +63,9 @@ class EvaluateState(SignedInState):
     criteria: list[CriterionView] = []
     overall: str = ""
     checkin_at: str = ""
-    checkin_lat: str = ""
-    checkin_lon: str = ""
+    # Whether the check-in carries a location; the coordinates themselves never enter the tab's state (it is sent
+    # again on every page load of the tab, signed out too: components/once.py); they are stored and audited only.
+    checkin_located: bool = False
     photos: list[PhotoView] = []
     status: str = ""
     editable: bool = False
@@ -79,10 +80,10 @@ class EvaluateState(SignedInState):
 
     @rx.event
     def load(self):
+        self._clear()  # nothing of a previous look (another assignment, another account) outlives a page load
         actor = self._open_page(Role.SUPERVISOR)
         if actor is None:
             return self._refused()
-        self.conflict_done, self.error_key, self.saved = False, "", False
         try:
             self.assignment_id = int(str(self.router._page.params.get("assignment", "0")))
         except ValueError:
@@ -94,7 +95,7 @@ class EvaluateState(SignedInState):
             with session_scope() as session:
                 form = ew.evaluation_form(session, actor, self.assignment_id)
         except (PermissionDenied, NotSignedIn):
-            self.found = False
+            self._clear()
             return
         self.found = True
         self.round_title, self.target_label = form.round_title, form.target_label
@@ -104,18 +105,21 @@ class EvaluateState(SignedInState):
                                        comment=form.comments.get(c["key"], "")) for c in form.criteria]
         self.overall = form.overall_comment
         self.checkin_at = form.checkin_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if form.checkin_at else ""
-        located = form.checkin_lat is not None and form.checkin_lon is not None
-        self.checkin_lat = f"{form.checkin_lat:.5f}" if located else ""
-        self.checkin_lon = f"{form.checkin_lon:.5f}" if located else ""
+        self.checkin_located = form.checkin_lat is not None and form.checkin_lon is not None
         self.photos = [PhotoView(id=p, url=routes.evaluation_photo(form.assignment_id, p)) for p in form.photos]
         self.status, self.editable = form.status, form.editable
         r = form.residents
         self.res_count, self.res_suppressed = r.count, r.suppressed
         self.res_rate, self.res_bad = percent(r.satisfaction_rate), percent(r.bad_rate)
 
+    def _clear(self) -> None:
+        """Drop everything this page shows (scores, comments, photos, the target): the page's vars to defaults."""
+        self.reset()
+
     def _act(self, fn, *args, **kwargs) -> bool:
         actor = self._guard(Role.SUPERVISOR)
         if actor is None:
+            self._clear()
             return False
         try:
             with session_scope() as session:
@@ -124,7 +128,11 @@ class EvaluateState(SignedInState):
             self.error_key, self.saved = exc.key, False
             self._reload(actor)
             return False
-        except (PermissionDenied, NotSignedIn, ValueError, TypeError):
+        except (PermissionDenied, NotSignedIn):
+            self._clear()
+            self.error_key = "auth.forbidden"
+            return False
+        except (ValueError, TypeError):
             self.error_key, self.saved = "auth.forbidden", False
             return False
         self.error_key, self.saved = "", True
@@ -133,7 +141,8 @@ class EvaluateState(SignedInState):
 
     @rx.event
     def set_score(self, key: str, score: int):
-        self._act(ew.save_draft, scores={str(key): int(score)})
+        # Whole numbers only (a forged 4.9 is refused, not rounded); the workflow checks 1-5 and the round's criteria.
+        self._act(ew.save_draft, scores={str(key): score if isinstance(score, int) else int(str(score))})
 
     @rx.event
     def set_comment(self, key: str, value: str):
@@ -159,7 +168,10 @@ class EvaluateState(SignedInState):
 
     @rx.event
     async def upload_photo(self, files: list[rx.UploadFile]):
-        if self._guard(Role.SUPERVISOR) is None or not files:
+        if not files:
+            return
+        # Owner, open round, due date and term are checked before anything is stored, not only when it is attached.
+        if not self._act(ew.ensure_editable):
             return
         self.uploading = True
         try:
@@ -232,9 +244,8 @@ def _checkin() -> rx.Component:
             rx.text(t("eval.form.checkin"), weight="bold"),
             rx.cond(s.checkin_at != "",
                     rx.vstack(rx.text(t_fmt("eval.form.checkin_done", at=s.checkin_at), id="checkin-at"),
-                              rx.cond(s.checkin_lat != "",
-                                      rx.text(t_fmt("eval.form.checkin_place", lat=s.checkin_lat, lon=s.checkin_lon),
-                                              size="2", id="checkin-place"),
+                              rx.cond(s.checkin_located,
+                                      rx.text(t("eval.form.checkin_place"), size="2", id="checkin-place"),
                                       rx.text(t("eval.form.checkin_noplace"), size="2", color_scheme="gray")),
                               spacing="1", align="start")),
             rx.cond(s.editable, rx.button(rx.icon("map-pin"), t("eval.form.checkin_btn"), on_click=s.start_checkin,

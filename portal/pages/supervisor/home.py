@@ -41,6 +41,7 @@ class SupervisorHomeState(SignedInState):
 
     @rx.event
     def load(self):
+        self.rounds = []  # a previous account's targets never outlive a page load (components/once.py)
         actor = self._open_page(Role.SUPERVISOR)
         if actor is None:
             return self._refused()

@@ -98,3 +98,27 @@ def test_photos_are_for_their_supervisor_and_admins_only(client: TestClient, eva
         views = s.execute(select(AuditEntry).where(AuditEntry.action == "evaluation.photo_view")).scalars().all()
     engine.dispose()
     assert [v.actor for v in views] == ["admin"]
+
+
+def test_a_closed_notice_is_drawn_once_per_language(client: TestClient, evaluations, monkeypatch):
+    from portal.api import evaluations as api
+    from portal.services import notice_pdf
+
+    drawn = []
+    real = notice_pdf.notice_pdf
+    monkeypatch.setattr(notice_pdf, "notice_pdf", lambda *a: drawn.append(1) or real(*a))
+    monkeypatch.setattr(api, "_pdf_cache", type(api._pdf_cache)())
+    url = routes.evaluation_notice_pdf(evaluations["closed"][0])
+    bodies = [client.get(url).content for _ in range(3)]
+    assert len(drawn) == 1 and bodies[0] == bodies[1] == bodies[2] and bodies[0].startswith(b"%PDF")
+    client.cookies.set("sd_lang", "en")
+    assert client.get(url).status_code == 200 and len(drawn) == 2
+    assert client.get(routes.evaluation_notice_pdf(evaluations["open"])).status_code == 404  # never cached
+
+
+def test_ids_no_row_can_have_are_404_not_a_server_error(client: TestClient, evaluations):
+    huge = 10**23
+    assert client.get(routes.evaluation_notice_pdf(huge)).status_code == 404
+    assert client.get(routes.evaluation_notice_pdf(0)).status_code == 404
+    login(client, "supervisor")
+    assert client.get(routes.evaluation_photo(huge, "a" * 64)).status_code == 404

@@ -80,6 +80,8 @@ def test_signed_out_unknown_and_malformed(client, photo_url):
     assert client.get(f"{report_part}/evidence/..%2F..%2Fsecret_key.jpg").status_code in (403, 404)
     assert client.get(f"/api/reports/999999/evidence/{image_part}").status_code == 403
     assert client.get(f"/api/reports/abc/evidence/{image_part}").status_code == 403
+    for huge in ("2147483648", "9" * 30):  # past a PostgreSQL integer: refused, not a database error
+        assert client.get(f"/api/reports/{huge}/evidence/{image_part}").status_code == 403
 
 
 def test_a_conflicted_officer_is_refused(client, photo_url):

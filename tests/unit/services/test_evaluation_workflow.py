@@ -349,3 +349,82 @@ def test_admin_lists_rounds_targets_and_assignments_and_may_unassign_until_submi
     assert ew.round_targets(w.session, w.admin, rid)[0].assignments[0].id == done
     with pytest.raises(PermissionDenied):
         ew.list_rounds(w.session, w.county_admin, w.county.path)
+
+
+def test_a_declared_conflict_cannot_be_removed_to_reassign_the_same_supervisor(w: World):
+    rid = _round(w)
+    t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    aid = ew.assign(w.session, w.admin, t.id, "sup1", now=NOW).id
+    ew.declare_conflict(w.session, w.sup, aid, "我的亲属在该窗口工作", now=NOW)
+    with pytest.raises(EvaluationRuleError) as err:  # removing the record would let the admin assign them again
+        ew.unassign(w.session, w.admin, aid)
+    assert err.value.key == "eval.err.conflict_declared"
+    assert w.session.get(EvaluationAssignment, aid).status == AssignmentStatus.CONFLICT
+    with pytest.raises(EvaluationRuleError):
+        ew.assign(w.session, w.admin, t.id, "sup1", now=NOW)
+
+
+def test_staff_of_a_window_are_never_assigned_to_evaluate_it(w: World):
+    staff = factories.user(w.session, [(Role.WINDOW_STAFF, w.township)], username="clerk", window=w.win)
+    ew.appoint_supervisor(w.session, w.admin, "clerk", w.county.code, date(2026, 1, 1), date(2027, 12, 31))
+    rid = _round(w)
+    own = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    office = ew.add_office_target(w.session, w.admin, rid, "Office A")  # the office holds that window too
+    for target in (own, office):
+        with pytest.raises(EvaluationRuleError) as err:
+            ew.assign(w.session, w.admin, target.id, staff.username, now=NOW)
+        assert err.value.key == "eval.err.own_window"
+    elsewhere = ew.add_window_target(w.session, w.admin, rid, "T-B-0001")
+    assert ew.assign(w.session, w.admin, elsewhere.id, staff.username, now=NOW).id
+
+
+def test_check_in_stores_only_finite_numbers(w: World):
+    rid = _round(w)
+    aid = ew.assign(w.session, w.admin, ew.add_window_target(w.session, w.admin, rid, "T-A-0001").id, "sup1",
+                    now=NOW).id
+    for lat, lon in [(float("nan"), 1.0), (1.0, float("inf"))]:
+        with pytest.raises(EvaluationRuleError):
+            ew.check_in(w.session, w.sup, aid, lat=lat, lon=lon, now=NOW)
+    ew.check_in(w.session, w.sup, aid, lat=38.0, lon=114.5, accuracy_m=float("inf"), now=NOW)
+    assert w.session.get(EvaluationAssignment, aid).checkin_accuracy_m is None
+    ew.check_in(w.session, w.sup, aid, lat=38.0, lon=114.5, accuracy_m=True, now=NOW)
+    assert w.session.get(EvaluationAssignment, aid).checkin_accuracy_m is None
+
+
+def test_ensure_editable_refuses_what_a_write_would_refuse(w: World):
+    rid = _round(w, due=date(2026, 6, 12))
+    t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    mine = ew.assign(w.session, w.admin, t.id, "sup1", now=NOW).id
+    theirs = ew.assign(w.session, w.admin, t.id, "sup2", now=NOW).id
+    ew.ensure_editable(w.session, w.sup, mine, now=NOW)
+    with pytest.raises(PermissionDenied):
+        ew.ensure_editable(w.session, w.sup, theirs, now=NOW)
+    with pytest.raises(EvaluationRuleError) as err:
+        ew.ensure_editable(w.session, w.sup, mine, now=datetime(2026, 6, 12, 16, 30, tzinfo=UTC))
+    assert err.value.key == "eval.err.past_due"
+
+
+def test_admins_elsewhere_touch_nothing_and_a_closed_round_takes_no_change(w: World):
+    rid = _round(w)
+    t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    aid = ew.assign(w.session, w.admin, t.id, "sup1", now=NOW).id
+    for call in [lambda: ew.add_window_target(w.session, w.county_admin, rid, "T-A-0002"),
+                 lambda: ew.add_office_target(w.session, w.county_admin, rid, "Office A"),
+                 lambda: ew.assign(w.session, w.county_admin, t.id, "sup2", now=NOW),
+                 lambda: ew.unassign(w.session, w.county_admin, aid),
+                 lambda: ew.round_targets(w.session, w.county_admin, rid),
+                 lambda: ew.close_round(w.session, w.county_admin, rid, now=NOW),
+                 lambda: ew.open_round(w.session, w.county_admin, title="x", region_code=w.county.code,
+                                       period_start=PERIOD[0], period_end=PERIOD[1], due_on=date(2026, 6, 30),
+                                       criteria=CRIT, now=NOW),
+                 lambda: ew.close_round(w.session, w.sup, rid, now=NOW)]:
+        with pytest.raises(PermissionDenied):
+            call()
+    _evaluate(w, w.sup, aid, 4, 5)
+    ew.close_round(w.session, w.admin, rid, now=NOW)
+    for call in [lambda: ew.add_window_target(w.session, w.admin, rid, "T-A-0002"),
+                 lambda: ew.assign(w.session, w.admin, t.id, "sup2", now=NOW),
+                 lambda: ew.close_round(w.session, w.admin, rid, now=NOW)]:
+        with pytest.raises(EvaluationRuleError) as err:
+            call()
+        assert err.value.key == "eval.err.round_closed"
