@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.api.common import actor_or_error, error
+from portal.api.common import MAX_ROW_ID, actor_or_error, error
 from portal.db import session_scope
 from portal.models.applications import Application
 from portal.models.regions import Region
@@ -24,7 +24,8 @@ async def document(request: Request) -> Response:
     if not hasattr(actor, "grants"):
         return actor  # the 401 response
     raw = str(request.path_params.get("doc_id", ""))
-    doc_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    # Ids no row can have (past PostgreSQL's integer) are refused like unknown ones, never sent to the database.
+    doc_id = int(raw) if raw.isdigit() and len(raw) < 12 and 0 < int(raw) <= MAX_ROW_ID else 0
     with session_scope() as session:
         try:
             doc = svc.document_for_officer(session, actor, doc_id)

@@ -46,6 +46,12 @@ def test_only_officers_of_the_region_see_the_photo(client):
     login(client, "officer_qingyuan")  # the neighbouring street
     assert client.get(url).status_code == 403
     assert client.get("/api/applications/documents/999999.jpg").status_code == 403
+    for raw in ("2147483648", "99999999999", "0", "-1", "1e3"):  # never a database error
+        assert client.get(f"/api/applications/documents/{raw}.jpg").status_code == 403, raw
+    for other in ("supervisor", "admin", "staff_hb_sjz_0002"):  # the street's own window staff too  # the county's supervisor, an admin above it: not officers
+        client.post("/api/auth/logout")
+        login(client, other)
+        assert client.get(url).status_code == 403, other
     client.post("/api/auth/logout")
     login(client, "officer_jianbei")
     r = client.get(url)
