@@ -41,7 +41,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "eval.err.submitted": ("评议已提交，不能再修改", "Already submitted; it can no longer change"),
     "eval.err.past_due": ("已过截止日期，不能再修改或提交", "Past the due date: no more changes"),
     "eval.err.location": ("位置信息无效", "Invalid location"),
-    "eval.err.image": ("照片无法使用：请选择 10 MB 以内的 JPG、PNG 或 WEBP 照片", "That photo cannot be used: choose a JPG, PNG or WEBP under 10 MB"),
     "eval.err.photos": ("照片已达上限", "Photo limit reached"),
     "eval.err.reason": ("请说明回避理由", "Give the reason for the conflict"),
     "eval.err.no_targets": ("本轮还没有评议对象", "This round has no targets yet"),

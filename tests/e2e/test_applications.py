@@ -135,7 +135,9 @@ def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP,
 
 
 def upload(page, name: str, data: bytes, mime: str = "image/jpeg") -> None:
-    page.set_input_files("#doc-upload input[type=file]", files=[{"name": name, "mimeType": mime, "buffer": data}])
+    # A 40 MB buffer crosses the DevTools protocol slowly on a loaded 2-core machine: allow it time.
+    page.set_input_files("#doc-upload input[type=file]", files=[{"name": name, "mimeType": mime, "buffer": data}],
+                         timeout=120_000)
     page.wait_for_selector("#selected-file")
     page.click("#f-doc-file")
 
@@ -185,7 +187,7 @@ def test_bad_input_is_named_and_the_draft_keeps_it(page, server):
     page.goto(f"{server.base_url}/apply")
     number, secret = fill_wizard(page)
     # A text file renamed .jpg, a 40 MB image, a pixel bomb: each refused with its own message.
-    for name, data, needle in [("notes.jpg", b"this is a text file, not a photo\n" * 20, "不是照片"),
+    for name, data, needle in [("notes.jpg", b"this is a text file, not a photo\n" * 20, "不是一张照片"),
                                ("huge.jpg", b"\xff\xd8\xff" + b"\x00" * (40 * 1024 * 1024), "太大"),
                                ("bomb.png", pixel_bomb(), "尺寸过大")]:
         upload(page, name, data, "image/png" if name.endswith(".png") else "image/jpeg")

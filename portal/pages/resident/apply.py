@@ -24,14 +24,13 @@ from portal.components.layout import TAP, page
 from portal.components.once import show_once
 from portal.db import session_scope
 from portal.i18n import MESSAGES
-from portal.models.regions import Region, RegionLevel
+from portal.models.regions import RegionLevel
 from portal.services import applications as svc
 from portal.services import eligibility as el
 from portal.services import regions, screener
 from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageStore
-from portal.states.ui import UIState
 
-ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))]
+ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS)
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
 GRADES = ["0", "1", "2", "3", "4"]
@@ -518,7 +517,7 @@ class ApplyState(rx.State):
                 try:
                     svc.add_document(session, app, kind, data, _store())
                 except ImageRejected as exc:
-                    self.errors = [ErrorItem(field="doc-file", key=f"apply.photo.{exc.reason.split('.', 1)[1]}")]
+                    self.errors = [ErrorItem(field="doc-file", key=exc.reason)]
                 except svc.ApplicationError as exc:
                     self.errors = [ErrorItem(field="doc-file", key=exc.key)]
                 else:

@@ -20,7 +20,7 @@ from portal.models.accounts import Role
 from portal.services import evaluation_workflow as ew
 from portal.services import evaluations as rules
 from portal.services.evaluations import EvaluationRuleError
-from portal.services.images import ImageRejected, PrivateImageStore, intake_image
+from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageStore, intake_image
 from portal.services.permissions import NotSignedIn, PermissionDenied
 from portal.services.workdays import CHINA_TZ
 from portal.settings import get_settings
@@ -29,7 +29,7 @@ from portal.states.session import SignedInState
 CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
 ERROR_KEYS = ["eval.err.score", "eval.err.criteria", "eval.err.incomplete", "eval.err.checkin", "eval.err.too_long",
               "eval.err.round_closed", "eval.err.submitted", "eval.err.past_due", "eval.err.location",
-              "eval.err.photos", "eval.err.reason", "auth.forbidden", "eval.err.image", "eval.err.not_appointed"]
+              "eval.err.photos", "eval.err.reason", "auth.forbidden", "eval.err.not_appointed", *REJECT_REASONS]
 PHOTO_ID = "eval-photo"
 # Resolves to [lat, lon, accuracy] when the supervisor allows location, else null: check-in works either way.
 GEO_JS = """new Promise((resolve) => {
@@ -177,8 +177,8 @@ class EvaluateState(SignedInState):
         try:
             data = await files[0].read()
             clean = intake_image(data)
-        except ImageRejected:  # the reason (size, format, bomb) is for logs; people get one clear message
-            self.error_key, self.saved, self.uploading = "eval.err.image", False, False
+        except ImageRejected as exc:  # the image intake's own message: too large, not a photo, too many pixels
+            self.error_key, self.saved, self.uploading = exc.reason, False, False
             return
         image_id = PrivateImageStore(get_settings().private_upload_dir).save(clean)
         self.uploading = False

@@ -60,7 +60,6 @@ def _dynamic_keys() -> dict[str, list[str]]:
 def _applications_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the applications feature (issue 4)."""
     from portal.services import applications as apps
-    from portal.services.images import REJECT_REASONS
     from portal.services import crosscheck
     from portal.services import eligibility as el
 
@@ -71,7 +70,6 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
         "apply.doc.": list(apps.DOCUMENT_KINDS),
         "apply.check.": list(crosscheck.OUTCOMES),
         "apply.outcome.": list(apps.STEP_OUTCOMES),
-        "apply.photo.": [reason.split(".", 1)[1] for reason in REJECT_REASONS],
         "elig.kind.": list(el.INCOME_KINDS),
         "apply.rel.": list(el.RELATIONSHIPS),
         "apply.grade.": ["0", "1", "2", "3", "4"],
