@@ -385,6 +385,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "elig.err_age": ("年龄应在 0 到 120 岁之间。", "Age must be between 0 and 120."),
     "elig.err_negative": ("请填写 0 或正数。", "Enter 0 or a positive number."),
     "elig.err_absurd": ("数字过大，请核对（按月填写，单位为元）。", "That number is too large; please check (monthly, in yuan)."),
+    "elig.err_too_large": ("数字过大，请核对。", "That number is too large; please check."),
     "elig.err_number": ("请填写数字。", "Enter a number."),
     "elig.err_param_level": ("参数只能在市、县两级设置。", "Parameters are set for a city or county."),
     "elig.err_param_key": ("没有这个参数。", "No such parameter."),

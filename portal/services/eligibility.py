@@ -247,7 +247,7 @@ def validate(household: Household) -> list[FieldError]:
         if not isinstance(value, int) or value < 0:
             errors.append(FieldError(name, "elig.err_negative"))
         elif value > cap:
-            errors.append(FieldError(name, "elig.err_absurd"))
+            errors.append(FieldError(name, "elig.err_too_large"))
     return errors
 
 

@@ -314,6 +314,11 @@ def test_officer_accepts_requests_materials_resident_supplies_officer_decides(pa
     missing = page.inner_text("#missing-list")
     assert "收入证明" in missing and "户口簿照片" in missing and "共同生活证明" in missing
     shot(page, "track-missing")
+    # The button's label must be readable: its text colour differs from its background.
+    colours = page.eval_on_selector("#add-materials", "el => [getComputedStyle(el).color, "
+                                    "getComputedStyle(el).backgroundColor]")
+    assert colours[0] != colours[1], colours
+    assert page.inner_text("#add-materials").strip()
     page.click("#add-materials")
     page.wait_for_selector("#f-doc-kind")
     wait_hydrated(page)

@@ -198,7 +198,7 @@ def test_missing_parameter_is_an_error_not_a_guess():
     (hh(Member("A", incomes=(Income("wage", 10**12),))), "member-0-income-wage", "elig.err_absurd"),
     (hh(m(age=130)), "member-0-age", "elig.err_age"),
     (hh(m(), deposits=-5), "deposits", "elig.err_negative"),
-    (hh(m(), vehicles=999), "vehicles", "elig.err_absurd"),
+    (hh(m(), vehicles=999), "vehicles", "elig.err_too_large"),  # a count: no "monthly, in yuan" hint
     (hh(m(name=" ")), "member-0-name", "elig.err_name"),
 ])
 def test_bad_input_is_named(household, field, key):
