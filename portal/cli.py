@@ -51,7 +51,7 @@ def demo() -> None:
     from portal.services import demo_applications
 
     with session_scope() as session:
-        demo_applications.load(session)
+        applications_added = demo_applications.load(session)
     print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
     staff = [a for a in accounts if a.window_code]
     for acct in [a for a in accounts if not a.window_code] + staff[:2]:
@@ -71,6 +71,8 @@ def demo() -> None:
 
     with session_scope() as session:
         rounds = demo_evaluations.load(session, password)
+    if applications_added:
+        print(f"demo eligibility parameters and applications: {applications_added} rows added")
     if rounds:
         print(f"demo evaluation rounds: {rounds} (supervisors: supervisor, {demo_evaluations.SECOND_SUPERVISOR[0]})")
 
