@@ -46,6 +46,7 @@ MIN_DESCRIPTION = 10
 MAX_SUBJECT = 200
 MAX_NAME = 32
 MAX_NOTE = 1000
+INBOX_PAGE = 50  # reports per page of an officer's inbox
 MAX_PAYOUT = 300
 MAX_ADDITIONS = 20  # "add information" steps per report: enough for a real case, not a flood of the officer's history
 ACKNOWLEDGE_DAYS = 7  # DOMAIN: acknowledge reports within 7 days
@@ -512,8 +513,9 @@ def _replied_ids(session: Session, ids: list[int]) -> set[int]:
 
 
 def inbox(session: Session, actor: Actor | None, flt: InboxFilter = InboxFilter(), *, now: datetime | None = None,
-          limit: int = 100) -> list[InboxRow]:
-    """Reports handled in the officer's regions, oldest deadline first; grouped reports carry their group size."""
+          limit: int = INBOX_PAGE, offset: int = 0) -> list[InboxRow]:
+    """Reports handled in the officer's regions, oldest deadline first, `limit` from `offset` (a page of the inbox);
+    grouped reports carry their group size."""
     authorize(actor, Role.OFFICER)
     assert actor is not None
     today = china_date(now or utcnow())
@@ -536,7 +538,8 @@ def inbox(session: Session, actor: Actor | None, flt: InboxFilter = InboxFilter(
         stmt = stmt.where(Report.status != ReportStatus.CONCLUDED,
                           (and_(Report.acknowledged_at.is_(None), Report.acknowledge_due < today))
                           | (Report.conclude_due < today))
-    reports = session.execute(stmt.order_by(Report.acknowledge_due, Report.id).limit(limit)).scalars().all()
+    reports = session.execute(stmt.order_by(Report.acknowledge_due, Report.id).offset(max(0, offset)).limit(limit)
+                              ).scalars().all()
     keys = {r.subject_key for r in reports}
     groups = dict(session.execute(
         select(Report.subject_key, func.count()).where(Report.subject_key.in_(keys), _in_scope(actor, Role.OFFICER),

@@ -428,3 +428,36 @@ def test_roster_objection_prefills_the_masked_entry(page, server):
     assert "The roster entry you are objecting to" in page.inner_text("#report-entry")
     assert_mobile_layout(page)
     shot(page, "report-en-large")
+
+
+def test_a_long_inbox_is_read_page_by_page(page, server):
+    """More reports than one inbox page (svc.INBOX_PAGE): the officer pages forward and back, nothing is cut off."""
+    from portal.db import make_engine
+    from portal.services import reports as svc
+
+    engine = make_engine(server.database_url)
+    with Session(engine) as session:
+        from portal.models.reports import ReportStatus
+
+        already = session.execute(select(Report.id).where(Report.status != ReportStatus.CONCLUDED)).all()
+        for i in range(svc.INBOX_PAGE + 5 - len(already)):
+            svc.file_report(session, svc.NewReport(category="other", subject=f"paging {i}",
+                                                   description="A report filed to fill the inbox.",
+                                                   region_code="130102001001"),
+                            device_id=f"paging-{i}", client=f"10.9.{i // 200}.{i % 200}", key="paging-test")
+        session.commit()
+    engine.dispose()
+    sign_in(page, server, "officer_county")  # the county sees every report of its townships
+    page.wait_for_url(re.compile(r".*/officer/?$"))
+    page.goto(server.base_url + "/officer/reports")
+    page.wait_for_selector("#report-inbox")
+    first = page.locator("#report-inbox .inbox-card").count()
+    assert first == svc.INBOX_PAGE
+    page.click("#inbox-next")
+    page.wait_for_function("document.querySelector('#inbox-page-no')?.innerText.includes('2')")
+    assert 1 <= page.locator("#report-inbox .inbox-card").count() < svc.INBOX_PAGE
+    assert page.locator("#inbox-next").is_disabled()
+    assert_mobile_layout(page)
+    page.click("#inbox-prev")
+    page.wait_for_function("document.querySelector('#inbox-page-no')?.innerText.includes('1')")
+    assert page.locator("#report-inbox .inbox-card").count() == svc.INBOX_PAGE

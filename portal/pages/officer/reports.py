@@ -11,7 +11,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.account import guarded
-from portal.components.i18n import t, t_var
+from portal.components.i18n import t, t_fmt, t_var
 from portal.components.once import show_once
 from portal.components.layout import TAP, page
 from portal.db import session_scope
@@ -163,6 +163,8 @@ class OfficerReportsState(SignedInState):
     overdue_only: bool = False
     mine_only: bool = False
     rows: list[InboxView] = []
+    page_no: int = 1  # the inbox page shown (svc.INBOX_PAGE reports each)
+    has_next: bool = False
     has_detail: bool = False
     detail: DetailView = EMPTY_DETAIL
     history: list[StepView] = []
@@ -194,7 +196,7 @@ class OfficerReportsState(SignedInState):
         self.is_viewer = actor.has_role(Role.IDENTITY_VIEWER)
         self.months = recent_months()
         self.month = self.month if self.month in self.months else self.months[0]
-        self.error_key, self.notice = "", False
+        self.error_key, self.notice, self.page_no = "", False, 1
         self._close()
         self._refresh()
 
@@ -212,7 +214,15 @@ class OfficerReportsState(SignedInState):
         with session_scope() as session:
             if actor.has_role(Role.OFFICER):
                 flt = svc.InboxFilter(self.status_filter, self.category_filter, self.overdue_only, self.mine_only)
-                self.rows = [inbox_view(r) for r in svc.inbox(session, actor, flt)]
+                # One more than a page tells whether a next page exists.
+                found = svc.inbox(session, actor, flt, limit=svc.INBOX_PAGE + 1,
+                                  offset=(self.page_no - 1) * svc.INBOX_PAGE)
+                while not found and self.page_no > 1:  # the last page emptied (reports concluded, filters): step back
+                    self.page_no -= 1
+                    found = svc.inbox(session, actor, flt, limit=svc.INBOX_PAGE + 1,
+                                      offset=(self.page_no - 1) * svc.INBOX_PAGE)
+                self.has_next = len(found) > svc.INBOX_PAGE
+                self.rows = [inbox_view(r) for r in found[:svc.INBOX_PAGE]]
             self.register = [register_view(r) for r in svc.reward_register(session, actor, self.month)] \
                 if actor.has_role(Role.OFFICER, Role.FINANCE) else []
             self.finance_queue = [register_view(r) for r in svc.finance_queue(session, actor)] \
@@ -257,22 +267,38 @@ class OfficerReportsState(SignedInState):
     @rx.event
     def set_status_filter(self, value: str):
         self.status_filter = str(value)[:16]
+        self.page_no = 1  # a new filter starts at its first page
         self._refresh()
 
     @rx.event
     def set_category_filter(self, value: str):
         self.category_filter = str(value)[:20]
+        self.page_no = 1  # a new filter starts at its first page
         self._refresh()
 
     @rx.event
     def toggle_overdue(self, _value=None):
         self.overdue_only = not self.overdue_only
+        self.page_no = 1  # a new filter starts at its first page
         self._refresh()
 
     @rx.event
     def toggle_mine(self, _value=None):
         self.mine_only = not self.mine_only
+        self.page_no = 1  # a new filter starts at its first page
         self._refresh()
+
+    @rx.event
+    def next_page(self):
+        if self.has_next:
+            self.page_no += 1
+            self._refresh()
+
+    @rx.event
+    def prev_page(self):
+        if self.page_no > 1:
+            self.page_no -= 1
+            self._refresh()
 
     @rx.event
     def set_month(self, month: str):
@@ -414,6 +440,20 @@ def _filters() -> rx.Component:
         rx.el.button(t("report.filter_mine"), type="button", on_click=s.toggle_mine, id="filter-mine",
                      class_name=rx.cond(s.mine_only, "chip on", "chip")),
         wrap="wrap", gap="8px", width="100%",
+    )
+
+
+def _pager() -> rx.Component:
+    s = OfficerReportsState
+    return rx.hstack(
+        rx.button(t("roster.prev"), on_click=s.prev_page, disabled=s.page_no <= 1, variant="soft", min_height=TAP,
+                  id="inbox-prev"),
+        rx.spacer(),
+        rx.text(t_fmt("roster.page", n=s.page_no), size="2", id="inbox-page-no"),
+        rx.spacer(),
+        rx.button(t("roster.next"), on_click=s.next_page, disabled=~s.has_next, variant="soft", min_height=TAP,
+                  id="inbox-next"),
+        align="center", width="100%",
     )
 
 
@@ -610,6 +650,7 @@ def officer_reports() -> rx.Component:
                 rx.cond(s.rows.length() > 0, rx.vstack(rx.foreach(s.rows, _inbox_card), width="100%",
                                                        id="report-inbox"),
                         rx.text(t("report.inbox_empty"), color_scheme="gray", id="report-inbox-empty")),
+                rx.cond((s.page_no > 1) | s.has_next, _pager()),
                 width="100%", spacing="3")),
             rx.cond(s.is_finance, rx.vstack(
                 rx.heading(t("report.finance_queue"), size="5", as_="h2"),

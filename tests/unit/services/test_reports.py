@@ -519,3 +519,10 @@ def test_receipt_card_is_a_png_holding_both_codes():
         "举报回执", "受理码", "查询密码", "请保存此图片。凭受理码和密码查询办理进度，密码只显示这一次。", "2026-03-10 10:00"))
     im = Image.open(io.BytesIO(png))
     assert im.format == "PNG" and im.width == 720 and im.height > 400
+
+
+def test_inbox_pages_through_every_report_once(w):
+    """An inbox is read a page at a time (oldest deadline first): every report appears on exactly one page."""
+    filed = [file(w, device=f"d{i}", client=f"10.0.1.{i}", now=T0 + timedelta(days=i))[0].id for i in range(7)]
+    pages = [[r.id for r in svc.inbox(w.session, w.officer, now=T0, limit=3, offset=o)] for o in (0, 3, 6, 9)]
+    assert pages == [filed[0:3], filed[3:6], filed[6:7], []]
