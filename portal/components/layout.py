@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.i18n import t
+from portal.components.i18n import t, t_fmt
 from portal.states.ui import UIState
 
 TAP = "44px"  # minimum tap target (WCAG 2.5.5 / mobile guidelines)
@@ -88,3 +88,17 @@ def nav_card(title_key: str, desc_key: str, href: str, icon: str, card_id: str) 
 
 def notice(key_or_var, tone: str = "red", box_id: str = "notice") -> rx.Component:
     return rx.callout(key_or_var, icon="info", color_scheme=tone, role="alert", id=box_id, width="100%")
+
+
+def pager(page_no, has_next, on_prev, on_next, id_prefix: str) -> rx.Component:
+    """Previous / "page n" / next for lists read a page at a time (ids: <prefix>-prev, -page-no, -next)."""
+    return rx.hstack(
+        rx.button(t("roster.prev"), on_click=on_prev, disabled=page_no <= 1, variant="soft", min_height=TAP,
+                  id=f"{id_prefix}-prev"),
+        rx.spacer(),
+        rx.text(t_fmt("roster.page", n=page_no), size="2", id=f"{id_prefix}-page-no"),
+        rx.spacer(),
+        rx.button(t("roster.next"), on_click=on_next, disabled=~has_next, variant="soft", min_height=TAP,
+                  id=f"{id_prefix}-next"),
+        align="center", width="100%",
+    )

@@ -319,7 +319,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "officer_apps.back_to_queue": ("返回申请列表", "Back to the queue"),
     "officer_apps.all_statuses": ("全部状态", "All statuses"),
     "officer_apps.overdue_only": ("只看超时", "Overdue only"),
-    "officer_apps.overdue_count": ("辖区内有 {n} 件申请的环节已超时", "{n} applications in your area have an overdue step"),
+    "officer_apps.overdue_count": ("辖区内有 {n} 件申请的环节已超时", "Applications in your area with an overdue step: {n}"),
     "officer_apps.escalated": ("下级超时", "Overdue below"),
     "officer_apps.related_badge": ("亲属备案", "Relative"),
     "officer_apps.status": ("状态 / 时限", "Status / due"),

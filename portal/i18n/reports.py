@@ -136,7 +136,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.save_image": ("下载回执图片", "Download the receipt picture"),
     "report.go_track": ("查询举报进度", "Follow my report"),
     "report.rewards_public_title": ("有奖举报", "Rewards for reporting"),
-    "report.rewards_public": ("已向举报人发放奖励 {n} 笔，共 {amount} 元。", "{n} rewards paid to reporters, "
+    "report.rewards_public": ("已向举报人发放奖励 {n} 笔，共 {amount} 元。", "Rewards paid to reporters: {n}, "
                               "{amount} yuan in all."),
     "report.rewards_rule": ("举报经查属实并追回资金的，按追回金额的一定比例给予奖励（有上下限）。",
                             "Substantiated reports that recover money earn a share of it (with a floor and a cap)."),

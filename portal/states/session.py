@@ -51,6 +51,24 @@ class SignedInState(rx.State):
         self._show(found.actor)
         return found.actor
 
+    def _perform(self, roles: Role | Iterable[Role], fn, *args, domain_errors: tuple[type[Exception], ...] = (),
+                 bad_input: tuple[type[Exception], ...] = (ValueError, TypeError)) -> tuple[Actor | None, str]:
+        """One privileged action: the guard, then `fn(session, actor, *args)` in one unit of work (the service checks
+        role + region again and writes the audit log). Returns the actor (None: refused before anything ran, see
+        `denied_key`) and "" on success, else the catalog key to show: a domain error's own `key`, or auth.forbidden
+        for a refusal or input no form can send."""
+        actor = self._guard(roles)
+        if actor is None:
+            return None, "auth.forbidden"
+        try:
+            with session_scope() as session:
+                fn(session, actor, *args)
+        except domain_errors as exc:
+            return actor, exc.key  # type: ignore[attr-defined]
+        except (PermissionDenied, *bad_input):
+            return actor, "auth.forbidden"
+        return actor, ""
+
     def _show(self, actor: Actor | None) -> None:
         if actor is None:
             return

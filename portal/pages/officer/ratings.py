@@ -17,7 +17,6 @@ from portal.models.accounts import Role
 from portal.models.base import utcnow
 from portal.services import rating_workflow as wf
 from portal.services import regions
-from portal.services.permissions import PermissionDenied
 from portal.services.workdays import china_date
 from portal.states.session import SignedInState
 
@@ -109,20 +108,12 @@ class OfficerRatingsState(SignedInState):
         self._refresh()
 
     def _act(self, fn, *args) -> None:
-        actor = self._guard(Role.OFFICER)
+        actor, key = self._perform(Role.OFFICER, fn, *args, domain_errors=(wf.RatingError,))
         if actor is None:
             return
-        try:
-            with session_scope() as session:
-                fn(session, actor, *args)
-        except wf.RatingError as exc:
-            self.error_key, self.notice = exc.key, False
-            return
-        except (PermissionDenied, ValueError, TypeError):
-            self.error_key, self.notice = "auth.forbidden", False
-            return
-        self.error_key, self.notice = "", True
-        self._refresh()
+        self.error_key, self.notice = key, not key
+        if not key:
+            self._refresh()
 
     @rx.event
     def callback(self, case_id: int):

@@ -11,9 +11,9 @@ import reflex as rx
 
 from portal import routes
 from portal.components.account import guarded
-from portal.components.i18n import t, t_fmt, t_var
+from portal.components.i18n import t, t_var
 from portal.components.once import show_once
-from portal.components.layout import TAP, page
+from portal.components.layout import TAP, page, pager
 from portal.db import session_scope
 from portal.i18n import MESSAGES
 from portal.models.accounts import Role
@@ -328,19 +328,12 @@ class OfficerReportsState(SignedInState):
     # --- actions ----------------------------------------------------------------------------------------------
 
     def _act(self, fn, *args) -> None:
-        actor = self._guard(ROLES)
+        actor, key = self._perform(ROLES, fn, *args, domain_errors=(svc.ReportError,))
         if actor is None:
             return
-        try:
-            with session_scope() as session:
-                fn(session, actor, *args)
-        except svc.ReportError as exc:
-            self.error_key, self.notice = exc.key, False
+        self.error_key, self.notice = key, not key
+        if key:
             return
-        except (PermissionDenied, ValueError, TypeError):
-            self.error_key, self.notice = "auth.forbidden", False
-            return
-        self.error_key, self.notice = "", True
         self._refresh()  # after declaring a conflict the report is no longer visible: _refresh closes it
 
     @rx.event
@@ -445,20 +438,10 @@ def _filters() -> rx.Component:
 
 def _pager() -> rx.Component:
     s = OfficerReportsState
-    return rx.hstack(
-        rx.button(t("roster.prev"), on_click=s.prev_page, disabled=s.page_no <= 1, variant="soft", min_height=TAP,
-                  id="inbox-prev"),
-        rx.spacer(),
-        rx.text(t_fmt("roster.page", n=s.page_no), size="2", id="inbox-page-no"),
-        rx.spacer(),
-        rx.button(t("roster.next"), on_click=s.next_page, disabled=~s.has_next, variant="soft", min_height=TAP,
-                  id="inbox-next"),
-        align="center", width="100%",
-    )
+    return pager(s.page_no, s.has_next, s.prev_page, s.next_page, "inbox")
 
 
 def _inbox_card(r: InboxView) -> rx.Component:
-    s = OfficerReportsState
     return rx.card(rx.vstack(
         rx.hstack(rx.badge(t_var(r["status_key"], STATUS_KEYS), variant="outline"),
                   rx.badge(t_var(r["category_key"], CATEGORY_KEYS), color_scheme="gray"),

@@ -16,7 +16,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.i18n import t, t_fmt, t_var
-from portal.components.layout import TAP, page
+from portal.components.layout import TAP, page, pager
 from portal.components.region_cascade import LevelRow, cascade_levels, offered_choice
 from portal.db import session_scope
 from portal.models.regions import Region
@@ -284,16 +284,7 @@ def _search_form() -> rx.Component:
 
 def _pager() -> rx.Component:
     s = RosterState
-    return rx.hstack(
-        rx.button(t("roster.prev"), on_click=s.prev_page, disabled=s.page_no <= 1, variant="soft", min_height=TAP,
-                  id="roster-prev"),
-        rx.spacer(),
-        rx.text(t_fmt("roster.page", n=s.page_no), size="2", id="roster-page-no"),
-        rx.spacer(),
-        rx.button(t("roster.next"), on_click=s.next_page, disabled=~s.has_next, variant="soft", min_height=TAP,
-                  id="roster-next"),
-        align="center", width="100%",
-    )
+    return pager(s.page_no, s.has_next, s.prev_page, s.next_page, "roster")
 
 
 def roster_page() -> rx.Component:

@@ -21,7 +21,6 @@ from portal.models.base import utcnow
 from portal.models.regions import ServiceWindow
 from portal.services import rating_workflow as wf
 from portal.services import ratings as rules
-from portal.services.permissions import PermissionDenied
 from portal.services.workdays import china_date
 from portal.states.session import SignedInState
 
@@ -94,20 +93,13 @@ class StaffHomeState(SignedInState):
         self.cases = [case_view(c) for c in cases]
 
     def _act(self, action, case_id: int, text: str) -> None:
-        actor = self._guard(Role.WINDOW_STAFF)
+        actor, key = self._perform(Role.WINDOW_STAFF, lambda session, who: action(session, who, int(case_id), text),
+                                   domain_errors=(wf.RatingError,), bad_input=(ValueError,))
         if actor is None:
             return
-        try:
-            with session_scope() as session:
-                action(session, actor, int(case_id), text)
-        except wf.RatingError as exc:
-            self.error_key, self.notice_key = exc.key, ""
-            return
-        except (PermissionDenied, ValueError):
-            self.error_key, self.notice_key = "auth.forbidden", ""
-            return
-        self.error_key, self.notice_key = "", "case.done"
-        self._refresh(actor)
+        self.error_key, self.notice_key = key, "" if key else "case.done"
+        if not key:
+            self._refresh(actor)
 
     @rx.event
     def answer(self, form: dict):

@@ -90,9 +90,10 @@ def supervisor_home() -> rx.Component:
     s = SupervisorHomeState
     return page(
         guarded(s, whoami(s),
-                rx.callout(t("supervisor.intro"), icon="clipboard-check", color_scheme="blue", width="100%"),
                 rx.cond(s.rounds.length() > 0, rx.vstack(rx.foreach(s.rounds, _round), spacing="3", width="100%"),
-                        rx.text(t("eval.sup.none"), color_scheme="gray", id="eval-none")),
+                        rx.vstack(rx.callout(t("supervisor.intro"), icon="clipboard-check", color_scheme="blue",
+                                             width="100%"),
+                                  rx.text(t("eval.sup.none"), color_scheme="gray", id="eval-none"), width="100%")),
                 nav_card("eval.sup.results_link", "eval.sup.results_intro", routes.RESULTS + "#evaluation-notices",
                          "megaphone", "go-results")),
         title_key="supervisor.home_title",
