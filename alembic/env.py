@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from portal.db import make_engine
-from portal.models import Base
-from portal.settings import get_settings
+from portal.kernel.db import make_engine
+from portal.schema import Base
+from portal.kernel.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -122,7 +122,7 @@ def pick_window(database_url: str, preferred: str) -> str:
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
 
-    from portal.models.regions import ServiceWindow
+    from portal.regions.models import ServiceWindow
 
     engine = create_engine(database_url)
     try:

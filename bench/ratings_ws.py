@@ -67,11 +67,11 @@ MAX_CLIENTS, MAX_RATINGS = 500, 1000
 def rate_state_name() -> str:
     """RateState's full name as the wire spells it (importing the page needs rxconfig.py in the working dir)."""
     try:
-        from portal.pages.resident.rate import RateState
+        from portal.ratings.pages.rate import RateState
 
         return RateState.get_full_name()
     except Exception:  # noqa: BLE001 - the name is stable; the run itself proves it right or wrong
-        return f"{ROOT_STATE}.portal___pages___resident___rate____rate_state"
+        return f"{ROOT_STATE}.portal___ratings___pages___rate____rate_state"
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -211,9 +211,10 @@ class Phone:
 def prepare_database(server: Server, windows: int, expected_per_window: int) -> list[str]:
     from sqlalchemy.orm import Session
 
-    from portal.db import make_engine
-    from portal.models.regions import RegionLevel, ServiceWindow
-    from portal.services import policy, regions
+    from portal.kernel.db import make_engine
+    from portal.regions.models import RegionLevel, ServiceWindow
+    from portal.kernel import policy
+    from portal.regions import services as regions
 
     engine = make_engine(server.database_url)
     notes = []
@@ -244,10 +245,10 @@ def check_database(server: Server, phones: list[Phone], secret: str) -> dict:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from portal.db import make_engine
-    from portal.models.ratings import FollowupCase, Rating, RatingStatus
-    from portal.models.regions import ServiceWindow
-    from portal.services.rating_workflow import keyed_hash
+    from portal.kernel.db import make_engine
+    from portal.ratings.models import FollowupCase, Rating, RatingStatus
+    from portal.regions.models import ServiceWindow
+    from portal.ratings.services import keyed_hash
 
     engine = make_engine(server.database_url)
     try:

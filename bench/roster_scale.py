@@ -1,5 +1,5 @@
 """Public roster at province scale: generate a synthetic province of recipients into SQLite and PostgreSQL, then
-time region browse and exact-name search with the portal's own query functions (portal/services/roster.py),
+time region browse and exact-name search with the portal's own query functions (portal/roster/services.py),
 without the roster indexes (the baseline) and with them, in the same run.
 
     .venv/bin/python bench/roster_scale.py                      # 2.91 M recipients, SQLite and PostgreSQL
@@ -40,9 +40,9 @@ from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from portal.models import Base  # noqa: E402
-from portal.models.roster import KIND_PUBLICITY, KIND_STANDING, RosterEntry  # noqa: E402
-from portal.services import roster  # noqa: E402
+from portal.schema import Base  # noqa: E402
+from portal.roster.models import KIND_PUBLICITY, KIND_STANDING, RosterEntry  # noqa: E402
+from portal.roster import services as roster  # noqa: E402
 
 FULL_ROWS = 2_910_000
 PG_DB = "sd_roster_bench"
@@ -410,7 +410,7 @@ def report(results: list[tuple], rows: int, goal_ms: float) -> bool:
         ok &= hit
         print(f"{kind:<7}{name:<37}{p50:8.2f}{p95:8.2f}  |{b50:10.1f}{b95:10.1f}  |{b95 / p95:12.0f}x  "
               f"{'ok' if hit else 'MISSED'}")
-    print(f"\nrows: {rows:,} recipients; every figure is one query through portal.services.roster "
+    print(f"\nrows: {rows:,} recipients; every figure is one query through portal.roster.services "
           f"(incl. the village-name lookup and masking of the page)")
     return ok
 
@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.sqlite_path)
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-        from portal.db import make_engine
+        from portal.kernel.db import make_engine
 
         engine = make_engine(f"sqlite:///{path}")
         results += bench("sqlite", engine, lambda: load_sqlite(path, province, args.rows, now, args.seed),

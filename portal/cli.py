@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from portal.settings import PROJECT_ROOT, get_settings
+from portal.kernel.settings import PROJECT_ROOT, get_settings
 
 
 def migrate() -> None:
@@ -38,17 +38,17 @@ def _demo_password() -> str:
 
 
 def demo() -> None:
-    from portal.db import session_scope
-    from portal.services import demo as demo_data
+    from portal.kernel.db import session_scope
+    from portal import demo as demo_data
 
     password = _demo_password()
-    from portal.services import demo_ratings
+    from portal.ratings import demo as demo_ratings
 
     with session_scope() as session:
         accounts = demo_data.load(session, password)
     with session_scope() as session:
         ratings = demo_ratings.load(session, get_settings().secret_key)
-    from portal.services import demo_applications
+    from portal.applications import demo as demo_applications
 
     with session_scope() as session:
         applications_added = demo_applications.load(session)
@@ -59,7 +59,7 @@ def demo() -> None:
     print(f"  ... and {len(staff) - 2} more window staff (staff_<window code, lower case>)")
     if ratings:
         print(f"demo ratings: {ratings} over the last 90 days")
-    from portal.services import demo_reports
+    from portal.reports import demo as demo_reports
 
     with session_scope() as session:
         filed = demo_reports.load(session, password, get_settings().secret_key)
@@ -67,7 +67,7 @@ def demo() -> None:
         print(f"  {acct.username:<28} {'+'.join(r.value for r, _ in acct.grants):<13} {acct.display_name}")
     if filed:
         print(f"demo reports: {filed}")
-    from portal.services import demo_evaluations
+    from portal.evaluations import demo as demo_evaluations
 
     with session_scope() as session:
         rounds = demo_evaluations.load(session, password)
@@ -78,9 +78,10 @@ def demo() -> None:
 
 
 def create_user(args: argparse.Namespace) -> int:
-    from portal.db import session_scope
-    from portal.models.accounts import Role
-    from portal.services import auth, regions
+    from portal.kernel.db import session_scope
+    from portal.accounts.models import Role
+    from portal.accounts import services as auth
+    from portal.regions import services as regions
 
     password = args.password or os.environ.get("PORTAL_NEW_PASSWORD") or getpass.getpass("password: ")
     if len(password) < 10:
@@ -95,7 +96,7 @@ def create_user(args: argparse.Namespace) -> int:
         if args.window:
             from sqlalchemy import select
 
-            from portal.models.regions import ServiceWindow
+            from portal.regions.models import ServiceWindow
 
             window = session.execute(select(ServiceWindow).where(ServiceWindow.code == args.window)).scalar_one_or_none()
             if window is None:
@@ -109,8 +110,8 @@ def create_user(args: argparse.Namespace) -> int:
 
 
 def verify_audit() -> int:
-    from portal.db import session_scope
-    from portal.services import audit
+    from portal.kernel.db import session_scope
+    from portal.kernel import audit
 
     with session_scope() as session:
         report = audit.verify_chain(session)

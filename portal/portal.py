@@ -2,34 +2,34 @@
 
 import reflex as rx
 
-from portal import routes
-from portal.api.app import api
+from portal.kernel import routes
+from portal.api_app import api
 from portal.i18n import text
-from portal.models import Base
-from portal.pages.admin.calendar import AdminCalendarState, admin_calendar
-from portal.pages.admin.eligibility import AdminEligibilityState, admin_eligibility
-from portal.pages.admin.evaluations import AdminEvaluationsState, admin_evaluations
-from portal.pages.admin.home import AdminHomeState, admin_home
-from portal.pages.login import LoginState, login
-from portal.pages.officer.applications import (
+from portal.schema import Base
+from portal.shell.admin_calendar import AdminCalendarState, admin_calendar
+from portal.applications.eligibility.pages.admin import AdminEligibilityState, admin_eligibility
+from portal.evaluations.pages.admin import AdminEvaluationsState, admin_evaluations
+from portal.shell.admin_home import AdminHomeState, admin_home
+from portal.accounts.pages import LoginState, login
+from portal.applications.pages.officer import (
     OfficerApplicationsState, OfficerCaseState, officer_applications, officer_case,
 )
-from portal.pages.officer.ratings import OfficerRatingsState, officer_ratings
-from portal.pages.officer.home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
-from portal.pages.officer.reports import OfficerReportsState, officer_reports
-from portal.pages.officer.roster import OfficerRosterState, officer_roster, officer_roster_batch
-from portal.pages.resident.apply import ApplyState, apply_page
-from portal.pages.resident.apply_track import TrackState, apply_track_page
-from portal.pages.resident.eligibility import EligibilityState, eligibility_page
-from portal.pages.resident.home import index
-from portal.pages.resident.roster import BatchProofState, RosterState, batch_proof_page, roster_page
-from portal.pages.resident.results import ResultsState, results_page
-from portal.pages.resident.rate import RateState, rate_page
-from portal.pages.resident.rating_followup import rating_followup
-from portal.pages.resident.report import ReportState, ReportTrackState, report_page, report_track_page
-from portal.pages.staff.home import StaffHomeState, staff_home
-from portal.pages.supervisor.evaluate import EvaluateState, supervisor_evaluate
-from portal.pages.supervisor.home import SupervisorHomeState, supervisor_home
+from portal.ratings.pages.officer import OfficerRatingsState, officer_ratings
+from portal.shell.officer_home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
+from portal.reports.pages.officer import OfficerReportsState, officer_reports
+from portal.roster.pages.officer import OfficerRosterState, officer_roster, officer_roster_batch
+from portal.applications.pages.apply import ApplyState, apply_page
+from portal.applications.pages.track import TrackState, apply_track_page
+from portal.applications.eligibility.pages.resident import EligibilityState, eligibility_page
+from portal.shell.home import index
+from portal.roster.pages.resident import BatchProofState, RosterState, batch_proof_page, roster_page
+from portal.ratings.pages.results import ResultsState, results_page
+from portal.ratings.pages.rate import RateState, rate_page
+from portal.ratings.pages.followup import rating_followup
+from portal.reports.pages.resident import ReportState, ReportTrackState, report_page, report_track_page
+from portal.ratings.pages.staff import StaffHomeState, staff_home
+from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
+from portal.evaluations.pages.supervisor import SupervisorHomeState, supervisor_home
 
 for mapper in Base.registry.mappers:
     rx.ModelRegistry.register(mapper.class_)

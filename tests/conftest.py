@@ -14,8 +14,8 @@ if str(ROOT) not in sys.path:  # `pytest` as well as `python -m pytest` (importl
 
 from sqlalchemy.orm import Session  # noqa: E402
 
-from portal.db import make_engine  # noqa: E402
-from portal.models import Base  # noqa: E402
+from portal.kernel.db import make_engine  # noqa: E402
+from portal.schema import Base  # noqa: E402
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     from argon2 import PasswordHasher
 
-    from portal.services import auth
+    from portal.accounts import services as auth
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(auth, "_hasher", cheap)
@@ -57,7 +57,8 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def clear_portal_caches() -> None:
     """Settings, engine and session factory are functools.cache'd per process; env changes need a reset."""
-    from portal import db, settings
+    from portal.kernel import db
+    from portal.kernel import settings
 
     if db.get_engine.cache_info().currsize:
         db.get_engine().dispose()

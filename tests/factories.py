@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from portal.models.accounts import Role, User
-from portal.models.regions import Region, RegionLevel, ServiceWindow
-from portal.services import auth, regions
-from portal.services.permissions import Actor
+from portal.accounts.models import Role, User
+from portal.regions.models import Region, RegionLevel, ServiceWindow
+from portal.accounts import services as auth
+from portal.regions import services as regions
+from portal.kernel.permissions import Actor
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-22 07:38:14.743192
 """
 from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+import portal.kernel.base
 
 
 revision = '0002'
@@ -26,7 +26,7 @@ def upgrade() -> None:
     op.create_table('policy_setting',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
-    sa.Column('updated_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_policy_setting'))
     )
@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('receipt_code', sa.String(length=16), nullable=False),
     sa.Column('status', sa.Enum('COUNTED', 'HELD', 'EXCLUDED', name='ratingstatus', native_enum=False, length=10), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=True),
-    sa.Column('created_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['window_id'], ['service_window.id'], name=op.f('fk_rating_window_id_service_window')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
     sa.UniqueConstraint('receipt_code', name=op.f('uq_rating_receipt_code'))
@@ -54,9 +54,9 @@ def upgrade() -> None:
     op.create_table('burst_flag',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('window_id', sa.Integer(), nullable=False),
-    sa.Column('opened_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('decided_at', portal.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['decided_by'], ['app_user.id'], name=op.f('fk_burst_flag_decided_by_app_user')),
@@ -71,23 +71,23 @@ def upgrade() -> None:
     sa.Column('rating_id', sa.Integer(), nullable=False),
     sa.Column('window_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('OPEN', 'ANSWERED', 'APPEALED', 'CLOSED', name='casestatus', native_enum=False, length=10), nullable=False),
-    sa.Column('opened_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('callback_due', sa.Date(), nullable=True),
     sa.Column('resolve_due', sa.Date(), nullable=False),
-    sa.Column('callback_at', portal.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('callback_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('callback_by', sa.Integer(), nullable=True),
     sa.Column('staff_answer', sa.Text(), nullable=True),
-    sa.Column('answered_at', portal.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_by', sa.Integer(), nullable=True),
     sa.Column('appeal_reason', sa.Text(), nullable=True),
     sa.Column('appeal_decision', sa.String(length=10), nullable=True),
     sa.Column('appeal_decided_by', sa.Integer(), nullable=True),
     sa.Column('close_note', sa.Text(), nullable=True),
-    sa.Column('closed_at', portal.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_by', sa.Integer(), nullable=True),
     sa.Column('followup_level', sa.SmallInteger(), nullable=True),
     sa.Column('followup_comment', sa.Text(), nullable=True),
-    sa.Column('followup_at', portal.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('followup_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['answered_by'], ['app_user.id'], name=op.f('fk_followup_case_answered_by_app_user')),
     sa.ForeignKeyConstraint(['appeal_decided_by'], ['app_user.id'], name=op.f('fk_followup_case_appeal_decided_by_app_user')),
     sa.ForeignKeyConstraint(['callback_by'], ['app_user.id'], name=op.f('fk_followup_case_callback_by_app_user')),
@@ -103,7 +103,7 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     # Seed the official holiday schedule; from here on admins edit the table, this migration never runs again.
-    from portal.services.workdays import DEFAULT_CALENDAR_DAYS
+    from portal.kernel.workdays import DEFAULT_CALENDAR_DAYS
 
     calendar_day = sa.table("calendar_day", sa.column("day", sa.Date), sa.column("kind", sa.String),
                             sa.column("name", sa.String))

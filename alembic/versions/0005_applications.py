@@ -6,7 +6,7 @@ Create Date: 2026-12-01 13:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+import portal.kernel.base
 
 
 revision = '0005'
@@ -14,9 +14,9 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-# Region paths compare bytewise (see portal/models/roster.py): the C collation on PostgreSQL.
+# Region paths compare bytewise (see portal/roster/models.py): the C collation on PostgreSQL.
 PATH = sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql")
-UTC = portal.models.base.UTCDateTime(timezone=True)
+UTC = portal.kernel.base.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -6,7 +6,7 @@ Create Date: 2026-12-01 13:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+import portal.kernel.base
 
 
 revision = '0006'
@@ -14,7 +14,7 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
-UTC = portal.models.base.UTCDateTime(timezone=True)
+UTC = portal.kernel.base.UTCDateTime(timezone=True)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:

@@ -6,7 +6,7 @@ Create Date: 2026-12-01 13:50:00
 """
 from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+import portal.kernel.base
 
 
 revision = '0007'
@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column('verified_id', sa.Integer(), nullable=False),
         sa.Column('verified_hash', sa.String(length=64), nullable=False),
         sa.Column('verified_rows', sa.Integer(), nullable=False),
-        sa.Column('verified_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('verified_at', portal.kernel.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_checkpoint')),
     )
 

@@ -23,7 +23,7 @@ CORE: dict[str, tuple[str, str]] = {
     "app.hotline": ("民政服务热线 12345", "Civil affairs hotline 12345"),
     "app.loading": ("正在加载……", "Loading…"),
     "app.not_found": ("页面不存在", "Page not found"),
-    # --- the one image intake's refusals (services/images.py REJECT_REASONS), used by every photo upload -------
+    # --- the one image intake's refusals (kernel/images.py REJECT_REASONS), used by every photo upload -------
     "image.empty": ("照片是空的，请重新拍照或选择一张照片。", "The photo is empty; take or choose it again."),
     "image.too_large": ("照片太大（超过 10 MB），请重新拍一张或压缩后再上传。", "The photo is too large (over 10 MB); take another or reduce it."),
     "image.not_image": ("这不是一张照片（文件已损坏或不是图片），请上传 JPG、PNG 等图片。", "That is not a picture (damaged, or not an image); upload a JPG, PNG or similar."),
@@ -120,11 +120,11 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 # One module per domain keeps parallel work from colliding in one file; every key is unique across them.
-from portal.i18n import ratings as _ratings  # noqa: E402
-from portal.i18n import roster as _roster  # noqa: E402
-from portal.i18n import applications as _applications  # noqa: E402
-from portal.i18n import reports as _reports  # noqa: E402
-from portal.i18n import evaluations as _evaluations  # noqa: E402
+from portal.ratings import messages as _ratings  # noqa: E402
+from portal.roster import messages as _roster  # noqa: E402
+from portal.applications import messages as _applications  # noqa: E402
+from portal.reports import messages as _reports  # noqa: E402
+from portal.evaluations import messages as _evaluations  # noqa: E402
 
 MESSAGES: dict[str, tuple[str, str]] = _merge(
     CORE, _ratings.MESSAGES, _roster.MESSAGES, _applications.MESSAGES, _reports.MESSAGES, _evaluations.MESSAGES,

@@ -398,10 +398,10 @@ def test_secret_phone_and_draft_answers_never_stay_in_the_tab_state(server):
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
 
-    from portal.models.applications import Application, ApplicationDocument
-    from portal.pages.officer.applications import OfficerCaseState
-    from portal.pages.resident.apply import ApplyState
-    from portal.pages.resident.apply_track import TrackState
+    from portal.applications.models import Application, ApplicationDocument
+    from portal.applications.pages.officer import OfficerCaseState
+    from portal.applications.pages.apply import ApplyState
+    from portal.applications.pages.track import TrackState
     from tests.e2e.test_reports import _reconnect, cookie_for
 
     apply_state, track_state, case_state = state_name(ApplyState), state_name(TrackState), \
@@ -430,7 +430,7 @@ def test_secret_phone_and_draft_answers_never_stay_in_the_tab_state(server):
             app = s.execute(select(Application).where(Application.number == number)).scalar_one()
             app.answers = answers
             app.applicant_name, app.village_id = "祁望舒", None
-            from portal.models.regions import Region
+            from portal.regions.models import Region
             village = s.execute(select(Region).where(Region.code == "130123100201")).scalar_one()
             app.village_id, app.region_path = village.id, village.path
             s.add(ApplicationDocument(application_id=app.id, kind="id_card", image_id="0" * 32, width=10,

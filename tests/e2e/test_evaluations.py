@@ -20,7 +20,7 @@ from tests.rxclient import RxClient
 
 pytestmark = pytest.mark.e2e
 
-ROUND = "长安区窗口服务民主评议（第三轮）"  # the demo's open round (portal/services/demo_evaluations.py)
+ROUND = "长安区窗口服务民主评议（第三轮）"  # the demo's open round (portal/evaluations/demo.py)
 LOCATION = {"latitude": 38.0512, "longitude": 114.506}
 
 
@@ -41,12 +41,12 @@ def _other_supervisors_assignment(server) -> int:
     return found
 
 
-EVALUATE = ("reflex___state____state.portal___states___session____signed_in_state"
-            ".portal___pages___supervisor___evaluate____evaluate_state")
-HOME = ("reflex___state____state.portal___states___session____signed_in_state"
-        ".portal___pages___supervisor___home____supervisor_home_state")
-ADMIN = ("reflex___state____state.portal___states___session____signed_in_state"
-         ".portal___pages___admin___evaluations____admin_evaluations_state")
+EVALUATE = ("reflex___state____state.portal___shell___session____signed_in_state"
+            ".portal___evaluations___pages___evaluate____evaluate_state")
+HOME = ("reflex___state____state.portal___shell___session____signed_in_state"
+        ".portal___evaluations___pages___supervisor____supervisor_home_state")
+ADMIN = ("reflex___state____state.portal___shell___session____signed_in_state"
+         ".portal___evaluations___pages___admin____admin_evaluations_state")
 ROUTE = "/supervisor/evaluate/[assignment]"
 
 
@@ -135,7 +135,7 @@ async def _quiet(client: RxClient, name: str, payload: dict | None = None, **kw)
 
 
 def test_a_signed_out_tab_keeps_no_evaluation_and_never_gets_the_location(server):
-    """A tab's state is stored and sent again in full on every later page load of that tab (components/once.py).
+    """A tab's state is stored and sent again in full on every later page load of that tab (shell/once.py).
     The check-in coordinates never enter it; once the tab is signed out, its next page load drops the evaluation
     (target, comments, photos) and the supervisor's targets, so the load after that carries none of them."""
     aid = _db(server, "SELECT a.id FROM evaluation_assignment a JOIN app_user u ON u.id = a.supervisor_id "
@@ -181,9 +181,10 @@ def test_a_signed_out_tab_keeps_no_evaluation_and_never_gets_the_location(server
 def test_forged_admin_events_outside_the_callers_region_change_nothing(server):
     """An admin of another county, an officer and window staff call the admin and supervisor handlers directly:
     nothing of 长安区's open round is sent to them and nothing changes."""
-    from portal.db import make_engine
-    from portal.models.accounts import Role
-    from portal.services import auth, regions
+    from portal.kernel.db import make_engine
+    from portal.accounts.models import Role
+    from portal.accounts import services as auth
+    from portal.regions import services as regions
     from sqlalchemy.orm import Session
 
     engine = make_engine(server.database_url)

@@ -7,7 +7,7 @@ Authorization: another township's officer, window staff and a supervisor get not
 evidence route; the reporter's identity only reaches the designated role, and the view is audited. Bad input: empty
 description, 6 photos, a PDF renamed .png, a wrong secret ten times.
 
-Demo data (portal/services/demo.py, demo_reports.py): officer_jianbei covers 建北街道 130102001, officer_county and
+Demo data (portal/demo.py, demo_reports.py): officer_jianbei covers 建北街道 130102001, officer_county and
 report_viewer (officer + identity viewer) the county 130102, finance_county pays rewards there; officer_qingyuan
 covers the sibling township 青园街道.
 """
@@ -26,10 +26,10 @@ from PIL import Image
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from portal.models.audit import AuditEntry
-from portal.models.reports import Report, ReportEvidence
-from portal.pages.officer.reports import OfficerReportsState
-from portal.pages.resident.report import ReportState
+from portal.kernel.audit_models import AuditEntry
+from portal.reports.models import Report, ReportEvidence
+from portal.reports.pages.officer import OfficerReportsState
+from portal.reports.pages.resident import ReportState
 from tests.e2e.conftest import assert_mobile_layout, sign_in, wait_hydrated
 from tests.e2e.test_shell import shot
 from tests.rxclient import RxClient, state_name
@@ -322,7 +322,7 @@ def test_names_secrets_and_payout_details_never_stay_in_the_tab_state(server):
     payout details and the one-time secret reach the browser once, in the event that shows them, and never again;
     nothing a reporter typed stays in the state once the report is filed."""
     with db(server) as s:
-        from portal.models.reports import ReportReward, RewardStatus
+        from portal.reports.models import ReportReward, RewardStatus
 
         named = s.execute(select(Report).where(Report.anonymous.is_(False))).scalars().first()
         paid_id = s.execute(select(ReportReward.report_id).where(ReportReward.status == RewardStatus.PAID,
@@ -410,7 +410,7 @@ def test_bad_input_is_refused_with_clear_messages(page, server, tmp_path):
 
 def test_roster_objection_prefills_the_masked_entry(page, server):
     with db(server) as s:
-        from portal.models.roster import RosterEntry
+        from portal.roster.models import RosterEntry
 
         public_id = s.execute(select(RosterEntry.public_id).where(RosterEntry.name == "欧阳娜娜")).scalar_one()
     page.goto(f"{server.base_url}/report?roster_entry={public_id}")
@@ -432,12 +432,12 @@ def test_roster_objection_prefills_the_masked_entry(page, server):
 
 def test_a_long_inbox_is_read_page_by_page(page, server):
     """More reports than one inbox page (svc.INBOX_PAGE): the officer pages forward and back, nothing is cut off."""
-    from portal.db import make_engine
-    from portal.services import reports as svc
+    from portal.kernel.db import make_engine
+    from portal.reports import services as svc
 
     engine = make_engine(server.database_url)
     with Session(engine) as session:
-        from portal.models.reports import ReportStatus
+        from portal.reports.models import ReportStatus
 
         already = session.execute(select(Report.id).where(Report.status != ReportStatus.CONCLUDED)).all()
         for i in range(svc.INBOX_PAGE + 5 - len(already)):

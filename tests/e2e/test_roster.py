@@ -1,6 +1,6 @@
 """The public roster (公示) in Chromium at 390×844, and what the browser receives over the wire.
 
-Demo data (portal/services/demo.py): 建北社区 holds 24 standing recipients (two pages) and 3 of the 5 entries of
+Demo data (portal/demo.py): 建北社区 holds 24 standing recipients (two pages) and 3 of the 5 entries of
 one current publicity batch for 建北街道; 跃进社区 holds another 张小明.
 """
 
@@ -16,10 +16,10 @@ import httpx
 import pytest
 import websockets
 
-from portal.pages.officer.roster import OfficerRosterState
-from portal.pages.resident.roster import RosterState
-from portal.services import demo
-from portal.services.masking import mask_name
+from portal.roster.pages.officer import OfficerRosterState
+from portal.roster.pages.resident import RosterState
+from portal import demo
+from portal.kernel.masking import mask_name
 from tests.e2e.conftest import ARTIFACTS, assert_mobile_layout, sign_in, wait_hydrated
 from tests.rxclient import NS, ROOT, SUBPROTOCOL, RxClient, state_name
 

@@ -14,12 +14,12 @@ from tests.rxclient import RxClient
 pytestmark = pytest.mark.e2e
 
 ADMIN_HOME_LOAD = (
-    "reflex___state____state.portal___states___session____signed_in_state"
-    ".portal___pages___admin___home____admin_home_state.load"
+    "reflex___state____state.portal___shell___session____signed_in_state"
+    ".portal___shell___admin_home____admin_home_state.load"
 )
 OFFICER_REGION_LOAD = (
-    "reflex___state____state.portal___states___session____signed_in_state"
-    ".portal___pages___officer___home____officer_region_state.load"
+    "reflex___state____state.portal___shell___session____signed_in_state"
+    ".portal___shell___officer_home____officer_region_state.load"
 )
 
 
@@ -176,7 +176,7 @@ def test_an_expired_session_leaves_no_name_in_the_tab(server):
 
     from sqlalchemy import text as sql
 
-    from portal.db import make_engine
+    from portal.kernel.db import make_engine
 
     cookie = _cookie_for(server, "admin")
 

@@ -26,12 +26,14 @@ from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from portal.db import make_engine
-from portal.models import Base
-from portal.models.accounts import Role, RoleGrant, SignInFailure, SignInSession, User
-from portal.models.audit import AuditEntry, AuditHead
-from portal.models.regions import Region, ServiceWindow
-from portal.services import audit, auth, demo
+from portal.kernel.db import make_engine
+from portal.schema import Base
+from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, User
+from portal.kernel.audit_models import AuditEntry, AuditHead
+from portal.regions.models import Region, ServiceWindow
+from portal.kernel import audit
+from portal.accounts import services as auth
+from portal import demo
 from tests import factories
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fast_passwords")]
@@ -285,7 +287,7 @@ def test_health_on_this_backend(db_url, portal_env):
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
         from starlette.testclient import TestClient
 
-    from portal.api.app import api
+    from portal.api_app import api
 
     expected = {"database": "ok"}
     if BACKEND == "pg":  # production-like: PostgreSQL + Redis
@@ -302,8 +304,8 @@ def test_health_on_this_backend(db_url, portal_env):
 
 def test_simultaneous_ratings_from_one_phone_pass_the_cool_down_once(engine):
     """The cool-down reads before it writes: submissions racing from one device must still yield one rating."""
-    from portal.models.ratings import Rating
-    from portal.services import rating_workflow as wf
+    from portal.ratings.models import Rating
+    from portal.ratings import services as wf
 
     with Session(engine) as session:
         tree = factories.region_tree(session)

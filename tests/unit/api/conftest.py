@@ -14,10 +14,11 @@ with warnings.catch_warnings():  # "install httpx2 instead": the httpx-based cli
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from portal.api.app import api
-from portal.db import make_engine
-from portal.models import Base
-from portal.services import auth, demo
+from portal.api_app import api
+from portal.kernel.db import make_engine
+from portal.schema import Base
+from portal.accounts import services as auth
+from portal import demo
 
 PASSWORD = "pw-for-tests-123"  # every demo account's password in these tests
 
@@ -43,7 +44,7 @@ def template_db(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def db_file(template_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "portal.db"
+    path = tmp_path / "portal.kernel.db"
     shutil.copy(template_db, path)
     return path
 

@@ -7,10 +7,10 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
-from portal.db import session_scope
-from portal.models.audit import AuditEntry
-from portal.services import applications as svc
-from portal.services import demo_applications
+from portal.kernel.db import session_scope
+from portal.kernel.audit_models import AuditEntry
+from portal.applications import services as svc
+from portal.applications import demo as demo_applications
 from tests.unit.api.test_posters import login
 
 

@@ -14,13 +14,14 @@ with warnings.catch_warnings():  # "install httpx2 instead": the httpx-based cli
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from portal import db
-from portal.api.app import api
+from portal.kernel import db
+from portal.api_app import api
 from portal.i18n import text
-from portal.models.accounts import SignInSession, User
-from portal.models.audit import AuditEntry
-from portal.models.base import utcnow
-from portal.services import audit, auth
+from portal.accounts.models import SignInSession, User
+from portal.kernel.audit_models import AuditEntry
+from portal.kernel.base import utcnow
+from portal.kernel import audit
+from portal.accounts import services as auth
 from tests.conftest import clear_portal_caches
 from tests.unit.api.conftest import PASSWORD
 
@@ -274,7 +275,7 @@ def test_health_ok(client):
 
 
 @pytest.mark.parametrize("make_url", [
-    lambda tmp: f"sqlite:///{tmp / 'no-such-dir' / 'deeper' / 'portal.db'}",
+    lambda tmp: f"sqlite:///{tmp / 'no-such-dir' / 'deeper' / 'portal.kernel.db'}",
     lambda tmp: f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/nothing?connect_timeout=2",
 ], ids=["sqlite-missing-dir", "postgres-closed-port"])
 def test_health_503_when_the_database_is_unreachable(portal_env, tmp_path, make_url):

@@ -1,7 +1,7 @@
 """/api/evaluations/rounds/{id}/notice.pdf (public once closed) and /api/evaluations/{assignment}/photos/{image}.jpg
 (the supervisor who took it, or an admin over the region; 404 for everybody else; admin views audited).
 
-Demo data: portal/services/demo.py plus demo_evaluations (two closed rounds and one open round for 长安区)."""
+Demo data: portal/demo.py plus demo_evaluations (two closed rounds and one open round for 长安区)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,16 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from portal import routes
-from portal.db import make_engine
-from portal.models.accounts import User
-from portal.models.audit import AuditEntry
-from portal.models.evaluations import EvaluationAssignment, EvaluationRound, RoundStatus
-from portal.services import auth, demo_evaluations
-from portal.services import evaluation_workflow as ew
-from portal.services.images import PrivateImageStore, intake_image
-from portal.settings import get_settings
+from portal.kernel import routes
+from portal.kernel.db import make_engine
+from portal.accounts.models import User
+from portal.kernel.audit_models import AuditEntry
+from portal.evaluations.models import EvaluationAssignment, EvaluationRound, RoundStatus
+from portal.accounts import services as auth
+from portal.evaluations import demo as demo_evaluations
+from portal.evaluations import services as ew
+from portal.kernel.images import PrivateImageStore, intake_image
+from portal.kernel.settings import get_settings
 from tests.unit.api.conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -101,8 +102,8 @@ def test_photos_are_for_their_supervisor_and_admins_only(client: TestClient, eva
 
 
 def test_a_closed_notice_is_drawn_once_per_language(client: TestClient, evaluations, monkeypatch):
-    from portal.api import evaluations as api
-    from portal.services import notice_pdf
+    from portal.evaluations import api
+    from portal.evaluations import notice_pdf
 
     drawn = []
     real = notice_pdf.notice_pdf

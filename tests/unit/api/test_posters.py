@@ -1,7 +1,7 @@
 """/api/windows/{code}/qr.png|poster.png|poster.pdf and /api/regions/{code}/posters.pdf: the QR codes decode to the
 window's rating URL, the PDFs have one page per window, only staff of the region get them, every download is audited.
 
-Demo data (portal/services/demo.py): 长安区 130102 holds HB-SJZ-0001 (county), HB-SJZ-0002 (建北街道 130102001) and
+Demo data (portal/demo.py): 长安区 130102 holds HB-SJZ-0001 (county), HB-SJZ-0002 (建北街道 130102001) and
 HB-SJZ-0003 (青园街道 130102002); officer_county is granted 130102, officer_jianbei 130102001, officer_qingyuan
 130102002; staff_hb_sjz_000N is linked to window HB-SJZ-000N.
 """
@@ -24,12 +24,14 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from portal import db, routes
-from portal.api import posters
+from portal.kernel import db
+from portal.kernel import routes
+from portal.ratings import api as posters
 from portal.i18n import text
-from portal.models.audit import AuditEntry
-from portal.models.regions import ServiceWindow
-from portal.services import audit, qr
+from portal.kernel.audit_models import AuditEntry
+from portal.regions.models import ServiceWindow
+from portal.kernel import audit
+from portal.kernel import drawing as qr
 from tests.unit.api.conftest import PASSWORD
 
 pyzbar = pytest.importorskip("pyzbar.pyzbar", reason="needs pyzbar + libzbar0")
@@ -344,7 +346,7 @@ def test_links_point_at_these_routes_and_are_real_navigations():
     import reflex as rx
     from reflex.vars.base import VarData
 
-    from portal.components.posters import _api_href, region_poster_link, window_poster_links
+    from portal.ratings.poster_links import _api_href, region_poster_link, window_poster_links
 
     # A var as a page passes it (a state field): its var data must survive, or the page would not read that state.
     code = rx.Var("my_state.code", _var_type=str, _var_data=VarData(hooks={"const my_state = useMyState()": None}))

@@ -19,14 +19,16 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from portal import db, routes
-from portal.models.accounts import User
-from portal.models.audit import AuditEntry
-from portal.models.reports import Report
-from portal.services import auth, demo_reports
-from portal.services import reports as svc
-from portal.services.images import PrivateImageStore
-from portal.settings import get_settings
+from portal.kernel import db
+from portal.kernel import routes
+from portal.accounts.models import User
+from portal.kernel.audit_models import AuditEntry
+from portal.reports.models import Report
+from portal.accounts import services as auth
+from portal.reports import demo as demo_reports
+from portal.reports import services as svc
+from portal.kernel.images import PrivateImageStore
+from portal.kernel.settings import get_settings
 from tests.unit.api.conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")

@@ -1,8 +1,8 @@
-"""The cascading region selectors shared by /roster and /report (portal/components/region_cascade.py)."""
+"""The cascading region selectors shared by /roster and /report (portal/regions/cascade.py)."""
 
 from __future__ import annotations
 
-from portal.components.region_cascade import cascade_levels, offered_choice
+from portal.regions.cascade import cascade_levels, offered_choice
 from tests import factories
 
 

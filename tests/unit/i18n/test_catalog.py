@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from portal.i18n import LANGS, MESSAGES, text
-from portal.models.accounts import Role
-from portal.models.regions import RegionLevel
+from portal.accounts.models import Role
+from portal.regions.models import RegionLevel
 
 ROOT = Path(__file__).resolve().parents[3]
 PORTAL = ROOT / "portal"
@@ -40,9 +40,10 @@ KEY_VARIABLE_NAME = re.compile(r"(^|_)key$|^reason$")
 
 def _dynamic_keys() -> dict[str, list[str]]:
     """f-string keys: the literal prefix → every value the placeholder can take."""
-    from portal.models.ratings import CaseStatus
-    from portal.services import policy, ratings
-    from portal.services.workdays import KINDS
+    from portal.ratings.models import CaseStatus
+    from portal.kernel import policy
+    from portal.ratings import rules as ratings
+    from portal.kernel.workdays import KINDS
 
     return {
         "level.": [lvl.value for lvl in RegionLevel],
@@ -59,9 +60,9 @@ def _dynamic_keys() -> dict[str, list[str]]:
 
 def _applications_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the applications feature (issue 4)."""
-    from portal.services import applications as apps
-    from portal.services import crosscheck
-    from portal.services import eligibility as el
+    from portal.applications import services as apps
+    from portal.applications import crosscheck
+    from portal.applications.eligibility import rules as el
 
     return {
         "apply.status.": list(apps.STATUSES),
@@ -86,8 +87,8 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
 
 def _reports_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the reports feature (issue 6)."""
-    from portal.models.reports import ReportCategory, ReportOutcome, ReportStatus, RewardStatus
-    from portal.services.reports import EVENT_KINDS
+    from portal.reports.models import ReportCategory, ReportOutcome, ReportStatus, RewardStatus
+    from portal.reports.services import EVENT_KINDS
 
     return {
         "report.category.": [c.value for c in ReportCategory],
@@ -103,8 +104,8 @@ def _reports_dynamic_keys() -> dict[str, list[str]]:
 
 def _evaluations_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the evaluations feature (issue 7)."""
-    from portal.models.evaluations import AssignmentStatus, RoundStatus
-    from portal.services.evaluations import CRITERIA
+    from portal.evaluations.models import AssignmentStatus, RoundStatus
+    from portal.evaluations.rules import CRITERIA
 
     return {
         "eval.crit.": list(CRITERIA),
@@ -117,12 +118,15 @@ def _evaluations_dynamic_keys() -> dict[str, list[str]]:
 DYNAMIC_KEYS = _dynamic_keys()
 
 # Chinese outside the catalog is allowed only in data modules, and in these named typography tables.
-# Data modules: demo data (services/demo*.py) and the holiday calendar.
-CHINESE_ALLOWED_FILES = {*(PORTAL / "services").glob("demo*.py"), PORTAL / "services" / "workdays.py"}
-CHINESE_ALLOWED_DIRS = {PORTAL / "i18n"}
+# Data modules: demo data (<domain>/demo.py, portal/demo.py) and the holiday calendar.
+# The catalog: portal/i18n/ (the shell's keys and the merge) and one messages.py per domain.
+MESSAGE_FILES = {*(PORTAL / "i18n").glob("*.py"), *PORTAL.glob("*/messages.py")}
+CHINESE_ALLOWED_FILES = {*PORTAL.glob("*/demo.py"), PORTAL / "demo.py", PORTAL / "kernel" / "workdays.py",
+                         *MESSAGE_FILES}
+CHINESE_ALLOWED_DIRS: set[Path] = set()
 CHINESE_ALLOWED_NAMES = {
-    (PORTAL / "services" / "qr.py", "_NO_LINE_START"),  # line-breaking punctuation
-    (PORTAL / "services" / "masking.py", "COMPOUND_SURNAMES"),  # 复姓, to mask 欧阳娜娜 as 欧阳*娜
+    (PORTAL / "kernel" / "drawing.py", "_NO_LINE_START"),  # line-breaking punctuation
+    (PORTAL / "kernel" / "masking.py", "COMPOUND_SURNAMES"),  # 复姓, to mask 欧阳娜娜 as 欧阳*娜
 }
 # Han ideographs, CJK/full-width punctuation (、，。：；？！（）《》「」【】) and Bopomofo; not U+3000, which is a space.
 CHINESE = re.compile(r"[\u2e80-\u2fdf\u3001-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"
@@ -146,7 +150,7 @@ def _tree(path: Path) -> ast.Module:
 
 def _portal_trees() -> Iterator[tuple[Path, ast.Module]]:
     for path in SOURCES:
-        if PORTAL / "i18n" not in path.parents:
+        if path not in MESSAGE_FILES:
             yield path, _tree(path)
 
 
@@ -311,13 +315,11 @@ NAMES_OTHER_LANGUAGE = {"app.lang_toggle"}
 # --- the catalog itself ----------------------------------------------------------------------------------------
 
 def test_every_domain_catalog_is_merged():
-    """The catalog is split per domain (portal/i18n/<domain>.py); a file left out of the merge would be dead."""
+    """The catalog is split per domain (portal/<domain>/messages.py); a file left out of the merge would be dead."""
     import importlib
 
-    for path in sorted((PORTAL / "i18n").glob("*.py")):
-        if path.stem in {"__init__", "catalog"}:
-            continue
-        module = importlib.import_module(f"portal.i18n.{path.stem}")
+    for path in sorted(PORTAL.glob("*/messages.py")):
+        module = importlib.import_module(f"portal.{path.parent.name}.messages")
         part = getattr(module, "MESSAGES", None)
         assert isinstance(part, dict) and part, f"{path.name} has no MESSAGES"
         assert part.items() <= MESSAGES.items(), f"{path.name} is not merged into portal.i18n.MESSAGES"
@@ -367,17 +369,17 @@ def test_the_scanner_finds_known_uses():
     """Guard against a scanner that silently finds nothing (which would make the next test vacuous)."""
     found = {(u.path.relative_to(PORTAL).as_posix(), u.key) for u in used_keys()}
     for expected in [
-        ("components/layout.py", "app.name"),  # t("...")
-        ("pages/resident/home.py", "home.apply_desc"),  # nav_card("...", "...")
-        ("pages/login.py", "auth.bad_origin"),  # ERROR_KEYS list
-        ("pages/login.py", "login.title"),  # title_key=
-        ("pages/admin/home.py", "admin.users"),  # _stat("...")
-        ("pages/admin/home.py", "admin.audit_ok"),  # t_fmt("...")
-        ("components/account.py", "auth.forbidden"),  # DENIED_KEYS
-        ("states/session.py", "auth.expired"),  # self.denied_key = "..." if ... else "..."
-        ("services/auth.py", "auth.throttled"),  # SignInResult(error="...")
-        ("api/auth.py", "auth.too_large"),  # _fail(request, 413, "...")
-        ("services/permissions.py", "auth.forbidden"),  # reason = "..."
+        ("shell/layout.py", "app.name"),  # t("...")
+        ("shell/home.py", "home.apply_desc"),  # nav_card("...", "...")
+        ("accounts/pages.py", "auth.bad_origin"),  # ERROR_KEYS list
+        ("accounts/pages.py", "login.title"),  # title_key=
+        ("shell/admin_home.py", "admin.users"),  # _stat("...")
+        ("shell/admin_home.py", "admin.audit_ok"),  # t_fmt("...")
+        ("shell/account.py", "auth.forbidden"),  # DENIED_KEYS
+        ("shell/session.py", "auth.expired"),  # self.denied_key = "..." if ... else "..."
+        ("accounts/services.py", "auth.throttled"),  # SignInResult(error="...")
+        ("accounts/api.py", "auth.too_large"),  # _fail(request, 413, "...")
+        ("kernel/permissions.py", "auth.forbidden"),  # reason = "..."
     ]:
         assert expected in found, expected
     prefixes = {u.key for u in dynamic_key_prefixes()}
@@ -467,7 +469,7 @@ def test_the_chinese_scanner_sees_string_literals_only():
     assert hits == ["'标签'", "'、'", "'共 '", "' 条'"]
     # The typography table in qr.py is allowed by name, nothing else in that file.
     table = '_NO_LINE_START = set("，。")\nTITLE = "标题"\n'
-    assert [h.split(": ", 1)[1] for h in chinese_in_source(PORTAL / "services" / "qr.py", table)] == ["'标题'"]
+    assert [h.split(": ", 1)[1] for h in chinese_in_source(PORTAL / "kernel" / "drawing.py", table)] == ["'标题'"]
 
 
 def test_no_chinese_string_outside_the_catalog():

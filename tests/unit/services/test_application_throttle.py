@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.models.accounts import SignInFailure
-from portal.models.audit import AuditEntry
-from portal.services import applications as svc
-from portal.services import auth
+from portal.accounts.models import SignInFailure
+from portal.kernel.audit_models import AuditEntry
+from portal.applications import services as svc
+from portal.accounts import services as auth
 from tests.unit.services.test_applications import at, draft, world  # noqa: F401 (fixture)
 
 NOW = at(2026, 3, 2)

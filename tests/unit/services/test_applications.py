@@ -1,4 +1,4 @@
-"""The application lifecycle (services/applications.py): drafts and submission, officer steps in order with
+"""The application lifecycle (applications/services.py): drafts and submission, officer steps in order with
 working-day deadlines from the one calendar, publicity through the roster service, scope and audit."""
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from portal.models.accounts import Role
-from portal.models.audit import AuditEntry
-from portal.models.roster import RosterEntry
-from portal.services import applications as svc
-from portal.services import eligibility as el
-from portal.services import eligibility_params as ep
-from portal.services.images import ImageRejected, PrivateImageStore
-from portal.services.permissions import PermissionDenied
-from portal.services.workdays import default_calendar
+from portal.accounts.models import Role
+from portal.kernel.audit_models import AuditEntry
+from portal.roster.models import RosterEntry
+from portal.applications import services as svc
+from portal.applications.eligibility import rules as el
+from portal.applications.eligibility import services as ep
+from portal.kernel.images import ImageRejected, PrivateImageStore
+from portal.kernel.permissions import PermissionDenied
+from portal.kernel.workdays import default_calendar
 from tests import factories
 
 CAL = default_calendar()

@@ -1,4 +1,4 @@
-"""The hash-chained audit log (portal/services/audit.py) and `python -m portal verify-audit`."""
+"""The hash-chained audit log (portal/kernel/audit.py) and `python -m portal verify-audit`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from portal import cli
-from portal.models.audit import AuditEntry, AuditHead
-from portal.models.accounts import Role
-from portal.services import audit
+from portal.kernel.audit_models import AuditEntry, AuditHead
+from portal.accounts.models import Role
+from portal.kernel import audit
 from tests import factories
 
 T0 = datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc)
@@ -236,7 +236,7 @@ def test_cli_verify_audit_reports_a_truncated_log(cli_db, capsys):
 # --- the checkpointed check used by public proof pages ---------------------------------------------------------
 
 def _checkpoint(session):
-    from portal.models.audit import AuditCheckpoint
+    from portal.kernel.audit_models import AuditCheckpoint
 
     point = session.get(AuditCheckpoint, 1)
     return None if point is None else (point.verified_id, point.verified_rows)

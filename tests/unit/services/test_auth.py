@@ -1,4 +1,4 @@
-"""Staff sign-in, sessions and throttling (portal/services/auth.py)."""
+"""Staff sign-in, sessions and throttling (portal/accounts/services.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from portal.models.accounts import Role, SignInFailure, SignInSession
-from portal.models.audit import AuditEntry
-from portal.services import audit, auth
+from portal.accounts.models import Role, SignInFailure, SignInSession
+from portal.kernel.audit_models import AuditEntry
+from portal.kernel import audit
+from portal.accounts import services as auth
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")

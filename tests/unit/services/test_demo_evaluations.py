@@ -1,13 +1,16 @@
-"""Demo evaluations (portal/services/demo_evaluations.py): idempotent, and showing what the feature is for — two
+"""Demo evaluations (portal/evaluations/demo.py): idempotent, and showing what the feature is for — two
 published notices with 青园街道's window flagged for a talk, and an open round waiting for the demo supervisor."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from portal.services import auth, demo, demo_evaluations, demo_ratings
-from portal.services import evaluation_workflow as ew
-from portal.models.accounts import User
+from portal.accounts import services as auth
+from portal import demo
+from portal.evaluations import demo as demo_evaluations
+from portal.ratings import demo as demo_ratings
+from portal.evaluations import services as ew
+from portal.accounts.models import User
 from sqlalchemy import select
 
 NOW = datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""Demo reports (portal/services/demo_reports.py): loaded through the real services, idempotent, every stage shown."""
+"""Demo reports (portal/reports/demo.py): loaded through the real services, idempotent, every stage shown."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from portal.models.reports import Report, ReportReward
-from portal.services import audit, demo, demo_reports
-from portal.services import reports as svc
+from portal.reports.models import Report, ReportReward
+from portal.kernel import audit
+from portal import demo
+from portal.reports import demo as demo_reports
+from portal.reports import services as svc
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
 

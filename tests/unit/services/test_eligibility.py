@@ -1,4 +1,4 @@
-"""Golden, table-driven tests of the eligibility engine (services/eligibility.py).
+"""Golden, table-driven tests of the eligibility engine (applications/eligibility/rules.py).
 
 Parameters are illustrative round numbers so each expected amount can be checked by hand:
 urban standard ¥900, rural ¥700, deposits ¥20,000 per member, no car, one home, 40 m² per member, no business,
@@ -12,8 +12,8 @@ from datetime import date
 
 import pytest
 
-from portal.services import eligibility as el
-from portal.services.eligibility import (
+from portal.applications.eligibility import rules as el
+from portal.applications.eligibility.rules import (
     ELIGIBLE, ELIGIBLE_ZERO, NEAR_MISS, NOT_ELIGIBLE, SINGLE_PERSON, Household, Income, Member, Param, ParamRow,
     PolicyParams,
 )

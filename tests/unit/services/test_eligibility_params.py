@@ -1,4 +1,4 @@
-"""Eligibility parameters as data (services/eligibility_params.py): values in force per region and date, history,
+"""Eligibility parameters as data (applications/eligibility/services.py): values in force per region and date, history,
 admin-only changes with an audit row."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.models.accounts import Role
-from portal.models.audit import AuditEntry
-from portal.services import eligibility as el
-from portal.services import eligibility_params as ep
-from portal.services.permissions import PermissionDenied
+from portal.accounts.models import Role
+from portal.kernel.audit_models import AuditEntry
+from portal.applications.eligibility import rules as el
+from portal.applications.eligibility import services as ep
+from portal.kernel.permissions import PermissionDenied
 from tests import factories
 
 

@@ -1,4 +1,4 @@
-"""Evaluation rounds against the database (portal/services/evaluation_workflow.py): appointments, rounds, targets,
+"""Evaluation rounds against the database (portal/evaluations/services.py): appointments, rounds, targets,
 assignments, drafts, check-in, photos, submit before the due date, conflicts, closing with residents' ratings,
 the notice, office records, the talk flag across rounds, and who may see or change what.
 
@@ -14,15 +14,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models.accounts import Role, RoleGrant
-from portal.models.audit import AuditEntry
-from portal.models.evaluations import AssignmentStatus, EvaluationAssignment, EvaluationResult
-from portal.models.regions import Region, ServiceWindow
-from portal.services import auth, policy
-from portal.services import evaluation_workflow as ew
-from portal.services import rating_workflow as wf
-from portal.services.evaluations import EvaluationRuleError
-from portal.services.permissions import Actor, NotSignedIn, PermissionDenied
+from portal.accounts.models import Role, RoleGrant
+from portal.kernel.audit_models import AuditEntry
+from portal.evaluations.models import AssignmentStatus, EvaluationAssignment, EvaluationResult
+from portal.regions.models import Region, ServiceWindow
+from portal.accounts import services as auth
+from portal.kernel import policy
+from portal.evaluations import services as ew
+from portal.ratings import services as wf
+from portal.evaluations.rules import EvaluationRuleError
+from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied
 from tests import factories
 
 UTC = timezone.utc

@@ -1,4 +1,4 @@
-"""Rules of supervisors' evaluations (portal/services/evaluations.py): criteria and weights, one evaluation's score,
+"""Rules of supervisors' evaluations (portal/evaluations/rules.py): criteria and weights, one evaluation's score,
 supervisors' average, the combined score with residents' satisfaction, missing parts, ranking with ties, talk flag."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from fractions import Fraction
 
 import pytest
 
-from portal.services import evaluations as ev
-from portal.services.evaluations import EvaluationRuleError, Ranked
+from portal.evaluations import rules as ev
+from portal.evaluations.rules import EvaluationRuleError, Ranked
 
 CRIT = [{"key": "attitude", "weight": 30}, {"key": "efficiency", "weight": 30}, {"key": "openness", "weight": 20},
         {"key": "integrity", "weight": 20}]

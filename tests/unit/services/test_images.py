@@ -1,4 +1,4 @@
-"""Tests for portal.services.images (the one image intake + private store)."""
+"""Tests for portal.kernel.images (the one image intake + private store)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from portal.services.images import (
+from portal.kernel.images import (
     REJECT_REASONS,
     CleanImage,
     ImageRejected,

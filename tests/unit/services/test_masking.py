@@ -1,10 +1,10 @@
-"""Name masking for the public roster (portal/services/masking.py): the one function every public page uses."""
+"""Name masking for the public roster (portal/kernel/masking.py): the one function every public page uses."""
 
 from __future__ import annotations
 
 import pytest
 
-from portal.services.masking import COMPOUND_SURNAMES, DEFAULT_STYLE, FULL, MIDDLE, STYLES, SURNAME, mask_name
+from portal.kernel.masking import COMPOUND_SURNAMES, DEFAULT_STYLE, FULL, MIDDLE, STYLES, SURNAME, mask_name
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -60,7 +60,7 @@ def test_full_style_publishes_the_name_as_is():
 
 
 def test_default_style_is_middle_and_is_the_region_default():
-    from portal.models.regions import Region
+    from portal.regions.models import Region
 
     assert DEFAULT_STYLE == MIDDLE
     assert mask_name("张小明") == "张*明"

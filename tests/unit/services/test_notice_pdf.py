@@ -1,11 +1,12 @@
-"""The printable notice (portal/services/notice_pdf.py): A4 pages, Chinese drawn (not tofu), long tables continue
+"""The printable notice (portal/evaluations/notice_pdf.py): A4 pages, Chinese drawn (not tofu), long tables continue
 on further pages, and the PDF is a real PDF with one page per image."""
 
 from __future__ import annotations
 
 import re
 
-from portal.services import notice_pdf, qr
+from portal.evaluations import notice_pdf
+from portal.kernel import drawing as qr
 
 TEXT = notice_pdf.NoticeText(
     issuer="长安区民政部门", title="民主评议结果通报", subtitle="长安区窗口服务民主评议（第二轮）",

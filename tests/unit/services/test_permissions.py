@@ -1,13 +1,13 @@
-"""The one guard: role AND region (portal/services/permissions.py)."""
+"""The one guard: role AND region (portal/kernel/permissions.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from portal.models.accounts import Role
-from portal.models.regions import RegionLevel
-from portal.services import regions
-from portal.services.permissions import (
+from portal.accounts.models import Role
+from portal.regions.models import RegionLevel
+from portal.regions import services as regions
+from portal.kernel.permissions import (
     ROLE_HOMES,
     NotSignedIn,
     PermissionDenied,

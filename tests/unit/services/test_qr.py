@@ -1,4 +1,4 @@
-"""Tests for portal.services.qr (QR codes and printable posters)."""
+"""Tests for portal.kernel.drawing (QR codes and printable posters)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import pytest
 from PIL import Image
 
-from portal.services import qr
-from portal.services.qr import (
+from portal.kernel import drawing as qr
+from portal.kernel.drawing import (
     A4_SIZE,
     PosterText,
     cjk_font,

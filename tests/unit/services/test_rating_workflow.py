@@ -1,4 +1,4 @@
-"""Window ratings against the database (portal/services/rating_workflow.py): submit and its guards, bad-review
+"""Window ratings against the database (portal/ratings/services.py): submit and its guards, bad-review
 follow-up cases with working-day deadlines from the calendar table, burst holds, staff answers, appeals, 追评,
 case lists, rankings, and the audit trail every staff/officer action leaves.
 
@@ -15,14 +15,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models.accounts import Role
-from portal.models.audit import AuditEntry
-from portal.models.calendar import CalendarDayRow
-from portal.models.ratings import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
-from portal.models.regions import Region, ServiceWindow
-from portal.services import audit, calendar_store, policy
-from portal.services import rating_workflow as wf
-from portal.services.permissions import Actor, NotSignedIn, PermissionDenied
+from portal.accounts.models import Role
+from portal.kernel.audit_models import AuditEntry
+from portal.kernel.calendar_models import CalendarDayRow
+from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
+from portal.regions.models import Region, ServiceWindow
+from portal.kernel import audit
+from portal.kernel import calendar_store
+from portal.kernel import policy
+from portal.ratings import services as wf
+from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied
 from tests import factories
 
 SECRET = "unit-test-secret"

@@ -1,4 +1,4 @@
-"""Tests for portal/services/ratings.py (好差评 rules)."""
+"""Tests for portal/ratings/rules.py (好差评 rules)."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.services.ratings import (
+from portal.ratings.rules import (
     K_MIN,
     LEVELS,
     NEGATIVE_TAGS,
@@ -27,7 +27,7 @@ from portal.services.ratings import (
     summarize,
     validate_tags,
 )
-from portal.services.workdays import default_calendar
+from portal.kernel.workdays import default_calendar
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 MONDAY = datetime(2026, 3, 9, 10, 0)
@@ -39,7 +39,7 @@ def point(level: int, *tags: str, at: datetime = MONDAY) -> RatingPoint:
 
 def test_module_is_pure_python():
     code = (
-        "import sys, portal.services.ratings;"
+        "import sys, portal.ratings.rules;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('reflex', 'sqlalchemy'));"
         "assert not bad, bad"
     )

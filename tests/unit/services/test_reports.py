@@ -1,4 +1,4 @@
-"""Reports and reward-for-reporting against the database (portal/services/reports.py): filing and its checks,
+"""Reports and reward-for-reporting against the database (portal/reports/services.py): filing and its checks,
 receipts and throttled secrets, first-responsibility handling, deadlines, conflicts of interest, grouping, identity
 protection, the reward's two-person rule and payment, and the audit trail.
 
@@ -16,14 +16,16 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models.accounts import Role
-from portal.models.audit import AuditEntry
-from portal.models.regions import Region
-from portal.models.reports import Report, ReportEvidence, ReportStatus, RewardStatus
-from portal.services import audit, policy, roster
-from portal.services import reports as svc
-from portal.services.images import ImageRejected, PrivateImageStore
-from portal.services.permissions import Actor, NotSignedIn, PermissionDenied
+from portal.accounts.models import Role
+from portal.kernel.audit_models import AuditEntry
+from portal.regions.models import Region
+from portal.reports.models import Report, ReportEvidence, ReportStatus, RewardStatus
+from portal.kernel import audit
+from portal.kernel import policy
+from portal.roster import services as roster
+from portal.reports import services as svc
+from portal.kernel.images import ImageRejected, PrivateImageStore
+from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied
 from tests import factories
 
 KEY = "unit-test-secret"
@@ -248,7 +250,7 @@ def test_unknown_receipts_count_against_the_client_address(w):
 def test_receipt_failures_and_staff_sign_in_failures_do_not_throttle_each_other(w):
     """Same table, separate buckets: wrong receipt secrets from a service centre's shared address must not lock the
     staff behind that address out of signing in (nor staff typos use up residents' look-ups)."""
-    from portal.services import auth
+    from portal.accounts import services as auth
 
     report, secret = file(w)
     for i in range(25):

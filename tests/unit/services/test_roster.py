@@ -1,4 +1,4 @@
-"""The public roster service (portal/services/roster.py): 7-day batches, withdrawals with reasons, role + region,
+"""The public roster service (portal/roster/services.py): 7-day batches, withdrawals with reasons, role + region,
 masked page-by-page reads, exact-name search, the read budget and the proof that a batch stayed up 7 days."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from portal.models.accounts import Role
-from portal.models.audit import AuditEntry
-from portal.models.roster import KIND_PUBLICITY, KIND_STANDING, RosterBatch, RosterEntry
-from portal.services import roster
-from portal.services.permissions import PermissionDenied
+from portal.accounts.models import Role
+from portal.kernel import money
+from portal.kernel.audit_models import AuditEntry
+from portal.roster.models import KIND_PUBLICITY, KIND_STANDING, RosterBatch, RosterEntry
+from portal.roster import services as roster
+from portal.kernel.permissions import PermissionDenied
 from tests import factories
 
 T0 = datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc)
@@ -363,6 +364,6 @@ def test_parse_amount(text, fen):
 
 
 def test_formatting():
-    assert roster.fmt_amount(128050) == "1,280.50"
+    assert money.yuan(128050) == "1,280.50"
     assert roster.fmt_time(T0) == "2026-03-09 10:00"  # China time
     assert len(roster.new_public_id()) == 16 and roster.new_public_id() != roster.new_public_id()

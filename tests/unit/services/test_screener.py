@@ -1,4 +1,4 @@
-"""The screener (services/screener.py): at most 10 questions, ranges judged at both ends by the one engine."""
+"""The screener (applications/eligibility/screener.py): at most 10 questions, ranges judged at both ends by the one engine."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from portal.services import eligibility as el
-from portal.services import screener
+from portal.applications.eligibility import rules as el
+from portal.applications.eligibility import screener
 from tests.unit.services.test_eligibility import params
 
 BASE = {"township": "130102001", "residence": "urban", "size": "2", "income": "none", "savings": "lt10k",
@@ -60,7 +60,8 @@ def test_incomplete_or_invalid_answers_are_refused():
 
 
 def test_townships_windows_and_params_from_the_database(db_session):
-    from portal.services import demo, demo_applications
+    from portal import demo
+    from portal.applications import demo as demo_applications
 
     demo.load(db_session, "demo-password-123")
     demo_applications.load_parameters(db_session)
@@ -93,10 +94,11 @@ def test_screener_reasons_name_people_in_words_and_skip_unasked_tests():
 
 
 def test_demo_cases_load_once(db_session, tmp_path):
-    from portal.models.applications import Application
-    from portal.services import demo, demo_applications
-    from portal.services import applications as apps
-    from portal.services.images import PrivateImageStore
+    from portal.applications.models import Application
+    from portal import demo
+    from portal.applications import demo as demo_applications
+    from portal.applications import services as apps
+    from portal.kernel.images import PrivateImageStore
     from sqlalchemy import func, select
 
     demo.load(db_session, "demo-password-123")

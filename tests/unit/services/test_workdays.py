@@ -1,4 +1,4 @@
-"""Tests for portal/services/workdays.py (the one working-day calendar)."""
+"""Tests for portal/kernel/workdays.py (the one working-day calendar)."""
 
 import subprocess
 import sys
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.services.workdays import (
+from portal.kernel.workdays import (
     DEFAULT_CALENDAR_DAYS,
     HOLIDAY,
     WORKDAY,
@@ -27,7 +27,7 @@ def cal() -> WorkCalendar:
 
 def test_module_is_pure_python():
     code = (
-        "import sys, portal.services.workdays;"
+        "import sys, portal.kernel.workdays;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('reflex', 'sqlalchemy'));"
         "assert not bad, bad"
     )

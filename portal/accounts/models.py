@@ -1,0 +1,60 @@
+"""Staff accounts, role grants scoped to a region, sign-in sessions and sign-in throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.kernel.base import Base, utcnow
+from portal.kernel.permissions import Role
+from portal.kernel.throttle_models import SignInFailure
+from portal.regions.models import Region
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Window staff belong to one window (their ratings dashboard and poster).
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("service_window.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class RoleGrant(Base):
+    """A role held over a region; it covers that region and everything below it."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("user_id", "role", "region_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    region: Mapped[Region] = relationship()
+
+
+class SignInSession(Base):
+    """Server side of the HttpOnly cookie: only a hash of the cookie token is stored."""
+
+    __tablename__ = "signin_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+__all__ = ["Role", "RoleGrant", "SignInFailure", "SignInSession", "User"]

@@ -1,0 +1,29 @@
+"""The Starlette app mounted in front of Reflex (`api_transformer`): everything under /api/."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from portal.kernel import routes
+from portal.applications import api as applications
+from portal.accounts import api as auth
+from portal.evaluations import api as evaluations
+from portal.shell import health
+from portal.ratings import api as posters
+from portal.reports import api as reports
+
+api = Starlette(routes=[
+    Route("/api/health", health.health, methods=["GET"]),
+    Route("/api/auth/login", auth.login, methods=["POST"]),
+    Route("/api/auth/logout", auth.logout, methods=["POST"]),
+    Route("/api/auth/me", auth.me, methods=["GET"]),
+    Route(routes.API_WINDOW_QR_PNG, posters.window_qr_png, methods=["GET"]),
+    Route(routes.API_WINDOW_POSTER_PNG, posters.window_poster_png, methods=["GET"]),
+    Route(routes.API_WINDOW_POSTER_PDF, posters.window_poster_pdf, methods=["GET"]),
+    Route(routes.API_REGION_POSTERS_PDF, posters.region_posters_pdf, methods=["GET"]),
+    Route(routes.API_REPORT_EVIDENCE, reports.evidence, methods=["GET"]),
+    Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
+    Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
+    Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
+])

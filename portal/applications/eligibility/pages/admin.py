@@ -1,0 +1,169 @@
+"""Admin: eligibility parameters per city/county (低保标准、资产限额、不计入收入、边缘家庭倍数、分档), each with its effective
+date and document number. A change is a new row: the values in force on every past date stay as they were, and the
+history is listed under each parameter. The service checks role + region and writes the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypedDict
+
+import reflex as rx
+from sqlalchemy import select
+
+from portal.shell.account import guarded
+from portal.shell.i18n import t, t_var
+from portal.shell.layout import page
+from portal.kernel.db import session_scope
+from portal.accounts.models import Role
+from portal.kernel.base import utcnow
+from portal.regions.models import Region, RegionLevel
+from portal.applications.eligibility import rules as el
+from portal.applications.eligibility import services as ep
+from portal.kernel.permissions import PermissionDenied, region_paths_in_scope
+from portal.kernel.workdays import china_date
+from portal.shell.session import SignedInState
+
+PARAM_KEYS = [f"elig.param.{k}" for k in el.PARAMETER_KEYS]
+ERROR_KEYS = ["elig.err_param_level", "elig.err_param_key", "elig.err_param_value", "elig.err_param_document",
+              "elig.err_param_date", "auth.forbidden"]
+
+
+class RegionChoice(TypedDict):
+    code: str
+    name: str
+
+
+class ParamRowView(TypedDict):
+    key: str
+    label_key: str
+    value: str
+    doc: str
+    since: str
+    source: str  # the region whose value applies (this one or the city above)
+    history: str
+
+
+class AdminEligibilityState(SignedInState):
+    regions: list[RegionChoice] = []
+    region_code: str = ""
+    rows: list[ParamRowView] = []
+    today: str = ""
+    error_key: str = ""
+    saved: bool = False
+
+    @rx.event
+    def load(self):
+        actor = self._open_page(Role.ADMIN)
+        if actor is None:
+            return self._refused()
+        with session_scope() as session:
+            paths = region_paths_in_scope(actor, Role.ADMIN)
+            rows = session.execute(select(Region).where(
+                Region.level.in_([RegionLevel.CITY, RegionLevel.COUNTY])).order_by(Region.path)).scalars()
+            self.regions = [RegionChoice(code=r.code, name=r.name) for r in rows
+                            if any(r.path.startswith(p) for p in paths)]
+        if self.region_code not in {r["code"] for r in self.regions}:
+            self.region_code = self.regions[0]["code"] if self.regions else ""
+        self._refresh()
+
+    def _refresh(self) -> None:
+        today = china_date(utcnow())
+        self.today = today.isoformat()
+        with session_scope() as session:
+            region = session.execute(select(Region).where(Region.code == self.region_code)).scalar_one_or_none()
+            if region is None:
+                self.rows = []
+                return
+            in_force = ep.params_for(session, region.path, today)
+            history = ep.history(session, region)
+            out = []
+            for key in el.PARAMETER_KEYS:
+                p = in_force.values.get(key)
+                past = [f"{h.effective_from.isoformat()} {ep.format_value(key, h.value)} ({h.document_no})"
+                        for h in history if h.key == key]
+                out.append(ParamRowView(key=key, label_key=f"elig.param.{key}",
+                                        value=ep.format_value(key, p.value) if p else "",
+                                        doc=p.document_no if p else "", since=p.effective_from.isoformat() if p else "",
+                                        source=p.region_name if p else "", history=" · ".join(past)))
+            self.rows = out
+
+    @rx.event
+    def pick_region(self, code: str):
+        if self._guard(Role.ADMIN) is None:
+            return
+        self.region_code = code if code in {r["code"] for r in self.regions} else self.region_code
+        self.error_key, self.saved = "", False
+        self._refresh()
+
+    @rx.event
+    def save(self, form: dict):
+        with session_scope() as session:
+            region = session.execute(select(Region).where(Region.code == self.region_code)).scalar_one_or_none()
+            actor = self._guard(Role.ADMIN, region.path if region else "/nonexistent/")
+            if actor is None or region is None:
+                self.error_key = "auth.forbidden"
+                return
+            key = str(form.get("key", ""))
+            try:
+                since = date.fromisoformat(str(form.get("since", "")))
+            except ValueError:
+                self.error_key, self.saved = "elig.err_param_date", False
+                return
+            try:
+                value = ep.parse_input(key, str(form.get("value", ""))[:400])
+                ep.set_parameter(session, actor, region, key, value, since, str(form.get("doc", ""))[:100])
+            except ep.ParameterError as exc:
+                session.rollback()
+                self.error_key, self.saved = exc.key, False
+                return
+            except PermissionDenied:
+                session.rollback()
+                self.error_key, self.saved = "auth.forbidden", False
+                return
+        self.error_key, self.saved = "", True
+        self._refresh()
+
+
+def _row(r: ParamRowView) -> rx.Component:
+    return rx.box(
+        rx.text(t_var(r["label_key"], PARAM_KEYS), weight="bold", size="2"),
+        rx.text(rx.cond(r["value"] != "", r["value"], "—"), size="3", data_key=r["key"]),
+        rx.cond(r["doc"] != "", rx.text(r["doc"] + " · " + r["since"] + " · " + r["source"], size="1",
+                                        color_scheme="gray")),
+        rx.cond(r["history"] != "", rx.text(r["history"], size="1", color_scheme="gray")),
+        class_name="check-row", display="block",
+    )
+
+
+def admin_eligibility() -> rx.Component:
+    s = AdminEligibilityState
+    return page(
+        guarded(
+            s,
+            rx.text(t("elig.admin_intro"), size="2"),
+            rx.el.select(rx.foreach(s.regions, lambda r: rx.el.option(r["name"], value=r["code"])),
+                         value=s.region_code, on_change=s.pick_region, id="param-region", class_name="screen-select"),
+            rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+                                                  color_scheme="red", role="alert", id="param-error", width="100%")),
+            rx.cond(s.saved, rx.callout(t("elig.admin_saved"), icon="check", color_scheme="green", id="param-saved",
+                                        width="100%")),
+            rx.card(rx.form(rx.vstack(
+                rx.heading(t("elig.admin_new"), size="3", as_="h2"),
+                rx.el.label(t("elig.admin_key"), html_for="f-param-key", class_name="wiz-label"),
+                rx.el.select(*[rx.el.option(t(f"elig.param.{k}"), value=k) for k in el.PARAMETER_KEYS], name="key",
+                             id="f-param-key", class_name="screen-select"),
+                rx.el.label(t("elig.admin_value"), html_for="f-param-value", class_name="wiz-label"),
+                rx.text(t("elig.admin_value_hint"), size="1", color_scheme="gray"),
+                rx.el.input(name="value", id="f-param-value", class_name="wiz-input"),
+                rx.el.label(t("elig.admin_since"), html_for="f-param-since", class_name="wiz-label"),
+                rx.el.input(name="since", id="f-param-since", type="date", class_name="wiz-input"),
+                rx.el.label(t("elig.admin_doc"), html_for="f-param-doc", class_name="wiz-label"),
+                rx.el.input(name="doc", id="f-param-doc", class_name="wiz-input"),
+                rx.el.button(t("elig.admin_save"), type="submit", class_name="screen-next", id="param-save"),
+                width="100%", spacing="2"), on_submit=s.save, reset_on_submit=True, width="100%"), width="100%"),
+            rx.heading(t("elig.admin_in_force"), size="4", as_="h2"),
+            rx.vstack(rx.foreach(s.rows, _row), width="100%", spacing="0", id="param-rows"),
+        ),
+        title_key="elig.admin_title",
+    )

@@ -1,0 +1,162 @@
+"""The eligibility screener (/eligibility): at most 10 questions with ranges, judged by the one engine.
+
+A range is judged at both ends (lowest income and savings, then highest): when both ends give the same outcome the
+answer is firm; otherwise the result says it depends on the exact figures and gives the range of the estimate.
+Questions and their choices are data here, so the page only renders them and tests can walk every path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from portal.applications.eligibility import rules as el
+
+# Choice ranges, yuan per month (income) and yuan (savings): (value, low, high)
+INCOME_RANGES = (("none", 0, 0), ("lt500", 1, 499), ("500_1000", 500, 999), ("1000_2000", 1000, 1999),
+                 ("2000_3000", 2000, 2999), ("3000_5000", 3000, 4999), ("gt5000", 5000, 20000))
+SAVINGS_RANGES = (("lt10k", 0, 9999), ("10k_30k", 10000, 29999), ("30k_60k", 30000, 59999),
+                  ("60k_100k", 60000, 99999), ("gt100k", 100000, 1000000))
+SIZES = tuple(str(n) for n in range(1, 9))
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    choices: tuple[str, ...]  # message keys are f"screen.{name}.{choice}"
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("township", ()),  # chosen from the region list
+    Question("residence", el.RESIDENCES),
+    Question("size", SIZES),
+    Question("income", tuple(r[0] for r in INCOME_RANGES)),
+    Question("savings", tuple(r[0] for r in SAVINGS_RANGES)),
+    Question("vehicle", ("no", "yes")),
+    Question("houses", ("0", "1", "2")),
+    Question("business", ("no", "yes")),
+    Question("severe", ("no", "yes")),
+    Question("hardship", ("no", "yes")),
+)
+QUESTION_NAMES = tuple(q.name for q in QUESTIONS)
+CHOICE_KEYS = [f"screen.{q.name}.{c}" for q in QUESTIONS for c in q.choices]
+assert len(QUESTIONS) <= 10  # DOMAIN.md: a screener takes at most 10 questions
+
+# What to bring (keys); the disability certificate only when someone is severely disabled or ill.
+DOCUMENTS = ("screen.doc.id", "screen.doc.hukou", "screen.doc.income", "screen.doc.property")
+DOCUMENT_SEVERE = "screen.doc.disability"
+
+
+# Reasons the screener leaves out: housing area is not asked (it is checked on the application).
+UNASKED_LINES = ("elig.line.asset_area",)
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    outcome: str
+    firm: bool  # False: the range straddles a boundary, exact figures decide
+    amount_low_fen: int
+    amount_high_fen: int
+    assessment: el.Assessment  # judged at the low end of the ranges (the most favourable)
+    documents: tuple[str, ...]
+
+    @property
+    def lines(self) -> tuple[el.Line, ...]:
+        return tuple(line for line in self.assessment.lines if line.key not in UNASKED_LINES)
+
+
+def complete(answers: Mapping[str, str]) -> bool:
+    return all(valid(q.name, answers.get(q.name, "")) for q in QUESTIONS if q.choices)
+
+
+def valid(name: str, value: str) -> bool:
+    question = next((q for q in QUESTIONS if q.name == name), None)
+    return question is not None and (not question.choices or value in question.choices)
+
+
+def _range(table, value: str) -> tuple[int, int]:
+    for name, low, high in table:
+        if name == value:
+            return low * 100, high * 100
+    raise ValueError(value)
+
+
+def household(answers: Mapping[str, str], high: bool) -> el.Household:
+    """The household at one end of the answered ranges."""
+    size = int(answers["size"])
+    income = _range(INCOME_RANGES, answers["income"])[1 if high else 0]
+    savings = _range(SAVINGS_RANGES, answers["savings"])[1 if high else 0]
+    severe = answers["severe"] == "yes"
+    members = [el.Member("@0", "applicant", 45, 1 if severe and size == 1 else 0,
+                         incomes=(el.Income("wage", income),) if income else ())]
+    members += [el.Member(f"@{i}", "other", 45, 1 if severe and i == 1 else 0) for i in range(1, size)]
+    # Housing area is not asked (checked on the application): the screener passes it.
+    return el.Household(tuple(members), answers["residence"], savings, 1 if answers["vehicle"] == "yes" else 0,
+                        int(answers["houses"]), 0, 1 if answers["business"] == "yes" else 0,
+                        answers["hardship"] == "yes")
+
+
+def screen(answers: Mapping[str, str], params: el.PolicyParams) -> ScreenResult:
+    """Judge the answers at both ends of their ranges. Raises ValueError when an answer is missing or invalid."""
+    if not complete(answers):
+        raise ValueError("incomplete answers")
+    best = el.assess(household(answers, high=False), params)
+    worst = el.assess(household(answers, high=True), params)
+    docs = DOCUMENTS + ((DOCUMENT_SEVERE,) if answers["severe"] == "yes" else ())
+    return ScreenResult(outcome=best.outcome, firm=best.outcome == worst.outcome,
+                        amount_low_fen=worst.monthly_amount_fen if worst.outcome == best.outcome else 0,
+                        amount_high_fen=best.monthly_amount_fen, assessment=best, documents=docs)
+
+
+# --- with the database: the township's parameters and windows ----------------------------------------------------
+
+@dataclass(frozen=True)
+class WindowInfo:
+    code: str
+    name: str
+    office: str
+
+
+@dataclass(frozen=True)
+class TownshipChoice:
+    code: str
+    name: str  # "county · township"
+
+
+def townships(session) -> list[TownshipChoice]:
+    """Every township (乡镇/街道) a resident can choose, labelled with its county."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from portal.regions.models import Region, RegionLevel
+
+    county = aliased(Region)
+    rows = session.execute(select(Region.code, Region.name, county.name).join(county, county.id == Region.parent_id)
+                           .where(Region.level == RegionLevel.TOWNSHIP).order_by(Region.path))
+    return [TownshipChoice(code, f"{county_name} · {name}") for code, name, county_name in rows]
+
+
+def windows_for(session, township_code: str) -> list[WindowInfo]:
+    """Active windows of the township and of its county (where a resident can apply in person)."""
+    from sqlalchemy import select
+
+    from portal.regions.models import ServiceWindow
+    from portal.regions import services as regions
+
+    township = regions.by_code(session, township_code)
+    if township is None:
+        return []
+    ids = [township.id] + ([township.parent_id] if township.parent_id else [])
+    rows = session.execute(select(ServiceWindow).where(ServiceWindow.region_id.in_(ids), ServiceWindow.active)
+                           .order_by(ServiceWindow.code)).scalars()
+    return [WindowInfo(w.code, w.name, w.office_name) for w in rows]
+
+
+def params_for_township(session, township_code: str, on) -> el.PolicyParams | None:
+    from portal.applications.eligibility import services as eligibility_params
+    from portal.regions import services as regions
+
+    township = regions.by_code(session, township_code)
+    if township is None:
+        return None
+    return eligibility_params.params_for(session, township.path, on)

@@ -1,0 +1,961 @@
+"""/apply: the application wizard, phone first, no account. One thing per page; every page saves the draft, even
+with errors (the error summary at the top links to each field, and what was typed stays); a check-your-answers page
+with a change link per answer; photos of documents through the one image intake. The draft is resumed with the
+application number and the secret shown when it was created.
+
+The browser holds display strings only; the number and secret stay in backend-only vars, and every event opens
+the draft again through `services.applications.resume`, so a forged event cannot reach another household's draft.
+
+A tab's state is stored by the state manager and sent again, in full, on every later page load of that tab, before
+any on_load runs. So the one-time secret never enters a state var (the `start` event carries it once, through
+`components/once.show_once`), and once the application is submitted nothing the resident typed (names, phone,
+household, incomes, assets) stays in the state: `_forget_draft` empties the page's copy of the answers.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from portal.kernel import routes
+from portal.shell.i18n import t, t_fmt, t_var
+from portal.shell.layout import TAP, page
+from portal.shell.once import show_once
+from portal.kernel.db import session_scope
+from portal.i18n import MESSAGES
+from portal.regions.models import RegionLevel
+from portal.applications import services as svc
+from portal.applications.eligibility import rules as el
+from portal.regions import services as regions
+from portal.applications.eligibility import screener
+from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
+
+ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS)
+REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
+DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
+GRADES = ["0", "1", "2", "3", "4"]
+# Income kinds in the order a resident thinks of them: counted first, then what is usually not counted.
+INCOME_FIELDS = list(el.INCOME_KINDS)
+ASSET_FIELDS = ["deposits", "vehicles", "houses", "housing_area", "businesses"]
+UPLOAD_ID = "doc-upload"
+MAX_UPLOAD = 12 * 1024 * 1024  # read at most this much: the intake refuses anything over 10 MB anyway
+
+
+class Choice(TypedDict):
+    code: str
+    name: str
+
+
+class ErrorItem(TypedDict):
+    field: str  # the input's id without the "f-" prefix
+    key: str
+
+
+class CheckRow(TypedDict):
+    label: str  # message key
+    value: str
+    value_key: str  # a message key when the answer is a choice, else ""
+    screen: str
+    index: int
+    anchor: str
+
+
+class DocRow(TypedDict):
+    id: int
+    kind_key: str
+
+
+class AdultRow(TypedDict):
+    index: int
+    name: str
+    consented: bool
+
+
+def _screens(n_members: int) -> list[str]:
+    members = [f"member-{i}" for i in range(n_members)] + [f"income-{i}" for i in range(n_members)]
+    return ["village", "residence", "applicant", "size", *members, "assets", "related", "consent", "documents",
+            "check"]
+
+
+def _store() -> PrivateImageStore:
+    return svc.document_store()
+
+
+def _yuan_text(fen: object) -> str:
+    if isinstance(fen, int) and not isinstance(fen, bool):
+        return el.yuan(fen).replace(",", "") if fen % 100 else str(fen // 100)
+    return ""
+
+
+class ApplyState(rx.State):
+    screen: str = "start"
+    number: str = ""
+    form: dict[str, str] = {}
+    errors: list[ErrorItem] = []
+    flash_key: str = ""
+    townships: list[Choice] = []
+    villages: list[Choice] = []
+    township_code: str = ""
+    member_count: int = 0
+    member_name: str = ""
+    adults: list[AdultRow] = []
+    docs: list[DocRow] = []
+    check_rows: list[CheckRow] = []
+    uploading: bool = False
+    return_to_check: bool = False
+    supplying: bool = False  # adding photos to a materials request (补正): only the documents page
+    _number: str = ""
+    _secret: str = ""
+
+    # --- plumbing ---------------------------------------------------------------------------------------------
+
+    def _app(self, session, *, materials_ok: bool = False):
+        """The caller's own application, re-opened with the backend-held number and secret; None (and the start
+        page) when it cannot be; None too once submitted, except for adding photos to a materials request."""
+        app = svc.resume(session, self._number, self._secret) if self._number else None
+        if app is None:
+            self.screen, self.flash_key = "start", "apply.err_not_found"
+            return None
+        if app.status == svc.DRAFT or (materials_ok and app.status == svc.MATERIALS):
+            return app
+        self.errors = [ErrorItem(field="submit", key="apply.err_not_draft")]
+        return None
+
+    @rx.var
+    def screen_kind(self) -> str:
+        return self.screen.split("-")[0]
+
+    @rx.var
+    def member_index(self) -> int:
+        parts = self.screen.split("-")
+        return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 0
+
+    @rx.var
+    def progress(self) -> int:
+        order = _screens(self.member_count)
+        return (order.index(self.screen) + 1) * 100 // len(order) if self.screen in order else 0
+
+    @rx.var
+    def field_error(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for e in self.errors:
+            out.setdefault(e["field"], e["key"])
+        return out
+
+    def _set_errors(self, errors: list[el.FieldError], strip: str = "") -> None:
+        self.errors = [ErrorItem(field=e.field[len(strip):] if strip and e.field.startswith(strip) else e.field,
+                                 key=e.key) for e in errors]
+
+    def _go(self, session, app, screen: str) -> None:
+        """Show `screen` with the draft's values in the form."""
+        self.screen, self.errors, self.flash_key = screen, [], ""
+        a = app.answers or {}
+        members = a.get("members") or []
+        self.member_count = len(members)
+        form: dict[str, str] = {}
+        kind = screen.split("-")[0]
+        if kind == "village":
+            village = regions.by_code(session, str(a.get("village", "")))
+            self.township_code = village.path.strip("/").split("/")[-2] if village else self.township_code
+            self._load_villages(session)
+            form["village"] = village.code if village else ""
+        elif kind == "residence":
+            form["residence"] = str(a.get("residence", ""))
+        elif kind == "applicant":
+            applicant = a.get("applicant") or {}
+            form = {"applicant-name": str(applicant.get("name", "")),
+                    "applicant-phone": str(applicant.get("phone", ""))}
+        elif kind == "size":
+            form["size"] = str(a.get("size_typed", len(members) or ""))
+        elif kind in ("member", "income"):
+            i = int(screen.split("-")[1])
+            m = members[i] if i < len(members) else {}
+            self.member_name = str(m.get("name", "")) or str(i + 1)
+            if kind == "member":
+                form = {"name": str(m.get("name", "")), "relationship": str(m.get("relationship", "")),
+                        "age": "" if m.get("age") in (None, "") else str(m.get("age")),
+                        "disability": str(m.get("disability_grade", 0)),
+                        "illness": "yes" if m.get("serious_illness") else "",
+                        "student": "yes" if m.get("student") else ""}
+            else:
+                incomes = m.get("incomes") or {}
+                typed = m.get("typed") or {}
+                form = {f"income-{k}": str(typed.get(k, _yuan_text(incomes.get(k)))) for k in INCOME_FIELDS}
+        elif kind == "assets":
+            assets = a.get("assets") or {}
+            typed = a.get("assets_typed") or {}
+            form = {k: str(typed.get(k, _yuan_text(assets.get(k)) if k == "deposits" else assets.get(k, "")))
+                    for k in ASSET_FIELDS}
+        elif kind == "related":
+            related = a.get("related") or {}
+            form = {"any": {True: "yes", False: "no"}.get(related.get("any"), ""),
+                    "related-detail": str(related.get("detail", ""))}
+        elif kind == "consent":
+            consent = set(a.get("consent") or [])
+            self.adults = [AdultRow(index=i, name=str(members[i].get("name", "")), consented=i in consent)
+                           for i in svc.adult_indexes(a)]
+        elif kind == "documents":
+            self._load_docs(session, app)
+        elif kind == "check":
+            self._build_check(session, app)
+        self.form = form
+
+    def _load_villages(self, session) -> None:
+        township = regions.by_code(session, self.township_code)
+        rows = regions.children(session, township) if township else []
+        self.villages = [Choice(code=r.code, name=r.name) for r in rows if r.level == RegionLevel.VILLAGE]
+
+    def _load_docs(self, session, app) -> None:
+        self.docs = [DocRow(id=d.id, kind_key=f"apply.doc.{d.kind}") for d in svc.documents(session, app)]
+
+    def _next(self, session, app) -> None:
+        """After a clean save: back to the check page when changing an answer, else the next page."""
+        order = _screens(len((app.answers or {}).get("members") or []))
+        if self.return_to_check and self.screen not in ("size",) and not self.screen.startswith("member-"):
+            self._go(session, app, "check")
+            return
+        i = order.index(self.screen) if self.screen in order else -1
+        self._go(session, app, order[min(i + 1, len(order) - 1)])
+
+    def _finish(self, session, app, errors: list[el.FieldError], strip: str = "") -> None:
+        if errors:
+            self._set_errors(errors, strip)
+        else:
+            self._next(session, app)
+
+    def _forget_draft(self) -> None:
+        """Drop the page's copy of the answers (names, phone, household, incomes, assets, consent, photos list):
+        a submitted application's data must not travel in this tab's state to whoever loads a page of it next."""
+        self.form, self.errors, self.check_rows, self.adults, self.docs = {}, [], [], [], []
+        self.member_name, self.member_count, self.return_to_check = "", 0, False
+
+    # --- start, resume ----------------------------------------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        self.flash_key, self.errors, self.uploading, self.supplying = "", [], False, False
+        with session_scope() as session:
+            self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
+            app = svc.resume(session, self._number, self._secret) if self._number else None
+            if app is None:
+                self.screen = "start"
+                self._forget_draft()
+            elif app.status == svc.MATERIALS:
+                self.supplying = True
+                self._go(session, app, "documents")  # 补正: the resident adds the photos asked for
+            elif app.status != svc.DRAFT:
+                self.screen = "done"
+                self._forget_draft()
+            elif self.screen in ("start", "created", "done"):
+                self._go(session, app, "village")
+
+    @rx.event
+    def start(self):
+        with session_scope() as session:
+            app, secret = svc.create_draft(session)
+            self._number, self._secret, self.number = app.number, secret, app.number
+        self._forget_draft()
+        self.screen = "created"
+        # The secret travels in this event only (never a state var): the page writes it into #created-secret.
+        return show_once("created-secret", secret)
+
+    @rx.event
+    def begin(self):
+        self.return_to_check = False
+        with session_scope() as session:
+            app = self._app(session)
+            if app is not None:
+                self._go(session, app, "village")
+
+    @rx.event
+    def resume(self, form: dict):
+        number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip()[:64]
+        with session_scope() as session:
+            try:
+                app = svc.open_for_resident(session, number, secret,
+                                            client=self.router.session.client_ip or "unknown")
+            except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
+                self.errors = [ErrorItem(field="resume-number", key=exc.key)]
+                return
+            if app is None:
+                self.errors = [ErrorItem(field="resume-number", key="apply.err_not_found")]
+                return
+            self._number, self._secret, self.number = app.number, secret.lower(), app.number
+            if app.status == svc.MATERIALS:
+                self.supplying = True
+                self._go(session, app, "documents")
+                return
+            if app.status != svc.DRAFT:
+                return rx.redirect(routes.APPLY_TRACK)
+            self._go(session, app, "check" if app.answers else "village")
+
+    def _credentials(self) -> tuple[str, str]:
+        """For the tracking page of the same tab (backend only: never sent to the browser)."""
+        return self._number, self._secret
+
+    def _use(self, number: str, secret: str) -> None:
+        self._number, self._secret, self.number = number, secret, number
+
+    @rx.event
+    def goto(self, screen: str):
+        """A change link from the check page (or a back link)."""
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None or app.status != svc.DRAFT:
+                return
+            order = _screens(len((app.answers or {}).get("members") or []))
+            if screen in order:
+                self.return_to_check = self.screen == "check" or self.return_to_check
+                self._go(session, app, screen)
+
+    @rx.event
+    def back(self):
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            order = _screens(len((app.answers or {}).get("members") or []))
+            i = order.index(self.screen) if self.screen in order else 0
+            self._go(session, app, order[max(0, i - 1)])
+
+    # --- one handler per page -----------------------------------------------------------------------------------
+
+    @rx.event
+    def pick_township(self, code: str):
+        self.township_code = code
+        with session_scope() as session:
+            self._load_villages(session)
+        self.form = {**self.form, "village": ""}
+
+    @rx.event
+    def save_village(self, form: dict):
+        code = str(form.get("village", ""))
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            svc.save_section(session, app, "village", code)
+            self.form = {"village": code}
+            self._finish(session, app, svc.field_errors(session, app, ("village",)))
+
+    @rx.event
+    def save_residence(self, value: str):
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            svc.save_section(session, app, "residence", value if value in el.RESIDENCES else "")
+            self._finish(session, app, svc.field_errors(session, app, ("residence",)))
+
+    @rx.event
+    def save_applicant(self, form: dict):
+        value = {"name": " ".join(str(form.get("name", "")).split())[:svc.MAX_NAME],
+                 "phone": str(form.get("phone", "")).strip()[:20]}
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            svc.save_section(session, app, "applicant", value)
+            # The applicant is member 1: fill in the name there when it is still empty.
+            members = list((app.answers or {}).get("members") or [])
+            if members and not members[0].get("name"):
+                members[0] = {**members[0], "name": value["name"]}
+                svc.save_section(session, app, "members", members)
+            self.form = {"applicant-name": value["name"], "applicant-phone": value["phone"]}
+            self._finish(session, app, svc.field_errors(session, app, ("applicant",)))
+
+    @rx.event
+    def save_size(self, form: dict):
+        typed = str(form.get("size", "")).strip()[:6]
+        n = svc.parse_count(typed)
+        self.form = {"size": typed}
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            if n is None:
+                self.errors = [ErrorItem(field="size", key="elig.err_number")]
+                return
+            if n < el.MIN_MEMBERS or n > el.MAX_MEMBERS:
+                # Keep what was typed; the members already entered stay untouched.
+                self.errors = [ErrorItem(field="size", key="elig.err_no_members" if n < el.MIN_MEMBERS
+                                         else "elig.err_too_many_members")]
+                return
+            a = app.answers or {}
+            members = list(a.get("members") or [])[:n]
+            applicant = a.get("applicant") or {}
+            while len(members) < n:
+                members.append({"name": applicant.get("name", "") if not members else "",
+                                "relationship": "applicant" if not members else "", "incomes": {}})
+            svc.save_section(session, app, "members", members)
+            self._next(session, app)
+
+    @rx.event
+    def save_member(self, form: dict):
+        i = self.member_index
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            members = list((app.answers or {}).get("members") or [])
+            if i >= len(members):
+                return
+            age_text = str(form.get("age", "")).strip()[:4]
+            age = svc.parse_count(age_text)
+            grade = str(form.get("disability", "0"))
+            members[i] = {**members[i], "name": " ".join(str(form.get("name", "")).split())[:svc.MAX_NAME],
+                          "relationship": str(form.get("relationship", ""))[:16],
+                          "age": age if age is not None else -1,
+                          "disability_grade": int(grade) if grade in GRADES else 0,
+                          "serious_illness": form.get("illness") in ("yes", "on", True),
+                          "student": form.get("student") in ("yes", "on", True)}
+            svc.save_section(session, app, "members", members)
+            self.form = {k: str(v) for k, v in form.items()}
+            errors = svc.field_errors(session, app, (f"member-{i}-name", f"member-{i}-relationship",
+                                                     f"member-{i}-age", f"member-{i}-disability"))
+            if age is None and age_text:
+                errors = [e for e in errors if e.field != f"member-{i}-age"] + [
+                    el.FieldError(f"member-{i}-age", "elig.err_number")]
+            self._finish(session, app, errors, f"member-{i}-")
+
+    @rx.event
+    def save_income(self, form: dict):
+        i = self.member_index
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            members = list((app.answers or {}).get("members") or [])
+            if i >= len(members):
+                return
+            incomes, typed, not_numbers = {}, {}, []
+            for kind in INCOME_FIELDS:
+                text = str(form.get(kind, "")).strip()[:16]
+                fen = svc.parse_yuan(text)
+                if fen is None:
+                    not_numbers.append(el.FieldError(f"member-{i}-income-{kind}", "elig.err_number"))
+                    typed[kind] = text
+                elif fen:
+                    incomes[kind] = fen
+                    typed[kind] = text
+            members[i] = {**members[i], "incomes": incomes, "typed": typed}
+            svc.save_section(session, app, "members", members)
+            self.form = {f"income-{k}": str(form.get(k, "")) for k in INCOME_FIELDS}
+            errors = not_numbers + svc.field_errors(session, app, (f"member-{i}-income",))
+            self._finish(session, app, errors, f"member-{i}-")
+
+    @rx.event
+    def save_assets(self, form: dict):
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            values, typed, not_numbers = {}, {}, []
+            for name in ASSET_FIELDS:
+                text = str(form.get(name, "")).strip()[:16]
+                number = svc.parse_yuan(text) if name == "deposits" else svc.parse_count(text or "0")
+                typed[name] = text
+                if number is None:
+                    not_numbers.append(el.FieldError(name, "elig.err_number"))
+                else:
+                    values[name] = number
+            svc.save_section(session, app, "assets", values)
+            app.answers = {**app.answers, "assets_typed": typed}
+            self.form = typed
+            errors = not_numbers + [e for e in svc.field_errors(session, app, tuple(ASSET_FIELDS))
+                                    if e.field not in {x.field for x in not_numbers}]
+            self._finish(session, app, errors)
+
+    @rx.event
+    def save_related(self, form: dict):
+        choice = str(form.get("any", ""))
+        value = {"any": {"yes": True, "no": False}.get(choice), "detail": str(form.get("detail", "")).strip()[:200]}
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            svc.save_section(session, app, "related", value)
+            self.form = {"any": choice, "related-detail": value["detail"]}
+            self._finish(session, app, svc.field_errors(session, app, ("related",)))
+
+    @rx.event
+    def toggle_consent(self, index: int):
+        self.adults = [AdultRow(index=a["index"], name=a["name"],
+                                consented=(not a["consented"]) if a["index"] == index else a["consented"])
+                       for a in self.adults]
+
+    @rx.event
+    def save_consent(self):
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            svc.save_section(session, app, "consent", [a["index"] for a in self.adults if a["consented"]])
+            self._finish(session, app, svc.field_errors(session, app, ("consent",)))
+
+    @rx.event
+    def set_doc_kind(self, kind: str):
+        self.form = {**self.form, "doc_kind": kind}
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        """Photos of documents: every file through the one image intake; a refusal names the reason."""
+        kind = self.form.get("doc_kind", "id_card") or "id_card"
+        self.errors, self.flash_key = [], ""
+        if not files:
+            self.errors = [ErrorItem(field="doc-file", key="apply.photo.empty")]
+            return
+        self.uploading = True
+        yield
+        for file in files[:5]:
+            data = await file.read(MAX_UPLOAD + 1)
+            with session_scope() as session:
+                app = self._app(session, materials_ok=True)
+                if app is None:
+                    self.uploading = False
+                    return
+                try:
+                    svc.add_document(session, app, kind, data, _store())
+                except ImageRejected as exc:
+                    self.errors = [ErrorItem(field="doc-file", key=exc.reason)]
+                except svc.ApplicationError as exc:
+                    self.errors = [ErrorItem(field="doc-file", key=exc.key)]
+                else:
+                    self.flash_key = "apply.photo_saved"
+                self._load_docs(session, app)
+        self.uploading = False
+        yield rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event
+    def remove_doc(self, doc_id: int):
+        with session_scope() as session:
+            app = self._app(session, materials_ok=True)
+            if app is None:
+                return
+            try:
+                svc.remove_document(session, app, int(doc_id))
+            except svc.ApplicationError as exc:
+                self.errors = [ErrorItem(field="doc-file", key=exc.key)]
+            self._load_docs(session, app)
+
+    @rx.event
+    def documents_done(self):
+        with session_scope() as session:
+            app = self._app(session, materials_ok=True)
+            if app is None:
+                return
+            if app.status == svc.MATERIALS:
+                svc.supply_materials(session, app)
+                return rx.redirect(routes.APPLY_TRACK)
+            self._finish(session, app, svc.field_errors(session, app, ("documents",)))
+
+    # --- check and submit ---------------------------------------------------------------------------------------
+
+    def _build_check(self, session, app) -> None:
+        a = app.answers or {}
+        rows: list[CheckRow] = []
+
+        def row(label: str, value: str, screen: str, anchor: str = "", value_key: str = "") -> None:
+            rows.append(CheckRow(label=label, value=value, value_key=value_key, screen=screen, index=len(rows),
+                                 anchor=anchor or screen))
+
+        village = regions.by_code(session, str(a.get("village", "")))
+        chain = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+        row("apply.q.village", chain, "village")
+        residence = str(a.get("residence", ""))
+        row("apply.q.residence", "", "residence",
+            value_key=f"screen.residence.{residence}" if residence in el.RESIDENCES else "")
+        applicant = a.get("applicant") or {}
+        row("apply.q.applicant", f"{applicant.get('name', '')} {applicant.get('phone', '')}".strip(), "applicant")
+        members = a.get("members") or []
+        row("apply.q.size", str(len(members)), "size")
+        for i, m in enumerate(members):
+            row("apply.check_member", f"{m.get('name', '')} · {m.get('age', '')}", f"member-{i}", f"member-{i}")
+            incomes = m.get("incomes") or {}
+            total = sum(v for v in incomes.values() if isinstance(v, int))
+            row("apply.check_income", f"{m.get('name', '')} · {el.yuan(total)}", f"income-{i}", f"income-{i}")
+        assets = a.get("assets") or {}
+        deposits = assets.get("deposits", 0)
+        row("apply.q.assets", "{} · {} · {} · {} m² · {}".format(
+            el.yuan(deposits) if isinstance(deposits, int) else "?", assets.get("vehicles", 0),
+            assets.get("houses", 0), assets.get("housing_area", 0), assets.get("businesses", 0)), "assets")
+        related = a.get("related") or {}
+        row("apply.q.related", str(related.get("detail") or ""), "related",
+            value_key={True: "apply.yes", False: "apply.no"}.get(related.get("any"), ""))
+        consent = set(a.get("consent") or [])
+        row("apply.q.consent", f"{len(consent & set(svc.adult_indexes(a)))}/{len(svc.adult_indexes(a))}", "consent")
+        row("apply.q.documents", str(len(svc.documents(session, app))), "documents")
+        self.check_rows = rows
+
+    @rx.event
+    def submit(self):
+        with session_scope() as session:
+            app = self._app(session)
+            if app is None:
+                return
+            try:
+                svc.submit(session, app)
+            except svc.SubmitErrors as exc:
+                self._build_check(session, app)
+                self.errors = [ErrorItem(field=_anchor_for(e.field), key=e.key) for e in exc.errors]
+                return
+            except svc.ApplicationError as exc:
+                self.errors = [ErrorItem(field="submit", key=exc.key)]
+                return
+        self.screen = "done"
+        self._forget_draft()
+
+
+def _anchor_for(field: str) -> str:
+    """On the check page an error links to the row of the page that holds the field."""
+    if field.startswith("member-"):
+        parts = field.split("-")
+        return f"{'income' if 'income' in parts else 'member'}-{parts[1]}"
+    if field == "members":
+        return "size"
+    if field.startswith("applicant"):
+        return "applicant"
+    if field in ASSET_FIELDS:
+        return "assets"
+    return field.split("-")[0]
+
+
+# --- components --------------------------------------------------------------------------------------------------
+
+def _focus_script(field) -> rx.Var:
+    """Jump to the field in place (a router link to '#id' would reload the page state)."""
+    return (rx.Var.create("(() => { const el = document.getElementById('f-") + field
+            + "'); if (el) { el.scrollIntoView({block: 'center'}); el.focus && el.focus(); } })()")
+
+
+def _error_summary() -> rx.Component:
+    s = ApplyState
+    return rx.cond(
+        s.errors.length() > 0,
+        rx.box(
+            rx.heading(t("apply.error_summary"), size="4", as_="h2", color=rx.color("red", 11)),
+            rx.el.ul(rx.foreach(s.errors, lambda e: rx.el.li(
+                rx.el.a(t_var(e["key"], ERROR_KEYS), href="#f-" + e["field"], on_click=[
+                    rx.prevent_default, rx.call_script(_focus_script(e["field"]))])))),
+            class_name="wiz-summary", role="alert", id="error-summary", tab_index=-1, margin_bottom="12px",
+        ),
+    )
+
+
+def _field_error(name: str) -> rx.Component:
+    s = ApplyState
+    return rx.cond(s.field_error.contains(name),
+                   rx.text(t_var(s.field_error[name].to(str), ERROR_KEYS), class_name="wiz-field-error",
+                           id=f"err-{name}"))
+
+
+def _input(name: str, label_key: str, *, field: str | None = None, hint_key: str | None = None,
+           input_mode: str = "text", input_type: str = "text") -> rx.Component:
+    """A labelled input; `field` is its id (without "f-") as error summaries link to it, default `name`."""
+    s = ApplyState
+    field = field or name
+    hint = [rx.text(t(hint_key), size="2", color_scheme="gray")] if hint_key else []
+    return rx.vstack(
+        rx.el.label(t(label_key), html_for=f"f-{field}", class_name="wiz-label"),
+        *hint,
+        _field_error(field),
+        rx.el.input(name=name, id=f"f-{field}", default_value=s.form[field].to(str), input_mode=input_mode,
+                    type=input_type, key=s.screen + field,
+                    class_name=rx.cond(s.field_error.contains(field), "wiz-input invalid", "wiz-input")),
+        width="100%", spacing="1",
+    )
+
+
+def _continue(label_key: str = "apply.continue", button_id: str = "wiz-continue") -> rx.Component:
+    return rx.el.button(t(label_key), type="submit", class_name="screen-next", id=button_id)
+
+
+def _form(*children: rx.Component, on_submit, form_id: str) -> rx.Component:
+    return rx.form(rx.vstack(*children, _continue(), width="100%", spacing="4"), on_submit=on_submit,
+                   id=form_id, width="100%")
+
+
+def _radio(name: str, value: str, label_key: str) -> rx.Component:
+    s = ApplyState
+    return rx.el.label(
+        rx.el.input(type="radio", name=name, value=value, id=f"f-{name}-{value}",
+                    default_checked=s.form[name].to(str) == value, key=s.screen + name + value),
+        rx.text(t(label_key)), class_name="wiz-check",
+    )
+
+
+def _heading(key: str) -> rx.Component:
+    return rx.heading(t(key), size="5", as_="h2", id="wiz-heading")
+
+
+def _start() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        rx.text(t("apply.intro"), size="3"),
+        rx.el.button(t("apply.start"), on_click=s.start, type="button", class_name="screen-next", id="apply-start"),
+        rx.divider(),
+        rx.heading(t("apply.resume_title"), size="4", as_="h2"),
+        rx.form(rx.vstack(
+            _input("number", "apply.number", field="resume-number"), _input("secret", "apply.secret", field="resume-secret"),
+            rx.el.button(t("apply.resume"), type="submit", class_name="screen-back", id="apply-resume"),
+            width="100%", spacing="3"), on_submit=s.resume, width="100%", id="resume-form"),
+        rx.link(t("apply.to_screener"), href=routes.ELIGIBILITY, min_height=TAP, display="flex",
+                align_items="center"),
+        width="100%", spacing="4",
+    )
+
+
+def _created() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        rx.callout(t("apply.keep_these"), icon="key-round", color_scheme="amber", width="100%"),
+        rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
+                rx.text(s.number, size="6", weight="bold", id="created-number"),
+                rx.text(t("apply.secret"), size="2", color_scheme="gray"),
+                # Filled once by the `start` event (show_once); React renders it empty.
+                rx.text(size="6", weight="bold", id="created-secret", font_family="monospace"),
+                width="100%"),
+        rx.el.button(t("apply.continue"), on_click=s.begin, type="button", class_name="screen-next",
+                     id="created-continue"),
+        width="100%", spacing="4",
+    )
+
+
+def _village() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        _heading("apply.q.village"),
+        rx.el.label(t("screen.township.label"), html_for="f-township", class_name="wiz-label"),
+        rx.el.select(rx.el.option(t("screen.township.pick"), value=""),
+                     rx.foreach(s.townships, lambda c: rx.el.option(c["name"], value=c["code"])),
+                     id="f-township", value=s.township_code, on_change=s.pick_township, class_name="screen-select"),
+        rx.form(rx.vstack(
+            rx.el.label(t("apply.village"), html_for="f-village", class_name="wiz-label"),
+            _field_error("village"),
+            rx.el.select(rx.el.option(t("screen.township.pick"), value=""),
+                         rx.foreach(s.villages, lambda c: rx.el.option(c["name"], value=c["code"])),
+                         name="village", id="f-village", default_value=s.form["village"].to(str),
+                         key=s.township_code, class_name="screen-select"),
+            _continue(), width="100%", spacing="3"), on_submit=s.save_village, width="100%", id="village-form"),
+        width="100%", spacing="3",
+    )
+
+
+def _choice_buttons(handler, name: str, choices: list[tuple[str, str]]) -> rx.Component:
+    return rx.vstack(*[rx.el.button(t(key), on_click=handler(value), type="button", class_name="screen-choice",
+                                    id=f"f-{name}-{value}") for value, key in choices],
+                     width="100%", spacing="2", id=f"f-{name}")
+
+
+def _residence() -> rx.Component:
+    return rx.vstack(_heading("apply.q.residence"), _field_error("residence"),
+                     _choice_buttons(ApplyState.save_residence, "residence",
+                                     [(r, f"screen.residence.{r}") for r in el.RESIDENCES]),
+                     width="100%", spacing="3")
+
+
+def _applicant() -> rx.Component:
+    return rx.vstack(_heading("apply.q.applicant"), _form(
+        _input("name", "apply.name", field="applicant-name"),
+        _input("phone", "apply.phone", field="applicant-phone", input_mode="tel", input_type="tel"),
+        on_submit=ApplyState.save_applicant, form_id="applicant-form"), width="100%", spacing="3")
+
+
+def _size() -> rx.Component:
+    return rx.vstack(_heading("apply.q.size"), _form(
+        _input("size", "apply.size", hint_key="screen.size.hint", input_mode="numeric"),
+        on_submit=ApplyState.save_size, form_id="size-form"), width="100%", spacing="3")
+
+
+def _member() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        rx.heading(t_fmt("apply.q.member", n=s.member_index + 1), size="5", as_="h2", id="wiz-heading"),
+        _form(
+            _input("name", "apply.name"),
+            rx.vstack(
+                rx.el.label(t("apply.relationship"), html_for="f-relationship", class_name="wiz-label"),
+                _field_error("relationship"),
+                rx.el.select(rx.el.option(t("screen.township.pick"), value=""),
+                             *[rx.el.option(t(f"apply.rel.{r}"), value=r) for r in el.RELATIONSHIPS],
+                             name="relationship", id="f-relationship", key=s.screen + "rel",
+                             default_value=s.form["relationship"].to(str), class_name="screen-select"),
+                width="100%", spacing="1"),
+            _input("age", "apply.age", input_mode="numeric"),
+            rx.vstack(
+                rx.el.label(t("apply.disability"), html_for="f-disability", class_name="wiz-label"),
+                rx.el.select(*[rx.el.option(t(f"apply.grade.{g}"), value=g) for g in GRADES],
+                             name="disability", id="f-disability", key=s.screen + "grade",
+                             default_value=s.form["disability"].to(str), class_name="screen-select"),
+                width="100%", spacing="1"),
+            rx.el.label(rx.el.input(type="checkbox", name="illness", value="yes", id="f-illness",
+                                    default_checked=s.form["illness"].to(str) == "yes", key=s.screen + "ill"),
+                        rx.text(t("apply.illness")), class_name="wiz-check"),
+            rx.el.label(rx.el.input(type="checkbox", name="student", value="yes", id="f-student",
+                                    default_checked=s.form["student"].to(str) == "yes", key=s.screen + "stu"),
+                        rx.text(t("apply.student")), class_name="wiz-check"),
+            on_submit=s.save_member, form_id="member-form"),
+        width="100%", spacing="3",
+    )
+
+
+def _income() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        rx.heading(t_fmt("apply.q.income", name=s.member_name), size="5", as_="h2", id="wiz-heading"),
+        rx.text(t("apply.income_hint"), size="2", color_scheme="gray"),
+        _form(*[_input(k, f"elig.kind.{k}", field=f"income-{k}", input_mode="decimal") for k in INCOME_FIELDS],
+              on_submit=s.save_income, form_id="income-form"),
+        width="100%", spacing="3",
+    )
+
+
+def _assets() -> rx.Component:
+    return rx.vstack(_heading("apply.q.assets"), _form(
+        _input("deposits", "apply.deposits", hint_key="apply.deposits_hint", input_mode="decimal"),
+        _input("vehicles", "apply.vehicles", hint_key="screen.vehicle.hint", input_mode="numeric"),
+        _input("houses", "apply.houses", input_mode="numeric"),
+        _input("housing_area", "apply.housing_area", input_mode="numeric"),
+        _input("businesses", "apply.businesses", input_mode="numeric"),
+        on_submit=ApplyState.save_assets, form_id="assets-form"), width="100%", spacing="3")
+
+
+def _related() -> rx.Component:
+    return rx.vstack(_heading("apply.q.related"), rx.text(t("apply.related_hint"), size="2"), _form(
+        rx.vstack(_field_error("related-any"), _radio("any", "no", "apply.no"), _radio("any", "yes", "apply.yes"),
+                  id="f-related-any", width="100%"),
+        _input("detail", "apply.related_detail", field="related-detail"),
+        on_submit=ApplyState.save_related, form_id="related-form"), width="100%", spacing="3")
+
+
+def _consent() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        _heading("apply.q.consent"), rx.text(t("apply.consent_text"), size="2"),
+        rx.foreach(s.adults, lambda a: rx.vstack(
+            _consent_error(a),
+            rx.el.label(rx.el.input(type="checkbox", checked=a["consented"], on_change=s.toggle_consent(a["index"]),
+                                    id="f-consent-" + a["index"].to(str)),
+                        rx.text(t_fmt("apply.consent_member", name=a["name"])), class_name="wiz-check"),
+            width="100%", spacing="0")),
+        rx.el.button(t("apply.continue"), on_click=s.save_consent, type="button", class_name="screen-next",
+                     id="wiz-continue"),
+        width="100%", spacing="3",
+    )
+
+
+def _consent_error(a) -> rx.Component:
+    s = ApplyState
+    name = "consent-" + a["index"].to(str)
+    return rx.cond(s.field_error.contains(name), rx.text(t("apply.err_consent"), class_name="wiz-field-error"))
+
+
+def _documents() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        _heading("apply.q.documents"), rx.text(t("apply.documents_hint"), size="2", id="f-documents"),
+        rx.cond(s.flash_key != "", rx.callout(t("apply.photo_saved"), icon="check", color_scheme="green",
+                                              id="photo-saved", width="100%")),
+        rx.el.label(t("apply.doc_kind"), html_for="f-doc-kind", class_name="wiz-label"),
+        rx.el.select(*[rx.el.option(t(f"apply.doc.{k}"), value=k) for k in svc.DOCUMENT_KINDS], id="f-doc-kind",
+                     value=rx.cond(s.form.contains("doc_kind"), s.form["doc_kind"].to(str), "id_card"),
+                     on_change=s.set_doc_kind, class_name="screen-select"),
+        _field_error("doc-file"),
+        _field_error("documents"),
+        rx.upload.root(
+            rx.vstack(rx.icon("camera", size=28), rx.text(t("apply.take_photo")), align="center", spacing="1"),
+            id=UPLOAD_ID, accept={"image/*": []}, multiple=False, max_files=1,
+            class_name="upload-box", padding="16px", border="2px dashed #8b8d98", border_radius="10px",
+            width="100%", min_height="88px",
+        ),
+        rx.foreach(rx.selected_files(UPLOAD_ID), lambda f: rx.text(f, size="2", id="selected-file")),
+        rx.el.button(rx.cond(s.uploading, t("app.loading"), t("apply.upload")), type="button",
+                     class_name="screen-back", id="f-doc-file",
+                     on_click=s.upload(rx.upload_files(upload_id=UPLOAD_ID))),
+        rx.vstack(rx.foreach(s.docs, lambda d: rx.hstack(
+            rx.icon("image", size=18), rx.text(t_var(d["kind_key"], DOC_KEYS), size="2", class_name="doc-kind"),
+            rx.spacer(),
+            rx.el.button(t("apply.remove"), on_click=s.remove_doc(d["id"]), type="button", class_name="screen-back"),
+            width="100%", align="center", class_name="doc-row")), width="100%", id="doc-list"),
+        rx.el.button(t("apply.continue"), on_click=s.documents_done, type="button", class_name="screen-next",
+                     id="wiz-continue"),
+        width="100%", spacing="3",
+    )
+
+
+def _check_row(r: CheckRow) -> rx.Component:
+    return rx.box(
+        rx.vstack(rx.text(t_var(r["label"], CHECK_KEYS), weight="bold", size="2"),
+                  rx.cond(r["value_key"] != "", rx.text(t_var(r["value_key"], CHOICE_KEYS), size="2")),
+                  rx.text(r["value"], size="2", overflow_wrap="anywhere"), spacing="0", align="start"),
+        rx.el.button(t("apply.change"), on_click=ApplyState.goto(r["screen"]), type="button", class_name="link-btn",
+                     id="change-" + r["screen"]),
+        class_name="check-row", id="f-" + r["anchor"],
+    )
+
+
+CHOICE_KEYS = ["screen.residence.urban", "screen.residence.rural", "apply.yes", "apply.no"]
+CHECK_KEYS = ["apply.q.village", "apply.q.residence", "apply.q.applicant", "apply.q.size", "apply.check_member",
+              "apply.check_income", "apply.q.assets", "apply.q.related", "apply.q.consent", "apply.q.documents"]
+
+
+def _check() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        _heading("apply.q.check"),
+        rx.vstack(rx.foreach(s.check_rows, _check_row), width="100%", spacing="0"),
+        rx.text(t("apply.declaration"), size="2"),
+        rx.el.button(t("apply.submit"), on_click=s.submit, type="button", class_name="screen-next", id="apply-submit"),
+        width="100%", spacing="3",
+    )
+
+
+def _done() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        rx.callout(t("apply.submitted"), icon="circle-check", color_scheme="green", width="100%", id="apply-done"),
+        rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
+                rx.text(s.number, size="7", weight="bold", id="done-number"), width="100%"),
+        rx.text(t("apply.done_next"), size="2"),
+        rx.link(t("home.track"), href=routes.APPLY_TRACK, class_name="screen-next", id="to-track", underline="none"),
+        width="100%", spacing="3",
+    )
+
+
+def _wizard() -> rx.Component:
+    s = ApplyState
+    return rx.vstack(
+        rx.hstack(
+            rx.cond(~s.supplying, rx.el.button(t("apply.back"), on_click=s.back, type="button",
+                                               class_name="screen-back", id="wiz-back")),
+            rx.spacer(),
+            rx.text(t("apply.saved_as_you_go"), size="1", color_scheme="gray"),
+            width="100%", align="center"),
+        rx.cond(~s.supplying, rx.progress(value=s.progress, width="100%")),
+        _error_summary(),
+        rx.match(
+            s.screen_kind,
+            ("village", _village()), ("residence", _residence()), ("applicant", _applicant()), ("size", _size()),
+            ("member", _member()), ("income", _income()), ("assets", _assets()), ("related", _related()),
+            ("consent", _consent()), ("documents", _documents()), ("check", _check()),
+            rx.fragment(),
+        ),
+        width="100%", spacing="3",
+    )
+
+
+def apply_page() -> rx.Component:
+    s = ApplyState
+    return page(
+        rx.cond(s.flash_key == "apply.err_not_found",
+                rx.callout(t("apply.err_not_found"), icon="triangle-alert", color_scheme="red", width="100%")),
+        rx.match(
+            s.screen,
+            ("start", rx.vstack(_error_summary(), _start(), width="100%")),
+            ("created", _created()),
+            ("done", _done()),
+            _wizard(),
+        ),
+        title_key="apply.title",
+    )

@@ -1,0 +1,477 @@
+"""Officer side of applications: /officer/applications (queue with filters and overdue flags) and
+/officer/applications/<number> (the case: household, the engine's reasons, photos, steps with deadlines, and the
+action the current step allows). Every handler re-checks role + region with `SignedInState._guard`; the services
+check again (`authorize`) and write the audit log.
+
+The case's household data stays in this signed-in page's state (signing in or out starts a fresh tab state,
+`components/native_form`, and every load of the page empties it first), but the applicant's phone number never
+enters a state var: `load` and every action send it once with `components/once.show_once`.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from portal.kernel import routes
+from portal.shell.account import guarded, whoami
+from portal.shell.i18n import t, t_fmt, t_var
+from portal.shell.layout import TAP, page
+from portal.shell.once import show_once
+from portal.kernel.db import session_scope
+from portal.i18n import MESSAGES
+from portal.accounts.models import Role
+from portal.regions.models import Region
+from portal.applications.pages.track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
+from portal.applications.eligibility.pages.resident import Reason, _reason, reasons_of
+from portal.applications import services as svc
+from portal.applications import crosscheck
+from portal.regions import services as regions
+from portal.applications.eligibility import rules as el
+from portal.kernel.permissions import PermissionDenied
+from portal.shell.session import SignedInState
+from portal.shell.ui import UIState
+
+ERROR_KEYS = [k for k in MESSAGES if k.startswith(("apply.err_", "elig.err_", "roster.err_"))] + ["auth.forbidden"]
+NOTICE_KEYS = ["officer_apps.saved"]
+MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
+DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
+REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
+GRADE_KEYS = [f"apply.grade.{g}" for g in range(5)]
+OUTCOME_VERDICT_KEYS = [f"elig.outcome.{o}" for o in el.OUTCOMES]
+QUEUE_STATUSES = [s for s in svc.STATUSES if s != svc.DRAFT]
+
+
+class QueueRowView(TypedDict):
+    number: str
+    applicant: str
+    village: str
+    status_key: str
+    submitted: str
+    next_due: str
+    overdue: bool
+    escalated: bool
+    related: bool
+    href: str
+
+
+class MemberRow(TypedDict):
+    name: str
+    rel_key: str
+    age: str
+    grade_key: str
+    ill: bool
+    student: bool
+    income: str
+
+
+class DocView(TypedDict):
+    id: int
+    kind_key: str
+    src: str
+
+
+class OfficerApplicationsState(SignedInState):
+    rows: list[QueueRowView] = []
+    status_filter: str = ""
+    overdue_only: bool = False
+    overdue_count: int = 0
+
+    def _refresh(self, session, actor) -> None:
+        rows = svc.queue(session, actor, status=self.status_filter, overdue_only=self.overdue_only)
+        self.rows = [QueueRowView(number=r.number, applicant=r.applicant, village=r.village,
+                                  status_key=f"apply.status.{r.status}", submitted=r.submitted_on,
+                                  next_due=r.next_due, overdue=r.overdue, escalated=r.escalated, related=r.related,
+                                  href=routes.officer_application(r.number)) for r in rows]
+        self.overdue_count = svc.count_overdue(session, actor)
+
+    @rx.event
+    def load(self):
+        actor = self._open_page(Role.OFFICER)
+        if actor is None:
+            return self._refused()
+        with session_scope() as session:
+            self._refresh(session, actor)
+
+    @rx.event
+    def set_status(self, value: str):
+        self.status_filter = value if value in QUEUE_STATUSES else ""
+        actor = self._guard(Role.OFFICER)
+        if actor is not None:
+            with session_scope() as session:
+                self._refresh(session, actor)
+
+    @rx.event
+    def toggle_overdue(self, _checked: bool = False):
+        self.overdue_only = not self.overdue_only
+        actor = self._guard(Role.OFFICER)
+        if actor is not None:
+            with session_scope() as session:
+                self._refresh(session, actor)
+
+
+class OfficerCaseState(SignedInState):
+    number: str = ""
+    found: bool = False
+    applicant: str = ""
+    place: str = ""
+    status: str = ""
+    status_key: str = ""
+    can_extend: bool = False  # 30 → 45 WD, once, by the county
+    related: bool = False
+    related_detail: str = ""
+    assessed_on: str = ""
+    verdict_key: str = ""
+    amount: str = ""
+    members: list[MemberRow] = []
+    assets: str = ""
+    reasons: list[Reason] = []
+    docs: list[DocView] = []
+    steps: list[StepRow] = []
+    open_kinds: list[str] = []
+    missing_keys: list[str] = []
+    missing_other: str = ""
+    overall_due: str = ""
+    overall_wd: int = 30
+    error_key: str = ""
+    notice_key: str = ""
+
+    def _fill(self, session, app) -> rx.event.EventSpec:
+        """Show the case; returns the event that writes the applicant's phone into the page (never a state var)."""
+        a = app.answers or {}
+        self.found, self.number = True, app.number
+        self.applicant = app.applicant_name
+        phone = str((a.get("applicant") or {}).get("phone", ""))
+        village = session.get(Region, app.village_id) if app.village_id else None
+        self.place = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+        self.status, self.status_key = app.status, f"apply.status.{app.status}"
+        self.related = app.related_to_staff
+        self.can_extend = app.status in svc.ALLOWED["extend"] and not app.extended
+        self.related_detail = str((a.get("related") or {}).get("detail", ""))
+        self.assessed_on = app.assessed_on.isoformat() if app.assessed_on else ""
+        verdict = svc.assessment(session, app)
+        self.verdict_key = f"elig.outcome.{verdict.outcome}" if verdict else ""
+        self.amount = el.yuan(verdict.monthly_amount_fen) if verdict else ""
+        self.reasons = reasons_of(verdict.lines) if verdict else []
+        members = []
+        for m in a.get("members") or []:
+            incomes = m.get("incomes") or {}
+            grade = m.get("disability_grade", 0)
+            members.append(MemberRow(name=str(m.get("name", "")), rel_key=f"apply.rel.{m.get('relationship')}"
+                                     if m.get("relationship") in el.RELATIONSHIPS else "apply.rel.other",
+                                     age=str(m.get("age", "")),
+                                     grade_key=f"apply.grade.{grade}" if grade in (0, 1, 2, 3, 4) else "apply.grade.0",
+                                     ill=bool(m.get("serious_illness")), student=bool(m.get("student")),
+                                     income=el.yuan(sum(v for v in incomes.values() if isinstance(v, int)))))
+        self.members = members
+        assets = a.get("assets") or {}
+        deposits = assets.get("deposits", 0)
+        self.assets = "{} · {} · {} · {} m² · {}".format(
+            el.yuan(deposits) if isinstance(deposits, int) else "?", assets.get("vehicles", 0),
+            assets.get("houses", 0), assets.get("housing_area", 0), assets.get("businesses", 0))
+        self.docs = [DocView(id=d.id, kind_key=f"apply.doc.{d.kind}", src=routes.application_document(d.id))
+                     for d in svc.documents(session, app)]
+        view = svc.track(session, app)
+        self.steps = step_rows(view)
+        self.open_kinds = [s.kind for s in view.steps if s.state == "open"]
+        self.missing_keys = [f"apply.material.{k}" for k in view.missing]
+        self.missing_other = view.missing_other
+        self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
+        return show_once("case-phone", phone)
+
+    def _empty(self) -> None:
+        """Forget the previously shown case (household, incomes, reasons), whatever this load finds."""
+        for name in ("number", "found", "applicant", "place", "status", "status_key", "can_extend", "related",
+                     "related_detail", "assessed_on", "verdict_key", "amount", "members", "assets", "reasons",
+                     "docs", "steps", "open_kinds", "missing_keys", "missing_other", "overall_due", "overall_wd",
+                     "error_key", "notice_key"):
+            field = self.get_fields()[name]
+            setattr(self, name, field.default_factory() if field.default_factory is not None else field.default)
+
+    @rx.event
+    def load(self):
+        self._empty()
+        actor = self._open_page(Role.OFFICER)
+        if actor is None:
+            return self._refused()
+        number = str(self.router._page.params.get("number", ""))[:20]
+        with session_scope() as session:
+            try:
+                app = svc.get_for_officer(session, actor, number)
+            except PermissionDenied:
+                self.denied_key = "auth.forbidden"
+                return
+            return self._fill(session, app)
+
+    def _act(self, action):
+        """Run one officer action on this case: guard, service (which checks and audits), reload."""
+        actor = self._guard(Role.OFFICER)
+        if actor is None:
+            self._empty()  # signed out or no longer allowed: the case goes from the page
+            self.error_key = "auth.forbidden"
+            return
+        with session_scope() as session:
+            try:
+                action(session, actor)
+            except svc.ApplicationError as exc:
+                session.rollback()
+                self.error_key, self.notice_key = exc.key, ""
+                return
+            except PermissionDenied:
+                session.rollback()
+                self.error_key, self.notice_key = "auth.forbidden", ""
+                return
+            session.commit()
+            self.error_key, self.notice_key = "", "officer_apps.saved"
+            return self._fill(session, svc.get_for_officer(session, actor, self.number))
+
+    @rx.event
+    def accept(self):
+        return self._act(lambda s, a: svc.accept(s, a, self.number))
+
+    @rx.event
+    def request_materials(self, form: dict):
+        items = [k for k in svc.MATERIAL_ITEMS if form.get(f"m-{k}")]
+        other = str(form.get("other", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.request_materials(s, a, self.number, items, other))
+
+    @rx.event
+    def home_survey(self, form: dict):
+        note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.record_home_survey(s, a, self.number, note))
+
+    @rx.event
+    def cross_check(self, form: dict):
+        outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.record_cross_check(s, a, self.number, outcome, note))
+
+    @rx.event
+    def recheck(self, form: dict):
+        note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.record_recheck(s, a, self.number, note))
+
+    @rx.event
+    def county_visit(self, form: dict):
+        note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.record_county_visit(s, a, self.number, note))
+
+    @rx.event
+    def preliminary(self, form: dict):
+        approve, note = form.get("decision") == "approve", str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        if form.get("decision") not in ("approve", "refuse"):
+            self.error_key = "elig.err_choose"
+            return
+        return self._act(lambda s, a: svc.preliminary_decision(s, a, self.number, approve, note))
+
+    @rx.event
+    def publish(self):
+        return self._act(lambda s, a: svc.send_to_publicity(s, a, self.number))
+
+    @rx.event
+    def extend(self, form: dict):
+        note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.extend_deadline(s, a, self.number, note))
+
+    @rx.event
+    def county_decision(self, form: dict):
+        approve, note = form.get("decision") == "approve", str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        if form.get("decision") not in ("approve", "refuse"):
+            self.error_key = "elig.err_choose"
+            return
+        return self._act(lambda s, a: svc.county_decision(s, a, self.number, approve, note))
+
+
+# --- queue page --------------------------------------------------------------------------------------------------
+
+def _queue_row(r: QueueRowView) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(rx.link(r["number"], href=r["href"], id="case-" + r["number"]),
+                 rx.cond(r["related"], rx.badge(t("officer_apps.related_badge"), color_scheme="purple"))),
+        rx.el.td(r["applicant"], rx.el.br(), rx.el.small(r["village"])),
+        rx.el.td(t_var(r["status_key"], STATUS_KEYS), rx.el.br(),
+                 rx.cond(r["escalated"], rx.badge(t("officer_apps.escalated"), color_scheme="red"),
+                         rx.cond(r["overdue"], rx.badge(t("apply.step_overdue"), color_scheme="red"),
+                                 rx.el.small(r["next_due"])))),
+        class_name=rx.cond(r["overdue"], "queue-overdue", ""),
+    )
+
+
+def officer_applications() -> rx.Component:
+    s = OfficerApplicationsState
+    return page(
+        guarded(
+            s,
+            rx.cond(s.overdue_count > 0, rx.callout(t_fmt("officer_apps.overdue_count", n=s.overdue_count),
+                                                    icon="alarm-clock", color_scheme="red", id="overdue-count",
+                                                    width="100%")),
+            rx.hstack(
+                rx.el.select(rx.el.option(t("officer_apps.all_statuses"), value=""),
+                             *[rx.el.option(t(f"apply.status.{st}"), value=st) for st in QUEUE_STATUSES],
+                             value=s.status_filter, on_change=s.set_status, id="filter-status",
+                             class_name="screen-select", flex="1"),
+                rx.el.label(rx.el.input(type="checkbox", checked=s.overdue_only, on_change=s.toggle_overdue,
+                                        id="filter-overdue"), rx.text(t("officer_apps.overdue_only")),
+                            class_name="wiz-check"),
+                width="100%", align="center", wrap="wrap",
+            ),
+            rx.cond(s.rows.length() > 0,
+                    rx.el.table(rx.el.thead(rx.el.tr(rx.el.th(t("apply.number")), rx.el.th(t("apply.name")),
+                                                     rx.el.th(t("officer_apps.status")))),
+                                rx.el.tbody(rx.foreach(s.rows, _queue_row)), class_name="queue-table",
+                                id="queue"),
+                    rx.text(t("officer_apps.empty"), id="queue-empty")),
+        ),
+        title_key="officer_apps.title",
+    )
+
+
+# --- case page ---------------------------------------------------------------------------------------------------
+
+def _note(form_id: str, label_key: str = "officer_apps.note", name: str = "note") -> rx.Component:
+    return rx.vstack(rx.el.label(t(label_key), html_for=f"{form_id}-{name}", class_name="wiz-label"),
+                     rx.el.textarea(name=name, id=f"{form_id}-{name}", rows="3", class_name="wiz-input"),
+                     width="100%", spacing="1")
+
+
+def _action_form(title_key: str, *fields: rx.Component, on_submit, form_id: str, button_key: str) -> rx.Component:
+    return rx.card(
+        rx.form(rx.vstack(rx.heading(t(title_key), size="3", as_="h3"), *fields,
+                          rx.el.button(t(button_key), type="submit", class_name="screen-next", id=f"{form_id}-submit"),
+                          width="100%", spacing="3"),
+                on_submit=on_submit, reset_on_submit=True, id=form_id, width="100%"),
+        width="100%",
+    )
+
+
+def _decision_radios(prefix: str) -> rx.Component:
+    name = "decision"
+    return rx.vstack(
+        rx.el.label(rx.el.input(type="radio", name=name, value="approve", id=f"f-{prefix}-approve"),
+                    rx.text(t("officer_apps.approve")), class_name="wiz-check"),
+        rx.el.label(rx.el.input(type="radio", name=name, value="refuse", id=f"f-{prefix}-refuse"),
+                    rx.text(t("officer_apps.refuse")), class_name="wiz-check"),
+        width="100%", spacing="0",
+    )
+
+
+def _actions() -> rx.Component:
+    s = OfficerCaseState
+    return rx.vstack(
+        rx.cond(s.status == svc.SUBMITTED, rx.vstack(
+            rx.el.button(t("officer_apps.accept"), on_click=s.accept, type="button", class_name="screen-next",
+                         id="act-accept"),
+            _action_form("officer_apps.request_title",
+                         rx.text(t("officer_apps.request_hint"), size="2"),
+                         *[rx.el.label(rx.el.input(type="checkbox", name=f"m-{k}", id=f"f-m-{k}"),
+                                       rx.text(t(f"apply.material.{k}")), class_name="wiz-check")
+                           for k in svc.MATERIAL_ITEMS],
+                         _note("act-materials", "officer_apps.other_material", "other"),
+                         on_submit=s.request_materials, form_id="act-materials", button_key="officer_apps.request"),
+            width="100%", spacing="3")),
+        rx.cond(s.open_kinds.contains(svc.STEP_SURVEY), _action_form(
+            "apply.step.home_survey", _note("act-survey", "officer_apps.findings"), on_submit=s.home_survey,
+            form_id="act-survey",
+            button_key="officer_apps.record")),
+        rx.cond(s.open_kinds.contains(svc.STEP_CHECK), _action_form(
+            "apply.step.cross_check",
+            rx.text(t("officer_apps.check_hint"), size="2"),
+            rx.el.select(*[rx.el.option(t(f"apply.check.{o}"), value=o) for o in crosscheck.OUTCOMES],
+                         name="outcome", id="f-check-outcome", class_name="screen-select"),
+            _note("act-check"), on_submit=s.cross_check, form_id="act-check", button_key="officer_apps.record")),
+        rx.cond(s.open_kinds.contains(svc.STEP_RECHECK), _action_form(
+            "apply.step.recheck", _note("act-recheck", "officer_apps.findings"), on_submit=s.recheck,
+            form_id="act-recheck",
+            button_key="officer_apps.record")),
+        rx.cond(s.open_kinds.contains(svc.STEP_VISIT), _action_form(
+            "apply.step.county_visit", _note("act-visit", "officer_apps.findings"), on_submit=s.county_visit,
+            form_id="act-visit", button_key="officer_apps.record")),
+        rx.cond(s.status == svc.PRELIMINARY, _action_form(
+            "apply.step.preliminary", _decision_radios("prelim"), _note("act-preliminary", "officer_apps.reasons"),
+            on_submit=s.preliminary,
+            form_id="act-preliminary", button_key="officer_apps.decide")),
+        rx.cond(s.status == svc.TO_PUBLISH, rx.vstack(
+            rx.text(t("officer_apps.publish_hint"), size="2"),
+            rx.el.button(t("officer_apps.publish"), on_click=s.publish, type="button", class_name="screen-next",
+                         id="act-publish"), width="100%")),
+        rx.cond((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY), _action_form(
+            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"), _decision_radios("county"),
+            _note("act-county", "officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
+            button_key="officer_apps.decide")),
+        rx.cond(s.can_extend,
+                rx.el.details(rx.el.summary(t("officer_apps.extend_title"), class_name="action-summary"),
+                              _action_form("officer_apps.extend_title", _note("act-extend", "officer_apps.reasons"),
+                                           on_submit=s.extend, form_id="act-extend",
+                                           button_key="officer_apps.extend"),
+                              class_name="case-action")),
+        width="100%", spacing="3", id="case-actions",
+    )
+
+
+def _member(m: MemberRow) -> rx.Component:
+    return rx.el.tr(rx.el.td(m["name"], rx.el.br(), rx.el.small(t_var(m["rel_key"], REL_KEYS))),
+                    rx.el.td(m["age"]),
+                    rx.el.td(t_var(m["grade_key"], GRADE_KEYS),
+                             rx.cond(m["ill"], rx.el.div(t("apply.illness"))),
+                             rx.cond(m["student"], rx.el.div(t("apply.student")))),
+                    rx.el.td(m["income"]))
+
+
+def _step(row: StepRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.text(t_var(row["kind_key"], STEP_KEYS), weight="bold"), rx.spacer(),
+                  rx.cond(row["state"] == "overdue", rx.badge(t("apply.step_overdue"), color_scheme="red")),
+                  width="100%"),
+        rx.text(t_fmt("apply.step_office", office=row["office"]), size="2"),
+        rx.cond(row["due"] != "", rx.text(t_fmt("apply.step_due", due=row["due"], start=row["started"]), size="2")),
+        rx.cond(row["outcome_key"] != "", rx.text(t_var(row["outcome_key"], OUTCOME_KEYS), size="2")),
+        class_name="step-row " + row["state"],
+    )
+
+
+def officer_case() -> rx.Component:
+    s = OfficerCaseState
+    return page(
+        guarded(
+            s,
+            rx.link(t("officer_apps.back_to_queue"), href=routes.OFFICER_APPLICATIONS, min_height=TAP,
+                    display="flex", align_items="center"),
+            rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+                                                  color_scheme="red", role="alert", id="case-error", width="100%")),
+            rx.cond(s.notice_key != "", rx.callout(t_var(s.notice_key, NOTICE_KEYS), icon="check",
+                                                   color_scheme="green", id="case-notice", width="100%")),
+            rx.card(
+                rx.text(s.number, size="2", color_scheme="gray", id="case-number"),
+                rx.hstack(rx.text(s.applicant, size="5", weight="bold"),
+                          rx.text(size="5", weight="bold", id="case-phone"),  # show_once: never a state var
+                          spacing="3", wrap="wrap"),
+                rx.text(s.place, size="2"),
+                rx.text(t_var(s.status_key, STATUS_KEYS), weight="bold", id="case-status"),
+                rx.cond(s.overall_due != "",
+                        rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
+                rx.cond(s.related, rx.callout(t_fmt("officer_apps.related_note", detail=s.related_detail),
+                                              icon="users", color_scheme="purple", id="case-related")),
+                width="100%"),
+            rx.cond(s.missing_keys.length() > 0, rx.box(
+                rx.text(t("apply.missing_title"), weight="bold"),
+                rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS)))),
+                rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2")),
+                class_name="wiz-summary", id="case-missing")),
+            _actions(),
+            rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
+            rx.text(t_var(s.verdict_key, OUTCOME_VERDICT_KEYS), weight="bold", id="case-verdict"),
+            rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
+            rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="case-reasons"),
+            rx.heading(t("officer_apps.household"), size="4", as_="h2"),
+            rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table"),
+            rx.text(t_fmt("officer_apps.assets_line", assets=s.assets), size="2"),
+            rx.heading(t("apply.q.documents"), size="4", as_="h2"),
+            rx.vstack(rx.foreach(s.docs, lambda d: rx.vstack(
+                rx.text(t_var(d["kind_key"], DOC_KEYS), size="2"),
+                rx.el.img(src=d["src"], class_name="doc-thumb", alt=""), width="100%")),
+                      width="100%", id="case-docs"),
+            rx.heading(t("apply.steps_title"), size="4", as_="h2"),
+            rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="case-steps"),
+        ),
+        title_key="officer_apps.case_title",
+    )

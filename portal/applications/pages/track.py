@@ -1,0 +1,168 @@
+"""/apply/track: every step of an application, its deadline in working days and the office handling it, and,
+when materials are missing, the ONE complete list of them. Opened with the application number and secret (or
+straight after submitting, from the same tab)."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from portal.kernel import routes
+from portal.shell.i18n import t, t_fmt, t_var
+from portal.shell.layout import TAP, page
+from portal.kernel.db import session_scope
+from portal.i18n import MESSAGES
+from portal.applications.pages.apply import ApplyState
+from portal.applications import services as svc
+
+STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
+STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
+MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
+OUTCOME_KEYS = [k for k in MESSAGES if k.startswith("apply.outcome.")]
+ERROR_KEYS = ["apply.err_not_found", "apply.err_throttled"]
+
+
+class StepRow(TypedDict):
+    kind_key: str
+    state: str  # open | done | overdue
+    office: str
+    started: str
+    due: str
+    limit: str
+    outcome_key: str
+
+
+def step_rows(view: svc.TrackView) -> list[StepRow]:
+    """The steps as the browser shows them (tracking page and the officer's case page)."""
+    return [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state, office=s.office,
+                    started=s.started_on, due=s.due_on,
+                    limit=str(s.working_days) if s.working_days is not None else "",
+                    outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
+
+
+class TrackState(rx.State):
+    found: bool = False
+    error_key: str = ""
+    number: str = ""
+    status_key: str = ""
+    status: str = ""
+    submitted_on: str = ""
+    overall_due: str = ""
+    overall_wd: int = 30
+    steps: list[StepRow] = []
+    missing_keys: list[str] = []
+    missing_other: str = ""
+    reasons: str = ""
+    payment_from: str = ""
+    amount: str = ""
+
+    def _show(self, session, app) -> None:
+        view = svc.track(session, app)
+        self.found, self.error_key, self.number = True, "", view.number
+        self.status, self.status_key = view.status, f"apply.status.{view.status}"
+        self.submitted_on = view.submitted_on
+        self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
+        self.steps = step_rows(view)
+        self.missing_keys = [f"apply.material.{k}" for k in view.missing]
+        self.missing_other = view.missing_other
+        self.reasons, self.payment_from, self.amount = view.reasons, view.payment_from, view.amount
+
+    @rx.event
+    async def load(self):
+        # Everything a previous look-up showed goes, not only the flag that hides it.
+        self.reset()
+        apply_state = await self.get_state(ApplyState)
+        number, secret = apply_state._credentials()
+        if number:
+            with session_scope() as session:
+                app = svc.resume(session, number, secret)
+                if app is not None and app.status != svc.DRAFT:
+                    self._show(session, app)
+
+    @rx.event
+    async def open_case(self, form: dict):
+        number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip().lower()[:64]
+        with session_scope() as session:
+            try:
+                app = svc.open_for_resident(session, number, secret,
+                                            client=self.router.session.client_ip or "unknown")
+            except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
+                self.reset()
+                self.error_key = exc.key
+                return
+            if app is None or app.status == svc.DRAFT:
+                self.reset()
+                self.error_key = "apply.err_not_found"
+                return
+            self._show(session, app)
+        apply_state = await self.get_state(ApplyState)
+        apply_state._use(app.number, secret)
+
+
+def _step(row: StepRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.text(t_var(row["kind_key"], STEP_KEYS), weight="bold"), rx.spacer(),
+                  rx.match(row["state"],
+                           ("done", rx.badge(t("apply.step_done"), color_scheme="green")),
+                           ("overdue", rx.badge(t("apply.step_overdue"), color_scheme="red")),
+                           rx.badge(t("apply.step_open"), color_scheme="blue")),
+                  width="100%", align="center"),
+        rx.text(t_fmt("apply.step_office", office=row["office"]), size="2"),
+        rx.cond(row["due"] != "",
+                rx.cond(row["limit"] != "",
+                        rx.text(t_fmt("apply.step_due_wd", due=row["due"], wd=row["limit"], start=row["started"]),
+                                size="2"),
+                        rx.text(t_fmt("apply.step_due", due=row["due"], start=row["started"]), size="2"))),
+        rx.cond(row["outcome_key"] != "", rx.text(t_var(row["outcome_key"], OUTCOME_KEYS), size="2",
+                                                  color_scheme="gray")),
+        class_name="step-row " + row["state"], data_step=row["kind_key"],
+    )
+
+
+def apply_track_page() -> rx.Component:
+    s = TrackState
+    return page(
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
+                                              role="alert", id="track-error", width="100%", margin_bottom="12px")),
+        rx.cond(
+            s.found,
+            rx.vstack(
+                rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
+                        rx.text(s.number, size="6", weight="bold", id="track-number"),
+                        rx.text(t_var(s.status_key, STATUS_KEYS), size="4", weight="bold", id="track-status"),
+                        rx.cond(s.overall_due != "",
+                                rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
+                        width="100%"),
+                rx.cond(s.missing_keys.length() > 0, rx.box(
+                    rx.heading(t("apply.missing_title"), size="4", as_="h2"),
+                    rx.text(t("apply.missing_intro"), size="2"),
+                    rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS))),
+                             class_name="screen-list"),
+                    rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2", id="missing-other")),
+                    rx.link(t("apply.add_materials"), href=routes.APPLY, class_name="screen-next", underline="none",
+                            id="add-materials", margin_top="8px"),
+                    class_name="wiz-summary", id="missing-list")),
+                rx.cond(s.status == "approved", rx.callout(
+                    t_fmt("apply.approved_note", amount=s.amount, start=s.payment_from), icon="circle-check",
+                    color_scheme="green", width="100%", id="track-approved")),
+                rx.cond(s.status == "refused", rx.callout(
+                    t_fmt("apply.refused_note", reasons=s.reasons), icon="circle-x", color_scheme="red",
+                    width="100%", id="track-refused")),
+                rx.heading(t("apply.steps_title"), size="4", as_="h2"),
+                rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="track-steps"),
+                width="100%", spacing="3",
+            ),
+            rx.form(rx.vstack(
+                rx.text(t("apply.track_intro"), size="2"),
+                rx.el.label(t("apply.number"), html_for="f-track-number", class_name="wiz-label"),
+                rx.el.input(name="number", id="f-track-number", class_name="wiz-input"),
+                rx.el.label(t("apply.secret"), html_for="f-track-secret", class_name="wiz-label"),
+                rx.el.input(name="secret", id="f-track-secret", class_name="wiz-input"),
+                rx.el.button(t("apply.track_open"), type="submit", class_name="screen-next", id="track-open"),
+                width="100%", spacing="2"), on_submit=s.open_case, width="100%", id="track-form"),
+        ),
+        rx.link(t("app.back_home"), href=routes.HOME, min_height=TAP, display="flex", align_items="center",
+                margin_top="12px"),
+        title_key="home.track",
+    )

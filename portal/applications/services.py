@@ -1,0 +1,876 @@
+"""Applications (低保申请): drafts, submission, the case lifecycle with working-day deadlines, and officer actions.
+
+Resident side (no account): `create_draft` returns the public application number and a secret shown once;
+`resume(number, secret)` opens the draft again; `save_section` stores the answers page by page; `add_document` takes a
+photo through the one image intake; `submit` checks everything and opens the first step. `track` is what the tracking
+page shows: every step, its deadline in working days, the office handling it, and the ONE list of missing materials.
+
+Officer side (role + region with the one guard, every action audited): accept or request materials (补正), record the
+home survey (入户调查), the registry cross-check (核对, through services.crosscheck), the recheck (复查) when disputed,
+the county home visit for relatives of staff/cadres, the preliminary decision (初审), send to publicity (公示, through
+services.roster), and the county decision (审核确认) with written reasons. Each action is allowed only from the
+statuses listed in `ALLOWED`, so no step can be skipped.
+
+Deadlines (DOMAIN.md "Application lifecycle"): home survey and cross-check start ≤ 3 WD after acceptance, county
+decision ≤ 10 WD after publicity, written refusal ≤ 3 WD, whole process ≤ 30 WD from acceptance. DOMAIN.md sets no
+limit for acceptance, the recheck, the county visit or the preliminary decision: acceptance and the recheck use 3 WD
+(like the other intake steps), the visit and the preliminary decision are due by the whole-process deadline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role
+from portal.applications.models import Application, ApplicationDocument, ApplicationStep
+from portal.kernel.base import utcnow
+from portal.regions.models import Region, RegionLevel, ServiceWindow
+from portal.kernel import money
+from portal.kernel import audit
+from portal.applications import crosscheck
+from portal.applications.eligibility import services as eligibility_params
+from portal.kernel import throttle as lookup_throttle
+from portal.regions import services as regions
+from portal.applications.eligibility import rules as el
+from portal.roster import services as roster
+from portal.kernel.calendar_store import load_calendar
+from portal.kernel.images import CleanImage, IntakePolicy, PrivateImageStore, intake_image
+from portal.kernel.permissions import Actor, authorize, region_paths_in_scope
+from portal.kernel.workdays import WorkCalendar, china_date
+
+# --- statuses and steps -----------------------------------------------------------------------------------------
+
+DRAFT = "draft"
+SUBMITTED = "submitted"  # 已提交, waiting for acceptance
+MATERIALS = "materials"  # 补正: waiting for the resident's materials
+INVESTIGATING = "investigating"  # 受理: home survey + cross-check (+ county visit)
+RECHECK = "recheck"  # 复查: the applicant disputes the cross-check
+PRELIMINARY = "preliminary"  # waiting for 初审
+TO_PUBLISH = "to_publish"  # 初审 proposes approval: to publicity
+PUBLICITY = "publicity"  # 初审公示, 7 days
+COUNTY = "county"  # 审核确认 by the county
+APPROVED = "approved"
+REFUSED = "refused"
+STATUSES = (DRAFT, SUBMITTED, MATERIALS, INVESTIGATING, RECHECK, PRELIMINARY, TO_PUBLISH, PUBLICITY, COUNTY,
+            APPROVED, REFUSED)
+CLOSED = (APPROVED, REFUSED)
+
+STEP_ACCEPT = "accept"
+STEP_MATERIALS = "materials"
+STEP_SURVEY = "home_survey"
+STEP_CHECK = "cross_check"
+STEP_RECHECK = "recheck"
+STEP_VISIT = "county_visit"
+STEP_PRELIMINARY = "preliminary"
+STEP_PUBLICITY = "publicity"
+STEP_COUNTY = "county_decision"
+STEP_NOTICE = "notice"
+STEP_KINDS = (STEP_ACCEPT, STEP_MATERIALS, STEP_SURVEY, STEP_CHECK, STEP_RECHECK, STEP_VISIT, STEP_PRELIMINARY,
+              STEP_PUBLICITY, STEP_COUNTY, STEP_NOTICE)
+
+# How a step ended (shown on the tracking page).
+STEP_OUTCOMES = ("accepted", "materials", "supplied", "done", "match", "explained", "disputed", "approve", "refuse",
+                 "finished", "sent")
+
+# Working-day limits per step; None: due by the whole-process deadline.
+STEP_LIMITS: dict[str, int | None] = {
+    STEP_ACCEPT: 3, STEP_SURVEY: 3, STEP_CHECK: 3, STEP_RECHECK: 3, STEP_VISIT: None, STEP_PRELIMINARY: None,
+    STEP_COUNTY: 10, STEP_NOTICE: 3,
+}
+TOTAL_WD = 30
+TOTAL_WD_MAX = 45
+PUBLICITY_DAYS = roster.PUBLICITY_DAYS
+
+# Standard materials an officer may ask for (补正); the one list may add free text.
+MATERIAL_ITEMS = ("id_card", "hukou", "income_proof", "property", "disability", "illness", "student", "other")
+DOCUMENT_KINDS = ("id_card", "hukou", "income_proof", "property", "disability", "illness", "student", "other")
+
+MAX_DOCUMENTS = 30
+MIN_REASON = 10
+MAX_TEXT = 1000
+MAX_NAME = 32
+PHOTO_POLICY = IntakePolicy()  # 10 MB, 40 megapixels: phone photos of documents
+
+# Actions allowed from each status: nothing can be skipped.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "accept": (SUBMITTED,),
+    "request_materials": (SUBMITTED,),
+    "supply_materials": (MATERIALS,),
+    "home_survey": (INVESTIGATING, RECHECK),  # the survey runs beside the cross-check and its recheck
+    "cross_check": (INVESTIGATING,),
+    "county_visit": (INVESTIGATING, RECHECK),
+    "recheck": (RECHECK,),
+    "preliminary": (PRELIMINARY,),
+    "publish": (TO_PUBLISH,),
+    "county_decision": (PUBLICITY, COUNTY),
+    "extend": (INVESTIGATING, RECHECK, PRELIMINARY, TO_PUBLISH, PUBLICITY, COUNTY),
+}
+
+
+class ApplicationError(ValueError):
+    """A refused action; `key` is a message-catalog key, `field` the form field when there is one."""
+
+    def __init__(self, key: str, field: str = "") -> None:
+        super().__init__(key)
+        self.key = key
+        self.field = field
+
+
+class SubmitErrors(ValueError):
+    def __init__(self, errors: list[el.FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}:{e.key}" for e in errors))
+        self.errors = errors
+
+
+# --- small helpers ----------------------------------------------------------------------------------------------
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else utcnow()
+
+
+def _hash(secret: str) -> str:
+    # The secret carries 80 random bits: a plain hash is enough (it is not a password people choose).
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _new_number() -> str:
+    return "SQ" + "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+
+
+def _new_secret() -> str:
+    return "".join(secrets.choice("23456789abcdefghjkmnpqrstuvwxyz") for _ in range(16))
+
+
+def first_of_next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _township_of(session: Session, village: Region) -> Region:
+    return session.get(Region, village.parent_id) if village.parent_id else village
+
+
+def _county_of(session: Session, village: Region) -> Region:
+    township = _township_of(session, village)
+    return session.get(Region, township.parent_id) if township.parent_id else township
+
+
+def _clean_text(value: str | None, minimum: int = 0) -> str:
+    text = " ".join((value or "").split())
+    if len(text) < minimum:
+        raise ApplicationError("apply.err_reason_short", "note")
+    if len(text) > MAX_TEXT:
+        raise ApplicationError("apply.err_text_long", "note")
+    return text
+
+
+# --- answers → household ----------------------------------------------------------------------------------------
+
+def _int(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError(value)
+    return int(value)  # type: ignore[arg-type]
+
+
+def household_from_answers(answers: dict) -> el.Household:
+    """The engine's household from the wizard's answers (amounts stored in fen). Bad values raise ValueError."""
+    members = []
+    for m in answers.get("members", []):
+        incomes = tuple(el.Income(kind, _int(v)) for kind, v in (m.get("incomes") or {}).items())
+        members.append(el.Member(str(m.get("name", "")), str(m.get("relationship", "")), _int(m.get("age", -1)),
+                                 _int(m.get("disability_grade", 0)), bool(m.get("serious_illness")),
+                                 bool(m.get("student")), incomes))
+    assets = answers.get("assets") or {}
+    return el.Household(tuple(members), str(answers.get("residence", "")), _int(assets.get("deposits", 0)),
+                        _int(assets.get("vehicles", 0)), _int(assets.get("houses", 0)),
+                        _int(assets.get("housing_area", 0)), _int(assets.get("businesses", 0)),
+                        bool(answers.get("hardship")))
+
+
+def adult_indexes(answers: dict) -> list[int]:
+    out = []
+    for i, m in enumerate(answers.get("members", [])):
+        try:
+            if _int(m.get("age", 0)) >= 18:
+                out.append(i)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
+    """Every reason the application cannot be submitted yet, in wizard order (for the error summary)."""
+    a = app.answers or {}
+    errors: list[el.FieldError] = []
+    village = regions.by_code(session, str(a.get("village", "")))
+    if village is None or village.level != RegionLevel.VILLAGE:
+        errors.append(el.FieldError("village", "apply.err_village"))
+    applicant = a.get("applicant") or {}
+    if not str(applicant.get("name", "")).strip():
+        errors.append(el.FieldError("applicant-name", "elig.err_name"))
+    phone = str(applicant.get("phone", ""))
+    if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+        errors.append(el.FieldError("applicant-phone", "apply.err_phone"))
+    try:
+        errors += el.validate(household_from_answers(a))
+    except (TypeError, ValueError):
+        errors.append(el.FieldError("members", "elig.err_number"))
+    related = a.get("related") or {}
+    if related.get("any") not in (True, False):
+        errors.append(el.FieldError("related-any", "elig.err_choose"))
+    elif related.get("any") and not str(related.get("detail", "")).strip():
+        errors.append(el.FieldError("related-detail", "apply.err_related_detail"))
+    consent = set(a.get("consent") or [])
+    for i in adult_indexes(a):
+        if i not in consent:
+            errors.append(el.FieldError(f"consent-{i}", "apply.err_consent"))
+    kinds = {d.kind for d in documents(session, app)}
+    if "id_card" not in kinds:
+        errors.append(el.FieldError("documents", "apply.err_id_photo"))
+    return errors
+
+
+# --- drafts -----------------------------------------------------------------------------------------------------
+
+def create_draft(session: Session, *, now: datetime | None = None) -> tuple[Application, str]:
+    """A new draft and its secret (shown to the resident once; only its hash is kept)."""
+    secret = _new_secret()
+    for _ in range(5):
+        number = _new_number()
+        if session.execute(select(Application.id).where(Application.number == number)).first() is None:
+            break
+    now = _now(now)
+    app = Application(number=number, secret_hash=_hash(secret), status=DRAFT, answers={}, created_at=now,
+                      updated_at=now, applicant_name="")
+    session.add(app)
+    session.flush()
+    return app, secret
+
+
+def resume(session: Session, number: str, secret: str) -> Application | None:
+    """The application for this number and secret, or None (the same answer for a wrong number or secret)."""
+    number = (number or "").strip().upper()[:20]
+    app = session.execute(select(Application).where(Application.number == number)).scalar_one_or_none()
+    expected = app.secret_hash if app else _hash("no-such-application")
+    ok = hmac.compare_digest(expected, _hash((secret or "").strip().lower()[:64]))
+    return app if app is not None and ok else None
+
+
+RESUME_LIMITS = lookup_throttle.Limits("apply", "application", "apply.resume_max_failures",
+                                       "apply.resume_max_failures_client", "apply.resume_window_minutes")
+
+
+def open_for_resident(session: Session, number: str, secret: str, *, client: str,
+                      now: datetime | None = None) -> Application | None:
+    """`resume` for a number + secret typed by someone (resume and tracking pages): wrong secrets are counted per
+    number and per client address (`services/lookup_throttle`, like report receipts); over either limit even the
+    right secret is refused with ApplicationError("apply.err_throttled") until the window has passed. None for a
+    wrong number or secret. The failure is added to the session: the caller's unit of work must commit it."""
+    now = _now(now)
+    code = (number or "").strip().upper()[:20]
+    try:
+        lookup_throttle.check(session, RESUME_LIMITS, code, client, now)
+    except lookup_throttle.Throttled:
+        raise ApplicationError("apply.err_throttled") from None
+    app = resume(session, code, secret)
+    if app is None:
+        lookup_throttle.failed(session, RESUME_LIMITS, code, client, now)
+    return app
+
+
+SECTIONS = ("village", "residence", "applicant", "members", "assets", "hardship", "related", "consent")
+
+
+def save_section(session: Session, app: Application, section: str, value: object, *,
+                 now: datetime | None = None) -> None:
+    """Store one part of the answers as entered (drafts keep even invalid figures, so nothing typed is lost)."""
+    if app.status != DRAFT:
+        raise ApplicationError("apply.err_not_draft")
+    if section not in SECTIONS:
+        raise KeyError(section)
+    app.answers = {**(app.answers or {}), section: value}
+    if section == "applicant" and isinstance(value, dict):
+        app.applicant_name = str(value.get("name", ""))[:MAX_NAME]
+    if section == "village":
+        village = regions.by_code(session, str(value))
+        if village is not None and village.level == RegionLevel.VILLAGE:
+            app.village_id, app.region_path = village.id, village.path
+    app.updated_at = _now(now)
+    session.flush()
+
+
+def document_store() -> PrivateImageStore:
+    """Where application photos live: under the private upload folder, never a served one."""
+    from portal.kernel.settings import get_settings
+
+    return PrivateImageStore(get_settings().private_upload_dir / "applications")
+
+
+def documents(session: Session, app: Application) -> list[ApplicationDocument]:
+    return list(session.execute(select(ApplicationDocument).where(ApplicationDocument.application_id == app.id)
+                                .order_by(ApplicationDocument.id)).scalars())
+
+
+def add_document(session: Session, app: Application, kind: str, data: bytes, store: PrivateImageStore, *,
+                 now: datetime | None = None) -> ApplicationDocument:
+    """A photo through the one image intake (real image, size and pixel caps, re-encoded, EXIF/GPS stripped),
+    kept in the private store. Raises ImageRejected (reason = message key) or ApplicationError."""
+    if app.status not in (DRAFT, MATERIALS):
+        raise ApplicationError("apply.err_not_draft")
+    if kind not in DOCUMENT_KINDS:
+        raise ApplicationError("elig.err_choose", "doc-kind")
+    if len(documents(session, app)) >= MAX_DOCUMENTS:
+        raise ApplicationError("apply.err_too_many_documents", "doc-file")
+    clean: CleanImage = intake_image(data, PHOTO_POLICY)
+    image_id = store.save(clean)
+    doc = ApplicationDocument(application_id=app.id, kind=kind, image_id=image_id, width=clean.width,
+                              height=clean.height, uploaded_at=_now(now))
+    session.add(doc)
+    app.updated_at = _now(now)
+    session.flush()
+    return doc
+
+
+def remove_document(session: Session, app: Application, doc_id: int) -> None:
+    if app.status not in (DRAFT, MATERIALS):
+        raise ApplicationError("apply.err_not_draft")
+    doc = session.get(ApplicationDocument, doc_id)
+    if doc is not None and doc.application_id == app.id:
+        if app.status == MATERIALS and (app.submitted_at is None or doc.uploaded_at <= app.submitted_at):
+            # 补正 adds to a submitted application: what the officer already has stays.
+            raise ApplicationError("apply.err_doc_locked", "doc-file")
+        session.delete(doc)
+        session.flush()
+
+
+# --- steps ------------------------------------------------------------------------------------------------------
+
+def _open_step(session: Session, app: Application, kind: str, office: Region, today: date, cal: WorkCalendar,
+               *, due: date | None = None) -> ApplicationStep:
+    if due is None:
+        limit = STEP_LIMITS.get(kind)
+        due = cal.add_working_days(today, limit) if limit is not None else overall_due(session, app, cal)
+    step = ApplicationStep(application_id=app.id, kind=kind, state="open", office_region_id=office.id,
+                           started_on=today, due_on=due, started_at=utcnow())
+    session.add(step)
+    session.flush()
+    return step
+
+
+def steps(session: Session, app: Application) -> list[ApplicationStep]:
+    return list(session.execute(select(ApplicationStep).where(ApplicationStep.application_id == app.id)
+                                .order_by(ApplicationStep.id)).scalars())
+
+
+def _open(session: Session, app: Application, kind: str) -> ApplicationStep | None:
+    return session.execute(select(ApplicationStep).where(
+        ApplicationStep.application_id == app.id, ApplicationStep.kind == kind, ApplicationStep.state == "open")
+    ).scalars().first()
+
+
+def _close(step: ApplicationStep | None, actor: Actor | None, outcome: str, note: str | None, now: datetime) -> None:
+    if step is not None:
+        step.state, step.done_at, step.outcome, step.note = "done", now, outcome, note
+        step.actor_id = actor.user_id if actor else None
+
+
+def accepted_on(session: Session, app: Application) -> date | None:
+    row = session.execute(select(ApplicationStep.done_at).where(
+        ApplicationStep.application_id == app.id, ApplicationStep.kind == STEP_ACCEPT,
+        ApplicationStep.outcome == "accepted")).scalars().first()
+    return china_date(row) if row else None
+
+
+def overall_due(session: Session, app: Application, cal: WorkCalendar) -> date | None:
+    """Whole process ≤ 30 WD counted from acceptance (45 WD once the county has extended it)."""
+    start = accepted_on(session, app)
+    return cal.add_working_days(start, TOTAL_WD_MAX if app.extended else TOTAL_WD) if start else None
+
+
+def is_overdue(step: ApplicationStep, today: date) -> bool:
+    return step.state == "open" and step.due_on is not None and step.due_on < today
+
+
+# --- submission -------------------------------------------------------------------------------------------------
+
+def assessment(session: Session, app: Application, on: date | None = None) -> el.Assessment | None:
+    """The engine's verdict on the declared household with the values in force on the case date."""
+    if app.region_path is None:
+        return None
+    day = on or app.assessed_on or china_date(utcnow())
+    try:
+        household = household_from_answers(app.answers or {})
+        if el.validate(household):
+            return None
+        return el.assess(household, eligibility_params.params_for(session, app.region_path, day))
+    except (TypeError, ValueError, el.ParameterMissing):
+        return None
+
+
+def submit(session: Session, app: Application, *, now: datetime | None = None,
+           cal: WorkCalendar | None = None) -> Application:
+    """Check everything, lock the answers, judge with the values in force today, open the acceptance step."""
+    if app.status != DRAFT:
+        raise ApplicationError("apply.err_not_draft")
+    errors = check_for_submit(session, app)
+    if errors:
+        raise SubmitErrors(errors)
+    now = _now(now)
+    cal = cal or load_calendar(session)
+    today = china_date(now)
+    app.status, app.submitted_at, app.assessed_on, app.updated_at = SUBMITTED, now, today, now
+    app.related_to_staff = bool((app.answers.get("related") or {}).get("any"))
+    verdict = assessment(session, app, today)
+    app.outcome = verdict.outcome if verdict else None
+    app.monthly_amount_fen = verdict.monthly_amount_fen if verdict else None
+    village = session.get(Region, app.village_id)
+    _open_step(session, app, STEP_ACCEPT, _township_of(session, village), today, cal)
+    audit.record(session, f"resident:{app.number}", "application.submit", "application", app.number,
+                 region_code=village.code, at=now,
+                 after={"status": SUBMITTED, "outcome": app.outcome, "related_to_staff": app.related_to_staff})
+    return app
+
+
+def supply_materials(session: Session, app: Application, *, now: datetime | None = None,
+                     cal: WorkCalendar | None = None) -> None:
+    """The resident has added what was asked for: back to the window for acceptance."""
+    if app.status not in ALLOWED["supply_materials"]:
+        raise ApplicationError("apply.err_wrong_step")
+    now = _now(now)
+    cal = cal or load_calendar(session)
+    _close(_open(session, app, STEP_MATERIALS), None, "supplied", None, now)
+    app.status, app.updated_at = SUBMITTED, now
+    village = session.get(Region, app.village_id)
+    _open_step(session, app, STEP_ACCEPT, _township_of(session, village), china_date(now), cal)
+    audit.record(session, f"resident:{app.number}", "application.materials_supplied", "application", app.number,
+                 region_code=village.code, at=now, before={"status": MATERIALS}, after={"status": SUBMITTED})
+
+
+# --- officer actions --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Ctx:
+    app: Application
+    village: Region
+    township: Region
+    county: Region
+    now: datetime
+    today: date
+    cal: WorkCalendar
+
+
+def _begin(session: Session, actor: Actor, number: str, action: str, *, now: datetime | None,
+           cal: WorkCalendar | None, level: str = "township") -> _Ctx:
+    app = session.execute(select(Application).where(Application.number == (number or "")[:20])).scalar_one_or_none()
+    if app is None or app.status == DRAFT or app.village_id is None:
+        authorize(actor, Role.OFFICER, "/nonexistent/")  # no hint whether the number exists elsewhere
+        raise ApplicationError("apply.err_not_found")
+    village = session.get(Region, app.village_id)
+    township = _township_of(session, village)
+    county = _county_of(session, village)
+    authorize(actor, Role.OFFICER, county.path if level == "county" else app.region_path)
+    if app.status not in ALLOWED[action]:
+        raise ApplicationError("apply.err_wrong_step")
+    now = _now(now)
+    return _Ctx(app, village, township, county, now, china_date(now), cal or load_calendar(session))
+
+
+def _audit(session: Session, actor: Actor, ctx: _Ctx, action: str, before: dict, after: dict) -> None:
+    ctx.app.updated_at = ctx.now
+    audit.record(session, actor, action, "application", ctx.app.number,
+                 region_code=ctx.village.code, at=ctx.now, before=before, after=after)
+
+
+def accept(session: Session, actor: Actor, number: str, *, now: datetime | None = None,
+           cal: WorkCalendar | None = None) -> Application:
+    """受理: opens the home survey and the cross-check (3 WD each), and the county visit when a relative of staff or
+    a cadre is in the household (registered separately)."""
+    ctx = _begin(session, actor, number, "accept", now=now, cal=cal)
+    _close(_open(session, ctx.app, STEP_ACCEPT), actor, "accepted", None, ctx.now)
+    session.flush()
+    ctx.app.status = INVESTIGATING
+    _open_step(session, ctx.app, STEP_SURVEY, ctx.township, ctx.today, ctx.cal)
+    check = _open_step(session, ctx.app, STEP_CHECK, ctx.township, ctx.today, ctx.cal)
+    if ctx.app.related_to_staff:
+        _open_step(session, ctx.app, STEP_VISIT, ctx.county, ctx.today, ctx.cal)
+    report = crosscheck.provider().request(crosscheck.CrossCheckRequest(
+        ctx.app.number, ctx.village.code, ctx.app.answers,
+        tuple(ctx.app.answers["members"][i]["name"] for i in adult_indexes(ctx.app.answers))))
+    if report is not None:  # an automated provider answered at once
+        _record_check(session, actor, ctx, check, report.outcome, report.note)
+    _audit(session, actor, ctx, "application.accept", {"status": SUBMITTED}, {"status": ctx.app.status})
+    return ctx.app
+
+
+def request_materials(session: Session, actor: Actor, number: str, items: list[str], other: str = "", *,
+                      now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    """补正: ONE complete list of what is missing (standard items plus free text), sent back to the resident."""
+    ctx = _begin(session, actor, number, "request_materials", now=now, cal=cal)
+    if any(s.kind == STEP_MATERIALS for s in steps(session, ctx.app)):
+        # 一次性告知: the one list was sent already; after the resident supplied it the window accepts or refuses.
+        raise ApplicationError("apply.err_materials_once")
+    chosen = [k for k in MATERIAL_ITEMS if k in set(items or [])]
+    other = _clean_text(other)
+    if "other" in chosen and not other:
+        raise ApplicationError("apply.err_other_text", "materials-other")
+    if not chosen:
+        raise ApplicationError("apply.err_materials_empty", "materials")
+    _close(_open(session, ctx.app, STEP_ACCEPT), actor, "materials", None, ctx.now)
+    step = _open_step(session, ctx.app, STEP_MATERIALS, ctx.township, ctx.today, ctx.cal, due=None)
+    step.due_on, step.materials, step.note = None, chosen, other or None
+    ctx.app.status = MATERIALS
+    _audit(session, actor, ctx, "application.request_materials", {"status": SUBMITTED},
+           {"status": MATERIALS, "materials": chosen, "other": other})
+    return ctx.app
+
+
+def _maybe_ready(session: Session, ctx: _Ctx) -> None:
+    """When no investigation step is open any more, the case goes to the preliminary decision."""
+    open_kinds = {s.kind for s in steps(session, ctx.app) if s.state == "open"}
+    if ctx.app.status == INVESTIGATING and not open_kinds & {STEP_SURVEY, STEP_CHECK, STEP_VISIT, STEP_RECHECK}:
+        ctx.app.status = PRELIMINARY
+        _open_step(session, ctx.app, STEP_PRELIMINARY, ctx.township, ctx.today, ctx.cal)
+
+
+def _record_findings(session: Session, actor: Actor, number: str, action: str, kind: str, findings: str, *,
+                     now: datetime | None, cal: WorkCalendar | None, level: str = "township") -> Application:
+    """Close one open investigation step with written findings; the case moves on when none is left open."""
+    ctx = _begin(session, actor, number, action, now=now, cal=cal, level=level)
+    step = _open(session, ctx.app, kind)
+    if step is None:
+        raise ApplicationError("apply.err_wrong_step")
+    findings = _clean_text(findings, MIN_REASON)
+    _close(step, actor, "done", findings, ctx.now)
+    session.flush()
+    _maybe_ready(session, ctx)
+    _audit(session, actor, ctx, "application." + action, {"step": "open"}, {"step": "done", "findings": findings})
+    return ctx.app
+
+
+def record_home_survey(session: Session, actor: Actor, number: str, findings: str, *,
+                       now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    return _record_findings(session, actor, number, "home_survey", STEP_SURVEY, findings, now=now, cal=cal)
+
+
+def _record_check(session: Session, actor: Actor, ctx: _Ctx, step: ApplicationStep, outcome: str,
+                  note: str) -> None:
+    _close(step, actor, outcome, note or None, ctx.now)
+    session.flush()
+    if outcome == crosscheck.DISPUTED:
+        ctx.app.status = RECHECK
+        _open_step(session, ctx.app, STEP_RECHECK, ctx.township, ctx.today, ctx.cal)
+    else:
+        _maybe_ready(session, ctx)
+
+
+def record_cross_check(session: Session, actor: Actor, number: str, outcome: str, note: str = "", *,
+                       now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    """The registry cross-check outcome (match / mismatches explained / disputed → recheck)."""
+    ctx = _begin(session, actor, number, "cross_check", now=now, cal=cal)
+    step = _open(session, ctx.app, STEP_CHECK)
+    if step is None:
+        raise ApplicationError("apply.err_wrong_step")
+    if outcome not in crosscheck.OUTCOMES:
+        raise ApplicationError("elig.err_choose", "check-outcome")
+    note = _clean_text(note, 0 if outcome == crosscheck.MATCH else MIN_REASON)
+    before = ctx.app.status
+    _record_check(session, actor, ctx, step, outcome, note)
+    _audit(session, actor, ctx, "application.cross_check", {"status": before}, {"status": ctx.app.status, "outcome": outcome,
+                                                                    "note": note})
+    return ctx.app
+
+
+def record_recheck(session: Session, actor: Actor, number: str, findings: str, *, now: datetime | None = None,
+                   cal: WorkCalendar | None = None) -> Application:
+    ctx = _begin(session, actor, number, "recheck", now=now, cal=cal)
+    findings = _clean_text(findings, MIN_REASON)
+    _close(_open(session, ctx.app, STEP_RECHECK), actor, "done", findings, ctx.now)
+    ctx.app.status = INVESTIGATING
+    session.flush()
+    _maybe_ready(session, ctx)
+    _audit(session, actor, ctx, "application.recheck", {"status": RECHECK}, {"status": ctx.app.status, "findings": findings})
+    return ctx.app
+
+
+def record_county_visit(session: Session, actor: Actor, number: str, findings: str, *,
+                        now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    """The county's own home visit for a household related to dibao staff or a village cadre."""
+    return _record_findings(session, actor, number, "county_visit", STEP_VISIT, findings, now=now, cal=cal,
+                            level="county")
+
+
+def preliminary_decision(session: Session, actor: Actor, number: str, approve: bool, reasons: str, *,
+                         now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    """初审. Approval needs an eligible verdict with an amount of at least ¥0.01 (the roster publishes only paid
+    cases: an eligible-¥0 household gets its status help but no publicity and no payment). A proposed refusal goes
+    to the county decision without publicity."""
+    ctx = _begin(session, actor, number, "preliminary", now=now, cal=cal)
+    reasons = _clean_text(reasons, MIN_REASON)
+    verdict = assessment(session, ctx.app)
+    if approve and (verdict is None or verdict.outcome not in (el.ELIGIBLE, el.SINGLE_PERSON)
+                    or verdict.monthly_amount_fen < 1):
+        raise ApplicationError("apply.err_cannot_approve", "decision")
+    _close(_open(session, ctx.app, STEP_PRELIMINARY), actor, "approve" if approve else "refuse", reasons, ctx.now)
+    session.flush()
+    if approve:
+        ctx.app.status = TO_PUBLISH
+        ctx.app.monthly_amount_fen = verdict.monthly_amount_fen  # type: ignore[union-attr]
+        _open_step(session, ctx.app, STEP_PUBLICITY, ctx.township, ctx.today, ctx.cal)
+    else:
+        ctx.app.status = COUNTY
+        _open_step(session, ctx.app, STEP_COUNTY, ctx.county, ctx.today, ctx.cal)
+    _audit(session, actor, ctx, "application.preliminary", {"status": PRELIMINARY},
+           {"status": ctx.app.status, "approve": approve, "reasons": reasons,
+            "amount_fen": ctx.app.monthly_amount_fen})
+    return ctx.app
+
+
+def extend_deadline(session: Session, actor: Actor, number: str, reasons: str, *, now: datetime | None = None,
+                    cal: WorkCalendar | None = None) -> Application:
+    """The county extends the whole process to 45 WD (once, with written reasons); steps due by the whole-process
+    deadline move with it."""
+    ctx = _begin(session, actor, number, "extend", now=now, cal=cal, level="county")
+    if ctx.app.extended:
+        raise ApplicationError("apply.err_already_extended")
+    reasons = _clean_text(reasons, MIN_REASON)
+    before = overall_due(session, ctx.app, ctx.cal)
+    ctx.app.extended = True
+    after = overall_due(session, ctx.app, ctx.cal)
+    for step in steps(session, ctx.app):
+        if step.state == "open" and STEP_LIMITS.get(step.kind) is None and step.due_on == before:
+            step.due_on = after
+    _audit(session, actor, ctx, "application.extend", {"overall_due": before.isoformat() if before else None},
+           {"overall_due": after.isoformat() if after else None, "reasons": reasons})
+    return ctx.app
+
+
+def source_ref(app: Application) -> str:
+    return f"application:{app.id}"
+
+
+def send_to_publicity(session: Session, actor: Actor, number: str, *, now: datetime | None = None,
+                      cal: WorkCalendar | None = None) -> Application:
+    """公示: one roster entry (name, household size, amount, village) through the roster service; 7 days exactly.
+    The county decision step opens with the publicity end as its start (≤ 10 WD after it)."""
+    ctx = _begin(session, actor, number, "publish", now=now, cal=cal)
+    size = len(ctx.app.answers.get("members", []))
+    verdict = assessment(session, ctx.app)
+    if verdict is not None and verdict.outcome == el.SINGLE_PERSON:
+        size = len(verdict.single_members)
+    entry = roster.NewEntry(ctx.app.applicant_name, size, int(ctx.app.monthly_amount_fen or 0), ctx.village.code,
+                            source_ref=source_ref(ctx.app))
+    try:
+        batch = roster.publish_batch(session, actor, ctx.township, [entry], now=ctx.now)
+    except roster.RosterError as exc:
+        raise ApplicationError(exc.key) from exc
+    ends = china_date(batch.ends_at)
+    step = _open(session, ctx.app, STEP_PUBLICITY)
+    if step is not None:
+        step.due_on = ends
+        step.materials = None
+        step.note = str(batch.id)
+    ctx.app.status = PUBLICITY
+    _open_step(session, ctx.app, STEP_COUNTY, ctx.county, ends, ctx.cal)
+    _audit(session, actor, ctx, "application.publish", {"status": TO_PUBLISH},
+           {"status": PUBLICITY, "batch_id": batch.id, "ends_at": batch.ends_at.isoformat()})
+    return ctx.app
+
+
+def county_decision(session: Session, actor: Actor, number: str, approve: bool, reasons: str, *,
+                    now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
+    """审核确认 by a county officer, with written reasons. After publicity only once its 7 days have run.
+    Approval: payment from the first day of next month. Refusal: the written reasons are the notice (≤ 3 WD)."""
+    ctx = _begin(session, actor, number, "county_decision", now=now, cal=cal, level="county")
+    reasons = _clean_text(reasons, MIN_REASON)
+    before = ctx.app.status
+    if before == PUBLICITY:
+        if not roster.publicity_finished(session, source_ref(ctx.app), ctx.now):
+            raise ApplicationError("apply.err_publicity_running")
+        _close(_open(session, ctx.app, STEP_PUBLICITY), actor, "finished", None, ctx.now)
+    elif approve:
+        raise ApplicationError("apply.err_cannot_approve", "decision")  # approval only after publicity
+    _close(_open(session, ctx.app, STEP_COUNTY), actor, "approve" if approve else "refuse", reasons, ctx.now)
+    ctx.app.decision_reasons = reasons
+    if approve:
+        ctx.app.status = APPROVED
+        ctx.app.payment_from = first_of_next_month(ctx.today)
+    else:
+        ctx.app.status = REFUSED
+        notice = _open_step(session, ctx.app, STEP_NOTICE, ctx.county, ctx.today, ctx.cal)
+        _close(notice, actor, "sent", reasons, ctx.now)
+    _audit(session, actor, ctx, "application.county_decision", {"status": before},
+           {"status": ctx.app.status, "reasons": reasons,
+            "payment_from": ctx.app.payment_from.isoformat() if ctx.app.payment_from else None})
+    return ctx.app
+
+
+# --- reading: tracking page and officer queue -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StepView:
+    kind: str
+    state: str
+    office: str
+    started_on: str
+    due_on: str
+    working_days: int | None  # the step's limit in WD (None: by the whole-process deadline / calendar days)
+    overdue: bool
+    outcome: str
+
+
+@dataclass(frozen=True)
+class TrackView:
+    number: str
+    status: str
+    submitted_on: str
+    overall_due: str
+    overall_wd: int
+    steps: tuple[StepView, ...]
+    missing: tuple[str, ...]  # material keys of the open 补正 list
+    missing_other: str
+    reasons: str
+    payment_from: str
+    amount: str
+
+
+def office_name(session: Session, region: Region | None) -> str:
+    """The office a resident deals with: the region's window office when there is one, else the region's name."""
+    if region is None:
+        return ""
+    office = session.execute(select(ServiceWindow.office_name).where(
+        ServiceWindow.region_id == region.id, ServiceWindow.active).order_by(ServiceWindow.code)).scalars().first()
+    return office or region.name
+
+
+def track(session: Session, app: Application, *, today: date | None = None,
+          cal: WorkCalendar | None = None) -> TrackView:
+    today = today or china_date(utcnow())
+    cal = cal or load_calendar(session)
+    rows = steps(session, app)
+    views = []
+    missing: tuple[str, ...] = ()
+    other = ""
+    for s in rows:
+        region = session.get(Region, s.office_region_id) if s.office_region_id else None
+        views.append(StepView(s.kind, s.state, office_name(session, region), s.started_on.isoformat(),
+                              s.due_on.isoformat() if s.due_on else "", STEP_LIMITS.get(s.kind),
+                              is_overdue(s, today), s.outcome or ""))
+        if s.kind == STEP_MATERIALS and s.state == "open":
+            missing, other = tuple(s.materials or ()), s.note or ""
+    due = overall_due(session, app, cal)
+    return TrackView(app.number, app.status, china_date(app.submitted_at).isoformat() if app.submitted_at else "",
+                     due.isoformat() if due else "", TOTAL_WD_MAX if app.extended else TOTAL_WD, tuple(views),
+                     missing, other,
+                     app.decision_reasons or "", app.payment_from.isoformat() if app.payment_from else "",
+                     el.yuan(app.monthly_amount_fen) if app.monthly_amount_fen else "")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    number: str
+    applicant: str
+    village: str
+    status: str
+    submitted_on: str
+    next_due: str
+    overdue: bool
+    escalated: bool  # overdue at an office below the viewer's own level
+    related: bool
+
+
+def _in_scope(column, paths: list[str]):
+    return or_(*[and_(column >= p, column < p + "~") for p in paths]) if paths else column == "/none/"
+
+
+def queue(session: Session, actor: Actor, *, status: str = "", overdue_only: bool = False,
+          today: date | None = None, limit: int = 50, offset: int = 0) -> list[QueueRow]:
+    """Submitted applications in the officer's regions, oldest first; overdue flags from the open steps."""
+    authorize(actor, Role.OFFICER)
+    today = today or china_date(utcnow())
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    stmt = select(Application).where(Application.status != DRAFT, _in_scope(Application.region_path, paths))
+    if status in STATUSES:
+        stmt = stmt.where(Application.status == status)
+    overdue_step = exists().where(ApplicationStep.application_id == Application.id, ApplicationStep.state == "open",
+                                  ApplicationStep.due_on < today)
+    if overdue_only:
+        stmt = stmt.where(overdue_step)
+    apps = list(session.execute(stmt.order_by(Application.submitted_at, Application.id).offset(offset)
+                                .limit(limit)).scalars())
+    ids = [a.id for a in apps]
+    open_steps: dict[int, list[ApplicationStep]] = {}
+    for s in session.execute(select(ApplicationStep).where(ApplicationStep.application_id.in_(ids),
+                                                           ApplicationStep.state == "open")).scalars():
+        open_steps.setdefault(s.application_id, []).append(s)
+    villages = {r.id: r for r in session.execute(select(Region).where(
+        Region.id.in_({a.village_id for a in apps if a.village_id}))).scalars()}
+    own_depth = min((len(p) for p in paths), default=0)
+    out = []
+    for a in apps:
+        mine = open_steps.get(a.id, [])
+        dues = sorted(s.due_on for s in mine if s.due_on)
+        late = [s for s in mine if is_overdue(s, today)]
+        offices = {s.office_region_id for s in late}
+        below = any(len(session.get(Region, o).path) > own_depth for o in offices if o)
+        village = villages.get(a.village_id)
+        out.append(QueueRow(a.number, a.applicant_name, village.name if village else "", a.status,
+                            china_date(a.submitted_at).isoformat() if a.submitted_at else "",
+                            dues[0].isoformat() if dues else "", bool(late), bool(late) and below,
+                            a.related_to_staff))
+    return out
+
+
+def count_overdue(session: Session, actor: Actor, today: date | None = None) -> int:
+    authorize(actor, Role.OFFICER)
+    today = today or china_date(utcnow())
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    return session.execute(select(func.count(func.distinct(Application.id))).join(
+        ApplicationStep, ApplicationStep.application_id == Application.id).where(
+        _in_scope(Application.region_path, paths), ApplicationStep.state == "open",
+        ApplicationStep.due_on < today)).scalar_one()
+
+
+def get_for_officer(session: Session, actor: Actor, number: str) -> Application:
+    """One case, only for an officer whose region covers it (an unknown number is refused the same way)."""
+    app = session.execute(select(Application).where(Application.number == (number or "")[:20])).scalar_one_or_none()
+    authorize(actor, Role.OFFICER, app.region_path if app and app.region_path and app.status != DRAFT
+              else "/nonexistent/")
+    assert app is not None
+    return app
+
+
+def document_for_officer(session: Session, actor: Actor, doc_id: int) -> ApplicationDocument:
+    """A document of a case the officer may see (for the private image route)."""
+    doc = session.get(ApplicationDocument, doc_id)
+    app = session.get(Application, doc.application_id) if doc else None
+    authorize(actor, Role.OFFICER, app.region_path if app and app.region_path and app.status != DRAFT
+              else "/nonexistent/")
+    assert doc is not None
+    return doc
+
+
+
+# --- wizard helpers ---------------------------------------------------------------------------------------------
+
+def parse_yuan(text: str) -> int | None:
+    """A wizard amount: blank is 0; negative values come back so validation names them."""
+    return money.parse_yuan(text, empty=0)
+
+
+def parse_count(text: str) -> int | None:
+    text = (text or "").strip()
+    if text.startswith("-") and text[1:].isdigit():
+        return -int(text[1:])
+    return int(text) if text.isdigit() and len(text) <= 6 else None
+
+
+def field_errors(session: Session, app: Application, prefixes: tuple[str, ...]) -> list[el.FieldError]:
+    """The submission errors that belong to one wizard page (its fields start with one of `prefixes`)."""
+    return [e for e in check_for_submit(session, app)
+            if any(e.field == p or e.field.startswith(p + "-") for p in prefixes)]

@@ -1,0 +1,126 @@
+"""Evaluation files: the published notice as a printable PDF (public), and evaluation photos (private).
+
+GET /api/evaluations/rounds/{id}/notice.pdf: anyone, once the round is closed (the notice is public); 404 before.
+GET /api/evaluations/{assignment}/photos/{image}.jpg: the supervisor who took it, or an admin over the target's
+region (`evaluation_workflow.photo_allowed`, the one guard inside). 401 when not signed in, then 404 for anything
+not allowed, so nobody learns which assignments or photos exist. Admins' views are written to the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import OrderedDict
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal.shell.http import actor_or_error, error, path_id, request_lang
+from portal.shell.format import DASH, percent, rank_text
+from portal.kernel.db import session_scope
+from portal.i18n import text
+from portal.kernel import audit
+from portal.evaluations import services as ew
+from portal.evaluations import notice_pdf
+from portal.kernel.images import PrivateImageStore
+from portal.kernel.permissions import PermissionDenied
+from portal.kernel.settings import get_settings
+
+PDF_SLOTS = threading.BoundedSemaphore(2)  # Pillow drawing is CPU-bound; the machine is small
+# A closed round's notice never changes (its results are frozen), so each (round, language) is drawn once per
+# worker: anonymous repeated downloads cannot keep the drawing slots (and the thread pool waiting on them) busy.
+PDF_CACHE_SIZE = 16
+_pdf_cache: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_pdf_cache_lock = threading.Lock()
+
+
+def _score(value: float | None) -> str:
+    return DASH if value is None else f"{value:.2f}"
+
+
+def notice_text(n: ew.Notice, lang: str) -> tuple[notice_pdf.NoticeText, list[notice_pdf.NoticeLine]]:
+    """The notice's words in `lang` and its lines, as the page shows them."""
+    headers = {"rank": text("eval.notice.rank", lang), "target": text("eval.notice.target", lang),
+               "sup": text("eval.notice.sup", lang), "res": text("eval.notice.res", lang),
+               "combined": text("eval.notice.combined", lang), "talk": text("eval.notice.talk", lang)}
+    body = notice_pdf.NoticeText(
+        issuer=text("eval.notice.pdf_issuer", lang, region=n.region_name),
+        title=text("eval.notice.pdf_title", lang),
+        subtitle=n.title,
+        meta=text("eval.notice.meta", lang, region=n.region_name, start=n.period_start, end=n.period_end,
+                  closed=n.closed_on),
+        formula=text("eval.notice.formula", lang, ws=n.weight_supervisors, wr=n.weight_residents),
+        rules=text("eval.notice.rule", lang),
+        headers=headers,
+        footer=text("eval.notice.pdf_footer", lang),
+    )
+    lines = [notice_pdf.NoticeLine(
+        rank=rank_text(r.rank), target=r.label,
+        sup=f"{_score(r.supervisor_score)} ({r.submitted}/{r.assigned})",
+        res=f"{percent(r.resident_rate)} ({r.resident_count})",
+        combined=_score(r.combined), talk=text("eval.notice.talk", lang) if r.talk_flag else "",
+    ) for r in n.rows]
+    return body, lines
+
+
+def _load_notice(round_id: int) -> ew.Notice | None:
+    with session_scope() as session:
+        return ew.notice(session, round_id)
+
+
+def _render(n: ew.Notice, lang: str) -> bytes:
+    key = (n.round_id, lang)
+    with _pdf_cache_lock:
+        if key in _pdf_cache:
+            _pdf_cache.move_to_end(key)
+            return _pdf_cache[key]
+    with PDF_SLOTS:
+        with _pdf_cache_lock:  # drawn by another request while this one waited for a slot
+            if key in _pdf_cache:
+                return _pdf_cache[key]
+        body = notice_pdf.notice_pdf(*notice_text(n, lang))
+    with _pdf_cache_lock:
+        _pdf_cache[key] = body
+        while len(_pdf_cache) > PDF_CACHE_SIZE:
+            _pdf_cache.popitem(last=False)
+    return body
+
+
+async def notice_pdf_file(request: Request) -> Response:
+    round_id = path_id(request, "round_id")
+    n = await asyncio.to_thread(_load_notice, round_id) if round_id else None
+    if n is None:
+        return error(request, 404, "eval.notice.missing")
+    lang = request_lang(request)
+    body = await asyncio.to_thread(_render, n, lang)
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="evaluation-notice-{n.round_id}.pdf"',
+        "Cache-Control": "public, max-age=300",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+def _photo(request: Request) -> Response:
+    actor = actor_or_error(request)
+    if isinstance(actor, Response):
+        return actor
+    assignment_id = path_id(request, "assignment_id")
+    image_id = str(request.path_params["image_id"])[:64]
+    if assignment_id is None:
+        return error(request, 404, "eval.form.missing")
+    try:
+        with session_scope() as session:
+            own = ew.photo_allowed(session, actor, assignment_id, image_id)
+            if not own:  # an admin looking at a supervisor's photo
+                audit.record(session, actor, "evaluation.photo_view", "evaluation_assignment", assignment_id,
+                             after={"image": image_id})
+        data = PrivateImageStore(get_settings().private_upload_dir).open(image_id)
+    except (PermissionDenied, KeyError, ValueError):
+        return error(request, 404, "eval.form.missing")
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store",
+                                                            "X-Content-Type-Options": "nosniff"})
+
+
+async def photo(request: Request) -> Response:
+    return await asyncio.to_thread(_photo, request)
+

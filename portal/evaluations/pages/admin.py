@@ -1,0 +1,417 @@
+"""Admin: supervisors' evaluations (民主评议管理) — appoint supervisors, open rounds with criteria and weights,
+add targets (windows, offices), assign supervisors, close a round (which publishes its notice)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TypedDict
+
+import reflex as rx
+
+from portal.kernel import routes
+from portal.shell.account import guarded
+from portal.shell.i18n import t, t_fmt, t_var
+from portal.shell.layout import TAP, page
+from portal.kernel.db import session_scope
+from portal.accounts.models import Role
+from portal.kernel.base import utcnow
+from portal.evaluations.models import AssignmentStatus, RoundStatus
+from portal.evaluations import services as ew
+from portal.evaluations import rules
+from portal.regions import services as regions
+from portal.evaluations.rules import EvaluationRuleError
+from portal.kernel.permissions import NotSignedIn, PermissionDenied
+from portal.kernel.workdays import china_date
+from portal.shell.session import SignedInState
+
+ERROR_KEYS = ["eval.err.criteria", "eval.err.weights", "eval.err.too_long", "eval.err.region", "eval.err.user",
+              "eval.err.dates", "eval.err.title", "eval.err.round_closed", "eval.err.window", "eval.err.office",
+              "eval.err.duplicate", "eval.err.not_appointed", "eval.err.conflict_declared", "eval.err.own_window",
+              "eval.err.submitted",
+              "eval.err.no_targets", "eval.err.bad_input", "auth.forbidden"]
+STATUS_KEYS = [f"eval.status.{s.value}" for s in AssignmentStatus]
+ROUND_KEYS = [f"eval.round.{s.value}" for s in RoundStatus]
+KIND_KEYS = ["eval.kind.window", "eval.kind.office"]
+CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
+DEFAULT_WEIGHTS = dict(rules.DEFAULT_CRITERIA)
+
+
+class Choice(TypedDict):
+    value: str
+    label: str
+
+
+class AppointmentView(TypedDict):
+    who: str
+    region: str
+    term: str
+    current: bool
+
+
+class RoundView(TypedDict):
+    id: int
+    title: str
+    region: str
+    period: str
+    due: str
+    status_key: str
+    targets: int
+    assigned: int
+    submitted: int
+
+
+class AssignView(TypedDict):
+    id: int
+    supervisor: str
+    status_key: str
+    removable: bool
+
+
+class TargetView(TypedDict):
+    id: int
+    kind_key: str
+    label: str
+    assignments: list[AssignView]
+
+
+class CriterionInput(TypedDict):
+    key: str
+    label_key: str
+    weight: int
+
+
+def _date(value) -> date:
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        raise EvaluationRuleError("eval.err.dates") from None
+
+
+class AdminEvaluationsState(SignedInState):
+    scopes: list[Choice] = []
+    region_code: str = ""
+    appointments: list[AppointmentView] = []
+    rounds: list[RoundView] = []
+    rounds_short: int = 0
+    round_id: int = 0
+    round_title: str = ""
+    round_open: bool = False
+    round_pdf: str = ""
+    targets: list[TargetView] = []
+    criteria_inputs: list[CriterionInput] = [
+        CriterionInput(key=k, label_key=f"eval.crit.{k}", weight=DEFAULT_WEIGHTS.get(k, 0)) for k in rules.CRITERIA]
+    today: str = ""
+    default_due: str = ""
+    error_key: str = ""
+    notice: bool = False
+
+    @rx.event
+    def load(self):
+        picked = self.region_code
+        self._clear()  # a previous account's lists (supervisors' names, assignments) never outlive a page load
+        actor = self._open_page(Role.ADMIN)
+        if actor is None:
+            return self._refused()
+        self.scopes = [Choice(value=g.region_code, label=g.region_name) for g in actor.grants if g.role == Role.ADMIN]
+        codes = [c["value"] for c in self.scopes]
+        self.region_code = picked if picked in codes else (codes[0] if codes else "")
+        today = china_date(utcnow())
+        self.today, self.default_due = today.isoformat(), (today + timedelta(days=14)).isoformat()
+        self.error_key, self.notice = "", False
+        self._refresh()
+
+    def _region_path(self, session) -> str:
+        region = regions.by_code(session, self.region_code)
+        return region.path if region else "/none/"
+
+    def _clear(self) -> None:
+        """The page's own vars back to defaults (the region picked and the forms' defaults included)."""
+        self.reset()
+
+    def _refresh(self) -> None:
+        actor = self._guard(Role.ADMIN)
+        if actor is None:
+            self._clear()
+            return
+        try:
+            with session_scope() as session:
+                path = self._region_path(session)
+                self.appointments = [AppointmentView(
+                    who=f"{a.display_name} ({a.username})", region=a.region_name,
+                    term=f"{a.term_start} ~ {a.term_end}", current=a.current)
+                    for a in ew.list_appointments(session, actor, path)]
+                rows = ew.list_rounds(session, actor, path)
+                self.rounds = [RoundView(id=r.id, title=r.title, region=r.region_name,
+                                         period=f"{r.period_start} ~ {r.period_end}", due=r.due_on.isoformat(),
+                                         status_key=f"eval.round.{r.status}", targets=r.targets, assigned=r.assigned,
+                                         submitted=r.submitted) for r in rows]
+                self.rounds_short = ew.rounds_needed_this_year(session, path, china_date(utcnow()).year)
+                selected = next((r for r in rows if r.id == self.round_id), None)
+                if selected is None:
+                    self.round_id, self.targets, self.round_title, self.round_open = 0, [], "", False
+                    return
+                self.round_title, self.round_open = selected.title, selected.status == RoundStatus.OPEN.value
+                self.round_pdf = routes.evaluation_notice_pdf(selected.id)
+                self.targets = [TargetView(
+                    id=x.id, kind_key=f"eval.kind.{x.kind}", label=x.label,
+                    assignments=[AssignView(id=a.id, supervisor=a.supervisor, status_key=f"eval.status.{a.status}",
+                                            removable=self.round_open and a.status in ("assigned", "draft"))
+                                 for a in x.assignments])
+                    for x in ew.round_targets(session, actor, selected.id)]
+        except (PermissionDenied, NotSignedIn):
+            self.error_key = "auth.forbidden"
+
+    def _act(self, fn, *args) -> None:
+        actor = self._guard(Role.ADMIN)
+        if actor is None:
+            self._clear()
+            return
+        try:
+            with session_scope() as session:
+                fn(session, actor, *args)
+        except EvaluationRuleError as exc:
+            self.error_key, self.notice = exc.key, False
+            return
+        except (PermissionDenied, NotSignedIn):
+            self.error_key, self.notice = "auth.forbidden", False
+            return
+        except (ValueError, TypeError):
+            self.error_key, self.notice = "eval.err.bad_input", False
+            return
+        self.error_key, self.notice = "", True
+        self._refresh()
+
+    @rx.event
+    def set_region(self, code: str):
+        if str(code) not in [c["value"] for c in self.scopes]:  # only the caller's own scopes (a forged code: no-op)
+            return
+        self.region_code, self.round_id = str(code), 0
+        self._refresh()
+
+    @rx.event
+    def appoint(self, form: dict):
+        def run(session, actor):
+            ew.appoint_supervisor(session, actor, str(form.get("username", "")), str(form.get("region", "")),
+                                  _date(form.get("term_start")), _date(form.get("term_end")))
+        self._act(run)
+
+    @rx.event
+    def open_round(self, form: dict):
+        def run(session, actor):
+            criteria = []
+            for key in rules.CRITERIA:
+                raw = str(form.get(f"w_{key}", "0") or "0").strip()
+                weight = int(raw) if raw.isdigit() else -1
+                if weight < 0:
+                    raise EvaluationRuleError("eval.err.weights")
+                if weight:
+                    criteria.append((key, weight))
+            rnd = ew.open_round(session, actor, title=str(form.get("title", "")),
+                                region_code=str(form.get("region", "") or self.region_code),
+                                period_start=_date(form.get("period_start")), period_end=_date(form.get("period_end")),
+                                due_on=_date(form.get("due_on")), criteria=criteria)
+            self.round_id = rnd.id
+        self._act(run)
+
+    @rx.event
+    def select_round(self, round_id: int):
+        self.round_id, self.error_key, self.notice = int(round_id), "", False
+        self._refresh()
+
+    @rx.event
+    def add_target(self, form: dict):
+        kind, value = str(form.get("kind", "")), str(form.get("value", ""))
+        fn = ew.add_window_target if kind == "window" else ew.add_office_target
+        self._act(lambda session, actor: fn(session, actor, self.round_id, value))
+
+    @rx.event
+    def assign(self, form: dict):
+        self._act(lambda session, actor: ew.assign(session, actor, int(form.get("target_id", 0)),
+                                                   str(form.get("username", ""))))
+
+    @rx.event
+    def unassign(self, assignment_id: int):
+        self._act(ew.unassign, int(assignment_id))
+
+    @rx.event
+    def close_round(self):
+        self._act(ew.close_round, self.round_id)
+
+
+# --- page -----------------------------------------------------------------------------------------------------
+
+
+def _field(label_key: str, name: str, kind: str = "text", default=None, **props) -> rx.Component:
+    return rx.el.label(
+        rx.text(t(label_key), size="2"),
+        rx.el.input(name=name, type=kind, default_value=default, required=True, class_name="eval-input", **props),
+        class_name="eval-field",
+    )
+
+
+def _appointments() -> rx.Component:
+    s = AdminEvaluationsState
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("eval.admin.appointments"), size="4", as_="h2"),
+            rx.el.form(
+                _field("eval.admin.username", "username", id="appoint-username"),
+                _field("eval.admin.region_code", "region", default=s.region_code, id="appoint-region"),
+                _field("eval.admin.term_start", "term_start", "date", s.today),
+                _field("eval.admin.term_end", "term_end", "date"),
+                rx.button(t("eval.admin.appoint"), type="submit", min_height=TAP, id="appoint-submit"),
+                on_submit=s.appoint, reset_on_submit=True, class_name="eval-form-grid",
+            ),
+            rx.el.ul(rx.foreach(s.appointments, lambda a: rx.el.li(
+                rx.text(a["who"], weight="medium"), rx.text(a["region"], " · ", a["term"], " · ",
+                                                            rx.cond(a["current"], t("eval.admin.current"),
+                                                                    t("eval.admin.expired")), size="2",
+                                                            color_scheme="gray"))),
+                     class_name="eval-list", id="appointments"),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _round_row(r: RoundView) -> rx.Component:
+    return rx.el.li(
+        rx.hstack(
+            rx.vstack(
+                rx.text(r["title"], weight="bold"),
+                rx.text(r["region"], " · ", r["period"], " · ", t("eval.sup.due"), " ", r["due"], size="2",
+                        color_scheme="gray"),
+                rx.hstack(rx.badge(t_var(r["status_key"], ROUND_KEYS)),
+                          rx.text(t_fmt("eval.admin.counts", t=r["targets"], s=r["submitted"], a=r["assigned"]),
+                                  size="2"), spacing="2", wrap="wrap"),
+                spacing="1", align="start", flex="1", min_width="0",
+            ),
+            rx.button(t("eval.admin.manage"), on_click=AdminEvaluationsState.select_round(r["id"]), min_height=TAP,
+                      variant="soft", class_name="round-manage", data_round=r["id"].to_string()),
+            align="center", spacing="2", width="100%",
+        ),
+        class_name="eval-round-row",
+    )
+
+
+def _new_round() -> rx.Component:
+    s = AdminEvaluationsState
+    return rx.el.details(
+        rx.el.summary(t("eval.admin.new_round"), class_name="eval-summary", id="new-round"),
+        rx.el.form(
+            _field("eval.admin.round_title", "title", id="round-title"),
+            _field("eval.admin.region_code", "region", default=s.region_code, id="round-region"),
+            _field("eval.admin.period_start", "period_start", "date"),
+            _field("eval.admin.period_end", "period_end", "date", s.today),
+            _field("eval.admin.due_on", "due_on", "date", s.default_due),
+            rx.text(t("eval.admin.criteria"), size="2", weight="bold", class_name="eval-span"),
+            rx.foreach(s.criteria_inputs, lambda c: rx.el.label(
+                rx.text(t_var(c["label_key"], CRIT_KEYS), size="2"),
+                rx.el.input(name="w_" + c["key"], type="number", min=0, max=100, default_value=c["weight"].to_string(),
+                            class_name="eval-input", input_mode="numeric"),
+                class_name="eval-field")),
+            rx.button(t("eval.admin.open"), type="submit", min_height=TAP, id="round-open"),
+            on_submit=s.open_round, reset_on_submit=False, class_name="eval-form-grid",
+        ),
+        class_name="eval-details",
+    )
+
+
+def _assignment(a: AssignView) -> rx.Component:
+    return rx.hstack(
+        rx.text(a["supervisor"], size="2"), rx.badge(t_var(a["status_key"], STATUS_KEYS), variant="soft"),
+        rx.spacer(),
+        rx.cond(a["removable"], rx.button(t("eval.admin.unassign"), on_click=AdminEvaluationsState.unassign(a["id"]),
+                                          size="1", variant="ghost", color_scheme="red", min_height=TAP)),
+        align="center", spacing="2", width="100%", wrap="wrap",
+    )
+
+
+def _target(x: TargetView) -> rx.Component:
+    s = AdminEvaluationsState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.badge(t_var(x["kind_key"], KIND_KEYS)), rx.text(x["label"], weight="bold"), spacing="2",
+                      align="center", wrap="wrap"),
+            rx.cond(x["assignments"].length() > 0, rx.foreach(x["assignments"], _assignment),
+                    rx.text(t("eval.admin.no_assign"), size="2", color_scheme="gray")),
+            rx.cond(s.round_open, rx.el.form(
+                rx.el.input(type="hidden", name="target_id", value=x["id"].to_string()),
+                rx.el.input(name="username", placeholder=t("eval.admin.assign"), required=True,
+                            class_name="eval-input", aria_label="supervisor"),
+                rx.button(t("eval.admin.assign_btn"), type="submit", min_height=TAP, variant="soft"),
+                on_submit=s.assign, reset_on_submit=True, class_name="eval-inline-form",
+            )),
+            spacing="2", width="100%",
+        ),
+        width="100%", class_name="eval-target-card",
+    )
+
+
+def _add_target_form(kind: str, placeholder_key: str) -> rx.Component:
+    return rx.el.form(
+        rx.el.input(type="hidden", name="kind", value=kind),
+        rx.el.input(name="value", placeholder=t(placeholder_key), required=True, class_name="eval-input",
+                    aria_label=kind, id=f"add-{kind}"),
+        rx.button(t("eval.admin.add"), type="submit", min_height=TAP, variant="soft"),
+        on_submit=AdminEvaluationsState.add_target, reset_on_submit=True, class_name="eval-inline-form",
+    )
+
+
+def _selected_round() -> rx.Component:
+    s = AdminEvaluationsState
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("eval.admin.targets"), size="4", as_="h2"),
+            rx.text(s.round_title, weight="bold", id="selected-round"),
+            rx.cond(s.round_open, rx.vstack(_add_target_form("window", "eval.admin.add_window"),
+                                            _add_target_form("office", "eval.admin.add_office"),
+                                            spacing="2", width="100%"),
+                rx.callout(t("eval.admin.closed_note"), icon="megaphone", width="100%")),
+            rx.foreach(s.targets, _target),
+            rx.cond(s.round_open, rx.vstack(
+                rx.text(t("eval.admin.close_confirm"), size="2", color_scheme="gray"),
+                rx.button(t("eval.admin.close"), on_click=s.close_round, color_scheme="red", min_height=TAP,
+                          id="round-close", width="100%"),
+                width="100%"),
+                rx.link(t("eval.notice.pdf"), href=s.round_pdf, is_external=True, min_height=TAP, display="flex",
+                        align_items="center", id="round-pdf")),
+            spacing="3", width="100%",
+        ),
+        width="100%", id="round-panel",
+    )
+
+
+def admin_evaluations() -> rx.Component:
+    s = AdminEvaluationsState
+    return page(
+        guarded(
+            s,
+            rx.hstack(
+                rx.text(t("eval.admin.scope"), size="2"),
+                rx.el.select(rx.foreach(s.scopes, lambda c: rx.el.option(c["label"], value=c["value"])),
+                             value=s.region_code, on_change=s.set_region, class_name="plain-select",
+                             aria_label="region", id="eval-scope"),
+                align="center", spacing="2", wrap="wrap",
+            ),
+            rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+                                                  color_scheme="red", role="alert", id="eval-admin-error",
+                                                  width="100%")),
+            rx.cond(s.notice, rx.callout(t("eval.admin.done"), icon="check", color_scheme="green",
+                                         id="eval-admin-notice", width="100%")),
+            rx.cond(s.round_id > 0, _selected_round()),
+            rx.card(
+                rx.vstack(
+                    rx.heading(t("eval.admin.rounds"), size="4", as_="h2"),
+                    rx.cond(s.rounds_short > 0, rx.callout(t_fmt("eval.admin.rounds_short", n=s.rounds_short),
+                                                           icon="calendar-clock", color_scheme="amber", width="100%")),
+                    _new_round(),
+                    rx.el.ul(rx.foreach(s.rounds, _round_row), class_name="eval-list", id="rounds"),
+                    spacing="3", width="100%",
+                ),
+                width="100%",
+            ),
+            _appointments(),
+        ),
+        title_key="eval.admin.link",
+    )

@@ -1,0 +1,54 @@
+"""Policy settings admins may change, with the defaults that apply until they do."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from portal.kernel.policy_models import PolicySetting
+from portal.kernel import audit
+
+DEFAULTS: dict[str, object] = {
+    "rating.cooldown_hours": 24,  # one rating per device per window in this time
+    "rating.burst_window_minutes": 10,  # 刷评: more than `threshold` ratings at one window inside this window
+    "rating.burst_threshold": 30,
+    "rating.min_count_ranked": 5,  # fewer ratings in the period → not ranked (and never below k=5)
+    "rating.comment_max_chars": 300,
+    # Reports (举报) and reward-for-reporting (有奖举报), issue 6.
+    "report.max_per_device_day": 3,  # reports one device may file in 24 hours
+    "report.max_per_client_day": 20,  # reports one client address may file in 24 hours
+    "report.track_max_failures": 5,  # wrong secrets for one receipt inside the window, then the receipt waits
+    "report.track_max_failures_client": 20,  # wrong receipts/secrets from one client address inside the window
+    "report.track_window_minutes": 15,
+    "report.conclude_working_days": 30,  # from filing to conclusion
+    "report.reward_share_percent": 10,  # reward = this share of the money recovered ...
+    "report.reward_floor_yuan": 200,  # ... but at least this ...
+    "report.reward_cap_yuan": 5000,  # ... and at most this
+    # Applications (issue 4): wrong secrets when resuming or tracking with the application number.
+    "apply.resume_max_failures": 5,  # wrong secrets for one application number inside the window
+    "apply.resume_max_failures_client": 20,  # wrong numbers/secrets from one client address inside the window
+    "apply.resume_window_minutes": 15,
+    # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
+    "evaluation.weight_supervisors": 60,
+    "evaluation.weight_residents": 40,
+}
+
+
+def get(session: Session, key: str) -> object:
+    row = session.get(PolicySetting, key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def get_int(session: Session, key: str) -> int:
+    return int(get(session, key))  # type: ignore[arg-type]
+
+
+def set_value(session: Session, actor, key: str, value: object) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = session.get(PolicySetting, key)
+    before = row.value if row else DEFAULTS[key]
+    if row is None:
+        session.add(PolicySetting(key=key, value=value, updated_by=actor.username))
+    else:
+        row.value, row.updated_by = value, actor.username
+    audit.record(session, actor, "policy.set", "policy_setting", key, before={"value": before}, after={"value": value})

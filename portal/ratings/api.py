@@ -1,0 +1,194 @@
+"""QR codes and printable A4 posters of service windows, for signed-in staff of the window's region.
+
+GET /api/windows/{code}/qr.png | poster.png | poster.pdf, and /api/regions/{code}/posters.pdf (every window in use
+under a region, one page each). Order of answers: 401 when not signed in (so nobody outside learns which codes
+exist), then 404 for an unknown code, then 403 from the one guard. Window staff may print only their own window;
+officers and admins any window their grant covers. Every download is written to the audit log.
+
+Drawing is CPU-bound Pillow work (a batch page is ~225 KB of PDF and ~10 MB of RSS while it is built), so it runs
+in a worker thread, batches are capped at MAX_BATCH windows, and batches draw one at a time per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal.shell.http import actor_or_error, error
+from portal.kernel.db import session_scope
+from portal.i18n import text
+from portal.accounts.models import Role
+from portal.regions.models import Region, ServiceWindow
+from portal.kernel import audit
+from portal.kernel import drawing as qr
+from portal.regions import services as regions
+from portal.kernel.permissions import Actor, PermissionDenied, authorize
+from portal.ratings.services import WindowInfo, find_window
+from portal.kernel.settings import get_settings
+
+ACTION = "poster.download"
+MAX_BATCH = 60  # windows per batch PDF: ~13 MB of PDF, ~4 s and ~550 MB of RSS while drawing
+BATCH_SLOTS = threading.BoundedSemaphore(1)  # one batch draws at a time per process; the next waits its turn
+POSTER_LANG = "zh"  # posters hang on Chinese notice boards, whatever the downloader's UI language
+MAX_CODE = 32  # ServiceWindow.code / Region.code column widths
+
+PNG, PDF = "image/png", "application/pdf"
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What the audit row names: the window or region code, and the region it belongs to."""
+
+    code: str
+    region_code: str
+
+
+def _poster_text(window: WindowInfo | ServiceWindow) -> qr.PosterText:
+    return qr.PosterText(window_name=window.name, window_code=window.code, office_name=window.office_name,
+                         instruction=text("poster.instruction", POSTER_LANG), footer=text("poster.footer", POSTER_LANG))
+
+
+def _url(window_code: str) -> str:
+    return qr.rating_url(get_settings().public_base_url, window_code)
+
+
+def _filename(stem: str, code: str, ext: str) -> str:
+    # Codes are admin-chosen; keep the header plain ASCII whatever they contain.
+    return f"{stem}-{re.sub(r'[^A-Za-z0-9_.-]', '_', code)}.{ext}"
+
+
+def _file(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+def _may_print_window(actor: Actor, window: WindowInfo) -> None:
+    """Officers and admins over the window's region; window staff only at their own window. Raises PermissionDenied."""
+    try:
+        authorize(actor, (Role.OFFICER, Role.ADMIN), window.region_path)
+    except PermissionDenied:
+        authorize(actor, Role.WINDOW_STAFF, window.region_path)
+        if actor.window_id != window.id:
+            raise PermissionDenied() from None
+
+
+def _record(actor: Actor, target_type: str, target: _Target, after: dict[str, object]) -> None:
+    with session_scope() as session:
+        audit.record(session, actor, ACTION, target_type, target.code, region_code=target.region_code, after=after)
+
+
+# --- one window -------------------------------------------------------------------------------------------------
+
+def _window_or_error(request: Request) -> tuple[Actor, WindowInfo] | Response:
+    actor = actor_or_error(request)
+    if isinstance(actor, Response):
+        return actor
+    code = request.path_params["code"]
+    with session_scope() as session:
+        # Active windows only: a poster for a window out of use would send residents to "window not found".
+        window = find_window(session, code) if len(code) <= MAX_CODE else None
+    if window is None:
+        return error(request, 404, "poster.window_missing")
+    try:
+        _may_print_window(actor, window)
+    except PermissionDenied:
+        return error(request, 403, "auth.forbidden")
+    return actor, window
+
+
+def _render_window(kind: str, window: WindowInfo) -> bytes:
+    url = _url(window.code)
+    if kind == "qr.png":
+        return qr.qr_png(url)
+    if kind == "poster.png":
+        return qr.poster_png(url, _poster_text(window))
+    return qr.poster_pdf(url, _poster_text(window))
+
+
+# kind → (file name stem, extension, media type)
+_WINDOW_FILES = {"qr.png": ("qr", "png", PNG), "poster.png": ("poster", "png", PNG),
+                 "poster.pdf": ("poster", "pdf", PDF)}
+
+
+async def _window_file(request: Request, kind: str) -> Response:
+    found = await asyncio.to_thread(_window_or_error, request)
+    if isinstance(found, Response):
+        return found
+    actor, window = found
+    body = await asyncio.to_thread(_render_window, kind, window)
+    region_code = window.region_path.strip("/").rsplit("/", 1)[-1]  # paths are "/13/1301/130102/"
+    await asyncio.to_thread(_record, actor, "service_window", _Target(window.code, region_code), {"file": kind})
+    stem, ext, media_type = _WINDOW_FILES[kind]
+    return _file(body, media_type, _filename(stem, window.code, ext))
+
+
+async def window_qr_png(request: Request) -> Response:
+    return await _window_file(request, "qr.png")
+
+
+async def window_poster_png(request: Request) -> Response:
+    return await _window_file(request, "poster.png")
+
+
+async def window_poster_pdf(request: Request) -> Response:
+    return await _window_file(request, "poster.pdf")
+
+
+# --- every window of a region -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Batch:
+    actor: Actor
+    region: _Target
+    items: list[tuple[str, qr.PosterText]]
+
+
+def _batch_or_error(request: Request) -> _Batch | Response:
+    actor = actor_or_error(request)
+    if isinstance(actor, Response):
+        return actor
+    code = request.path_params["code"]
+    with session_scope() as session:
+        region = regions.by_code(session, code) if len(code) <= MAX_CODE else None
+        if region is None:
+            return error(request, 404, "poster.region_missing")
+        target = _Target(region.code, region.code)
+        try:
+            # A batch holds other people's windows: officers and admins only.
+            authorize(actor, (Role.OFFICER, Role.ADMIN), region.path)
+        except PermissionDenied:
+            return error(request, 403, "auth.forbidden")
+        in_use = (select(ServiceWindow).join(Region).where(Region.path.startswith(region.path),
+                                                            ServiceWindow.active.is_(True)))
+        count = session.execute(select(func.count()).select_from(in_use.subquery())).scalar_one()
+        if count == 0:
+            return error(request, 404, "poster.no_windows")
+        if count > MAX_BATCH:
+            return error(request, 413, "poster.too_many", n=count, max=MAX_BATCH)
+        windows = session.execute(in_use.order_by(ServiceWindow.code)).scalars().all()
+        items = [(_url(w.code), _poster_text(w)) for w in windows]
+    return _Batch(actor, target, items)
+
+
+def _render_batch(items: list[tuple[str, qr.PosterText]]) -> bytes:
+    with BATCH_SLOTS:  # blocks this worker thread, never the event loop
+        return qr.posters_pdf(items)
+
+
+async def region_posters_pdf(request: Request) -> Response:
+    found = await asyncio.to_thread(_batch_or_error, request)
+    if isinstance(found, Response):
+        return found
+    body = await asyncio.to_thread(_render_batch, found.items)
+    await asyncio.to_thread(_record, found.actor, "region", found.region,
+                            {"file": "posters.pdf", "windows": [t.window_code for _, t in found.items]})
+    return _file(body, PDF, _filename("posters", found.region.code, "pdf"))

@@ -1,0 +1,120 @@
+"""A bad-review follow-up case as a card, with the actions the viewer's role allows (the server re-checks)."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from portal.shell.i18n import t, t_var
+from portal.shell.layout import TAP
+from portal.i18n import MESSAGES
+from portal.ratings import rules
+from portal.ratings.services import CaseRow
+
+TAG_KEYS = [k for k in MESSAGES if k.startswith("tag.")]
+LEVEL_KEYS = list(rules.LEVELS.values())
+STATUS_KEYS = [k for k in MESSAGES if k.startswith("case.status.")]
+
+
+class CaseView(TypedDict):
+    id: int
+    window: str
+    level_key: str
+    tags: list[str]
+    comment: str
+    opened_on: str
+    callback_due: str
+    resolve_due: str
+    status: str
+    status_key: str
+    overdue: bool
+    callback_overdue: bool
+    callback_done: bool
+    staff_answer: str
+    appeal_reason: str
+    followup_level_key: str
+    phone: str
+
+
+def case_view(c: CaseRow) -> CaseView:
+    return CaseView(
+        id=c.id, window=f"{c.window_code} {c.window_name}", level_key=rules.LEVELS[c.level], tags=list(c.tags),
+        comment=c.comment or "", opened_on=c.opened_on.isoformat(),
+        callback_due=c.callback_due.isoformat() if c.callback_due else "", resolve_due=c.resolve_due.isoformat(),
+        status=c.status, status_key=f"case.status.{c.status}", overdue=c.overdue,
+        callback_overdue=c.callback_overdue, callback_done=c.callback_done, staff_answer=c.staff_answer or "",
+        appeal_reason=c.appeal_reason or "",
+        followup_level_key=rules.LEVELS[c.followup_level] if c.followup_level else "", phone=c.phone or "",
+    )
+
+
+def _text_form(case_id, label_key: str, submit_key: str, handler, form_id: str, extra: rx.Component | None = None):
+    # Folded by default: a list of cases stays scannable on a phone; one tap opens the form.
+    return rx.el.details(
+        rx.el.summary(t(label_key), class_name="action-summary"),
+        rx.form(
+            rx.vstack(
+                rx.el.input(type="hidden", name="case_id", value=case_id.to_string()),
+                *([extra] if extra is not None else []),
+                rx.text_area(name="text", rows="3", width="100%", max_length=1000, required=True,
+                             aria_label=t(label_key)),
+                rx.button(t(submit_key), type="submit", min_height=TAP),
+                width="100%", spacing="2", align="start",
+            ),
+            on_submit=handler, reset_on_submit=True, width="100%",
+        ),
+        class_name=f"case-action {form_id}", width="100%",
+    )
+
+
+def case_card(c: CaseView, staff_actions=None, officer_actions=None) -> rx.Component:
+    """staff_actions = (answer, appeal); officer_actions = (callback, close, decide)."""
+    actions: list[rx.Component] = []
+    if staff_actions is not None:
+        answer, appeal = staff_actions
+        actions.append(rx.cond((c["status"] == "open") | (c["status"] == "answered"), rx.vstack(
+            _text_form(c["id"], "case.answer_label", "case.answer_submit", answer, "answer-form"),
+            _text_form(c["id"], "case.appeal_label", "case.appeal_submit", appeal, "appeal-form"),
+            width="100%")))
+    if officer_actions is not None:
+        callback, close, decide = officer_actions
+        actions.append(rx.cond((c["callback_due"] != "") & ~c["callback_done"],
+                               rx.button(t("case.record_callback"), on_click=callback(c["id"]), min_height=TAP,
+                                         variant="soft", class_name="callback-btn")))
+        actions.append(rx.cond(c["status"] == "answered",
+                               _text_form(c["id"], "case.close_label", "case.close_submit", close, "close-form")))
+        actions.append(rx.cond(c["status"] == "appealed", _text_form(
+            c["id"], "case.decision_label", "case.answer_submit", decide, "decide-form",
+            extra=rx.el.select(rx.el.option(t("case.appeal_reject"), value="rejected"),
+                               rx.el.option(t("case.appeal_uphold"), value="upheld"),
+                               name="decision", class_name="plain-select"))))
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.badge(t_var(c["level_key"], LEVEL_KEYS), color_scheme="red"),
+                      rx.badge(t_var(c["status_key"], STATUS_KEYS), variant="outline", class_name="case-status"),
+                      rx.cond(c["overdue"], rx.badge(t("case.overdue"), color_scheme="red", variant="solid")),
+                      rx.cond(c["callback_overdue"], rx.badge(t("case.callback_overdue"), color_scheme="orange",
+                                                              variant="solid")),
+                      wrap="wrap", spacing="2"),
+            rx.text(c["window"], size="2", weight="medium"),
+            rx.hstack(rx.foreach(c["tags"], lambda tag: rx.badge(t_var(tag, TAG_KEYS), variant="soft")),
+                      wrap="wrap", spacing="1"),
+            rx.cond(c["comment"] != "", rx.text(c["comment"], size="2")),
+            rx.text(t("case.opened_on"), ": ", c["opened_on"], " · ", t("case.resolve_due"), ": ", c["resolve_due"],
+                    size="1", color_scheme="gray"),
+            rx.cond(c["callback_due"] != "", rx.text(t("case.callback_due"), ": ", c["callback_due"],
+                                                     rx.cond(c["callback_done"], rx.text.span(" ✓ ", t("case.callback_done"))),
+                                                     size="1", color_scheme="gray")),
+            rx.cond(c["phone"] != "", rx.text(t("case.phone"), ": ", c["phone"], size="2", class_name="case-phone")),
+            rx.cond(c["staff_answer"] != "", rx.box(rx.text(t("followup.answer"), size="1", color_scheme="gray"),
+                                                    rx.text(c["staff_answer"], size="2", class_name="case-answer"))),
+            rx.cond(c["appeal_reason"] != "", rx.text(t("case.appeal_label"), ": ", c["appeal_reason"], size="2")),
+            rx.cond(c["followup_level_key"] != "", rx.text(t("followup.given"), ": ",
+                                                           t_var(c["followup_level_key"], LEVEL_KEYS), size="2",
+                                                           class_name="case-followup")),
+            *actions,
+            spacing="2", width="100%", align="start",
+        ),
+        width="100%", class_name="case-card", data_case=c["id"].to_string(),
+    )

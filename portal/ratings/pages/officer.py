@@ -1,0 +1,198 @@
+"""Officer view of window ratings (窗口评价管理): ranking, bad-review follow-ups, bursts — for the officer's region."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from portal.shell.account import guarded
+from portal.shell.format import percent, rank_text
+from portal.shell.i18n import t, t_var
+from portal.shell.layout import TAP, page
+from portal.ratings.poster_links import region_poster_link
+from portal.ratings.components import CaseView, case_card, case_view
+from portal.kernel.db import session_scope
+from portal.accounts.models import Role
+from portal.kernel.base import utcnow
+from portal.ratings import services as wf
+from portal.regions import services as regions
+from portal.kernel.workdays import china_date
+from portal.shell.session import SignedInState
+
+ERRORS = ["followup.answer_required", "followup.reason_required", "followup.text_too_long", "followup.wrong_state",
+          "auth.forbidden"]
+
+
+class Choice(TypedDict):
+    value: str
+    label: str
+
+
+class RankView(TypedDict):
+    rank: str
+    code: str
+    name: str
+    count: int
+    satisfaction: str
+    bad_rate: str
+    talk_flag: bool
+
+
+class BurstView(TypedDict):
+    id: int
+    window: str
+    opened: str
+    held: int
+
+
+def recent_months(n: int = 12) -> list[str]:
+    today = china_date(utcnow())
+    months, year, month = [], today.year, today.month
+    for _ in range(n):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+def rank_views(rows: list[wf.RankedWindow]) -> list[RankView]:
+    return [RankView(rank=rank_text(r.rank), code=r.code, name=f"{r.office} {r.name}", count=r.count,
+                     satisfaction=percent(r.satisfaction_rate), bad_rate=percent(r.bad_rate), talk_flag=r.talk_flag)
+            for r in rows]
+
+
+class OfficerRatingsState(SignedInState):
+    scopes: list[Choice] = []
+    region_code: str = ""
+    months: list[str] = []
+    month: str = ""
+    ranking: list[RankView] = []
+    cases: list[CaseView] = []
+    bursts: list[BurstView] = []
+    error_key: str = ""
+    notice: bool = False
+
+    @rx.event
+    def load(self):
+        actor = self._open_page(Role.OFFICER)
+        if actor is None:
+            return self._refused()
+        self.scopes = [Choice(value=g.region_code, label=g.region_name) for g in actor.grants if g.role == Role.OFFICER]
+        self.months = recent_months()
+        self.month = self.month if self.month in self.months else self.months[0]
+        if self.region_code not in [c["value"] for c in self.scopes]:
+            self.region_code = self.scopes[0]["value"] if self.scopes else ""
+        self._refresh()
+
+    def _refresh(self) -> None:
+        with session_scope() as session:
+            region = regions.by_code(session, self.region_code)
+            actor = self._guard(Role.OFFICER, region.path if region else "/none/")
+            if actor is None or region is None:
+                self.ranking, self.cases, self.bursts = [], [], []
+                return
+            self.ranking = rank_views(wf.monthly_ranking(session, region.path, self.month))
+            self.cases = [case_view(c) for c in wf.list_cases(session, actor, region_path=region.path)]
+            self.bursts = [BurstView(id=i, window=f"{code} {name}", opened=opened.isoformat(timespec="minutes"),
+                                     held=held) for i, code, name, opened, held in
+                           wf.open_bursts(session, actor, region.path)]
+
+    @rx.event
+    def set_region(self, code: str):
+        self.region_code = str(code)[:20]
+        self._refresh()
+
+    @rx.event
+    def set_month(self, month: str):
+        self.month = month if month in self.months else self.month
+        self._refresh()
+
+    def _act(self, fn, *args) -> None:
+        actor, key = self._perform(Role.OFFICER, fn, *args, domain_errors=(wf.RatingError,))
+        if actor is None:
+            return
+        self.error_key, self.notice = key, not key
+        if not key:
+            self._refresh()
+
+    @rx.event
+    def callback(self, case_id: int):
+        self._act(wf.record_callback, int(case_id))
+
+    @rx.event
+    def close(self, form: dict):
+        self._act(wf.close_case, int(form.get("case_id", 0)), str(form.get("text", "")))
+
+    @rx.event
+    def decide(self, form: dict):
+        self._act(wf.decide_appeal, int(form.get("case_id", 0)), form.get("decision") == "upheld",
+                  str(form.get("text", "")))
+
+    @rx.event
+    def decide_burst(self, form: dict):
+        self._act(wf.decide_burst, int(form.get("flag_id", 0)), form.get("decision") == "confirmed",
+                  str(form.get("text", "")))
+
+
+def _rank_row(r: RankView) -> rx.Component:
+    return rx.card(rx.hstack(
+        rx.heading(r["rank"], size="5", min_width="32px"),
+        rx.vstack(rx.text(r["name"], weight="medium", size="2"),
+                  rx.hstack(rx.badge(r["code"], variant="outline"),
+                            rx.cond(r["talk_flag"], rx.badge(t("officer.talk_flag"), color_scheme="red",
+                                                             variant="solid", class_name="talk-flag")),
+                            wrap="wrap"),
+                  rx.text(t("dash.count"), " ", r["count"], " · ", t("dash.satisfaction"), " ", r["satisfaction"],
+                          " · ", t("dash.bad_rate"), " ", r["bad_rate"], size="1", color_scheme="gray"),
+                  spacing="1", align="start"),
+        align="center", spacing="3", width="100%"), width="100%", class_name="rank-row")
+
+
+def _burst(b: BurstView) -> rx.Component:
+    s = OfficerRatingsState
+    return rx.card(rx.form(rx.vstack(
+        rx.text(b["window"], weight="medium"),
+        rx.text(b["opened"], " · ", b["held"], " ", t("officer.burst_held"), size="2"),
+        rx.el.input(type="hidden", name="flag_id", value=b["id"].to_string()),
+        rx.el.select(rx.el.option(t("officer.burst_clear"), value="cleared"),
+                     rx.el.option(t("officer.burst_confirm"), value="confirmed"), name="decision",
+                     class_name="plain-select"),
+        rx.text(t("officer.burst_reason"), size="2"),
+        rx.text_area(name="text", rows="2", width="100%", required=True, max_length=1000),
+        rx.button(t("case.answer_submit"), type="submit", min_height=TAP),
+        width="100%", align="start", spacing="2"), on_submit=s.decide_burst, reset_on_submit=True, width="100%"),
+        width="100%", class_name="burst-card")
+
+
+def officer_ratings() -> rx.Component:
+    s = OfficerRatingsState
+    return page(
+        guarded(
+            s,
+            rx.hstack(
+                rx.el.select(rx.foreach(s.scopes, lambda c: rx.el.option(c["label"], value=c["value"])),
+                             value=s.region_code, on_change=s.set_region, class_name="plain-select",
+                             aria_label="region", id="ratings-region"),
+                rx.el.select(rx.foreach(s.months, lambda m: rx.el.option(m, value=m)), value=s.month,
+                             on_change=s.set_month, class_name="plain-select", aria_label="month",
+                             id="ratings-month"),
+                spacing="2", wrap="wrap", width="100%",
+            ),
+            rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERRORS), color_scheme="red", role="alert",
+                                                  icon="triangle-alert", width="100%", id="officer-error")),
+            rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
+                                         id="officer-notice")),
+            region_poster_link(s.region_code),
+            rx.heading(t("officer.ranking"), size="5", as_="h2"),
+            rx.vstack(rx.foreach(s.ranking, _rank_row), width="100%", id="ranking"),
+            rx.heading(t("officer.cases"), size="5", as_="h2"),
+            rx.cond(s.cases.length() > 0,
+                    rx.vstack(rx.foreach(s.cases, lambda c: case_card(
+                        c, officer_actions=(s.callback, s.close, s.decide))), width="100%", id="officer-cases"),
+                    rx.text(t("case.none"), color_scheme="gray")),
+            rx.cond(s.bursts.length() > 0, rx.vstack(
+                rx.heading(t("officer.bursts"), size="5", as_="h2"),
+                rx.foreach(s.bursts, _burst), width="100%", id="bursts")),
+        ),
+        title_key="officer.ratings_title",
+    )

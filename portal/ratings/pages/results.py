@@ -1,0 +1,119 @@
+"""/results: published monthly satisfaction ranking per window and per office (public, counted ratings only)."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+from sqlalchemy import select
+
+from portal.shell.format import percent, rank_text
+from portal.shell.i18n import t
+from portal.shell.layout import page
+from portal.kernel.db import session_scope
+from portal.regions.models import Region, RegionLevel
+from portal.ratings.pages.officer import RankView, rank_views, recent_months
+from portal.evaluations.pages.notices import evaluation_notices
+from portal.ratings import services as wf
+
+
+class Choice(TypedDict):
+    value: str
+    label: str
+
+
+class OfficeView(TypedDict):
+    rank: str
+    office: str
+    windows: int
+    count: int
+    satisfaction: str
+
+
+PUBLISHED_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+
+
+class ResultsState(rx.State):
+    regions: list[Choice] = []
+    region_code: str = ""
+    months: list[str] = []
+    month: str = ""
+    windows: list[RankView] = []
+    offices: list[OfficeView] = []
+
+    @rx.event
+    def load(self):
+        # A published ranking is of a completed month; the running month is for officers (their ratings page).
+        self.months = recent_months(13)[1:]
+        self.month = self.month if self.month in self.months else self.months[0]
+        with session_scope() as session:
+            rows = session.execute(select(Region).where(Region.level.in_(PUBLISHED_LEVELS))
+                                   .order_by(Region.path)).scalars().all()
+            indent = {RegionLevel.PROVINCE: "", RegionLevel.CITY: "　", RegionLevel.COUNTY: "　　"}
+            self.regions = [Choice(value=r.code, label=indent[r.level] + r.name) for r in rows]
+        if self.region_code not in [c["value"] for c in self.regions]:
+            self.region_code = self.regions[0]["value"] if self.regions else ""
+        self._refresh()
+
+    def _refresh(self) -> None:
+        with session_scope() as session:
+            region = session.execute(select(Region).where(Region.code == self.region_code,
+                                                          Region.level.in_(PUBLISHED_LEVELS))).scalar_one_or_none()
+            if region is None:
+                self.windows, self.offices = [], []
+                return
+            self.windows = rank_views(wf.monthly_ranking(session, region.path, self.month))
+            self.offices = [OfficeView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
+                                       satisfaction=percent(o.satisfaction_rate))
+                            for o in wf.office_ranking(session, region.path, self.month)]
+
+    @rx.event
+    def set_region(self, code: str):
+        self.region_code = str(code)[:20]
+        self._refresh()
+
+    @rx.event
+    def set_month(self, month: str):
+        self.month = month if month in self.months else self.month
+        self._refresh()
+
+
+def _window_row(r: RankView) -> rx.Component:
+    return rx.el.tr(rx.el.td(r["rank"]), rx.el.td(r["name"], rx.el.br(), rx.el.small(r["code"])),
+                    rx.el.td(r["count"]), rx.el.td(r["satisfaction"]), class_name="result-row")
+
+
+def _office_row(o: OfficeView) -> rx.Component:
+    return rx.el.tr(rx.el.td(o["rank"]), rx.el.td(o["office"]), rx.el.td(o["count"]), rx.el.td(o["satisfaction"]))
+
+
+def _table(head: list[str], body) -> rx.Component:
+    return rx.el.table(rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in head])), rx.el.tbody(body),
+                       class_name="results-table")
+
+
+def results_page() -> rx.Component:
+    s = ResultsState
+    return page(
+        rx.text(t("results.intro"), size="2", color_scheme="gray"),
+        rx.hstack(
+            rx.el.select(rx.foreach(s.regions, lambda c: rx.el.option(c["label"], value=c["value"])),
+                         value=s.region_code, on_change=s.set_region, class_name="plain-select",
+                         aria_label="region", id="results-region"),
+            rx.el.select(rx.foreach(s.months, lambda m: rx.el.option(m, value=m)), value=s.month,
+                         on_change=s.set_month, class_name="plain-select", aria_label="month", id="results-month"),
+            spacing="2", wrap="wrap", width="100%", margin_y="12px",
+        ),
+        rx.heading(t("results.windows"), size="5", as_="h2"),
+        rx.cond(s.windows.length() > 0,
+                _table(["results.rank", "results.window", "dash.count", "dash.satisfaction"],
+                       rx.foreach(s.windows, _window_row)),
+                rx.text(t("results.none"), color_scheme="gray")),
+        rx.heading(t("results.offices"), size="5", as_="h2", margin_top="16px"),
+        rx.cond(s.offices.length() > 0,
+                _table(["results.rank", "results.office", "dash.count", "dash.satisfaction"],
+                       rx.foreach(s.offices, _office_row)),
+                rx.text(t("results.none"), color_scheme="gray")),
+        evaluation_notices(),  # 民主评议通报 (issue 7): self-contained section with its own state
+        title_key="results.title",
+    )

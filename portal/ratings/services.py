@@ -1,0 +1,553 @@
+"""Window ratings against the database: submit, follow up bad reviews, decide bursts and appeals, aggregate.
+
+Rules (levels, tags, k ≥ 5, cool-down, bursts, ranking, deadlines) live in `services.ratings`; this module loads
+and stores. Every staff or officer action passes the one guard and writes the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role
+from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
+from portal.regions.models import Region, ServiceWindow
+from portal.kernel.base import utcnow
+from portal.kernel import audit
+from portal.kernel import policy
+from portal.ratings import rules
+from portal.kernel.calendar_store import load_calendar
+from portal.kernel.permissions import Actor, PermissionDenied, authorize
+from portal.kernel.workdays import CHINA_TZ, china_date
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
+MAX_TEXT = 1000
+
+
+class RatingError(Exception):
+    """A resident-facing problem with what was sent; `key` is a message-catalog key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def keyed_hash(secret: str, value: str) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def new_receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalize_receipt(code: str) -> str:
+    raw = re.sub(r"[^0-9A-Za-z]", "", code or "").upper()[:8]
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else ""
+
+
+# --- residents ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    id: int
+    code: str
+    name: str
+    office_name: str
+    region_path: str
+
+
+def find_window(session: Session, code: str) -> WindowInfo | None:
+    """An active window by its public code (case-insensitive); None for unknown or inactive."""
+    code = (code or "").strip().upper()[:32]
+    row = session.execute(
+        select(ServiceWindow, Region.path).join(Region).where(ServiceWindow.code == code,
+                                                             ServiceWindow.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    window, path = row
+    return WindowInfo(window.id, window.code, window.name, window.office_name, path)
+
+
+@dataclass(frozen=True)
+class NewRating:
+    window_code: str
+    level: int
+    tags: tuple[str, ...] = ()
+    comment: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    receipt_code: str
+    bad_review: bool
+    held: bool
+
+
+def submit_rating(session: Session, new: NewRating, *, device_id: str, client: str, secret: str,
+                  now: datetime | None = None) -> Submitted:
+    """Validate everything on the server, apply cool-down and burst rules, store, open a follow-up for 差评."""
+    now = now or utcnow()
+    window = find_window(session, new.window_code)
+    if window is None:
+        raise RatingError("rating.window_missing")
+    try:
+        level = rules.validate_level(new.level)
+        tags = rules.validate_tags(level, new.tags)
+    except ValueError:
+        raise RatingError("rating.invalid_choice") from None
+    comment = (new.comment or "").strip()
+    if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
+        raise RatingError("rating.comment_too_long")
+    phone = re.sub(r"[\s-]", "", new.phone or "")
+    if phone and not PHONE_RE.match(phone):
+        raise RatingError("rating.phone_invalid")
+    if not device_id or len(device_id) > 64:
+        raise RatingError("rating.device_missing")
+
+    device_hash = keyed_hash(secret, f"device:{device_id}")
+    # Serialise submissions at this window before checking: the cool-down and burst rules read, then write. The
+    # no-op update takes the window's row lock on PostgreSQL and the write lock on SQLite (whose reads otherwise run
+    # outside the transaction), so two submissions from one phone cannot both pass the check.
+    session.execute(update(ServiceWindow).where(ServiceWindow.id == window.id).values(active=ServiceWindow.active))
+    last = session.execute(
+        select(func.max(Rating.created_at)).where(Rating.device_hash == device_hash, Rating.window_id == window.id)
+    ).scalar_one()
+    cooldown = timedelta(hours=policy.get_int(session, "rating.cooldown_hours"))
+    if not rules.cooldown_allows(last, now, cooldown):
+        raise RatingError("rating.cooldown")
+
+    held = _burst_check(session, window.id, now)
+    code = new_receipt_code()
+    while session.execute(select(Rating.id).where(Rating.receipt_code == code)).first():
+        code = new_receipt_code()
+    rating = Rating(window_id=window.id, level=level, tags=list(tags), comment=comment or None, phone=phone or None,
+                    device_hash=device_hash, client_hash=keyed_hash(secret, f"client:{client}"), receipt_code=code,
+                    status=RatingStatus.HELD if held else RatingStatus.COUNTED,
+                    status_reason="burst" if held else None, created_at=now)
+    session.add(rating)
+    session.flush()
+    if rules.is_bad(level):
+        deadlines = rules.followup_deadlines(now.astimezone(CHINA_TZ), bool(phone), load_calendar(session))
+        session.add(FollowupCase(rating_id=rating.id, window_id=window.id, opened_at=now,
+                                 callback_due=deadlines.callback_due, resolve_due=deadlines.resolve_due))
+    return Submitted(receipt_code=code, bad_review=rules.is_bad(level), held=held)
+
+
+def _burst_check(session: Session, window_id: int, now: datetime) -> bool:
+    """True when this rating falls in a (new or open) burst at the window; a new burst holds its ratings."""
+    open_flag = session.execute(
+        select(BurstFlag.id).where(BurstFlag.window_id == window_id, BurstFlag.status == "open")
+    ).first()
+    if open_flag:
+        return True
+    span = timedelta(minutes=policy.get_int(session, "rating.burst_window_minutes"))
+    threshold = policy.get_int(session, "rating.burst_threshold")
+    # Ratings an officer already cleared stand as decided: they neither start a new burst nor are held again.
+    undecided = or_(Rating.status_reason.is_(None), Rating.status_reason.not_like("burst cleared:%"))
+    recent = list(session.execute(
+        select(Rating.created_at).where(Rating.window_id == window_id, Rating.created_at > now - span, undecided)
+    ).scalars())
+    if not rules.detect_burst([*recent, now], now, span, threshold):
+        return False
+    session.add(BurstFlag(window_id=window_id, opened_at=now))
+    session.execute(update(Rating).where(Rating.window_id == window_id, Rating.created_at > now - span,
+                                         Rating.status == RatingStatus.COUNTED, undecided)
+                    .values(status=RatingStatus.HELD, status_reason="burst"))
+    audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
+                 after={"window_minutes": span.total_seconds() / 60, "threshold": threshold}, at=now)
+    return True
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    window_name: str
+    level: int
+    bad_review: bool
+    case_status: str | None
+    staff_answer: str | None
+    followup_given: bool
+
+
+def lookup_receipt(session: Session, receipt_code: str) -> ReceiptView | None:
+    code = normalize_receipt(receipt_code)
+    if not code:
+        return None
+    row = session.execute(
+        select(Rating, ServiceWindow.name).join(ServiceWindow).where(Rating.receipt_code == code)
+    ).first()
+    if row is None:
+        return None
+    rating, window_name = row
+    case = session.execute(select(FollowupCase).where(FollowupCase.rating_id == rating.id)).scalar_one_or_none()
+    return ReceiptView(window_name, rating.level, rules.is_bad(rating.level), case.status.value if case else None,
+                       case.staff_answer if case else None, bool(case and case.followup_level))
+
+
+def add_followup_rating(session: Session, receipt_code: str, level: int, comment: str,
+                        now: datetime | None = None) -> None:
+    """追评: once, only on a bad review, by whoever holds the receipt code."""
+    code = normalize_receipt(receipt_code)
+    case = session.execute(
+        select(FollowupCase).join(Rating).where(Rating.receipt_code == code)
+    ).scalar_one_or_none() if code else None
+    if case is None:
+        raise RatingError("followup.receipt_unknown")
+    if case.followup_level is not None:
+        raise RatingError("followup.already_given")
+    try:
+        rules.validate_level(level)
+    except ValueError:
+        raise RatingError("rating.invalid_choice") from None
+    comment = (comment or "").strip()
+    if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
+        raise RatingError("rating.comment_too_long")
+    case.followup_level, case.followup_comment, case.followup_at = level, comment or None, now or utcnow()
+
+
+# --- staff and officers ---------------------------------------------------------------------------------------
+
+
+def _case_and_window(session: Session, case_id: int) -> tuple[FollowupCase, ServiceWindow, str]:
+    row = session.execute(
+        select(FollowupCase, ServiceWindow, Region.path)
+        .join(ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region)
+        .where(FollowupCase.id == case_id)
+    ).first()
+    if row is None:
+        raise PermissionDenied()  # an unknown id is answered like a forbidden one
+    return row[0], row[1], row[2]
+
+
+def _require_window_staff(actor: Actor | None, window: ServiceWindow, region_path: str) -> None:
+    authorize(actor, Role.WINDOW_STAFF, region_path)
+    if actor.window_id != window.id:  # staff answer for their own window only
+        raise PermissionDenied()
+
+
+def _text(value: str, key: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise RatingError(key)
+    if len(value) > MAX_TEXT:
+        raise RatingError("followup.text_too_long")
+    return value
+
+
+def answer_case(session: Session, actor: Actor | None, case_id: int, answer: str) -> None:
+    case, window, path = _case_and_window(session, case_id)
+    _require_window_staff(actor, window, path)
+    if case.status not in (CaseStatus.OPEN, CaseStatus.ANSWERED):
+        raise RatingError("followup.wrong_state")
+    before = {"status": case.status.value, "answer": case.staff_answer}
+    case.staff_answer, case.answered_at, case.answered_by = _text(answer, "followup.answer_required"), utcnow(), actor.user_id
+    case.status = CaseStatus.ANSWERED
+    audit.record(session, actor, "followup.answer", "followup_case", case.id, region_code=None,
+                 before=before, after={"status": case.status.value, "answer": case.staff_answer})
+
+
+def appeal_case(session: Session, actor: Actor | None, case_id: int, reason: str) -> None:
+    case, window, path = _case_and_window(session, case_id)
+    _require_window_staff(actor, window, path)
+    if case.status not in (CaseStatus.OPEN, CaseStatus.ANSWERED) or case.appeal_decision:
+        raise RatingError("followup.wrong_state")
+    before = {"status": case.status.value}
+    case.appeal_reason, case.status = _text(reason, "followup.reason_required"), CaseStatus.APPEALED
+    audit.record(session, actor, "followup.appeal", "followup_case", case.id, before=before,
+                 after={"status": case.status.value, "reason": case.appeal_reason})
+
+
+def record_callback(session: Session, actor: Actor | None, case_id: int) -> None:
+    case, _window, path = _case_and_window(session, case_id)
+    authorize(actor, Role.OFFICER, path)
+    if case.callback_due is None or case.callback_at is not None:
+        raise RatingError("followup.wrong_state")
+    case.callback_at, case.callback_by = utcnow(), actor.user_id
+    audit.record(session, actor, "followup.callback", "followup_case", case.id, after={"callback_at": case.callback_at})
+
+
+def decide_appeal(session: Session, actor: Actor | None, case_id: int, upheld: bool, note: str) -> None:
+    """Upheld: the review is excluded from every figure (kept, marked, audited) and the case closes."""
+    case, _window, path = _case_and_window(session, case_id)
+    authorize(actor, Role.OFFICER, path)
+    if case.status != CaseStatus.APPEALED:
+        raise RatingError("followup.wrong_state")
+    note = _text(note, "followup.reason_required")
+    rating = session.get(Rating, case.rating_id)
+    before = {"status": case.status.value, "rating_status": rating.status.value}
+    case.appeal_decision, case.appeal_decided_by = ("upheld" if upheld else "rejected"), actor.user_id
+    if upheld:
+        rating.status, rating.status_reason = RatingStatus.EXCLUDED, f"appeal upheld: {note}"
+        case.status, case.close_note, case.closed_at, case.closed_by = CaseStatus.CLOSED, note, utcnow(), actor.user_id
+    else:
+        case.status = CaseStatus.ANSWERED if case.staff_answer else CaseStatus.OPEN
+    audit.record(session, actor, "followup.appeal_decided", "followup_case", case.id, before=before,
+                 after={"decision": case.appeal_decision, "note": note, "status": case.status.value,
+                        "rating_status": rating.status.value})
+
+
+def close_case(session: Session, actor: Actor | None, case_id: int, note: str) -> None:
+    case, _window, path = _case_and_window(session, case_id)
+    authorize(actor, Role.OFFICER, path)
+    if case.status != CaseStatus.ANSWERED:
+        raise RatingError("followup.wrong_state")
+    before = {"status": case.status.value}
+    case.status, case.close_note = CaseStatus.CLOSED, _text(note, "followup.reason_required")
+    case.closed_at, case.closed_by = utcnow(), actor.user_id
+    audit.record(session, actor, "followup.close", "followup_case", case.id, before=before,
+                 after={"status": case.status.value, "note": case.close_note})
+
+
+def decide_burst(session: Session, actor: Actor | None, flag_id: int, confirm: bool, reason: str) -> None:
+    """Cleared: held ratings count again. Confirmed 刷评: they stay stored but are excluded."""
+    row = session.execute(
+        select(BurstFlag, Region.path).join(ServiceWindow, ServiceWindow.id == BurstFlag.window_id)
+        .join(Region).where(BurstFlag.id == flag_id)
+    ).first()
+    if row is None:
+        raise PermissionDenied()
+    flag, path = row
+    authorize(actor, Role.OFFICER, path)
+    if flag.status != "open":
+        raise RatingError("followup.wrong_state")
+    flag.reason = _text(reason, "followup.reason_required")
+    flag.status, flag.decided_at, flag.decided_by = ("confirmed" if confirm else "cleared"), utcnow(), actor.user_id
+    held = session.execute(
+        update(Rating).where(Rating.window_id == flag.window_id, Rating.status == RatingStatus.HELD)
+        .values(status=RatingStatus.EXCLUDED if confirm else RatingStatus.COUNTED,
+                status_reason=f"burst {flag.status}: {flag.reason}")
+    ).rowcount
+    audit.record(session, actor, "rating.burst_decided", "burst_flag", flag.id,
+                 after={"status": flag.status, "reason": flag.reason, "ratings": held})
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+def china_day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in China time, as aware datetimes for querying."""
+    lo = datetime(start.year, start.month, start.day, tzinfo=CHINA_TZ)
+    hi = datetime(end.year, end.month, end.day, tzinfo=CHINA_TZ) + timedelta(days=1)
+    return lo, hi
+
+
+def window_summary(session: Session, window_id: int, start: date, end: date) -> rules.WindowSummary:
+    return windows_summary(session, [window_id], start, end)
+
+
+def windows_summary(session: Session, window_ids: list[int], start: date, end: date) -> rules.WindowSummary:
+    """One summary over the counted ratings of several windows (an office), same k rule as a single window."""
+    lo, hi = china_day_bounds(start, end)
+    rows = session.execute(
+        select(Rating.level, Rating.tags, Rating.created_at, Rating.comment)
+        .where(Rating.window_id.in_(window_ids), Rating.status == RatingStatus.COUNTED,
+               Rating.created_at >= lo, Rating.created_at < hi)
+    ).all()
+    points = [rules.RatingPoint(level=r[0], tags=tuple(r[1] or ()), created_at=r[2].astimezone(CHINA_TZ),
+                                comment=r[3]) for r in rows]
+    return rules.summarize(points)
+
+
+def recent_comments(session: Session, window_id: int, start: date, end: date, limit: int = 10) -> list[tuple[date, int, str]]:
+    """(day, level, comment): no phone, no time of day, nothing else that could point at a rater."""
+    lo, hi = china_day_bounds(start, end)
+    rows = session.execute(
+        select(Rating.created_at, Rating.level, Rating.comment)
+        .where(Rating.window_id == window_id, Rating.status == RatingStatus.COUNTED, Rating.comment.is_not(None),
+               Rating.created_at >= lo, Rating.created_at < hi)
+        .order_by(Rating.created_at.desc()).limit(limit)
+    ).all()
+    return [(china_date(r[0]), r[1], r[2]) for r in rows]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    window_code: str
+    window_name: str
+    level: int
+    tags: tuple[str, ...]
+    comment: str | None
+    opened_on: date
+    callback_due: date | None
+    resolve_due: date
+    status: str
+    overdue: bool
+    callback_overdue: bool
+    callback_done: bool
+    staff_answer: str | None
+    appeal_reason: str | None
+    followup_level: int | None
+    phone: str | None  # filled only for officers
+
+
+def list_cases(session: Session, actor: Actor, *, window_id: int | None = None, region_path: str | None = None,
+               include_closed: bool = False, today: date | None = None, limit: int = 50) -> list[CaseRow]:
+    """Cases of one window (staff: guarded to their own) or of every window under a region (officers)."""
+    today = today or china_date(utcnow())
+    query = (select(FollowupCase, Rating, ServiceWindow).join(Rating, Rating.id == FollowupCase.rating_id)
+             .join(ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region))
+    show_phone = False
+    if window_id is not None:
+        window = session.get(ServiceWindow, window_id)
+        path = session.get(Region, window.region_id).path if window else "/none/"
+        if window is None:
+            raise PermissionDenied()
+        try:
+            _require_window_staff(actor, window, path)
+        except PermissionDenied:
+            authorize(actor, Role.OFFICER, path)
+            show_phone = True
+        query = query.where(FollowupCase.window_id == window_id)
+    else:
+        authorize(actor, Role.OFFICER, region_path)
+        show_phone = True
+        query = query.where(Region.path.startswith(region_path))
+    if not include_closed:
+        query = query.where(FollowupCase.status != CaseStatus.CLOSED)
+    rows = session.execute(query.order_by(FollowupCase.resolve_due, FollowupCase.id).limit(limit)).all()
+    out = []
+    for case, rating, window in rows:
+        open_ = case.status != CaseStatus.CLOSED
+        out.append(CaseRow(
+            id=case.id, window_code=window.code, window_name=f"{window.office_name} {window.name}",
+            level=rating.level, tags=tuple(rating.tags or ()), comment=rating.comment,
+            opened_on=china_date(case.opened_at), callback_due=case.callback_due, resolve_due=case.resolve_due,
+            status=case.status.value, overdue=open_ and case.status == CaseStatus.OPEN and today > case.resolve_due,
+            callback_overdue=open_ and case.callback_due is not None and case.callback_at is None
+            and today > case.callback_due,
+            callback_done=case.callback_at is not None,
+            staff_answer=case.staff_answer, appeal_reason=case.appeal_reason, followup_level=case.followup_level,
+            phone=rating.phone if show_phone else None,
+        ))
+    return out
+
+
+@dataclass(frozen=True)
+class RankedWindow:
+    code: str
+    name: str
+    office: str
+    count: int
+    satisfaction_rate: float | None
+    bad_rate: float | None
+    rank: int | None
+    talk_flag: bool = False  # 约谈: bottom place two months running
+
+
+def _counts_by_window(session: Session, region_path: str, lo: datetime, hi: datetime) -> dict[int, tuple[int, int, int]]:
+    rows = session.execute(
+        select(Rating.window_id, Rating.level, func.count())
+        .join(ServiceWindow, ServiceWindow.id == Rating.window_id).join(Region)
+        .where(Region.path.startswith(region_path), Rating.status == RatingStatus.COUNTED,
+               Rating.created_at >= lo, Rating.created_at < hi)
+        .group_by(Rating.window_id, Rating.level)
+    ).all()
+    acc: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # total, satisfied, bad
+    for window_id, level, n in rows:
+        acc[window_id][0] += n
+        acc[window_id][1] += n if rules.is_satisfied(level) else 0
+        acc[window_id][2] += n if rules.is_bad(level) else 0
+    return {k: (v[0], v[1], v[2]) for k, v in acc.items()}
+
+
+def _month_bounds(month: str) -> tuple[date, date]:
+    year, mon = int(month[:4]), int(month[5:7])
+    first = date(year, mon, 1)
+    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def previous_month(month: str) -> str:
+    first, _ = _month_bounds(month)
+    prev = first - timedelta(days=1)
+    return f"{prev.year:04d}-{prev.month:02d}"
+
+
+def rank_region(session: Session, region_path: str, start: date, end: date) -> list[RankedWindow]:
+    """Every active window under a region, ranked by satisfaction rate among those with enough ratings."""
+    lo, hi = china_day_bounds(start, end)
+    counts = _counts_by_window(session, region_path, lo, hi)
+    windows = session.execute(
+        select(ServiceWindow).join(Region).where(Region.path.startswith(region_path), ServiceWindow.active.is_(True))
+    ).scalars().all()
+    min_count = max(rules.K_MIN, policy.get_int(session, "rating.min_count_ranked"))
+    ranked = rules.rank_windows([(w.id, *counts.get(w.id, (0, 0, 0))[:2]) for w in windows], min_count=min_count)
+    by_id = {w.id: w for w in windows}
+    out = []
+    for row in ranked:
+        w = by_id[row.key]
+        total, _sat, bad = counts.get(w.id, (0, 0, 0))
+        out.append(RankedWindow(w.code, w.name, w.office_name, total, row.satisfaction_rate,
+                                bad / total if total >= rules.K_MIN else None, row.rank))
+    return out
+
+
+def monthly_ranking(session: Session, region_path: str, month: str) -> list[RankedWindow]:
+    """The month's ranking, with the 约谈 flag on windows at the bottom this month and the month before."""
+    start, end = _month_bounds(month)
+    this = rank_region(session, region_path, start, end)
+    prev_start, prev_end = _month_bounds(previous_month(month))
+    prev = rank_region(session, region_path, prev_start, prev_end)
+
+    def as_rows(items: list[RankedWindow]) -> list[rules.RankRow]:
+        return [rules.RankRow(i.code, i.count, i.satisfaction_rate, i.rank) for i in items]
+
+    flagged = rules.bottom_two_months_running({previous_month(month): as_rows(prev), month: as_rows(this)})
+    return [RankedWindow(**{**r.__dict__, "talk_flag": r.code in flagged}) for r in this]
+
+
+@dataclass(frozen=True)
+class RankedOffice:
+    office: str
+    windows: int
+    count: int
+    satisfaction_rate: float | None
+    rank: int | None
+
+
+def office_ranking(session: Session, region_path: str, month: str) -> list[RankedOffice]:
+    start, end = _month_bounds(month)
+    lo, hi = china_day_bounds(start, end)
+    counts = _counts_by_window(session, region_path, lo, hi)
+    windows = session.execute(
+        select(ServiceWindow).join(Region).where(Region.path.startswith(region_path), ServiceWindow.active.is_(True))
+    ).scalars().all()
+    per_office: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # windows, total, satisfied
+    for w in windows:
+        total, sat, _bad = counts.get(w.id, (0, 0, 0))
+        acc = per_office[w.office_name]
+        acc[0] += 1
+        acc[1] += total
+        acc[2] += sat
+    min_count = max(rules.K_MIN, policy.get_int(session, "rating.min_count_ranked"))
+    ranked = rules.rank_windows([(office, v[1], v[2]) for office, v in per_office.items()], min_count=min_count)
+    return [RankedOffice(r.key, per_office[r.key][0], r.count, r.satisfaction_rate, r.rank) for r in ranked]
+
+
+def open_bursts(session: Session, actor: Actor, region_path: str) -> list[tuple[int, str, str, datetime, int]]:
+    """(flag id, window code, window name, opened at, held ratings) for officers."""
+    authorize(actor, Role.OFFICER, region_path)
+    rows = session.execute(
+        select(BurstFlag.id, ServiceWindow.code, ServiceWindow.name, BurstFlag.opened_at, BurstFlag.window_id)
+        .join(ServiceWindow, ServiceWindow.id == BurstFlag.window_id).join(Region)
+        .where(Region.path.startswith(region_path), BurstFlag.status == "open")
+    ).all()
+    out = []
+    for flag_id, code, name, opened, window_id in rows:
+        held = session.execute(select(func.count()).select_from(Rating).where(
+            Rating.window_id == window_id, Rating.status == RatingStatus.HELD)).scalar_one()
+        out.append((flag_id, code, name, opened, held))
+    return out

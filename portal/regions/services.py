@@ -1,0 +1,45 @@
+"""Region tree queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.regions.models import Region, RegionLevel, ServiceWindow
+
+
+def child_path(parent: Region | None, code: str) -> str:
+    return f"{parent.path if parent else '/'}{code}/"
+
+
+def add_region(session: Session, code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
+    region = Region(code=code, name=name, level=level, parent=parent, path=child_path(parent, code))
+    session.add(region)
+    session.flush()
+    return region
+
+
+def roots(session: Session) -> list[Region]:
+    """The top of the tree (the provinces), by code."""
+    return list(session.execute(select(Region).where(Region.parent_id.is_(None)).order_by(Region.code)).scalars())
+
+
+def by_code(session: Session, code: str) -> Region | None:
+    return session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
+
+
+def children(session: Session, region: Region) -> list[Region]:
+    return list(session.execute(select(Region).where(Region.parent_id == region.id).order_by(Region.code)).scalars())
+
+
+def ancestors(session: Session, region: Region) -> list[Region]:
+    """Province first, the region itself last."""
+    codes = [c for c in region.path.strip("/").split("/") if c]
+    rows = {r.code: r for r in session.execute(select(Region).where(Region.code.in_(codes))).scalars()}
+    return [rows[c] for c in codes if c in rows]
+
+
+def windows_under(session: Session, region: Region) -> list[ServiceWindow]:
+    return list(session.execute(
+        select(ServiceWindow).join(Region).where(Region.path.startswith(region.path)).order_by(ServiceWindow.code)
+    ).scalars())

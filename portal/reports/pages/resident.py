@@ -1,0 +1,578 @@
+"""/report (file a report, anonymous by default, pre-filled from a roster entry) and /report/track (receipt + secret:
+history, replies, add information, claim a reward). Thin states: services.reports decides everything."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from typing import TypedDict
+
+import reflex as rx
+from sqlalchemy import select
+
+from portal.kernel import money
+from portal.kernel import routes
+from portal.shell.i18n import t, t_fmt, t_var
+from portal.shell.once import show_once
+from portal.shell.layout import TAP, page
+from portal.regions.cascade import LevelRow, cascade_levels, offered_choice
+from portal.kernel.db import session_scope
+from portal.i18n import MESSAGES, text
+from portal.regions.models import Region
+from portal.reports.models import Report, ReportCategory
+from portal.regions import services as regions
+from portal.reports import services as svc
+from portal.roster import services as roster_svc
+from portal.kernel.images import ImageRejected, PrivateImageStore
+from portal.kernel.settings import get_settings
+from portal.shell.ui import ONE_YEAR, UIState
+
+CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
+STATUS_KEYS = [k for k in MESSAGES if k.startswith("report.status.")]
+OUTCOME_KEYS = [k for k in MESSAGES if k.startswith("report.outcome.")]
+EVENT_KEYS = [k for k in MESSAGES if k.startswith("report.event.")]
+REWARD_KEYS = [k for k in MESSAGES if k.startswith("report.reward_status.")]
+LEVEL_KEYS = [k for k in MESSAGES if k.startswith("level.")]
+ERROR_KEYS = [k for k in MESSAGES if k.startswith("report.err.") or k.startswith("image.")]
+MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # read at most this much of one file; the intake refuses above 10 MB
+
+
+class EntryView(TypedDict):
+    masked_name: str
+    village: str
+    household: int
+    amount: str
+
+
+class HistoryRow(TypedDict):
+    kind_key: str
+    at: str
+    note: str
+
+
+class RewardRow(TypedDict):
+    status_key: str
+    amount: str
+    basis: str
+    paid_on: str
+    claimed: bool
+
+
+async def intake_uploads(files: list[rx.UploadFile], already: int) -> tuple[list[dict], str]:
+    """Every uploaded file through the one image intake into the private store: (photo refs, error key or "")."""
+    if already + len(files) > svc.MAX_PHOTOS:
+        return [], "report.err.too_many_photos"
+    store = PrivateImageStore(get_settings().private_upload_dir)
+    refs: list[dict] = []
+    for upload in files:
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            # Pillow work off the event loop.
+            ref = await asyncio.to_thread(svc.accept_photo, data, store)
+        except ImageRejected as exc:
+            return refs, exc.reason
+        refs.append({"image_id": ref.image_id, "width": ref.width, "height": ref.height})
+    return refs, ""
+
+
+def _photo_refs(rows: list[dict]) -> tuple[svc.PhotoRef, ...]:
+    return tuple(svc.PhotoRef(r["image_id"], int(r["width"]), int(r["height"])) for r in rows)
+
+
+def _labels(rows: list[dict]) -> list[str]:
+    return [f"{i + 1} · {r['width']}×{r['height']}" for i, r in enumerate(rows)]
+
+
+class ReportState(rx.State):
+    loaded: bool = False
+    from_roster: bool = False
+    roster_entry: str = ""
+    entry: EntryView = EntryView(masked_name="", village="", household=0, amount="")
+    roster_missing: bool = False
+    category: str = ""
+    anonymous: bool = True
+    levels: list[LevelRow] = []
+    region_code: str = ""
+    subject: str = ""  # kept after an error, so nothing typed is lost
+    description: str = ""
+    name: str = ""
+    phone: str = ""
+    about_staff: bool = False
+    photo_labels: list[str] = []
+    photo_error_key: str = ""
+    error_key: str = ""
+    busy: bool = False
+    receipt: str = ""  # the code alone opens nothing; the secret and its picture are never kept here (show_once)
+    filed_at: str = ""
+    rewards_paid: int = 0
+    rewards_amount: str = "0.00"
+    device_id: str = rx.Cookie("", name="sd_device", max_age=ONE_YEAR, same_site="lax")
+    _photos: list[dict] = []
+
+    # --- region cascade (down to where it happened) -----------------------------------------------------------
+
+    def _set_region(self, session, region: Region | None) -> None:
+        self.levels = cascade_levels(session, region)
+        self.region_code = region.code if region else ""
+
+    @rx.event
+    def choose(self, index: int, code: str):
+        code = offered_choice(self.levels, index, code)
+        if code is None:
+            return
+        with session_scope() as session:
+            self._set_region(session, regions.by_code(session, code) if code else None)
+
+    # --- the form ---------------------------------------------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        self.error_key, self.busy, self.receipt, self.filed_at = "", False, "", ""
+        self.subject = self.description = self.name = self.phone = ""
+        self.category, self.anonymous, self.about_staff = "", True, False
+        self._photos, self.photo_labels, self.photo_error_key = [], [], ""
+        if not self.device_id:
+            self.device_id = uuid.uuid4().hex
+        wanted = str(self.router.url.query_parameters.get("roster_entry") or "")[:16]
+        with session_scope() as session:
+            entry = roster_svc.public_entry(session, wanted) if wanted else None
+            self.from_roster, self.roster_missing = entry is not None, bool(wanted) and entry is None
+            self.roster_entry = entry.public_id if entry else ""
+            if entry is not None:
+                # Only what the roster itself publishes (masked name, village, size, amount).
+                self.entry = EntryView(masked_name=entry.masked_name, village=entry.village_name,
+                                       household=entry.household_size,
+                                       amount=money.yuan(entry.monthly_amount_fen))
+                self.category = ReportCategory.WRONG_ENROLMENT.value
+            self._set_region(session, None)
+            count, total = svc.public_reward_totals(session)
+        self.rewards_paid, self.rewards_amount = count, money.yuan(total)
+        self.loaded = True
+
+    @rx.event
+    def set_category(self, value: str):
+        self.category = value if value in {c.value for c in ReportCategory} else ""
+
+    @rx.event
+    def toggle_about_staff(self):
+        self.about_staff = not self.about_staff
+
+    @rx.event
+    def set_anonymous(self, value: bool):
+        self.anonymous = bool(value)
+
+    @rx.event
+    async def add_photos(self, files: list[rx.UploadFile]):
+        refs, key = await intake_uploads(files, len(self._photos))
+        self._photos = [*self._photos, *refs]
+        self.photo_labels = _labels(self._photos)
+        self.photo_error_key = key
+
+    @rx.event
+    def remove_photo(self, index: int):
+        try:
+            index = int(index)
+        except (TypeError, ValueError):
+            return
+        if 0 <= index < len(self._photos):
+            self._photos = [p for i, p in enumerate(self._photos) if i != index]
+            self.photo_labels = _labels(self._photos)
+
+    @rx.event
+    async def submit(self, form: dict):
+        if self.busy or self.receipt:
+            return
+        self.subject = str(form.get("subject", ""))[:svc.MAX_SUBJECT + 10]
+        self.description = str(form.get("description", ""))[:svc.MAX_DESCRIPTION + 10]
+        self.name = str(form.get("name", ""))[:40]
+        self.phone = str(form.get("phone", ""))[:20]
+        self.busy = True
+        yield
+        lang = "en" if (await self.get_state(UIState)).lang == "en" else "zh"  # the card is drawn in it
+        try:
+            with session_scope() as session:
+                filed = svc.file_report(session, svc.NewReport(
+                    category=self.category, subject=self.subject, description=self.description,
+                    region_code=self.region_code, roster_entry=self.roster_entry, about_staff=self.about_staff,
+                    anonymous=self.anonymous, name=self.name, phone=self.phone, photos=_photo_refs(self._photos),
+                ), device_id=self.device_id, client=self.router.session.client_ip or "unknown",
+                    key=get_settings().secret_key)
+                created = session.execute(select(Report.created_at).where(
+                    Report.receipt_code == filed.receipt_code)).scalar_one()
+        except svc.ReportError as exc:
+            self.error_key, self.busy = exc.key, False  # everything typed stays in the form
+            return
+        except Exception:
+            self.busy = False
+            raise
+        self.filed_at = roster_svc.fmt_time(created)
+        png = svc.receipt_card_png(filed.receipt_code, filed.secret, svc.ReceiptCardText(
+            text("report.card_title", lang), text("report.receipt_label", lang), text("report.secret_label", lang),
+            text("report.card_hint", lang), self.filed_at))
+        card = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        # Filed: nothing the reporter typed stays in the tab's state (the name and phone least of all), and the
+        # secret and its picture go to the browser in this one event only (shell/once.py).
+        self.receipt, self.error_key, self.busy = svc.format_receipt(filed.receipt_code), "", False
+        self.subject = self.description = self.name = self.phone = ""
+        self.category, self.anonymous, self.about_staff = "", True, False
+        self._photos, self.photo_labels = [], []
+        yield [show_once("receipt-secret", filed.secret), show_once("receipt-image", card, "src"),
+               show_once("receipt-download", card, "href")]
+
+
+def _selector(level: LevelRow, index) -> rx.Component:
+    return rx.el.div(
+        rx.el.label(t_var(level["level_key"], LEVEL_KEYS), class_name="rt-Text rt-r-size-2"),
+        rx.el.select(
+            rx.el.option(t("report.choose"), value=""),
+            rx.foreach(level["options"], lambda o: rx.el.option(o["name"], value=o["code"])),
+            value=level["selected"], on_change=lambda v: ReportState.choose(index, v),
+            class_name="plain-select report-select", id="report-level-" + index.to_string(),
+        ),
+        class_name="form-field",
+    )
+
+
+def _category_chip(key: str, value: str) -> rx.Component:
+    on = ReportState.category == value
+    return rx.el.button(t(key), on_click=ReportState.set_category(value), type="button",
+                        class_name=rx.cond(on, "chip on", "chip"), aria_pressed=rx.cond(on, "true", "false"),
+                        data_category=value)
+
+
+def photo_picker(upload_id: str, handler, labels, error_key, remove=None) -> rx.Component:
+    """Choose photos; each goes to the server's image intake at once (nothing is kept in the browser)."""
+    return rx.vstack(
+        rx.upload(
+            rx.button(rx.icon("camera", size=18), t("report.add_photos"), type="button", variant="outline",
+                      min_height=TAP, width="100%"),
+            id=upload_id, accept={"image/*": []}, multiple=True, no_keyboard=True,
+            on_drop=handler(rx.upload_files(upload_id=upload_id)), width="100%", border="none", padding="0",
+        ),
+        rx.text(t("report.photos_hint"), size="1", color_scheme="gray"),
+        rx.cond(error_key != "", rx.callout(t_var(error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
+                                            role="alert", width="100%", class_name="photo-error")),
+        rx.foreach(labels, lambda label, i: rx.hstack(
+            rx.icon("image", size=18), rx.text(t("report.photo"), " ", label, size="2"), rx.spacer(),
+            *([rx.button(t("report.remove"), type="button", variant="ghost", min_height=TAP, on_click=remove(i))]
+              if remove is not None else []),
+            width="100%", align="center", class_name="photo-row")),
+        width="100%", spacing="2", id=f"{upload_id}-picker", class_name="photo-picker",
+    )
+
+
+def _form() -> rx.Component:
+    s = ReportState
+    return rx.form(rx.vstack(
+        rx.cond(s.roster_missing, rx.callout(t("report.err.roster_entry"), icon="info", color_scheme="amber",
+                                             width="100%")),
+        rx.cond(
+            s.from_roster,
+            rx.card(rx.vstack(
+                rx.text(t("report.about_entry"), size="2", color_scheme="gray"),
+                rx.heading(s.entry["masked_name"], size="5", id="report-entry-name"),
+                rx.text(s.entry["village"], " · ", t_fmt("report.entry_household", n=s.entry["household"]), " · ",
+                        s.entry["amount"], t("report.yuan_per_month"), size="2"),
+                spacing="1"), width="100%", id="report-entry"),
+            rx.vstack(
+                rx.el.label(t("report.subject_label"), html_for="subject", class_name="rt-Text rt-r-size-3"),
+                rx.input(id="subject", name="subject", default_value=s.subject, max_length=svc.MAX_SUBJECT,
+                         placeholder=t("report.subject_placeholder"), width="100%", size="3"),
+                rx.text(t("report.region_label"), size="3"),
+                rx.el.div(rx.foreach(s.levels, _selector), id="report-regions", class_name="report-regions"),
+                width="100%", spacing="2"),
+        ),
+        rx.text(t("report.category_label"), size="3", weight="bold"),
+        rx.flex(*[_category_chip(f"report.category.{c.value}", c.value) for c in ReportCategory],
+                wrap="wrap", gap="8px", id="report-categories"),
+        rx.el.button(rx.cond(s.about_staff, rx.icon("square-check", size=22), rx.icon("square", size=22)),
+                     t("report.about_staff"), type="button", on_click=s.toggle_about_staff, id="about-staff",
+                     class_name="check-row", aria_pressed=rx.cond(s.about_staff, "true", "false")),
+        rx.el.label(t("report.description_label"), html_for="description", class_name="rt-Text rt-r-size-3"),
+        rx.text_area(id="description", name="description", default_value=s.description, rows="5", width="100%",
+                     max_length=svc.MAX_DESCRIPTION, placeholder=t("report.description_placeholder")),
+        photo_picker("evidence", ReportState.add_photos, s.photo_labels, s.photo_error_key,
+                     ReportState.remove_photo),
+        rx.text(t("report.identity_label"), size="3", weight="bold"),
+        rx.hstack(
+            rx.el.button(t("report.anonymous"), type="button", on_click=s.set_anonymous(True), id="identity-anon",
+                         class_name=rx.cond(s.anonymous, "chip on", "chip"),
+                         aria_pressed=rx.cond(s.anonymous, "true", "false")),
+            rx.el.button(t("report.real_name"), type="button", on_click=s.set_anonymous(False), id="identity-real",
+                         class_name=rx.cond(s.anonymous, "chip", "chip on"),
+                         aria_pressed=rx.cond(s.anonymous, "false", "true")),
+            spacing="2", wrap="wrap"),
+        rx.cond(
+            s.anonymous,
+            rx.text(t("report.anonymous_note"), size="2", color_scheme="gray"),
+            rx.vstack(
+                rx.el.label(t("report.name_label"), html_for="name", class_name="rt-Text rt-r-size-3"),
+                rx.input(id="name", name="name", default_value=s.name, max_length=svc.MAX_NAME, width="100%",
+                         size="3", auto_complete="name"),
+                rx.el.label(t("report.phone_label"), html_for="phone", class_name="rt-Text rt-r-size-3"),
+                rx.input(id="phone", name="phone", type="tel", input_mode="numeric", default_value=s.phone,
+                         max_length=20, width="100%", size="3", auto_complete="tel"),
+                rx.text(t("report.real_name_note"), size="2", color_scheme="gray"),
+                width="100%", spacing="2"),
+        ),
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+                                              color_scheme="red", role="alert", id="report-error", width="100%")),
+        rx.button(rx.cond(s.busy, t("report.submitting"), t("report.submit")), type="submit", size="4",
+                  width="100%", min_height="52px", disabled=s.busy | (s.category == ""), id="report-submit"),
+        spacing="3", width="100%"), on_submit=ReportState.submit, width="100%")
+
+
+def _receipt() -> rx.Component:
+    s = ReportState
+    return rx.vstack(
+        rx.icon("circle-check", size=48, color=rx.color("green", 9)),
+        rx.heading(t("report.filed_title"), size="6"),
+        rx.callout(t("report.secret_once"), icon="key-round", color_scheme="amber", width="100%"),
+        rx.card(rx.vstack(
+            rx.text(t("report.receipt_label"), size="2", color_scheme="gray"),
+            rx.text(s.receipt, size="7", weight="bold", id="receipt-code", class_name="receipt-code"),
+            rx.text(t("report.secret_label"), size="2", color_scheme="gray"),
+            rx.text(size="7", weight="bold", id="receipt-secret", class_name="receipt-code"),  # show_once
+            spacing="1", align="center"), width="100%"),
+        rx.image(alt=t("report.card_title"), width="100%", id="receipt-image", class_name="receipt-image"),
+        rx.text(t("report.save_image_hint"), size="2"),
+        rx.el.a(rx.button(rx.icon("download", size=18), t("report.save_image"), variant="outline", min_height=TAP,
+                          width="100%", type="button", tab_index=-1),
+                download="report-receipt.png", width="100%", id="receipt-download"),
+        rx.link(t("report.go_track"), href=routes.REPORT_TRACK, size="3", min_height=TAP, display="flex",
+                align_items="center", id="go-track"),
+        spacing="3", align="center", width="100%",
+    )
+
+
+def reward_totals(count, amount) -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.text(t("report.rewards_public_title"), weight="bold"),
+        rx.text(t_fmt("report.rewards_public", n=count, amount=amount), size="2", id="reward-totals"),
+        rx.text(t("report.rewards_rule"), size="1", color_scheme="gray"),
+        spacing="1"), width="100%")
+
+
+def report_page() -> rx.Component:
+    s = ReportState
+    return page(
+        rx.cond(
+            ~s.loaded,
+            rx.center(rx.spinner(size="3"), padding="32px"),
+            rx.cond(s.receipt != "", _receipt(), rx.vstack(
+                rx.text(t("report.intro"), size="3"),
+                _form(),
+                rx.link(t("home.report_track"), href=routes.REPORT_TRACK, size="3", min_height=TAP, display="flex",
+                        align_items="center"),
+                reward_totals(s.rewards_paid, s.rewards_amount),
+                spacing="3", width="100%")),
+        ),
+        title_key="report.title",
+    )
+
+
+# --- /report/track ----------------------------------------------------------------------------------------------
+
+class ReportTrackState(rx.State):
+    opened: bool = False
+    error_key: str = ""
+    notice_key: str = ""
+    receipt: str = ""
+    category_key: str = ""
+    subject: str = ""
+    status_key: str = ""
+    outcome_key: str = ""
+    conclusion: str = ""
+    anonymous: bool = True
+    photos: int = 0
+    filed_at: str = ""
+    acknowledge_due: str = ""
+    history: list[HistoryRow] = []
+    has_reward: bool = False
+    reward: RewardRow = RewardRow(status_key="", amount="", basis="", paid_on="", claimed=False)
+    can_add: bool = False
+    can_claim: bool = False
+    photo_labels: list[str] = []
+    photo_error_key: str = ""
+    busy: bool = False
+    # Server only: which report this tab proved it holds the receipt and secret of.
+    _report_id: int = 0
+    _photos: list[dict] = []
+
+    @rx.event
+    def load(self):
+        # Everything a previous look-up showed (history, replies, reward) goes, not only the flag that hides it: the
+        # tab's state is sent again in full whenever a page of this tab loads.
+        self.reset()
+
+    def _refresh(self, session, report: Report) -> None:
+        view = svc.track_view(session, report)
+        self.receipt, self.subject, self.anonymous, self.photos = view.receipt, view.subject, view.anonymous, \
+            view.photos
+        self.category_key = f"report.category.{view.category}"
+        self.status_key = f"report.status.{view.status}"
+        self.outcome_key = f"report.outcome.{view.outcome}" if view.outcome else ""
+        self.conclusion = view.conclusion or ""
+        self.filed_at = roster_svc.fmt_time(view.created_at)
+        self.acknowledge_due = view.acknowledge_due.isoformat()
+        self.history = [HistoryRow(kind_key=f"report.event.{h.kind}", at=roster_svc.fmt_time(h.at), note=h.note)
+                        for h in view.history]
+        self.has_reward = view.reward is not None
+        if view.reward is not None:
+            r = view.reward
+            self.reward = RewardRow(status_key=f"report.reward_status.{r.status}",
+                                    amount=money.yuan(r.amount_fen), basis=r.basis,
+                                    paid_on=r.paid_on.isoformat() if r.paid_on else "", claimed=r.claimed)
+        self.can_add, self.can_claim = view.can_add, view.can_claim
+
+    def _report(self, session) -> Report | None:
+        return session.get(Report, self._report_id) if self._report_id else None
+
+    @rx.event
+    def open(self, form: dict):
+        self.notice_key = ""
+        with session_scope() as session:
+            try:
+                report = svc.open_receipt(session, str(form.get("receipt", ""))[:64],
+                                          str(form.get("secret", ""))[:32],
+                                          client=self.router.session.client_ip or "unknown",
+                                          key=get_settings().secret_key)
+            except svc.ReportError as exc:
+                # Caught inside the unit of work: the failure count and its audit row must be committed.
+                self.error_key, self.opened, self._report_id = exc.key, False, 0
+                return
+            self._report_id = report.id
+            self._refresh(session, report)
+        self.error_key, self.opened = "", True
+
+    @rx.event
+    def close(self):
+        self.load()
+
+    @rx.event
+    async def add_photos(self, files: list[rx.UploadFile]):
+        if not self._report_id:
+            return
+        refs, key = await intake_uploads(files, self.photos + len(self._photos))
+        self._photos = [*self._photos, *refs]
+        self.photo_labels = _labels(self._photos)
+        self.photo_error_key = key
+
+    def _act(self, fn, *args) -> None:
+        self.notice_key = ""
+        try:
+            with session_scope() as session:
+                report = self._report(session)
+                if report is None:
+                    self.opened = False
+                    return
+                fn(session, report, *args)
+                session.flush()
+                self._refresh(session, report)
+        except svc.ReportError as exc:
+            self.error_key = exc.key
+            return
+        self.error_key, self.notice_key = "", "report.track_saved"
+
+    @rx.event
+    def add_info(self, form: dict):
+        photos = _photo_refs(self._photos)
+        self._act(svc.add_information, str(form.get("text", ""))[:svc.MAX_NOTE + 10], photos)
+        if not self.error_key:
+            self._photos, self.photo_labels = [], []
+
+    @rx.event
+    def claim(self, form: dict):
+        self._act(svc.claim_reward, str(form.get("payout", ""))[:svc.MAX_PAYOUT + 10])
+
+
+def _history_row(h: HistoryRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.text(t_var(h["kind_key"], EVENT_KEYS), weight="bold", size="2"), rx.spacer(),
+                  rx.text(h["at"], size="1", color_scheme="gray"), width="100%", wrap="wrap"),
+        rx.cond(h["note"] != "", rx.text(h["note"], size="2", white_space="pre-wrap")),
+        class_name="timeline-step",
+    )
+
+
+def _track_form() -> rx.Component:
+    s = ReportTrackState
+    return rx.form(rx.vstack(
+        rx.el.label(t("report.receipt_label"), html_for="track-receipt", class_name="rt-Text rt-r-size-3"),
+        rx.input(id="track-receipt", name="receipt", input_mode="numeric", max_length=24, width="100%", size="3",
+                 placeholder="0000 0000 0000 0000", auto_complete="off"),
+        rx.el.label(t("report.secret_label"), html_for="track-secret", class_name="rt-Text rt-r-size-3"),
+        rx.input(id="track-secret", name="secret", max_length=12, width="100%", size="3", auto_complete="off",
+                 placeholder="XXXX-XXXX"),
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+                                              color_scheme="red", role="alert", id="track-error", width="100%")),
+        rx.button(t("report.track_open"), type="submit", size="4", width="100%", min_height="52px",
+                  id="track-submit"),
+        rx.text(t("report.track_hint"), size="2", color_scheme="gray"),
+        spacing="2", width="100%"), on_submit=ReportTrackState.open, width="100%")
+
+
+def _tracked() -> rx.Component:
+    s = ReportTrackState
+    return rx.vstack(
+        rx.card(rx.vstack(
+            rx.text(t("report.receipt_label"), size="2", color_scheme="gray"),
+            rx.text(s.receipt, weight="bold", size="5", class_name="receipt-code", id="track-receipt-code"),
+            rx.text(t_var(s.category_key, CATEGORY_KEYS), size="2"),
+            rx.text(s.subject, size="2"),
+            rx.hstack(rx.badge(t_var(s.status_key, STATUS_KEYS), size="3", id="track-status"),
+                      rx.cond(s.outcome_key != "", rx.badge(t_var(s.outcome_key, OUTCOME_KEYS), size="3",
+                                                            color_scheme="green", id="track-outcome")),
+                      wrap="wrap"),
+            rx.text(t("report.filed_on"), " ", s.filed_at, " · ", t("report.ack_due"), " ", s.acknowledge_due,
+                    size="1", color_scheme="gray"),
+            spacing="1"), width="100%"),
+        rx.cond(s.conclusion != "", rx.card(rx.vstack(
+            rx.text(t("report.conclusion_label"), weight="bold"),
+            rx.text(s.conclusion, size="2", white_space="pre-wrap", id="track-conclusion"), spacing="1"),
+            width="100%")),
+        rx.cond(s.has_reward, rx.card(rx.vstack(
+            rx.text(t("report.reward_title"), weight="bold"),
+            rx.hstack(rx.text(s.reward["amount"], " ", t("report.yuan"), size="5", weight="bold",
+                              id="track-reward-amount"),
+                      rx.badge(t_var(s.reward["status_key"], REWARD_KEYS), id="track-reward-status"),
+                      align="center", wrap="wrap"),
+            rx.text(t("report.reward_basis"), " ", s.reward["basis"], size="1", color_scheme="gray",
+                    white_space="pre-wrap"),
+            rx.cond(s.reward["paid_on"] != "", rx.text(t("report.paid_on"), " ", s.reward["paid_on"], size="2")),
+            rx.cond(s.reward["claimed"], rx.text(t("report.claimed"), size="2", id="track-claimed")),
+            rx.cond(s.can_claim, rx.form(rx.vstack(
+                rx.el.label(t("report.payout_label"), html_for="payout", class_name="rt-Text rt-r-size-2"),
+                rx.text_area(id="payout", name="payout", rows="2", width="100%", max_length=svc.MAX_PAYOUT,
+                             placeholder=t("report.payout_placeholder")),
+                rx.text(t("report.payout_note"), size="1", color_scheme="gray"),
+                rx.button(t("report.claim"), type="submit", min_height=TAP, width="100%", id="claim-submit"),
+                width="100%", spacing="2"), on_submit=s.claim, width="100%")),
+            spacing="2", width="100%"), width="100%", id="track-reward")),
+        rx.heading(t("report.history"), size="4", as_="h2"),
+        rx.vstack(rx.foreach(s.history, _history_row), width="100%", spacing="2", id="track-history"),
+        rx.cond(s.notice_key != "", rx.callout(t("report.track_saved"), icon="check", color_scheme="green",
+                                               width="100%", id="track-notice")),
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+                                              color_scheme="red", role="alert", id="track-error", width="100%")),
+        rx.cond(s.can_add, rx.card(rx.form(rx.vstack(
+            rx.text(t("report.add_info_title"), weight="bold"),
+            rx.text_area(id="add-info", name="text", rows="3", width="100%", max_length=svc.MAX_NOTE,
+                         placeholder=t("report.add_info_placeholder")),
+            photo_picker("more-evidence", ReportTrackState.add_photos, s.photo_labels, s.photo_error_key),
+            rx.button(t("report.add_info_submit"), type="submit", min_height=TAP, width="100%",
+                      id="add-info-submit"),
+            width="100%", spacing="2"), on_submit=s.add_info, reset_on_submit=True, width="100%"), width="100%")),
+        rx.button(t("report.track_close"), on_click=s.close, variant="outline", min_height=TAP, width="100%",
+                  type="button", id="track-close"),
+        spacing="3", width="100%",
+    )
+
+
+def report_track_page() -> rx.Component:
+    s = ReportTrackState
+    return page(
+        rx.cond(s.opened, _tracked(), _track_form()),
+        title_key="home.report_track",
+    )

@@ -1,0 +1,22 @@
+"""All tables, imported here so Alembic and create_all see every domain module."""
+
+from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, User
+from portal.kernel.audit_models import AuditCheckpoint, AuditEntry, AuditHead
+from portal.kernel.base import Base
+from portal.kernel.calendar_models import CalendarDayRow
+from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
+from portal.regions.models import Region, RegionLevel, ServiceWindow
+from portal.roster.models import RosterBatch, RosterEntry, RosterReadCount
+from portal.kernel.policy_models import PolicySetting
+
+# Domain tables added by later features; each module registers its classes on Base when imported.
+import portal.applications.models  # noqa: E402,F401
+import portal.reports.models  # noqa: E402,F401
+import portal.evaluations.models  # noqa: E402,F401
+
+__all__ = [
+    "AuditCheckpoint", "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",
+    "PolicySetting", "Rating", "RatingStatus", "Region", "RegionLevel", "Role", "RoleGrant",
+    "ServiceWindow", "SignInFailure", "SignInSession", "User",
+    "RosterBatch", "RosterEntry", "RosterReadCount",
+]

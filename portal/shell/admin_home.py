@@ -1,0 +1,81 @@
+"""Administrator home: what the system holds, and the audit chain check."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlalchemy import func, select
+
+from portal.shell.account import guarded, whoami
+from portal.shell.i18n import t, t_fmt
+from portal.kernel import routes
+from portal.shell.layout import TAP, nav_card, page
+from portal.kernel.db import session_scope
+from portal.accounts.models import Role, User
+from portal.regions.models import Region, ServiceWindow
+from portal.kernel import audit
+from portal.shell.session import SignedInState
+
+
+class AdminHomeState(SignedInState):
+    region_count: int = 0
+    window_count: int = 0
+    user_count: int = 0
+    audit_ok: bool = True
+    audit_rows: int = -1
+    audit_broken_id: int = 0
+
+    @rx.event
+    def load(self):
+        actor = self._open_page(Role.ADMIN)
+        if actor is None:
+            return self._refused()
+        with session_scope() as session:
+            self.region_count = session.execute(select(func.count()).select_from(Region)).scalar_one()
+            self.window_count = session.execute(select(func.count()).select_from(ServiceWindow)).scalar_one()
+            self.user_count = session.execute(select(func.count()).select_from(User)).scalar_one()
+
+    @rx.event
+    def verify_audit(self):
+        if self._guard(Role.ADMIN) is None:
+            return
+        with session_scope() as session:
+            report = audit.verify_chain(session)
+            audit.record(session, self.username, "audit.verify", "audit_log", "chain",
+                         after={"ok": report.ok, "rows": report.rows, "first_broken_id": report.first_broken_id})
+        self.audit_ok, self.audit_rows, self.audit_broken_id = report.ok, report.rows, report.first_broken_id or 0
+
+
+def _stat(key: str, value) -> rx.Component:
+    return rx.card(rx.vstack(rx.text(t(key), size="2", color_scheme="gray"), rx.heading(value, size="6"),
+                             spacing="1"), flex="1", min_width="100px")
+
+
+def admin_home() -> rx.Component:
+    s = AdminHomeState
+    return page(
+        guarded(
+            s,
+            whoami(s),
+            nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
+            nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
+                     "go-evaluations"),
+            nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
+            rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
+                      _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
+            rx.card(
+                rx.vstack(
+                    rx.heading(t("admin.audit"), size="4", as_="h2"),
+                    rx.button(t("admin.audit_verify"), on_click=s.verify_audit, min_height=TAP, id="verify-audit"),
+                    rx.cond(s.audit_rows >= 0,
+                            rx.cond(s.audit_ok,
+                                    rx.callout(t_fmt("admin.audit_ok", n=s.audit_rows), color_scheme="green",
+                                               icon="shield-check", id="audit-result"),
+                                    rx.callout(t_fmt("admin.audit_broken", id=s.audit_broken_id),
+                                               color_scheme="red", icon="shield-x", id="audit-result"))),
+                    spacing="3", align="start",
+                ),
+                width="100%",
+            ),
+        ),
+        title_key="admin.home_title",
+    )

@@ -1,0 +1,104 @@
+"""Page shell: header with language and text-size toggles, a single readable column, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal.shell.i18n import t, t_fmt
+from portal.shell.ui import UIState
+
+TAP = "44px"  # minimum tap target (WCAG 2.5.5 / mobile guidelines)
+
+
+def header() -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.box(class_name="brand-sun"),
+                    rx.text(t("app.name"), weight="bold", size="5", color="white"),
+                    align="center", spacing="2",
+                ),
+                href="/", underline="none", min_height=TAP, display="flex", align_items="center",
+                aria_label="home",
+            ),
+            rx.spacer(),
+            rx.button(
+                rx.cond(UIState.large_text == "1", t("app.large_text_off"), t("app.large_text_on")),
+                on_click=UIState.toggle_large_text, variant="soft", color_scheme="gray", min_height=TAP,
+                id="toggle-large-text", aria_pressed=rx.cond(UIState.large_text == "1", "true", "false"),
+            ),
+            rx.button(
+                t("app.lang_toggle"), on_click=UIState.toggle_lang, variant="soft", color_scheme="gray",
+                min_height=TAP, id="toggle-lang", aria_label="language",
+            ),
+            align="center", spacing="2", width="100%", max_width="760px", margin="0 auto", padding="8px 12px",
+        ),
+        class_name="site-header",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.el.footer(
+        rx.vstack(
+            rx.text(t("app.footer"), size="2", color_scheme="gray"),
+            rx.text(t("app.hotline"), size="2", color_scheme="gray"),
+            spacing="1", max_width="760px", margin="0 auto", padding="16px",
+        ),
+    )
+
+
+def page(*children: rx.Component, title_key: str | None = None) -> rx.Component:
+    """Every page goes through here: one column, 390 px first, comfortable up to desktop."""
+    body = [rx.heading(t(title_key), size="7", as_="h1", margin_bottom="12px")] if title_key else []
+    return rx.box(
+        header(),
+        rx.el.main(
+            *body, *children,
+            width="100%", max_width="760px", margin="0 auto", padding="16px",
+        ),
+        footer(),
+        # Marker for tests and assistive tooling: true once the websocket has hydrated the page state.
+        rx.el.div(id="hydrated", data_hydrated=rx.State.is_hydrated.to_string(), display="none"),
+        class_name=rx.cond(UIState.large_text == "1", "portal large-text", "portal"),
+        lang=rx.cond(UIState.lang == "en", "en", "zh-CN"),
+        min_height="100vh",
+    )
+
+
+def nav_card(title_key: str, desc_key: str, href: str, icon: str, card_id: str) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.hstack(
+                rx.icon(icon, size=28, color=rx.color("red", 9)),
+                rx.vstack(
+                    rx.text(t(title_key), weight="bold", size="4"),
+                    rx.text(t(desc_key), size="2", color_scheme="gray"),
+                    spacing="1", align="start",
+                ),
+                rx.spacer(),
+                rx.icon("chevron-right", size=20, color=rx.color("gray", 9)),
+                align="center", spacing="3", width="100%",
+            ),
+            width="100%", min_height="64px",
+        ),
+        href=href, underline="none", width="100%", id=card_id,
+    )
+
+
+def notice(key_or_var, tone: str = "red", box_id: str = "notice") -> rx.Component:
+    return rx.callout(key_or_var, icon="info", color_scheme=tone, role="alert", id=box_id, width="100%")
+
+
+def pager(page_no, has_next, on_prev, on_next, id_prefix: str) -> rx.Component:
+    """Previous / "page n" / next for lists read a page at a time (ids: <prefix>-prev, -page-no, -next)."""
+    return rx.hstack(
+        rx.button(t("roster.prev"), on_click=on_prev, disabled=page_no <= 1, variant="soft", min_height=TAP,
+                  id=f"{id_prefix}-prev"),
+        rx.spacer(),
+        rx.text(t_fmt("roster.page", n=page_no), size="2", id=f"{id_prefix}-page-no"),
+        rx.spacer(),
+        rx.button(t("roster.next"), on_click=on_next, disabled=~has_next, variant="soft", min_height=TAP,
+                  id=f"{id_prefix}-next"),
+        align="center", width="100%",
+    )

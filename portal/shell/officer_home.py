@@ -1,0 +1,132 @@
+"""Officer home and the region overview, both scoped to the officer's grants."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from portal.kernel import routes
+from portal.shell.account import guarded, whoami
+from portal.shell.i18n import t, t_var
+from portal.shell.layout import TAP, nav_card, page
+from portal.kernel.db import session_scope
+from portal.accounts.models import Role
+from portal.regions.models import LEVEL_ORDER, Region
+from portal.regions import services as regions
+from portal.shell.session import SignedInState
+
+LEVEL_KEYS = [f"level.{lvl.value}" for lvl in LEVEL_ORDER]
+
+
+class RegionRow(TypedDict):
+    code: str
+    name: str
+    level_key: str
+    href: str
+
+
+class WindowRow(TypedDict):
+    code: str
+    name: str
+    office: str
+    active: bool
+
+
+def _row(region: Region) -> RegionRow:
+    return RegionRow(code=region.code, name=region.name, level_key=f"level.{region.level.value}",
+                     href=routes.officer_region(region.code))
+
+
+class OfficerHomeState(SignedInState):
+    scope: list[RegionRow] = []
+
+    @rx.event
+    def load(self):
+        actor = self._open_page(Role.OFFICER)
+        if actor is None:
+            return self._refused()
+        with session_scope() as session:
+            self.scope = [_row(r) for g in actor.grants if g.role == Role.OFFICER
+                          if (r := regions.by_code(session, g.region_code)) is not None]
+
+
+class OfficerRegionState(SignedInState):
+    region: RegionRow = RegionRow(code="", name="", level_key="level.province", href="")
+    trail: list[RegionRow] = []
+    subregions: list[RegionRow] = []
+    windows: list[WindowRow] = []
+    missing: bool = False
+
+    @rx.event
+    def load(self):
+        """The region comes from the URL, so the region check runs here on the server, not in the page."""
+        code = str(self.router.url.query_parameters.get("code") or self.router._page.params.get("code", ""))[:20]
+        self.subregions, self.windows, self.trail, self.missing = [], [], [], False
+        with session_scope() as session:
+            region = regions.by_code(session, code)
+            # An unknown code is checked like a region nobody holds: no hint of what exists elsewhere.
+            actor = self._open_page(Role.OFFICER, region.path if region else "/nonexistent/")
+            if actor is None:
+                return self._refused()
+            assert region is not None
+            self.region = _row(region)
+            self.trail = [_row(r) for r in regions.ancestors(session, region)]
+            self.subregions = [_row(r) for r in regions.children(session, region)]
+            self.windows = [WindowRow(code=w.code, name=w.name, office=w.office_name, active=w.active)
+                            for w in regions.windows_under(session, region)]
+
+
+def _region_link(row: RegionRow) -> rx.Component:
+    return rx.link(
+        rx.card(rx.hstack(rx.text(row["name"], weight="medium"), rx.spacer(),
+                          rx.badge(t_var(row["level_key"], LEVEL_KEYS)), align="center", width="100%"),
+                width="100%", min_height=TAP),
+        href=row["href"], underline="none", width="100%",
+    )
+
+
+def officer_home() -> rx.Component:
+    return page(
+        guarded(
+            OfficerHomeState,
+            whoami(OfficerHomeState),
+            nav_card("officer.ratings_link", "officer.ratings_title", routes.OFFICER_RATINGS, "star", "go-ratings"),
+            nav_card("roster.officer_title", "roster.officer_link_desc", routes.OFFICER_ROSTER, "users",
+                     "go-officer-roster"),
+            nav_card("officer_apps.title", "officer_apps.link_desc", routes.OFFICER_APPLICATIONS, "file-text",
+                     "go-officer-applications"),
+            nav_card("report.officer_link", "report.officer_link_desc", routes.OFFICER_REPORTS, "megaphone",
+                     "go-officer-reports"),
+            rx.heading(t("officer.regions"), size="4", as_="h2"),
+            rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
+        ),
+        title_key="officer.home_title",
+    )
+
+
+def officer_region() -> rx.Component:
+    s = OfficerRegionState
+    return page(
+        guarded(
+            s,
+            rx.hstack(rx.foreach(s.trail, lambda r: rx.link(r["name"], href=r["href"], size="2", min_height=TAP,
+                                                           display="flex", align_items="center", padding_x="4px")),
+                      spacing="1", wrap="wrap", id="region-trail"),
+            rx.heading(s.region["name"], size="6", id="region-name"),
+            rx.badge(t_var(s.region["level_key"], LEVEL_KEYS), size="2"),
+            rx.cond(s.subregions.length() > 0,
+                    rx.vstack(rx.heading(t("officer.subregions"), size="4", as_="h2"),
+                              rx.foreach(s.subregions, _region_link), width="100%")),
+            rx.heading(t("officer.windows"), size="4", as_="h2"),
+            rx.cond(
+                s.windows.length() > 0,
+                rx.vstack(rx.foreach(s.windows, lambda w: rx.card(rx.vstack(
+                    rx.text(w["name"], weight="medium"),
+                    rx.hstack(rx.badge(w["code"], variant="outline"), rx.text(w["office"], size="2"), wrap="wrap"),
+                    spacing="1"), width="100%")), width="100%", id="region-windows"),
+                rx.text(t("officer.no_windows"), color_scheme="gray"),
+            ),
+        ),
+        title_key="officer.region_title",
+    )
