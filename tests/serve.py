@@ -45,7 +45,7 @@ class Server:
 
     @property
     def database_url(self) -> str:
-        return self.env.get("DATABASE_URL") or f"sqlite:///{self.data_dir / 'portal.kernel.db'}"
+        return self.env.get("DATABASE_URL") or f"sqlite:///{self.data_dir / 'portal.db'}"
 
     @property
     def log_path(self) -> Path:

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _data_dir() -> Path:
@@ -61,7 +61,7 @@ def get_settings() -> Settings:
     data_dir = _data_dir()
     return Settings(
         data_dir=data_dir,
-        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.kernel.db'}",
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}",
         redis_url=os.environ.get("REDIS_URL") or None,
         secret_key=_secret_key(data_dir),
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://localhost:3000").rstrip("/"),

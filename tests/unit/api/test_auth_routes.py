@@ -275,7 +275,7 @@ def test_health_ok(client):
 
 
 @pytest.mark.parametrize("make_url", [
-    lambda tmp: f"sqlite:///{tmp / 'no-such-dir' / 'deeper' / 'portal.kernel.db'}",
+    lambda tmp: f"sqlite:///{tmp / 'no-such-dir' / 'deeper' / 'portal.db'}",
     lambda tmp: f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/nothing?connect_timeout=2",
 ], ids=["sqlite-missing-dir", "postgres-closed-port"])
 def test_health_503_when_the_database_is_unreachable(portal_env, tmp_path, make_url):
