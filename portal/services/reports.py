@@ -35,7 +35,7 @@ from portal.models.reports import (
 from portal.services import audit, lookup_throttle, policy
 from portal.services import roster as roster_svc
 from portal.services.calendar_store import load_calendar
-from portal.services.images import CleanImage, PrivateImageStore, intake_image
+from portal.services.images import PrivateImageStore, StoredImage, accept
 from portal.services.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
 from portal.services.rating_workflow import PHONE_RE, RECEIPT_ALPHABET, keyed_hash
 from portal.services.workdays import CHINA_TZ, china_date
@@ -159,19 +159,12 @@ def is_overdue(report: Report, today: date) -> bool:
 
 # --- residents: photos, filing ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PhotoRef:
-    """A photo already through the image intake and in the private store."""
-
-    image_id: str
-    width: int
-    height: int
+PhotoRef = StoredImage  # a photo already through the image intake and in the private store
 
 
 def accept_photo(data: bytes, store: PrivateImageStore) -> PhotoRef:
     """The one image intake, then the private store. Raises images.ImageRejected (its reason is a catalog key)."""
-    clean: CleanImage = intake_image(data)
-    return PhotoRef(store.save(clean), clean.width, clean.height)
+    return accept(data, store)
 
 
 @dataclass(frozen=True)

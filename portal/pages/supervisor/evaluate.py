@@ -20,7 +20,7 @@ from portal.models.accounts import Role
 from portal.services import evaluation_workflow as ew
 from portal.services import evaluations as rules
 from portal.services.evaluations import EvaluationRuleError
-from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageStore, intake_image
+from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageStore, accept_upload
 from portal.services.permissions import NotSignedIn, PermissionDenied
 from portal.services.workdays import CHINA_TZ
 from portal.settings import get_settings
@@ -175,14 +175,13 @@ class EvaluateState(SignedInState):
             return
         self.uploading = True
         try:
-            data = await files[0].read()
-            clean = intake_image(data)
+            # Read capped; decoded and stored in the bounded heavy pool, off the event loop.
+            stored = await accept_upload(files[0], PrivateImageStore(get_settings().private_upload_dir))
         except ImageRejected as exc:  # the image intake's own message: too large, not a photo, too many pixels
             self.error_key, self.saved, self.uploading = exc.reason, False, False
             return
-        image_id = PrivateImageStore(get_settings().private_upload_dir).save(clean)
         self.uploading = False
-        self._act(ew.add_photo, image_id)
+        self._act(ew.add_photo, stored.image_id)
 
     @rx.event
     def remove_photo(self, image_id: str):
