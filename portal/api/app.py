@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from portal import routes
 from portal.api import applications, auth, evaluations, health, posters, reports
+from portal.api.limits import RequestSizeLimit
 
 api = Starlette(routes=[
     Route("/api/health", health.health, methods=["GET"]),
@@ -22,3 +23,6 @@ api = Starlette(routes=[
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
 ])
+
+# Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.
+api.add_middleware(RequestSizeLimit)

@@ -36,7 +36,8 @@ from portal.services import audit, crosscheck, eligibility_params, lookup_thrott
 from portal.services import eligibility as el
 from portal.services import roster
 from portal.services.calendar_store import load_calendar
-from portal.services.images import IntakePolicy, PrivateImageStore, StoredImage, accept
+from portal.services import images
+from portal.services.images import IntakePolicy, PrivateImageStore, StoredImage
 from portal.services.permissions import Actor, authorize, region_paths_in_scope
 from portal.services.workdays import WorkCalendar, china_date
 
@@ -338,7 +339,7 @@ def add_document(session: Session, app: Application, kind: str, photo: bytes | S
     image, size and pixel caps, re-encoded, EXIF/GPS stripped). Raises ImageRejected (reason = message key) or
     ApplicationError."""
     check_document(session, app, kind)
-    stored = photo if isinstance(photo, StoredImage) else accept(photo, store, PHOTO_POLICY)
+    stored = photo if isinstance(photo, StoredImage) else images.accept(photo, store, PHOTO_POLICY)
     doc = ApplicationDocument(application_id=app.id, kind=kind, image_id=stored.image_id, width=stored.width,
                               height=stored.height, uploaded_at=_now(now))
     session.add(doc)

@@ -35,7 +35,8 @@ from portal.models.reports import (
 from portal.services import audit, lookup_throttle, policy
 from portal.services import roster as roster_svc
 from portal.services.calendar_store import load_calendar
-from portal.services.images import PrivateImageStore, StoredImage, accept
+from portal.services import images
+from portal.services.images import PrivateImageStore, StoredImage
 from portal.services.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
 from portal.services.rating_workflow import PHONE_RE, RECEIPT_ALPHABET, keyed_hash
 from portal.services.workdays import CHINA_TZ, china_date
@@ -164,7 +165,7 @@ PhotoRef = StoredImage  # a photo already through the image intake and in the pr
 
 def accept_photo(data: bytes, store: PrivateImageStore) -> PhotoRef:
     """The one image intake, then the private store. Raises images.ImageRejected (its reason is a catalog key)."""
-    return accept(data, store)
+    return images.accept(data, store)
 
 
 @dataclass(frozen=True)
