@@ -6,6 +6,7 @@ from portal import routes
 from portal.api.app import api
 from portal.i18n import text
 from portal.models import Base
+from portal.services import sweep
 from portal.pages.admin.calendar import AdminCalendarState, admin_calendar
 from portal.pages.admin.eligibility import AdminEligibilityState, admin_eligibility
 from portal.pages.admin.evaluations import AdminEvaluationsState, admin_evaluations
@@ -40,6 +41,8 @@ app = rx.App(
     html_lang="zh-CN",
     head_components=[rx.el.meta(name="theme-color", content="#b71c1c")],
 )
+# Photos of forms never sent are removed hourly by every serving process (the sweep is idempotent).
+app.register_lifespan_task(sweep.every_hour)
 
 TITLE = f"{text('app.name', 'zh')} {text('app.name', 'en')}"
 
