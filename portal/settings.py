@@ -48,7 +48,7 @@ class Settings:
     heavy_workers: int = 2
     heavy_queue: int = 8
     # Largest request body accepted on the upload endpoint (Reflex's /_upload), and on every other path.
-    max_upload_bytes: int = 25 * 1024 * 1024
+    max_upload_bytes: int = 64 * 1024 * 1024  # one upload event takes up to 5 photos of 10 MB
     max_body_bytes: int = 1024 * 1024
     # The sweep: unattached photos older than this are removed; drafts idle this long are removed with theirs.
     sweep_unfiled_hours: int = 24
@@ -80,7 +80,7 @@ def get_settings() -> Settings:
         login_window_minutes=int(os.environ.get("PORTAL_LOGIN_WINDOW_MINUTES", "15")),
         heavy_workers=int(os.environ.get("PORTAL_HEAVY_WORKERS", "2")),
         heavy_queue=int(os.environ.get("PORTAL_HEAVY_QUEUE", "8")),
-        max_upload_bytes=int(float(os.environ.get("PORTAL_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
+        max_upload_bytes=int(float(os.environ.get("PORTAL_MAX_UPLOAD_MB", "64")) * 1024 * 1024),
         max_body_bytes=int(float(os.environ.get("PORTAL_MAX_BODY_KB", "1024")) * 1024),
         sweep_unfiled_hours=int(os.environ.get("PORTAL_SWEEP_UNFILED_HOURS", "24")),
         sweep_draft_days=int(os.environ.get("PORTAL_SWEEP_DRAFT_DAYS", "30")),
