@@ -12,6 +12,7 @@ from portal.evaluations import api as evaluations
 from portal.shell import health
 from portal.ratings import api as posters
 from portal.reports import api as reports
+from portal.shell.limits import RequestSizeLimit
 
 api = Starlette(routes=[
     Route("/api/health", health.health, methods=["GET"]),
@@ -27,3 +28,6 @@ api = Starlette(routes=[
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
 ])
+
+# Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.
+api.add_middleware(RequestSizeLimit)

@@ -1,4 +1,4 @@
-"""python -m portal <command>: migrate, demo, create-user, verify-audit."""
+"""python -m portal <command>: migrate, demo, create-user, verify-audit, sweep."""
 
 from __future__ import annotations
 
@@ -123,6 +123,15 @@ def verify_audit() -> int:
     return 1
 
 
+def sweep() -> int:
+    from portal import sweep as sweeper
+
+    result = sweeper.run_configured()
+    print(f"upload sweep: {result.drafts} abandoned drafts, {result.files} unfiled photos "
+          f"({result.bytes / 1024 / 1024:.1f} MB) removed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal", description="Sunshine Dibao administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -136,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--window", help="window code, for window staff")
     cu.add_argument("--password", help="or PORTAL_NEW_PASSWORD, or asked for")
     sub.add_parser("verify-audit", help="check the audit hash chain; exit 1 and name the first broken row")
+    sub.add_parser("sweep", help="remove photos of forms never sent and drafts left idle (PORTAL_SWEEP_*)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -145,4 +155,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-user":
         return create_user(args)
+    if args.command == "sweep":
+        return sweep()
     return verify_audit()

@@ -6,6 +6,7 @@ from portal.kernel import routes
 from portal.api_app import api
 from portal.i18n import text
 from portal.schema import Base
+from portal import sweep
 from portal.shell.admin_calendar import AdminCalendarState, admin_calendar
 from portal.applications.eligibility.pages.admin import AdminEligibilityState, admin_eligibility
 from portal.evaluations.pages.admin import AdminEvaluationsState, admin_evaluations
@@ -40,6 +41,8 @@ app = rx.App(
     html_lang="zh-CN",
     head_components=[rx.el.meta(name="theme-color", content="#b71c1c")],
 )
+# Photos of forms never sent are removed hourly by every serving process (the sweep is idempotent).
+app.register_lifespan_task(sweep.every_hour)
 
 TITLE = f"{text('app.name', 'zh')} {text('app.name', 'en')}"
 

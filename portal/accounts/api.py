@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from portal.shell.http import actor_or_error, client_address, error, same_origin
 from portal.kernel.db import session_scope
 from portal.accounts import services as auth
+from portal.kernel import heavy
 from portal.kernel.settings import get_settings
 
 MAX_FORM_BYTES = 4096
@@ -25,6 +26,11 @@ def _fail(request: Request, status: int, key: str, username: str = "") -> Respon
     # Back to the form with the message and the username kept (never the password).
     query = urlencode({"error": key, "u": username[: auth.MAX_USERNAME]})
     return RedirectResponse(f"/login?{query}", status_code=303)
+
+
+def _sign_in(username: str, password: str, client: str, policy: auth.Policy) -> auth.SignInResult:
+    with session_scope() as session:
+        return auth.sign_in(session, username, password, client, policy)
 
 
 async def login(request: Request) -> Response:
@@ -46,8 +52,11 @@ async def login(request: Request) -> Response:
     settings = get_settings()
     policy = auth.Policy(settings.session_hours, settings.login_max_failures_account,
                          settings.login_max_failures_client, settings.login_window_minutes)
-    with session_scope() as session:
-        result = auth.sign_in(session, username, password, client_address(request), policy)
+    try:
+        # Password hashing is deliberately slow: in the bounded heavy pool, never on the event loop.
+        result = await heavy.run(_sign_in, username, password, client_address(request), policy)
+    except heavy.Busy as exc:
+        return _fail(request, 503, exc.key, username)
     if result.error:
         status = {"auth.throttled": 429, "auth.malformed": 400, "auth.account_disabled": 403}.get(result.error, 401)
         return _fail(request, status, result.error, username)

@@ -12,7 +12,8 @@ from portal.shell.layout import page
 from portal.accounts.services import MAX_PASSWORD, MAX_USERNAME
 
 ERROR_KEYS = ["auth.bad_credentials", "auth.account_disabled", "auth.throttled", "auth.malformed",
-              "auth.too_large", "auth.expired", "auth.sign_in_required", "auth.forbidden", "auth.bad_origin"]
+              "auth.too_large", "auth.expired", "auth.sign_in_required", "auth.forbidden", "auth.bad_origin",
+              "heavy.busy"]
 
 
 class LoginState(rx.State):

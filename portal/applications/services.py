@@ -32,7 +32,6 @@ from portal.accounts.models import Role
 from portal.applications.models import Application, ApplicationDocument, ApplicationStep
 from portal.kernel.base import utcnow
 from portal.regions.models import Region, RegionLevel, ServiceWindow
-from portal.kernel import money
 from portal.kernel import audit
 from portal.applications import crosscheck
 from portal.applications.eligibility import services as eligibility_params
@@ -41,7 +40,8 @@ from portal.regions import services as regions
 from portal.applications.eligibility import rules as el
 from portal.roster import services as roster
 from portal.kernel.calendar_store import load_calendar
-from portal.kernel.images import CleanImage, IntakePolicy, PrivateImageStore, intake_image
+from portal.kernel import images
+from portal.kernel.images import IntakePolicy, PrivateImageStore, StoredImage
 from portal.kernel.permissions import Actor, authorize, region_paths_in_scope
 from portal.kernel.workdays import WorkCalendar, china_date
 
@@ -238,8 +238,16 @@ def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
 
 # --- drafts -----------------------------------------------------------------------------------------------------
 
-def create_draft(session: Session, *, now: datetime | None = None) -> tuple[Application, str]:
-    """A new draft and its secret (shown to the resident once; only its hash is kept)."""
+def create_draft(session: Session, *, client: str | None = None,
+                 now: datetime | None = None) -> tuple[Application, str]:
+    """A new draft and its secret (shown to the resident once; only its hash is kept). Started by someone at a
+    client address (the /apply page), drafts count against that address's daily quota: ApplicationError
+    ("apply.err_draft_quota") beyond it. The caller commits the count with the draft."""
+    if client is not None:
+        try:
+            lookup_throttle.take(session, lookup_throttle.DRAFTS, client, _now(now))
+        except lookup_throttle.Throttled:
+            raise ApplicationError("apply.err_draft_quota") from None
     secret = _new_secret()
     for _ in range(5):
         number = _new_number()
@@ -317,24 +325,32 @@ def documents(session: Session, app: Application) -> list[ApplicationDocument]:
                                 .order_by(ApplicationDocument.id)).scalars())
 
 
-def add_document(session: Session, app: Application, kind: str, data: bytes, store: PrivateImageStore, *,
-                 now: datetime | None = None) -> ApplicationDocument:
-    """A photo through the one image intake (real image, size and pixel caps, re-encoded, EXIF/GPS stripped),
-    kept in the private store. Raises ImageRejected (reason = message key) or ApplicationError."""
+def check_document(session: Session, app: Application, kind: str) -> None:
+    """Raise ApplicationError unless this application may take one more photo of this kind (checked before the
+    photo is processed, and again when it is attached)."""
     if app.status not in (DRAFT, MATERIALS):
         raise ApplicationError("apply.err_not_draft")
     if kind not in DOCUMENT_KINDS:
         raise ApplicationError("elig.err_choose", "doc-kind")
     if len(documents(session, app)) >= MAX_DOCUMENTS:
         raise ApplicationError("apply.err_too_many_documents", "doc-file")
-    clean: CleanImage = intake_image(data, PHOTO_POLICY)
-    image_id = store.save(clean)
-    doc = ApplicationDocument(application_id=app.id, kind=kind, image_id=image_id, width=clean.width,
-                              height=clean.height, uploaded_at=_now(now))
+
+
+def add_document(session: Session, app: Application, kind: str, photo: bytes | StoredImage,
+                 store: PrivateImageStore, *, now: datetime | None = None) -> ApplicationDocument:
+    """A photo kept with the application: either already through the image intake into `store` (a StoredImage,
+    as `images.accept_upload` makes it off the event loop), or raw bytes taken through the intake here (real
+    image, size and pixel caps, re-encoded, EXIF/GPS stripped). Raises ImageRejected (reason = message key) or
+    ApplicationError."""
+    check_document(session, app, kind)
+    stored = photo if isinstance(photo, StoredImage) else images.accept(photo, store, PHOTO_POLICY)
+    doc = ApplicationDocument(application_id=app.id, kind=kind, image_id=stored.image_id, width=stored.width,
+                              height=stored.height, uploaded_at=_now(now))
     session.add(doc)
     app.updated_at = _now(now)
     session.flush()
     return doc
+
 
 
 def remove_document(session: Session, app: Application, doc_id: int) -> None:

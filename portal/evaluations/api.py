@@ -20,15 +20,16 @@ from portal.shell.format import DASH, percent, rank_text
 from portal.kernel.db import session_scope
 from portal.i18n import text
 from portal.kernel import audit
+from portal.kernel import heavy
 from portal.evaluations import services as ew
 from portal.evaluations import notice_pdf
 from portal.kernel.images import PrivateImageStore
 from portal.kernel.permissions import PermissionDenied
 from portal.kernel.settings import get_settings
 
-PDF_SLOTS = threading.BoundedSemaphore(2)  # Pillow drawing is CPU-bound; the machine is small
-# A closed round's notice never changes (its results are frozen), so each (round, language) is drawn once per
-# worker: anonymous repeated downloads cannot keep the drawing slots (and the thread pool waiting on them) busy.
+# Drawing is CPU-bound: it runs in the bounded heavy pool (services/heavy). A closed round's notice never changes
+# (its results are frozen), so each (round, language) is drawn once per worker: anonymous repeated downloads
+# cannot keep the pool busy.
 PDF_CACHE_SIZE = 16
 _pdf_cache: OrderedDict[tuple[int, str], bytes] = OrderedDict()
 _pdf_cache_lock = threading.Lock()
@@ -68,17 +69,20 @@ def _load_notice(round_id: int) -> ew.Notice | None:
         return ew.notice(session, round_id)
 
 
-def _render(n: ew.Notice, lang: str) -> bytes:
-    key = (n.round_id, lang)
+def _cached(key: tuple[int, str]) -> bytes | None:
     with _pdf_cache_lock:
         if key in _pdf_cache:
             _pdf_cache.move_to_end(key)
             return _pdf_cache[key]
-    with PDF_SLOTS:
-        with _pdf_cache_lock:  # drawn by another request while this one waited for a slot
-            if key in _pdf_cache:
-                return _pdf_cache[key]
-        body = notice_pdf.notice_pdf(*notice_text(n, lang))
+    return None
+
+
+def _render(n: ew.Notice, lang: str) -> bytes:
+    key = (n.round_id, lang)
+    body = _cached(key)  # drawn by another request while this one waited for a slot
+    if body is not None:
+        return body
+    body = notice_pdf.notice_pdf(*notice_text(n, lang))
     with _pdf_cache_lock:
         _pdf_cache[key] = body
         while len(_pdf_cache) > PDF_CACHE_SIZE:
@@ -92,7 +96,10 @@ async def notice_pdf_file(request: Request) -> Response:
     if n is None:
         return error(request, 404, "eval.notice.missing")
     lang = request_lang(request)
-    body = await asyncio.to_thread(_render, n, lang)
+    try:
+        body = _cached((n.round_id, lang)) or await heavy.run(_render, n, lang)
+    except heavy.Busy as exc:
+        return error(request, 503, exc.key)
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="evaluation-notice-{n.round_id}.pdf"',
         "Cache-Control": "public, max-age=300",

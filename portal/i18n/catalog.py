@@ -29,6 +29,14 @@ CORE: dict[str, tuple[str, str]] = {
     "image.not_image": ("这不是一张照片（文件已损坏或不是图片），请上传 JPG、PNG 等图片。", "That is not a picture (damaged, or not an image); upload a JPG, PNG or similar."),
     "image.unsupported_format": ("不支持这种图片格式，请上传 JPG 或 PNG。", "This picture format is not supported; use JPG or PNG."),
     "image.too_many_pixels": ("图片尺寸过大，无法处理，请重新拍照或缩小后再传。", "The picture has too many pixels to process; take a normal photo or shrink it."),
+    "image.disk_full": ("服务器存储空间已满，照片没有保存。请稍后再试或拨打热线。", "The server's storage is full; the photo was not saved. Try again later or call the hotline."),
+    "image.busy": ("服务器正忙，照片没有保存。请过一分钟再传。", "The server is busy; the photo was not saved. Try again in a minute."),
+    "image.quota": ("这个网络地址上传的照片太多，请一小时后再传，或到窗口办理。", "Too many photos from this network address; try again in an hour, or ask at the window."),
+    # --- limits in front of every request and every heavy job -------------------------------------------------
+    "heavy.busy": ("服务器正忙，请过一分钟再试。", "The server is busy; try again in a minute."),
+    "request.too_large": ("上传的内容太大，已拒收（照片每张不超过 10 MB，一次少传几张）。", "The upload is too large and was refused (at most 10 MB a photo; send fewer at a time)."),
+    "policy.upload.max_per_client_hour": ("同一网络地址每小时最多上传照片数（举报、申请）", "Photos one client address may upload per hour (reports, applications)"),
+    "policy.apply.max_drafts_per_client_day": ("同一网络地址 24 小时内最多新建申请草稿数", "New application drafts one client address may start in 24 hours"),
     # --- home ------------------------------------------------------------------------------------------------
     "home.intro": ("您可以在这里自助办理以下事项，无需注册登录。", "No account needed for any of these services."),
     "home.eligibility": ("我能申请低保吗？", "Can I get dibao?"),

@@ -3,12 +3,17 @@
 Every uploaded picture goes through :func:`intake_image`, which refuses
 non-images and decompression bombs, applies EXIF orientation, strips *all*
 metadata (GPS position of an applicant's home must never leak), downscales
-and re-encodes to JPEG. :class:`PrivateImageStore` keeps the result on disk
-outside any publicly served folder. Pure Python: no Reflex / SQLAlchemy.
+and re-encodes to JPEG within a byte budget (a small PNG never becomes a
+multi-megabyte JPEG). :class:`PrivateImageStore` keeps the result on disk
+outside any publicly served folder; :func:`accept_upload` is the one way an
+async handler takes an uploaded file: read with a cap, intake and store in
+the bounded heavy-work pool (`services/heavy`). Pure Python: no Reflex /
+SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -23,6 +28,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "CleanImage",
+    "StoredImage",
+    "accept",
+    "accept_upload",
+    "read_capped",
     "ImageRejected",
     "IntakePolicy",
     "PrivateImageStore",
@@ -36,6 +45,8 @@ REJECT_REASONS = (
     "image.not_image",
     "image.unsupported_format",
     "image.too_many_pixels",
+    "image.disk_full",
+    "image.busy",
 )
 
 # Errors Pillow raises for corrupt / truncated / hostile input. Broad on
@@ -62,11 +73,19 @@ class IntakePolicy:
 
     max_bytes: int = 10 * 1024 * 1024
     max_pixels: int = 40_000_000
-    max_side_out: int = 2560
+    max_side_out: int = 2048  # legible for an ID card or a bank statement, a few hundred KB
     # Only formats core Pillow opens without plugins. HEIC is deliberately
     # absent (needs pillow-heif); browsers on iOS convert to JPEG on upload.
     allowed_formats: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF")
-    jpeg_quality: int = 85
+    jpeg_quality: int = 82
+    # Stored size: at most this, and at most `max_growth` times the upload (never below `min_budget`), lowering
+    # the quality and then the size until it fits. Hostile pictures (noise, fine stripes) cost disk otherwise.
+    max_out_bytes: int = 1_200_000
+    max_growth: int = 4
+    min_budget: int = 256 * 1024
+
+    def budget(self, upload_bytes: int) -> int:
+        return min(self.max_out_bytes, max(self.min_budget, self.max_growth * upload_bytes))
 
 
 @dataclass(frozen=True)
@@ -161,8 +180,7 @@ def intake_image(data: bytes, policy: IntakePolicy = IntakePolicy()) -> CleanIma
         # A brand-new image from raw pixels carries no info dict at all, so
         # no EXIF/GPS, ICC, XMP, comments or text chunks can survive.
         fresh = Image.frombytes("RGB", rgb.size, rgb.tobytes())
-        buf = io.BytesIO()
-        fresh.save(buf, format="JPEG", quality=policy.jpeg_quality, optimize=True)
+        fresh, out = _encode_within(fresh, policy.jpeg_quality, policy.budget(len(data)))
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -170,13 +188,38 @@ def intake_image(data: bytes, policy: IntakePolicy = IntakePolicy()) -> CleanIma
     except _DECODE_ERRORS as e:
         raise ImageRejected("image.not_image", repr(e)) from e
 
-    out = buf.getvalue()
     return CleanImage(
         data=out,
         width=fresh.width,
         height=fresh.height,
         sha256=hashlib.sha256(out).hexdigest(),
     )
+
+
+_QUALITY_STEPS = (70, 55, 40)
+
+
+def _jpeg(im: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=quality, optimize=True)
+    return buf.getvalue()
+
+
+def _encode_within(im: Image.Image, quality: int, budget: int) -> tuple[Image.Image, bytes]:
+    """JPEG bytes no larger than `budget`: lower quality first, then shrink (a few rounds, each much smaller)."""
+    out = _jpeg(im, quality)
+    for q in _QUALITY_STEPS:
+        if len(out) <= budget or q >= quality:
+            continue
+        out = _jpeg(im, q)
+    rounds = 0
+    while len(out) > budget and rounds < 6 and min(im.size) > 16:
+        # Bytes scale roughly with the pixel count: aim a little under the budget.
+        scale = max(0.3, min(0.85, (budget / len(out)) ** 0.5 * 0.9))
+        im = im.resize((max(1, int(im.width * scale)), max(1, int(im.height * scale))), Image.Resampling.LANCZOS)
+        out = _jpeg(im, _QUALITY_STEPS[-1])
+        rounds += 1
+    return im, out
 
 
 _ID_RE = re.compile(r"[0-9a-f]{64}")
@@ -213,7 +256,25 @@ class PrivateImageStore:
             raise ValueError("CleanImage.sha256 does not match its data")
         path = self._path(image_id)
         if path.is_file():
-            return image_id  # same content already stored
+            # Same content already stored. Touched so the sweep (which removes old unattached files) sees it as
+            # freshly picked, not as a forgotten copy.
+            try:
+                os.utime(path)
+            except FileNotFoundError:  # swept just now: store it again below
+                pass
+            else:
+                return image_id
+        try:
+            self._write(path, clean.data)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                # Server trouble the uploader must hear about plainly; nothing half-written stays behind.
+                raise ImageRejected("image.disk_full", str(e)) from e
+            raise
+        return image_id
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Write to a private temp file in the same dir, then rename: readers
         # never see a half-written file, and concurrent saves of the same
@@ -222,7 +283,7 @@ class PrivateImageStore:
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as f:
-                f.write(clean.data)
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -232,7 +293,6 @@ class PrivateImageStore:
             except FileNotFoundError:
                 pass
             raise
-        return image_id
 
     def open(self, image_id: str) -> bytes:
         """JPEG bytes; ValueError for a malformed id, KeyError if absent."""
@@ -248,3 +308,41 @@ class PrivateImageStore:
             return self._path(image_id).is_file()
         except ValueError:
             return False
+
+
+# --- the one way an async handler takes an uploaded file ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredImage:
+    """A picture through the intake and in a private store."""
+
+    image_id: str
+    width: int
+    height: int
+
+
+def accept(data: bytes, store: PrivateImageStore, policy: IntakePolicy = IntakePolicy()) -> StoredImage:
+    """Intake, then store (synchronous: call it through `heavy.run` from async code, as `accept_upload` does)."""
+    clean = intake_image(data, policy)
+    return StoredImage(store.save(clean), clean.width, clean.height)
+
+
+async def read_capped(upload, max_bytes: int) -> bytes:
+    """At most `max_bytes` of an uploaded file (anything with an async `read(n)`); ImageRejected("image.too_large")
+    beyond, having read one byte more than allowed and no further."""
+    data = await upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ImageRejected("image.too_large", f"over {max_bytes} bytes")
+    return data
+
+
+async def accept_upload(upload, store: PrivateImageStore, policy: IntakePolicy = IntakePolicy()) -> StoredImage:
+    """An uploaded file read with the policy's byte cap, then intake and store in the bounded heavy pool, off the
+    event loop. Raises ImageRejected (reason: catalog key); a full pool becomes ImageRejected("image.busy")."""
+    from portal.kernel import heavy
+
+    data = await read_capped(upload, policy.max_bytes)
+    try:
+        return await heavy.run(accept, data, store, policy)
+    except heavy.Busy as e:
+        raise ImageRejected("image.busy") from e

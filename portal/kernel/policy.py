@@ -27,6 +27,9 @@ DEFAULTS: dict[str, object] = {
     "apply.resume_max_failures": 5,  # wrong secrets for one application number inside the window
     "apply.resume_max_failures_client": 20,  # wrong numbers/secrets from one client address inside the window
     "apply.resume_window_minutes": 15,
+    # Anonymous uploads and drafts per client address (a service hall's shared Wi-Fi must still fit).
+    "upload.max_per_client_hour": 200,  # report and application photos
+    "apply.max_drafts_per_client_day": 50,
     # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
     "evaluation.weight_supervisors": 60,
     "evaluation.weight_residents": 40,

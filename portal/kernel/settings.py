@@ -44,6 +44,15 @@ class Settings:
     login_max_failures_account: int
     login_max_failures_client: int
     login_window_minutes: int
+    # Heavy work (image intake, PDF/QR drawing): jobs running at once, and jobs that may wait for a slot.
+    heavy_workers: int = 2
+    heavy_queue: int = 8
+    # Largest request body accepted on the upload endpoint (Reflex's /_upload), and on every other path.
+    max_upload_bytes: int = 64 * 1024 * 1024  # one upload event takes up to 5 photos of 10 MB
+    max_body_bytes: int = 1024 * 1024
+    # The sweep: unattached photos older than this are removed; drafts idle this long are removed with theirs.
+    sweep_unfiled_hours: int = 24
+    sweep_draft_days: int = 30
 
     @property
     def cookie_secure(self) -> bool:
@@ -69,4 +78,10 @@ def get_settings() -> Settings:
         login_max_failures_account=int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES_ACCOUNT", "5")),
         login_max_failures_client=int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES_CLIENT", "20")),
         login_window_minutes=int(os.environ.get("PORTAL_LOGIN_WINDOW_MINUTES", "15")),
+        heavy_workers=int(os.environ.get("PORTAL_HEAVY_WORKERS", "2")),
+        heavy_queue=int(os.environ.get("PORTAL_HEAVY_QUEUE", "8")),
+        max_upload_bytes=int(float(os.environ.get("PORTAL_MAX_UPLOAD_MB", "64")) * 1024 * 1024),
+        max_body_bytes=int(float(os.environ.get("PORTAL_MAX_BODY_KB", "1024")) * 1024),
+        sweep_unfiled_hours=int(os.environ.get("PORTAL_SWEEP_UNFILED_HOURS", "24")),
+        sweep_draft_days=int(os.environ.get("PORTAL_SWEEP_DRAFT_DAYS", "30")),
     )

@@ -5,10 +5,15 @@ shared address, nor the other way round. Over either limit even the right secret
 
 The limits are policy settings named by the caller. A failure is added to the session: callers commit it (catch
 their error inside the unit of work), or the count would roll back with it.
+
+`take` is the same table used as a quota: anonymous work that costs disk (photos, new application drafts) is counted
+per client address in its own bucket (username "<scope>:quota", client "<scope>:<address>") and refused over the
+policy's number inside the window.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +36,19 @@ class Limits:
 
 class Throttled(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Quota:
+    scope: str  # "upload", "draft": the bucket's prefix
+    max_per_client: str  # policy key
+    window_minutes: int
+
+
+UPLOADS = Quota("upload", "upload.max_per_client_hour", 60)
+DRAFTS = Quota("draft", "apply.max_drafts_per_client_day", 24 * 60)
+
+log = logging.getLogger(__name__)
 
 
 def _failures(session: Session, column, value: str, since: datetime) -> int:
@@ -61,3 +79,26 @@ def failed(session: Session, limits: Limits, code: str, client: str, now: dateti
     session.add(SignInFailure(username=account, client=bucket, at=now))
     audit.record(session, f"client:{client}", f"{limits.scope}.track_failed", limits.target_type, code or "-",
                  at=now)
+
+
+def take(session: Session, quota: Quota, client: str, now: datetime, n: int = 1) -> None:
+    """Count `n` uses by this client address, or raise Throttled (nothing counted) when they would pass its quota
+    inside the window. Added to the session: the caller's unit of work commits it."""
+    client = (client or "unknown")[:56]
+    bucket = f"{quota.scope}:{client}"
+    used = _failures(session, SignInFailure.client, bucket, now - timedelta(minutes=quota.window_minutes))
+    if used + n > policy.get_int(session, quota.max_per_client):
+        log.warning("quota %s used up by %s (%d in %d min)", quota.scope, client, used, quota.window_minutes)
+        raise Throttled()
+    session.add_all([SignInFailure(username=f"{quota.scope}:quota", client=bucket, at=now) for _ in range(n)])
+
+
+def take_uploads(session: Session, client: str, n: int, now: datetime) -> None:
+    """`n` anonymous photos (report or application) against the address's hourly quota; ImageRejected("image.quota"),
+    like the image intake's own refusals, beyond it."""
+    from portal.kernel.images import ImageRejected
+
+    try:
+        take(session, UPLOADS, client, now, n)
+    except Throttled:
+        raise ImageRejected("image.quota") from None

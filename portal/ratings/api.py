@@ -6,14 +6,14 @@ exist), then 404 for an unknown code, then 403 from the one guard. Window staff 
 officers and admins any window their grant covers. Every download is written to the audit log.
 
 Drawing is CPU-bound Pillow work (a batch page is ~225 KB of PDF and ~10 MB of RSS while it is built), so it runs
-in a worker thread, batches are capped at MAX_BATCH windows, and batches draw one at a time per process.
+in the bounded heavy pool (services/heavy: 503 with a message when it is full) and batches are capped at MAX_BATCH
+windows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -26,6 +26,7 @@ from portal.i18n import text
 from portal.accounts.models import Role
 from portal.regions.models import Region, ServiceWindow
 from portal.kernel import audit
+from portal.kernel import heavy
 from portal.kernel import drawing as qr
 from portal.regions import services as regions
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
@@ -34,7 +35,6 @@ from portal.kernel.settings import get_settings
 
 ACTION = "poster.download"
 MAX_BATCH = 60  # windows per batch PDF: ~13 MB of PDF, ~4 s and ~550 MB of RSS while drawing
-BATCH_SLOTS = threading.BoundedSemaphore(1)  # one batch draws at a time per process; the next waits its turn
 POSTER_LANG = "zh"  # posters hang on Chinese notice boards, whatever the downloader's UI language
 MAX_CODE = 32  # ServiceWindow.code / Region.code column widths
 
@@ -124,7 +124,10 @@ async def _window_file(request: Request, kind: str) -> Response:
     if isinstance(found, Response):
         return found
     actor, window = found
-    body = await asyncio.to_thread(_render_window, kind, window)
+    try:
+        body = await heavy.run(_render_window, kind, window)
+    except heavy.Busy as exc:
+        return error(request, 503, exc.key)
     region_code = window.region_path.strip("/").rsplit("/", 1)[-1]  # paths are "/13/1301/130102/"
     await asyncio.to_thread(_record, actor, "service_window", _Target(window.code, region_code), {"file": kind})
     stem, ext, media_type = _WINDOW_FILES[kind]
@@ -179,16 +182,14 @@ def _batch_or_error(request: Request) -> _Batch | Response:
     return _Batch(actor, target, items)
 
 
-def _render_batch(items: list[tuple[str, qr.PosterText]]) -> bytes:
-    with BATCH_SLOTS:  # blocks this worker thread, never the event loop
-        return qr.posters_pdf(items)
-
-
 async def region_posters_pdf(request: Request) -> Response:
     found = await asyncio.to_thread(_batch_or_error, request)
     if isinstance(found, Response):
         return found
-    body = await asyncio.to_thread(_render_batch, found.items)
+    try:
+        body = await heavy.run(qr.posters_pdf, found.items)
+    except heavy.Busy as exc:
+        return error(request, 503, exc.key)
     await asyncio.to_thread(_record, found.actor, "region", found.region,
                             {"file": "posters.pdf", "windows": [t.window_code for _, t in found.items]})
     return _file(body, PDF, _filename("posters", found.region.code, "pdf"))

@@ -38,7 +38,8 @@ from portal.kernel import throttle as lookup_throttle
 from portal.kernel import policy
 from portal.roster import services as roster_svc
 from portal.kernel.calendar_store import load_calendar
-from portal.kernel.images import CleanImage, PrivateImageStore, intake_image
+from portal.kernel import images
+from portal.kernel.images import PrivateImageStore, StoredImage
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
 from portal.ratings.services import PHONE_RE, RECEIPT_ALPHABET, keyed_hash
 from portal.kernel.workdays import CHINA_TZ, china_date
@@ -162,19 +163,12 @@ def is_overdue(report: Report, today: date) -> bool:
 
 # --- residents: photos, filing ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PhotoRef:
-    """A photo already through the image intake and in the private store."""
-
-    image_id: str
-    width: int
-    height: int
+PhotoRef = StoredImage  # a photo already through the image intake and in the private store
 
 
 def accept_photo(data: bytes, store: PrivateImageStore) -> PhotoRef:
     """The one image intake, then the private store. Raises images.ImageRejected (its reason is a catalog key)."""
-    clean: CleanImage = intake_image(data)
-    return PhotoRef(store.save(clean), clean.width, clean.height)
+    return images.accept(data, store)
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,11 @@ from portal.i18n import MESSAGES
 from portal.regions.models import RegionLevel
 from portal.applications import services as svc
 from portal.applications.eligibility import rules as el
+from portal.kernel.base import utcnow
+from portal.kernel import throttle as lookup_throttle
 from portal.regions import services as regions
 from portal.applications.eligibility import screener
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
+from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore, accept_upload
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS)
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
@@ -39,7 +41,6 @@ GRADES = ["0", "1", "2", "3", "4"]
 INCOME_FIELDS = list(el.INCOME_KINDS)
 ASSET_FIELDS = ["deposits", "vehicles", "houses", "housing_area", "businesses"]
 UPLOAD_ID = "doc-upload"
-MAX_UPLOAD = 12 * 1024 * 1024  # read at most this much: the intake refuses anything over 10 MB anyway
 
 
 class Choice(TypedDict):
@@ -253,7 +254,12 @@ class ApplyState(rx.State):
     @rx.event
     def start(self):
         with session_scope() as session:
-            app, secret = svc.create_draft(session)
+            try:
+                app, secret = svc.create_draft(session, client=self.router.session.client_ip or "unknown")
+            except svc.ApplicationError as exc:  # the address's daily quota of new drafts
+                self.errors = [ErrorItem(field="start", key=exc.key)]
+                return
+            self.errors = []
             self._number, self._secret, self.number = app.number, secret, app.number
         self._forget_draft()
         self.screen = "created"
@@ -508,21 +514,44 @@ class ApplyState(rx.State):
             return
         self.uploading = True
         yield
-        for file in files[:5]:
-            data = await file.read(MAX_UPLOAD + 1)
+        files = files[:5]
+        client = self.router.session.client_ip or "unknown"
+        for file in files:
             with session_scope() as session:
                 app = self._app(session, materials_ok=True)
                 if app is None:
                     self.uploading = False
                     return
                 try:
-                    svc.add_document(session, app, kind, data, _store())
+                    # Cheap refusals first, and the address's photo quota, before any pixel is decoded.
+                    svc.check_document(session, app, kind)
+                    lookup_throttle.take_uploads(session, client, 1, utcnow())
                 except ImageRejected as exc:
                     self.errors = [ErrorItem(field="doc-file", key=exc.reason)]
+                    break
+                except svc.ApplicationError as exc:
+                    self.errors = [ErrorItem(field="doc-file", key=exc.key)]
+                    break
+            try:
+                # Read capped, decoded and stored in the bounded heavy pool: the event loop keeps serving.
+                stored = await accept_upload(file, _store(), svc.PHOTO_POLICY)
+            except ImageRejected as exc:
+                self.errors = [ErrorItem(field="doc-file", key=exc.reason)]
+                continue
+            with session_scope() as session:
+                app = self._app(session, materials_ok=True)
+                if app is None:
+                    self.uploading = False
+                    return
+                try:
+                    svc.add_document(session, app, kind, stored, _store())
                 except svc.ApplicationError as exc:
                     self.errors = [ErrorItem(field="doc-file", key=exc.key)]
                 else:
                     self.flash_key = "apply.photo_saved"
+        with session_scope() as session:
+            app = self._app(session, materials_ok=True)
+            if app is not None:
                 self._load_docs(session, app)
         self.uploading = False
         yield rx.clear_selected_files(UPLOAD_ID)

@@ -20,7 +20,7 @@ from portal.accounts.models import Role
 from portal.evaluations import services as ew
 from portal.evaluations import rules
 from portal.evaluations.rules import EvaluationRuleError
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore, intake_image
+from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore, accept_upload
 from portal.kernel.permissions import NotSignedIn, PermissionDenied
 from portal.kernel.workdays import CHINA_TZ
 from portal.kernel.settings import get_settings
@@ -175,14 +175,13 @@ class EvaluateState(SignedInState):
             return
         self.uploading = True
         try:
-            data = await files[0].read()
-            clean = intake_image(data)
+            # Read capped; decoded and stored in the bounded heavy pool, off the event loop.
+            stored = await accept_upload(files[0], PrivateImageStore(get_settings().private_upload_dir))
         except ImageRejected as exc:  # the image intake's own message: too large, not a photo, too many pixels
             self.error_key, self.saved, self.uploading = exc.reason, False, False
             return
-        image_id = PrivateImageStore(get_settings().private_upload_dir).save(clean)
         self.uploading = False
-        self._act(ew.add_photo, image_id)
+        self._act(ew.add_photo, stored.image_id)
 
     @rx.event
     def remove_photo(self, image_id: str):

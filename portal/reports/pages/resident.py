@@ -3,7 +3,6 @@ history, replies, add information, claim a reward). Thin states: services.report
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import uuid
 from typing import TypedDict
@@ -24,7 +23,10 @@ from portal.reports.models import Report, ReportCategory
 from portal.regions import services as regions
 from portal.reports import services as svc
 from portal.roster import services as roster_svc
-from portal.kernel.images import ImageRejected, PrivateImageStore
+from portal.kernel import heavy
+from portal.kernel import throttle as lookup_throttle
+from portal.kernel.base import utcnow
+from portal.kernel.images import ImageRejected, PrivateImageStore, accept_upload
 from portal.kernel.settings import get_settings
 from portal.shell.ui import ONE_YEAR, UIState
 
@@ -35,7 +37,6 @@ EVENT_KEYS = [k for k in MESSAGES if k.startswith("report.event.")]
 REWARD_KEYS = [k for k in MESSAGES if k.startswith("report.reward_status.")]
 LEVEL_KEYS = [k for k in MESSAGES if k.startswith("level.")]
 ERROR_KEYS = [k for k in MESSAGES if k.startswith("report.err.") or k.startswith("image.")]
-MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # read at most this much of one file; the intake refuses above 10 MB
 
 
 class EntryView(TypedDict):
@@ -59,20 +60,21 @@ class RewardRow(TypedDict):
     claimed: bool
 
 
-async def intake_uploads(files: list[rx.UploadFile], already: int) -> tuple[list[dict], str]:
-    """Every uploaded file through the one image intake into the private store: (photo refs, error key or "")."""
+async def intake_uploads(files: list[rx.UploadFile], already: int, client: str) -> tuple[list[dict], str]:
+    """Every uploaded file through the one image intake (read capped, processed in the bounded heavy pool, off the
+    event loop) into the private store, within the address's photo quota: (photo refs, error key or "")."""
     if already + len(files) > svc.MAX_PHOTOS:
         return [], "report.err.too_many_photos"
     store = PrivateImageStore(get_settings().private_upload_dir)
     refs: list[dict] = []
-    for upload in files:
-        data = await upload.read(MAX_UPLOAD_BYTES + 1)
-        try:
-            # Pillow work off the event loop.
-            ref = await asyncio.to_thread(svc.accept_photo, data, store)
-        except ImageRejected as exc:
-            return refs, exc.reason
-        refs.append({"image_id": ref.image_id, "width": ref.width, "height": ref.height})
+    try:
+        with session_scope() as session:
+            lookup_throttle.take_uploads(session, client, len(files), utcnow())
+        for upload in files:
+            ref = await accept_upload(upload, store)
+            refs.append({"image_id": ref.image_id, "width": ref.width, "height": ref.height})
+    except ImageRejected as exc:
+        return refs, exc.reason
     return refs, ""
 
 
@@ -164,7 +166,7 @@ class ReportState(rx.State):
 
     @rx.event
     async def add_photos(self, files: list[rx.UploadFile]):
-        refs, key = await intake_uploads(files, len(self._photos))
+        refs, key = await intake_uploads(files, len(self._photos), self.router.session.client_ip or "unknown")
         self._photos = [*self._photos, *refs]
         self.photo_labels = _labels(self._photos)
         self.photo_error_key = key
@@ -207,7 +209,8 @@ class ReportState(rx.State):
             self.busy = False
             raise
         self.filed_at = roster_svc.fmt_time(created)
-        png = svc.receipt_card_png(filed.receipt_code, filed.secret, svc.ReceiptCardText(
+        # Drawn in the heavy pool; the report is already filed, so this waits for a slot rather than refusing.
+        png = await heavy.run_waiting(svc.receipt_card_png, filed.receipt_code, filed.secret, svc.ReceiptCardText(
             text("report.card_title", lang), text("report.receipt_label", lang), text("report.secret_label", lang),
             text("report.card_hint", lang), self.filed_at))
         card = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -454,7 +457,8 @@ class ReportTrackState(rx.State):
     async def add_photos(self, files: list[rx.UploadFile]):
         if not self._report_id:
             return
-        refs, key = await intake_uploads(files, self.photos + len(self._photos))
+        refs, key = await intake_uploads(files, self.photos + len(self._photos),
+                                         self.router.session.client_ip or "unknown")
         self._photos = [*self._photos, *refs]
         self.photo_labels = _labels(self._photos)
         self.photo_error_key = key
