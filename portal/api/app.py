@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from portal import routes
 from portal.api import applications, auth, evaluations, health, posters, reports
+from portal.api.origin import OriginGuard
 
-api = Starlette(routes=[
+# Reflex mounts its own app (the websocket /_event, /_upload, the pages) inside this one, so the guard sees all of it.
+api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route("/api/health", health.health, methods=["GET"]),
     Route("/api/auth/login", auth.login, methods=["POST"]),
     Route("/api/auth/logout", auth.logout, methods=["POST"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -9,7 +11,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from portal.api.common import actor_or_error, client_address, error, same_origin
 from portal.db import session_scope
-from portal.services import auth
+from portal.models.base import utcnow
+from portal.services import auth, lookup_throttle
 from portal.settings import get_settings
 
 MAX_FORM_BYTES = 4096
@@ -19,11 +22,15 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def _fail(request: Request, status: int, key: str, username: str = "") -> Response:
+def _fail(request: Request, status: int, key: str, username: str = "", retry_at: datetime | None = None) -> Response:
+    until = lookup_throttle.retry_label(retry_at) if retry_at else ""
     if _wants_json(request):
-        return error(request, status, key)
+        response = error(request, status, key, time=until)
+        if retry_at is not None:
+            response.headers["Retry-After"] = str(max(1, math.ceil((retry_at - utcnow()).total_seconds())))
+        return response
     # Back to the form with the message and the username kept (never the password).
-    query = urlencode({"error": key, "u": username[: auth.MAX_USERNAME]})
+    query = urlencode({"error": key, "u": username[: auth.MAX_USERNAME], **({"until": until} if until else {})})
     return RedirectResponse(f"/login?{query}", status_code=303)
 
 
@@ -50,7 +57,7 @@ async def login(request: Request) -> Response:
         result = auth.sign_in(session, username, password, client_address(request), policy)
     if result.error:
         status = {"auth.throttled": 429, "auth.malformed": 400, "auth.account_disabled": 403}.get(result.error, 401)
-        return _fail(request, status, result.error, username)
+        return _fail(request, status, result.error, username, result.retry_at)
     assert result.actor is not None and result.token is not None
     response: Response
     if _wants_json(request):
@@ -58,7 +65,7 @@ async def login(request: Request) -> Response:
     else:
         response = RedirectResponse(result.actor.home, status_code=303)
     response.set_cookie(auth.COOKIE_NAME, result.token, max_age=settings.session_hours * 3600, httponly=True,
-                        samesite="lax", secure=settings.cookie_secure, path="/")
+                        samesite="strict", secure=settings.cookie_secure, path="/")
     return response
 
 

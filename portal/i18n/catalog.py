@@ -62,7 +62,7 @@ CORE: dict[str, tuple[str, str]] = {
     "login.signed_in_as": ("当前用户", "Signed in as"),
     "auth.bad_credentials": ("用户名或密码不正确，请重新输入。", "Wrong username or password. Please try again."),
     "auth.account_disabled": ("该账号已停用，请联系管理员。", "This account is disabled. Please contact your administrator."),
-    "auth.throttled": ("登录失败次数过多，请 15 分钟后再试。", "Too many failed attempts. Please try again in 15 minutes."),
+    "auth.throttled": ("登录失败次数过多，请于 {time} 后再试。", "Too many failed attempts. Please try again after {time}."),
     "auth.malformed": ("请填写用户名和密码。", "Please enter your username and password."),
     "auth.too_large": ("提交的内容过长。", "What was sent is too long."),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has expired. Please sign in again."),

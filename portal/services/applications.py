@@ -112,10 +112,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 class ApplicationError(ValueError):
     """A refused action; `key` is a message-catalog key, `field` the form field when there is one."""
 
-    def __init__(self, key: str, field: str = "") -> None:
+    def __init__(self, key: str, field: str = "", retry_at: str = "") -> None:
         super().__init__(key)
         self.key = key
         self.field = field
+        self.retry_at = retry_at  # with a throttled key: the time ("14:36") to try again
 
 
 class SubmitErrors(ValueError):
@@ -265,14 +266,14 @@ def open_for_resident(session: Session, number: str, secret: str, *, client: str
                       now: datetime | None = None) -> Application | None:
     """`resume` for a number + secret typed by someone (resume and tracking pages): wrong secrets are counted per
     number and per client address (`services/lookup_throttle`, like report receipts); over either limit even the
-    right secret is refused with ApplicationError("apply.err_throttled") until the window has passed. None for a
+    right secret is refused with ApplicationError("apply.err_throttled", retry_at=…) until then. None for a
     wrong number or secret. The failure is added to the session: the caller's unit of work must commit it."""
     now = _now(now)
     code = (number or "").strip().upper()[:20]
     try:
         lookup_throttle.check(session, RESUME_LIMITS, code, client, now)
-    except lookup_throttle.Throttled:
-        raise ApplicationError("apply.err_throttled") from None
+    except lookup_throttle.Throttled as exc:
+        raise ApplicationError("apply.err_throttled", retry_at=exc.retry_at) from None
     app = resume(session, code, secret)
     if app is None:
         lookup_throttle.failed(session, RESUME_LIMITS, code, client, now)

@@ -65,9 +65,10 @@ EVENT_KINDS = PUBLIC_KINDS + OFFICER_KINDS
 class ReportError(Exception):
     """A refused request; `key` is a message-catalog key."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, retry_at: str = "") -> None:
         super().__init__(key)
         self.key = key
+        self.retry_at = retry_at  # with a throttled key: the time ("14:36") to try again
 
 
 # --- receipts and secrets ---------------------------------------------------------------------------------------
@@ -330,8 +331,8 @@ def open_receipt(session: Session, receipt: str, secret: str, *, client: str, ke
     code, secret = normalize_receipt(receipt), normalize_secret(secret)
     try:
         lookup_throttle.check(session, TRACK_LIMITS, code, client, now)
-    except lookup_throttle.Throttled:
-        raise ReportError("report.err.track_throttled") from None
+    except lookup_throttle.Throttled as exc:
+        raise ReportError("report.err.track_throttled", exc.retry_at) from None
     report = session.execute(select(Report).where(Report.receipt_code == code)).scalar_one_or_none() if code else None
     # Compared even for an unknown receipt, so both answers take the same time.
     expected = report.secret_hash if report else _secret_hash(key, "0" * RECEIPT_DIGITS, "none")

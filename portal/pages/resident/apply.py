@@ -29,6 +29,7 @@ from portal.services import applications as svc
 from portal.services import eligibility as el
 from portal.services import regions, screener
 from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageStore
+from portal.states.client import client_address
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS)
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
@@ -92,6 +93,7 @@ class ApplyState(rx.State):
     number: str = ""
     form: dict[str, str] = {}
     errors: list[ErrorItem] = []
+    retry_at: str = ""  # with apply.err_throttled: when to try again
     flash_key: str = ""
     townships: list[Choice] = []
     villages: list[Choice] = []
@@ -273,9 +275,9 @@ class ApplyState(rx.State):
         with session_scope() as session:
             try:
                 app = svc.open_for_resident(session, number, secret,
-                                            client=self.router.session.client_ip or "unknown")
+                                            client=client_address(self))
             except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
-                self.errors = [ErrorItem(field="resume-number", key=exc.key)]
+                self.errors, self.retry_at = [ErrorItem(field="resume-number", key=exc.key)], exc.retry_at
                 return
             if app is None:
                 self.errors = [ErrorItem(field="resume-number", key="apply.err_not_found")]
@@ -635,7 +637,7 @@ def _error_summary() -> rx.Component:
         rx.box(
             rx.heading(t("apply.error_summary"), size="4", as_="h2", color=rx.color("red", 11)),
             rx.el.ul(rx.foreach(s.errors, lambda e: rx.el.li(
-                rx.el.a(t_var(e["key"], ERROR_KEYS), href="#f-" + e["field"], on_click=[
+                rx.el.a(t_var(e["key"], ERROR_KEYS, time=s.retry_at), href="#f-" + e["field"], on_click=[
                     rx.prevent_default, rx.call_script(_focus_script(e["field"]))])))),
             class_name="wiz-summary", role="alert", id="error-summary", tab_index=-1, margin_bottom="12px",
         ),
@@ -645,7 +647,7 @@ def _error_summary() -> rx.Component:
 def _field_error(name: str) -> rx.Component:
     s = ApplyState
     return rx.cond(s.field_error.contains(name),
-                   rx.text(t_var(s.field_error[name].to(str), ERROR_KEYS), class_name="wiz-field-error",
+                   rx.text(t_var(s.field_error[name].to(str), ERROR_KEYS, time=s.retry_at), class_name="wiz-field-error",
                            id=f"err-{name}"))
 
 

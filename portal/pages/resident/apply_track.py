@@ -15,6 +15,7 @@ from portal.db import session_scope
 from portal.i18n import MESSAGES
 from portal.pages.resident.apply import ApplyState
 from portal.services import applications as svc
+from portal.states.client import client_address
 
 STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
 STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
@@ -44,6 +45,7 @@ def step_rows(view: svc.TrackView) -> list[StepRow]:
 class TrackState(rx.State):
     found: bool = False
     error_key: str = ""
+    retry_at: str = ""  # with apply.err_throttled: when to try again
     number: str = ""
     status_key: str = ""
     status: str = ""
@@ -86,10 +88,10 @@ class TrackState(rx.State):
         with session_scope() as session:
             try:
                 app = svc.open_for_resident(session, number, secret,
-                                            client=self.router.session.client_ip or "unknown")
+                                            client=client_address(self))
             except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
                 self.reset()
-                self.error_key = exc.key
+                self.error_key, self.retry_at = exc.key, exc.retry_at
                 return
             if app is None or app.status == svc.DRAFT:
                 self.reset()
@@ -123,8 +125,8 @@ def _step(row: StepRow) -> rx.Component:
 def apply_track_page() -> rx.Component:
     s = TrackState
     return page(
-        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
-                                              role="alert", id="track-error", width="100%", margin_bottom="12px")),
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS, time=s.retry_at), icon="triangle-alert",
+                                              color_scheme="red", role="alert", id="track-error", width="100%", margin_bottom="12px")),
         rx.cond(
             s.found,
             rx.vstack(

@@ -16,6 +16,7 @@ from portal.services import ratings as rules
 from portal.services import rating_workflow as wf
 from portal.settings import get_settings
 from portal.states.ui import ONE_YEAR
+from portal.states.client import client_address
 
 ERROR_KEYS = ["rating.window_missing", "rating.invalid_choice", "rating.comment_too_long", "rating.phone_invalid",
               "rating.device_missing", "rating.cooldown"]
@@ -88,7 +89,7 @@ class RateState(rx.State):
                 result = wf.submit_rating(
                     session,
                     wf.NewRating(self.window_code, self.level, tuple(self.tags), self.comment, self.phone),
-                    device_id=self.device_id, client=self.router.session.client_ip or "unknown",
+                    device_id=self.device_id, client=client_address(self),
                     secret=get_settings().secret_key,
                 )
         except wf.RatingError as exc:

@@ -26,6 +26,7 @@ from portal.services import roster as roster_svc
 from portal.services.images import ImageRejected, PrivateImageStore
 from portal.settings import get_settings
 from portal.states.ui import ONE_YEAR, UIState
+from portal.states.client import client_address
 
 CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
 STATUS_KEYS = [k for k in MESSAGES if k.startswith("report.status.")]
@@ -195,7 +196,7 @@ class ReportState(rx.State):
                     category=self.category, subject=self.subject, description=self.description,
                     region_code=self.region_code, roster_entry=self.roster_entry, about_staff=self.about_staff,
                     anonymous=self.anonymous, name=self.name, phone=self.phone, photos=_photo_refs(self._photos),
-                ), device_id=self.device_id, client=self.router.session.client_ip or "unknown",
+                ), device_id=self.device_id, client=client_address(self),
                     key=get_settings().secret_key)
                 created = session.execute(select(Report.created_at).where(
                     Report.receipt_code == filed.receipt_code)).scalar_one()
@@ -376,6 +377,7 @@ def report_page() -> rx.Component:
 class ReportTrackState(rx.State):
     opened: bool = False
     error_key: str = ""
+    retry_at: str = ""  # with report.err.track_throttled: when to try again
     notice_key: str = ""
     receipt: str = ""
     category_key: str = ""
@@ -435,11 +437,11 @@ class ReportTrackState(rx.State):
             try:
                 report = svc.open_receipt(session, str(form.get("receipt", ""))[:64],
                                           str(form.get("secret", ""))[:32],
-                                          client=self.router.session.client_ip or "unknown",
+                                          client=client_address(self),
                                           key=get_settings().secret_key)
             except svc.ReportError as exc:
                 # Caught inside the unit of work: the failure count and its audit row must be committed.
-                self.error_key, self.opened, self._report_id = exc.key, False, 0
+                self.error_key, self.retry_at, self.opened, self._report_id = exc.key, exc.retry_at, False, 0
                 return
             self._report_id = report.id
             self._refresh(session, report)
@@ -504,7 +506,7 @@ def _track_form() -> rx.Component:
         rx.el.label(t("report.secret_label"), html_for="track-secret", class_name="rt-Text rt-r-size-3"),
         rx.input(id="track-secret", name="secret", max_length=12, width="100%", size="3", auto_complete="off",
                  placeholder="XXXX-XXXX"),
-        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS, time=s.retry_at), icon="triangle-alert",
                                               color_scheme="red", role="alert", id="track-error", width="100%")),
         rx.button(t("report.track_open"), type="submit", size="4", width="100%", min_height="52px",
                   id="track-submit"),

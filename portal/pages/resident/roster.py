@@ -23,6 +23,7 @@ from portal.models.regions import Region
 from portal.models.roster import KIND_PUBLICITY, KIND_STANDING
 from portal.services import regions
 from portal.services import roster as svc
+from portal.states.client import client_address
 
 LEVEL_KEYS = ["level.province", "level.city", "level.county", "level.township", "level.village"]
 KIND_KEY = {KIND_PUBLICITY: "roster.kind_publicity", KIND_STANDING: "roster.kind_standing"}
@@ -136,7 +137,7 @@ class RosterState(rx.State):
     # --- reading, a metered page at a time -------------------------------------------------------------------
 
     def _take_read(self, session) -> bool:
-        if svc.take_read(session, self.router.session.client_ip or "unknown"):
+        if svc.take_read(session, client_address(self)):
             return True
         self.error_key = "roster.rate_limited"
         self.entries, self.has_next = [], False
@@ -377,7 +378,7 @@ class BatchProofState(rx.State):
         raw = str(self.router.url.query_parameters.get("batch") or self.router._page.params.get("batch", ""))
         self.found, self.rows, self.error_key = False, [], ""
         with session_scope() as session:
-            if not svc.take_read(session, self.router.session.client_ip or "unknown"):
+            if not svc.take_read(session, client_address(self)):
                 self.error_key, self.loaded = "roster.rate_limited", True
                 return
             proof = svc.batch_proof(session, int(raw)) if raw.isdigit() and len(raw) < 12 else None
