@@ -67,6 +67,7 @@ CORE: dict[str, tuple[str, str]] = {
     "auth.too_large": ("提交的内容过长。", "What was sent is too long."),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has expired. Please sign in again."),
     "auth.sign_in_required": ("请先登录。", "Please sign in first."),
+    "common.bad_argument": ("请求无效，请刷新页面后重试。", "That request was not valid; please reload the page and try again."),
     "auth.forbidden": ("您没有权限查看此页面或执行此操作。", "You do not have permission to see this page or do this."),
     "auth.bad_origin": ("请求来源不正确。", "The request came from the wrong site."),
     # --- roles -----------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from portal.services import regions
 from portal.services import roster as svc
 from portal.services.permissions import PermissionDenied, region_paths_in_scope
 from portal.states.session import SignedInState
+from portal.states.args import checked
 
 MAX_SCOPE_OPTIONS = 400
 INDENT = chr(0x3000)  # an ideographic space: one level of the region tree in a native select
@@ -175,6 +176,7 @@ class OfficerRosterState(SignedInState):
                 self._refresh_region(session, actor, region)
 
     @rx.event
+    @checked
     def pick_region(self, code: str):
         self.region_code = str(code or "")[:20]
         self.draft, self.found, self.withdraw_id = [], [], ""
@@ -187,6 +189,7 @@ class OfficerRosterState(SignedInState):
             self._refresh_region(session, actor, region)
 
     @rx.event
+    @checked
     def add_draft(self, form: dict):
         with session_scope() as session:
             actor, region = self._region_guard(session)
@@ -213,6 +216,7 @@ class OfficerRosterState(SignedInState):
         self._ok("")
 
     @rx.event
+    @checked
     def drop_draft(self, key: int):
         if self._guard(Role.OFFICER) is None:
             return
@@ -262,6 +266,7 @@ class OfficerRosterState(SignedInState):
             self._refresh_region(session, actor, region)
 
     @rx.event
+    @checked
     def find(self, form: dict):
         self.find_query = svc.normalize_name(str(form.get("name", "")))[: svc.MAX_NAME]
         self.withdraw_id = ""
@@ -278,6 +283,7 @@ class OfficerRosterState(SignedInState):
     # --- withdrawing (both pages) ---------------------------------------------------------------------------
 
     @rx.event
+    @checked
     def start_withdraw(self, public_id: str, label: str):
         """Only opens the reason form; `withdraw` checks the entry's region again when it is sent."""
         if self._guard(Role.OFFICER) is None:
@@ -290,6 +296,7 @@ class OfficerRosterState(SignedInState):
         self.withdraw_id, self.withdraw_label = "", ""
 
     @rx.event
+    @checked
     def withdraw(self, form: dict):
         if not self.withdraw_id:
             return

@@ -30,6 +30,7 @@ from portal.services import eligibility as el
 from portal.services import regions, screener
 from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageStore
 from portal.states.client import client_address
+from portal.states.args import checked, row_id
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS)
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
@@ -270,6 +271,7 @@ class ApplyState(rx.State):
                 self._go(session, app, "village")
 
     @rx.event
+    @checked
     def resume(self, form: dict):
         number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip()[:64]
         with session_scope() as session:
@@ -299,6 +301,7 @@ class ApplyState(rx.State):
         self._number, self._secret, self.number = number, secret, number
 
     @rx.event
+    @checked
     def goto(self, screen: str):
         """A change link from the check page (or a back link)."""
         with session_scope() as session:
@@ -323,6 +326,7 @@ class ApplyState(rx.State):
     # --- one handler per page -----------------------------------------------------------------------------------
 
     @rx.event
+    @checked
     def pick_township(self, code: str):
         self.township_code = code
         with session_scope() as session:
@@ -330,6 +334,7 @@ class ApplyState(rx.State):
         self.form = {**self.form, "village": ""}
 
     @rx.event
+    @checked
     def save_village(self, form: dict):
         code = str(form.get("village", ""))
         with session_scope() as session:
@@ -341,6 +346,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("village",)))
 
     @rx.event
+    @checked
     def save_residence(self, value: str):
         with session_scope() as session:
             app = self._app(session)
@@ -350,6 +356,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("residence",)))
 
     @rx.event
+    @checked
     def save_applicant(self, form: dict):
         value = {"name": " ".join(str(form.get("name", "")).split())[:svc.MAX_NAME],
                  "phone": str(form.get("phone", "")).strip()[:20]}
@@ -367,6 +374,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("applicant",)))
 
     @rx.event
+    @checked
     def save_size(self, form: dict):
         typed = str(form.get("size", "")).strip()[:6]
         n = svc.parse_count(typed)
@@ -393,6 +401,7 @@ class ApplyState(rx.State):
             self._next(session, app)
 
     @rx.event
+    @checked
     def save_member(self, form: dict):
         i = self.member_index
         with session_scope() as session:
@@ -421,6 +430,7 @@ class ApplyState(rx.State):
             self._finish(session, app, errors, f"member-{i}-")
 
     @rx.event
+    @checked
     def save_income(self, form: dict):
         i = self.member_index
         with session_scope() as session:
@@ -447,6 +457,7 @@ class ApplyState(rx.State):
             self._finish(session, app, errors, f"member-{i}-")
 
     @rx.event
+    @checked
     def save_assets(self, form: dict):
         with session_scope() as session:
             app = self._app(session)
@@ -469,6 +480,7 @@ class ApplyState(rx.State):
             self._finish(session, app, errors)
 
     @rx.event
+    @checked
     def save_related(self, form: dict):
         choice = str(form.get("any", ""))
         value = {"any": {"yes": True, "no": False}.get(choice), "detail": str(form.get("detail", "")).strip()[:200]}
@@ -481,6 +493,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("related",)))
 
     @rx.event
+    @checked
     def toggle_consent(self, index: int):
         self.adults = [AdultRow(index=a["index"], name=a["name"],
                                 consented=(not a["consented"]) if a["index"] == index else a["consented"])
@@ -496,6 +509,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("consent",)))
 
     @rx.event
+    @checked
     def set_doc_kind(self, kind: str):
         self.form = {**self.form, "doc_kind": kind}
 
@@ -529,13 +543,14 @@ class ApplyState(rx.State):
         yield rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
+    @checked
     def remove_doc(self, doc_id: int):
         with session_scope() as session:
             app = self._app(session, materials_ok=True)
             if app is None:
                 return
             try:
-                svc.remove_document(session, app, int(doc_id))
+                svc.remove_document(session, app, row_id(doc_id))
             except svc.ApplicationError as exc:
                 self.errors = [ErrorItem(field="doc-file", key=exc.key)]
             self._load_docs(session, app)

@@ -16,6 +16,7 @@ from portal.i18n import MESSAGES
 from portal.pages.resident.apply import ApplyState
 from portal.services import applications as svc
 from portal.states.client import client_address
+from portal.states.args import checked
 
 STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
 STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
@@ -83,6 +84,7 @@ class TrackState(rx.State):
                     self._show(session, app)
 
     @rx.event
+    @checked
     async def open_case(self, form: dict):
         number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip().lower()[:64]
         with session_scope() as session:

@@ -27,6 +27,7 @@ from portal.services.images import ImageRejected, PrivateImageStore
 from portal.settings import get_settings
 from portal.states.ui import ONE_YEAR, UIState
 from portal.states.client import client_address
+from portal.states.args import checked
 
 CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
 STATUS_KEYS = [k for k in MESSAGES if k.startswith("report.status.")]
@@ -117,6 +118,7 @@ class ReportState(rx.State):
         self.region_code = region.code if region else ""
 
     @rx.event
+    @checked
     def choose(self, index: int, code: str):
         code = offered_choice(self.levels, index, code)
         if code is None:
@@ -151,6 +153,7 @@ class ReportState(rx.State):
         self.loaded = True
 
     @rx.event
+    @checked
     def set_category(self, value: str):
         self.category = value if value in {c.value for c in ReportCategory} else ""
 
@@ -159,6 +162,7 @@ class ReportState(rx.State):
         self.about_staff = not self.about_staff
 
     @rx.event
+    @checked
     def set_anonymous(self, value: bool):
         self.anonymous = bool(value)
 
@@ -170,6 +174,7 @@ class ReportState(rx.State):
         self.photo_error_key = key
 
     @rx.event
+    @checked
     def remove_photo(self, index: int):
         try:
             index = int(index)
@@ -180,6 +185,7 @@ class ReportState(rx.State):
             self.photo_labels = _labels(self._photos)
 
     @rx.event
+    @checked
     async def submit(self, form: dict):
         if self.busy or self.receipt:
             return
@@ -431,6 +437,7 @@ class ReportTrackState(rx.State):
         return session.get(Report, self._report_id) if self._report_id else None
 
     @rx.event
+    @checked
     def open(self, form: dict):
         self.notice_key = ""
         with session_scope() as session:
@@ -477,6 +484,7 @@ class ReportTrackState(rx.State):
         self.error_key, self.notice_key = "", "report.track_saved"
 
     @rx.event
+    @checked
     def add_info(self, form: dict):
         photos = _photo_refs(self._photos)
         self._act(svc.add_information, str(form.get("text", ""))[:svc.MAX_NOTE + 10], photos)
@@ -484,6 +492,7 @@ class ReportTrackState(rx.State):
             self._photos, self.photo_labels = [], []
 
     @rx.event
+    @checked
     def claim(self, form: dict):
         self._act(svc.claim_reward, str(form.get("payout", ""))[:svc.MAX_PAYOUT + 10])
 

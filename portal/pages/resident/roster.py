@@ -24,6 +24,7 @@ from portal.models.roster import KIND_PUBLICITY, KIND_STANDING
 from portal.services import regions
 from portal.services import roster as svc
 from portal.states.client import client_address
+from portal.states.args import checked
 
 LEVEL_KEYS = ["level.province", "level.city", "level.county", "level.township", "level.village"]
 KIND_KEY = {KIND_PUBLICITY: "roster.kind_publicity", KIND_STANDING: "roster.kind_standing"}
@@ -121,6 +122,7 @@ class RosterState(rx.State):
         self.loaded = True
 
     @rx.event
+    @checked
     def choose(self, index: int, code: str):
         """A selector changed. The new code must be one the server offered at that level."""
         code = offered_choice(self.levels, index, code)
@@ -184,6 +186,7 @@ class RosterState(rx.State):
         self._read(self._cursors[-1])
 
     @rx.event
+    @checked
     def set_view(self, view: str):
         if view not in svc.KINDS or (view == self.view and not self.searching):
             return
@@ -191,6 +194,7 @@ class RosterState(rx.State):
         self._first_page()
 
     @rx.event
+    @checked
     def search(self, form: dict):
         name = svc.normalize_name(str(form.get("name", "")))[: svc.MAX_NAME]
         if not name:

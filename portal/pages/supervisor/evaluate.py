@@ -25,6 +25,7 @@ from portal.services.permissions import NotSignedIn, PermissionDenied
 from portal.services.workdays import CHINA_TZ
 from portal.settings import get_settings
 from portal.states.session import SignedInState
+from portal.states.args import checked
 
 CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
 ERROR_KEYS = ["eval.err.score", "eval.err.criteria", "eval.err.incomplete", "eval.err.checkin", "eval.err.too_long",
@@ -140,17 +141,20 @@ class EvaluateState(SignedInState):
         return True
 
     @rx.event
+    @checked
     def set_score(self, key: str, score: int):
         # Whole numbers only (a forged 4.9 is refused, not rounded); the workflow checks 1-5 and the round's criteria.
         self._act(ew.save_draft, scores={str(key): score if isinstance(score, int) else int(str(score))})
 
     @rx.event
+    @checked
     def set_comment(self, key: str, value: str):
         current = next((c["comment"] for c in self.criteria if c["key"] == key), None)
         if current is not None and current != (value or "").strip():
             self._act(ew.save_draft, comments={str(key): str(value or "")})
 
     @rx.event
+    @checked
     def set_overall(self, value: str):
         if (value or "").strip() != self.overall:
             self._act(ew.save_draft, overall_comment=str(value or ""))
@@ -160,6 +164,7 @@ class EvaluateState(SignedInState):
         return rx.call_script(GEO_JS, callback=EvaluateState.finish_checkin)
 
     @rx.event
+    @checked
     def finish_checkin(self, coords):
         lat = lon = acc = None
         if isinstance(coords, list) and len(coords) == 3 and all(isinstance(v, (int, float)) for v in coords):
@@ -185,6 +190,7 @@ class EvaluateState(SignedInState):
         self._act(ew.add_photo, image_id)
 
     @rx.event
+    @checked
     def remove_photo(self, image_id: str):
         self._act(ew.remove_photo, str(image_id)[:64])
 
@@ -193,6 +199,7 @@ class EvaluateState(SignedInState):
         self._act(ew.submit)
 
     @rx.event
+    @checked
     def declare_conflict(self, form: dict):
         if self._act(ew.declare_conflict, str(form.get("reason", ""))):
             self.conflict_done, self.found = True, False
