@@ -21,7 +21,7 @@ from portal.models.accounts import Role
 from portal.models.ratings import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
 from portal.models.regions import Region, ServiceWindow
 from portal.models.base import utcnow
-from portal.services import audit, policy
+from portal.services import audit, masking, policy
 from portal.services import ratings as rules
 from portal.services.calendar_store import load_calendar
 from portal.services.permissions import Actor, PermissionDenied, authorize
@@ -368,7 +368,8 @@ def recent_comments(session: Session, window_id: int, start: date, end: date, li
                Rating.created_at >= lo, Rating.created_at < hi)
         .order_by(Rating.created_at.desc()).limit(limit)
     ).all()
-    return [(china_date(r[0]), r[1], r[2]) for r in rows]
+    # Window staff read these: ID, phone and card numbers typed by raters are scrubbed (officers see the original).
+    return [(china_date(r[0]), r[1], masking.scrub_numbers(r[2])) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -422,7 +423,9 @@ def list_cases(session: Session, actor: Actor, *, window_id: int | None = None, 
         open_ = case.status != CaseStatus.CLOSED
         out.append(CaseRow(
             id=case.id, window_code=window.code, window_name=f"{window.office_name} {window.name}",
-            level=rating.level, tags=tuple(rating.tags or ()), comment=rating.comment,
+            level=rating.level, tags=tuple(rating.tags or ()),
+            # Officers read the comment as typed; the window's own staff without the numbers raters put in it.
+            comment=rating.comment if show_phone else masking.scrub_numbers(rating.comment) or None,
             opened_on=china_date(case.opened_at), callback_due=case.callback_due, resolve_due=case.resolve_due,
             status=case.status.value, overdue=open_ and case.status == CaseStatus.OPEN and today > case.resolve_due,
             callback_overdue=open_ and case.callback_due is not None and case.callback_at is None
