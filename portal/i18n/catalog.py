@@ -67,6 +67,9 @@ CORE: dict[str, tuple[str, str]] = {
     "auth.too_large": ("提交的内容过长。", "What was sent is too long."),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has expired. Please sign in again."),
     "auth.sign_in_required": ("请先登录。", "Please sign in first."),
+    "name.err_invalid": ("姓名只能由汉字、少数民族文字或字母组成（可含间隔号“·”和空格），不能含数字、符号或不可见字符。",
+                         "A name may contain only Chinese characters, letters of a minority script or Latin letters (with "
+                         "a middle dot \"·\" or spaces between parts), no digits, symbols or invisible characters."),
     "common.bad_argument": ("请求无效，请刷新页面后重试。", "That request was not valid; please reload the page and try again."),
     "auth.forbidden": ("您没有权限查看此页面或执行此操作。", "You do not have permission to see this page or do this."),
     "auth.bad_origin": ("请求来源不正确。", "The request came from the wrong site."),

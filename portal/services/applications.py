@@ -32,7 +32,7 @@ from portal.models.accounts import Role
 from portal.models.applications import Application, ApplicationDocument, ApplicationStep
 from portal.models.base import utcnow
 from portal.models.regions import Region, RegionLevel, ServiceWindow
-from portal.services import audit, crosscheck, eligibility_params, lookup_throttle, regions
+from portal.services import audit, crosscheck, eligibility_params, lookup_throttle, regions, text_rules
 from portal.services import eligibility as el
 from portal.services import roster
 from portal.services.calendar_store import load_calendar
@@ -158,7 +158,7 @@ def _county_of(session: Session, village: Region) -> Region:
 
 
 def _clean_text(value: str | None, minimum: int = 0) -> str:
-    text = " ".join((value or "").split())
+    text = text_rules.clean_text(value, multiline=False)
     if len(text) < minimum:
         raise ApplicationError("apply.err_reason_short", "note")
     if len(text) > MAX_TEXT:
@@ -208,8 +208,11 @@ def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
     if village is None or village.level != RegionLevel.VILLAGE:
         errors.append(el.FieldError("village", "apply.err_village"))
     applicant = a.get("applicant") or {}
-    if not str(applicant.get("name", "")).strip():
+    name = text_rules.normalize_name(str(applicant.get("name", "")))
+    if not name:
         errors.append(el.FieldError("applicant-name", "elig.err_name"))
+    elif (key := text_rules.name_error(name)) is not None:  # the roster's rule: a case can always be published
+        errors.append(el.FieldError("applicant-name", key))
     phone = str(applicant.get("phone", ""))
     if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
         errors.append(el.FieldError("applicant-phone", "apply.err_phone"))
@@ -217,6 +220,10 @@ def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
         errors += el.validate(household_from_answers(a))
     except (TypeError, ValueError):
         errors.append(el.FieldError("members", "elig.err_number"))
+    for i, member in enumerate((a.get("members") or [])[:el.MAX_MEMBERS]):
+        member_name = text_rules.normalize_name(str(member.get("name", ""))) if isinstance(member, dict) else ""
+        if member_name and (key := text_rules.name_error(member_name)) is not None:
+            errors.append(el.FieldError(f"member-{i}-name", key))
     related = a.get("related") or {}
     if related.get("any") not in (True, False):
         errors.append(el.FieldError("related-any", "elig.err_choose"))
@@ -292,7 +299,8 @@ def save_section(session: Session, app: Application, section: str, value: object
         raise KeyError(section)
     app.answers = {**(app.answers or {}), section: value}
     if section == "applicant" and isinstance(value, dict):
-        app.applicant_name = str(value.get("name", ""))[:MAX_NAME]
+        # What the officer inbox shows: never a control, zero-width or bidi character (submit checks the name rule).
+        app.applicant_name = text_rules.clean_text(str(value.get("name", "")), multiline=False)[:MAX_NAME]
     if section == "village":
         village = regions.by_code(session, str(value))
         if village is not None and village.level == RegionLevel.VILLAGE:

@@ -22,7 +22,7 @@ from portal.models.base import utcnow
 from portal.models.evaluations import (AssignmentStatus, EvaluationAssignment, EvaluationResult, EvaluationRound,
                                        EvaluationTarget, RoundStatus, SupervisorAppointment)
 from portal.models.regions import Region, ServiceWindow
-from portal.services import audit, policy, regions
+from portal.services import audit, policy, regions, text_rules
 from portal.services import evaluations as rules
 from portal.services import rating_workflow as wf
 from portal.services.evaluations import EvaluationRuleError
@@ -39,7 +39,7 @@ def _today(now: datetime | None) -> date:
 
 
 def _text(value: str | None, limit: int) -> str:
-    value = (value or "").strip()
+    value = text_rules.clean_text(value)
     if len(value) > limit:
         raise EvaluationRuleError("eval.err.too_long")
     return value

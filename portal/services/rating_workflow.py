@@ -21,7 +21,7 @@ from portal.models.accounts import Role
 from portal.models.ratings import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
 from portal.models.regions import Region, ServiceWindow
 from portal.models.base import utcnow
-from portal.services import audit, masking, policy
+from portal.services import audit, masking, policy, text_rules
 from portal.services import ratings as rules
 from portal.services.calendar_store import load_calendar
 from portal.services.permissions import Actor, PermissionDenied, authorize
@@ -107,7 +107,7 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
         tags = rules.validate_tags(level, new.tags)
     except ValueError:
         raise RatingError("rating.invalid_choice") from None
-    comment = (new.comment or "").strip()
+    comment = text_rules.clean_text(new.comment)
     if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
         raise RatingError("rating.comment_too_long")
     phone = re.sub(r"[\s-]", "", new.phone or "")
@@ -210,7 +210,7 @@ def add_followup_rating(session: Session, receipt_code: str, level: int, comment
         rules.validate_level(level)
     except ValueError:
         raise RatingError("rating.invalid_choice") from None
-    comment = (comment or "").strip()
+    comment = text_rules.clean_text(comment)
     if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
         raise RatingError("rating.comment_too_long")
     case.followup_level, case.followup_comment, case.followup_at = level, comment or None, now or utcnow()
@@ -237,7 +237,7 @@ def _require_window_staff(actor: Actor | None, window: ServiceWindow, region_pat
 
 
 def _text(value: str, key: str) -> str:
-    value = (value or "").strip()
+    value = text_rules.clean_text(value)
     if not value:
         raise RatingError(key)
     if len(value) > MAX_TEXT:

@@ -32,7 +32,7 @@ from portal.models.reports import (
     Report, ReportCategory, ReportConflict, ReportEvent, ReportEvidence, ReportOutcome, ReportReward, ReportStatus,
     RewardStatus,
 )
-from portal.services import audit, lookup_throttle, policy
+from portal.services import audit, lookup_throttle, policy, text_rules
 from portal.services import roster as roster_svc
 from portal.services.calendar_store import load_calendar
 from portal.services.images import CleanImage, PrivateImageStore, intake_image
@@ -196,7 +196,7 @@ class Filed:
 
 
 def _clean_text(value: str, max_len: int) -> str:
-    return "\n".join(" ".join(line.split()) for line in (value or "").strip().splitlines()).strip()[:max_len + 1]
+    return text_rules.clean_text(value)[:max_len + 1]
 
 
 def _count_since(session: Session, column, value: str, since: datetime) -> int:
@@ -248,7 +248,7 @@ def file_report(session: Session, new: NewReport, *, device_id: str, client: str
 
     name = phone = None
     if not new.anonymous:
-        name = " ".join((new.name or "").split())
+        name = text_rules.clean_text(new.name, multiline=False)
         phone = re.sub(r"[\s-]", "", new.phone or "")
         if not name or len(name) > MAX_NAME:
             raise ReportError("report.err.name")

@@ -30,7 +30,7 @@ from portal.states.args import checked
 MAX_SCOPE_OPTIONS = 400
 INDENT = chr(0x3000)  # an ideographic space: one level of the region tree in a native select
 MAX_DRAFT = 100
-ERROR_KEYS = ["roster.err_name", "roster.err_household", "roster.err_amount", "roster.err_source_ref",
+ERROR_KEYS = ["name.err_invalid", "roster.err_household", "roster.err_amount", "roster.err_source_ref",
               "roster.err_village", "roster.err_empty", "roster.err_too_many", "roster.err_reason",
               "roster.err_already_withdrawn", "auth.forbidden", "roster.err_draft_full"]
 NOTICE_KEYS = ["roster.published", "roster.standing_added", "roster.withdrawn"]

@@ -32,7 +32,8 @@ from portal.services.images import REJECT_REASONS, ImageRejected, PrivateImageSt
 from portal.states.client import client_address
 from portal.states.args import checked, row_id
 
-ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS)
+ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS) \
+    + ["name.err_invalid"]
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
 GRADES = ["0", "1", "2", "3", "4"]
