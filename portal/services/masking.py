@@ -76,7 +76,8 @@ def mask_name(name: str, style: str | None = DEFAULT_STYLE) -> str:
 
 # A run of digits with at most one space, dash or ideographic space between them (how people type 138 1234 5678 or
 # 6222-0000-1111-2222), optionally ending in the X of an ID number. \d covers full-width digits too.
-_NUMBER_RUN = re.compile(r"\d(?:[ \-\u3000]?\d)*(?:[ \-\u3000]?[XxＸｘ])?")
+_X = "Xx" + chr(0xFF38) + chr(0xFF58)  # the ID check character, half- and full-width
+_NUMBER_RUN = re.compile(r"\d(?:[ \-\u3000]?\d)*(?:[ \-\u3000]?[" + _X + "])?")
 _MOBILE = re.compile(r"(?:86)?1[3-9]\d{9}")
 
 
@@ -95,10 +96,10 @@ def scrub_numbers(text: str | None) -> str:
 
     def mask(match: re.Match[str]) -> str:
         run = match.group(0)
-        ends_with_x = run[-1] in "XxＸｘ"
+        ends_with_x = run[-1] in _X
         digits = "".join(str(unicodedata.decimal(ch)) for ch in run if ch.isdecimal())  # full-width → ASCII
         if not _sensitive(digits, ends_with_x):
             return run
-        return "".join("*" if ch.isdecimal() or ch in "XxＸｘ" else ch for ch in run)
+        return "".join("*" if ch.isdecimal() or ch in _X else ch for ch in run)
 
     return _NUMBER_RUN.sub(mask, text)
