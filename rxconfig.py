@@ -9,6 +9,8 @@ os.environ.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
 import reflex as rx  # noqa: E402
 from reflex.plugins.sitemap import SitemapPlugin  # noqa: E402
 
+from portal.kernel.settings import public_origin_from_env  # noqa: E402
+
 _redis_url = os.environ.get("REDIS_URL") or None
 
 config = rx.Config(
@@ -21,4 +23,7 @@ config = rx.Config(
     )],
     disable_plugins=[SitemapPlugin],
     show_built_with_reflex=False,
+    # CORS for /api/ and the Socket.IO server: the portal's own origin only, never "*" (which Starlette answers by
+    # echoing the caller's origin with credentials). portal/shell/origin.py refuses foreign websocket handshakes.
+    cors_allowed_origins=[public_origin_from_env()],
 )

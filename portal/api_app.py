@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from portal.shell.limits import RequestSizeLimit
 from portal.kernel import routes
 from portal.applications import api as applications
 from portal.accounts import api as auth
@@ -12,9 +14,10 @@ from portal.evaluations import api as evaluations
 from portal.shell import health
 from portal.ratings import api as posters
 from portal.reports import api as reports
-from portal.shell.limits import RequestSizeLimit
+from portal.shell.origin import OriginGuard
 
-api = Starlette(routes=[
+# Reflex mounts its own app (the websocket /_event, /_upload, the pages) inside this one, so the guard sees all of it.
+api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route("/api/health", health.health, methods=["GET"]),
     Route("/api/auth/login", auth.login, methods=["POST"]),
     Route("/api/auth/logout", auth.logout, methods=["POST"]),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from portal.kernel import heavy
 from portal.shell.http import actor_or_error, client_address, error, same_origin
 from portal.kernel.db import session_scope
+from portal.kernel.base import utcnow
 from portal.accounts import services as auth
-from portal.kernel import heavy
+from portal.kernel import throttle as lookup_throttle
 from portal.kernel.settings import get_settings
 
 MAX_FORM_BYTES = 4096
@@ -20,11 +24,15 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def _fail(request: Request, status: int, key: str, username: str = "") -> Response:
+def _fail(request: Request, status: int, key: str, username: str = "", retry_at: datetime | None = None) -> Response:
+    until = lookup_throttle.retry_label(retry_at) if retry_at else ""
     if _wants_json(request):
-        return error(request, status, key)
+        response = error(request, status, key, time=until)
+        if retry_at is not None:
+            response.headers["Retry-After"] = str(max(1, math.ceil((retry_at - utcnow()).total_seconds())))
+        return response
     # Back to the form with the message and the username kept (never the password).
-    query = urlencode({"error": key, "u": username[: auth.MAX_USERNAME]})
+    query = urlencode({"error": key, "u": username[: auth.MAX_USERNAME], **({"until": until} if until else {})})
     return RedirectResponse(f"/login?{query}", status_code=303)
 
 
@@ -59,7 +67,7 @@ async def login(request: Request) -> Response:
         return _fail(request, 503, exc.key, username)
     if result.error:
         status = {"auth.throttled": 429, "auth.malformed": 400, "auth.account_disabled": 403}.get(result.error, 401)
-        return _fail(request, status, result.error, username)
+        return _fail(request, status, result.error, username, result.retry_at)
     assert result.actor is not None and result.token is not None
     response: Response
     if _wants_json(request):
@@ -67,7 +75,7 @@ async def login(request: Request) -> Response:
     else:
         response = RedirectResponse(result.actor.home, status_code=303)
     response.set_cookie(auth.COOKIE_NAME, result.token, max_age=settings.session_hours * 3600, httponly=True,
-                        samesite="lax", secure=settings.cookie_secure, path="/")
+                        samesite="strict", secure=settings.cookie_secure, path="/")
     return response
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import reflex as rx
 
 from portal.shell.native_form import native_form
@@ -19,6 +21,8 @@ ERROR_KEYS = ["auth.bad_credentials", "auth.account_disabled", "auth.throttled",
 class LoginState(rx.State):
     error_key: str = ""
     username: str = ""
+    retry_at: str = ""  # with auth.throttled: "14:36", when to try again
+
 
     @rx.event
     def load(self):
@@ -26,6 +30,8 @@ class LoginState(rx.State):
         key = params.get("error", "")
         self.error_key = key if key in ERROR_KEYS else ""
         self.username = params.get("u", "")[:MAX_USERNAME]
+        until = params.get("until", "")
+        self.retry_at = until if re.fullmatch(r"\d{2}:\d{2}", until) else ""
 
 
 def login() -> rx.Component:
@@ -33,7 +39,7 @@ def login() -> rx.Component:
         rx.text(t("login.hint"), size="2", color_scheme="gray", margin_bottom="12px"),
         rx.cond(
             LoginState.error_key != "",
-            rx.callout(t_var(LoginState.error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
+            rx.callout(t_var(LoginState.error_key, ERROR_KEYS, time=LoginState.retry_at), icon="triangle-alert", color_scheme="red",
                        role="alert", id="login-error", margin_bottom="12px"),
         ),
         native_form(

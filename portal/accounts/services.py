@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, User
 from portal.kernel.base import utcnow
 from portal.regions.models import Region
 from portal.kernel import audit
+from portal.kernel import throttle as lookup_throttle
 from portal.kernel.permissions import Actor, Grant
 
 COOKIE_NAME = "sd_session"
@@ -55,31 +56,28 @@ class SignInResult:
     token: str | None = None
     actor: Actor | None = None
     error: str | None = None  # message-catalog key
-
-
-def _failures_since(session: Session, column, value: str, since: datetime) -> int:
-    return session.execute(
-        select(func.count()).select_from(SignInFailure).where(column == value, SignInFailure.at >= since)
-    ).scalar_one()
+    retry_at: datetime | None = None  # with auth.throttled: when this address may try this account again
 
 
 def sign_in(session: Session, username: str, password: str, client: str, policy: Policy,
             now: datetime | None = None) -> SignInResult:
-    """Check a password. Unknown account and wrong password give the same answer, in the same time."""
+    """Check a password. Unknown account and wrong password give the same answer, in the same time. Failures are
+    throttled per account *and* address (`lookup_throttle.wait_until`): a refusal carries the time to try again."""
     now = now or utcnow()
     username = username.strip()
+    client = (client or "unknown")[:64]
     if not username or not password or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         return SignInResult(error="auth.malformed")
-    since = now - timedelta(minutes=policy.window_minutes)
-    if (_failures_since(session, SignInFailure.username, username, since) >= policy.max_failures_account
-            or _failures_since(session, SignInFailure.client, client, since) >= policy.max_failures_client):
+    rule = lookup_throttle.Rule(policy.max_failures_account, policy.max_failures_client,
+                                timedelta(minutes=policy.window_minutes))
+    if (until := lookup_throttle.wait_until(session, rule, username, client, now)) is not None:
         audit.record(session, f"client:{client}", "auth.signin_throttled", "user", username, at=now)
-        return SignInResult(error="auth.throttled")
+        return SignInResult(error="auth.throttled", retry_at=until)
 
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok:
-        session.add(SignInFailure(username=username, client=client[:64], at=now))
+        session.add(SignInFailure(username=username, client=client, at=now))
         audit.record(session, f"client:{client}", "auth.signin_failed", "user", username, at=now)
         return SignInResult(error="auth.bad_credentials")
     if not user.active:
@@ -89,8 +87,8 @@ def sign_in(session: Session, username: str, password: str, client: str, policy:
     token = secrets.token_urlsafe(32)
     session.add(SignInSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
                               expires_at=now + timedelta(hours=policy.session_hours)))
-    # A success clears this account's failure count.
-    session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+    # A success clears this address's failures for the account; others' failures keep slowing the account.
+    session.execute(delete(SignInFailure).where(SignInFailure.username == username, SignInFailure.client == client))
     actor = actor_for_user(session, user)
     audit.record(session, actor, "auth.signin", "user", user.id, after={"client": client}, at=now)
     return SignInResult(token=token, actor=actor)

@@ -7,9 +7,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "policy.apply.resume_max_failures_client": ("同一网络地址申请查询失败次数上限（时间窗内）",
                                                 "Failed application look-ups per client address inside the window"),
     "policy.apply.resume_window_minutes": ("申请查询失败计数时间窗（分钟）", "Application look-up failure window (minutes)"),
+    "apply.err_throttled": ("尝试次数过多，请于 {time} 后再试。", "Too many attempts; try again after {time}."),
     "apply.err_draft_quota": ("这个网络地址今天新建的申请太多，请明天再试，或用申请编号和密码继续原来的申请。",
                               "Too many new applications from this network address today; try tomorrow, or resume yours with its number and secret."),
-    "apply.err_throttled": ("尝试次数过多，请 15 分钟后再试。", "Too many attempts; try again in 15 minutes."),
     # --- eligibility engine: outcomes, routes, reasons -----------------------------------------------------------
     "elig.outcome.eligible": ("符合低保条件", "Eligible for dibao"),
     "elig.outcome.eligible_zero": ("符合条件，但补助金额为 0 元", "Eligible, but the monthly amount is ¥0"),

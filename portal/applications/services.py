@@ -28,6 +28,9 @@ from datetime import date, datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.images import StoredImage
+from portal.kernel import images
+from portal.kernel import money
 from portal.accounts.models import Role
 from portal.applications.models import Application, ApplicationDocument, ApplicationStep
 from portal.kernel.base import utcnow
@@ -37,11 +40,11 @@ from portal.applications import crosscheck
 from portal.applications.eligibility import services as eligibility_params
 from portal.kernel import throttle as lookup_throttle
 from portal.regions import services as regions
+from portal.kernel import text_rules
 from portal.applications.eligibility import rules as el
 from portal.roster import services as roster
 from portal.kernel.calendar_store import load_calendar
-from portal.kernel import images
-from portal.kernel.images import IntakePolicy, PrivateImageStore, StoredImage
+from portal.kernel.images import CleanImage, IntakePolicy, PrivateImageStore, intake_image
 from portal.kernel.permissions import Actor, authorize, region_paths_in_scope
 from portal.kernel.workdays import WorkCalendar, china_date
 
@@ -117,10 +120,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 class ApplicationError(ValueError):
     """A refused action; `key` is a message-catalog key, `field` the form field when there is one."""
 
-    def __init__(self, key: str, field: str = "") -> None:
+    def __init__(self, key: str, field: str = "", retry_at: str = "") -> None:
         super().__init__(key)
         self.key = key
         self.field = field
+        self.retry_at = retry_at  # with a throttled key: the time ("14:36") to try again
 
 
 class SubmitErrors(ValueError):
@@ -162,7 +166,7 @@ def _county_of(session: Session, village: Region) -> Region:
 
 
 def _clean_text(value: str | None, minimum: int = 0) -> str:
-    text = " ".join((value or "").split())
+    text = text_rules.clean_text(value, multiline=False)
     if len(text) < minimum:
         raise ApplicationError("apply.err_reason_short", "note")
     if len(text) > MAX_TEXT:
@@ -212,8 +216,11 @@ def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
     if village is None or village.level != RegionLevel.VILLAGE:
         errors.append(el.FieldError("village", "apply.err_village"))
     applicant = a.get("applicant") or {}
-    if not str(applicant.get("name", "")).strip():
+    name = text_rules.normalize_name(str(applicant.get("name", "")))
+    if not name:
         errors.append(el.FieldError("applicant-name", "elig.err_name"))
+    elif (key := text_rules.name_error(name)) is not None:  # the roster's rule: a case can always be published
+        errors.append(el.FieldError("applicant-name", key))
     phone = str(applicant.get("phone", ""))
     if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
         errors.append(el.FieldError("applicant-phone", "apply.err_phone"))
@@ -221,6 +228,10 @@ def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
         errors += el.validate(household_from_answers(a))
     except (TypeError, ValueError):
         errors.append(el.FieldError("members", "elig.err_number"))
+    for i, member in enumerate((a.get("members") or [])[:el.MAX_MEMBERS]):
+        member_name = text_rules.normalize_name(str(member.get("name", ""))) if isinstance(member, dict) else ""
+        if member_name and (key := text_rules.name_error(member_name)) is not None:
+            errors.append(el.FieldError(f"member-{i}-name", key))
     related = a.get("related") or {}
     if related.get("any") not in (True, False):
         errors.append(el.FieldError("related-any", "elig.err_choose"))
@@ -278,14 +289,14 @@ def open_for_resident(session: Session, number: str, secret: str, *, client: str
                       now: datetime | None = None) -> Application | None:
     """`resume` for a number + secret typed by someone (resume and tracking pages): wrong secrets are counted per
     number and per client address (`services/lookup_throttle`, like report receipts); over either limit even the
-    right secret is refused with ApplicationError("apply.err_throttled") until the window has passed. None for a
+    right secret is refused with ApplicationError("apply.err_throttled", retry_at=…) until then. None for a
     wrong number or secret. The failure is added to the session: the caller's unit of work must commit it."""
     now = _now(now)
     code = (number or "").strip().upper()[:20]
     try:
         lookup_throttle.check(session, RESUME_LIMITS, code, client, now)
-    except lookup_throttle.Throttled:
-        raise ApplicationError("apply.err_throttled") from None
+    except lookup_throttle.Throttled as exc:
+        raise ApplicationError("apply.err_throttled", retry_at=exc.retry_at) from None
     app = resume(session, code, secret)
     if app is None:
         lookup_throttle.failed(session, RESUME_LIMITS, code, client, now)
@@ -304,7 +315,8 @@ def save_section(session: Session, app: Application, section: str, value: object
         raise KeyError(section)
     app.answers = {**(app.answers or {}), section: value}
     if section == "applicant" and isinstance(value, dict):
-        app.applicant_name = str(value.get("name", ""))[:MAX_NAME]
+        # What the officer inbox shows: never a control, zero-width or bidi character (submit checks the name rule).
+        app.applicant_name = text_rules.clean_text(str(value.get("name", "")), multiline=False)[:MAX_NAME]
     if section == "village":
         village = regions.by_code(session, str(value))
         if village is not None and village.level == RegionLevel.VILLAGE:

@@ -25,6 +25,7 @@ from portal.regions.models import Region, ServiceWindow
 from portal.kernel import audit
 from portal.kernel import policy
 from portal.regions import services as regions
+from portal.kernel import text_rules
 from portal.evaluations import rules
 from portal.ratings import services as wf
 from portal.evaluations.rules import EvaluationRuleError
@@ -41,7 +42,7 @@ def _today(now: datetime | None) -> date:
 
 
 def _text(value: str | None, limit: int) -> str:
-    value = (value or "").strip()
+    value = text_rules.clean_text(value)
     if len(value) > limit:
         raise EvaluationRuleError("eval.err.too_long")
     return value

@@ -70,11 +70,15 @@ CORE: dict[str, tuple[str, str]] = {
     "login.signed_in_as": ("当前用户", "Signed in as"),
     "auth.bad_credentials": ("用户名或密码不正确，请重新输入。", "Wrong username or password. Please try again."),
     "auth.account_disabled": ("该账号已停用，请联系管理员。", "This account is disabled. Please contact your administrator."),
-    "auth.throttled": ("登录失败次数过多，请 15 分钟后再试。", "Too many failed attempts. Please try again in 15 minutes."),
+    "auth.throttled": ("登录失败次数过多，请于 {time} 后再试。", "Too many failed attempts. Please try again after {time}."),
     "auth.malformed": ("请填写用户名和密码。", "Please enter your username and password."),
     "auth.too_large": ("提交的内容过长。", "What was sent is too long."),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has expired. Please sign in again."),
     "auth.sign_in_required": ("请先登录。", "Please sign in first."),
+    "name.err_invalid": ("姓名只能由汉字、少数民族文字或字母组成（可含间隔号“·”和空格），不能含数字、符号或不可见字符。",
+                         "A name may contain only Chinese characters, letters of a minority script or Latin letters (with "
+                         "a middle dot \"·\" or spaces between parts), no digits, symbols or invisible characters."),
+    "common.bad_argument": ("请求无效，请刷新页面后重试。", "That request was not valid; please reload the page and try again."),
     "auth.forbidden": ("您没有权限查看此页面或执行此操作。", "You do not have permission to see this page or do this."),
     "auth.bad_origin": ("请求来源不正确。", "The request came from the wrong site."),
     # --- roles -----------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ by accident.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 MIDDLE = "middle"
 SURNAME = "surname"
 FULL = "full"
@@ -67,3 +70,36 @@ def mask_name(name: str, style: str | None = DEFAULT_STYLE) -> str:
     if len(keep) >= len(letters):  # a one-character name: hide it all rather than publish it
         keep = set()
     return "".join(c if i in keep or c in NAME_SEPARATORS else MASK for i, c in enumerate(chars))
+
+
+# --- numbers in free text ---------------------------------------------------------------------------------------
+
+# A run of digits with at most one space, dash or ideographic space between them (how people type 138 1234 5678 or
+# 6222-0000-1111-2222), optionally ending in the X of an ID number. \d covers full-width digits too.
+_X = "Xx" + chr(0xFF38) + chr(0xFF58)  # the ID check character, half- and full-width
+_NUMBER_RUN = re.compile(r"\d(?:[ \-\u3000]?\d)*(?:[ \-\u3000]?[" + _X + "])?")
+_MOBILE = re.compile(r"(?:86)?1[3-9]\d{9}")
+
+
+def _sensitive(digits: str, ends_with_x: bool) -> bool:
+    if ends_with_x:
+        return len(digits) == 17  # an ID number (身份证号) whose check character is X
+    return 13 <= len(digits) <= 19 or bool(_MOBILE.fullmatch(digits))  # bank cards and IDs; mobile numbers
+
+
+def scrub_numbers(text: str | None) -> str:
+    """Free text with ID numbers (18 characters, X included), mainland mobile numbers and bank-card numbers (13–19
+    digits, spaced or not) replaced by * per character, for readers who must not see them (window staff reading
+    raters' comments). The stored text is not changed: officers read the original."""
+    if not text:
+        return text or ""
+
+    def mask(match: re.Match[str]) -> str:
+        run = match.group(0)
+        ends_with_x = run[-1] in _X
+        digits = "".join(str(unicodedata.decimal(ch)) for ch in run if ch.isdecimal())  # full-width → ASCII
+        if not _sensitive(digits, ends_with_x):
+            return run
+        return "".join("*" if ch.isdecimal() or ch in _X else ch for ch in run)
+
+    return _NUMBER_RUN.sub(mask, text)

@@ -7,10 +7,12 @@ rxconfig.py can all use it.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +32,20 @@ def _secret_key(data_dir: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+DEFAULT_PUBLIC_BASE_URL = "http://localhost:3000"
+
+
+def origin_of(url: str) -> str:
+    """'https://dibao.example.cn/r/x' → 'https://dibao.example.cn': the form browsers send in the Origin header."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def public_origin_from_env() -> str:
+    """The portal's own origin, read without touching the data dir (rxconfig.py needs it at import time)."""
+    return origin_of(os.environ.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL))
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,13 @@ class Settings:
     # The sweep: unattached photos older than this are removed; drafts idle this long are removed with theirs.
     sweep_unfiled_hours: int = 24
     sweep_draft_days: int = 30
+    # Reverse proxies whose X-Forwarded-For is believed (ip_network entries); empty: use the direct peer.
+    trusted_proxies: tuple = ()
+
+    @property
+    def public_origin(self) -> str:
+        """The only origin allowed to use the sign-in cookie across the websocket and /api/ (CORS)."""
+        return origin_of(self.public_base_url)
 
     @property
     def cookie_secure(self) -> bool:
@@ -65,6 +88,11 @@ class Settings:
         return path
 
 
+def parse_networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """'10.0.0.1, 172.16.0.0/12' → networks. A typo must stop the start, not silently trust nobody (or everybody)."""
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in spec.split(",") if item.strip())
+
+
 @functools.cache
 def get_settings() -> Settings:
     data_dir = _data_dir()
@@ -73,7 +101,7 @@ def get_settings() -> Settings:
         database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}",
         redis_url=os.environ.get("REDIS_URL") or None,
         secret_key=_secret_key(data_dir),
-        public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://localhost:3000").rstrip("/"),
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL).rstrip("/"),
         session_hours=int(os.environ.get("PORTAL_SESSION_HOURS", "8")),
         login_max_failures_account=int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES_ACCOUNT", "5")),
         login_max_failures_client=int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES_CLIENT", "20")),
@@ -84,4 +112,5 @@ def get_settings() -> Settings:
         max_body_bytes=int(float(os.environ.get("PORTAL_MAX_BODY_KB", "1024")) * 1024),
         sweep_unfiled_hours=int(os.environ.get("PORTAL_SWEEP_UNFILED_HOURS", "24")),
         sweep_draft_days=int(os.environ.get("PORTAL_SWEEP_DRAFT_DAYS", "30")),
+        trusted_proxies=parse_networks(os.environ.get("PORTAL_TRUSTED_PROXIES", "")),
     )

@@ -1,10 +1,21 @@
-"""Wrong secrets for look-ups by a public code + a secret (a report's receipt, an application's number), counted in
-the sign-in failure table like sign-in failures: per code (username "<scope>:<code>") and per client address in
-the scope's own bucket (client "<scope>:<address>"), so residents' wrong secrets never lock out the staff behind a
-shared address, nor the other way round. Over either limit even the right secret waits for the window to pass.
+"""Wrong guesses of a secret, counted in the sign-in failure table: staff passwords (`services.auth`) and look-ups
+by a public code + a secret (a report's receipt, an application's number: username "<scope>:<code>", client
+"<scope>:<address>", so residents' wrong secrets never lock out the staff behind a shared address, nor the other way
+round).
 
-The limits are policy settings named by the caller. A failure is added to the session: callers commit it (catch
-their error inside the unit of work), or the count would roll back with it.
+One rule for all of them (`wait_until`), so that usernames and receipt numbers, which others can know, never let a
+stranger lock their owner out:
+- one address that got one account (code) wrong `max_per_account` times in the window waits until the window has
+  passed those failures: that address is guessing;
+- one address with `max_per_client` failures over all accounts waits the same way: it is spraying;
+- an account with `max_per_account` failures from all addresses together is not locked but slowed: after its latest
+  failure every address waits `first_delay`, doubling with each further failure, at most the window. The owner
+  from a fresh address still signs in after that short wait; guessers spread over many addresses get a few tries
+  an hour.
+A refused attempt is not counted and says when to try again (`retry_label`).
+
+A failure is added to the session: callers commit it (catch their error inside the unit of work), or the count
+would roll back with it. The limits are policy settings named by the caller.
 
 `take` is the same table used as a quota: anonymous work that costs disk (photos, new application drafts) is counted
 per client address in its own bucket (username "<scope>:quota", client "<scope>:<address>") and refused over the
@@ -23,7 +34,57 @@ from sqlalchemy.orm import Session
 from portal.kernel.throttle_models import SignInFailure
 from portal.kernel import audit
 from portal.kernel import policy
+from portal.kernel.workdays import CHINA_TZ
 
+MAX_DOUBLINGS = 16  # beyond this the delay is the window anyway; keeps the arithmetic small
+
+
+@dataclass(frozen=True)
+class Rule:
+    max_per_account: int
+    max_per_client: int
+    window: timedelta
+    first_delay: timedelta = timedelta(seconds=30)
+
+
+def _nth_latest(session: Session, n: int, *where) -> datetime | None:
+    """The time of the n-th most recent failure matching `where` (None when there are fewer than n)."""
+    if n < 1:
+        n = 1
+    return session.execute(select(SignInFailure.at).where(*where).order_by(SignInFailure.at.desc())
+                           .offset(n - 1).limit(1)).scalar_one_or_none()
+
+
+def wait_until(session: Session, rule: Rule, account: str, client: str, now: datetime) -> datetime | None:
+    """When this address may next try this account, or None when it may now (the module's rule)."""
+    since = now - rule.window
+    recent = SignInFailure.at >= since
+    waits: list[datetime] = []
+    if (at := _nth_latest(session, rule.max_per_account, SignInFailure.username == account,
+                          SignInFailure.client == client, recent)) is not None:
+        waits.append(at + rule.window)
+    if (at := _nth_latest(session, rule.max_per_client, SignInFailure.client == client, recent)) is not None:
+        waits.append(at + rule.window)
+    count, last = session.execute(select(func.count(), func.max(SignInFailure.at))
+                                  .where(SignInFailure.username == account, recent)).one()
+    if count >= rule.max_per_account and last is not None:
+        if last.tzinfo is None:  # aggregate results bypass the column type on SQLite
+            last = last.replace(tzinfo=now.tzinfo)
+        doublings = min(count - rule.max_per_account, MAX_DOUBLINGS)
+        waits.append(last + min(rule.first_delay * (2 ** doublings), rule.window))
+    until = max(waits, default=None)
+    return until if until is not None and until >= now else None
+
+
+def retry_label(at: datetime) -> str:
+    """'14:36': the Beijing time to try again, rounded up to the minute so the wait is never shorter than told."""
+    local = at.astimezone(CHINA_TZ)
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return local.strftime("%H:%M")
+
+
+# --- look-ups by a public code + a secret ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Limits:
@@ -35,7 +96,13 @@ class Limits:
 
 
 class Throttled(Exception):
-    pass
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
+
+    @property
+    def retry_at(self) -> str:
+        return retry_label(self.until)
 
 
 @dataclass(frozen=True)
@@ -62,15 +129,15 @@ def _names(limits: Limits, code: str, client: str) -> tuple[str, str, str]:
 
 
 def check(session: Session, limits: Limits, code: str, client: str, now: datetime) -> None:
-    """Raise Throttled (audited) when this code or this client address has used up its wrong secrets."""
+    """Raise Throttled (audited, with the time to try again) when this address must wait for this code."""
     account, bucket, client = _names(limits, code, client)
-    since = now - timedelta(minutes=policy.get_int(session, limits.window_minutes))
-    if (_failures(session, SignInFailure.username, account, since) >= policy.get_int(session, limits.max_per_code)
-            or _failures(session, SignInFailure.client, bucket, since)
-            >= policy.get_int(session, limits.max_per_client)):
+    rule = Rule(policy.get_int(session, limits.max_per_code), policy.get_int(session, limits.max_per_client),
+                timedelta(minutes=policy.get_int(session, limits.window_minutes)))
+    until = wait_until(session, rule, account, bucket, now)
+    if until is not None:
         audit.record(session, f"client:{client}", f"{limits.scope}.track_throttled", limits.target_type,
                      code or "-", at=now)
-        raise Throttled()
+        raise Throttled(until)
 
 
 def failed(session: Session, limits: Limits, code: str, client: str, now: datetime) -> None:

@@ -22,7 +22,9 @@ from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, R
 from portal.regions.models import Region, ServiceWindow
 from portal.kernel.base import utcnow
 from portal.kernel import audit
+from portal.kernel import masking
 from portal.kernel import policy
+from portal.kernel import text_rules
 from portal.ratings import rules
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
@@ -108,7 +110,7 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
         tags = rules.validate_tags(level, new.tags)
     except ValueError:
         raise RatingError("rating.invalid_choice") from None
-    comment = (new.comment or "").strip()
+    comment = text_rules.clean_text(new.comment)
     if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
         raise RatingError("rating.comment_too_long")
     phone = re.sub(r"[\s-]", "", new.phone or "")
@@ -211,7 +213,7 @@ def add_followup_rating(session: Session, receipt_code: str, level: int, comment
         rules.validate_level(level)
     except ValueError:
         raise RatingError("rating.invalid_choice") from None
-    comment = (comment or "").strip()
+    comment = text_rules.clean_text(comment)
     if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
         raise RatingError("rating.comment_too_long")
     case.followup_level, case.followup_comment, case.followup_at = level, comment or None, now or utcnow()
@@ -238,7 +240,7 @@ def _require_window_staff(actor: Actor | None, window: ServiceWindow, region_pat
 
 
 def _text(value: str, key: str) -> str:
-    value = (value or "").strip()
+    value = text_rules.clean_text(value)
     if not value:
         raise RatingError(key)
     if len(value) > MAX_TEXT:
@@ -369,7 +371,8 @@ def recent_comments(session: Session, window_id: int, start: date, end: date, li
                Rating.created_at >= lo, Rating.created_at < hi)
         .order_by(Rating.created_at.desc()).limit(limit)
     ).all()
-    return [(china_date(r[0]), r[1], r[2]) for r in rows]
+    # Window staff read these: ID, phone and card numbers typed by raters are scrubbed (officers see the original).
+    return [(china_date(r[0]), r[1], masking.scrub_numbers(r[2])) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -423,7 +426,9 @@ def list_cases(session: Session, actor: Actor, *, window_id: int | None = None, 
         open_ = case.status != CaseStatus.CLOSED
         out.append(CaseRow(
             id=case.id, window_code=window.code, window_name=f"{window.office_name} {window.name}",
-            level=rating.level, tags=tuple(rating.tags or ()), comment=rating.comment,
+            level=rating.level, tags=tuple(rating.tags or ()),
+            # Officers read the comment as typed; the window's own staff without the numbers raters put in it.
+            comment=rating.comment if show_phone else masking.scrub_numbers(rating.comment) or None,
             opened_on=china_date(case.opened_at), callback_due=case.callback_due, resolve_due=case.resolve_due,
             status=case.status.value, overdue=open_ and case.status == CaseStatus.OPEN and today > case.resolve_due,
             callback_overdue=open_ and case.callback_due is not None and case.callback_at is None

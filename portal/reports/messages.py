@@ -60,7 +60,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.err.phone": ("请填写正确的 11 位手机号码", "Enter a valid 11-digit mobile number"),
     "report.err.device": ("页面已过期，请刷新后再试", "The page expired; reload and try again"),
     "report.err.rate_limited": ("提交次数过多，请明天再试或拨打热线", "Too many reports from here; try tomorrow or call the hotline"),
-    "report.err.track_throttled": ("尝试次数过多，请 15 分钟后再试", "Too many attempts; try again in 15 minutes"),
+    "report.err.track_throttled": ("尝试次数过多，请于 {time} 后再试", "Too many attempts; try again after {time}"),
     "report.err.track_wrong": ("受理码或密码不正确", "Receipt code or secret is wrong"),
     "report.err.closed": ("该举报已办结，不能再补充", "This report is concluded; nothing more can be added"),
     "report.err.note_required": ("请填写内容或选择照片", "Write something or choose a photo"),

@@ -24,6 +24,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.images import StoredImage
+from portal.kernel import images
 from portal.accounts.models import Role, RoleGrant, User
 from portal.kernel import money
 from portal.kernel.base import utcnow
@@ -36,10 +38,10 @@ from portal.reports.models import (
 from portal.kernel import audit
 from portal.kernel import throttle as lookup_throttle
 from portal.kernel import policy
+from portal.kernel import text_rules
 from portal.roster import services as roster_svc
 from portal.kernel.calendar_store import load_calendar
-from portal.kernel import images
-from portal.kernel.images import PrivateImageStore, StoredImage
+from portal.kernel.images import CleanImage, PrivateImageStore, intake_image
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
 from portal.ratings.services import PHONE_RE, RECEIPT_ALPHABET, keyed_hash
 from portal.kernel.workdays import CHINA_TZ, china_date
@@ -69,9 +71,10 @@ EVENT_KINDS = PUBLIC_KINDS + OFFICER_KINDS
 class ReportError(Exception):
     """A refused request; `key` is a message-catalog key."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, retry_at: str = "") -> None:
         super().__init__(key)
         self.key = key
+        self.retry_at = retry_at  # with a throttled key: the time ("14:36") to try again
 
 
 # --- receipts and secrets ---------------------------------------------------------------------------------------
@@ -192,7 +195,7 @@ class Filed:
 
 
 def _clean_text(value: str, max_len: int) -> str:
-    return "\n".join(" ".join(line.split()) for line in (value or "").strip().splitlines()).strip()[:max_len + 1]
+    return text_rules.clean_text(value)[:max_len + 1]
 
 
 def _count_since(session: Session, column, value: str, since: datetime) -> int:
@@ -244,7 +247,7 @@ def file_report(session: Session, new: NewReport, *, device_id: str, client: str
 
     name = phone = None
     if not new.anonymous:
-        name = " ".join((new.name or "").split())
+        name = text_rules.clean_text(new.name, multiline=False)
         phone = re.sub(r"[\s-]", "", new.phone or "")
         if not name or len(name) > MAX_NAME:
             raise ReportError("report.err.name")
@@ -327,8 +330,8 @@ def open_receipt(session: Session, receipt: str, secret: str, *, client: str, ke
     code, secret = normalize_receipt(receipt), normalize_secret(secret)
     try:
         lookup_throttle.check(session, TRACK_LIMITS, code, client, now)
-    except lookup_throttle.Throttled:
-        raise ReportError("report.err.track_throttled") from None
+    except lookup_throttle.Throttled as exc:
+        raise ReportError("report.err.track_throttled", exc.retry_at) from None
     report = session.execute(select(Report).where(Report.receipt_code == code)).scalar_one_or_none() if code else None
     # Compared even for an unknown receipt, so both answers take the same time.
     expected = report.secret_hash if report else _secret_hash(key, "0" * RECEIPT_DIGITS, "none")

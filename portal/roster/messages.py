@@ -107,7 +107,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster.officer_batch_title": ("公示批次", "Publicity batch"),
     "roster.back_desk": ("返回公示管理", "Back to the roster desk"),
     # --- refusals ---------------------------------------------------------------------------------------------
-    "roster.err_name": ("请填写正确的姓名（不能含数字或符号）。", "Enter a proper name (no digits or symbols)."),
     "roster.err_household": ("家庭人数应为 1 至 20。", "Household size must be 1 to 20."),
     "roster.err_amount": ("请填写正确的月保障金（元，最多两位小数）。", "Enter a monthly amount in yuan (up to 2 decimals)."),
     "roster.err_source_ref": ("案件编号过长。", "The case reference is too long."),

@@ -37,7 +37,8 @@ from portal.roster.models import (
     KIND_PUBLICITY, KIND_STANDING, STATUS_ACTIVE, STATUS_WITHDRAWN, RosterBatch, RosterEntry, RosterReadCount,
 )
 from portal.kernel import audit
-from portal.kernel.masking import NAME_SEPARATORS, mask_name
+from portal.kernel import text_rules
+from portal.kernel.masking import mask_name
 from portal.kernel.permissions import Actor, authorize
 
 PUBLICITY_DAYS = 7
@@ -94,7 +95,7 @@ def new_public_id() -> str:
 
 
 def normalize_name(name: str) -> str:
-    return " ".join((name or "").split())
+    return text_rules.normalize_name(name)
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -129,10 +130,10 @@ def parse_amount_fen(text: str) -> int | None:
 def check_entry(entry: NewEntry) -> NewEntry:
     """The entry cleaned up (name whitespace, empty source_ref), or RosterError naming the first bad field."""
     name = normalize_name(entry.name)
-    letters = [c for c in name if c not in NAME_SEPARATORS]
-    # Digits are refused so an ID or phone number typed into the name box can never be published.
-    if not letters or len(name) > MAX_NAME or any(c.isdigit() or not c.isprintable() or c in "*<>" for c in name):
-        raise RosterError("roster.err_name", name[:8])
+    # The one name rule (shared with applications): digits are refused so an ID or phone number typed into the name
+    # box can never be published, and no control, zero-width or bidi character reaches a public page.
+    if (key := text_rules.name_error(name)) is not None:
+        raise RosterError(key, text_rules.clean_text(name, multiline=False)[:8])
     if not isinstance(entry.household_size, int) or not 1 <= entry.household_size <= MAX_HOUSEHOLD:
         raise RosterError("roster.err_household")
     if not isinstance(entry.monthly_amount_fen, int) or not 1 <= entry.monthly_amount_fen <= MAX_AMOUNT_FEN:
@@ -213,7 +214,7 @@ def withdraw_entry(session: Session, actor: Actor, public_id: str, reason: str, 
     # An unknown id is checked like a region nobody holds: no hint of what exists elsewhere.
     authorize(actor, Role.OFFICER, entry.region_path if entry else "/nonexistent/")
     assert entry is not None
-    reason = " ".join((reason or "").split())
+    reason = text_rules.clean_text(reason, multiline=False)
     if len(reason) < MIN_REASON or len(reason) > MAX_REASON:
         raise RosterError("roster.err_reason")
     if entry.status == STATUS_WITHDRAWN:

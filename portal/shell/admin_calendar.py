@@ -19,6 +19,7 @@ from portal.kernel import calendar_store
 from portal.kernel import policy
 from portal.kernel.workdays import HOLIDAY, WORKDAY, china_date
 from portal.shell.session import SignedInState
+from portal.shell.args import checked, one_of
 
 ERRORS = ["admin.cal_bad_date", "admin.cal_bad_kind", "admin.policy_bad_value"]
 KIND_KEYS = ["admin.cal_kind.holiday", "admin.cal_kind.workday"]
@@ -67,8 +68,11 @@ class AdminCalendarState(SignedInState):
         self.missing_years = not self.days
 
     @rx.event
+    @checked
     def set_year(self, year: str):
-        self.year = year if year in self.years else self.year
+        if self._guard(Role.ADMIN) is None:
+            return
+        self.year, self.error_key = one_of(year, self.years), ""
         self._refresh()
 
     def _save(self, fn) -> None:
@@ -85,6 +89,7 @@ class AdminCalendarState(SignedInState):
         self._refresh()
 
     @rx.event
+    @checked
     def set_day(self, form: dict):
         def apply(session, actor):
             try:
@@ -99,6 +104,7 @@ class AdminCalendarState(SignedInState):
         self._save(apply)
 
     @rx.event
+    @checked
     def set_policy(self, form: dict):
         def apply(session, actor):
             key = str(form.get("key", ""))

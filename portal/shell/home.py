@@ -7,12 +7,14 @@ import reflex as rx
 from portal.kernel import routes
 from portal.shell.i18n import t
 from portal.shell.layout import TAP, nav_card, page
+from portal.shell.args import checked
 
 
 class RateCodeState(rx.State):
     code: str = ""
 
     @rx.event
+    @checked
     def go(self, form: dict):
         code = str(form.get("code", "")).strip().upper()[:32]
         if code:

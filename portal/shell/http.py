@@ -10,11 +10,15 @@ from starlette.responses import JSONResponse
 from portal.kernel.db import session_scope
 from portal.i18n import text
 from portal.accounts import services as auth
+from portal.kernel.client_address import resolve
 from portal.kernel.permissions import Actor
+from portal.kernel.settings import get_settings
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The caller's address by the one rule of `services.client_address` (proxies from PORTAL_TRUSTED_PROXIES)."""
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    return resolve(request.client.host if request.client else None, forwarded, get_settings().trusted_proxies)
 
 
 MAX_ROW_ID = 2**31 - 1  # the largest id every supported database stores (PostgreSQL integer)

@@ -18,11 +18,15 @@ def t(key: str) -> rx.Var:
     return rx.cond(UIState.lang == "en", en, zh)
 
 
-def t_var(key: rx.Var, keys: list[str]) -> rx.Var:
-    """A message chosen at run time (e.g. an error key from the server), limited to `keys` to keep pages small."""
+def t_var(key: rx.Var, keys: list[str], **params: rx.Var) -> rx.Var:
+    """A message chosen at run time (e.g. an error key from the server), limited to `keys` to keep pages small.
+    `params` fill {placeholders} of whichever message is picked (e.g. time= for "try again at {time}")."""
     zh = rx.Var.create({k: _ZH[k] for k in keys})
     en = rx.Var.create({k: _EN[k] for k in keys})
-    return rx.cond(UIState.lang == "en", en.to(dict)[key], zh.to(dict)[key])
+    out = rx.cond(UIState.lang == "en", en.to(dict)[key], zh.to(dict)[key])
+    for name, value in params.items():
+        out = out.to(str).replace("{" + name + "}", value)
+    return out
 
 
 def _fill(template: str, params: dict[str, rx.Var]) -> rx.Var:

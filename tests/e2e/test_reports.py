@@ -404,6 +404,7 @@ def test_bad_input_is_refused_with_clear_messages(page, server, tmp_path):
         messages.append(page.inner_text("#track-error"))
     assert messages[0] == "受理码或密码不正确"
     assert messages[-1].startswith("尝试次数过多")
+    assert re.fullmatch(r"尝试次数过多，请于 \d{2}:\d{2} 后再试", messages[-1]), messages[-1]  # when to try again
     assert page.locator("#track-history").count() == 0
     shot(page, "report-track-throttled")
 

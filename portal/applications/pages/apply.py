@@ -18,6 +18,9 @@ from typing import TypedDict
 
 import reflex as rx
 
+from portal.kernel.images import accept_upload
+from portal.kernel import throttle as lookup_throttle
+from portal.kernel.base import utcnow
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
@@ -27,13 +30,14 @@ from portal.i18n import MESSAGES
 from portal.regions.models import RegionLevel
 from portal.applications import services as svc
 from portal.applications.eligibility import rules as el
-from portal.kernel.base import utcnow
-from portal.kernel import throttle as lookup_throttle
 from portal.regions import services as regions
 from portal.applications.eligibility import screener
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore, accept_upload
+from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
+from portal.shell.client import client_address
+from portal.shell.args import checked, row_id
 
-ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS)
+ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS) \
+    + ["name.err_invalid"]
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
 GRADES = ["0", "1", "2", "3", "4"]
@@ -94,6 +98,7 @@ class ApplyState(rx.State):
     number: str = ""
     form: dict[str, str] = {}
     errors: list[ErrorItem] = []
+    retry_at: str = ""  # with apply.err_throttled: when to try again
     flash_key: str = ""
     townships: list[Choice] = []
     villages: list[Choice] = []
@@ -275,14 +280,15 @@ class ApplyState(rx.State):
                 self._go(session, app, "village")
 
     @rx.event
+    @checked
     def resume(self, form: dict):
         number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip()[:64]
         with session_scope() as session:
             try:
                 app = svc.open_for_resident(session, number, secret,
-                                            client=self.router.session.client_ip or "unknown")
+                                            client=client_address(self))
             except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
-                self.errors = [ErrorItem(field="resume-number", key=exc.key)]
+                self.errors, self.retry_at = [ErrorItem(field="resume-number", key=exc.key)], exc.retry_at
                 return
             if app is None:
                 self.errors = [ErrorItem(field="resume-number", key="apply.err_not_found")]
@@ -304,6 +310,7 @@ class ApplyState(rx.State):
         self._number, self._secret, self.number = number, secret, number
 
     @rx.event
+    @checked
     def goto(self, screen: str):
         """A change link from the check page (or a back link)."""
         with session_scope() as session:
@@ -328,6 +335,7 @@ class ApplyState(rx.State):
     # --- one handler per page -----------------------------------------------------------------------------------
 
     @rx.event
+    @checked
     def pick_township(self, code: str):
         self.township_code = code
         with session_scope() as session:
@@ -335,6 +343,7 @@ class ApplyState(rx.State):
         self.form = {**self.form, "village": ""}
 
     @rx.event
+    @checked
     def save_village(self, form: dict):
         code = str(form.get("village", ""))
         with session_scope() as session:
@@ -346,6 +355,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("village",)))
 
     @rx.event
+    @checked
     def save_residence(self, value: str):
         with session_scope() as session:
             app = self._app(session)
@@ -355,6 +365,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("residence",)))
 
     @rx.event
+    @checked
     def save_applicant(self, form: dict):
         value = {"name": " ".join(str(form.get("name", "")).split())[:svc.MAX_NAME],
                  "phone": str(form.get("phone", "")).strip()[:20]}
@@ -372,6 +383,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("applicant",)))
 
     @rx.event
+    @checked
     def save_size(self, form: dict):
         typed = str(form.get("size", "")).strip()[:6]
         n = svc.parse_count(typed)
@@ -398,6 +410,7 @@ class ApplyState(rx.State):
             self._next(session, app)
 
     @rx.event
+    @checked
     def save_member(self, form: dict):
         i = self.member_index
         with session_scope() as session:
@@ -426,6 +439,7 @@ class ApplyState(rx.State):
             self._finish(session, app, errors, f"member-{i}-")
 
     @rx.event
+    @checked
     def save_income(self, form: dict):
         i = self.member_index
         with session_scope() as session:
@@ -452,6 +466,7 @@ class ApplyState(rx.State):
             self._finish(session, app, errors, f"member-{i}-")
 
     @rx.event
+    @checked
     def save_assets(self, form: dict):
         with session_scope() as session:
             app = self._app(session)
@@ -474,6 +489,7 @@ class ApplyState(rx.State):
             self._finish(session, app, errors)
 
     @rx.event
+    @checked
     def save_related(self, form: dict):
         choice = str(form.get("any", ""))
         value = {"any": {"yes": True, "no": False}.get(choice), "detail": str(form.get("detail", "")).strip()[:200]}
@@ -486,6 +502,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("related",)))
 
     @rx.event
+    @checked
     def toggle_consent(self, index: int):
         self.adults = [AdultRow(index=a["index"], name=a["name"],
                                 consented=(not a["consented"]) if a["index"] == index else a["consented"])
@@ -501,6 +518,7 @@ class ApplyState(rx.State):
             self._finish(session, app, svc.field_errors(session, app, ("consent",)))
 
     @rx.event
+    @checked
     def set_doc_kind(self, kind: str):
         self.form = {**self.form, "doc_kind": kind}
 
@@ -557,13 +575,14 @@ class ApplyState(rx.State):
         yield rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
+    @checked
     def remove_doc(self, doc_id: int):
         with session_scope() as session:
             app = self._app(session, materials_ok=True)
             if app is None:
                 return
             try:
-                svc.remove_document(session, app, int(doc_id))
+                svc.remove_document(session, app, row_id(doc_id))
             except svc.ApplicationError as exc:
                 self.errors = [ErrorItem(field="doc-file", key=exc.key)]
             self._load_docs(session, app)
@@ -665,7 +684,7 @@ def _error_summary() -> rx.Component:
         rx.box(
             rx.heading(t("apply.error_summary"), size="4", as_="h2", color=rx.color("red", 11)),
             rx.el.ul(rx.foreach(s.errors, lambda e: rx.el.li(
-                rx.el.a(t_var(e["key"], ERROR_KEYS), href="#f-" + e["field"], on_click=[
+                rx.el.a(t_var(e["key"], ERROR_KEYS, time=s.retry_at), href="#f-" + e["field"], on_click=[
                     rx.prevent_default, rx.call_script(_focus_script(e["field"]))])))),
             class_name="wiz-summary", role="alert", id="error-summary", tab_index=-1, margin_bottom="12px",
         ),
@@ -675,7 +694,7 @@ def _error_summary() -> rx.Component:
 def _field_error(name: str) -> rx.Component:
     s = ApplyState
     return rx.cond(s.field_error.contains(name),
-                   rx.text(t_var(s.field_error[name].to(str), ERROR_KEYS), class_name="wiz-field-error",
+                   rx.text(t_var(s.field_error[name].to(str), ERROR_KEYS, time=s.retry_at), class_name="wiz-field-error",
                            id=f"err-{name}"))
 
 

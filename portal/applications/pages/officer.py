@@ -32,6 +32,7 @@ from portal.applications.eligibility import rules as el
 from portal.kernel.permissions import PermissionDenied
 from portal.shell.session import SignedInState
 from portal.shell.ui import UIState
+from portal.shell.args import checked
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("apply.err_", "elig.err_", "roster.err_"))] + ["auth.forbidden"]
 NOTICE_KEYS = ["officer_apps.saved"]
@@ -95,6 +96,7 @@ class OfficerApplicationsState(SignedInState):
             self._refresh(session, actor)
 
     @rx.event
+    @checked
     def set_status(self, value: str):
         self.status_filter = value if value in QUEUE_STATUSES else ""
         actor = self._guard(Role.OFFICER)
@@ -103,6 +105,7 @@ class OfficerApplicationsState(SignedInState):
                 self._refresh(session, actor)
 
     @rx.event
+    @checked
     def toggle_overdue(self, _checked: bool = False):
         self.overdue_only = not self.overdue_only
         actor = self._guard(Role.OFFICER)
@@ -231,32 +234,38 @@ class OfficerCaseState(SignedInState):
         return self._act(lambda s, a: svc.accept(s, a, self.number))
 
     @rx.event
+    @checked
     def request_materials(self, form: dict):
         items = [k for k in svc.MATERIAL_ITEMS if form.get(f"m-{k}")]
         other = str(form.get("other", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.request_materials(s, a, self.number, items, other))
 
     @rx.event
+    @checked
     def home_survey(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.record_home_survey(s, a, self.number, note))
 
     @rx.event
+    @checked
     def cross_check(self, form: dict):
         outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.record_cross_check(s, a, self.number, outcome, note))
 
     @rx.event
+    @checked
     def recheck(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.record_recheck(s, a, self.number, note))
 
     @rx.event
+    @checked
     def county_visit(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.record_county_visit(s, a, self.number, note))
 
     @rx.event
+    @checked
     def preliminary(self, form: dict):
         approve, note = form.get("decision") == "approve", str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         if form.get("decision") not in ("approve", "refuse"):
@@ -269,11 +278,13 @@ class OfficerCaseState(SignedInState):
         return self._act(lambda s, a: svc.send_to_publicity(s, a, self.number))
 
     @rx.event
+    @checked
     def extend(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.extend_deadline(s, a, self.number, note))
 
     @rx.event
+    @checked
     def county_decision(self, form: dict):
         approve, note = form.get("decision") == "approve", str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         if form.get("decision") not in ("approve", "refuse"):

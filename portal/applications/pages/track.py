@@ -15,6 +15,8 @@ from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES
 from portal.applications.pages.apply import ApplyState
 from portal.applications import services as svc
+from portal.shell.client import client_address
+from portal.shell.args import checked
 
 STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
 STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
@@ -44,6 +46,7 @@ def step_rows(view: svc.TrackView) -> list[StepRow]:
 class TrackState(rx.State):
     found: bool = False
     error_key: str = ""
+    retry_at: str = ""  # with apply.err_throttled: when to try again
     number: str = ""
     status_key: str = ""
     status: str = ""
@@ -81,15 +84,16 @@ class TrackState(rx.State):
                     self._show(session, app)
 
     @rx.event
+    @checked
     async def open_case(self, form: dict):
         number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip().lower()[:64]
         with session_scope() as session:
             try:
                 app = svc.open_for_resident(session, number, secret,
-                                            client=self.router.session.client_ip or "unknown")
+                                            client=client_address(self))
             except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
                 self.reset()
-                self.error_key = exc.key
+                self.error_key, self.retry_at = exc.key, exc.retry_at
                 return
             if app is None or app.status == svc.DRAFT:
                 self.reset()
@@ -123,8 +127,8 @@ def _step(row: StepRow) -> rx.Component:
 def apply_track_page() -> rx.Component:
     s = TrackState
     return page(
-        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
-                                              role="alert", id="track-error", width="100%", margin_bottom="12px")),
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS, time=s.retry_at), icon="triangle-alert",
+                                              color_scheme="red", role="alert", id="track-error", width="100%", margin_bottom="12px")),
         rx.cond(
             s.found,
             rx.vstack(

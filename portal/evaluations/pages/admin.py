@@ -23,6 +23,7 @@ from portal.evaluations.rules import EvaluationRuleError
 from portal.kernel.permissions import NotSignedIn, PermissionDenied
 from portal.kernel.workdays import china_date
 from portal.shell.session import SignedInState
+from portal.shell.args import checked, row_id
 
 ERROR_KEYS = ["eval.err.criteria", "eval.err.weights", "eval.err.too_long", "eval.err.region", "eval.err.user",
               "eval.err.dates", "eval.err.title", "eval.err.round_closed", "eval.err.window", "eval.err.office",
@@ -182,6 +183,7 @@ class AdminEvaluationsState(SignedInState):
         self._refresh()
 
     @rx.event
+    @checked
     def set_region(self, code: str):
         if str(code) not in [c["value"] for c in self.scopes]:  # only the caller's own scopes (a forged code: no-op)
             return
@@ -189,6 +191,7 @@ class AdminEvaluationsState(SignedInState):
         self._refresh()
 
     @rx.event
+    @checked
     def appoint(self, form: dict):
         def run(session, actor):
             ew.appoint_supervisor(session, actor, str(form.get("username", "")), str(form.get("region", "")),
@@ -196,6 +199,7 @@ class AdminEvaluationsState(SignedInState):
         self._act(run)
 
     @rx.event
+    @checked
     def open_round(self, form: dict):
         def run(session, actor):
             criteria = []
@@ -214,24 +218,28 @@ class AdminEvaluationsState(SignedInState):
         self._act(run)
 
     @rx.event
+    @checked
     def select_round(self, round_id: int):
-        self.round_id, self.error_key, self.notice = int(round_id), "", False
+        self.round_id, self.error_key, self.notice = row_id(round_id), "", False
         self._refresh()
 
     @rx.event
+    @checked
     def add_target(self, form: dict):
         kind, value = str(form.get("kind", "")), str(form.get("value", ""))
         fn = ew.add_window_target if kind == "window" else ew.add_office_target
         self._act(lambda session, actor: fn(session, actor, self.round_id, value))
 
     @rx.event
+    @checked
     def assign(self, form: dict):
         self._act(lambda session, actor: ew.assign(session, actor, int(form.get("target_id", 0)),
                                                    str(form.get("username", ""))))
 
     @rx.event
+    @checked
     def unassign(self, assignment_id: int):
-        self._act(ew.unassign, int(assignment_id))
+        self._act(ew.unassign, row_id(assignment_id))
 
     @rx.event
     def close_round(self):

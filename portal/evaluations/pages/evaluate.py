@@ -10,6 +10,7 @@ from typing import TypedDict
 
 import reflex as rx
 
+from portal.kernel.images import accept_upload
 from portal.kernel import routes
 from portal.shell.account import guarded
 from portal.shell.format import percent
@@ -20,11 +21,12 @@ from portal.accounts.models import Role
 from portal.evaluations import services as ew
 from portal.evaluations import rules
 from portal.evaluations.rules import EvaluationRuleError
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore, accept_upload
+from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore, intake_image
 from portal.kernel.permissions import NotSignedIn, PermissionDenied
 from portal.kernel.workdays import CHINA_TZ
 from portal.kernel.settings import get_settings
 from portal.shell.session import SignedInState
+from portal.shell.args import checked
 
 CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
 ERROR_KEYS = ["eval.err.score", "eval.err.criteria", "eval.err.incomplete", "eval.err.checkin", "eval.err.too_long",
@@ -140,17 +142,20 @@ class EvaluateState(SignedInState):
         return True
 
     @rx.event
+    @checked
     def set_score(self, key: str, score: int):
         # Whole numbers only (a forged 4.9 is refused, not rounded); the workflow checks 1-5 and the round's criteria.
         self._act(ew.save_draft, scores={str(key): score if isinstance(score, int) else int(str(score))})
 
     @rx.event
+    @checked
     def set_comment(self, key: str, value: str):
         current = next((c["comment"] for c in self.criteria if c["key"] == key), None)
         if current is not None and current != (value or "").strip():
             self._act(ew.save_draft, comments={str(key): str(value or "")})
 
     @rx.event
+    @checked
     def set_overall(self, value: str):
         if (value or "").strip() != self.overall:
             self._act(ew.save_draft, overall_comment=str(value or ""))
@@ -160,6 +165,7 @@ class EvaluateState(SignedInState):
         return rx.call_script(GEO_JS, callback=EvaluateState.finish_checkin)
 
     @rx.event
+    @checked
     def finish_checkin(self, coords):
         lat = lon = acc = None
         if isinstance(coords, list) and len(coords) == 3 and all(isinstance(v, (int, float)) for v in coords):
@@ -184,6 +190,7 @@ class EvaluateState(SignedInState):
         self._act(ew.add_photo, stored.image_id)
 
     @rx.event
+    @checked
     def remove_photo(self, image_id: str):
         self._act(ew.remove_photo, str(image_id)[:64])
 
@@ -192,6 +199,7 @@ class EvaluateState(SignedInState):
         self._act(ew.submit)
 
     @rx.event
+    @checked
     def declare_conflict(self, form: dict):
         if self._act(ew.declare_conflict, str(form.get("reason", ""))):
             self.conflict_done, self.found = True, False

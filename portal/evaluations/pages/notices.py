@@ -13,6 +13,7 @@ from portal.shell.i18n import t, t_fmt
 from portal.shell.layout import TAP
 from portal.kernel.db import session_scope
 from portal.evaluations import services as ew
+from portal.shell.args import checked
 
 
 class Choice(TypedDict):
@@ -101,11 +102,13 @@ class EvaluationNoticeState(rx.State):
                        for x in lines]
 
     @rx.event
+    @checked
     def set_round(self, value: str):
         self.round_id = str(value)[:12]
         self._show_round()
 
     @rx.event
+    @checked
     def set_office(self, value: str):
         self.office = str(value)[:120] if value in self.offices else self.office
         self._show_record()

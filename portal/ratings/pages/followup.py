@@ -10,6 +10,7 @@ from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES
 from portal.ratings import rules
 from portal.ratings import services as wf
+from portal.shell.args import checked, one_of, whole
 
 ERROR_KEYS = ["followup.receipt_unknown", "followup.already_given", "rating.invalid_choice",
               "rating.comment_too_long"]
@@ -40,16 +41,19 @@ class RatingFollowupState(rx.State):
         self.staff_answer, self.followup_given = view.staff_answer or "", view.followup_given
 
     @rx.event
+    @checked
     def lookup(self, form: dict):
         self.code, self.saved, self.new_level = str(form.get("code", ""))[:16], False, 0
         with session_scope() as session:
             self._show(wf.lookup_receipt(session, self.code))
 
     @rx.event
+    @checked
     def choose(self, level: int):
-        self.new_level = int(level)
+        self.new_level = one_of(whole(level), rules.LEVELS)
 
     @rx.event
+    @checked
     def submit(self, form: dict):
         try:
             with session_scope() as session:

@@ -19,6 +19,7 @@ from portal.ratings import services as wf
 from portal.regions import services as regions
 from portal.kernel.workdays import china_date
 from portal.shell.session import SignedInState
+from portal.shell.args import checked, row_id
 
 ERRORS = ["followup.answer_required", "followup.reason_required", "followup.text_too_long", "followup.wrong_state",
           "auth.forbidden"]
@@ -98,11 +99,13 @@ class OfficerRatingsState(SignedInState):
                            wf.open_bursts(session, actor, region.path)]
 
     @rx.event
+    @checked
     def set_region(self, code: str):
         self.region_code = str(code)[:20]
         self._refresh()
 
     @rx.event
+    @checked
     def set_month(self, month: str):
         self.month = month if month in self.months else self.month
         self._refresh()
@@ -116,19 +119,23 @@ class OfficerRatingsState(SignedInState):
             self._refresh()
 
     @rx.event
+    @checked
     def callback(self, case_id: int):
-        self._act(wf.record_callback, int(case_id))
+        self._act(wf.record_callback, row_id(case_id))
 
     @rx.event
+    @checked
     def close(self, form: dict):
         self._act(wf.close_case, int(form.get("case_id", 0)), str(form.get("text", "")))
 
     @rx.event
+    @checked
     def decide(self, form: dict):
         self._act(wf.decide_appeal, int(form.get("case_id", 0)), form.get("decision") == "upheld",
                   str(form.get("text", "")))
 
     @rx.event
+    @checked
     def decide_burst(self, form: dict):
         self._act(wf.decide_burst, int(form.get("flag_id", 0)), form.get("decision") == "confirmed",
                   str(form.get("text", "")))

@@ -16,6 +16,8 @@ from portal.ratings import rules
 from portal.ratings import services as wf
 from portal.kernel.settings import get_settings
 from portal.shell.ui import ONE_YEAR
+from portal.shell.client import client_address
+from portal.shell.args import checked, one_of, whole
 
 ERROR_KEYS = ["rating.window_missing", "rating.invalid_choice", "rating.comment_too_long", "rating.phone_invalid",
               "rating.device_missing", "rating.cooldown"]
@@ -64,17 +66,20 @@ class RateState(rx.State):
             self.window_code, self.window_name, self.office_name = window.code, window.name, window.office_name
 
     @rx.event
+    @checked
     def choose(self, level: int):
-        self.level = int(level) if int(level) in rules.LEVELS else 0
+        self.level = one_of(whole(level), rules.LEVELS)
         # Tags belong to a level: switching between good and bad keeps only those still offered.
         self.tags = [tag for tag in self.tags if tag in rules.TAGS_BY_LEVEL.get(self.level, ())]
         self.error_key = ""
 
     @rx.event
+    @checked
     def toggle_tag(self, tag: str):
         self.tags = [t for t in self.tags if t != tag] if tag in self.tags else [*self.tags, tag]
 
     @rx.event
+    @checked
     def submit(self, form: dict):
         """Level and tags live in state (taps); comment and phone come with the form, as typed."""
         if self.busy or self.receipt_code:
@@ -88,7 +93,7 @@ class RateState(rx.State):
                 result = wf.submit_rating(
                     session,
                     wf.NewRating(self.window_code, self.level, tuple(self.tags), self.comment, self.phone),
-                    device_id=self.device_id, client=self.router.session.client_ip or "unknown",
+                    device_id=self.device_id, client=client_address(self),
                     secret=get_settings().secret_key,
                 )
         except wf.RatingError as exc:

@@ -15,6 +15,7 @@ from portal.regions.models import Region, RegionLevel
 from portal.ratings.pages.officer import RankView, rank_views, recent_months
 from portal.evaluations.pages.notices import evaluation_notices
 from portal.ratings import services as wf
+from portal.shell.args import checked
 
 
 class Choice(TypedDict):
@@ -68,11 +69,13 @@ class ResultsState(rx.State):
                             for o in wf.office_ranking(session, region.path, self.month)]
 
     @rx.event
+    @checked
     def set_region(self, code: str):
         self.region_code = str(code)[:20]
         self._refresh()
 
     @rx.event
+    @checked
     def set_month(self, month: str):
         self.month = month if month in self.months else self.month
         self._refresh()

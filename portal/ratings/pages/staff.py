@@ -23,6 +23,7 @@ from portal.ratings import services as wf
 from portal.ratings import rules
 from portal.kernel.workdays import china_date
 from portal.shell.session import SignedInState
+from portal.shell.args import checked
 
 TAG_KEYS = [k for k in MESSAGES if k.startswith("tag.")]
 LEVEL_KEYS = list(rules.LEVELS.values())
@@ -60,6 +61,7 @@ class StaffHomeState(SignedInState):
         self._refresh(actor)
 
     @rx.event
+    @checked
     def set_period(self, value: str):
         self.period = value if value in PERIODS else "30"
         actor = self._guard(Role.WINDOW_STAFF)
@@ -102,10 +104,12 @@ class StaffHomeState(SignedInState):
             self._refresh(actor)
 
     @rx.event
+    @checked
     def answer(self, form: dict):
         self._act(wf.answer_case, form.get("case_id", 0), str(form.get("text", "")))
 
     @rx.event
+    @checked
     def appeal(self, form: dict):
         self._act(wf.appeal_case, form.get("case_id", 0), str(form.get("text", "")))
 

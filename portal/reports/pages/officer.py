@@ -24,6 +24,7 @@ from portal.reports import services as svc
 from portal.roster import services as roster_svc
 from portal.kernel.permissions import PermissionDenied
 from portal.shell.session import SignedInState
+from portal.shell.args import checked, row_id
 
 ROLES = (Role.OFFICER, Role.FINANCE, Role.IDENTITY_VIEWER)
 CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
@@ -266,24 +267,28 @@ class OfficerReportsState(SignedInState):
     # --- filters and selection --------------------------------------------------------------------------------
 
     @rx.event
+    @checked
     def set_status_filter(self, value: str):
         self.status_filter = str(value)[:16]
         self.page_no = 1  # a new filter starts at its first page
         self._refresh()
 
     @rx.event
+    @checked
     def set_category_filter(self, value: str):
         self.category_filter = str(value)[:20]
         self.page_no = 1  # a new filter starts at its first page
         self._refresh()
 
     @rx.event
+    @checked
     def toggle_overdue(self, _value=None):
         self.overdue_only = not self.overdue_only
         self.page_no = 1  # a new filter starts at its first page
         self._refresh()
 
     @rx.event
+    @checked
     def toggle_mine(self, _value=None):
         self.mine_only = not self.mine_only
         self.page_no = 1  # a new filter starts at its first page
@@ -302,13 +307,16 @@ class OfficerReportsState(SignedInState):
             self._refresh()
 
     @rx.event
+    @checked
     def set_month(self, month: str):
         self.month = month if month in self.months else self.month
         self._refresh()
 
     @rx.event
+    @checked
     def open_report(self, report_id: int):
         """The server decides whether this officer may see it (region, conflict); a refusal shows nothing."""
+        report_id = row_id(report_id)
         self._close()
         self.error_key, self.notice = "", False
         actor = self._guard(ROLES)
@@ -342,14 +350,17 @@ class OfficerReportsState(SignedInState):
         self._act(svc.take, self._selected)
 
     @rx.event
+    @checked
     def acknowledge(self, form: dict):
         self._act(svc.acknowledge, self._selected, str(form.get("text", "")))
 
     @rx.event
+    @checked
     def reply(self, form: dict):
         self._act(svc.reply, self._selected, str(form.get("text", "")))
 
     @rx.event
+    @checked
     def conclude(self, form: dict):
         recovered = _yuan_to_fen(str(form.get("recovered", "")))
         if str(form.get("recovered", "")).strip() and recovered is None:
@@ -358,18 +369,22 @@ class OfficerReportsState(SignedInState):
         self._act(svc.conclude, self._selected, str(form.get("outcome", "")), str(form.get("text", "")), recovered)
 
     @rx.event
+    @checked
     def transfer(self, form: dict):
         self._act(svc.transfer, self._selected, str(form.get("to", "")), str(form.get("text", "")))
 
     @rx.event
+    @checked
     def declare_conflict(self, form: dict):
         self._act(svc.declare_conflict, self._selected, str(form.get("text", "")))
 
     @rx.event
+    @checked
     def decide_reward(self, form: dict):
         self._act(svc.decide_reward, self._selected, str(form.get("text", "")))
 
     @rx.event
+    @checked
     def approve_reward(self, form: dict):
         self._act(svc.approve_reward, self._selected, form.get("decision") == "approve", str(form.get("text", "")))
 
@@ -389,6 +404,7 @@ class OfficerReportsState(SignedInState):
         return show_once("identity-text", f"{who.name} · {who.phone}")
 
     @rx.event
+    @checked
     def mark_paid(self, form: dict):
         try:
             report_id = int(form.get("report_id", 0))
@@ -399,7 +415,9 @@ class OfficerReportsState(SignedInState):
         self._act(svc.mark_paid, report_id, paid_on, str(form.get("ref", "")))
 
     @rx.event
+    @checked
     def show_payout(self, report_id: int):
+        report_id = row_id(report_id)
         actor = self._guard(ROLES)
         if actor is None:
             return

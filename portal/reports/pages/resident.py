@@ -10,6 +10,10 @@ from typing import TypedDict
 import reflex as rx
 from sqlalchemy import select
 
+from portal.kernel.images import accept_upload
+from portal.kernel import heavy
+from portal.kernel import throttle as lookup_throttle
+from portal.kernel.base import utcnow
 from portal.kernel import money
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
@@ -23,12 +27,11 @@ from portal.reports.models import Report, ReportCategory
 from portal.regions import services as regions
 from portal.reports import services as svc
 from portal.roster import services as roster_svc
-from portal.kernel import heavy
-from portal.kernel import throttle as lookup_throttle
-from portal.kernel.base import utcnow
-from portal.kernel.images import ImageRejected, PrivateImageStore, accept_upload
+from portal.kernel.images import ImageRejected, PrivateImageStore
 from portal.kernel.settings import get_settings
 from portal.shell.ui import ONE_YEAR, UIState
+from portal.shell.client import client_address
+from portal.shell.args import checked
 
 CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
 STATUS_KEYS = [k for k in MESSAGES if k.startswith("report.status.")]
@@ -119,6 +122,7 @@ class ReportState(rx.State):
         self.region_code = region.code if region else ""
 
     @rx.event
+    @checked
     def choose(self, index: int, code: str):
         code = offered_choice(self.levels, index, code)
         if code is None:
@@ -153,6 +157,7 @@ class ReportState(rx.State):
         self.loaded = True
 
     @rx.event
+    @checked
     def set_category(self, value: str):
         self.category = value if value in {c.value for c in ReportCategory} else ""
 
@@ -161,6 +166,7 @@ class ReportState(rx.State):
         self.about_staff = not self.about_staff
 
     @rx.event
+    @checked
     def set_anonymous(self, value: bool):
         self.anonymous = bool(value)
 
@@ -172,6 +178,7 @@ class ReportState(rx.State):
         self.photo_error_key = key
 
     @rx.event
+    @checked
     def remove_photo(self, index: int):
         try:
             index = int(index)
@@ -182,6 +189,7 @@ class ReportState(rx.State):
             self.photo_labels = _labels(self._photos)
 
     @rx.event
+    @checked
     async def submit(self, form: dict):
         if self.busy or self.receipt:
             return
@@ -198,7 +206,7 @@ class ReportState(rx.State):
                     category=self.category, subject=self.subject, description=self.description,
                     region_code=self.region_code, roster_entry=self.roster_entry, about_staff=self.about_staff,
                     anonymous=self.anonymous, name=self.name, phone=self.phone, photos=_photo_refs(self._photos),
-                ), device_id=self.device_id, client=self.router.session.client_ip or "unknown",
+                ), device_id=self.device_id, client=client_address(self),
                     key=get_settings().secret_key)
                 created = session.execute(select(Report.created_at).where(
                     Report.receipt_code == filed.receipt_code)).scalar_one()
@@ -380,6 +388,7 @@ def report_page() -> rx.Component:
 class ReportTrackState(rx.State):
     opened: bool = False
     error_key: str = ""
+    retry_at: str = ""  # with report.err.track_throttled: when to try again
     notice_key: str = ""
     receipt: str = ""
     category_key: str = ""
@@ -433,17 +442,18 @@ class ReportTrackState(rx.State):
         return session.get(Report, self._report_id) if self._report_id else None
 
     @rx.event
+    @checked
     def open(self, form: dict):
         self.notice_key = ""
         with session_scope() as session:
             try:
                 report = svc.open_receipt(session, str(form.get("receipt", ""))[:64],
                                           str(form.get("secret", ""))[:32],
-                                          client=self.router.session.client_ip or "unknown",
+                                          client=client_address(self),
                                           key=get_settings().secret_key)
             except svc.ReportError as exc:
                 # Caught inside the unit of work: the failure count and its audit row must be committed.
-                self.error_key, self.opened, self._report_id = exc.key, False, 0
+                self.error_key, self.retry_at, self.opened, self._report_id = exc.key, exc.retry_at, False, 0
                 return
             self._report_id = report.id
             self._refresh(session, report)
@@ -480,6 +490,7 @@ class ReportTrackState(rx.State):
         self.error_key, self.notice_key = "", "report.track_saved"
 
     @rx.event
+    @checked
     def add_info(self, form: dict):
         photos = _photo_refs(self._photos)
         self._act(svc.add_information, str(form.get("text", ""))[:svc.MAX_NOTE + 10], photos)
@@ -487,6 +498,7 @@ class ReportTrackState(rx.State):
             self._photos, self.photo_labels = [], []
 
     @rx.event
+    @checked
     def claim(self, form: dict):
         self._act(svc.claim_reward, str(form.get("payout", ""))[:svc.MAX_PAYOUT + 10])
 
@@ -509,7 +521,7 @@ def _track_form() -> rx.Component:
         rx.el.label(t("report.secret_label"), html_for="track-secret", class_name="rt-Text rt-r-size-3"),
         rx.input(id="track-secret", name="secret", max_length=12, width="100%", size="3", auto_complete="off",
                  placeholder="XXXX-XXXX"),
-        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS, time=s.retry_at), icon="triangle-alert",
                                               color_scheme="red", role="alert", id="track-error", width="100%")),
         rx.button(t("report.track_open"), type="submit", size="4", width="100%", min_height="52px",
                   id="track-submit"),

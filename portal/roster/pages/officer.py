@@ -26,11 +26,12 @@ from portal.regions import services as regions
 from portal.roster import services as svc
 from portal.kernel.permissions import PermissionDenied, region_paths_in_scope
 from portal.shell.session import SignedInState
+from portal.shell.args import checked
 
 MAX_SCOPE_OPTIONS = 400
 INDENT = chr(0x3000)  # an ideographic space: one level of the region tree in a native select
 MAX_DRAFT = 100
-ERROR_KEYS = ["roster.err_name", "roster.err_household", "roster.err_amount", "roster.err_source_ref",
+ERROR_KEYS = ["name.err_invalid", "roster.err_household", "roster.err_amount", "roster.err_source_ref",
               "roster.err_village", "roster.err_empty", "roster.err_too_many", "roster.err_reason",
               "roster.err_already_withdrawn", "auth.forbidden", "roster.err_draft_full"]
 NOTICE_KEYS = ["roster.published", "roster.standing_added", "roster.withdrawn"]
@@ -176,6 +177,7 @@ class OfficerRosterState(SignedInState):
                 self._refresh_region(session, actor, region)
 
     @rx.event
+    @checked
     def pick_region(self, code: str):
         self.region_code = str(code or "")[:20]
         self.draft, self.found, self.withdraw_id = [], [], ""
@@ -188,6 +190,7 @@ class OfficerRosterState(SignedInState):
             self._refresh_region(session, actor, region)
 
     @rx.event
+    @checked
     def add_draft(self, form: dict):
         with session_scope() as session:
             actor, region = self._region_guard(session)
@@ -214,6 +217,7 @@ class OfficerRosterState(SignedInState):
         self._ok("")
 
     @rx.event
+    @checked
     def drop_draft(self, key: int):
         if self._guard(Role.OFFICER) is None:
             return
@@ -263,6 +267,7 @@ class OfficerRosterState(SignedInState):
             self._refresh_region(session, actor, region)
 
     @rx.event
+    @checked
     def find(self, form: dict):
         self.find_query = svc.normalize_name(str(form.get("name", "")))[: svc.MAX_NAME]
         self.withdraw_id = ""
@@ -279,6 +284,7 @@ class OfficerRosterState(SignedInState):
     # --- withdrawing (both pages) ---------------------------------------------------------------------------
 
     @rx.event
+    @checked
     def start_withdraw(self, public_id: str, label: str):
         """Only opens the reason form; `withdraw` checks the entry's region again when it is sent."""
         if self._guard(Role.OFFICER) is None:
@@ -291,6 +297,7 @@ class OfficerRosterState(SignedInState):
         self.withdraw_id, self.withdraw_label = "", ""
 
     @rx.event
+    @checked
     def withdraw(self, form: dict):
         if not self.withdraw_id:
             return

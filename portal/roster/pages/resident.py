@@ -24,6 +24,8 @@ from portal.regions.models import Region
 from portal.roster.models import KIND_PUBLICITY, KIND_STANDING
 from portal.regions import services as regions
 from portal.roster import services as svc
+from portal.shell.client import client_address
+from portal.shell.args import checked
 
 LEVEL_KEYS = ["level.province", "level.city", "level.county", "level.township", "level.village"]
 KIND_KEY = {KIND_PUBLICITY: "roster.kind_publicity", KIND_STANDING: "roster.kind_standing"}
@@ -121,6 +123,7 @@ class RosterState(rx.State):
         self.loaded = True
 
     @rx.event
+    @checked
     def choose(self, index: int, code: str):
         """A selector changed. The new code must be one the server offered at that level."""
         code = offered_choice(self.levels, index, code)
@@ -137,7 +140,7 @@ class RosterState(rx.State):
     # --- reading, a metered page at a time -------------------------------------------------------------------
 
     def _take_read(self, session) -> bool:
-        if svc.take_read(session, self.router.session.client_ip or "unknown"):
+        if svc.take_read(session, client_address(self)):
             return True
         self.error_key = "roster.rate_limited"
         self.entries, self.has_next = [], False
@@ -184,6 +187,7 @@ class RosterState(rx.State):
         self._read(self._cursors[-1])
 
     @rx.event
+    @checked
     def set_view(self, view: str):
         if view not in svc.KINDS or (view == self.view and not self.searching):
             return
@@ -191,6 +195,7 @@ class RosterState(rx.State):
         self._first_page()
 
     @rx.event
+    @checked
     def search(self, form: dict):
         name = svc.normalize_name(str(form.get("name", "")))[: svc.MAX_NAME]
         if not name:
@@ -378,7 +383,7 @@ class BatchProofState(rx.State):
         raw = str(self.router.url.query_parameters.get("batch") or self.router._page.params.get("batch", ""))
         self.found, self.rows, self.error_key = False, [], ""
         with session_scope() as session:
-            if not svc.take_read(session, self.router.session.client_ip or "unknown"):
+            if not svc.take_read(session, client_address(self)):
                 self.error_key, self.loaded = "roster.rate_limited", True
                 return
             proof = svc.batch_proof(session, int(raw)) if raw.isdigit() and len(raw) < 12 else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import socket
 import warnings
 from datetime import timedelta
@@ -50,14 +52,14 @@ def closed_port() -> int:
 
 # --- sign in ----------------------------------------------------------------------------------------------------
 
-def test_json_login_sets_an_httponly_lax_cookie(client):
+def test_json_login_sets_an_httponly_strict_cookie(client):
     r = login(client)
     assert r.status_code == 200
     assert r.json() == {"home": "/officer", "username": "officer_county"}
     set_cookie = r.headers["set-cookie"]
     attrs = [a.strip().lower() for a in set_cookie.split(";")]
     assert set_cookie.startswith(f"{auth.COOKIE_NAME}=")
-    assert "httponly" in attrs and "samesite=lax" in attrs and "path=/" in attrs
+    assert "httponly" in attrs and "samesite=strict" in attrs and "path=/" in attrs
     assert "max-age=28800" in attrs  # 8 hours, the session length
     assert "secure" not in attrs  # plain-http base URL in tests; https turns it on
     token = client.cookies.get(auth.COOKIE_NAME)
@@ -177,7 +179,11 @@ def test_throttled_after_five_failures(client):
         assert login(client, password="wrong-password").status_code == 401
     r = login(client)  # the right password, too late
     assert r.status_code == 429
-    assert r.json() == {"error": "auth.throttled", "message": text("auth.throttled", "zh")}
+    body = r.json()
+    assert body["error"] == "auth.throttled"
+    # The message names the time to try again; Retry-After gives it in seconds.
+    assert re.fullmatch(text("auth.throttled", "zh").replace("{time}", r"\d{2}:\d{2}"), body["message"])
+    assert 0 < int(r.headers["retry-after"]) <= 15 * 60
     assert auth.COOKIE_NAME not in r.cookies
     # Other accounts are not locked out by this one's failures.
     assert login(client, "officer_jianbei").status_code == 200

@@ -431,3 +431,20 @@ def test_township_officer_cannot_take_county_steps(db_session, world):
     with pytest.raises(PermissionDenied):
         svc.county_decision(db_session, officer, app.number, False, "不符合条件，理由如下。", cal=CAL)
     svc.record_county_visit(db_session, county, app.number, "县级入户核查情况属实。", now=at(2026, 3, 4), cal=CAL)
+
+
+@pytest.mark.parametrize("name", ["张建国1", "张<b>建国", "张*国", "张\u202e国", "张\u200b建国", "130102199001011234"])
+def test_a_name_the_roster_would_refuse_cannot_be_submitted(db_session, world, name):
+    """The application and the roster share one name rule, so every submitted case can be published."""
+    app, _ = draft(db_session, world, applicant={"name": name, "phone": "13800138000"},
+                   members=[{**ANSWERS["members"][0], "name": name}, *ANSWERS["members"][1:]])
+    errors = {(e.field, e.key) for e in svc.check_for_submit(db_session, app)}
+    assert {("applicant-name", "name.err_invalid"), ("member-0-name", "name.err_invalid")} <= errors
+    # What the officer inbox shows never carries control, zero-width or bidi characters.
+    assert "\u202e" not in app.applicant_name and "\u200b" not in app.applicant_name
+
+
+def test_minority_and_latin_names_are_submitted(db_session, world):
+    for name in ("买买提·艾力", "Tom Smith"):
+        app, _ = draft(db_session, world, applicant={"name": name, "phone": "13800138000"})
+        assert not [e for e in svc.check_for_submit(db_session, app) if e.field == "applicant-name"]

@@ -149,15 +149,43 @@ def test_tampered_and_garbage_tokens_are_invalid(db_session, officer):
 
 # --- throttling -------------------------------------------------------------------------------------------------
 
-def test_throttled_per_account_even_with_the_right_password(db_session, officer):
+def test_one_address_guessing_is_blocked_even_with_the_right_password(db_session, officer):
     for i in range(POLICY.max_failures_account):
-        assert sign_in(db_session, "officer_a", "wrong", client=f"10.0.0.{i}",
-                       now=T0 + timedelta(minutes=i)).error == "auth.bad_credentials"
+        assert sign_in(db_session, "officer_a", "wrong", now=T0 + timedelta(minutes=i)).error == "auth.bad_credentials"
     later = T0 + timedelta(minutes=5)
-    # From yet another address and with the right password: still throttled.
-    assert sign_in(db_session, "officer_a", client="10.9.9.9", now=later) == auth.SignInResult(error="auth.throttled")
+    # The guessing address waits until its oldest counted failure leaves the window, and is told when.
+    assert sign_in(db_session, "officer_a", now=later) == auth.SignInResult(error="auth.throttled",
+                                                                            retry_at=T0 + timedelta(minutes=15))
     # Throttled attempts do not issue sessions.
     assert db_session.execute(select(func.count()).select_from(SignInSession)).scalar_one() == 0
+
+
+def test_the_owner_from_a_fresh_address_signs_in_after_a_short_delay(db_session, officer):
+    """Usernames are predictable: a stranger's five wrong passwords must not lock the owner out for the window."""
+    for i in range(POLICY.max_failures_account):
+        sign_in(db_session, "officer_a", "wrong", now=T0 + timedelta(minutes=i))
+    last = T0 + timedelta(minutes=POLICY.max_failures_account - 1)
+    owner = "198.51.100.20"
+    refused = sign_in(db_session, "officer_a", client=owner, now=last + timedelta(seconds=10))
+    assert refused == auth.SignInResult(error="auth.throttled", retry_at=last + timedelta(seconds=30))
+    ok = sign_in(db_session, "officer_a", client=owner, now=last + timedelta(seconds=31))
+    assert ok.error is None and ok.token
+    # The guesser's own address is still blocked, and the owner's success did not clear its failures.
+    assert sign_in(db_session, "officer_a", now=last + timedelta(seconds=31)).error == "auth.throttled"
+    assert failures(db_session, username="officer_a", client=CLIENT) == POLICY.max_failures_account
+
+
+def test_failures_spread_over_addresses_slow_the_account_more_each_time(db_session, officer):
+    def add(n, at):
+        for i in range(n):
+            db_session.add(SignInFailure(username="officer_a", client=f"10.1.0.{i}", at=at))
+        db_session.flush()
+
+    add(POLICY.max_failures_account + 2, T0)  # two beyond the limit: 30 s doubled twice
+    assert sign_in(db_session, "officer_a", client="10.9.9.9", now=T0).retry_at == T0 + timedelta(seconds=120)
+    add(20, T0)  # never longer than the window
+    assert sign_in(db_session, "officer_a", client="10.9.9.9", now=T0).retry_at == T0 + timedelta(minutes=15)
+    assert sign_in(db_session, "officer_a", client="10.9.9.9", now=T0 + timedelta(minutes=15, seconds=1)).token
 
 
 def test_account_throttle_lifts_when_the_window_passes(db_session, officer):

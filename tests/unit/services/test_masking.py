@@ -94,3 +94,32 @@ def test_styles_and_surname_table():
     assert set(STYLES) == {MIDDLE, SURNAME, FULL}
     assert {"欧阳", "司马", "诸葛", "上官", "司徒", "慕容"} <= COMPOUND_SURNAMES
     assert all(len(s) == 2 for s in COMPOUND_SURNAMES)
+
+
+# --- numbers scrubbed from raters' comments before window staff read them ---------------------------------------
+
+from portal.kernel.masking import scrub_numbers  # noqa: E402
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我的身份证号130102199001011234请回电", "我的身份证号******************请回电"),
+    ("身份证 13010219900101123X", "身份证 ******************"),
+    ("身份证13010219900101123x。", "身份证******************。"),
+    ("电话13812345678", "电话***********"),
+    ("电话 138 1234 5678 谢谢", "电话 *** **** **** 谢谢"),
+    ("电话138-1234-5678", "电话***-****-****"),
+    ("+86 13812345678", "+** ***********"),
+    ("卡号6222 0000 1111 2222 333", "卡号**** **** **** **** ***"),
+    ("卡号6222000011112222", "卡号****************"),
+    ("全角１３８１２３４５６７８", "全角***********"),
+    # Not personal numbers: dates, counts, window numbers, landlines, short codes, 12 digits.
+    ("等了 40 分钟，3 号窗口", "等了 40 分钟，3 号窗口"),
+    ("2026年3月9日", "2026年3月9日"),
+    ("座机 0311-8765432", "座机 0311-8765432"),
+    ("受理号 123456789012", "受理号 123456789012"),
+    ("12345678901", "12345678901"),  # 11 digits but not a mobile number (12…)
+    ("", ""),
+    (None, ""),
+])
+def test_scrub_numbers(text, expected):
+    assert scrub_numbers(text) == expected

@@ -697,6 +697,20 @@ def test_followup_rating_validates_level_and_comment(w):
 # Case lists: staff never see the phone; overdue flags against `today`
 
 
+def test_staff_read_comments_without_the_numbers_raters_typed_officers_as_typed(w):
+    typed = "办事员让我跑三趟，我电话138 1234 5678，身份证13010219900101123X"
+    _, case_id = bad_case(w, comment=typed)
+    day = date(2026, 3, 10)
+    staff_row = wf.list_cases(w.session, w.staff, window_id=w.win.id, today=day)[0]
+    assert staff_row.comment == "办事员让我跑三趟，我电话*** **** ****，身份证******************"
+    assert wf.list_cases(w.session, w.officer, window_id=w.win.id, today=day)[0].comment == typed
+    dashboard = wf.recent_comments(w.session, w.win.id, date(2026, 3, 1), day)
+    assert [c for _, _, c in dashboard] == [staff_row.comment]
+    # The stored original is untouched.
+    assert w.session.get(FollowupCase, case_id).rating.comment == typed
+
+
+
 def test_staff_list_their_window_without_phone_officers_with_it(w):
     _, mine = bad_case(w, comment="窗口无人")
     _, other = bad_case(w, window=w.win2)

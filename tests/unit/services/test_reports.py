@@ -228,13 +228,33 @@ def test_wrong_secret_ten_times_is_throttled_even_for_the_right_one(w):
         keys.append(exc.value.key)
     assert keys[:5] == ["report.err.track_wrong"] * 5
     assert keys[5:] == ["report.err.track_throttled"] * 5
-    with pytest.raises(svc.ReportError) as exc:  # even the right secret, from another address
-        svc.open_receipt(w.session, report.receipt_code, secret, client="8.8.8.8", key=KEY, now=T0 + timedelta(minutes=1))
+    with pytest.raises(svc.ReportError) as exc:  # even the right secret, from the guessing address
+        svc.open_receipt(w.session, report.receipt_code, secret, client="9.9.9.9", key=KEY, now=T0 + timedelta(minutes=1))
     assert exc.value.key == "report.err.track_throttled"
+    assert exc.value.retry_at == "10:15"  # the first counted failure (10:00 Beijing) + the 15-minute window
     later = T0 + timedelta(minutes=30)
-    assert svc.open_receipt(w.session, report.receipt_code, secret, client="8.8.8.8", key=KEY, now=later).id == report.id
+    assert svc.open_receipt(w.session, report.receipt_code, secret, client="9.9.9.9", key=KEY, now=later).id == report.id
     assert w.session.execute(select(func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "report.track_failed")).scalar_one() == 5
+
+
+def test_wrong_secrets_from_one_address_do_not_lock_the_right_secret_from_another(w):
+    report, secret = file(w)
+    for i in range(5):
+        with pytest.raises(svc.ReportError):
+            svc.open_receipt(w.session, report.receipt_code, "WRON-GGGG", client="9.9.9.9", key=KEY,
+                             now=T0 + timedelta(seconds=i))
+    # The holder from another address: a short wait after the last failure (and told when), then it opens.
+    with pytest.raises(svc.ReportError) as exc:
+        svc.open_receipt(w.session, report.receipt_code, secret, client="8.8.8.8", key=KEY,
+                         now=T0 + timedelta(seconds=10))
+    assert exc.value.key == "report.err.track_throttled" and exc.value.retry_at
+    assert svc.open_receipt(w.session, report.receipt_code, secret, client="8.8.8.8", key=KEY,
+                            now=T0 + timedelta(seconds=40)).id == report.id
+    with pytest.raises(svc.ReportError) as exc:
+        svc.open_receipt(w.session, report.receipt_code, secret, client="9.9.9.9", key=KEY,
+                         now=T0 + timedelta(seconds=40))
+    assert exc.value.key == "report.err.track_throttled"
 
 
 def test_unknown_receipts_count_against_the_client_address(w):

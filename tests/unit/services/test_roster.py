@@ -138,12 +138,12 @@ def test_entries_must_be_villages_inside_the_region(world):
 
 
 @pytest.mark.parametrize("bad, key", [
-    (entry(name=""), "roster.err_name"),
-    (entry(name="   "), "roster.err_name"),
-    (entry(name="130102199001011234"), "roster.err_name"),  # an ID number typed into the name box
-    (entry(name="张三 13800138000"), "roster.err_name"),
-    (entry(name="张*明"), "roster.err_name"),
-    (entry(name="张" * 40), "roster.err_name"),
+    (entry(name=""), "name.err_invalid"),
+    (entry(name="   "), "name.err_invalid"),
+    (entry(name="130102199001011234"), "name.err_invalid"),  # an ID number typed into the name box
+    (entry(name="张三 13800138000"), "name.err_invalid"),
+    (entry(name="张*明"), "name.err_invalid"),
+    (entry(name="张" * 40), "name.err_invalid"),
     (entry(size=0), "roster.err_household"),
     (entry(size=21), "roster.err_household"),
     (entry(yuan=0), "roster.err_amount"),

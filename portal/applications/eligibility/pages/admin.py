@@ -23,6 +23,7 @@ from portal.applications.eligibility import services as ep
 from portal.kernel.permissions import PermissionDenied, region_paths_in_scope
 from portal.kernel.workdays import china_date
 from portal.shell.session import SignedInState
+from portal.shell.args import checked
 
 PARAM_KEYS = [f"elig.param.{k}" for k in el.PARAMETER_KEYS]
 ERROR_KEYS = ["elig.err_param_level", "elig.err_param_key", "elig.err_param_value", "elig.err_param_document",
@@ -89,6 +90,7 @@ class AdminEligibilityState(SignedInState):
             self.rows = out
 
     @rx.event
+    @checked
     def pick_region(self, code: str):
         if self._guard(Role.ADMIN) is None:
             return
@@ -97,6 +99,7 @@ class AdminEligibilityState(SignedInState):
         self._refresh()
 
     @rx.event
+    @checked
     def save(self, form: dict):
         with session_scope() as session:
             region = session.execute(select(Region).where(Region.code == self.region_code)).scalar_one_or_none()

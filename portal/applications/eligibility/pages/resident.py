@@ -20,6 +20,7 @@ from portal.applications.eligibility import screener
 from portal.kernel.workdays import china_date
 from portal.kernel.base import utcnow
 from portal.shell.ui import UIState
+from portal.shell.args import checked
 
 OUTCOME_KEYS = [f"elig.outcome.{o}" for o in el.OUTCOMES]
 ROUTE_KEYS = [f"elig.route.{r}" for r in el.ROUTES]
@@ -84,6 +85,7 @@ class EligibilityState(rx.State):
             self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
 
     @rx.event
+    @checked
     def pick_township(self, code: str):
         self.township_pick = code
         self.error_key = ""
@@ -96,6 +98,7 @@ class EligibilityState(rx.State):
         self.answer("township", self.township_pick)
 
     @rx.event
+    @checked
     def answer(self, name: str, value: str):
         """Record one answer and go to the next question (or to the result after the last one)."""
         if name not in screener.QUESTION_NAMES or screener.QUESTION_NAMES.index(name) != self.step \
