@@ -30,6 +30,7 @@ from portal.pages.resident.report import ReportState, ReportTrackState, report_p
 from portal.pages.staff.home import StaffHomeState, staff_home
 from portal.pages.supervisor.evaluate import EvaluateState, supervisor_evaluate
 from portal.pages.supervisor.home import SupervisorHomeState, supervisor_home
+from portal.states.session import SessionBinding
 
 for mapper in Base.registry.mappers:
     rx.ModelRegistry.register(mapper.class_)
@@ -40,6 +41,7 @@ app = rx.App(
     html_lang="zh-CN",
     head_components=[rx.el.meta(name="theme-color", content="#b71c1c")],
 )
+app.add_middleware(SessionBinding())
 
 TITLE = f"{text('app.name', 'zh')} {text('app.name', 'en')}"
 

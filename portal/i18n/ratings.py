@@ -69,6 +69,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case.callback_overdue": ("回访超期", "Call back overdue"),
     "case.opened_on": ("差评日期", "Received"),
     "case.phone": ("回访电话", "Call-back number"),
+    "case.show_phone": ("查看回访电话", "Show call-back number"),
     "case.answer_label": ("答复（整改措施或情况说明）", "Answer (what was fixed, or the explanation)"),
     "case.answer_submit": ("提交答复", "Send answer"),
     "case.appeal_label": ("申诉理由（认为是恶意差评时）", "Appeal reason (if you believe the review is malicious)"),

@@ -277,6 +277,16 @@ def record_callback(session: Session, actor: Actor | None, case_id: int) -> None
     audit.record(session, actor, "followup.callback", "followup_case", case.id, after={"callback_at": case.callback_at})
 
 
+def case_phone(session: Session, actor: Actor | None, case_id: int) -> str:
+    """The rater's call-back number, for an officer of the window's region; each read audited. "" when none left."""
+    case, _window, path = _case_and_window(session, case_id)
+    authorize(actor, Role.OFFICER, path)
+    phone = session.execute(select(Rating.phone).where(Rating.id == case.rating_id)).scalar_one() or ""
+    if phone:
+        audit.record(session, actor, "followup.phone_view", "followup_case", case.id)
+    return phone
+
+
 def decide_appeal(session: Session, actor: Actor | None, case_id: int, upheld: bool, note: str) -> None:
     """Upheld: the review is excluded from every figure (kept, marked, audited) and the case closes."""
     case, _window, path = _case_and_window(session, case_id)

@@ -10,6 +10,7 @@ from portal.components.account import guarded
 from portal.components.format import percent, rank_text
 from portal.components.i18n import t, t_var
 from portal.components.layout import TAP, page
+from portal.components.once import show_once
 from portal.components.posters import region_poster_link
 from portal.components.rating_cases import CaseView, case_card, case_view
 from portal.db import session_scope
@@ -120,6 +121,19 @@ class OfficerRatingsState(SignedInState):
         self._act(wf.record_callback, int(case_id))
 
     @rx.event
+    def show_phone(self, case_id: int):
+        found: list[str] = []
+        try:
+            number = int(case_id)
+        except (TypeError, ValueError):
+            number = 0
+        actor, key = self._perform(Role.OFFICER, lambda session, who: found.append(wf.case_phone(session, who, number)))
+        if actor is None or key:
+            self.error_key, self.notice = key or "auth.forbidden", False
+            return None
+        return show_once(f"case-phone-{number}", found[0])
+
+    @rx.event
     def close(self, form: dict):
         self._act(wf.close_case, int(form.get("case_id", 0)), str(form.get("text", "")))
 
@@ -188,7 +202,7 @@ def officer_ratings() -> rx.Component:
             rx.heading(t("officer.cases"), size="5", as_="h2"),
             rx.cond(s.cases.length() > 0,
                     rx.vstack(rx.foreach(s.cases, lambda c: case_card(
-                        c, officer_actions=(s.callback, s.close, s.decide))), width="100%", id="officer-cases"),
+                        c, officer_actions=(s.callback, s.close, s.decide, s.show_phone))), width="100%", id="officer-cases"),
                     rx.text(t("case.none"), color_scheme="gray")),
             rx.cond(s.bursts.length() > 0, rx.vstack(
                 rx.heading(t("officer.bursts"), size="5", as_="h2"),

@@ -901,3 +901,17 @@ def test_every_privileged_action_is_audited_and_the_chain_holds(w):
     assert all(a.actor_id is not None for a in new)
     report = audit.verify_chain(w.session)
     assert report.ok and report.rows == n0 + 6
+
+
+def test_call_back_number_for_officers_over_the_window_only_each_read_audited(w):
+    _, with_phone = bad_case(w)
+    _, without = bad_case(w, phone="")
+    for intruder in (w.staff, w.sibling_officer, None):
+        with pytest.raises((PermissionDenied, NotSignedIn)):
+            wf.case_phone(w.session, intruder, with_phone)
+    with pytest.raises(PermissionDenied):
+        wf.case_phone(w.session, w.officer, with_phone + 1000)
+    assert wf.case_phone(w.session, w.officer, with_phone) == "13912345678"
+    assert wf.case_phone(w.session, w.officer, without) == ""
+    assert [(a.actor, a.target_id) for a in audit_rows(w.session, "followup.phone_view")] == [
+        ("officer_one", str(with_phone))]
