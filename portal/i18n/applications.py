@@ -7,6 +7,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "policy.apply.resume_max_failures_client": ("同一网络地址申请查询失败次数上限（时间窗内）",
                                                 "Failed application look-ups per client address inside the window"),
     "policy.apply.resume_window_minutes": ("申请查询失败计数时间窗（分钟）", "Application look-up failure window (minutes)"),
+    "policy.apply.idle_minutes": ("申请页面闲置多少分钟后需凭申请号和密码继续（共用手机、自助机）",
+                                  "Minutes an application page may sit idle before the number and secret are needed again (shared phones, kiosks)"),
     "apply.err_throttled": ("尝试次数过多，请 15 分钟后再试。", "Too many attempts; try again in 15 minutes."),
     # --- eligibility engine: outcomes, routes, reasons -----------------------------------------------------------
     "elig.outcome.eligible": ("符合低保条件", "Eligible for dibao"),

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, object] = {
     "apply.resume_max_failures": 5,  # wrong secrets for one application number inside the window
     "apply.resume_max_failures_client": 20,  # wrong numbers/secrets from one client address inside the window
     "apply.resume_window_minutes": 15,
+    # A tab forgets the draft it holds after this many minutes without use (shared phones, kiosks).
+    "apply.idle_minutes": 15,
     # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
     "evaluation.weight_supervisors": 60,
     "evaluation.weight_residents": 40,

@@ -130,6 +130,17 @@ async def wipe_signed_in_states(root: rx.State) -> SignedInState:
     return signed
 
 
+_HYDRATE_HOOKS: list[type[rx.State]] = []
+
+
+def on_hydrate(cls):
+    """Register a public state whose `_on_hydrate(session, storage)` drops what a tab may no longer hold, before the
+    tab's snapshot is sent (e.g. an idle tab's application draft). `storage`: the cookie and local-storage values the
+    browser sent with the hydrate, by full var name."""
+    _HYDRATE_HOOKS.append(cls)
+    return cls
+
+
 class SessionBinding(Middleware):
     """Before a tab's state is sent or used: a tab whose sign-in changed, ended or expired loses every signed-in
     state, so the snapshot of its next page load carries nothing the previous person saw.
@@ -143,6 +154,11 @@ class SessionBinding(Middleware):
         if not hydrate and not event.name.startswith(SignedInState.get_full_name() + "."):
             return None
         root = state._get_root_state()
+        if hydrate and _HYDRATE_HOOKS:
+            with session_scope() as session:
+                storage = (event.payload or {}).get("vars") or {}
+                for cls in _HYDRATE_HOOKS:
+                    (await root.get_state(cls))._on_hydrate(session, storage if isinstance(storage, dict) else {})
         signed = await root.get_state(SignedInState)
         stored = signed._session_key
         token = auth.token_from_cookie_header(root.router.headers.cookie)

@@ -128,3 +128,56 @@ def test_state_files_are_readable_by_the_portal_user_only(server):
     assert files
     for path in files:
         assert os.stat(path).st_mode & 0o077 == 0, (path, oct(os.stat(path).st_mode))
+
+
+def test_an_application_draft_stays_only_with_its_browser_session_and_only_while_in_use(server):
+    from portal.models.settings import PolicySetting
+    from portal.pages.resident.apply import ApplyState
+
+    name = state_name(ApplyState)
+
+    async def reopen(token: str, storage: dict | None) -> list[str]:
+        tab = RxClient(server.base_url)
+        tab.token = token
+        await tab.connect("/apply", storage=storage)
+        await tab.ws.close()
+        return tab.messages
+
+    async def scenario() -> tuple[str, dict, list[str], list[str], list[str]]:
+        async with RxClient(server.base_url) as client:
+            await client.call(f"{name}.load", path="/apply")
+            started = await client.call(f"{name}.start", path="/apply")
+            await client.call(f"{name}.begin", path="/apply")
+        number = next(v for k, v in started[name].items() if k.startswith("number"))
+        key = next(v for k, v in started[name].items() if k.startswith("browser_key"))
+        cookie = {f"{name}.browser_key": key}
+        same_session = await reopen(client.token, cookie)
+        other_session = await reopen(client.token, None)  # the tab's token without that browser session's cookie
+        return number, cookie, client.token, same_session, other_session
+
+    number, cookie, token, same_session, other_session = _run(scenario)
+    assert number.startswith("SQ")
+    assert number in "".join(same_session)  # the same browser session carries on with its draft
+    assert number not in "".join(_run(lambda: reopen(token, cookie)))  # ... not even with the cookie, once dropped
+
+    # Idle longer than the policy allows: the draft goes before the tab's snapshot is sent.
+    async def idle_scenario() -> tuple[str, list[str]]:
+        async with RxClient(server.base_url) as client:
+            await client.call(f"{name}.load", path="/apply")
+            started = await client.call(f"{name}.start", path="/apply")
+            await client.call(f"{name}.begin", path="/apply")
+        key = next(v for k, v in started[name].items() if k.startswith("browser_key"))
+        number = next(v for k, v in started[name].items() if k.startswith("number"))
+        with db(server) as s:
+            s.merge(PolicySetting(key="apply.idle_minutes", value=0, updated_by="test"))
+            s.commit()
+        try:
+            return number, await reopen(client.token, {f"{name}.browser_key": key})
+        finally:
+            with db(server) as s:
+                s.delete(s.get(PolicySetting, "apply.idle_minutes"))
+                s.commit()
+
+    number, idle = _run(idle_scenario)
+    assert number not in "".join(idle)
+    assert number not in "".join(other_session)
