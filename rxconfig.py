@@ -6,6 +6,10 @@ os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 os.environ.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
 
+# Every process of the portal reads this file first. Files it creates (the tabs' state under .states/, the database,
+# uploads) hold personal data: readable by the portal's own user only.
+os.umask(0o077)
+
 import reflex as rx  # noqa: E402
 from reflex.plugins.sitemap import SitemapPlugin  # noqa: E402
 

@@ -39,14 +39,16 @@ class RxClient:
         if self.ws is not None:
             await self.ws.close()
 
-    async def connect(self, path: str = "/", timeout: float = 30) -> None:
+    async def connect(self, path: str = "/", timeout: float = 30, storage: dict | None = None) -> None:
+        """`storage`: the browser's cookie / local-storage vars (full var name → value), sent with the hydrate as a
+        browser does."""
         headers = {"Cookie": self.cookie} if self.cookie else {}
         url = f"{self.ws_url}{NS}/?EIO=4&transport=websocket&token={self.token}"
         self.ws = await websockets.connect(url, subprotocols=[SUBPROTOCOL], additional_headers=headers,
                                            max_size=None, ping_interval=None, open_timeout=timeout)
         opened = await self.ws.recv()
         assert opened[0] == "0", opened
-        auth = {"event": self._event(f"{ROOT}.hydrate_and_load", {}, path)}
+        auth = {"event": self._event(f"{ROOT}.hydrate_and_load", {"vars": storage} if storage else {}, path)}
         await self.ws.send(f"40{NS}," + json.dumps(auth))
         end = time.monotonic() + timeout
         while True:

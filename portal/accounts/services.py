@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -130,6 +131,17 @@ def lookup(session: Session, token: str | None, now: datetime | None = None) -> 
     if user is None or not user.active:
         return SessionLookup(None, "disabled")
     return SessionLookup(actor_for_user(session, user), "ok")
+
+
+def tab_binding(token: str | None, secret: str) -> str:
+    """What a browser tab's server-side state records about the sign-in it was filled for ("" for none).
+
+    A keyed hash of the cookie token, distinct from the stored `token_hash`: a copy of a tab's state tells
+    nothing that could be matched against, or replayed as, a sign-in.
+    """
+    if not token or len(token) > 128:
+        return ""
+    return hmac.new(secret.encode(), f"tab:{token}".encode(), hashlib.sha256).hexdigest()
 
 
 def sign_out(session: Session, token: str | None) -> None:

@@ -10,6 +10,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "apply.err_throttled": ("尝试次数过多，请于 {time} 后再试。", "Too many attempts; try again after {time}."),
     "apply.err_draft_quota": ("这个网络地址今天新建的申请太多，请明天再试，或用申请编号和密码继续原来的申请。",
                               "Too many new applications from this network address today; try tomorrow, or resume yours with its number and secret."),
+    "policy.apply.idle_minutes": ("申请页面闲置多少分钟后需凭申请号和密码继续（共用手机、自助机）",
+                                  "Minutes an application page may sit idle before the number and secret are needed again (shared phones, kiosks)"),
     # --- eligibility engine: outcomes, routes, reasons -----------------------------------------------------------
     "elig.outcome.eligible": ("符合低保条件", "Eligible for dibao"),
     "elig.outcome.eligible_zero": ("符合条件，但补助金额为 0 元", "Eligible, but the monthly amount is ¥0"),

@@ -9,8 +9,14 @@ from portal.kernel import audit
 
 DEFAULTS: dict[str, object] = {
     "rating.cooldown_hours": 24,  # one rating per device per window in this time
-    "rating.burst_window_minutes": 10,  # 刷评: more than `threshold` ratings at one window inside this window
-    "rating.burst_threshold": 30,
+    # 刷评: more than max(threshold, multiplier × the window's normal volume for that long) ratings at one window
+    # inside burst_window_minutes; normal = median count of its active hours over the trailing baseline days.
+    "rating.burst_window_minutes": 10,
+    "rating.burst_threshold": 8,  # the floor: a window with little or no history
+    "rating.burst_multiplier": 3,
+    "rating.burst_baseline_days": 14,
+    # Ratings one client address may leave at one window in 24 hours; later ones are held for an officer, not refused.
+    "rating.max_per_address_day": 5,
     "rating.min_count_ranked": 5,  # fewer ratings in the period → not ranked (and never below k=5)
     "rating.comment_max_chars": 300,
     # Reports (举报) and reward-for-reporting (有奖举报), issue 6.
@@ -30,6 +36,8 @@ DEFAULTS: dict[str, object] = {
     # Anonymous uploads and drafts per client address (a service hall's shared Wi-Fi must still fit).
     "upload.max_per_client_hour": 200,  # report and application photos
     "apply.max_drafts_per_client_day": 50,
+    # A tab forgets the draft it holds after this many minutes without use (shared phones, kiosks).
+    "apply.idle_minutes": 15,
     # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
     "evaluation.weight_supervisors": 60,
     "evaluation.weight_residents": 40,

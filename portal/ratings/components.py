@@ -34,7 +34,9 @@ class CaseView(TypedDict):
     staff_answer: str
     appeal_reason: str
     followup_level_key: str
-    phone: str
+    # Whether a call-back number was left; the number itself is shown once on request (`show_once`), never held in
+    # page state.
+    has_phone: bool
 
 
 def case_view(c: CaseRow) -> CaseView:
@@ -45,7 +47,7 @@ def case_view(c: CaseRow) -> CaseView:
         status=c.status, status_key=f"case.status.{c.status}", overdue=c.overdue,
         callback_overdue=c.callback_overdue, callback_done=c.callback_done, staff_answer=c.staff_answer or "",
         appeal_reason=c.appeal_reason or "",
-        followup_level_key=rules.LEVELS[c.followup_level] if c.followup_level else "", phone=c.phone or "",
+        followup_level_key=rules.LEVELS[c.followup_level] if c.followup_level else "", has_phone=bool(c.phone),
     )
 
 
@@ -69,7 +71,7 @@ def _text_form(case_id, label_key: str, submit_key: str, handler, form_id: str, 
 
 
 def case_card(c: CaseView, staff_actions=None, officer_actions=None) -> rx.Component:
-    """staff_actions = (answer, appeal); officer_actions = (callback, close, decide)."""
+    """staff_actions = (answer, appeal); officer_actions = (callback, close, decide, show_phone)."""
     actions: list[rx.Component] = []
     if staff_actions is not None:
         answer, appeal = staff_actions
@@ -78,7 +80,12 @@ def case_card(c: CaseView, staff_actions=None, officer_actions=None) -> rx.Compo
             _text_form(c["id"], "case.appeal_label", "case.appeal_submit", appeal, "appeal-form"),
             width="100%")))
     if officer_actions is not None:
-        callback, close, decide = officer_actions
+        callback, close, decide, show_phone = officer_actions
+        actions.append(rx.cond(c["has_phone"], rx.hstack(
+            rx.button(t("case.show_phone"), on_click=show_phone(c["id"]), min_height=TAP, variant="soft",
+                      class_name="phone-btn"),
+            rx.text.span(id="case-phone-" + c["id"].to_string(), class_name="case-phone"),
+            align="center", spacing="2", wrap="wrap")))
         actions.append(rx.cond((c["callback_due"] != "") & ~c["callback_done"],
                                rx.button(t("case.record_callback"), on_click=callback(c["id"]), min_height=TAP,
                                          variant="soft", class_name="callback-btn")))
@@ -106,7 +113,6 @@ def case_card(c: CaseView, staff_actions=None, officer_actions=None) -> rx.Compo
             rx.cond(c["callback_due"] != "", rx.text(t("case.callback_due"), ": ", c["callback_due"],
                                                      rx.cond(c["callback_done"], rx.text.span(" ✓ ", t("case.callback_done"))),
                                                      size="1", color_scheme="gray")),
-            rx.cond(c["phone"] != "", rx.text(t("case.phone"), ": ", c["phone"], size="2", class_name="case-phone")),
             rx.cond(c["staff_answer"] != "", rx.box(rx.text(t("followup.answer"), size="1", color_scheme="gray"),
                                                     rx.text(c["staff_answer"], size="2", class_name="case-answer"))),
             rx.cond(c["appeal_reason"] != "", rx.text(t("case.appeal_label"), ": ", c["appeal_reason"], size="2")),

@@ -39,7 +39,8 @@ def load(session: Session, secret: str, now: datetime | None = None, days: int =
             comment = rng.choice(COMMENTS_GOOD if level >= 4 else COMMENTS_BAD) if rng.random() < 0.3 else ""
             phone = f"139{rng.randint(10000000, 99999999)}" if level <= 2 and rng.random() < 0.5 else ""
             wf.submit_rating(session, wf.NewRating(window.code, level, tags, comment, phone),
-                             device_id=f"demo-{window.code}-{i}", client="127.0.0.1", secret=secret, now=when)
+                             device_id=f"demo-{window.code}-{i}", client=f"demo-{window.code}-{i}",  # one resident each
+                             secret=secret, now=when)
             created += 1
     session.flush()
     _settle_old_cases(session, now)

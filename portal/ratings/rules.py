@@ -7,6 +7,7 @@ Datetimes are compared as given: pass them all naive local time or all timezone-
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -176,6 +177,35 @@ def cooldown_allows(last_rating_at: datetime | None, now: datetime, cooldown: ti
         return True
     # A last rating "in the future" (clock skew) gives a negative gap and is refused.
     return now - last_rating_at >= cooldown
+
+
+def burst_threshold(active_hour_counts: Sequence[int], window: timedelta, multiplier: int, floor: int) -> int:
+    """How many ratings one window may receive inside ``window`` before they are a burst: ``multiplier`` × its
+    normal volume for that long, never below ``floor``.
+
+    The normal volume is the median count of the window's active hours (hours with at least one counted rating)
+    in a trailing period: nights and closed days say nothing about how busy the window is when it serves, and a
+    median is not moved by one earlier flood. A window with no history gets the floor.
+    """
+    if window <= timedelta(0):
+        raise ValueError("window must be positive")
+    if multiplier < 0 or floor < 0:
+        raise ValueError("multiplier and floor must not be negative")
+    counts = sorted(n for n in active_hour_counts if n > 0)
+    if not counts:
+        return floor
+    mid = len(counts) // 2
+    median = Fraction(counts[mid]) if len(counts) % 2 else Fraction(counts[mid - 1] + counts[mid], 2)
+    scaled = multiplier * median * Fraction(int(window.total_seconds()), 3600)
+    return max(floor, math.ceil(scaled))
+
+
+def address_over_daily_limit(earlier_from_address: int, limit: int) -> bool:
+    """A rating beyond ``limit`` from one client address at one window in a day is held, never refused: a hall's
+    Wi-Fi puts many residents behind one address, so only an officer decides whether they were genuine."""
+    if limit < 0:
+        raise ValueError("limit must not be negative")
+    return earlier_from_address >= limit
 
 
 def detect_burst(timestamps: Sequence[datetime], now: datetime, window: timedelta, threshold: int) -> bool:

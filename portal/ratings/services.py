@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -131,14 +131,16 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     if not rules.cooldown_allows(last, now, cooldown):
         raise RatingError("rating.cooldown")
 
-    held = _burst_check(session, window.id, now)
+    client_hash = keyed_hash(secret, f"client:{client}")
+    hold_reason = _hold_reason(session, window.id, client_hash, now)
+    held = hold_reason is not None
     code = new_receipt_code()
     while session.execute(select(Rating.id).where(Rating.receipt_code == code)).first():
         code = new_receipt_code()
     rating = Rating(window_id=window.id, level=level, tags=list(tags), comment=comment or None, phone=phone or None,
-                    device_hash=device_hash, client_hash=keyed_hash(secret, f"client:{client}"), receipt_code=code,
+                    device_hash=device_hash, client_hash=client_hash, receipt_code=code,
                     status=RatingStatus.HELD if held else RatingStatus.COUNTED,
-                    status_reason="burst" if held else None, created_at=now)
+                    status_reason=hold_reason, created_at=now)
     session.add(rating)
     session.flush()
     if rules.is_bad(level):
@@ -148,28 +150,74 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     return Submitted(receipt_code=code, bad_review=rules.is_bad(level), held=held)
 
 
-def _burst_check(session: Session, window_id: int, now: datetime) -> bool:
-    """True when this rating falls in a (new or open) burst at the window; a new burst holds its ratings."""
-    open_flag = session.execute(
+# Ratings an officer already cleared stand as decided: they neither start a new hold nor are held again.
+_UNDECIDED = or_(Rating.status_reason.is_(None), Rating.status_reason.not_like("burst cleared:%"))
+
+
+def _hold_reason(session: Session, window_id: int, client_hash: str, now: datetime) -> str | None:
+    """Why this rating is held ("burst" / "address"), or None when it counts. Only the suspicious ratings are held:
+    a rating after a flood has passed counts, even while the officer has not yet decided the flood's flag."""
+    if _burst_check(session, window_id, now):
+        return "burst"
+    limit = policy.get_int(session, "rating.max_per_address_day")
+    earlier = session.execute(
+        select(func.count()).select_from(Rating).where(Rating.window_id == window_id,
+                                                       Rating.client_hash == client_hash,
+                                                       Rating.created_at > now - timedelta(days=1), _UNDECIDED)
+    ).scalar_one()
+    if not rules.address_over_daily_limit(earlier, limit):
+        return None
+    if _open_flag(session, window_id, now):
+        audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
+                     after={"reason": "address", "max_per_address_day": limit}, at=now)
+    return "address"
+
+
+def _open_flag(session: Session, window_id: int, now: datetime) -> bool:
+    """Make sure the window has an open flag for officers to decide; True when this call opened it."""
+    if session.execute(
         select(BurstFlag.id).where(BurstFlag.window_id == window_id, BurstFlag.status == "open")
-    ).first()
-    if open_flag:
-        return True
-    span = timedelta(minutes=policy.get_int(session, "rating.burst_window_minutes"))
-    threshold = policy.get_int(session, "rating.burst_threshold")
-    # Ratings an officer already cleared stand as decided: they neither start a new burst nor are held again.
-    undecided = or_(Rating.status_reason.is_(None), Rating.status_reason.not_like("burst cleared:%"))
-    recent = list(session.execute(
-        select(Rating.created_at).where(Rating.window_id == window_id, Rating.created_at > now - span, undecided)
-    ).scalars())
-    if not rules.detect_burst([*recent, now], now, span, threshold):
+    ).first():
         return False
     session.add(BurstFlag(window_id=window_id, opened_at=now))
+    return True
+
+
+def _normal_hours(session: Session, window_id: int, now: datetime, span: timedelta) -> list[int]:
+    """Counted ratings per active hour of the window over the trailing baseline days (before the current span)."""
+    days = policy.get_int(session, "rating.burst_baseline_days")
+    moments = session.execute(
+        select(Rating.created_at).where(Rating.window_id == window_id, Rating.status == RatingStatus.COUNTED,
+                                        Rating.created_at > now - timedelta(days=days),
+                                        Rating.created_at <= now - span)
+    ).scalars()
+    per_hour: Counter[tuple[int, int, int, int]] = Counter()
+    for moment in moments:
+        per_hour[(moment.year, moment.month, moment.day, moment.hour)] += 1
+    return list(per_hour.values())
+
+
+def _burst_check(session: Session, window_id: int, now: datetime) -> bool:
+    """True when this rating is part of a burst at the window: more ratings in the span than the window's
+    threshold. A new burst opens a flag and holds the span's earlier ratings with this one."""
+    span = timedelta(minutes=policy.get_int(session, "rating.burst_window_minutes"))
+    recent = list(session.execute(
+        select(Rating.created_at).where(Rating.window_id == window_id, Rating.created_at > now - span,
+                                        Rating.created_at <= now, _UNDECIDED)
+    ).scalars())
+    floor = policy.get_int(session, "rating.burst_threshold")
+    if not rules.detect_burst([*recent, now], now, span, floor):
+        return False  # below the floor: no need to read the history
+    hours = _normal_hours(session, window_id, now, span)
+    threshold = rules.burst_threshold(hours, span, policy.get_int(session, "rating.burst_multiplier"), floor)
+    if not rules.detect_burst([*recent, now], now, span, threshold):
+        return False
     session.execute(update(Rating).where(Rating.window_id == window_id, Rating.created_at > now - span,
-                                         Rating.status == RatingStatus.COUNTED, undecided)
+                                         Rating.created_at <= now, Rating.status == RatingStatus.COUNTED, _UNDECIDED)
                     .values(status=RatingStatus.HELD, status_reason="burst"))
-    audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
-                 after={"window_minutes": span.total_seconds() / 60, "threshold": threshold}, at=now)
+    if _open_flag(session, window_id, now):
+        audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
+                     after={"window_minutes": span.total_seconds() / 60, "threshold": threshold}, at=now)
     return True
 
 
@@ -278,6 +326,16 @@ def record_callback(session: Session, actor: Actor | None, case_id: int) -> None
         raise RatingError("followup.wrong_state")
     case.callback_at, case.callback_by = utcnow(), actor.user_id
     audit.record(session, actor, "followup.callback", "followup_case", case.id, after={"callback_at": case.callback_at})
+
+
+def case_phone(session: Session, actor: Actor | None, case_id: int) -> str:
+    """The rater's call-back number, for an officer of the window's region; each read audited. "" when none left."""
+    case, _window, path = _case_and_window(session, case_id)
+    authorize(actor, Role.OFFICER, path)
+    phone = session.execute(select(Rating.phone).where(Rating.id == case.rating_id)).scalar_one() or ""
+    if phone:
+        audit.record(session, actor, "followup.phone_view", "followup_case", case.id)
+    return phone
 
 
 def decide_appeal(session: Session, actor: Actor | None, case_id: int, upheld: bool, note: str) -> None:

@@ -2,6 +2,10 @@
 
 The HttpOnly cookie reaches the server with the websocket handshake; every guarded handler resolves it again
 through `services.auth.lookup`, then asks the one guard (`services.permissions.authorize`).
+
+Reflex keeps a tab's state on the server and sends all of it again on the tab's next page load, before any on_load
+runs. So the signed-in states remember which sign-in filled them (`_session_key`), and `SessionBinding` wipes the
+whole signed-in tree when a tab comes back with another, an expired or no sign-in.
 """
 
 from __future__ import annotations
@@ -9,17 +13,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import reflex as rx
+from reflex.middleware import Middleware
+from reflex_base.utils.format import format_event_handler
 
 from portal.kernel.db import session_scope
 from portal.accounts.models import Role
 from portal.accounts import services as auth
 from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied, authorize
+from portal.kernel.db import session_scope
+from portal.accounts.models import Role
+from portal.accounts import services as auth
+from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied, authorize
+from portal.kernel.settings import get_settings
 
 
 def lookup_actor(state: rx.State) -> auth.SessionLookup:
     token = auth.token_from_cookie_header(state.router.headers.cookie)
     with session_scope() as session:
         return auth.lookup(session, token)
+
+
+def _binding(state: rx.State) -> str:
+    return auth.tab_binding(auth.token_from_cookie_header(state.router.headers.cookie), get_settings().secret_key)
 
 
 class SignedInState(rx.State):
@@ -32,6 +47,8 @@ class SignedInState(rx.State):
     # A message-catalog key when the page may not be shown ("" when allowed).
     denied_key: str = ""
     ready: bool = False
+    # The sign-in this tab's signed-in states were filled for (`auth.tab_binding`); a backend var, never sent.
+    _session_key: str = ""
 
     def _guard(self, roles: Role | Iterable[Role], region_path: str | None = None) -> Actor | None:
         """Resolve the caller and check role + region. On failure set `denied_key` and return None."""
@@ -39,17 +56,25 @@ class SignedInState(rx.State):
         try:
             authorize(found.actor, roles, region_path)
         except NotSignedIn:
-            self.denied_key = "auth.expired" if found.status == "expired" else "auth.sign_in_required"
-            # Whoever was signed in on this tab before is gone: their name and roles must not stay in its state.
+            # Whoever was signed in on this tab before is gone: nothing they saw may stay in its state.
+            self._wipe_page()
             self.display_name, self.username, self.role_keys, self.scope_names = "", "", [], []
+            self._session_key = ""
+            self.denied_key = "auth.expired" if found.status == "expired" else "auth.sign_in_required"
             return None
         except PermissionDenied:
             self.denied_key = "auth.forbidden"
             self._show(found.actor)
             return None
         self.denied_key = ""
+        self._session_key = _binding(self)
         self._show(found.actor)
         return found.actor
+
+    def _wipe_page(self) -> None:
+        """Back to the page's defaults (its own vars; the shared name, roles and refusal are the guard's)."""
+        if type(self) is not SignedInState:
+            self.reset()
 
     def _perform(self, roles: Role | Iterable[Role], fn, *args, domain_errors: tuple[type[Exception], ...] = (),
                  bad_input: tuple[type[Exception], ...] = (ValueError, TypeError)) -> tuple[Actor | None, str]:
@@ -83,9 +108,76 @@ class SignedInState(rx.State):
     def _open_page(self, roles: Role | Iterable[Role], region_path: str | None = None) -> Actor | None:
         """A page's on_load: check the caller, mark the page ready to render either its content or the refusal."""
         actor = self._guard(roles, region_path)
+        if actor is None:
+            self._wipe_page()  # a refused page shows the refusal, never what an earlier load left in it
         self.ready = True
         return actor
 
     def _refused(self):
         """What on_load returns when refused: the signed-out go to sign in; the signed-in see 'not allowed'."""
         return None if self.denied_key == "auth.forbidden" else self._login_redirect()
+
+
+def _signed_in_tree(cls: type[rx.State] = SignedInState) -> list[type[rx.State]]:
+    out = [cls]
+    for sub in cls.get_substates():
+        out.extend(_signed_in_tree(sub))
+    return out
+
+
+async def wipe_signed_in_states(root: rx.State) -> SignedInState:
+    """Every signed-in state of this tab back to its defaults (loading each first: Redis loads lazily)."""
+    signed = await root.get_state(SignedInState)
+    for cls in _signed_in_tree()[1:]:
+        await root.get_state(cls)
+    signed.reset()  # recursive: the page states are its substates
+    return signed
+
+
+_HYDRATE_HOOKS: list[type[rx.State]] = []
+
+
+def on_hydrate(cls):
+    """Register a public state whose `_on_hydrate(session, storage)` drops what a tab may no longer hold, before the
+    tab's snapshot is sent (e.g. an idle tab's application draft). `storage`: the cookie and local-storage values the
+    browser sent with the hydrate, by full var name."""
+    _HYDRATE_HOOKS.append(cls)
+    return cls
+
+
+class SessionBinding(Middleware):
+    """Before a tab's state is sent or used: a tab whose sign-in changed, ended or expired loses every signed-in
+    state, so the snapshot of its next page load carries nothing the previous person saw.
+
+    Runs on the hydrate events (the full snapshot; the sign-in is checked against the database there) and on every
+    event of a signed-in state (the cookie is compared only: each of those handlers runs the guard anyway).
+    """
+
+    async def preprocess(self, app, state, event):
+        hydrate = event.name in _hydrate_events()
+        if not hydrate and not event.name.startswith(SignedInState.get_full_name() + "."):
+            return None
+        root = state._get_root_state()
+        if hydrate and _HYDRATE_HOOKS:
+            with session_scope() as session:
+                storage = (event.payload or {}).get("vars") or {}
+                for cls in _HYDRATE_HOOKS:
+                    (await root.get_state(cls))._on_hydrate(session, storage if isinstance(storage, dict) else {})
+        signed = await root.get_state(SignedInState)
+        stored = signed._session_key
+        token = auth.token_from_cookie_header(root.router.headers.cookie)
+        current = auth.tab_binding(token, get_settings().secret_key)
+        if hydrate and current:
+            with session_scope() as session:
+                if auth.lookup(session, token).status != "ok":
+                    current = ""
+        if stored == current or (not hydrate and not stored):
+            return None
+        signed = await wipe_signed_in_states(root)
+        # A hydrate has checked the sign-in; any other event leaves the binding to the guard it runs.
+        signed._session_key = current if hydrate else ""
+        return None
+
+
+def _hydrate_events() -> frozenset[str]:
+    return frozenset(format_event_handler(rx.State.event_handlers[name]) for name in ("hydrate", "hydrate_and_load"))

@@ -96,6 +96,9 @@ def test_bad_review_round_trip(browser, server):
     officer.click("#go-ratings")
     card = officer.locator(".case-card", has_text=comment)
     card.wait_for()
+    assert phone not in card.inner_text()  # shown once on request, never kept in the page's state
+    card.locator(".phone-btn").click()
+    officer.wait_for_function(f"[...document.querySelectorAll('.case-phone')].some(e => e.innerText.includes({phone!r}))")
     assert phone in card.inner_text()
     card.locator(".callback-btn").click()
     officer.wait_for_selector("#officer-notice")

@@ -14,6 +14,8 @@ household, incomes, assets) stays in the state: `_forget_draft` empties the page
 
 from __future__ import annotations
 
+import secrets
+import time
 from typing import TypedDict
 
 import reflex as rx
@@ -35,6 +37,14 @@ from portal.applications.eligibility import screener
 from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
 from portal.shell.client import client_address
 from portal.shell.args import checked, row_id
+from portal.regions.models import RegionLevel
+from portal.applications import services as svc
+from portal.applications.eligibility import rules as el
+from portal.kernel import policy
+from portal.regions import services as regions
+from portal.applications.eligibility import screener
+from portal.shell.session import on_hydrate
+from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS) \
     + ["name.err_invalid"]
@@ -93,6 +103,7 @@ def _yuan_text(fen: object) -> str:
     return ""
 
 
+@on_hydrate
 class ApplyState(rx.State):
     screen: str = "start"
     number: str = ""
@@ -113,13 +124,20 @@ class ApplyState(rx.State):
     supplying: bool = False  # adding photos to a materials request (补正): only the documents page
     _number: str = ""
     _secret: str = ""
+    # A draft stays open in a tab only within the browser session that opened or resumed it (this session-only
+    # cookie, compared server-side with `_browser_key`) and only while the tab is in use (`_last_used`, the policy's
+    # apply.idle_minutes): on a shared phone or kiosk the next resident needs the number and secret.
+    browser_key: str = rx.Cookie("", name="sd_apply", same_site="strict")
+    _browser_key: str = ""
+    _last_used: float = 0.0
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
     def _app(self, session, *, materials_ok: bool = False):
         """The caller's own application, re-opened with the backend-held number and secret; None (and the start
         page) when it cannot be; None too once submitted, except for adding photos to a materials request."""
-        app = svc.resume(session, self._number, self._secret) if self._number else None
+        number, secret = self._held(session)
+        app = svc.resume(session, number, secret) if number else None
         if app is None:
             self.screen, self.flash_key = "start", "apply.err_not_found"
             return None
@@ -127,6 +145,43 @@ class ApplyState(rx.State):
             return app
         self.errors = [ErrorItem(field="submit", key="apply.err_not_draft")]
         return None
+
+    def _idle(self, session) -> bool:
+        return time.time() - self._last_used > 60 * policy.get_int(session, "apply.idle_minutes")
+
+    def _held(self, session) -> tuple[str, str]:
+        """The draft this tab may keep working on, as (number, secret); ("", "") when there is none or the tab may
+        no longer hold it (another browser session, or idle too long): then the tab forgets it altogether."""
+        if not self._number:
+            return "", ""
+        if not self._browser_key or self.browser_key != self._browser_key or self._idle(session):
+            self._let_go()
+            return "", ""
+        self._last_used = time.time()
+        return self._number, self._secret
+
+    def _let_go(self) -> None:
+        self._number = self._secret = self._browser_key = self.number = ""
+        self._last_used = 0.0
+        self._forget_draft()
+        self.screen = "start"
+
+    def _bind(self, number: str, secret: str) -> None:
+        """This tab now holds the draft: opened here, with its number and secret."""
+        self._number, self._secret, self.number = number, secret, number
+        self.browser_key = self._browser_key = secrets.token_urlsafe(18)
+        self._last_used = time.time()
+
+    def _on_hydrate(self, session, storage: dict) -> None:
+        """Before the tab's state is sent again: the draft of an idle tab, or of another browser session, goes, so
+        not even the snapshot carries it."""
+        if not self._number:
+            return
+        prefix = f"{self.get_full_name()}."
+        sent = next((str(v) for k, v in storage.items() if k.startswith(prefix)
+                     and k[len(prefix):].removesuffix("_rx_state_") == "browser_key"), "")
+        if self._idle(session) or not self._browser_key or sent != self._browser_key:
+            self._let_go()
 
     @rx.var
     def screen_kind(self) -> str:
@@ -243,7 +298,8 @@ class ApplyState(rx.State):
         self.flash_key, self.errors, self.uploading, self.supplying = "", [], False, False
         with session_scope() as session:
             self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
-            app = svc.resume(session, self._number, self._secret) if self._number else None
+            number, secret = self._held(session)
+            app = svc.resume(session, number, secret) if number else None
             if app is None:
                 self.screen = "start"
                 self._forget_draft()
@@ -260,12 +316,12 @@ class ApplyState(rx.State):
     def start(self):
         with session_scope() as session:
             try:
-                app, secret = svc.create_draft(session, client=self.router.session.client_ip or "unknown")
+                app, secret = svc.create_draft(session, client=client_address(self))
             except svc.ApplicationError as exc:  # the address's daily quota of new drafts
                 self.errors = [ErrorItem(field="start", key=exc.key)]
                 return
             self.errors = []
-            self._number, self._secret, self.number = app.number, secret, app.number
+            self._bind(app.number, secret)
         self._forget_draft()
         self.screen = "created"
         # The secret travels in this event only (never a state var): the page writes it into #created-secret.
@@ -293,7 +349,7 @@ class ApplyState(rx.State):
             if app is None:
                 self.errors = [ErrorItem(field="resume-number", key="apply.err_not_found")]
                 return
-            self._number, self._secret, self.number = app.number, secret.lower(), app.number
+            self._bind(app.number, secret.lower())
             if app.status == svc.MATERIALS:
                 self.supplying = True
                 self._go(session, app, "documents")
@@ -304,10 +360,11 @@ class ApplyState(rx.State):
 
     def _credentials(self) -> tuple[str, str]:
         """For the tracking page of the same tab (backend only: never sent to the browser)."""
-        return self._number, self._secret
+        with session_scope() as session:
+            return self._held(session)
 
     def _use(self, number: str, secret: str) -> None:
-        self._number, self._secret, self.number = number, secret, number
+        self._bind(number, secret)
 
     @rx.event
     @checked
@@ -533,7 +590,7 @@ class ApplyState(rx.State):
         self.uploading = True
         yield
         files = files[:5]
-        client = self.router.session.client_ip or "unknown"
+        client = client_address(self)
         for file in files:
             with session_scope() as session:
                 app = self._app(session, materials_ok=True)

@@ -20,6 +20,20 @@ from portal.regions import services as regions
 from portal.kernel.workdays import china_date
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
+from portal.shell.account import guarded
+from portal.shell.format import percent, rank_text
+from portal.shell.i18n import t, t_var
+from portal.shell.layout import TAP, page
+from portal.shell.once import show_once
+from portal.ratings.poster_links import region_poster_link
+from portal.ratings.components import CaseView, case_card, case_view
+from portal.kernel.db import session_scope
+from portal.accounts.models import Role
+from portal.kernel.base import utcnow
+from portal.ratings import services as wf
+from portal.regions import services as regions
+from portal.kernel.workdays import china_date
+from portal.shell.session import SignedInState
 
 ERRORS = ["followup.answer_required", "followup.reason_required", "followup.text_too_long", "followup.wrong_state",
           "auth.forbidden"]
@@ -125,6 +139,20 @@ class OfficerRatingsState(SignedInState):
 
     @rx.event
     @checked
+    def show_phone(self, case_id: int):
+        found: list[str] = []
+        try:
+            number = int(case_id)
+        except (TypeError, ValueError):
+            number = 0
+        actor, key = self._perform(Role.OFFICER, lambda session, who: found.append(wf.case_phone(session, who, number)))
+        if actor is None or key:
+            self.error_key, self.notice = key or "auth.forbidden", False
+            return None
+        return show_once(f"case-phone-{number}", found[0])
+
+    @rx.event
+    @checked
     def close(self, form: dict):
         self._act(wf.close_case, int(form.get("case_id", 0)), str(form.get("text", "")))
 
@@ -195,7 +223,7 @@ def officer_ratings() -> rx.Component:
             rx.heading(t("officer.cases"), size="5", as_="h2"),
             rx.cond(s.cases.length() > 0,
                     rx.vstack(rx.foreach(s.cases, lambda c: case_card(
-                        c, officer_actions=(s.callback, s.close, s.decide))), width="100%", id="officer-cases"),
+                        c, officer_actions=(s.callback, s.close, s.decide, s.show_phone))), width="100%", id="officer-cases"),
                     rx.text(t("case.none"), color_scheme="gray")),
             rx.cond(s.bursts.length() > 0, rx.vstack(
                 rx.heading(t("officer.bursts"), size="5", as_="h2"),

@@ -172,7 +172,7 @@ class ReportState(rx.State):
 
     @rx.event
     async def add_photos(self, files: list[rx.UploadFile]):
-        refs, key = await intake_uploads(files, len(self._photos), self.router.session.client_ip or "unknown")
+        refs, key = await intake_uploads(files, len(self._photos), client_address(self))
         self._photos = [*self._photos, *refs]
         self.photo_labels = _labels(self._photos)
         self.photo_error_key = key
@@ -468,7 +468,7 @@ class ReportTrackState(rx.State):
         if not self._report_id:
             return
         refs, key = await intake_uploads(files, self.photos + len(self._photos),
-                                         self.router.session.client_ip or "unknown")
+                                         client_address(self))
         self._photos = [*self._photos, *refs]
         self.photo_labels = _labels(self._photos)
         self.photo_error_key = key

@@ -17,7 +17,9 @@ from portal.ratings.rules import (
     RankRow,
     RatingPoint,
     WeekBucket,
+    address_over_daily_limit,
     bottom_two_months_running,
+    burst_threshold,
     cooldown_allows,
     detect_burst,
     followup_deadlines,
@@ -212,6 +214,40 @@ def test_burst_arguments_validated():
         detect_burst([], MONDAY, timedelta(0), threshold=3)
     with pytest.raises(ValueError):
         detect_burst([], MONDAY, WINDOW, threshold=-1)
+
+
+def test_burst_threshold_is_the_floor_without_history_or_for_a_quiet_window():
+    assert burst_threshold([], WINDOW, multiplier=3, floor=8) == 8
+    assert burst_threshold([0, 0], WINDOW, multiplier=3, floor=8) == 8  # hours without ratings are not "active"
+    # 16 an hour is 16/6 in ten minutes; 3 × that = 8: exactly the floor.
+    assert burst_threshold([16], WINDOW, multiplier=3, floor=8) == 8
+
+
+def test_burst_threshold_follows_the_windows_normal_volume_above_the_floor():
+    # Median active hour 17 → 3 × 17 / 6 = 8.5, rounded up: 9 ratings in ten minutes are still normal.
+    assert burst_threshold([17], WINDOW, multiplier=3, floor=8) == 9
+    # A busy window: median of 60, 60, 1000 is 60 → 3 × 10 = 30 in ten minutes; the one flood hour does not move it.
+    assert burst_threshold([60, 1000, 60], WINDOW, multiplier=3, floor=8) == 30
+    # Even count: the median is the mean of the middle two (60 and 120 → 90 → 45).
+    assert burst_threshold([30, 60, 120, 600], WINDOW, multiplier=3, floor=8) == 45
+    assert burst_threshold([60], timedelta(hours=1), multiplier=2, floor=8) == 120
+
+
+def test_burst_threshold_arguments_validated():
+    with pytest.raises(ValueError):
+        burst_threshold([1], timedelta(0), multiplier=3, floor=8)
+    with pytest.raises(ValueError):
+        burst_threshold([1], WINDOW, multiplier=-1, floor=8)
+    with pytest.raises(ValueError):
+        burst_threshold([1], WINDOW, multiplier=3, floor=-1)
+
+
+def test_address_limit_holds_only_beyond_the_daily_count():
+    assert address_over_daily_limit(4, limit=5) is False  # the fifth rating from that address counts
+    assert address_over_daily_limit(5, limit=5) is True  # the sixth is held
+    assert address_over_daily_limit(0, limit=0) is True
+    with pytest.raises(ValueError):
+        address_over_daily_limit(0, limit=-1)
 
 
 # --- ranking -----------------------------------------------------------------------------------------------------
