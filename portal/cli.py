@@ -1,4 +1,4 @@
-"""python -m portal <command>: migrate, demo, create-user, verify-audit."""
+"""python -m portal <command>: migrate, demo, create-user, verify-audit, serve, backup, restore."""
 
 from __future__ import annotations
 
@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--window", help="window code, for window staff")
     cu.add_argument("--password", help="or PORTAL_NEW_PASSWORD, or asked for")
     sub.add_parser("verify-audit", help="check the audit hash chain; exit 1 and name the first broken row")
+    sv = sub.add_parser("serve", help="build and serve the production app on one port; dead workers are replaced")
+    sv.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    sv.add_argument("--host", help="listen on this address only (default: every interface)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -144,4 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-user":
         return create_user(args)
+    if args.command == "serve":
+        from portal.serve import serve
+
+        return serve(args.port, args.host)
     return verify_audit()
