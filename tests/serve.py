@@ -67,7 +67,7 @@ def pg_database(prefix: str = "sd_e2e") -> tuple[str, Callable[[], None]]:
 
     admin_url = os.environ.get("PG_URL", DEFAULT_PG_URL)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
 

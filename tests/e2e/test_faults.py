@@ -380,6 +380,9 @@ def test_a_killed_worker_is_replaced_and_nothing_acknowledged_is_lost(portal):
         os.kill(survivor, signal.SIGCONT)
     assert all(len(c.phone.acked) == 1 for c in more)
     assert_nothing_lost(server, clients + more, retries_may_be_refused=False)
+    print(f"\nkill: {sum(len(c.phone.acked) for c in clients)} ratings acknowledged, phones on the killed worker "
+          f"{sorted(state['victims'])}, reconnects {[c.reconnects for c in clients]}, retries "
+          f"{[c.retries for c in clients]}")
 
 
 def test_redis_and_postgres_restarts_are_reported_and_recovered_from(portal, services):
@@ -415,3 +418,5 @@ def test_redis_and_postgres_restarts_are_reported_and_recovered_from(portal, ser
     # key: its retry can be refused by the cool-down, but what was acknowledged is all stored.
     assert_nothing_lost(server, clients, retries_may_be_refused=True)
     assert health(server) == 200
+    print(f"\nrestarts: health seen {seen}, acknowledged {sum(len(c.phone.acked) for c in clients)}, refused "
+          f"{[c.phone.rejected for c in clients if c.phone.rejected]}, reconnects {[c.reconnects for c in clients]}")
