@@ -1,4 +1,4 @@
-"""python -m portal <command>: migrate, demo, create-user, verify-audit, sweep."""
+"""python -m portal <command>: migrate, demo, create-user, verify-audit, sweep, serve, backup, restore."""
 
 from __future__ import annotations
 
@@ -132,6 +132,25 @@ def sweep() -> int:
     return 0
 
 
+def backup_or_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from portal import backup
+
+    try:
+        if args.command == "backup":
+            written = backup.backup(Path(args.target))
+            print(f"backup written: {written} (database {_safe_url()}, private photos, key)")
+            return 0
+        manifest = backup.restore(Path(args.source), force=args.force)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored the backup of {manifest['created_at']} ({manifest['photos']} private photos) "
+          f"into {_safe_url()}")
+    return verify_audit()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal", description="Sunshine Dibao administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +165,14 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--password", help="or PORTAL_NEW_PASSWORD, or asked for")
     sub.add_parser("verify-audit", help="check the audit hash chain; exit 1 and name the first broken row")
     sub.add_parser("sweep", help="remove photos of forms never sent and drafts left idle (PORTAL_SWEEP_*)")
+    sv = sub.add_parser("serve", help="build and serve the production app on one port; dead workers are replaced")
+    sv.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    sv.add_argument("--host", help="listen on this address only (default: every interface)")
+    bk = sub.add_parser("backup", help="back up the database, the private photos and the secret key")
+    bk.add_argument("target", help="a new directory, or a file name ending in .tar.gz")
+    rs = sub.add_parser("restore", help="restore a backup into DATABASE_URL / PORTAL_DATA_DIR, then verify the audit")
+    rs.add_argument("source", help="a backup directory or .tar.gz")
+    rs.add_argument("--force", action="store_true", help="replace a database that already holds data")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -157,4 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         return create_user(args)
     if args.command == "sweep":
         return sweep()
+    if args.command in ("backup", "restore"):
+        return backup_or_restore(args)
+    if args.command == "serve":
+        from portal.serve import serve
+
+        return serve(args.port, args.host)
     return verify_audit()

@@ -1,4 +1,4 @@
-"""Start and stop the production portal (`reflex run --env prod --single-port`) on a free loopback port.
+"""Start and stop the production portal (`python -m portal serve`, as scripts/start does) on a free loopback port.
 
 Shared by the end-to-end fixtures (tests/e2e/conftest.py) and the benchmarks (bench/):
 
@@ -12,6 +12,7 @@ which proves the app keeps no per-process state. PG_URL / TEST_REDIS_URL overrid
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -42,6 +43,7 @@ class Server:
     backend: str
     data_dir: Path
     env: dict[str, str]
+    pid: int = 0  # the server's supervisor process (its workers are its children); 0 before it starts
 
     @property
     def database_url(self) -> str:
@@ -65,7 +67,7 @@ def pg_database(prefix: str = "sd_e2e") -> tuple[str, Callable[[], None]]:
 
     admin_url = os.environ.get("PG_URL", DEFAULT_PG_URL)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
 
@@ -133,11 +135,10 @@ def running_portal(backend: str = "sqlite", workers: int | None = None, *, data_
             prepare(server)
         log = server.log_path.open("w")
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
-             "--frontend-port", str(port), "--backend-port", str(port),
-             *(["--backend-host", host] if host else [])],
+            [sys.executable, "-m", "portal", "serve", "--port", str(port), *(["--host", host] if host else [])],
             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+        server = dataclasses.replace(server, pid=proc.pid)
         deadline = time.monotonic() + start_timeout
         while True:
             if proc.poll() is not None:

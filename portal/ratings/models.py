@@ -22,6 +22,7 @@ class Rating(Base):
     __table_args__ = (
         Index("ix_rating_window_created", "window_id", "created_at"),
         Index("ix_rating_device_window", "device_hash", "window_id", "created_at"),
+        Index("uq_rating_attempt_hash", "attempt_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -35,6 +36,9 @@ class Rating(Base):
     device_hash: Mapped[str] = mapped_column(String(64))
     client_hash: Mapped[str] = mapped_column(String(64))
     receipt_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Keyed hash of (device, the tab's submit attempt key): a submit retried after a lost reply (a dead worker, a
+    # dropped connection) finds its rating and gets the same receipt instead of a cool-down refusal.
+    attempt_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[RatingStatus] = mapped_column(Enum(RatingStatus, native_enum=False, length=10),
                                                  default=RatingStatus.COUNTED)
     status_reason: Mapped[str | None] = mapped_column(Text)

@@ -99,8 +99,12 @@ class Submitted:
 
 
 def submit_rating(session: Session, new: NewRating, *, device_id: str, client: str, secret: str,
-                  now: datetime | None = None) -> Submitted:
-    """Validate everything on the server, apply cool-down and burst rules, store, open a follow-up for 差评."""
+                  now: datetime | None = None, attempt_key: str = "") -> Submitted:
+    """Validate everything on the server, apply cool-down and burst rules, store, open a follow-up for 差评.
+
+    `attempt_key` is the tab's key for this rating attempt, the same on every retry of it: when a rating from this
+    device with this key is already stored, its receipt is answered again and nothing new is stored.
+    """
     now = now or utcnow()
     window = find_window(session, new.window_code)
     if window is None:
@@ -116,7 +120,7 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     phone = re.sub(r"[\s-]", "", new.phone or "")
     if phone and not PHONE_RE.match(phone):
         raise RatingError("rating.phone_invalid")
-    if not device_id or len(device_id) > 64:
+    if not device_id or len(device_id) > 64 or len(attempt_key) > 64:
         raise RatingError("rating.device_missing")
 
     device_hash = keyed_hash(secret, f"device:{device_id}")
@@ -124,6 +128,12 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     # no-op update takes the window's row lock on PostgreSQL and the write lock on SQLite (whose reads otherwise run
     # outside the transaction), so two submissions from one phone cannot both pass the check.
     session.execute(update(ServiceWindow).where(ServiceWindow.id == window.id).values(active=ServiceWindow.active))
+    attempt_hash = keyed_hash(secret, f"attempt:{device_id}:{window.id}:{attempt_key}") if attempt_key else None
+    if attempt_hash is not None:
+        earlier = session.execute(select(Rating).where(Rating.attempt_hash == attempt_hash)).scalar_one_or_none()
+        if earlier is not None:
+            return Submitted(receipt_code=earlier.receipt_code, bad_review=rules.is_bad(earlier.level),
+                             held=earlier.status == RatingStatus.HELD)
     last = session.execute(
         select(func.max(Rating.created_at)).where(Rating.device_hash == device_hash, Rating.window_id == window.id)
     ).scalar_one()
@@ -139,6 +149,7 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
         code = new_receipt_code()
     rating = Rating(window_id=window.id, level=level, tags=list(tags), comment=comment or None, phone=phone or None,
                     device_hash=device_hash, client_hash=client_hash, receipt_code=code,
+                    attempt_hash=attempt_hash,
                     status=RatingStatus.HELD if held else RatingStatus.COUNTED,
                     status_reason=hold_reason, created_at=now)
     session.add(rating)

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the production build served by `reflex run --env prod --single-port`, driven by
+"""End-to-end fixtures: the production build served by `python -m portal serve` (as scripts/start), driven by
 Debian's Chromium at 390×844.
 
 E2E_BACKEND=sqlite (default): SQLite file, disk state manager, one worker.

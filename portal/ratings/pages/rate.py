@@ -44,6 +44,10 @@ class RateState(rx.State):
     cooldown_hours: int = 24
     # A random id kept on the phone: one rating per device per window within the cool-down.
     device_id: str = rx.Cookie("", name="sd_device", max_age=ONE_YEAR, same_site="lax")
+    # This tab's key for the rating being given, made on the first tap and sent with every submit of it, so a
+    # submit retried after its reply was lost (a worker died, the connection dropped, the page was reloaded)
+    # answers the stored receipt instead of "already rated". A new key only after a receipt or for another window.
+    _attempt_key: str = ""
 
     @rx.var
     def offered_tags(self) -> list[str]:
@@ -52,6 +56,8 @@ class RateState(rx.State):
     @rx.event
     def load(self):
         code = str(self.router._page.params.get("code", ""))
+        if code.strip().upper() != self.window_code:
+            self._attempt_key = ""
         self.level, self.tags, self.comment, self.phone = 0, [], "", ""
         self.error_key, self.receipt_code, self.bad_review, self.held, self.busy = "", "", False, False, False
         if not self.device_id:
@@ -69,6 +75,8 @@ class RateState(rx.State):
     @checked
     def choose(self, level: int):
         self.level = one_of(whole(level), rules.LEVELS)
+        if not self._attempt_key:
+            self._attempt_key = uuid.uuid4().hex
         # Tags belong to a level: switching between good and bad keeps only those still offered.
         self.tags = [tag for tag in self.tags if tag in rules.TAGS_BY_LEVEL.get(self.level, ())]
         self.error_key = ""
@@ -82,8 +90,12 @@ class RateState(rx.State):
     @checked
     def submit(self, form: dict):
         """Level and tags live in state (taps); comment and phone come with the form, as typed."""
-        if self.busy or self.receipt_code:
+        # No `busy` check here: events of one tab run one at a time, and a `busy` left set by a worker that died
+        # mid-submit must not block the retry.
+        if self.receipt_code:
             return
+        if not self._attempt_key:
+            self._attempt_key = uuid.uuid4().hex
         self.comment = str(form.get("comment", ""))[: self.comment_max + 50]
         self.phone = str(form.get("phone", ""))[:20]
         self.busy = True
@@ -94,13 +106,14 @@ class RateState(rx.State):
                     session,
                     wf.NewRating(self.window_code, self.level, tuple(self.tags), self.comment, self.phone),
                     device_id=self.device_id, client=client_address(self),
-                    secret=get_settings().secret_key,
+                    secret=get_settings().secret_key, attempt_key=self._attempt_key,
                 )
         except wf.RatingError as exc:
             self.error_key = exc.key
         else:
             self.receipt_code, self.bad_review, self.held, self.error_key = (
                 result.receipt_code, result.bad_review, result.held, "")
+            self._attempt_key = ""
         finally:
             self.busy = False
 

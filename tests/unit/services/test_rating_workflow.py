@@ -1008,3 +1008,40 @@ def test_multiplier_comes_from_the_policy(w):
     _history(w, 60, [T0 - timedelta(days=1, hours=1)])
     subs = [rate(w.session, w.win, 5, now=T0 + timedelta(seconds=15 * i)) for i in range(21)]
     assert not any(s.held for s in subs[:20]) and subs[20].held  # 2 × 60 / 6 = 20
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A retried submit (the reply was lost: a worker died, the connection dropped) answers the stored receipt
+
+
+def test_a_retried_submit_with_the_same_attempt_key_answers_the_original_receipt(w):
+    device, key = uuid.uuid4().hex, uuid.uuid4().hex
+
+    def submit(level: int, later: timedelta, attempt: str = key) -> wf.Submitted:
+        return wf.submit_rating(w.session, wf.NewRating(w.win.code, level, (), "", ""), device_id=device,
+                                client="10.0.0.7", secret=SECRET, now=T0 + later, attempt_key=attempt)
+
+    first = submit(2, timedelta(0))
+    w.session.commit()
+    again = submit(2, timedelta(seconds=40))
+    assert again == first
+    assert ratings_count(w.session) == 1
+    assert w.session.execute(select(func.count()).select_from(FollowupCase)).scalar_one() == 1
+    # A new attempt from the same phone is still a second rating within the cool-down: refused.
+    with pytest.raises(wf.RatingError) as exc:
+        submit(5, timedelta(minutes=1), attempt=uuid.uuid4().hex)
+    assert error_key(exc) == "rating.cooldown"
+
+
+def test_an_attempt_key_belongs_to_its_device_and_window(w):
+    key = uuid.uuid4().hex
+    mine = wf.submit_rating(w.session, wf.NewRating(w.win.code, 5), device_id=uuid.uuid4().hex, client="10.0.0.7",
+                            secret=SECRET, now=T0, attempt_key=key)
+    # Another phone that somehow sends the same key gets its own rating, never the first phone's receipt.
+    other = wf.submit_rating(w.session, wf.NewRating(w.win.code, 4), device_id=uuid.uuid4().hex, client="10.0.0.8",
+                             secret=SECRET, now=T0, attempt_key=key)
+    assert other.receipt_code != mine.receipt_code
+    assert ratings_count(w.session) == 2
+    with pytest.raises(wf.RatingError):
+        wf.submit_rating(w.session, wf.NewRating(w.win.code, 5), device_id=uuid.uuid4().hex, client="10.0.0.7",
+                         secret=SECRET, now=T0, attempt_key="k" * 65)
