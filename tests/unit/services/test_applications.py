@@ -481,3 +481,26 @@ def test_after_a_materials_request_acceptance_is_ahead_again(db_session, world):
     ahead = svc.track(db_session, app, today=date(2026, 3, 4), cal=CAL).ahead
     assert [a.kind for a in ahead][:3] == ["accept", "home_survey", "cross_check"]
     assert (ahead[0].due_on, ahead[0].working_days) == ("2026-03-09", 3)  # supplied today at the earliest
+
+
+# --- check-your-answers: every value with its question ------------------------------------------------------------
+
+def test_check_your_answers_labels_every_value(db_session, world):
+    from portal.pages.resident.apply import check_rows
+
+    app, _ = draft(db_session, world)
+    svc.add_document(db_session, app, "id_card", photo(), world["store"])
+    rows = {r["anchor"]: r for r in check_rows(db_session, app)}
+    zh = {anchor: [i["zh"] for i in r["items"]] for anchor, r in rows.items()}
+    en = {anchor: [i["en"] for i in r["items"]] for anchor, r in rows.items()}
+    assert zh["assets"] == ["存款、理财、股票和商业保险合计（元）：5,000.00", "机动车（辆）：0", "住房（套）：1",
+                            "住房总面积（平方米）：60", "登记的公司或个体工商户（个）：0"]
+    assert en["assets"][3] == "Total housing area (m²): 60"
+    assert zh["applicant"] == ["姓名：张建国", "手机号码：13800138000"]
+    assert zh["member-1"] == ["姓名：李秀兰", "与申请人的关系：配偶", "年龄（周岁）：50", "残疾等级：一级",
+                              "患有重病：否", "在校学生：否"]
+    assert zh["income-0"] == ["姓名：张建国", "工资性收入：600.00 元/月"]
+    assert en["income-1"] == ["Name: 李秀兰", "Monthly income: None"]
+    assert zh["consent"] == ["授权核对：2 位成年人中 2 位已同意"] and en["documents"] == ["Photos of documents: 1 uploaded"]
+    # Every row is labelled: a question key, and no bare value without one.
+    assert all(r["label"] for r in rows.values())
