@@ -116,6 +116,9 @@ def check_rows(session, app) -> list[CheckRow]:
         return CheckItem(**{lang: text("apply.check_item", lang, label=text(label_key, lang), value=value)
                             for lang in ("zh", "en")})
 
+    def words(value_key: str, **params: object) -> CheckItem:
+        return CheckItem(zh=text(value_key, "zh", **params), en=text(value_key, "en", **params))
+
     def money(fen: object) -> str:
         return el.yuan(fen) if isinstance(fen, int) and not isinstance(fen, bool) else str(fen)
 
@@ -161,10 +164,11 @@ def check_rows(session, app) -> list[CheckRow]:
         items=[plain("apply.related_detail", related["detail"])] if related.get("detail") else [])
     consent = set(a.get("consent") or [])
     adults = svc.adult_indexes(a)
-    row("apply.q.consent", "", "consent",
-        items=[item("apply.q.consent", "apply.check_consent", n=len(consent & set(adults)), total=len(adults))])
+    # One answer under its question: the heading is the label.
+    row("apply.q.consent", "", "consent", items=[words("apply.check_consent", n=len(consent & set(adults)),
+                                                       total=len(adults))])
     row("apply.q.documents", "", "documents",
-        items=[item("apply.q.documents", "apply.check_documents", n=len(svc.documents(session, app)))])
+        items=[words("apply.check_documents", n=len(svc.documents(session, app)))])
     return rows
 
 

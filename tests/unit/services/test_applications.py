@@ -501,6 +501,6 @@ def test_check_your_answers_labels_every_value(db_session, world):
                               "患有重病：否", "在校学生：否"]
     assert zh["income-0"] == ["姓名：张建国", "工资性收入：600.00 元/月"]
     assert en["income-1"] == ["Name: 李秀兰", "Monthly income: None"]
-    assert zh["consent"] == ["授权核对：2 位成年人中 2 位已同意"] and en["documents"] == ["Photos of documents: 1 uploaded"]
+    assert zh["consent"] == ["2 位成年人中 2 位已同意"] and en["documents"] == ["1 uploaded"]
     # Every row is labelled: a question key, and no bare value without one.
     assert all(r["label"] for r in rows.values())
