@@ -89,6 +89,19 @@ STEP_LIMITS: dict[str, int | None] = {
 }
 TOTAL_WD = 30
 TOTAL_WD_MAX = 45
+
+# The steps still ahead from each status, on the way to a decision. A recheck (only when the cross-check is
+# disputed) and the written refusal (only on a refusal) cannot be known in advance, so they are not listed; the
+# county visit only for a household related to staff or a cadre.
+AHEAD: dict[str, tuple[str, ...]] = {
+    SUBMITTED: (STEP_SURVEY, STEP_CHECK, STEP_VISIT, STEP_PRELIMINARY, STEP_PUBLICITY, STEP_COUNTY),
+    MATERIALS: (STEP_ACCEPT, STEP_SURVEY, STEP_CHECK, STEP_VISIT, STEP_PRELIMINARY, STEP_PUBLICITY, STEP_COUNTY),
+    INVESTIGATING: (STEP_PRELIMINARY, STEP_PUBLICITY, STEP_COUNTY),
+    RECHECK: (STEP_PRELIMINARY, STEP_PUBLICITY, STEP_COUNTY),
+    PRELIMINARY: (STEP_PUBLICITY, STEP_COUNTY),
+    TO_PUBLISH: (STEP_COUNTY,),
+}
+COUNTY_STEPS = (STEP_VISIT, STEP_COUNTY, STEP_NOTICE)
 PUBLICITY_DAYS = roster.PUBLICITY_DAYS
 
 # Standard materials an officer may ask for (补正); the one list may add free text.
@@ -753,6 +766,17 @@ class StepView:
 
 
 @dataclass(frozen=True)
+class AheadView:
+    """A step still to come: who will handle it and, as things stand today, the latest date it is due."""
+
+    kind: str
+    office: str
+    due_on: str
+    working_days: int | None  # its limit in WD; None: due by the whole-process deadline
+    days: int | None  # calendar days (publicity)
+
+
+@dataclass(frozen=True)
 class TrackView:
     number: str
     status: str
@@ -765,6 +789,7 @@ class TrackView:
     reasons: str
     payment_from: str
     amount: str
+    ahead: tuple[AheadView, ...] = ()
 
 
 def office_name(session: Session, region: Region | None) -> str:
@@ -774,6 +799,51 @@ def office_name(session: Session, region: Region | None) -> str:
     office = session.execute(select(ServiceWindow.office_name).where(
         ServiceWindow.region_id == region.id, ServiceWindow.active).order_by(ServiceWindow.code)).scalars().first()
     return office or region.name
+
+
+def steps_ahead(session: Session, app: Application, today: date, cal: WorkCalendar,
+                open_steps: list[ApplicationStep]) -> tuple[AheadView, ...]:
+    """Every step still to come, with its office and its latest due date as it stands today: each step starts when
+    the ones before it are due (or today, when they are late or wait for the resident), and takes its full limit
+    on the one calendar. Steps due by the whole-process deadline use it (projected from the acceptance when the
+    case is not accepted yet)."""
+    kinds = [k for k in AHEAD.get(app.status, ()) if k != STEP_VISIT or app.related_to_staff]
+    if not kinds:
+        return ()
+    village = session.get(Region, app.village_id)
+    offices = {"township": office_name(session, _township_of(session, village)),
+               "county": office_name(session, _county_of(session, village))}
+
+    def view(kind: str, due: date, days: int | None = None) -> AheadView:
+        return AheadView(kind, offices["county" if kind in COUNTY_STEPS else "township"], due.isoformat(),
+                         STEP_LIMITS.get(kind) if days is None else None, days)
+
+    out: list[AheadView] = []
+    cursor = max([today] + [s.due_on for s in open_steps if s.due_on])
+    if STEP_ACCEPT in kinds:
+        cursor = cal.add_working_days(cursor, STEP_LIMITS[STEP_ACCEPT])  # type: ignore[arg-type]
+        out.append(view(STEP_ACCEPT, cursor))
+    total = overall_due(session, app, cal)
+    if total is None:  # not accepted yet: the whole process counts from the (latest) acceptance
+        total = cal.add_working_days(cursor, TOTAL_WD_MAX if app.extended else TOTAL_WD)
+    ends = []
+    for kind in (k for k in kinds if k in (STEP_SURVEY, STEP_CHECK, STEP_VISIT)):
+        limit = STEP_LIMITS.get(kind)
+        due = cal.add_working_days(cursor, limit) if limit is not None else total
+        out.append(view(kind, due))
+        ends.append(due)
+    cursor = max([cursor, *ends])
+    if app.status == TO_PUBLISH:  # the open publicity step is due to start by `cursor`; its 7 days follow
+        cursor = cursor + roster.PUBLICITY
+    if STEP_PRELIMINARY in kinds:
+        out.append(view(STEP_PRELIMINARY, total))
+        cursor = max(cursor, total)
+    if STEP_PUBLICITY in kinds:
+        cursor = cursor + roster.PUBLICITY
+        out.append(view(STEP_PUBLICITY, cursor, PUBLICITY_DAYS))
+    if STEP_COUNTY in kinds:
+        out.append(view(STEP_COUNTY, cal.add_working_days(cursor, STEP_LIMITS[STEP_COUNTY])))  # type: ignore[arg-type]
+    return tuple(out)
 
 
 def track(session: Session, app: Application, *, today: date | None = None,
@@ -796,7 +866,8 @@ def track(session: Session, app: Application, *, today: date | None = None,
                      due.isoformat() if due else "", TOTAL_WD_MAX if app.extended else TOTAL_WD, tuple(views),
                      missing, other,
                      app.decision_reasons or "", app.payment_from.isoformat() if app.payment_from else "",
-                     el.yuan(app.monthly_amount_fen) if app.monthly_amount_fen else "")
+                     el.yuan(app.monthly_amount_fen) if app.monthly_amount_fen else "",
+                     steps_ahead(session, app, today, cal, [s for s in rows if s.state == "open"]))
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 
-def yuan(fen: int) -> str:
-    """Fen → '1,234.50' (negative amounts keep their sign)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+def yuan(fen: int, per: int = 1, places: int = 2) -> str:
+    """Fen → '1,234.50'.
+
+    `per` divides first (a per-capita figure is `yuan(total, size)`) and `places` asks for more decimals; figures
+    are cut, never rounded up, so a shown figure is never above the exact one. Extra decimals are dropped again when
+    the value is exact to the fen."""
+    sign = "-" if fen * per < 0 else ""
+    fen, per = abs(fen), abs(per)
+    places = max(2, places)
+    scale = 10 ** (places - 2)
+    if fen % per == 0 or places == 2:
+        cut = fen // per
+        return f"{sign}{cut // 100:,}.{cut % 100:02d}"
+    cut = fen * scale // per  # in units of 1/(100·scale) yuan
+    whole, frac = divmod(cut, 100 * scale)
+    digits = f"{frac:0{places}d}"
+    if cut * per == fen * scale:  # exact: no trailing zeros past the fen
+        digits = digits[:2] + digits[2:].rstrip("0")
+    return f"{sign}{whole:,}.{digits}"
 
 
 def parse_yuan(text: str | None, *, empty: int | None = None) -> int | None:

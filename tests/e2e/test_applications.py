@@ -68,6 +68,9 @@ def run_screener(page, server) -> None:
     assert page.inner_text("#screen-amount").replace(",", "").startswith("约 1131.00 – 1630.00")
     reasons = page.inner_text("#screen-reasons")
     assert "1,015.00" in reasons and "石民发〔2025〕58号（演示）" in reasons
+    # The comparison and the amount read true as shown: 2 people, ¥500 − ¥100 work costs at the low end.
+    assert "人均 200.00 元，低于城市低保标准 1,015.00 元" in reasons
+    assert "标准 1,015.00 元 × 2 人 − 家庭月收入 400.00 元 = 1,630.00 元" in reasons
     assert "HB-SJZ-0002" in page.inner_text("#screen-windows")
     assert "身份证" in page.inner_text("#screen-docs")
     assert_mobile_layout(page)
@@ -152,6 +155,12 @@ def test_screener_apply_with_photo_and_track(page, server):
     page.wait_for_selector("#change-village")
     assert_mobile_layout(page)
     shot(page, "apply-check")
+    # Every value with its question, not "5,000.00 · 0 · 1 · 60 m² · 0".
+    assets = page.inner_text("#f-assets")
+    assert "存款、理财、股票和商业保险合计（元）：5,000.00" in assets and "住房总面积（平方米）：60" in assets
+    assert "机动车（辆）：0" in assets and "登记的公司或个体工商户（个）：0" in assets
+    assert "残疾等级：一级" in page.inner_text("#f-member-1")
+    assert "工资性收入：600.00 元/月" in page.inner_text("#f-income-0")
     # A change link goes to that answer and comes back to the check page.
     page.click("#change-applicant")
     page.wait_for_selector("#f-applicant-phone")
@@ -167,6 +176,13 @@ def test_screener_apply_with_photo_and_track(page, server):
     assert "等待受理" in page.inner_text("#track-status")
     steps = page.inner_text("#track-steps")
     assert "受理" in steps and "3 个工作日" in steps and "建北街道便民服务中心" in steps
+    # Every step still to come, with its office and its latest date as it stands today.
+    ahead = page.inner_text("#track-ahead")
+    for kind in ("入户调查", "家庭经济状况核对", "初审", "初审公示", "审核确认"):
+        assert kind in ahead
+    assert "时限 3 个工作日，最晚" in ahead and "时限 10 个工作日，最晚" in ahead and "公示 7 天" in ahead
+    assert "在全部办理时限" in ahead and "建北街道便民服务中心" in ahead
+    assert len(page.query_selector_all("#track-ahead .step-row")) == 5
     assert_mobile_layout(page)
     shot(page, "apply-track")
     # From another device: number + secret.

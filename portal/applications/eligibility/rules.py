@@ -5,17 +5,21 @@ view all call, so a resident and an officer always see the same reasons. Money i
 
 Rules (DOMAIN.md "Eligibility and benefit"):
 * Counted income: wages (minus the local work-cost deduction), net business, property and transfer income.
-  Kinds listed in the parameter `income.excluded_kinds` (awards, scholarships, social assistance, residents' basic
-  pension …) are shown as excluded, with the document that excludes them.
-* Income test: total counted income < standard × household size (strict: exactly at the standard is not eligible).
-  Compared in whole fen of the total, so a per-capita figure rounded for display never flips the outcome.
+  Awards, scholarships, social-assistance payments and residents' basic pension (`ALWAYS_EXCLUDED`) are never
+  counted; the parameter `income.excluded_kinds` can only add kinds to them (an empty list excludes the four still).
+  Each excluded item is shown with what excludes it (the national rule, or the local document).
+* Income test: total counted income < standard × household size (strict: exactly at the standard is not eligible),
+  i.e. the exact per-capita quotient against the standard. Shown figures are chosen by `compare` so that a
+  comparison never reads as false ("1,522.51 below 1,522.51"): more digits, or "slightly below" / "slightly above".
 * Asset tests: deposits (incl. securities, commercial insurance) ≤ limit per member × size, vehicles, houses, housing
   area per member, business registrations.
 * Benefit (差额补助) = standard × size − counted income, or the local tier (分档) when tiers are set; optionally
   rounded down to whole yuan. A household can be eligible and still get ¥0 (tier of ¥0, or a gap under one yuan):
   that is a different outcome from "not eligible".
-* 单人保: when the household fails the income test but is near-poor (counted income < multiple × standard × size),
-  a member with disability grade 1–2 or a serious illness may apply alone.
+* 单人保: when the household fails the income test but is near-poor (counted income < multiple × standard × size)
+  and within the asset limits, a member with disability grade 1–2 or a serious illness whose own counted income is
+  below the standard may apply alone, for the standard minus their own income. A severe member at or above the
+  standard cannot: with no member qualifying the household is a near miss (not eligible, routed), never "¥0".
 * Near misses are routed: 低保边缘家庭 (near-poor), 医疗救助 (illness/disability), 临时救助 (sudden hardship).
 """
 
@@ -36,7 +40,7 @@ MAX_VEHICLES = "asset.max_vehicles"  # count (disability and farm vehicles are n
 MAX_HOUSES = "asset.max_houses"  # count
 AREA_PER_MEMBER = "asset.area_per_member"  # m² of housing per member
 MAX_BUSINESSES = "asset.max_businesses"  # business registrations
-EXCLUDED_KINDS = "income.excluded_kinds"  # list of income kinds not counted
+EXCLUDED_KINDS = "income.excluded_kinds"  # kinds a locality adds to ALWAYS_EXCLUDED
 WAGE_DEDUCTION = "income.wage_deduction"  # fen per wage earner per month (就业成本)
 NEAR_POOR_PERMILLE = "near_poor.multiple_permille"  # 1500 = 1.5 × standard
 TIERS = "benefit.tiers"  # [] or [{"below": fen, "per_person": fen}, ...]
@@ -47,6 +51,8 @@ PARAMETER_KEYS = (STANDARD_URBAN, STANDARD_RURAL, DEPOSIT_PER_MEMBER, MAX_VEHICL
 
 INCOME_KINDS = ("wage", "business", "property", "transfer", "basic_pension", "award", "scholarship",
                 "social_assistance", "disability_allowance")
+# Never counted, whatever a locality's list says (DOMAIN.md: a locality can only add kinds).
+ALWAYS_EXCLUDED = ("basic_pension", "award", "scholarship", "social_assistance")
 RELATIONSHIPS = ("applicant", "spouse", "child", "parent", "grandchild", "sibling", "other")
 RESIDENCES = ("urban", "rural")
 
@@ -286,6 +292,27 @@ class Assessment:
         return self.outcome in (ELIGIBLE, ELIGIBLE_ZERO, SINGLE_PERSON)
 
 
+# How two shown figures relate; the catalog words are f"elig.cmp.{relation}".
+RELATIONS = ("below", "slightly_below", "equal", "above", "slightly_above")
+MAX_PLACES = 4  # beyond 0.0001 yuan the wording says "slightly" instead of more digits
+
+
+def compare(a: int, b: int, a_per: int = 1, b_per: int = 1) -> tuple[str, str, str]:
+    """(shown a, relation, shown b) for the exact values a/a_per and b/b_per fen.
+
+    The relation is the exact one; the figures get as many decimals as it takes for them to show it (2 when that
+    is enough). When even MAX_PLACES decimals show them equal, the relation is "slightly below"/"slightly above"."""
+    diff = a * b_per - b * a_per
+    exact = "below" if diff < 0 else "above" if diff > 0 else "equal"
+    if exact == "equal":
+        return yuan(a, a_per), exact, yuan(b, b_per)
+    for places in range(2, MAX_PLACES + 1):
+        scale = 10 ** (places - 2)
+        if a * scale // a_per != b * scale // b_per:  # cut at the same place the order never reverses
+            return yuan(a, a_per, places), exact, yuan(b, b_per, places)
+    return yuan(a, a_per), "slightly_" + exact, yuan(b, b_per)
+
+
 def _cite(p: Param) -> dict[str, object]:
     return {"doc": p.document_no, "since": p.effective_from.isoformat()}
 
@@ -312,8 +339,9 @@ def _benefit(total: int, size: int, standard: int, params: PolicyParams, lines: 
                 return _round(amount, params, lines)
         # Under the standard but above every tier bound: the plain gap applies.
     amount = standard * size - total
-    lines.append(Line("elig.line.amount_gap", {"standard": yuan(standard), "per_capita": yuan(total // size),
-                                               "size": size, "amount": yuan(amount)}))
+    # (standard − per capita) × size, written with the total so every shown figure is exact.
+    lines.append(Line("elig.line.amount_gap", {"standard": yuan(standard), "size": size, "total": yuan(total),
+                                               "amount": yuan(amount)}))
     return _round(amount, params, lines)
 
 
@@ -333,7 +361,7 @@ def assess(household: Household, params: PolicyParams) -> Assessment:
     std_param = p(STANDARD_URBAN if household.residence == "urban" else STANDARD_RURAL)
     standard = int(std_param.value)  # type: ignore[arg-type]
     excluded_param = p(EXCLUDED_KINDS)
-    excluded = set(excluded_param.value)  # type: ignore[arg-type]
+    local_excluded = set(excluded_param.value)  # type: ignore[arg-type]
     deduction_param = p(WAGE_DEDUCTION)
     deduction = int(deduction_param.value)  # type: ignore[arg-type]
 
@@ -344,10 +372,14 @@ def assess(household: Household, params: PolicyParams) -> Assessment:
         for inc in m.incomes:
             if inc.monthly_fen == 0:
                 continue
-            if inc.kind in excluded:
+            if inc.kind in local_excluded:
                 lines.append(Line("elig.line.income_excluded", {"member": m.name, "kind": inc.kind,
                                                                 "amount": yuan(inc.monthly_fen),
                                                                 **_cite(excluded_param)}, None))
+                continue
+            if inc.kind in ALWAYS_EXCLUDED:
+                lines.append(Line("elig.line.income_never_counted", {"member": m.name, "kind": inc.kind,
+                                                                     "amount": yuan(inc.monthly_fen)}, None))
                 continue
             amount = inc.monthly_fen
             if inc.kind == "wage" and deduction:
@@ -364,9 +396,10 @@ def assess(household: Household, params: PolicyParams) -> Assessment:
     total = sum(own_income.values())
     per_capita = total // size
     income_ok = total < standard * size
+    shown_pc, relation, shown_std = compare(total, standard, size)
     lines.append(Line("elig.line.income_test" if income_ok else "elig.line.income_test_fail",
-                      {"total": yuan(total), "size": size, "per_capita": yuan(per_capita),
-                       "standard": yuan(standard), "residence": household.residence, **_cite(std_param)}, income_ok))
+                      {"total": yuan(total), "size": size, "per_capita": shown_pc, "relation": relation,
+                       "standard": shown_std, "residence": household.residence, **_cite(std_param)}, income_ok))
 
     # 2. Assets, test by test.
     assets_ok = True
@@ -400,7 +433,6 @@ def assess(household: Household, params: PolicyParams) -> Assessment:
     amount = 0
     near_param = p(NEAR_POOR_PERMILLE)
     multiple = int(near_param.value)  # type: ignore[arg-type]
-    near_line = standard * multiple // 1000
     near_poor = total * 1000 < standard * multiple * size
     if income_ok and assets_ok:
         if TIERS in params.values:
@@ -412,19 +444,33 @@ def assess(household: Household, params: PolicyParams) -> Assessment:
         if outcome == ELIGIBLE_ZERO:
             lines.append(Line("elig.line.zero", {}, None))
     elif assets_ok and near_poor:
-        lines.append(Line("elig.line.near_poor", {"line": yuan(near_line), "multiple": f"{multiple / 1000:g}",
-                                                  "per_capita": yuan(per_capita), **_cite(near_param)}, True))
-        severe = [(i, m) for i, m in enumerate(members) if m.severe]
-        if severe:
+        shown_pc, relation, shown_line = compare(total, standard * multiple, size, 1000)
+        lines.append(Line("elig.line.near_poor", {"line": shown_line, "multiple": f"{multiple / 1000:g}",
+                                                  "per_capita": shown_pc, "relation": relation,
+                                                  **_cite(near_param)}, True))
+        if ROUND_TO_YUAN in params.values:
+            used[ROUND_TO_YUAN] = params.get(ROUND_TO_YUAN)
+        qualifying = []
+        for i, m in enumerate(members):
+            if not m.severe:
+                continue
+            shown_own, relation, shown_std = compare(own_income[i], standard)
+            if own_income[i] >= standard:
+                # At or above the standard alone: nothing to make up, so not a 单人保 case.
+                lines.append(Line("elig.line.single_over", {"member": m.name, "own": shown_own,
+                                                            "relation": relation, "standard": shown_std,
+                                                            **_cite(std_param)}, False))
+                continue
+            qualifying.append(m.name)
+            own = _round(standard - own_income[i], params, lines)
+            amount += own
+            lines.append(Line("elig.line.single", {"member": m.name, "amount": yuan(own), "standard": shown_std,
+                                                   "own": shown_own, **_cite(std_param)}, True))
+        if qualifying:
             outcome = SINGLE_PERSON
-            single = tuple(m.name for _, m in severe)
-            for i, m in severe:
-                own = max(0, standard - own_income[i])
-                own = _round(own, params, lines)
-                amount += own
-                lines.append(Line("elig.line.single", {"member": m.name, "amount": yuan(own),
-                                                       "standard": yuan(standard),
-                                                       "own": yuan(own_income[i])}, True))
+            single = tuple(qualifying)
+            if amount == 0:
+                lines.append(Line("elig.line.zero", {}, None))
         else:
             outcome = NEAR_MISS
             routes.append(ROUTE_EDGE)
@@ -456,4 +502,6 @@ def describe(line: Line, lang: str = "zh") -> str:
         params["kind"] = text(f"elig.kind.{params['kind']}", lang)
     if "residence" in params:
         params["residence"] = text(f"elig.residence.{params['residence']}", lang)
+    if "relation" in params:
+        params["relation"] = text(f"elig.cmp.{params['relation']}", lang)
     return text(line.key, lang, **params)

@@ -45,6 +45,19 @@ from portal.regions import services as regions
 from portal.applications.eligibility import screener
 from portal.shell.session import on_hydrate
 from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
+from portal.kernel import routes
+from portal.shell.i18n import t, t_fmt, t_var
+from portal.shell.layout import TAP, page
+from portal.shell.once import show_once
+from portal.kernel.db import session_scope
+from portal.i18n import MESSAGES, text
+from portal.regions.models import RegionLevel
+from portal.applications import services as svc
+from portal.applications.eligibility import rules as el
+from portal.regions import services as regions
+from portal.applications.eligibility import screener
+from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
+from portal.shell.ui import UIState
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS) \
     + ["name.err_invalid"]
@@ -67,10 +80,18 @@ class ErrorItem(TypedDict):
     key: str
 
 
+class CheckItem(TypedDict):
+    """One answer with its question label ("Age (years): 50"), written in both languages on the server."""
+
+    zh: str
+    en: str
+
+
 class CheckRow(TypedDict):
     label: str  # message key
     value: str
     value_key: str  # a message key when the answer is a choice, else ""
+    items: list[CheckItem]  # a page with several answers: each with its own label
     screen: str
     index: int
     anchor: str
@@ -101,6 +122,82 @@ def _yuan_text(fen: object) -> str:
     if isinstance(fen, int) and not isinstance(fen, bool):
         return el.yuan(fen).replace(",", "") if fen % 100 else str(fen // 100)
     return ""
+
+
+def check_rows(session, app) -> list[CheckRow]:
+    """The check-your-answers page: one row per wizard page (with its change link), each answer with its label."""
+    a = app.answers or {}
+    rows: list[CheckRow] = []
+
+    def row(label: str, value: str, screen: str, anchor: str = "", value_key: str = "",
+            items: list[CheckItem] | None = None) -> None:
+        rows.append(CheckRow(label=label, value=value, value_key=value_key, items=items or [], screen=screen,
+                             index=len(rows), anchor=anchor or screen))
+
+    def item(label_key: str, value_key: str, **params: object) -> CheckItem:
+        """'label: value' in both languages; the value is itself a catalog key with its parameters."""
+        return CheckItem(**{lang: text("apply.check_item", lang, label=text(label_key, lang),
+                                       value=text(value_key, lang, **params)) for lang in ("zh", "en")})
+
+    def plain(label_key: str, value: object) -> CheckItem:
+        """'label: value' for a value typed by the resident (a name, a number)."""
+        return CheckItem(**{lang: text("apply.check_item", lang, label=text(label_key, lang), value=value)
+                            for lang in ("zh", "en")})
+
+    def words(value_key: str, **params: object) -> CheckItem:
+        return CheckItem(zh=text(value_key, "zh", **params), en=text(value_key, "en", **params))
+
+    def money(fen: object) -> str:
+        return el.yuan(fen) if isinstance(fen, int) and not isinstance(fen, bool) else str(fen)
+
+    village = regions.by_code(session, str(a.get("village", "")))
+    chain = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+    row("apply.q.village", chain, "village")
+    residence = str(a.get("residence", ""))
+    row("apply.q.residence", "", "residence",
+        value_key=f"screen.residence.{residence}" if residence in el.RESIDENCES else "")
+    applicant = a.get("applicant") or {}
+    row("apply.q.applicant", "", "applicant", items=[plain("apply.name", applicant.get("name", "")),
+                                                      plain("apply.phone", applicant.get("phone", ""))])
+    members = a.get("members") or []
+    row("apply.q.size", str(len(members)), "size")
+    for i, m in enumerate(members):
+        rel = str(m.get("relationship", ""))
+        grade = m.get("disability_grade", 0)
+        details = [plain("apply.name", m.get("name", "")),
+                   item("apply.relationship", f"apply.rel.{rel}") if rel in el.RELATIONSHIPS
+                   else plain("apply.relationship", ""),
+                   plain("apply.age", m.get("age", "")),
+                   item("apply.disability", f"apply.grade.{grade}") if grade in (0, 1, 2, 3, 4)
+                   else plain("apply.disability", grade),
+                   item("apply.illness", "apply.yes" if m.get("serious_illness") else "apply.no"),
+                   item("apply.student", "apply.yes" if m.get("student") else "apply.no")]
+        row("apply.check_member", "", f"member-{i}", f"member-{i}", items=details)
+        incomes = m.get("incomes") or {}
+        lines = [item(f"elig.kind.{kind}", "apply.check_yuan_month", amount=money(fen))
+                 for kind, fen in incomes.items() if kind in el.INCOME_KINDS]
+        row("apply.check_income", "", f"income-{i}", f"income-{i}",
+            items=[plain("apply.name", m.get("name", "")), *lines] if lines
+            else [plain("apply.name", m.get("name", "")), item("apply.check_income", "apply.check_none")])
+    assets = a.get("assets") or {}
+    row("apply.q.assets", "", "assets", items=[
+        plain("apply.deposits", money(assets.get("deposits", 0))),  # the label carries the unit
+        plain("apply.vehicles", assets.get("vehicles", 0)),
+        plain("apply.houses", assets.get("houses", 0)),
+        plain("apply.housing_area", assets.get("housing_area", 0)),
+        plain("apply.businesses", assets.get("businesses", 0))])
+    related = a.get("related") or {}
+    row("apply.q.related", "", "related",
+        value_key={True: "apply.yes", False: "apply.no"}.get(related.get("any"), ""),
+        items=[plain("apply.related_detail", related["detail"])] if related.get("detail") else [])
+    consent = set(a.get("consent") or [])
+    adults = svc.adult_indexes(a)
+    # One answer under its question: the heading is the label.
+    row("apply.q.consent", "", "consent", items=[words("apply.check_consent", n=len(consent & set(adults)),
+                                                       total=len(adults))])
+    row("apply.q.documents", "", "documents",
+        items=[words("apply.check_documents", n=len(svc.documents(session, app)))])
+    return rows
 
 
 @on_hydrate
@@ -658,40 +755,7 @@ class ApplyState(rx.State):
     # --- check and submit ---------------------------------------------------------------------------------------
 
     def _build_check(self, session, app) -> None:
-        a = app.answers or {}
-        rows: list[CheckRow] = []
-
-        def row(label: str, value: str, screen: str, anchor: str = "", value_key: str = "") -> None:
-            rows.append(CheckRow(label=label, value=value, value_key=value_key, screen=screen, index=len(rows),
-                                 anchor=anchor or screen))
-
-        village = regions.by_code(session, str(a.get("village", "")))
-        chain = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
-        row("apply.q.village", chain, "village")
-        residence = str(a.get("residence", ""))
-        row("apply.q.residence", "", "residence",
-            value_key=f"screen.residence.{residence}" if residence in el.RESIDENCES else "")
-        applicant = a.get("applicant") or {}
-        row("apply.q.applicant", f"{applicant.get('name', '')} {applicant.get('phone', '')}".strip(), "applicant")
-        members = a.get("members") or []
-        row("apply.q.size", str(len(members)), "size")
-        for i, m in enumerate(members):
-            row("apply.check_member", f"{m.get('name', '')} · {m.get('age', '')}", f"member-{i}", f"member-{i}")
-            incomes = m.get("incomes") or {}
-            total = sum(v for v in incomes.values() if isinstance(v, int))
-            row("apply.check_income", f"{m.get('name', '')} · {el.yuan(total)}", f"income-{i}", f"income-{i}")
-        assets = a.get("assets") or {}
-        deposits = assets.get("deposits", 0)
-        row("apply.q.assets", "{} · {} · {} · {} m² · {}".format(
-            el.yuan(deposits) if isinstance(deposits, int) else "?", assets.get("vehicles", 0),
-            assets.get("houses", 0), assets.get("housing_area", 0), assets.get("businesses", 0)), "assets")
-        related = a.get("related") or {}
-        row("apply.q.related", str(related.get("detail") or ""), "related",
-            value_key={True: "apply.yes", False: "apply.no"}.get(related.get("any"), ""))
-        consent = set(a.get("consent") or [])
-        row("apply.q.consent", f"{len(consent & set(svc.adult_indexes(a)))}/{len(svc.adult_indexes(a))}", "consent")
-        row("apply.q.documents", str(len(svc.documents(session, app))), "documents")
-        self.check_rows = rows
+        self.check_rows = check_rows(session, app)
 
     @rx.event
     def submit(self):
@@ -989,11 +1053,17 @@ def _documents() -> rx.Component:
     )
 
 
+def _check_item(i: CheckItem) -> rx.Component:
+    return rx.text(rx.cond(UIState.lang == "en", i["en"], i["zh"]), size="2", overflow_wrap="anywhere",
+                   class_name="check-item")
+
+
 def _check_row(r: CheckRow) -> rx.Component:
     return rx.box(
         rx.vstack(rx.text(t_var(r["label"], CHECK_KEYS), weight="bold", size="2"),
                   rx.cond(r["value_key"] != "", rx.text(t_var(r["value_key"], CHOICE_KEYS), size="2")),
-                  rx.text(r["value"], size="2", overflow_wrap="anywhere"), spacing="0", align="start"),
+                  rx.cond(r["value"] != "", rx.text(r["value"], size="2", overflow_wrap="anywhere")),
+                  rx.foreach(r["items"], _check_item), spacing="0", align="start"),
         rx.el.button(t("apply.change"), on_click=ApplyState.goto(r["screen"]), type="button", class_name="link-btn",
                      id="change-" + r["screen"]),
         class_name="check-row", id="f-" + r["anchor"],

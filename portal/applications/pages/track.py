@@ -1,4 +1,5 @@
-"""/apply/track: every step of an application, its deadline in working days and the office handling it, and,
+"""/apply/track: every step of an application, its deadline in working days and the office handling it, every step
+still to come with its office and its latest due date as it stands today, and,
 when materials are missing, the ONE complete list of them. Opened with the application number and secret (or
 straight after submitting, from the same tab)."""
 
@@ -43,6 +44,20 @@ def step_rows(view: svc.TrackView) -> list[StepRow]:
                     outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
 
 
+class AheadRow(TypedDict):
+    kind_key: str
+    office: str
+    due: str
+    wd: str  # the step's limit in working days, "" when it is due by the whole-process deadline
+    days: str  # calendar days (publicity), else ""
+
+
+def ahead_rows(view: svc.TrackView) -> list[AheadRow]:
+    return [AheadRow(kind_key=f"apply.step.{a.kind}", office=a.office, due=a.due_on,
+                     wd=str(a.working_days) if a.working_days is not None else "",
+                     days=str(a.days) if a.days is not None else "") for a in view.ahead]
+
+
 class TrackState(rx.State):
     found: bool = False
     error_key: str = ""
@@ -54,6 +69,7 @@ class TrackState(rx.State):
     overall_due: str = ""
     overall_wd: int = 30
     steps: list[StepRow] = []
+    ahead: list[AheadRow] = []
     missing_keys: list[str] = []
     missing_other: str = ""
     reasons: str = ""
@@ -67,6 +83,7 @@ class TrackState(rx.State):
         self.submitted_on = view.submitted_on
         self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
         self.steps = step_rows(view)
+        self.ahead = ahead_rows(view)
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
         self.reasons, self.payment_from, self.amount = view.reasons, view.payment_from, view.amount
@@ -124,6 +141,20 @@ def _step(row: StepRow) -> rx.Component:
     )
 
 
+def _ahead(row: AheadRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.text(t_var(row["kind_key"], STEP_KEYS), weight="bold"), rx.spacer(),
+                  rx.badge(t("apply.step_ahead"), color_scheme="gray"), width="100%", align="center"),
+        rx.text(t_fmt("apply.step_office", office=row["office"]), size="2"),
+        rx.cond(row["days"] != "",
+                rx.text(t_fmt("apply.ahead_publicity", days=row["days"], due=row["due"]), size="2"),
+                rx.cond(row["wd"] != "",
+                        rx.text(t_fmt("apply.ahead_due_wd", wd=row["wd"], due=row["due"]), size="2"),
+                        rx.text(t_fmt("apply.ahead_due_total", due=row["due"]), size="2"))),
+        class_name="step-row ahead", data_step=row["kind_key"],
+    )
+
+
 def apply_track_page() -> rx.Component:
     s = TrackState
     return page(
@@ -155,6 +186,11 @@ def apply_track_page() -> rx.Component:
                     width="100%", id="track-refused")),
                 rx.heading(t("apply.steps_title"), size="4", as_="h2"),
                 rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="track-steps"),
+                rx.cond(s.ahead.length() > 0, rx.vstack(
+                    rx.heading(t("apply.ahead_title"), size="4", as_="h2"),
+                    rx.text(t("apply.ahead_intro"), size="2", color_scheme="gray"),
+                    rx.vstack(rx.foreach(s.ahead, _ahead), width="100%", spacing="2"),
+                    width="100%", spacing="2", id="track-ahead")),
                 width="100%", spacing="3",
             ),
             rx.form(rx.vstack(

@@ -79,6 +79,7 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
         "elig.residence.": list(el.RESIDENCES),
         "elig.outcome.": list(el.OUTCOMES),
         "elig.route.": list(el.ROUTES),
+        "elig.cmp.": list(el.RELATIONS),
     }
 
 

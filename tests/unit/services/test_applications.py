@@ -448,3 +448,76 @@ def test_minority_and_latin_names_are_submitted(db_session, world):
     for name in ("买买提·艾力", "Tom Smith"):
         app, _ = draft(db_session, world, applicant={"name": name, "phone": "13800138000"})
         assert not [e for e in svc.check_for_submit(db_session, app) if e.field == "applicant-name"]
+
+
+# --- the steps still to come (tracking page) ----------------------------------------------------------------------
+
+def test_track_lists_every_step_still_to_come_with_office_and_latest_due_date(db_session, world):
+    factories.window(db_session, world["township"], office_name="Township service centre")
+    factories.window(db_session, world["county"], office_name="County civil affairs bureau")
+    app = submitted(db_session, world)  # Mon 2026-03-02: acceptance due Thu 03-05 (3 WD)
+    view = svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL)
+    ahead = [(a.kind, a.office, a.due_on, a.working_days, a.days) for a in view.ahead]
+    assert ahead == [
+        ("home_survey", "Township service centre", "2026-03-10", 3, None),  # 3 WD after 03-05
+        ("cross_check", "Township service centre", "2026-03-10", 3, None),
+        ("preliminary", "Township service centre", "2026-04-17", None, None),  # 30 WD after 03-05, 清明 skipped
+        ("publicity", "Township service centre", "2026-04-24", None, 7),  # 7 calendar days
+        ("county_decision", "County civil affairs bureau", "2026-05-12", 10, None),  # 劳动节 off, Sat 05-09 worked
+    ]
+    # A step running late moves what follows: as it stands on 03-09, acceptance can be today at the earliest.
+    late = svc.track(db_session, app, today=date(2026, 3, 9), cal=CAL).ahead
+    assert late[0].due_on == "2026-03-12"
+
+
+def test_steps_ahead_follow_the_case(db_session, world):
+    app = submitted(db_session, world, related={"any": True, "detail": "brother is the village accountant"})
+    kinds = lambda today: [a.kind for a in svc.track(db_session, app, today=today, cal=CAL).ahead]  # noqa: E731
+    assert kinds(date(2026, 3, 3)) == ["home_survey", "cross_check", "county_visit", "preliminary", "publicity",
+                                       "county_decision"]
+    visit = svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL).ahead[2]
+    assert visit.office == world["county"].name and visit.working_days is None
+    officer = world["officer"]
+    svc.accept(db_session, officer, app.number, now=at(2026, 3, 3), cal=CAL)
+    assert kinds(date(2026, 3, 3)) == ["preliminary", "publicity", "county_decision"]
+    assert svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL).ahead[0].due_on == "2026-04-15"
+    svc.record_home_survey(db_session, officer, app.number, "visited, matches the declaration", cal=CAL)
+    svc.record_cross_check(db_session, officer, app.number, "match", cal=CAL)
+    svc.record_county_visit(db_session, world["county_officer"], app.number, "county visit confirms it", cal=CAL)
+    assert kinds(date(2026, 3, 6)) == ["publicity", "county_decision"]
+    svc.preliminary_decision(db_session, officer, app.number, True, "income and assets within limits",
+                             now=at(2026, 3, 6), cal=CAL)
+    assert kinds(date(2026, 3, 6)) == ["county_decision"]
+    svc.send_to_publicity(db_session, officer, app.number, now=at(2026, 3, 9), cal=CAL)
+    assert kinds(date(2026, 3, 9)) == []  # the county decision step is open already, with its own deadline
+
+
+def test_after_a_materials_request_acceptance_is_ahead_again(db_session, world):
+    app = submitted(db_session, world)
+    svc.request_materials(db_session, world["officer"], app.number, ["hukou"], now=at(2026, 3, 3), cal=CAL)
+    ahead = svc.track(db_session, app, today=date(2026, 3, 4), cal=CAL).ahead
+    assert [a.kind for a in ahead][:3] == ["accept", "home_survey", "cross_check"]
+    assert (ahead[0].due_on, ahead[0].working_days) == ("2026-03-09", 3)  # supplied today at the earliest
+
+
+# --- check-your-answers: every value with its question ------------------------------------------------------------
+
+def test_check_your_answers_labels_every_value(db_session, world):
+    from portal.applications.pages.apply import check_rows
+
+    app, _ = draft(db_session, world)
+    svc.add_document(db_session, app, "id_card", photo(), world["store"])
+    rows = {r["anchor"]: r for r in check_rows(db_session, app)}
+    zh = {anchor: [i["zh"] for i in r["items"]] for anchor, r in rows.items()}
+    en = {anchor: [i["en"] for i in r["items"]] for anchor, r in rows.items()}
+    assert zh["assets"] == ["存款、理财、股票和商业保险合计（元）：5,000.00", "机动车（辆）：0", "住房（套）：1",
+                            "住房总面积（平方米）：60", "登记的公司或个体工商户（个）：0"]
+    assert en["assets"][3] == "Total housing area (m²): 60"
+    assert zh["applicant"] == ["姓名：张建国", "手机号码：13800138000"]
+    assert zh["member-1"] == ["姓名：李秀兰", "与申请人的关系：配偶", "年龄（周岁）：50", "残疾等级：一级",
+                              "患有重病：否", "在校学生：否"]
+    assert zh["income-0"] == ["姓名：张建国", "工资性收入：600.00 元/月"]
+    assert en["income-1"] == ["Name: 李秀兰", "Monthly income: None"]
+    assert zh["consent"] == ["2 位成年人中 2 位已同意"] and en["documents"] == ["1 uploaded"]
+    # Every row is labelled: a question key, and no bare value without one.
+    assert all(r["label"] for r in rows.values())

@@ -63,8 +63,17 @@ CASES = [
      ELIGIBLE, 1200_00, ()),
     ("excluded-award-and-assistance", hh(m(award=5000, social_assistance=300)), {}, ELIGIBLE, 900_00, ()),
     ("excluded-disability-allowance", hh(m(grade=3, disability_allowance=150, wage=100)), {}, ELIGIBLE, 800_00, ()),
-    ("local-exclusion-list-changed", hh(m(age=70, basic_pension=200)),
-     {"income__excluded_kinds": ["award"]}, ELIGIBLE, 700_00, ()),
+    # A locality's list only adds kinds: the four national ones stay excluded whatever it says.
+    ("local-list-without-pension-still-excludes-it", hh(m(age=70, basic_pension=200)),
+     {"income__excluded_kinds": ["award"]}, ELIGIBLE, 900_00, ()),
+    ("empty-local-list-pension-not-counted", hh(m(age=70, basic_pension=200)),
+     {"income__excluded_kinds": []}, ELIGIBLE, 900_00, ()),
+    ("empty-local-list-none-of-the-four-counted",
+     hh(m(age=70, basic_pension=200, award=300, social_assistance=400), m("B", 19, "child", student=True,
+                                                                           scholarship=500)),
+     {"income__excluded_kinds": []}, ELIGIBLE, 1800_00, ()),
+    ("empty-local-list-counts-a-kind-only-the-locality-excludes", hh(m(grade=3, disability_allowance=150)),
+     {"income__excluded_kinds": []}, ELIGIBLE, 750_00, ()),
     ("property-and-transfer-counted", hh(m(property=200, transfer=300)), {}, ELIGIBLE, 400_00, ()),
     ("wage-deduction", hh(m(wage=500)), {"income__wage_deduction": 100_00}, ELIGIBLE, 500_00, ()),
     ("wage-deduction-never-negative", hh(m(wage=50)), {"income__wage_deduction": 100_00}, ELIGIBLE, 900_00, ()),
@@ -95,6 +104,29 @@ CASES = [
     ("severe-but-assets-over", hh(m(wage=1500), m("B", 50, "spouse", grade=2), vehicles=1), {}, NOT_ELIGIBLE, 0,
      ("medical",)),
     ("near-poor-line-exact-is-not-near", hh(m(wage=1350)), {}, NOT_ELIGIBLE, 0, ()),
+    # 单人保 at the member's own income boundary, in a near-poor two-person household (total ≥ 2 × ¥900 and
+    # < 2 × ¥1,350): one fen under the standard qualifies for the gap; at or over it, not eligible (routed).
+    ("single-own-income-one-fen-under", hh(m(wage=1000), Member("B", "spouse", 50, 1, incomes=(
+        Income("wage", 899_99),))), {}, SINGLE_PERSON, 1, ()),
+    ("single-own-income-at-standard", hh(m(wage=1000), m("B", 50, "spouse", grade=1, wage=900)), {},
+     NEAR_MISS, 0, ("edge_family", "medical")),
+    ("single-own-income-one-fen-over", hh(m(wage=1000), Member("B", "spouse", 50, 1, incomes=(
+        Income("wage", 900_01),))), {}, NEAR_MISS, 0, ("edge_family", "medical")),
+    ("single-own-income-under-assets-over", hh(m(wage=1000), Member("B", "spouse", 50, 1, incomes=(
+        Income("wage", 899_99),)), deposits=40_001), {}, NOT_ELIGIBLE, 0, ("medical",)),
+    ("single-own-income-at-assets-over", hh(m(wage=1000), m("B", 50, "spouse", grade=1, wage=900),
+                                            deposits=40_001), {}, NOT_ELIGIBLE, 0, ("medical",)),
+    ("single-own-income-over-assets-over", hh(m(wage=1000), Member("B", "spouse", 50, 1, incomes=(
+        Income("wage", 900_01),)), vehicles=1), {}, NOT_ELIGIBLE, 0, ("medical",)),
+    # The cases that were "单人保, ¥0": alone or as a household nobody is under the standard (¥1,015).
+    ("alone-disabled-over-standard", hh(m(grade=1, wage=1100)), {"standard__urban": 1015_00}, NEAR_MISS, 0,
+     ("edge_family", "medical")),
+    ("disabled-member-is-the-earner", hh(m(grade=1, wage=2200), m("B", rel="spouse")),
+     {"standard__urban": 1015_00}, NEAR_MISS, 0, ("edge_family", "medical")),
+    ("two-severe-only-one-under", hh(m(wage=1600, grade=2), m("B", 70, "parent", ill=True, transfer=300)), {},
+     SINGLE_PERSON, 600_00, ()),
+    ("single-gap-rounded-to-zero", hh(m(wage=1000), Member("B", "spouse", 50, 1, incomes=(
+        Income("wage", 899_50),))), {"benefit__round_to_yuan": True}, SINGLE_PERSON, 0, ()),
     ("near-miss-with-hardship", hh(m(wage=1000), hardship=True), {}, NEAR_MISS, 0, ("edge_family", "temporary")),
     ("eligible-with-hardship", hh(m(), hardship=True), {}, ELIGIBLE, 900_00, ("temporary",)),
     ("no-income-items-zero", hh(m(wage=0)), {}, ELIGIBLE, 900_00, ()),
@@ -147,6 +179,85 @@ def test_eligible_zero_is_not_not_eligible():
 def test_single_person_names_the_member():
     result = el.assess(hh(m(wage=2000), m("Bo", 50, "spouse", grade=2)), params())
     assert result.single_members == ("Bo",)
+
+
+def test_single_person_names_only_members_under_the_standard():
+    result = el.assess(hh(m("Al", wage=1600, grade=2), m("Bo", 70, "parent", ill=True, transfer=300)), params())
+    assert result.single_members == ("Bo",)
+    over = next(x for x in result.lines if x.key == "elig.line.single_over")
+    assert (over.params["member"], over.params["own"], over.params["relation"], over.ok) == ("Al", "1,600.00",
+                                                                                               "above", False)
+    assert "本人月收入 1,600.00 元，高于低保标准 900.00 元，不能单独申请" in el.describe(over, "zh")
+
+
+def test_member_at_the_standard_is_not_eligible_zero():
+    result = el.assess(hh(m(wage=1000), m("B", 50, "spouse", grade=1, wage=900)), params())
+    assert result.outcome == NEAR_MISS and not result.may_apply and result.single_members == ()
+    assert "elig.line.single" not in [x.key for x in result.lines]
+    over = next(x for x in result.lines if x.key == "elig.line.single_over")
+    assert el.describe(over, "en").startswith("B (severe disability or serious illness) has own income of "
+                                              "¥900.00/month, equal to the standard of ¥900.00")
+
+
+def test_pension_never_counted_cites_the_national_rule_when_the_local_list_is_empty():
+    result = el.assess(hh(m(age=70, basic_pension=200)), params(income__excluded_kinds=[]))
+    line = next(x for x in result.lines if x.key.startswith("elig.line.income_"))
+    assert line.key == "elig.line.income_never_counted" and line.params["kind"] == "basic_pension"
+    assert result.counted_income_fen == 0
+    assert "一律不计入家庭收入" in el.describe(line, "zh")
+
+
+# --- shown figures never make a comparison look false ----------------------------------------------------------
+
+def test_near_poor_line_shows_the_digit_that_tells_them_apart():
+    """Standard ¥1,015.01 × 1.5 = ¥1,522.515; ¥1,522.51 of income is below it, and must read so."""
+    result = el.assess(hh(Member("A", disability_grade=1, incomes=(Income("wage", 1522_51),))),
+                       params(standard__urban=1015_01))
+    line = next(x for x in result.lines if x.key == "elig.line.near_poor")
+    assert (line.params["per_capita"], line.params["relation"], line.params["line"]) == ("1,522.51", "below",
+                                                                                          "1,522.515")
+    assert "人均收入 1,522.51 元，低于低保边缘家庭线 1,522.515 元" in el.describe(line, "zh")
+
+
+def test_income_test_shows_a_per_capita_just_over_the_standard():
+    result = el.assess(hh(Member("A", incomes=(Income("wage", 2700_01),)), m("B", rel="spouse"),
+                          m("C", 10, "child")), params())
+    line = next(x for x in result.lines if x.key == "elig.line.income_test_fail")
+    assert (line.params["per_capita"], line.params["relation"], line.params["standard"]) == ("900.003", "above",
+                                                                                              "900.00")
+
+
+def test_amount_line_is_exact_arithmetic():
+    result = el.assess(hh(m(wage=1000), m("B", rel="spouse"), m("C", 10, "child")), params())
+    line = next(x for x in result.lines if x.key == "elig.line.amount_gap")
+    assert (line.params["standard"], line.params["size"], line.params["total"], line.params["amount"]) == (
+        "900.00", 3, "1,000.00", "1,700.00")
+
+
+@pytest.mark.parametrize("a,b,a_per,b_per,expected", [
+    (152251, 152251_500, 1, 1000, ("1,522.51", "below", "1,522.515")),
+    (90000, 90000, 1, 1, ("900.00", "equal", "900.00")),
+    (270001, 90000, 3, 1, ("900.003", "above", "900.00")),
+    (100000, 33333, 3, 1, ("333.333", "above", "333.33")),
+    (10000001, 333333, 300, 10, ("333.3333", "above", "333.333")),
+    (2 * 152251_000 + 1, 152251_000, 2000, 1000, ("1,522.51", "slightly_above", "1,522.51")),
+    (2 * 152251_000 - 1, 152251_000, 2000, 1000, ("1,522.50", "below", "1,522.51")),
+    (304503, 152251_505, 2, 1000, ("1,522.51", "slightly_below", "1,522.51")),
+])
+def test_compare_picks_digits_or_words(a, b, a_per, b_per, expected):
+    assert el.compare(a, b, a_per, b_per) == expected
+
+
+def test_slightly_is_in_the_catalog_words():
+    line = el.Line("elig.line.near_poor", {"per_capita": "1,522.51", "relation": "slightly_below",
+                                           "line": "1,522.51", "multiple": "1.5", "doc": "D"})
+    assert "略低于" in el.describe(line, "zh") and "slightly below" in el.describe(line, "en")
+
+
+def test_yuan_keeps_one_format():
+    assert el.yuan(123456789) == "1,234,567.89" and el.yuan(-5) == "-0.05"
+    assert el.yuan(100000, 3) == "333.33" and el.yuan(100000, 3, 4) == "333.3333"
+    assert el.yuan(152251_500, 1000, 4) == "1,522.515"  # exact: no trailing zeros
 
 
 # --- parameters in force on a date ------------------------------------------------------------------------------
