@@ -410,8 +410,9 @@ def test_secret_phone_and_draft_answers_never_stay_in_the_tab_state(server):
         "village": "130123100201", "residence": "rural",
         "applicant": {"name": "祁望舒", "phone": "13712345678"},
         "members": [{"name": "祁望舒", "relationship": "applicant", "age": 58, "incomes": {"wage": 43_217},
-                     "typed": {"wage": "432.17"}},
-                    {"name": "祁念安", "relationship": "child", "age": 9, "incomes": {}}],
+                     "typed": {"wage": "432.17"}, "id_number": "130102196805120048"},
+                    {"name": "祁念安", "relationship": "child", "age": 9, "incomes": {},
+                     "id_number": "130102201003030079"}],
         "assets": {"deposits": 0, "vehicles": 0, "houses": 1, "housing_area": 40, "businesses": 0},
         "related": {"any": False, "detail": ""}, "consent": [0],
     }

@@ -1,0 +1,33 @@
+"""Messages of the recipient register: ID-number checks, register changes, the officer's flags, the import."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "register.id_number": ("身份证号码", "ID card number"),
+    "register.id_number_hint": ("18 位，最后一位可能是 X。请照着身份证逐位填写。",
+                                "18 characters; the last may be X. Copy it from the ID card."),
+    "register.err_id_empty": ("请填写身份证号码。", "Enter the ID card number."),
+    "register.err_id_old15": ("这是 15 位的旧身份证号码，请填写现在使用的 18 位号码。",
+                              "This is an old 15-digit number; enter the current 18-character number."),
+    "register.err_id_length": ("身份证号码应为 18 位，请检查是否多填或漏填。",
+                               "An ID number has 18 characters; check for a missing or extra one."),
+    "register.err_id_chars": ("身份证号码前 17 位只能是数字，最后一位是数字或 X。",
+                              "The first 17 characters are digits; the last is a digit or X."),
+    "register.err_id_region": ("身份证号码开头的地区代码不正确，请核对。",
+                               "The region code at the start of the ID number is not valid; check it."),
+    "register.err_id_date": ("身份证号码中的出生日期（第 7 至 14 位）不是有效日期，请核对。",
+                             "The birth date in the ID number (characters 7 to 14) is not a real date; check it."),
+    "register.err_id_future": ("身份证号码中的出生日期晚于今天，请核对。",
+                               "The birth date in the ID number is after today; check it."),
+    "register.err_id_check": ("身份证号码校验位不对，可能有一位填错了，请逐位核对。",
+                              "The ID number's check character does not match: one character is probably wrong."),
+    "register.err_same_person": ("同一个身份证号码填了两次，请核对每位家庭成员的号码。",
+                                 "The same ID number is entered twice; check each member's number."),
+    "register.err_members": ("家庭成员人数不正确。", "The number of household members is not valid."),
+    "register.err_name": ("成员姓名不正确。", "A member's name is not valid."),
+    "register.err_relation": ("与户主关系不正确。", "The relation to the head of household is not valid."),
+    "register.err_village": ("请选择村（社区）。", "Choose a village or community."),
+    "register.err_reason": ("请写明理由（4 至 500 字）。", "Give the reason (4 to 500 characters)."),
+    "register.err_status": ("该户当前状态不能进行这项操作。", "This cannot be done to the household in its current status."),
+    "register.flag_other_household": ("注意：此人已在其他在保家庭中（{villages}），请核实后再办理。",
+                                      "Note: this person is already in another active household ({villages}); "
+                                      "check before going on."),
+}
