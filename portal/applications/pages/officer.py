@@ -175,7 +175,7 @@ class OfficerCaseState(SignedInState):
                                      income=el.yuan(sum(v for v in incomes.values() if isinstance(v, int))),
                                      id_masked="" if full else (ids.shown[i] if i < len(ids.shown) else ""),
                                      id_el=f"case-id-{i}", full=full,
-                                     flag="、".join(ids.flags[i]) if i < len(ids.flags) else ""))
+                                     flag=" · ".join(ids.flags[i]) if i < len(ids.flags) else ""))
         self.members = members
         assets = a.get("assets") or {}
         deposits = assets.get("deposits", 0)
@@ -481,7 +481,7 @@ def officer_case() -> rx.Component:
             rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
             rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="case-reasons"),
             rx.heading(t("officer_apps.household"), size="4", as_="h2"),
-            rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table"),
+            rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table", id="case-members"),
             rx.text(t_fmt("officer_apps.assets_line", assets=s.assets), size="2"),
             rx.heading(t("apply.q.documents"), size="4", as_="h2"),
             rx.vstack(rx.foreach(s.docs, lambda d: rx.vstack(
