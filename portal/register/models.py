@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.applications.models import Application
 from portal.kernel.base import Base, utcnow
 from portal.roster.models import PathString
 
@@ -36,7 +37,7 @@ class Household(Base):
     region_path: Mapped[str] = mapped_column(PathString)
     head_name: Mapped[str] = mapped_column(String(64))
     # The approved application that admitted the household; None for households imported from an older system.
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey(Application.id), unique=True)
     monthly_amount_fen: Mapped[int] = mapped_column(Integer)
     started_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default=STATUS_ACTIVE)
