@@ -1,4 +1,4 @@
-"""python -m portal <command>: migrate, demo, create-user, verify-audit, sweep, serve, backup, restore."""
+"""python -m portal <command>: migrate, demo, create-user, verify-audit, sweep, serve, backup, restore, register import."""
 
 from __future__ import annotations
 
@@ -151,6 +151,43 @@ def backup_or_restore(args: argparse.Namespace) -> int:
     return verify_audit()
 
 
+def register_import(args: argparse.Namespace) -> int:
+    """Check both files, report every bad line, write nothing on errors unless --skip-bad; one transaction."""
+    from pathlib import Path
+
+    from portal.i18n import text
+    from portal.kernel.db import session_scope
+    from portal.register import importer
+
+    for path in (args.households, args.members):
+        if not Path(path).is_file():
+            print(f"error: no such file: {path}", file=sys.stderr)
+            return 2
+
+    def progress(name: str, n: int) -> None:
+        print(f"  {name}: {n:,} lines checked", flush=True)
+
+    with session_scope() as session:
+        report = importer.run(session, Path(args.households), Path(args.members), skip_bad=args.skip_bad,
+                              progress=progress)
+        if not report.written:
+            session.rollback()
+    for p in report.problems:
+        column = f" [{p.column}]" if p.column else ""
+        print(f"{p.file}:{p.line}:{column} {text(p.key, args.lang, value=p.value)}")
+    print(f"read: {report.households_read:,} households, {report.members_read:,} members; "
+          f"{len(report.problems):,} problems")
+    if not report.written:
+        print("nothing imported" + ("" if args.skip_bad else " (fix the lines above, or use --skip-bad to import "
+                                                               "everything except them)"))
+        return 1
+    print(f"households: {report.households_added:,} added, {report.households_unchanged:,} already in the register; "
+          f"members: {report.members_added:,} added, {report.members_unchanged:,} already listed")
+    if report.people_in_two_households:
+        print(f"flag: {report.people_in_two_households:,} people are listed in more than one active household")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal", description="Sunshine Dibao administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     rs = sub.add_parser("restore", help="restore a backup into DATABASE_URL / PORTAL_DATA_DIR, then verify the audit")
     rs.add_argument("source", help="a backup directory or .tar.gz")
     rs.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    reg = sub.add_parser("register", help="the recipient register").add_subparsers(dest="register_command",
+                                                                                 required=True)
+    imp = reg.add_parser("import", help="import households and members from CSV files (docs/register.md)")
+    imp.add_argument("households", help="households CSV (UTF-8 or GBK)")
+    imp.add_argument("members", help="members CSV (UTF-8 or GBK)")
+    imp.add_argument("--skip-bad", action="store_true", help="import everything except the reported lines")
+    imp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the problem report")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -190,4 +234,6 @@ def main(argv: list[str] | None = None) -> int:
         from portal.serve import serve
 
         return serve(args.port, args.host)
+    if args.command == "register":
+        return register_import(args)
     return verify_audit()

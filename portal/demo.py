@@ -115,11 +115,17 @@ def _officer_actor(session: Session, region: Region, prefer: str | None = None):
 
 
 def load_roster(session: Session, by_code: dict[str, Region]) -> None:
-    """Standing roster and one current publicity batch, once (never when the roster already has entries)."""
+    """The register (and through it the standing roster), and one current publicity batch once (not when the
+    roster already had entries)."""
     from portal.roster.models import RosterEntry
     from portal.roster import services as roster
 
-    if session.execute(select(RosterEntry.id).limit(1)).first() is not None:
+    from portal.register import demo as register_demo
+
+    fresh = session.execute(select(RosterEntry.id).limit(1)).first() is None
+    # The standing roster comes from the register: each demo recipient is a register household.
+    register_demo.load(session, by_code, ROSTER_STANDING, _officer_actor)
+    if not fresh:
         return
     serial = 0
 
@@ -132,11 +138,6 @@ def load_roster(session: Session, by_code: dict[str, Region]) -> None:
                 out.append(roster.NewEntry(name, size, yuan * 100, village, source_ref=f"demo-case-{serial:04d}"))
         return out
 
-    for village_code in dict.fromkeys(v for _, v, _, _ in ROSTER_STANDING):
-        village = by_code[village_code]
-        actor = _officer_actor(session, village)
-        if actor is not None:
-            roster.add_standing(session, actor, village, entries(ROSTER_STANDING, {village_code}))
     township = by_code[ROSTER_BATCH_REGION]
     actor = _officer_actor(session, township, ROSTER_BATCH_OFFICER)
     if actor is not None:

@@ -68,8 +68,22 @@ def _photo(label: str) -> bytes:
     return buf.getvalue()
 
 
+_serial = iter(range(100, 1000))
+
+
+def _demo_id(age: int) -> str:
+    """A well-formed ID number (check character right) for a demo member of this age, unique within the demo."""
+    from datetime import date
+
+    from portal.register.rules import make_number
+
+    n = next(_serial)
+    return make_number(f"130102{date.today().year - age - 1:04d}{n % 12 + 1:02d}{n % 28 + 1:02d}{n:03d}")
+
+
 def _members(*rows: tuple[str, str, int, int, dict[str, int]]) -> list[dict]:
-    return [{"name": n, "relationship": r, "age": a, "disability_grade": g, "incomes": inc} for n, r, a, g, inc in rows]
+    return [{"name": n, "relationship": r, "age": a, "disability_grade": g, "incomes": inc, "id_number": _demo_id(a)}
+            for n, r, a, g, inc in rows]
 
 
 # (village, applicant, phone, residence, members, assets, related, how far the case has come, days ago submitted)

@@ -42,8 +42,11 @@ from portal.kernel import throttle as lookup_throttle
 from portal.regions import services as regions
 from portal.kernel import text_rules
 from portal.applications.eligibility import rules as el
+from portal.register import rules as id_rules
+from portal.register import services as register
 from portal.roster import services as roster
 from portal.kernel.calendar_store import load_calendar
+from portal.kernel.masking import mask_id_number
 from portal.kernel.images import CleanImage, IntakePolicy, PrivateImageStore, intake_image
 from portal.kernel.permissions import Actor, authorize, region_paths_in_scope
 from portal.kernel.workdays import WorkCalendar, china_date
@@ -221,6 +224,22 @@ def adult_indexes(answers: dict) -> list[int]:
     return out
 
 
+def id_number_errors(answers: dict, today: date | None = None) -> list[el.FieldError]:
+    """Every member's ID number (GB 11643, check character verified), and no person listed twice."""
+    today = today or china_date(utcnow())
+    errors, seen = [], set()
+    for i, m in enumerate(answers.get("members") or []):
+        raw = str((m or {}).get("id_number", "")) if isinstance(m, dict) else ""
+        key = id_rules.error_of(raw, today)
+        number = id_rules.normalize(raw)
+        if not key and number in seen:
+            key = "register.err_same_person"
+        seen.add(number)
+        if key:
+            errors.append(el.FieldError(f"member-{i}-id_number", key))
+    return errors
+
+
 def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
     """Every reason the application cannot be submitted yet, in wizard order (for the error summary)."""
     a = app.answers or {}
@@ -245,6 +264,7 @@ def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
         member_name = text_rules.normalize_name(str(member.get("name", ""))) if isinstance(member, dict) else ""
         if member_name and (key := text_rules.name_error(member_name)) is not None:
             errors.append(el.FieldError(f"member-{i}-name", key))
+    errors += id_number_errors(a)
     related = a.get("related") or {}
     if related.get("any") not in (True, False):
         errors.append(el.FieldError("related-any", "elig.err_choose"))
@@ -723,6 +743,72 @@ def send_to_publicity(session: Session, actor: Actor, number: str, *, now: datet
     return ctx.app
 
 
+def register_members(session: Session, app: Application) -> tuple[register.NewMember, ...]:
+    """The members an approved case brings into the register: the whole household, or only the person(s) covered
+    alone when the verdict is single-person (单人保)."""
+    verdict = assessment(session, app)
+    covered = set(verdict.single_members) if verdict is not None and verdict.outcome == el.SINGLE_PERSON else None
+    out = []
+    for m in app.answers.get("members", []):
+        if covered is not None and m.get("name") not in covered:
+            continue
+        relation = str(m.get("relationship", "other"))
+        out.append(register.NewMember(str(m.get("name", "")), "head" if relation == "applicant" else relation,
+                                      str(m.get("id_number", ""))))
+    return tuple(out)
+
+
+def _admit(session: Session, actor: Actor, ctx: _Ctx) -> None:
+    """An approved case enters the recipient register, and through it the standing roster."""
+    try:
+        register.admit(session, actor, register.Admission(
+            ctx.app.number, ctx.app.id, ctx.village.code, ctx.app.applicant_name,
+            int(ctx.app.monthly_amount_fen or 0), ctx.app.payment_from or ctx.today,
+            register_members(session, ctx.app)), now=ctx.now)
+    except (register.RegisterError, roster.RosterError) as exc:
+        raise ApplicationError(exc.key) from exc
+
+
+def id_flags(session: Session, app: Application) -> list[list[str]]:
+    """Per member of the case, the villages of other ACTIVE register households that already list that person."""
+    numbers = [str(m.get("id_number", "")) for m in (app.answers or {}).get("members", []) if isinstance(m, dict)]
+    return register.flags_for_numbers(session, numbers, case_code=app.number)
+
+
+def holds_case(session: Session, actor: Actor, app: Application) -> bool:
+    """The officer holds the case when their own office (a grant exactly at that region, not above it) handles one
+    of its open steps: they see members' ID numbers in full; everyone else sees them masked."""
+    offices = {s.office_region_id for s in steps(session, app) if s.state == "open" and s.office_region_id}
+    paths = {r.path for r in session.execute(select(Region).where(Region.id.in_(offices))).scalars()} if offices \
+        else set()
+    return any(g.role == Role.OFFICER and g.region_path in paths for g in actor.grants)
+
+
+@dataclass(frozen=True)
+class MemberIds:
+    """The members' ID numbers as one officer may see them on the case page."""
+
+    shown: tuple[str, ...]  # in full for the holder of the case, else masked
+    full: bool
+    flags: tuple[tuple[str, ...], ...]  # per member: villages of other active register households listing them
+
+
+def member_ids_for_officer(session: Session, actor: Actor, app: Application, *,
+                           now: datetime | None = None) -> MemberIds:
+    """In full only for the officer who holds the case (`holds_case`), and that read is audited; masked for every
+    other officer allowed to see the case."""
+    authorize(actor, Role.OFFICER, app.region_path if app.region_path and app.status != DRAFT else "/nonexistent/")
+    numbers = [id_rules.normalize(str(m.get("id_number", ""))) if isinstance(m, dict) else ""
+               for m in (app.answers or {}).get("members", [])]
+    full = holds_case(session, actor, app)
+    flags = tuple(tuple(f) for f in id_flags(session, app))
+    if full and any(numbers):
+        village = session.get(Region, app.village_id)
+        audit.record(session, actor, "application.id_numbers_view", "application", app.number,
+                     region_code=village.code if village else None, at=_now(now), after={"members": len(numbers)})
+    return MemberIds(tuple(numbers) if full else tuple(mask_id_number(n) for n in numbers), full, flags)
+
+
 def county_decision(session: Session, actor: Actor, number: str, approve: bool, reasons: str, *,
                     now: datetime | None = None, cal: WorkCalendar | None = None) -> Application:
     """审核确认 by a county officer, with written reasons. After publicity only once its 7 days have run.
@@ -741,6 +827,7 @@ def county_decision(session: Session, actor: Actor, number: str, approve: bool, 
     if approve:
         ctx.app.status = APPROVED
         ctx.app.payment_from = first_of_next_month(ctx.today)
+        _admit(session, actor, ctx)
     else:
         ctx.app.status = REFUSED
         notice = _open_step(session, ctx.app, STEP_NOTICE, ctx.county, ctx.today, ctx.cal)

@@ -1,4 +1,5 @@
-"""Name masking for the public roster (公示): THE one function that turns a full name into what is published.
+"""Masking for public and shared views: THE name masker (`mask_name`, the public roster 公示) and THE ID-number
+masker (`mask_id_number`, everywhere an ID is not shown in full).
 
 The style is a per-region setting (`Region.name_mask_style`); every public page masks through `mask_name`.
 
@@ -103,3 +104,19 @@ def scrub_numbers(text: str | None) -> str:
         return "".join("*" if ch.isdecimal() or ch in _X else ch for ch in run)
 
     return _NUMBER_RUN.sub(mask, text)
+
+
+ID_KEEP_HEAD = 6  # the issuing region: public knowledge for anyone who knows the village
+ID_KEEP_TAIL = 4
+
+
+def mask_id_number(number: str | None) -> str:
+    """THE masked form of a resident ID number wherever it is not shown in full: 130102********123X (region code
+    and the last four kept, the birth date and sequence hidden). Anything that is not 18 characters is hidden
+    entirely except its last character, so a malformed value cannot leak either."""
+    value = "".join((number or "").split())
+    if not value:
+        return ""
+    if len(value) != 18:
+        return MASK * max(len(value) - 1, 1) + value[-1:] if len(value) > 4 else MASK * len(value)
+    return value[:ID_KEEP_HEAD] + MASK * (18 - ID_KEEP_HEAD - ID_KEEP_TAIL) + value[-ID_KEEP_TAIL:]

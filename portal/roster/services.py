@@ -1,8 +1,11 @@
 """Public roster (公示): publish 7-day publicity batches and the standing roster, withdraw with a reason, and read
 it back page by page, masked, with a per-client read budget.
 
-Write side (officers): `publish_batch`, `add_standing`, `withdraw_entry`. Each checks role + region with the one
-guard and writes to the hash-chained audit log in the same transaction. A batch runs exactly `PUBLICITY` from the
+Write side (officers): `publish_batch`, `withdraw_entry`. Each checks role + region with the one guard and writes
+to the hash-chained audit log in the same transaction. The standing roster is not typed in by hand: it follows the
+recipient register (`register.services`), which calls `add_standing` when a household is admitted or resumed,
+`withdraw_standing` when it is suspended or stopped, and `add_standing_bulk` for an imported register; every standing
+entry carries its household's `source_ref` ("household:<id>"). A batch runs exactly `PUBLICITY` from the
 moment it is published; nothing here can end, shorten, move or delete a batch, and the case workflow asks
 `publicity_finished` before a case may go on to the county decision (so publicity cannot be skipped either).
 
@@ -25,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, delete, func, or_, select, tuple_
+from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
@@ -193,17 +196,63 @@ def publish_batch(session: Session, actor: Actor, region: Region, entries: Seque
     return batch
 
 
+STANDING_REF_PREFIX = "household:"
+
+
+def _standing_refs(checked: list[NewEntry]) -> None:
+    """Every standing entry names the register household it comes from."""
+    for e in checked:
+        if not (e.source_ref or "").startswith(STANDING_REF_PREFIX):
+            raise RosterError("roster.err_source_ref")
+
+
 def add_standing(session: Session, actor: Actor, region: Region, entries: Sequence[NewEntry], *,
                  now: datetime | None = None) -> list[RosterEntry]:
-    """Put recipients on the standing roster of `region` (listed from now until withdrawn). Audited."""
+    """Put register households on the standing roster of `region` (listed from now until withdrawn). Audited.
+    Called by the register only; each entry's source_ref is its household."""
     checked, villages = _prepare(session, actor, region, entries)
+    _standing_refs(checked)
     now = _utc(now)
     rows = _rows(checked, villages, KIND_STANDING, None, now, None)
     session.add_all(rows)
     session.flush()
     audit.record(session, actor, ACTION_STANDING, "region", region.code, region_code=region.code, at=now,
-                 after={"entries": [r.public_id for r in rows]})
+                 after={"entries": [r.public_id for r in rows],
+                        "sources": [r.source_ref for r in rows]})
     return rows
+
+
+@dataclass(frozen=True)
+class StandingRow:
+    """One imported household for `add_standing_bulk`: the village is already resolved by the caller."""
+
+    entry: NewEntry
+    village_id: int
+    region_path: str
+
+
+def add_standing_bulk(session: Session, rows: Sequence[StandingRow], *, now: datetime | None = None) -> int:
+    """Standing entries for households of an imported register, in one executemany (the caller checked the
+    importer's rights and audits the import as a whole). Every entry is checked like a typed one."""
+    checked = [check_entry(r.entry) for r in rows]
+    _standing_refs(checked)
+    now = _utc(now)
+    values = [dict(public_id=new_public_id(), kind=KIND_STANDING, status=STATUS_ACTIVE, batch_id=None,
+                   village_id=r.village_id, region_path=r.region_path, name=e.name, household_size=e.household_size,
+                   monthly_amount_fen=e.monthly_amount_fen, starts_at=now, ends_at=None, source_ref=e.source_ref,
+                   created_at=now) for r, e in zip(rows, checked)]
+    if values:
+        session.execute(insert(RosterEntry), values)
+    return len(values)
+
+
+def withdraw_standing(session: Session, actor: Actor, source_ref: str, reason: str, *,
+                      now: datetime | None = None) -> list[RosterEntry]:
+    """Take a register household off the standing roster (it was suspended or stopped). Audited per entry."""
+    ids = session.execute(select(RosterEntry.public_id).where(
+        RosterEntry.source_ref == source_ref, RosterEntry.kind == KIND_STANDING,
+        RosterEntry.status == STATUS_ACTIVE)).scalars().all()
+    return [withdraw_entry(session, actor, public_id, reason, now=now) for public_id in ids]
 
 
 def withdraw_entry(session: Session, actor: Actor, public_id: str, reason: str, *,

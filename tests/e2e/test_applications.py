@@ -103,10 +103,21 @@ def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP,
     page.wait_for_selector("#member-form")
     assert page.input_value("#f-name") == "张建国"
     page.select_option("#f-relationship", "applicant")
+    # An ID number with one wrong check character is named as soon as the field is left, and again on continue.
+    page.fill("#f-id_number", "13010219740315001x")
+    page.press("#f-id_number", "Tab")
+    page.wait_for_selector("#err-id_number")
+    assert "校验位不对" in page.inner_text("#err-id_number")
     page.fill("#f-age", "52")
+    page.click("#wiz-continue")
+    page.wait_for_selector("#error-summary")
+    assert "校验位不对" in page.inner_text("#error-summary")
+    assert page.input_value("#f-id_number").upper() == "13010219740315001X"  # what was typed stays
+    page.fill("#f-id_number", "130102197403150011")
     page.click("#wiz-continue")
     page.wait_for_function("document.querySelector('#f-name') && document.querySelector('#f-name').value === ''")
     page.fill("#f-name", "李秀兰")
+    page.fill("#f-id_number", "130102197607200025")
     page.select_option("#f-relationship", "spouse")
     page.fill("#f-age", "50")
     page.select_option("#f-disability", "1")
@@ -313,6 +324,9 @@ def test_officer_accepts_requests_materials_resident_supplies_officer_decides(pa
     officer.wait_for_selector("#case-status")
     assert "等待受理" in officer.inner_text("#case-status")
     assert "符合低保条件" in officer.inner_text("#case-verdict")
+    # The province officer does not hold the case (the township's window does): ID numbers masked.
+    ids = officer.inner_text("#case-members")
+    assert "130102********0011" in ids and "130102197403150011" not in ids
     # The photo is served to this officer (private route), re-encoded.
     officer.wait_for_function("document.querySelector('#case-docs img') && "
                               "document.querySelector('#case-docs img').naturalWidth > 0")
@@ -426,8 +440,9 @@ def test_secret_phone_and_draft_answers_never_stay_in_the_tab_state(server):
         "village": "130123100201", "residence": "rural",
         "applicant": {"name": "祁望舒", "phone": "13712345678"},
         "members": [{"name": "祁望舒", "relationship": "applicant", "age": 58, "incomes": {"wage": 43_217},
-                     "typed": {"wage": "432.17"}},
-                    {"name": "祁念安", "relationship": "child", "age": 9, "incomes": {}}],
+                     "typed": {"wage": "432.17"}, "id_number": "130102196805120048"},
+                    {"name": "祁念安", "relationship": "child", "age": 9, "incomes": {},
+                     "id_number": "130102201003030079"}],
         "assets": {"deposits": 0, "vehicles": 0, "houses": 1, "housing_area": 40, "businesses": 0},
         "related": {"any": False, "detail": ""}, "consent": [0],
     }

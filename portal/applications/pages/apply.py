@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime, timezone
 from typing import TypedDict
 
 import reflex as rx
@@ -58,9 +59,13 @@ from portal.regions import services as regions
 from portal.applications.eligibility import screener
 from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
 from portal.shell.ui import UIState
+from portal.kernel.masking import mask_id_number
+from portal.kernel.workdays import china_date
+from portal.register import rules as id_rules
 
-ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo."))] + list(REJECT_REASONS) \
-    + ["name.err_invalid"]
+ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo.", "register.err_"))] \
+    + list(REJECT_REASONS) + ["name.err_invalid"]
+MAX_ID_TYPED = 24  # 18 characters plus the spaces people type between groups
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
 GRADES = ["0", "1", "2", "3", "4"]
@@ -165,6 +170,7 @@ def check_rows(session, app) -> list[CheckRow]:
         rel = str(m.get("relationship", ""))
         grade = m.get("disability_grade", 0)
         details = [plain("apply.name", m.get("name", "")),
+                   plain("register.id_number", mask_id_number(str(m.get("id_number", "")))),
                    item("apply.relationship", f"apply.rel.{rel}") if rel in el.RELATIONSHIPS
                    else plain("apply.relationship", ""),
                    plain("apply.age", m.get("age", "")),
@@ -332,6 +338,7 @@ class ApplyState(rx.State):
             self.member_name = str(m.get("name", "")) or str(i + 1)
             if kind == "member":
                 form = {"name": str(m.get("name", "")), "relationship": str(m.get("relationship", "")),
+                        "id_number": str(m.get("id_number", "")),
                         "age": "" if m.get("age") in (None, "") else str(m.get("age")),
                         "disability": str(m.get("disability_grade", 0)),
                         "illness": "yes" if m.get("serious_illness") else "",
@@ -579,6 +586,7 @@ class ApplyState(rx.State):
             grade = str(form.get("disability", "0"))
             members[i] = {**members[i], "name": " ".join(str(form.get("name", "")).split())[:svc.MAX_NAME],
                           "relationship": str(form.get("relationship", ""))[:16],
+                          "id_number": id_rules.normalize(str(form.get("id_number", "")))[:MAX_ID_TYPED],
                           "age": age if age is not None else -1,
                           "disability_grade": int(grade) if grade in GRADES else 0,
                           "serious_illness": form.get("illness") in ("yes", "on", True),
@@ -586,11 +594,20 @@ class ApplyState(rx.State):
             svc.save_section(session, app, "members", members)
             self.form = {k: str(v) for k, v in form.items()}
             errors = svc.field_errors(session, app, (f"member-{i}-name", f"member-{i}-relationship",
-                                                     f"member-{i}-age", f"member-{i}-disability"))
+                                                     f"member-{i}-id_number", f"member-{i}-age",
+                                                     f"member-{i}-disability"))
             if age is None and age_text:
                 errors = [e for e in errors if e.field != f"member-{i}-age"] + [
                     el.FieldError(f"member-{i}-age", "elig.err_number")]
             self._finish(session, app, errors, f"member-{i}-")
+
+    @rx.event
+    @checked
+    def check_id_number(self, value: str):
+        """Checks the ID number as soon as it is typed (the field loses focus): length, birth date, check digit."""
+        key = id_rules.error_of(str(value)[:MAX_ID_TYPED], china_date(datetime.now(timezone.utc))) if str(value).strip() else ""
+        others = [e for e in self.errors if e["field"] != "id_number"]
+        self.errors = others + ([ErrorItem(field="id_number", key=key)] if key else [])
 
     @rx.event
     @checked
@@ -836,6 +853,21 @@ def _input(name: str, label_key: str, *, field: str | None = None, hint_key: str
     )
 
 
+def _id_input() -> rx.Component:
+    """The member's ID number, checked when the field is left (and again on continue)."""
+    s = ApplyState
+    return rx.vstack(
+        rx.el.label(t("register.id_number"), html_for="f-id_number", class_name="wiz-label"),
+        rx.text(t("register.id_number_hint"), size="2", color_scheme="gray"),
+        _field_error("id_number"),
+        rx.el.input(name="id_number", id="f-id_number", default_value=s.form["id_number"].to(str),
+                    input_mode="text", type="text", key=s.screen + "id_number", max_length=MAX_ID_TYPED,
+                    auto_complete="off", spell_check=False, on_blur=s.check_id_number,
+                    class_name=rx.cond(s.field_error.contains("id_number"), "wiz-input invalid", "wiz-input")),
+        width="100%", spacing="1",
+    )
+
+
 def _continue(label_key: str = "apply.continue", button_id: str = "wiz-continue") -> rx.Component:
     return rx.el.button(t(label_key), type="submit", class_name="screen-next", id=button_id)
 
@@ -951,6 +983,7 @@ def _member() -> rx.Component:
                              name="relationship", id="f-relationship", key=s.screen + "rel",
                              default_value=s.form["relationship"].to(str), class_name="screen-select"),
                 width="100%", spacing="1"),
+            _id_input(),
             _input("age", "apply.age", input_mode="numeric"),
             rx.vstack(
                 rx.el.label(t("apply.disability"), html_for="f-disability", class_name="wiz-label"),

@@ -65,6 +65,10 @@ class MemberRow(TypedDict):
     ill: bool
     student: bool
     income: str
+    id_masked: str  # '' for the holder of the case: the full number arrives once, outside the state
+    id_el: str
+    full: bool
+    flag: str  # villages of other active register households that already list this person
 
 
 class DocView(TypedDict):
@@ -140,7 +144,7 @@ class OfficerCaseState(SignedInState):
     error_key: str = ""
     notice_key: str = ""
 
-    def _fill(self, session, app) -> rx.event.EventSpec:
+    def _fill(self, session, app, actor) -> list[rx.event.EventSpec]:
         """Show the case; returns the event that writes the applicant's phone into the page (never a state var)."""
         a = app.answers or {}
         self.found, self.number = True, app.number
@@ -158,7 +162,12 @@ class OfficerCaseState(SignedInState):
         self.amount = el.yuan(verdict.monthly_amount_fen) if verdict else ""
         self.reasons = reasons_of(verdict.lines) if verdict else []
         members = []
-        for m in a.get("members") or []:
+        ids = svc.member_ids_for_officer(session, actor, app)
+        once = []
+        for i, m in enumerate(a.get("members") or []):
+            full = ids.full and i < len(ids.shown)
+            if full:
+                once.append(show_once(f"case-id-{i}", ids.shown[i]))
             incomes = m.get("incomes") or {}
             grade = m.get("disability_grade", 0)
             members.append(MemberRow(name=str(m.get("name", "")), rel_key=f"apply.rel.{m.get('relationship')}"
@@ -166,7 +175,10 @@ class OfficerCaseState(SignedInState):
                                      age=str(m.get("age", "")),
                                      grade_key=f"apply.grade.{grade}" if grade in (0, 1, 2, 3, 4) else "apply.grade.0",
                                      ill=bool(m.get("serious_illness")), student=bool(m.get("student")),
-                                     income=el.yuan(sum(v for v in incomes.values() if isinstance(v, int)))))
+                                     income=el.yuan(sum(v for v in incomes.values() if isinstance(v, int))),
+                                     id_masked="" if full else (ids.shown[i] if i < len(ids.shown) else ""),
+                                     id_el=f"case-id-{i}", full=full,
+                                     flag=" · ".join(ids.flags[i]) if i < len(ids.flags) else ""))
         self.members = members
         assets = a.get("assets") or {}
         deposits = assets.get("deposits", 0)
@@ -181,7 +193,7 @@ class OfficerCaseState(SignedInState):
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
         self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
-        return show_once("case-phone", phone)
+        return [show_once("case-phone", phone), *once]
 
     def _empty(self) -> None:
         """Forget the previously shown case (household, incomes, reasons), whatever this load finds."""
@@ -205,7 +217,7 @@ class OfficerCaseState(SignedInState):
             except PermissionDenied:
                 self.denied_key = "auth.forbidden"
                 return
-            return self._fill(session, app)
+            return self._fill(session, app, actor)
 
     def _act(self, action):
         """Run one officer action on this case: guard, service (which checks and audits), reload."""
@@ -227,7 +239,7 @@ class OfficerCaseState(SignedInState):
                 return
             session.commit()
             self.error_key, self.notice_key = "", "officer_apps.saved"
-            return self._fill(session, svc.get_for_officer(session, actor, self.number))
+            return self._fill(session, svc.get_for_officer(session, actor, self.number), actor)
 
     @rx.event
     def accept(self):
@@ -420,7 +432,13 @@ def _actions() -> rx.Component:
 
 
 def _member(m: MemberRow) -> rx.Component:
-    return rx.el.tr(rx.el.td(m["name"], rx.el.br(), rx.el.small(t_var(m["rel_key"], REL_KEYS))),
+    return rx.el.tr(rx.el.td(m["name"], rx.el.br(), rx.el.small(t_var(m["rel_key"], REL_KEYS)), rx.el.br(),
+                             # the holder's full number is written in by show_once: the span renders empty
+                             rx.cond(m["full"], rx.el.span(id=m["id_el"], class_name="case-id"),
+                                     rx.el.span(m["id_masked"], class_name="case-id")),
+                             rx.cond(m["flag"] != "", rx.el.div(t_fmt("register.flag_other_household",
+                                                                      villages=m["flag"]),
+                                                                class_name="case-id-flag", role="note"))),
                     rx.el.td(m["age"]),
                     rx.el.td(t_var(m["grade_key"], GRADE_KEYS),
                              rx.cond(m["ill"], rx.el.div(t("apply.illness"))),
@@ -474,7 +492,7 @@ def officer_case() -> rx.Component:
             rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
             rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="case-reasons"),
             rx.heading(t("officer_apps.household"), size="4", as_="h2"),
-            rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table"),
+            rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table", id="case-members"),
             rx.text(t_fmt("officer_apps.assets_line", assets=s.assets), size="2"),
             rx.heading(t("apply.q.documents"), size="4", as_="h2"),
             rx.vstack(rx.foreach(s.docs, lambda d: rx.vstack(

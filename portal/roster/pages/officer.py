@@ -1,5 +1,5 @@
-"""Officer side of the public roster: publish a 7-day publicity batch or add to the standing roster for a region
-in scope, see the region's batches, find an entry by name and withdraw it with a written reason.
+"""Officer side of the public roster: publish a 7-day publicity batch for a region in scope (the standing roster
+follows the recipient register and is not typed in here), see the region's batches, find an entry by name and withdraw it with a written reason.
 
 Every handler re-checks role + region with `SignedInState._guard`; the services check again (`authorize`).
 """
@@ -34,7 +34,7 @@ MAX_DRAFT = 100
 ERROR_KEYS = ["name.err_invalid", "roster.err_household", "roster.err_amount", "roster.err_source_ref",
               "roster.err_village", "roster.err_empty", "roster.err_too_many", "roster.err_reason",
               "roster.err_already_withdrawn", "auth.forbidden", "roster.err_draft_full"]
-NOTICE_KEYS = ["roster.published", "roster.standing_added", "roster.withdrawn"]
+NOTICE_KEYS = ["roster.published", "roster.withdrawn"]
 LEVEL_KEYS = [f"level.{lvl.value}" for lvl in LEVEL_ORDER]
 
 
@@ -245,25 +245,6 @@ class OfficerRosterState(SignedInState):
             session.commit()
             self.draft = []
             self._ok("roster.published", routes.officer_roster_batch(batch_id))
-            self._refresh_region(session, actor, region)
-
-    @rx.event
-    def add_standing(self):
-        with session_scope() as session:
-            actor, region = self._region_guard(session)
-            if actor is None:
-                return
-            try:
-                svc.add_standing(session, actor, region, self._draft_entries())
-            except svc.RosterError as exc:
-                session.rollback()
-                return self._fail(exc.key, exc.detail)
-            except PermissionDenied:
-                session.rollback()
-                return self._fail("auth.forbidden")
-            session.commit()
-            self.draft = []
-            self._ok("roster.standing_added")
             self._refresh_region(session, actor, region)
 
     @rx.event
@@ -483,8 +464,6 @@ def officer_roster() -> rx.Component:
                     rx.button(t("roster.publish"), on_click=s.publish, min_height=TAP, width="100%",
                               id="publish-batch"),
                     rx.text(t("roster.publish_hint"), size="1", color_scheme="gray"),
-                    rx.button(t("roster.add_standing"), on_click=s.add_standing, variant="outline",
-                              min_height=TAP, width="100%", id="add-standing"),
                     width="100%", spacing="2")),
                 spacing="3", width="100%"), width="100%"),
             rx.heading(t("roster.batches_in_region"), size="4", as_="h2"),

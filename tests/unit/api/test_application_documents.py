@@ -29,7 +29,8 @@ def _submitted_case() -> tuple[str, int]:
         app, _ = svc.create_draft(session)
         for section, value in {
             "village": "130102001001", "residence": "urban", "applicant": {"name": "王芳", "phone": "13800138000"},
-            "members": [{"name": "王芳", "relationship": "applicant", "age": 40, "incomes": {}}],
+            "members": [{"name": "王芳", "relationship": "applicant", "age": 40, "incomes": {},
+                         "id_number": "130102198506060064"}],
             "assets": {"deposits": 0, "vehicles": 0, "houses": 1, "housing_area": 30, "businesses": 0},
             "related": {"any": False, "detail": ""}, "consent": [0],
         }.items():

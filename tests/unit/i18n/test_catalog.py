@@ -128,6 +128,10 @@ CHINESE_ALLOWED_DIRS: set[Path] = set()
 CHINESE_ALLOWED_NAMES = {
     (PORTAL / "kernel" / "drawing.py", "_NO_LINE_START"),  # line-breaking punctuation
     (PORTAL / "kernel" / "masking.py", "COMPOUND_SURNAMES"),  # 复姓, to mask 欧阳娜娜 as 欧阳*娜
+    # Chinese column names and values county offices write in their register exports (input, never shown).
+    (PORTAL / "register" / "importer.py", "ALIASES"),
+    (PORTAL / "register" / "importer.py", "STATUS_ALIASES"),
+    (PORTAL / "register" / "importer.py", "RELATION_ALIASES"),
 }
 # Han ideographs, CJK/full-width punctuation (、，。：；？！（）《》「」【】) and Bopomofo; not U+3000, which is a space.
 CHINESE = re.compile(r"[\u2e80-\u2fdf\u3001-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"

@@ -39,9 +39,11 @@ ANSWERS = {
     "residence": "urban",
     "applicant": {"name": "张建国", "phone": "13800138000"},
     "members": [
-        {"name": "张建国", "relationship": "applicant", "age": 52, "incomes": {"wage": 600_00}},
-        {"name": "李秀兰", "relationship": "spouse", "age": 50, "disability_grade": 1, "incomes": {}},
-        {"name": "张小华", "relationship": "child", "age": 12, "incomes": {}},
+        {"name": "张建国", "relationship": "applicant", "age": 52, "incomes": {"wage": 600_00},
+         "id_number": "130102197403150011"},
+        {"name": "李秀兰", "relationship": "spouse", "age": 50, "disability_grade": 1, "incomes": {},
+         "id_number": "130102197607200025"},
+        {"name": "张小华", "relationship": "child", "age": 12, "incomes": {}, "id_number": "130102201409010035"},
     ],
     "assets": {"deposits": 5_000_00, "vehicles": 0, "houses": 1, "housing_area": 60, "businesses": 0},
     "hardship": False,
@@ -108,7 +110,7 @@ def test_submit_lists_every_missing_answer(db_session, world):
         svc.submit(db_session, app, cal=CAL)
     fields = [e.field for e in caught.value.errors]
     assert fields == ["village", "applicant-name", "applicant-phone", "residence", "member-0-income-wage",
-                      "related-any", "consent-0", "documents"]
+                      "member-0-id_number", "related-any", "consent-0", "documents"]
     assert app.status == svc.DRAFT and app.answers["members"][0]["incomes"]["wage"] == -5  # kept as typed
 
 

@@ -189,11 +189,11 @@ def test_rate_limit_per_device_and_per_address(w):
 def test_objection_from_the_roster_is_prefilled_masked_and_grouped(w):
     s = w.session
     roster.add_standing(s, w.officer, w.village, [roster.NewEntry("张小明", 3, 135000, w.village.code,
-                                                                   source_ref="application:77")])
+                                                                   source_ref="household:77")])
     entry = roster.browse(s, w.village.path, "standing").entries[0]
     first, _ = file(w, roster_entry=entry.public_id, subject="ignored", region_code="")
     assert first.subject.startswith("张*明") and "张小明" not in first.subject
-    assert first.subject_key == "application:77" and first.roster_entry_id is not None
+    assert first.subject_key == "household:77" and first.roster_entry_id is not None
     assert first.region_id == w.village.id and first.handler_region_id == w.township.id
     second, _ = file(w, device="dev-2", roster_entry=entry.public_id)
     rows = {r.id: r for r in svc.inbox(s, w.officer, now=T0)}

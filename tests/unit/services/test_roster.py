@@ -40,6 +40,14 @@ def entry(name: str = "张小明", village: str = "130102001001", size: int = 3,
     return roster.NewEntry(name, size, yuan * 100, village, source_ref=ref)
 
 
+_households = iter(range(1, 1_000_000))
+
+
+def standing(entries: list[roster.NewEntry]) -> list[roster.NewEntry]:
+    """Standing entries come from register households: each carries its household's source_ref."""
+    return [dataclasses.replace(e, source_ref=f"household:{next(_households)}") for e in entries]
+
+
 def publish(w, entries=None, at=T0, actor=None, region=None) -> RosterBatch:
     batch = roster.publish_batch(w.session, actor or w.officer, region or w.township,
                                  entries or [entry(), entry("欧阳娜娜", "130102001002", 2, 800)], now=at)
@@ -229,9 +237,9 @@ def test_masking_follows_the_villages_setting(world):
 
 def test_browse_pages_through_a_region_in_order_without_overlap(world):
     villages = ["130102001001", "130102001002"]
-    roster.add_standing(world.session, world.officer, world.township,
-                        [entry(f"李{chr(0x4e00 + i)}{chr(0x4e00 + i)}", villages[i % 2]) for i in range(45)], now=T0)
-    roster.add_standing(world.session, world.sibling_officer, world.sibling, [entry("外乡人", "130102002001")],
+    roster.add_standing(world.session, world.officer, world.township, standing([entry(f"李{chr(0x4e00 + i)}{chr(0x4e00 + i)}", villages[i % 2])
+                                  for i in range(45)]), now=T0)
+    roster.add_standing(world.session, world.sibling_officer, world.sibling, standing([entry("外乡人", "130102002001")]),
                         now=T0)
     world.session.commit()
     seen, cursor, pages = [], None, 0
@@ -256,15 +264,15 @@ def test_browse_pages_through_a_region_in_order_without_overlap(world):
 
 def test_count_is_capped(world, monkeypatch):
     monkeypatch.setattr(roster, "COUNT_CAP", 3)
-    roster.add_standing(world.session, world.officer, world.township, [entry(f"王{chr(0x4e00 + i)}") for i in range(5)],
+    roster.add_standing(world.session, world.officer, world.township, standing([entry(f"王{chr(0x4e00 + i)}") for i in range(5)]),
                         now=T0)
     assert roster.count_capped(world.session, world.township.path, KIND_STANDING, now=T0) == (3, True)
 
 
 def test_search_is_exact_and_inside_the_region(world):
-    roster.add_standing(world.session, world.officer, world.township,
-                        [entry("张小明", "130102001001"), entry("张小明", "130102001002"), entry("张小")], now=T0)
-    roster.add_standing(world.session, world.sibling_officer, world.sibling, [entry("张小明", "130102002001")],
+    roster.add_standing(world.session, world.officer, world.township, standing([entry("张小明", "130102001001"), entry("张小明", "130102001002"),
+                                  entry("张小")]), now=T0)
+    roster.add_standing(world.session, world.sibling_officer, world.sibling, standing([entry("张小明", "130102002001")]),
                         now=T0)
     publish(world, [entry("张小明", "130102001001")], at=T0)
     now = T0 + timedelta(days=1)
@@ -280,8 +288,23 @@ def test_search_is_exact_and_inside_the_region(world):
         == {KIND_STANDING}
 
 
+def test_standing_entries_must_come_from_a_register_household(world):
+    for ref in (None, "application:7", "demo-case-0001"):
+        with pytest.raises(roster.RosterError) as caught:
+            roster.add_standing(world.session, world.officer, world.township, [entry(ref=ref)], now=T0)
+        assert caught.value.key == "roster.err_source_ref"
+
+
+def test_withdraw_standing_takes_a_household_off(world):
+    (row,) = roster.add_standing(world.session, world.officer, world.township, [entry(ref="household:9")], now=T0)
+    assert [r.public_id for r in roster.withdraw_standing(world.session, world.officer, "household:9",
+                                                          "停止保障：收入超过标准", now=T0)] == [row.public_id]
+    assert roster.browse(world.session, world.township.path, KIND_STANDING, now=T0).entries == []
+    assert roster.withdraw_standing(world.session, world.officer, "household:9", "再次停止", now=T0) == []
+
+
 def test_withdrawn_standing_entries_are_not_listed(world):
-    (row,) = roster.add_standing(world.session, world.officer, world.township, [entry()], now=T0)
+    (row,) = roster.add_standing(world.session, world.officer, world.township, standing([entry()]), now=T0)
     roster.withdraw_entry(world.session, world.officer, row.public_id, "户籍迁出本市，停止保障", now=T0)
     assert roster.browse(world.session, world.township.path, KIND_STANDING, now=T0).entries == []
     assert roster.search_name(world.session, world.township.path, "张小明", now=T0).entries == []
