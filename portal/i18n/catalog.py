@@ -125,9 +125,11 @@ from portal.roster import messages as _roster  # noqa: E402
 from portal.applications import messages as _applications  # noqa: E402
 from portal.reports import messages as _reports  # noqa: E402
 from portal.evaluations import messages as _evaluations  # noqa: E402
+from portal.verification import messages as _verification  # noqa: E402
 
 MESSAGES: dict[str, tuple[str, str]] = _merge(
     CORE, _ratings.MESSAGES, _roster.MESSAGES, _applications.MESSAGES, _reports.MESSAGES, _evaluations.MESSAGES,
+    _verification.MESSAGES,
 )
 
 

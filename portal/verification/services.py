@@ -160,12 +160,6 @@ def validate(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, name: str, off
     return person
 
 
-def _hash_ids(key: str) -> Callable[[pa.Array], pa.Array]:
-    def fn(ids: pa.Array) -> pa.Array:
-        return pa.array([contract.id_hash(x, key) for x in ids.to_pylist()], pa.string())
-    return fn
-
-
 def load_source(session: Session, kind: str, file: Path | str, *, as_of: date, loaded_by: str,
                 data_dir: Path | None = None, id_key: str | None = None) -> LoadResult:
     """Validate and store one department file as a batch of `kind` (audited). Raises LoadError, nothing stored."""
@@ -191,15 +185,20 @@ def load_source(session: Session, kind: str, file: Path | str, *, as_of: date, l
             offset = _read_raw(con, path, path.name, work)
             person = validate(con, spec, path.name, offset)
             header = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()}
+            source = "raw"
             if person == "id_number":
-                con.create_function("portal_id_hash", _hash_ids(id_key or get_settings().secret_key),
-                                    [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"), type="arrow")
-                who = "portal_id_hash(trim(id_number)) AS id_hash"
+                # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back.
+                numbers = con.sql("SELECT DISTINCT trim(id_number) AS n FROM raw").to_arrow_table().column(
+                    "n").to_pylist()
+                key = id_key or get_settings().secret_key
+                con.register("id_map", pa.table({"n": numbers, "h": [contract.id_hash(x, key) for x in numbers]}))
+                source = "raw JOIN id_map ON id_map.n = trim(raw.id_number)"
+                who = "id_map.h AS id_hash"
             else:
                 who = "trim(id_hash) AS id_hash"
             cols = ", ".join([who] + [vr.typed_column_sql(c, c.name in header) for c in spec.columns])
             part = work / "batch.parquet"
-            con.execute(f"COPY (SELECT {cols} FROM raw) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY (SELECT {cols} FROM {source} ORDER BY raw.rowid) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
             rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
         finally:
             con.close()
