@@ -1,4 +1,5 @@
-"""python -m portal <command>: migrate, demo, create-user, verify-audit, sweep, serve, backup, restore, register import."""
+"""python -m portal <command>: migrate, demo, create-user, verify-audit, sweep, serve, backup, restore,
+register import, crosscheck (load | run)."""
 
 from __future__ import annotations
 
@@ -185,6 +186,54 @@ def register_import(args: argparse.Namespace) -> int:
           f"members: {report.members_added:,} added, {report.members_unchanged:,} already listed")
     if report.people_in_two_households:
         print(f"flag: {report.people_in_two_households:,} people are listed in more than one active household")
+def crosscheck(args: argparse.Namespace) -> int:
+    """Load a department file, or re-verify the register (resumes an interrupted run over the same batches)."""
+    from datetime import date
+
+    from portal.i18n.catalog import text
+    from portal.kernel.db import session_scope
+    from portal.verification import services as verification
+
+    lang = args.lang
+    if args.action == "load":
+        try:
+            with session_scope() as session:
+                result = verification.load_source(session, args.source, args.file,
+                                                  as_of=date.fromisoformat(args.as_of) if args.as_of else date.today(),
+                                                  loaded_by=args.by)
+        except verification.LoadError as exc:
+            print(text("verify.cli_rejected", lang, n=exc.total), file=sys.stderr)
+            for p in exc.problems:
+                where = f"{p.file}:{p.line}" if p.line else p.file
+                column = f" [{p.column}]" if p.column else ""
+                detail = f" ({p.detail})" if p.detail else ""
+                print(f"  {where}{column} {text(p.reason, lang)}{detail}", file=sys.stderr)
+            if exc.total > len(exc.problems):
+                print("  " + text("verify.cli_more", lang, n=exc.total - len(exc.problems)), file=sys.stderr)
+            return 1
+        key = "verify.cli_already" if result.already_loaded else "verify.cli_loaded"
+        print(text(key, lang, rows=result.rows, batch=result.batch_id))
+        return 0
+
+    def progress(phase: str, done: int, total: int) -> None:
+        print(f"\r{phase}: {done}/{total}", end="", file=sys.stderr, flush=True)
+        if done == total:
+            print(file=sys.stderr)
+
+    try:
+        summary = verification.run(args.by, args.region, progress=progress)
+    except KeyboardInterrupt:
+        print("\n" + text("verify.cli_interrupted", lang), file=sys.stderr)
+        return 130
+    except verification.RuleError as exc:
+        print(text(str(exc), lang), file=sys.stderr)
+        return 2
+    if summary.resumed:
+        print(text("verify.cli_resumed", lang, run=summary.run_id))
+    for rule, why in summary.skipped_rules.items():
+        print(text("verify.cli_skipped", lang, rule=rule, why=why))
+    print(text("verify.cli_run_done", lang, households=summary.households, townships=summary.townships,
+               new=summary.found_new, open=summary.found_open, resolved=summary.resolved))
     return 0
 
 
@@ -217,7 +266,20 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("members", help="members CSV (UTF-8 or GBK)")
     imp.add_argument("--skip-bad", action="store_true", help="import everything except the reported lines")
     imp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the problem report")
+    cc = sub.add_parser("crosscheck", help="department records: load a file, or re-verify the register")
+    cc_sub = cc.add_subparsers(dest="action", required=True)
+    load = cc_sub.add_parser("load", help="load one department file (CSV UTF-8/GBK or Parquet; docs/verification.md)")
+    load.add_argument("source", help="deposits, real_estate, vehicles, business, hukou, income, public_staff")
+    load.add_argument("file")
+    load.add_argument("--as-of", help="the date the records describe, YYYY-MM-DD (default: today)")
+    run = cc_sub.add_parser("run", help="compare every active household with the latest batches (resumable)")
+    run.add_argument("--region", help="only households of this region code")
+    for p in (load, run):
+        p.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is loading or running (audited)")
+        p.add_argument("--lang", default="zh", choices=["zh", "en"])
     args = parser.parse_args(argv)
+    if args.command == "crosscheck":
+        return crosscheck(args)
     if args.command == "migrate":
         migrate()
         return 0

@@ -1,0 +1,240 @@
+"""Re-verification at province scale: a synthetic province (2.91 million households, about 7 million people, about
+21 million department records) with planted mismatches of every rule, loaded and re-verified end to end.
+
+Prints the time per phase, peak memory (getrusage: DuckDB runs in this process), and the findings' precision and
+recall against the planted set (both must be 1.0). The baseline is DuckDB scanning the same Parquet batch files
+once, measured in the same run. Not a test: run it by hand.
+
+    .venv/bin/python bench/verification_scale.py --scale 0.02
+    .venv/bin/python bench/verification_scale.py              # full size
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from portal.kernel.db import make_engine  # noqa: E402
+from portal.regions.models import Region, RegionLevel  # noqa: E402
+from portal.schema import Base  # noqa: E402
+from portal.verification import contract  # noqa: E402
+from portal.verification import services as vs  # noqa: E402
+from portal.verification.models import Finding  # noqa: E402
+
+FULL_HOUSEHOLDS = 2_910_000
+LIMIT_PER_MEMBER = 1_000_000  # fen
+MOTO_LIMIT = 300_000
+CAPITAL_LIMIT = 10_000_000
+TOLERANCE = 10_000
+PARAMS = {
+    "deposits": {"asset_limit_per_member_fen": LIMIT_PER_MEMBER},
+    "vehicles": {"max_vehicles": 0, "exempt_types": ["disability_adapted"], "motorcycle_value_limit_fen": MOTO_LIMIT},
+    "real_estate": {"max_dwellings": 1},
+    "business": {"capital_limit_fen": CAPITAL_LIMIT, "roles": ["legal_rep", "shareholder"]},
+    "income": {"tolerance_fen": TOLERANCE},
+    "dead": {},
+    "duplicate": {},
+    "public_staff": {"roles": ["public_employee", "village_cadre"]},
+}
+# household bucket (hash % 1000) → the rule planted in it
+BUCKET = {"deposits": 0, "vehicles": 1, "real_estate": 2, "business": 3, "income": 4, "dead": 5, "duplicate": 6,
+          "public_staff": 7}
+
+
+def generate(con: duckdb.DuckDBPyConnection, n: int, out: Path) -> dict[str, int]:
+    """Households, members and one Parquet file per source; returns the row count per file."""
+    b = BUCKET
+    con.execute(f"""CREATE TABLE h AS SELECT i AS n, 'H' || lpad(CAST(i AS VARCHAR), 8, '0') AS household_id,
+        1 + CAST(hash(i, 'size') % 4 AS INTEGER) AS size, CAST(hash(i, 'bucket') % 1000 AS INTEGER) AS bucket,
+        i // 1300 AS t, i // 1300 // 15 AS c, i // 1300 // 15 // 14 AS ci FROM range({n}) r(i)""")
+    con.execute("""CREATE TABLE hh AS SELECT n, household_id, size, bucket,
+        '/13/13' || lpad(CAST(ci AS VARCHAR), 2, '0') || '/13' || lpad(CAST(ci AS VARCHAR), 2, '0')
+          || lpad(CAST(c - ci * 14 AS VARCHAR), 2, '0') || '/' || township || '/' || township || '001/' AS region_path,
+        township AS township_code FROM (SELECT *, '13' || lpad(CAST(ci AS VARCHAR), 2, '0')
+          || lpad(CAST(c - ci * 14 AS VARCHAR), 2, '0') || lpad(CAST(t - c * 15 AS VARCHAR), 3, '0') AS township
+        FROM h)""")
+    con.execute("""CREATE TABLE m AS SELECT hh.n, hh.household_id, hh.bucket, hh.size, k AS idx, hh.n * 4 + k AS p,
+        sha256('bench:' || CAST(hh.n * 4 + k AS VARCHAR)) AS id_hash,
+        50000 + CAST(hash(hh.n * 4 + k, 'inc') % 100000 AS BIGINT) AS declared_income_fen
+        FROM hh, unnest(range(hh.size)) u(k)""")
+    # a member of a bucket-6 household (size ≥ 2) also listed in the next household
+    con.execute(f"""CREATE TABLE dup AS SELECT m.household_id AS x, 'H' || lpad(CAST((m.n + 1) % {n} AS VARCHAR), 8, '0')
+        AS y, m.id_hash, m.declared_income_fen FROM m WHERE m.bucket = {b['duplicate']} AND m.size >= 2 AND m.idx = 1""")
+    counts = {}
+
+    def copy(name: str, sql: str) -> None:
+        con.execute(f"COPY ({sql}) TO '{out / name}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+        counts[name] = con.execute(f"SELECT COUNT(*) FROM read_parquet('{out / name}.parquet')").fetchone()[0]
+
+    copy("households", "SELECT household_id, region_path, township_code, CAST(size AS INTEGER) AS size, "
+                       "CAST(0 AS BIGINT) AS declared_deposits_fen, 0 AS declared_vehicles, 1 AS declared_houses "
+                       "FROM hh ORDER BY n")
+    copy("members", "SELECT household_id, id_hash, declared_income_fen FROM m UNION ALL "
+                    "SELECT y, id_hash, declared_income_fen FROM dup")
+    yuan = "CAST({} / 100 AS DECIMAL(18,2))"
+    copy("hukou", f"SELECT id_hash, 'R' || CAST(p AS VARCHAR) AS record_ref, CASE WHEN bucket = {b['dead']} AND idx = 0 "
+                  "THEN 'dead' ELSE 'alive' END AS status, CASE WHEN bucket = 5 AND idx = 0 THEN DATE '2026-03-01' END "
+                  "AS death_date FROM m")
+    copy("deposits", f"SELECT id_hash, 'A' || CAST(p AS VARCHAR) AS account_ref, 'deposit' AS asset_type, "
+                     f"{yuan.format(f'CAST(hash(p, {chr(39)}dep{chr(39)}) % {LIMIT_PER_MEMBER * 4 // 10} AS DECIMAL(18,2))')} "
+                     "AS balance_yuan FROM m WHERE p % 3 <> 2 UNION ALL "
+                     "SELECT id_hash, 'AX' || CAST(p AS VARCHAR), 'security', "
+                     f"{yuan.format(f'CAST({LIMIT_PER_MEMBER} * size + 1 AS DECIMAL(18,2))')} FROM m "
+                     f"WHERE bucket = {b['deposits']} AND idx = 0")
+    copy("income", f"SELECT id_hash, 'W' || CAST(p AS VARCHAR) AS payer_ref, 'wage' AS income_kind, "
+                   f"{yuan.format('CAST(declared_income_fen - hash(p, ' + chr(39) + 'w' + chr(39) + ') % 1000 AS DECIMAL(18,2))')} "
+                   "AS monthly_yuan FROM m WHERE idx <= 1 UNION ALL "
+                   f"SELECT id_hash, 'WX' || CAST(p AS VARCHAR), 'wage', "
+                   f"{yuan.format(f'CAST(declared_income_fen + {TOLERANCE} + 1 AS DECIMAL(18,2))')} FROM m "
+                   f"WHERE bucket = {b['income']} AND idx = 0")
+    copy("real_estate", "SELECT id_hash, 'P' || CAST(p AS VARCHAR) AS property_ref, 'residential' AS use, 80 AS area_m2 "
+                        "FROM m WHERE idx = 0 UNION ALL SELECT id_hash, 'PX' || CAST(p AS VARCHAR), "
+                        "CASE WHEN n % 2 = 0 THEN 'commercial' ELSE 'residential' END, 50 FROM m "
+                        f"WHERE bucket = {b['real_estate']} AND idx = 0")
+    copy("vehicles", "SELECT id_hash, 'M' || CAST(p AS VARCHAR) AS plate, 'motorcycle' AS vehicle_type, "
+                     f"{yuan.format(f'CAST(hash(p, {chr(39)}v{chr(39)}) % {MOTO_LIMIT + 1} AS DECIMAL(18,2))')} AS value_yuan "
+                     "FROM m WHERE idx = 0 AND n % 4 = 0 UNION ALL "
+                     "SELECT id_hash, 'D' || CAST(p AS VARCHAR), 'disability_adapted', 80000 FROM m "
+                     "WHERE idx = 0 AND n % 10 = 1 UNION ALL "
+                     f"SELECT id_hash, 'C' || CAST(p AS VARCHAR), 'car', 50000 FROM m WHERE bucket = {b['vehicles']} "
+                     "AND idx = 0")
+    copy("business", "SELECT id_hash, 'B' || CAST(p AS VARCHAR) AS company_ref, "
+                     "CASE WHEN p % 2 = 0 THEN 'shareholder' ELSE 'legal_rep' END AS role, "
+                     f"{yuan.format(f'CAST(hash(p, {chr(39)}b{chr(39)}) % {CAPITAL_LIMIT + 1} AS DECIMAL(18,2))')} "
+                     "AS registered_capital_yuan FROM m WHERE p % 15 = 0 UNION ALL "
+                     f"SELECT id_hash, 'BX' || CAST(p AS VARCHAR), 'legal_rep', "
+                     f"{yuan.format(f'CAST({CAPITAL_LIMIT + 1} AS DECIMAL(18,2))')} FROM m "
+                     f"WHERE bucket = {b['business']} AND idx = 0")
+    staff = max(1, int(n * 600_000 / FULL_HOUSEHOLDS))
+    copy("public_staff", f"SELECT sha256('staff:' || CAST(i AS VARCHAR)) AS id_hash, 'S' || CAST(i AS VARCHAR) AS staff_ref, "
+                         "'public_employee' AS staff_role, 'bureau' AS employer FROM range(" + str(staff) + ") r(i) "
+                         f"UNION ALL SELECT id_hash, 'SX' || CAST(p AS VARCHAR), 'village_cadre', 'village' FROM m "
+                         f"WHERE bucket = {b['public_staff']} AND idx = 0")
+    return counts
+
+
+def planted(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
+    out: set[tuple[str, str, str]] = set()
+    for rule, bucket in BUCKET.items():
+        if rule == "duplicate":
+            rows = con.execute("SELECT x, id_hash FROM dup UNION ALL SELECT y, id_hash FROM dup").fetchall()
+        elif rule in ("deposits", "vehicles", "real_estate"):
+            rows = con.execute(f"SELECT household_id, '' FROM hh WHERE bucket = {bucket}").fetchall()
+        else:
+            rows = con.execute(f"SELECT household_id, id_hash FROM m WHERE bucket = {bucket} AND idx = 0").fetchall()
+        out |= {(rule, h, who) for h, who in rows}
+    return out
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 2.91 million households")
+    parser.add_argument("--workdir", help="keep the files here (default: a temporary directory)")
+    args = parser.parse_args()
+    n = int(FULL_HOUSEHOLDS * args.scale)
+    tmp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="verify-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    files, data = tmp / "files", tmp / "data"
+    files.mkdir(exist_ok=True)
+    phases: list[tuple[str, float]] = []
+
+    def phase(name: str, since: float) -> float:
+        now = time.perf_counter()
+        phases.append((name, now - since))
+        print(f"  {name:<34} {now - since:8.1f} s   peak {peak_mb():7.0f} MB", flush=True)
+        return now
+
+    print(f"synthetic province: {n:,} households (scale {args.scale}) in {tmp}")
+    t0 = t = time.perf_counter()
+    gen = duckdb.connect(str(tmp / "gen.duckdb"))
+    gen.execute("SET threads = 2")
+    gen.execute(f"SET memory_limit = '{vs.DUCKDB_MEMORY}'")
+    counts = generate(gen, n, files)
+    expected = planted(gen)
+    gen.close()
+    records = sum(v for k, v in counts.items() if k not in ("households", "members"))
+    print(f"  households {counts['households']:,}, members {counts['members']:,}, department records {records:,} "
+          f"({', '.join(f'{k} {v:,}' for k, v in counts.items() if k not in ('households', 'members'))}), "
+          f"planted findings {len(expected):,}")
+    t = phase("generate (not counted)", t)
+    start = t
+
+    engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+
+    @contextmanager
+    def scope():
+        s = Session(engine, expire_on_commit=False)
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    with scope() as session:
+        province = Region(code="13", name="province", level=RegionLevel.PROVINCE, path="/13/")
+        session.add(province)
+        session.flush()
+        for rule, params in PARAMS.items():
+            vs.add_rule(session, "bench", province.path, province.id, rule, params, date(2026, 1, 1), "bench-1")
+    for kind in ("deposits", "real_estate", "vehicles", "business", "hukou", "income", "public_staff"):
+        with scope() as session:
+            result = vs.load_source(session, kind, files / f"{kind}.parquet", as_of=date(2026, 6, 30),
+                                    loaded_by="bench", data_dir=data)
+        t = phase(f"load {kind} ({result.rows:,})", t)
+
+    batch_files = [str(p) for p in (data / "verification" / "batches").rglob("*.parquet")]
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute(f"SELECT COUNT(*), SUM(hash(id_hash)) FROM read_parquet({batch_files!r})").fetchall()
+    t = phase("baseline: one DuckDB scan of the batches", t)
+
+    snap = contract.ParquetSnapshot(files / "households.parquet", files / "members.parquet")
+    summary = vs.run("bench", snapshot=snap, on=date(2026, 7, 1), session_factory=scope, data_dir=data)
+    for name, secs in summary.phases.items():
+        print(f"    run: {name:<28} {secs:8.1f} s")
+    t = phase("re-verification run", t)
+    total = time.perf_counter() - start
+    with scope() as session:
+        got = {(f.rule, f.household_id, f.member_id_hash or "") for f in session.execute(
+            select(Finding.rule, Finding.household_id, Finding.member_id_hash))}
+    again = vs.run("bench", snapshot=snap, on=date(2026, 7, 1), session_factory=scope, data_dir=data)
+    t = phase("re-run, unchanged data", t)
+    right = len(got & expected)
+    precision = right / len(got) if got else 1.0
+    recall = right / len(expected) if expected else 1.0
+    print(f"load + run end to end: {total:.1f} s; peak memory {peak_mb():.0f} MB")
+    print(f"findings {len(got):,}, planted {len(expected):,}: precision {precision:.4f}, recall {recall:.4f}")
+    print(f"re-run: {again.found_new} new, {again.found_open} open, {again.resolved} resolved")
+    for rule in BUCKET:
+        g = {x for x in got if x[0] == rule}
+        e = {x for x in expected if x[0] == rule}
+        if g != e:
+            print(f"  {rule}: {len(g - e)} unexpected, {len(e - g)} missed", file=sys.stderr)
+    ok = precision == 1.0 and recall == 1.0 and again.found_new == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

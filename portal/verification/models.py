@@ -1,0 +1,117 @@
+"""Verification tables: loaded department batches, dated comparison rules, runs and their findings.
+
+Department records themselves are not rows here: a batch's records live in one Parquet file under the private
+data directory (`SourceBatch.path`), read by DuckDB at run time, so 21 million records never pass through the ORM.
+`VerificationRule` rows are append-only like the eligibility parameters: a change is a new dated row with its
+document number. A `Finding` is keyed by its fingerprint (household, member, rule, found value, records), so a
+re-run over unchanged data finds the same rows again instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.kernel.base import Base, utcnow
+from portal.roster.models import PathString
+
+FINDING_NEW = "new"  # first found by the run that wrote it
+FINDING_OPEN = "open"  # found again by a later run
+FINDING_RESOLVED = "resolved"  # no longer found by a later run over the same township
+FINDING_STATUSES = (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED)
+
+RUN_RUNNING = "running"
+RUN_INTERRUPTED = "interrupted"
+RUN_DONE = "done"
+RUN_ABANDONED = "abandoned"  # the batches changed before it could be resumed
+
+
+class SourceBatch(Base):
+    """One loaded department file: its kind, the date its data describes, who loaded it and its content hash."""
+
+    __tablename__ = "verification_source_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    as_of: Mapped[date] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(500))  # the Parquet file, relative to the data directory
+    row_count: Mapped[int] = mapped_column(Integer)
+    loaded_by: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_verification_source_batch_kind_hash", "kind", "content_hash", unique=True),
+                      Index("ix_verification_source_batch_kind_as_of", "kind", "as_of"))
+
+
+class VerificationRule(Base):
+    """The parameters of one comparison rule for a province, city or county from `effective_from` on."""
+
+    __tablename__ = "verification_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    region_path: Mapped[str] = mapped_column(PathString)
+    rule: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON)
+    effective_from: Mapped[date] = mapped_column(Date)
+    document_no: Mapped[str] = mapped_column(String(80))
+    created_by: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_verification_rule_lookup", "rule", "region_path", "effective_from"),)
+
+
+class VerificationRun(Base):
+    """One re-verification of the register (or of a region of it), resumable from its checkpoint."""
+
+    __tablename__ = "verification_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_path: Mapped[str] = mapped_column(PathString, default="/")
+    status: Mapped[str] = mapped_column(String(12), default=RUN_RUNNING)
+    # The batch ids compared against ({kind: id}); a resume is only valid against the same batches.
+    batches: Mapped[dict] = mapped_column(JSON, default=dict)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    # {"phase": ..., "rules_done": [...], "townships_done": [...], "townships_total": n}
+    checkpoint: Mapped[dict] = mapped_column(JSON, default=dict)
+    progress_permille: Mapped[int] = mapped_column(Integer, default=0)
+    found_new: Mapped[int] = mapped_column(Integer, default=0)
+    found_open: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Finding(Base):
+    """A difference between what a household declared and what a department record shows."""
+
+    __tablename__ = "verification_finding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    household_id: Mapped[str] = mapped_column(String(40))
+    member_id_hash: Mapped[str | None] = mapped_column(String(64))  # None: a household-level finding
+    rule: Mapped[str] = mapped_column(String(32))
+    rule_row_id: Mapped[int | None] = mapped_column(ForeignKey("verification_rule.id"))
+    document_no: Mapped[str] = mapped_column(String(80), default="")
+    declared_value: Mapped[str] = mapped_column(String(200), default="")
+    found_value: Mapped[str] = mapped_column(String(200))
+    source_batch_id: Mapped[int | None] = mapped_column(ForeignKey("verification_source_batch.id"))
+    record_refs: Mapped[list] = mapped_column(JSON, default=list)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    severity: Mapped[str] = mapped_column(String(8))
+    routed_to: Mapped[str] = mapped_column(String(8), default="township")  # township | county (关系保)
+    township_code: Mapped[str] = mapped_column(String(12))
+    county_code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(10), default=FINDING_NEW)
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("verification_run.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("verification_run.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_verification_finding_queue", "township_code", "status", "rule"),
+                      Index("ix_verification_finding_household", "household_id"))

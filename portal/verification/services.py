@@ -1,0 +1,515 @@
+"""Loading department batches and re-verifying the register (DuckDB over Parquet).
+
+`load_source` validates a department file (CSV in UTF-8, UTF-8 with BOM or GBK; or Parquet) as a whole: every bad
+line is reported as file, line, column and reason, and a file with any error loads nothing. A good file becomes one
+typed Parquet file under the private data directory plus one `SourceBatch` row; the same content loaded again is a
+no-op. `run` compares every active household of a snapshot (contract.py) with the latest batch of each kind, rule
+by rule in DuckDB, then writes the findings township by township; each step is checkpointed on the
+`VerificationRun` row, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from portal.applications.eligibility.rules import ParamRow
+from portal.kernel import audit
+from portal.kernel.base import utcnow
+from portal.kernel.settings import get_settings
+from portal.regions import services as regions
+from portal.verification import contract
+from portal.verification import rules as vr
+from portal.verification.models import (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
+                                        RUN_INTERRUPTED, RUN_RUNNING, Finding, SourceBatch, VerificationRule,
+                                        VerificationRun)
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+DUCKDB_MEMORY = os.environ.get("PORTAL_VERIFY_MEMORY", "2GB")
+CHUNK = 1 << 20
+
+
+def _data_dir(data_dir: Path | None) -> Path:
+    return Path(data_dir) if data_dir else get_settings().data_dir
+
+
+def _duck(path: str = ":memory:", temp: Path | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(path)
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET threads = 2")
+    if temp is not None:
+        con.execute(f"SET temp_directory = '{temp}'")
+    return con
+
+
+# --- loading a department file --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoadProblem:
+    file: str
+    line: int  # 0: the file as a whole; CSV: the line (the header is line 1); Parquet: the row (from 1)
+    column: str
+    reason: str  # a catalog key (verify.err_*)
+    detail: str = ""
+
+
+class LoadError(Exception):
+    def __init__(self, problems: list[LoadProblem], total: int | None = None) -> None:
+        super().__init__(f"{total or len(problems)} problem(s)")
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    batch_id: int
+    rows: int
+    already_loaded: bool
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _encoding(path: Path) -> str:
+    """utf-8, utf-8-sig (with BOM) or gb18030 (GBK's superset), by decoding the whole file incrementally."""
+    with path.open("rb") as fh:
+        bom = fh.read(3) == codecs.BOM_UTF8
+    for enc in (("utf-8-sig",) if bom else ("utf-8", "gb18030")):
+        decoder = codecs.getincrementaldecoder(enc)()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise LoadError([LoadProblem(path.name, 0, "", "verify.err_encoding")])
+
+
+def _as_utf8(path: Path, enc: str, workdir: Path) -> Path:
+    """DuckDB reads plain UTF-8 only (its other encodings need a download): re-encode BOM and GBK files."""
+    if enc == "utf-8":
+        return path
+    target = workdir / "utf8.csv"
+    with path.open("r", encoding=enc, newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        shutil.copyfileobj(src, dst, CHUNK)
+    return target
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, name: str, workdir: Path) -> int:
+    """Stage the file as table `raw` (all VARCHAR, insertion order = file order); returns the line offset."""
+    if path.suffix.lower() == ".parquet":
+        try:
+            con.execute("CREATE TABLE raw AS SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_parquet(?)", [str(path)])
+        except duckdb.Error as exc:
+            raise LoadError([LoadProblem(name, 0, "", "verify.err_parquet", str(exc).splitlines()[0])]) from None
+        return 1
+    if path.stat().st_size == 0:
+        raise LoadError([LoadProblem(name, 0, "", "verify.err_empty")])
+    utf8 = _as_utf8(path, _encoding(path), workdir)
+    try:
+        con.execute("CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, all_varchar = true, delim = ',', "
+                    "quote = '\"', escape = '\"', strict_mode = true, auto_detect = true)", [str(utf8)])
+    except duckdb.Error as exc:
+        raise LoadError([LoadProblem(name, 0, "", "verify.err_csv", str(exc).splitlines()[0][:300])]) from None
+    return 2
+
+
+def validate(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, name: str, offset: int) -> str:
+    """Raise LoadError listing the bad lines of `raw`; returns the person column of a good file."""
+    header = [row[0] for row in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()]
+    problem = vr.file_columns_problem(spec, header)
+    if problem:
+        raise LoadError([LoadProblem(name, 1 if offset == 2 else 0, "", problem[0], problem[1])])
+    if con.execute("SELECT COUNT(*) FROM raw").fetchone()[0] == 0:  # type: ignore[index]
+        raise LoadError([LoadProblem(name, 0, "", "verify.err_empty")])
+    person = next(h for h in header if h in vr.PERSON_COLUMNS)
+    checks = [(person, vr.column_check_sql(person))]
+    checks += [(c.name, vr.column_check_sql(c, c.name in header)) for c in spec.columns]
+    parts = [f"SELECT rowid + {offset} AS line, '{col}' AS col, reason, '' AS detail FROM "
+             f"(SELECT rowid, {sql} AS reason FROM raw) WHERE reason IS NOT NULL" for col, sql in checks]
+    everything = ", ".join(f'"{h}"' for h in header)
+    parts.append(f"SELECT line, '' AS col, 'verify.err_duplicate' AS reason, CAST(first AS VARCHAR) AS detail FROM "
+                 f"(SELECT rowid + {offset} AS line, MIN(rowid + {offset}) OVER (PARTITION BY {everything}) AS first "
+                 f"FROM raw) WHERE line > first")
+    con.execute("CREATE TEMP TABLE problems AS " + " UNION ALL ".join(parts))
+    total = con.execute("SELECT COUNT(*) FROM problems").fetchone()[0]  # type: ignore[index]
+    if total:
+        rows = con.execute("SELECT line, col, reason, detail FROM problems ORDER BY line, col LIMIT ?",
+                           [vr.MAX_ERRORS_REPORTED]).fetchall()
+        raise LoadError([LoadProblem(name, line, col, reason, detail) for line, col, reason, detail in rows], total)
+    return person
+
+
+def load_source(session: Session, kind: str, file: Path | str, *, as_of: date, loaded_by: str,
+                data_dir: Path | None = None, id_key: str | None = None) -> LoadResult:
+    """Validate and store one department file as a batch of `kind` (audited). Raises LoadError, nothing stored."""
+    path = Path(file)
+    if kind not in vr.SOURCES:
+        raise LoadError([LoadProblem(path.name, 0, "", "verify.err_kind", kind)])
+    if not path.is_file():
+        raise LoadError([LoadProblem(path.name, 0, "", "verify.err_no_file")])
+    spec = vr.SOURCES[kind]
+    content_hash = _file_hash(path)
+    existing = session.execute(select(SourceBatch).where(SourceBatch.kind == kind,
+                                                         SourceBatch.content_hash == content_hash)).scalar_one_or_none()
+    if existing is not None:
+        return LoadResult(existing.id, existing.row_count, True)
+    base = _data_dir(data_dir)
+    rel = Path("verification") / "batches" / kind / f"{content_hash}.parquet"
+    target = base / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        work = Path(tmp)
+        con = _duck(str(work / "load.duckdb"), work)
+        try:
+            offset = _read_raw(con, path, path.name, work)
+            person = validate(con, spec, path.name, offset)
+            header = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()}
+            source = "raw"
+            if person == "id_number":
+                # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back.
+                numbers = con.sql("SELECT DISTINCT trim(id_number) AS n FROM raw").to_arrow_table().column(
+                    "n").to_pylist()
+                key = id_key or get_settings().secret_key
+                con.register("id_map", pa.table({"n": numbers, "h": [contract.id_hash(x, key) for x in numbers]}))
+                source = "raw JOIN id_map ON id_map.n = trim(raw.id_number)"
+                who = "id_map.h AS id_hash"
+            else:
+                who = "trim(id_hash) AS id_hash"
+            cols = ", ".join([who] + [vr.typed_column_sql(c, c.name in header) for c in spec.columns])
+            part = work / "batch.parquet"
+            con.execute(f"COPY (SELECT {cols} FROM {source} ORDER BY raw.rowid) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
+            rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
+        finally:
+            con.close()
+        os.replace(part, target)
+    batch = SourceBatch(kind=kind, as_of=as_of, content_hash=content_hash, file_name=path.name[:255], path=str(rel),
+                        row_count=rows, loaded_by=loaded_by)
+    session.add(batch)
+    session.flush()
+    audit.record(session, loaded_by, "verification.batch_loaded", "verification_source_batch", batch.id,
+                 after={"kind": kind, "as_of": as_of.isoformat(), "rows": rows, "sha256": content_hash,
+                        "file": path.name})
+    return LoadResult(batch.id, rows, False)
+
+
+def latest_batches(session: Session) -> dict[str, SourceBatch]:
+    """The batch each rule compares against: per kind, the latest as-of date (then the latest loaded)."""
+    out: dict[str, SourceBatch] = {}
+    for batch in session.execute(select(SourceBatch).order_by(SourceBatch.as_of, SourceBatch.id)).scalars():
+        out[batch.kind] = batch
+    return out
+
+
+# --- rules as data ----------------------------------------------------------------------------------------------
+
+class RuleError(ValueError):
+    pass
+
+
+def add_rule(session: Session, actor, region_path: str, region_id: int, rule: str, params: dict,
+             effective_from: date, document_no: str) -> VerificationRule:
+    """Add a dated value of a rule's parameters for a region (the previous one stays in the history). Audited."""
+    if rule not in vr.RULES:
+        raise RuleError("verify.err_rule")
+    try:
+        params = vr.check_params(rule, params)
+    except ValueError:
+        raise RuleError("verify.err_rule_params") from None
+    document_no = " ".join((document_no or "").split())
+    if not document_no or len(document_no) > 80:
+        raise RuleError("verify.err_rule_document")
+    row = VerificationRule(region_id=region_id, region_path=region_path, rule=rule, params=params,
+                           effective_from=effective_from, document_no=document_no,
+                           created_by=actor if isinstance(actor, str) else actor.username)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "verification.rule_set", "verification_rule", row.id,
+                 after={"rule": rule, "params": params, "effective_from": effective_from.isoformat(),
+                        "document_no": document_no, "region_path": region_path})
+    return row
+
+
+def rule_rows(session: Session) -> list[ParamRow]:
+    return [ParamRow(r.rule, r.params, r.effective_from, r.document_no, r.region_path, "", r.id)
+            for r in session.execute(select(VerificationRule)).scalars()]
+
+
+# --- the run ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class RunSummary:
+    run_id: int
+    resumed: bool
+    households: int = 0
+    townships: int = 0
+    found_new: int = 0
+    found_open: int = 0
+    resolved: int = 0
+    skipped_rules: dict[str, str] = field(default_factory=dict)  # rule → why it did not run
+    phases: dict[str, float] = field(default_factory=dict)  # seconds
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+HH_VIEW = ("SELECT household_id, region_path, township_code, size, declared_deposits_fen, declared_vehicles, "
+           "declared_houses, regexp_extract(region_path, '^/[^/]+/[^/]+/[^/]+/') AS county_path, "
+           "regexp_extract(region_path, '^/[^/]+/[^/]+/([^/]+)/', 1) AS county_code FROM read_parquet('{path}')")
+
+
+def _start(sf: SessionFactory, actor: str, region_path: str) -> tuple[int, bool, dict[str, int]]:
+    with sf() as session:
+        batches = {k: b.id for k, b in latest_batches(session).items()}
+        unfinished = session.execute(select(VerificationRun).where(
+            VerificationRun.region_path == region_path,
+            VerificationRun.status.in_((RUN_RUNNING, RUN_INTERRUPTED))).order_by(VerificationRun.id.desc())).scalars()
+        for old in unfinished:
+            if old.batches == batches:
+                old.status = RUN_RUNNING
+                audit.record(session, actor, "verification.run_resumed", "verification_run", old.id,
+                             after={"checkpoint": old.checkpoint})
+                return old.id, True, batches
+            old.status = RUN_ABANDONED
+        run = VerificationRun(region_path=region_path, batches=batches, started_by=actor, checkpoint={})
+        session.add(run)
+        session.flush()
+        audit.record(session, actor, "verification.run_started", "verification_run", run.id,
+                     after={"region_path": region_path, "batches": batches})
+        return run.id, False, batches
+
+
+def _checkpoint(session: Session, run_id: int, **changes) -> VerificationRun:
+    run = session.get(VerificationRun, run_id)
+    assert run is not None
+    run.checkpoint = {**(run.checkpoint or {}), **changes}
+    return run
+
+
+def run(actor: str = "cli", region: str | None = None, *, snapshot: contract.RegisterSnapshot | None = None,
+        on: date | None = None, progress: Progress | None = None, session_factory: SessionFactory | None = None,
+        data_dir: Path | None = None) -> RunSummary:
+    """Re-verify every active household (of `region`, a region code) against the latest batches."""
+    import time
+
+    from portal.kernel.db import session_scope
+
+    sf: SessionFactory = session_factory or session_scope
+    on = on or date.today()
+    region_path = "/"
+    if region:
+        with sf() as session:
+            found = regions.by_code(session, region)
+            if found is None:
+                raise RuleError("verify.err_region")
+            region_path = found.path
+    run_id, resumed, batch_ids = _start(sf, actor, region_path)
+    summary = RunSummary(run_id, resumed)
+    base = _data_dir(data_dir)
+    workdir = base / "verification" / "runs" / str(run_id)
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        tick = time.perf_counter()
+        if not (workdir / contract.MEMBERS_FILE).exists():
+            if snapshot is None:
+                with sf() as session:
+                    contract.ApplicationsSnapshot(session, get_settings().secret_key).write(workdir)
+            else:
+                snapshot.write(workdir)
+        summary.phases["snapshot"] = time.perf_counter() - tick
+        con = _duck(str(workdir / "run.duckdb"), workdir)
+        try:
+            _run_rules(con, sf, run_id, workdir, base, region_path, batch_ids, on, summary, progress)
+            _write_findings(con, sf, run_id, batch_ids, summary, progress)
+        finally:
+            con.close()
+    except BaseException:
+        with sf() as session:
+            row = session.get(VerificationRun, run_id)
+            if row is not None and row.status == RUN_RUNNING:
+                row.status = RUN_INTERRUPTED
+        raise
+    with sf() as session:
+        row = session.get(VerificationRun, run_id)
+        assert row is not None
+        row.status, row.finished_at, row.progress_permille = RUN_DONE, utcnow(), 1000
+        summary.found_new, summary.found_open, summary.resolved = row.found_new, row.found_open, row.resolved
+        audit.record(session, actor, "verification.run_finished", "verification_run", run_id,
+                     after={"households": summary.households, "townships": summary.townships,
+                            "new": row.found_new, "open": row.found_open, "resolved": row.resolved,
+                            "skipped": summary.skipped_rules})
+    shutil.rmtree(workdir, ignore_errors=True)
+    return summary
+
+
+def _params_table(rule: str, by_county: dict[str, vr.RuleParams]) -> pa.Table:
+    spec = vr.RULES[rule]
+    cols: dict[str, list] = {"county_path": [], "rule_row_id": [], "document_no": []}
+    for name in spec.params:
+        cols[name] = []
+    for path, p in sorted(by_county.items()):
+        cols["county_path"].append(path)
+        cols["rule_row_id"].append(p.rule_row_id)
+        cols["document_no"].append(p.document_no)
+        for name in spec.params:
+            cols[name].append(p.values[name])
+    types = {"county_path": pa.string(), "rule_row_id": pa.int64(), "document_no": pa.string()}
+    for name, kind in spec.params.items():
+        types[name] = pa.int64() if kind in (vr.P_MONEY, vr.P_COUNT) else pa.list_(pa.string())
+    types["_"] = pa.int8()  # a rule without parameters still needs a table with a row per county
+    cols["_"] = [0] * len(cols["county_path"])
+    return pa.table(cols, schema=pa.schema([(k, types[k]) for k in cols]))
+
+
+def _run_rules(con, sf: SessionFactory, run_id: int, workdir: Path, base: Path, region_path: str,
+               batch_ids: dict[str, int], on: date, summary: RunSummary, progress: Progress | None) -> None:
+    import time
+
+    con.execute(f"CREATE OR REPLACE VIEW hh_all AS {HH_VIEW.format(path=workdir / contract.HOUSEHOLDS_FILE)}")
+    con.execute("CREATE OR REPLACE VIEW hh AS SELECT * FROM hh_all WHERE starts_with(region_path, ?)".replace(
+        "?", "'" + region_path.replace("'", "''") + "'"))
+    con.execute(f"CREATE OR REPLACE VIEW mem_all AS SELECT household_id, id_hash, declared_income_fen "
+                f"FROM read_parquet('{workdir / contract.MEMBERS_FILE}')")
+    con.execute("CREATE OR REPLACE VIEW mem AS SELECT * FROM mem_all WHERE household_id IN (SELECT household_id FROM hh)"
+                if region_path != "/" else "CREATE OR REPLACE VIEW mem AS SELECT * FROM mem_all")
+    summary.households = con.execute("SELECT COUNT(*) FROM hh").fetchone()[0]  # type: ignore[index]
+    counties = [r[0] for r in con.execute("SELECT DISTINCT county_path FROM hh").fetchall()]
+    with sf() as session:
+        params = vr.params_by_county(rule_rows(session), counties, on)
+        paths = {b.kind: str(base / b.path) for b in session.execute(
+            select(SourceBatch).where(SourceBatch.id.in_(list(batch_ids.values())))).scalars()}
+        done = list((session.get(VerificationRun, run_id).checkpoint or {}).get("rules_done", []))  # type: ignore[union-attr]
+    for key, spec in vr.RULES.items():
+        if key in done:
+            continue
+        if key not in params:
+            summary.skipped_rules[key] = "no_params"
+            continue
+        if spec.source is not None and spec.source not in paths:
+            summary.skipped_rules[key] = "no_batch"
+            continue
+        tick = time.perf_counter()
+        con.register("p_arrow", _params_table(key, params[key]))
+        con.execute("CREATE OR REPLACE TABLE p AS SELECT * FROM p_arrow")
+        con.unregister("p_arrow")
+        if spec.source is not None:
+            con.execute(f"CREATE OR REPLACE VIEW src AS SELECT * FROM read_parquet('{paths[spec.source]}')")
+        batch = batch_ids.get(spec.source) if spec.source else None
+        fp = vr.FINGERPRINT_SQL.format(rule=f"'{key}'")
+        con.execute(f"CREATE OR REPLACE TABLE hits_{key} AS SELECT '{key}' AS rule, "
+                    f"CAST({batch if batch else 'NULL'} AS BIGINT) AS batch_id, *, {fp} AS fingerprint "
+                    f"FROM ({vr.rule_sql(key)})")
+        con.execute("CHECKPOINT")
+        done.append(key)
+        with sf() as session:
+            _checkpoint(session, run_id, rules_done=done, phase="rules")
+        summary.phases[f"rule {key}"] = time.perf_counter() - tick
+        if progress:
+            progress("rules", len(done), len(vr.RULES))
+    ran = [k for k in vr.RULES if k in done]
+    with sf() as session:
+        _checkpoint(session, run_id, rules_ran=ran)
+    union = " UNION ALL ".join(f"SELECT * FROM hits_{k}" for k in ran) or (
+        "SELECT NULL::VARCHAR AS rule, NULL::BIGINT AS batch_id, NULL::VARCHAR AS household_id, "
+        "NULL::VARCHAR AS id_hash, NULL::VARCHAR AS declared, NULL::VARCHAR AS found, NULL::VARCHAR AS refs, "
+        "NULL::VARCHAR AS township_code, NULL::VARCHAR AS county_code, NULL::BIGINT AS rule_row_id, "
+        "NULL::VARCHAR AS document_no, NULL::VARCHAR AS fingerprint WHERE false")
+    con.execute(f"CREATE OR REPLACE TABLE hits AS SELECT * FROM ({union}) ORDER BY township_code")
+
+
+def _write_findings(con, sf: SessionFactory, run_id: int, batch_ids: dict[str, int], summary: RunSummary,
+                    progress: Progress | None) -> None:
+    import time
+
+    tick = time.perf_counter()
+    townships = [r[0] for r in con.execute("SELECT DISTINCT township_code FROM hh ORDER BY 1").fetchall()]
+    summary.townships = len(townships)
+    with sf() as session:
+        run_row = session.get(VerificationRun, run_id)
+        assert run_row is not None
+        start = int((run_row.checkpoint or {}).get("townships_done", 0))
+        ran = list((run_row.checkpoint or {}).get("rules_ran", []))
+        as_of = {b.id: b.as_of for b in session.execute(select(SourceBatch).where(
+            SourceBatch.id.in_(list(batch_ids.values())))).scalars()}
+    columns = ["rule", "batch_id", "household_id", "id_hash", "declared", "found", "refs", "township_code",
+               "county_code", "rule_row_id", "document_no", "fingerprint"]
+    for i in range(start, len(townships)):
+        code = townships[i]
+        hits = [dict(zip(columns, row)) for row in con.execute(
+            f"SELECT {', '.join(columns)} FROM hits WHERE township_code = ?", [code]).fetchall()]
+        with sf() as session:
+            new, seen, gone = _apply_township(session, run_id, code, hits, ran, as_of)
+            row = _checkpoint(session, run_id, townships_done=i + 1, townships_total=len(townships), phase="write")
+            row.found_new += new
+            row.found_open += seen
+            row.resolved += gone
+            row.progress_permille = (i + 1) * 1000 // len(townships)
+        if progress:
+            progress("townships", i + 1, len(townships))
+    summary.phases["write findings"] = time.perf_counter() - tick
+
+
+def _apply_township(session: Session, run_id: int, township: str, hits: list[dict], ran: list[str],
+                    as_of: dict[int, date]) -> tuple[int, int, int]:
+    """Insert the township's new findings, mark the ones found again open and the ones gone resolved."""
+    existing = {fp: (fid, status, rule) for fid, fp, status, rule in session.execute(
+        select(Finding.id, Finding.fingerprint, Finding.status, Finding.rule)
+        .where(Finding.township_code == township))}
+    now = utcnow()
+    fresh, again = [], []
+    for h in hits:
+        if h["fingerprint"] in existing:
+            again.append(existing[h["fingerprint"]][0])
+            continue
+        spec = vr.RULES[h["rule"]]
+        fresh.append({"fingerprint": h["fingerprint"], "household_id": h["household_id"],
+                      "member_id_hash": h["id_hash"] or None, "rule": h["rule"], "rule_row_id": h["rule_row_id"],
+                      "document_no": h["document_no"] or "", "declared_value": (h["declared"] or "")[:200],
+                      "found_value": (h["found"] or "")[:200], "source_batch_id": h["batch_id"],
+                      "record_refs": (h["refs"] or "").split("|") if h["refs"] else [],
+                      "as_of": as_of.get(h["batch_id"]) if h["batch_id"] else None, "severity": spec.severity,
+                      "routed_to": spec.routed_to, "township_code": township, "county_code": h["county_code"] or "",
+                      "status": FINDING_NEW, "first_run_id": run_id, "last_run_id": run_id,
+                      "created_at": now, "updated_at": now})
+    if fresh:
+        session.execute(insert(Finding), fresh)
+    hit_fps = {h["fingerprint"] for h in hits}
+    gone = [fid for fp, (fid, status, rule) in existing.items()
+            if fp not in hit_fps and status != FINDING_RESOLVED and rule in ran]
+    for ids, values in ((again, {"status": FINDING_OPEN}), (gone, {"status": FINDING_RESOLVED})):
+        for k in range(0, len(ids), 500):
+            session.execute(update(Finding).where(Finding.id.in_(ids[k:k + 500]))
+                            .values(last_run_id=run_id, updated_at=now, **values))
+    return len(fresh), len(again), len(gone)
+
+
+def counts_by_township(session: Session, region_path: str = "/") -> list[tuple[str, str, str, int]]:
+    """(township, rule, status, count) of the findings: the per-township work queue's summary."""
+    stmt = (select(Finding.township_code, Finding.rule, Finding.status, func.count())
+            .group_by(Finding.township_code, Finding.rule, Finding.status).order_by(Finding.township_code))
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def iter_problems(exc: LoadError) -> Iterator[str]:
+    for p in exc.problems:
+        where = f"{p.file}:{p.line}" if p.line else p.file
+        yield f"{where} [{p.column}] {p.reason} {p.detail}".rstrip()
