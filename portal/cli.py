@@ -186,6 +186,9 @@ def register_import(args: argparse.Namespace) -> int:
           f"members: {report.members_added:,} added, {report.members_unchanged:,} already listed")
     if report.people_in_two_households:
         print(f"flag: {report.people_in_two_households:,} people are listed in more than one active household")
+    return 0
+
+
 def crosscheck(args: argparse.Namespace) -> int:
     """Load a department file, or re-verify the register (resumes an interrupted run over the same batches)."""
     from datetime import date

@@ -156,7 +156,7 @@ def take(session: Session, quota: Quota, client: str, now: datetime, n: int = 1)
     used = _failures(session, SignInFailure.client, bucket, now - timedelta(minutes=quota.window_minutes))
     if used + n > policy.get_int(session, quota.max_per_client):
         log.warning("quota %s used up by %s (%d in %d min)", quota.scope, client, used, quota.window_minutes)
-        raise Throttled()
+        raise Throttled(now + timedelta(minutes=quota.window_minutes))
     session.add_all([SignInFailure(username=f"{quota.scope}:quota", client=bucket, at=now) for _ in range(n)])
 
 

@@ -516,7 +516,7 @@ def test_check_your_answers_labels_every_value(db_session, world):
                             "住房总面积（平方米）：60", "登记的公司或个体工商户（个）：0"]
     assert en["assets"][3] == "Total housing area (m²): 60"
     assert zh["applicant"] == ["姓名：张建国", "手机号码：13800138000"]
-    assert zh["member-1"] == ["姓名：李秀兰", "与申请人的关系：配偶", "年龄（周岁）：50", "残疾等级：一级",
+    assert zh["member-1"] == ["姓名：李秀兰", "身份证号码：130102********0025", "与申请人的关系：配偶", "年龄（周岁）：50", "残疾等级：一级",
                               "患有重病：否", "在校学生：否"]
     assert zh["income-0"] == ["姓名：张建国", "工资性收入：600.00 元/月"]
     assert en["income-1"] == ["Name: 李秀兰", "Monthly income: None"]

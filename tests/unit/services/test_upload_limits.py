@@ -227,7 +227,8 @@ def test_picking_the_same_photo_again_keeps_it_from_the_sweep(db_session, stores
 
 def test_sweep_command(portal_env, capsys):
     portal_env()
-    from portal import cli, db
+    from portal import cli
+    from portal.kernel import db
     from portal.schema import Base
 
     Base.metadata.create_all(db.get_engine())
