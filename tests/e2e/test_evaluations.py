@@ -173,8 +173,10 @@ def test_a_signed_out_tab_keeps_no_evaluation_and_never_gets_the_location(server
     lat = _db(server, "SELECT checkin_lat FROM evaluation_assignment WHERE id = :i", i=aid)[0]
     assert lat == pytest.approx(38.051234, abs=1e-6)  # stored (and audited) on the server ...
     assert "38.05" not in everything and "114.50" not in everything  # ... never sent to the tab
-    assert secret in shown and "HB-SJZ-000" in before  # the page did show the evaluation and the targets
+    assert secret in shown and "HB-SJZ-000" in shown  # the page did show the evaluation and the targets
+    # A snapshot asked for without the sign-in is wiped before it is sent, even before any page load refuses it.
     for value in (secret, "HB-SJZ-000", ROUND):
+        assert value not in before, value
         assert value not in after, value
 
 
