@@ -10,6 +10,7 @@ import threading
 import pytest
 from PIL import Image
 
+from tests.asyncrun import run_async
 from portal.kernel import heavy
 from portal.kernel import images
 from portal.kernel.images import ImageRejected, IntakePolicy, PrivateImageStore
@@ -66,7 +67,7 @@ def test_the_event_loop_keeps_ticking_while_a_huge_picture_is_decoded(tmp_path, 
             await asyncio.sleep(0.001)
         return await job
 
-    stored = asyncio.run(scenario())
+    stored = run_async(scenario())
     assert 0 < max(stored.width, stored.height) <= 2048
     # The loop ran between the decode's start and its end: the decode did not hold it.
     assert seen["end"] > seen["start"]
@@ -92,7 +93,7 @@ def test_on_the_event_loop_the_same_decode_would_stop_the_ticks(tmp_path):
         task.cancel()
         return before, after
 
-    before, after = asyncio.run(scenario())
+    before, after = run_async(scenario())
     assert after == before
 
 
@@ -126,7 +127,7 @@ def test_no_more_jobs_run_at_once_than_the_bound_and_extra_ones_are_refused(pool
         results = await asyncio.gather(*jobs)
         return results
 
-    assert asyncio.run(scenario()) == [0, 1, 2]
+    assert run_async(scenario()) == [0, 1, 2]
     assert peak == 2
     assert pool.admitted == 0
 
@@ -147,7 +148,7 @@ def test_a_full_pool_refuses_an_upload_with_the_catalog_message(tmp_path, pool):
 
     from portal.i18n import MESSAGES
 
-    reason = asyncio.run(scenario())
+    reason = run_async(scenario())
     assert reason == "image.busy" and reason in MESSAGES
     assert not list(tmp_path.rglob("*.jpg"))
 
@@ -171,14 +172,14 @@ def test_a_cancelled_request_keeps_its_slot_until_the_job_really_ends(pool):
             await asyncio.sleep(0.001)
         return held
 
-    assert asyncio.run(scenario()) == 1
+    assert run_async(scenario()) == 1
 
 
 def test_uploads_are_read_with_a_cap(tmp_path):
     policy = IntakePolicy(max_bytes=1000)
     upload = FakeUpload(b"\x89PNG" + b"x" * 5000)
     with pytest.raises(ImageRejected) as refused:
-        asyncio.run(images.accept_upload(upload, PrivateImageStore(tmp_path), policy))
+        run_async(images.accept_upload(upload, PrivateImageStore(tmp_path), policy))
     assert refused.value.reason == "image.too_large"
     assert upload.asked == [1001]  # never the whole file: one byte past the limit tells it is too large
 

@@ -4,13 +4,13 @@ handler that takes arguments answers a bad one with a message (the page's error_
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 
 import pytest
 import reflex as rx
 
 import portal.portal  # noqa: F401 (registers every page's state)
+from tests.asyncrun import run_async
 from portal.schema import Base
 from portal.shell import args
 
@@ -48,9 +48,9 @@ def _run(fn, state, *a):
     if inspect.isasyncgen(out):
         async def drain():
             return [item async for item in out]
-        return asyncio.run(drain())
+        return run_async(drain())
     if inspect.iscoroutine(out):
-        return asyncio.run(out)
+        return run_async(out)
     return out
 
 
