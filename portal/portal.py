@@ -31,22 +31,6 @@ from portal.reports.pages.resident import ReportState, ReportTrackState, report_
 from portal.ratings.pages.staff import StaffHomeState, staff_home
 from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
 from portal.evaluations.pages.supervisor import SupervisorHomeState, supervisor_home
-from portal.ratings.pages.officer import OfficerRatingsState, officer_ratings
-from portal.shell.officer_home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
-from portal.reports.pages.officer import OfficerReportsState, officer_reports
-from portal.roster.pages.officer import OfficerRosterState, officer_roster, officer_roster_batch
-from portal.applications.pages.apply import ApplyState, apply_page
-from portal.applications.pages.track import TrackState, apply_track_page
-from portal.applications.eligibility.pages.resident import EligibilityState, eligibility_page
-from portal.shell.home import index
-from portal.roster.pages.resident import BatchProofState, RosterState, batch_proof_page, roster_page
-from portal.ratings.pages.results import ResultsState, results_page
-from portal.ratings.pages.rate import RateState, rate_page
-from portal.ratings.pages.followup import rating_followup
-from portal.reports.pages.resident import ReportState, ReportTrackState, report_page, report_track_page
-from portal.ratings.pages.staff import StaffHomeState, staff_home
-from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
-from portal.evaluations.pages.supervisor import SupervisorHomeState, supervisor_home
 from portal.shell.session import SessionBinding
 
 for mapper in Base.registry.mappers:

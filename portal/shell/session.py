@@ -20,10 +20,6 @@ from portal.kernel.db import session_scope
 from portal.accounts.models import Role
 from portal.accounts import services as auth
 from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied, authorize
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
-from portal.accounts import services as auth
-from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied, authorize
 from portal.kernel.settings import get_settings
 
 

@@ -38,26 +38,9 @@ from portal.applications.eligibility import screener
 from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
 from portal.shell.client import client_address
 from portal.shell.args import checked, row_id
-from portal.regions.models import RegionLevel
-from portal.applications import services as svc
-from portal.applications.eligibility import rules as el
 from portal.kernel import policy
-from portal.regions import services as regions
-from portal.applications.eligibility import screener
 from portal.shell.session import on_hydrate
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
-from portal.kernel import routes
-from portal.shell.i18n import t, t_fmt, t_var
-from portal.shell.layout import TAP, page
-from portal.shell.once import show_once
-from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES, text
-from portal.regions.models import RegionLevel
-from portal.applications import services as svc
-from portal.applications.eligibility import rules as el
-from portal.regions import services as regions
-from portal.applications.eligibility import screener
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
 from portal.shell.ui import UIState
 from portal.kernel.masking import mask_id_number
 from portal.kernel.workdays import china_date

@@ -20,20 +20,7 @@ from portal.regions import services as regions
 from portal.kernel.workdays import china_date
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
-from portal.shell.account import guarded
-from portal.shell.format import percent, rank_text
-from portal.shell.i18n import t, t_var
-from portal.shell.layout import TAP, page
 from portal.shell.once import show_once
-from portal.ratings.poster_links import region_poster_link
-from portal.ratings.components import CaseView, case_card, case_view
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
-from portal.kernel.base import utcnow
-from portal.ratings import services as wf
-from portal.regions import services as regions
-from portal.kernel.workdays import china_date
-from portal.shell.session import SignedInState
 
 ERRORS = ["followup.answer_required", "followup.reason_required", "followup.text_too_long", "followup.wrong_state",
           "auth.forbidden"]
