@@ -17,6 +17,7 @@ from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession
 from portal.kernel.base import utcnow
 from portal.regions.models import Region
 from portal.kernel import audit
+from portal.kernel import text_rules
 from portal.kernel import throttle as lookup_throttle
 from portal.kernel.permissions import Actor, Grant
 
@@ -65,9 +66,11 @@ def sign_in(session: Session, username: str, password: str, client: str, policy:
     """Check a password. Unknown account and wrong password give the same answer, in the same time. Failures are
     throttled per account *and* address (`lookup_throttle.wait_until`): a refusal carries the time to try again."""
     now = now or utcnow()
-    username = username.strip()
+    typed = username.strip() if isinstance(username, str) else ""
+    username = text_rules.plain(typed, MAX_USERNAME + 1)
     client = (client or "unknown")[:64]
-    if not username or not password or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+    if (not username or username != typed or not isinstance(password, str) or not password
+            or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD or not text_rules.storable(password)):
         return SignInResult(error="auth.malformed")
     rule = lookup_throttle.Rule(policy.max_failures_account, policy.max_failures_client,
                                 timedelta(minutes=policy.window_minutes))

@@ -244,7 +244,7 @@ def check_for_submit(session: Session, app: Application) -> list[el.FieldError]:
     """Every reason the application cannot be submitted yet, in wizard order (for the error summary)."""
     a = app.answers or {}
     errors: list[el.FieldError] = []
-    village = regions.by_code(session, str(a.get("village", "")))
+    village = regions.by_code(session, text_rules.plain(a.get("village"), 20))
     if village is None or village.level != RegionLevel.VILLAGE:
         errors.append(el.FieldError("village", "apply.err_village"))
     applicant = a.get("applicant") or {}
@@ -307,10 +307,10 @@ def create_draft(session: Session, *, client: str | None = None,
 
 def resume(session: Session, number: str, secret: str) -> Application | None:
     """The application for this number and secret, or None (the same answer for a wrong number or secret)."""
-    number = (number or "").strip().upper()[:20]
+    number = text_rules.plain(number, 20).upper()
     app = session.execute(select(Application).where(Application.number == number)).scalar_one_or_none()
     expected = app.secret_hash if app else _hash("no-such-application")
-    ok = hmac.compare_digest(expected, _hash((secret or "").strip().lower()[:64]))
+    ok = hmac.compare_digest(expected, _hash(text_rules.plain(secret, 64).lower()))
     return app if app is not None and ok else None
 
 
@@ -325,7 +325,7 @@ def open_for_resident(session: Session, number: str, secret: str, *, client: str
     right secret is refused with ApplicationError("apply.err_throttled", retry_at=…) until then. None for a
     wrong number or secret. The failure is added to the session: the caller's unit of work must commit it."""
     now = _now(now)
-    code = (number or "").strip().upper()[:20]
+    code = text_rules.plain(number, 20).upper()
     try:
         lookup_throttle.check(session, RESUME_LIMITS, code, client, now)
     except lookup_throttle.Throttled as exc:
@@ -351,7 +351,7 @@ def save_section(session: Session, app: Application, section: str, value: object
         # What the officer inbox shows: never a control, zero-width or bidi character (submit checks the name rule).
         app.applicant_name = text_rules.clean_text(str(value.get("name", "")), multiline=False)[:MAX_NAME]
     if section == "village":
-        village = regions.by_code(session, str(value))
+        village = regions.by_code(session, text_rules.plain(value, 20))
         if village is not None and village.level == RegionLevel.VILLAGE:
             app.village_id, app.region_path = village.id, village.path
     app.updated_at = _now(now)

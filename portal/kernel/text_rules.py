@@ -51,6 +51,18 @@ def clean_text(value: str | None, *, multiline: bool = True) -> str:
     return "\n".join(lines).strip()
 
 
+def plain(value: object, max_len: int) -> str:
+    """A code, number, username or secret as someone typed it: '' for anything that is not a string (a forged
+    argument), hidden characters (lone surrogates included: no database driver can store them) dropped, trimmed, cut
+    to `max_len`. Look-ups use it so hostile input finds nothing instead of failing in the driver."""
+    return clean_text(value, multiline=False)[:max_len] if isinstance(value, str) else ""
+
+
+def storable(value: str) -> bool:
+    """False for text holding a lone surrogate (JSON can carry one; UTF-8 cannot encode it)."""
+    return not any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
 def normalize_name(name: str | None) -> str:
     return " ".join((name or "").split()) if isinstance(name, str) else ""
 

@@ -53,7 +53,7 @@ def new_receipt_code() -> str:
 
 
 def normalize_receipt(code: str) -> str:
-    raw = re.sub(r"[^0-9A-Za-z]", "", code or "").upper()[:8]
+    raw = re.sub(r"[^0-9A-Za-z]", "", text_rules.plain(code, 64)).upper()[:8]
     return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else ""
 
 
@@ -71,7 +71,7 @@ class WindowInfo:
 
 def find_window(session: Session, code: str) -> WindowInfo | None:
     """An active window by its public code (case-insensitive); None for unknown or inactive."""
-    code = (code or "").strip().upper()[:32]
+    code = text_rules.plain(code, 32).upper()
     row = session.execute(
         select(ServiceWindow, Region.path).join(Region).where(ServiceWindow.code == code,
                                                              ServiceWindow.active.is_(True))
@@ -117,7 +117,7 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     comment = text_rules.clean_text(new.comment)
     if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
         raise RatingError("rating.comment_too_long")
-    phone = re.sub(r"[\s-]", "", new.phone or "")
+    phone = re.sub(r"[\s-]", "", text_rules.plain(new.phone, 40))
     if phone and not PHONE_RE.match(phone):
         raise RatingError("rating.phone_invalid")
     if not device_id or len(device_id) > 64 or len(attempt_key) > 64:

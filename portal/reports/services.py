@@ -91,7 +91,7 @@ def format_receipt(code: str) -> str:
 
 def normalize_receipt(text: str) -> str:
     """Digits only (spaces, dashes and full-width digits tolerated); '' unless exactly 16 digits remain."""
-    digits = "".join(str(unicodedata.digit(c)) for c in (text or "")[:64] if c.isdigit())
+    digits = "".join(str(unicodedata.digit(c)) for c in text_rules.plain(text, 64) if c.isdigit())
     return digits if len(digits) == RECEIPT_DIGITS else ""
 
 
@@ -101,7 +101,7 @@ def new_secret() -> str:
 
 
 def normalize_secret(text: str) -> str:
-    raw = re.sub(r"[^0-9A-Za-z]", "", text or "").upper()[:SECRET_LENGTH + 4]
+    raw = re.sub(r"[^0-9A-Za-z]", "", text_rules.plain(text, 64)).upper()[:SECRET_LENGTH + 4]
     return f"{raw[:4]}-{raw[4:]}" if len(raw) == SECRET_LENGTH else ""
 
 
@@ -222,8 +222,9 @@ def file_report(session: Session, new: NewReport, *, device_id: str, client: str
     entry = None
     roster_ref = None
     if new.roster_entry:
-        entry = roster_svc.public_entry(session, new.roster_entry, now=now)
-        link = roster_svc.case_link(session, new.roster_entry) if entry else None
+        public_id = text_rules.plain(new.roster_entry, 64)
+        entry = roster_svc.public_entry(session, public_id, now=now) if public_id else None
+        link = roster_svc.case_link(session, public_id) if entry else None
         if entry is None or link is None:
             raise ReportError("report.err.roster_entry")
         roster_ref = link[1] or f"roster:{link[0]}"
@@ -241,14 +242,14 @@ def file_report(session: Session, new: NewReport, *, device_id: str, client: str
                                                      == Region.id)
                                  .where(RosterEntry.public_id == entry.public_id)).scalar_one()
     else:
-        region = session.execute(select(Region).where(Region.code == (new.region_code or "")[:20])).scalar_one_or_none()
+        region = session.execute(select(Region).where(Region.code == text_rules.plain(new.region_code, 20))).scalar_one_or_none()
         if region is None or region.level not in (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
             raise ReportError("report.err.region")
 
     name = phone = None
     if not new.anonymous:
         name = text_rules.clean_text(new.name, multiline=False)
-        phone = re.sub(r"[\s-]", "", new.phone or "")
+        phone = re.sub(r"[\s-]", "", text_rules.plain(new.phone, 40))
         if not name or len(name) > MAX_NAME:
             raise ReportError("report.err.name")
         if not PHONE_RE.match(phone):
