@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.calendar_models import CalendarDayRow
 from portal.kernel import audit
+from portal.kernel.permissions import Role, authorize_province
 from portal.kernel.workdays import KINDS, CalendarDay, WorkCalendar
 
 
@@ -18,7 +19,9 @@ def load_calendar(session: Session) -> WorkCalendar:
 
 
 def set_day(session: Session, actor, day: date, kind: str | None, name: str = "") -> None:
-    """Mark a day as holiday / make-up workday, or (kind None) return it to the plain weekly rhythm."""
+    """Mark a day as holiday / make-up workday, or (kind None) return it to the plain weekly rhythm. The calendar
+    moves every deadline in the province: only an admin with a grant at the province (PermissionDenied otherwise)."""
+    authorize_province(actor, Role.ADMIN)
     row = session.get(CalendarDayRow, day)
     before = {"kind": row.kind, "name": row.name} if row else None
     if kind is None:

@@ -89,6 +89,23 @@ def authorize(actor: Actor | None, roles: Role | Iterable[Role], region_path: st
     raise PermissionDenied()
 
 
+def is_province_path(region_path: str) -> bool:
+    """A top-level region ("/13/"): the province, whose settings hold for every region under it."""
+    return region_path.count("/") == 2 and region_path.startswith("/")
+
+
+def authorize_province(actor: Actor | None, roles: Role | Iterable[Role]) -> Grant:
+    """The guard for what holds province-wide (policy settings, the working-day calendar): a grant at the province
+    itself. A city or county admin is refused: their grant covers their own regions, not everyone's rules."""
+    if actor is None:
+        raise NotSignedIn()
+    wanted = {roles} if isinstance(roles, Role) else set(roles)
+    for grant in actor.grants:
+        if grant.role in wanted and is_province_path(grant.region_path):
+            return grant
+    raise PermissionDenied()
+
+
 def region_paths_in_scope(actor: Actor, role: Role) -> list[str]:
     """The top-most region paths where the actor holds `role` (for scoping queries with LIKE 'path%')."""
     paths = sorted({g.region_path for g in actor.grants if g.role == role})

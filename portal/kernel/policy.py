@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.policy_models import PolicySetting
 from portal.kernel import audit
+from portal.kernel.permissions import Role, authorize_province
 
 DEFAULTS: dict[str, object] = {
     "rating.cooldown_hours": 24,  # one rating per device per window in this time
@@ -54,6 +55,8 @@ def get_int(session: Session, key: str) -> int:
 
 
 def set_value(session: Session, actor, key: str, value: object) -> None:
+    """Change a province-wide setting: only an admin with a grant at the province (PermissionDenied otherwise)."""
+    authorize_province(actor, Role.ADMIN)
     if key not in DEFAULTS:
         raise KeyError(key)
     row = session.get(PolicySetting, key)

@@ -170,3 +170,29 @@ def test_actor_home_by_role_priority(db_session, tree, roles, home):
 
 def test_every_role_has_a_home():
     assert set(ROLE_HOMES) == set(Role)
+
+
+def test_only_a_province_admin_changes_what_holds_province_wide(db_session, fast_passwords):
+    """Policy settings and the working-day calendar hold for every region: a city or county admin (whose grant
+    covers only their regions) is refused, and nothing is stored."""
+    from datetime import date
+
+    from portal.kernel import calendar_store, policy
+    from portal.kernel.permissions import NotSignedIn, PermissionDenied
+
+    s = db_session
+    tree = factories.region_tree(s)
+    city_admin = factories.actor_with(s, (Role.ADMIN, tree.city), username="city-admin")
+    county_admin = factories.actor_with(s, (Role.ADMIN, tree.counties[0]), username="county-admin")
+    province_admin = factories.actor_with(s, (Role.ADMIN, tree.province), username="province-admin")
+    for actor in (city_admin, county_admin, None):
+        with pytest.raises((PermissionDenied, NotSignedIn)):
+            policy.set_value(s, actor, "report.track_max_failures", 100_000)
+        with pytest.raises((PermissionDenied, NotSignedIn)):
+            calendar_store.set_day(s, actor, date(2027, 1, 4), "holiday", "x")
+    assert policy.get_int(s, "report.track_max_failures") == policy.DEFAULTS["report.track_max_failures"]
+    assert calendar_store.load_calendar(s).is_working_day(date(2027, 1, 4))
+    policy.set_value(s, province_admin, "report.track_max_failures", 8)
+    calendar_store.set_day(s, province_admin, date(2027, 1, 4), "holiday", "x")
+    assert policy.get_int(s, "report.track_max_failures") == 8
+    assert not calendar_store.load_calendar(s).is_working_day(date(2027, 1, 4))
