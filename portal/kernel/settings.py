@@ -10,6 +10,7 @@ import functools
 import ipaddress
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the repository (this file 
 
 def _data_dir() -> Path:
     path = Path(os.environ.get("PORTAL_DATA_DIR", PROJECT_ROOT / "data"))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -28,10 +29,20 @@ def _secret_key(data_dir: Path) -> str:
     if key := os.environ.get("PORTAL_SECRET_KEY"):
         return key
     key_file = data_dir / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        # Created owner-only in one step (no moment when another local account could read it); a second process
+        # starting at the same time reads the first one's key.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # the other process may not have written its key yet
+        if key := key_file.read_text().strip():
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{key_file} is empty: remove it and start again")
 
 
 DEFAULT_PUBLIC_BASE_URL = "http://localhost:3000"
