@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypedDict
 
 import reflex as rx
-from sqlalchemy import select
 
+from portal.evaluations.pages.notices import evaluation_notices
+from portal.ratings import queries
+from portal.ratings.pages.officer import RankView, rank_views, recent_months
+from portal.shell.args import checked
 from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t
 from portal.shell.layout import page
-from portal.kernel.db import session_scope
-from portal.regions.models import Region, RegionLevel
-from portal.ratings.pages.officer import RankView, rank_views, recent_months
-from portal.evaluations.pages.notices import evaluation_notices
-from portal.ratings import services as wf
-from portal.shell.args import checked
 
 
 class Choice(TypedDict):
@@ -31,9 +29,6 @@ class OfficeView(TypedDict):
     satisfaction: str
 
 
-PUBLISHED_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
-
-
 class ResultsState(rx.State):
     regions: list[Choice] = []
     region_code: str = ""
@@ -43,42 +38,37 @@ class ResultsState(rx.State):
     offices: list[OfficeView] = []
 
     @rx.event
-    def load(self):
+    async def load(self):
         # A published ranking is of a completed month; the running month is for officers (their ratings page).
         self.months = recent_months(13)[1:]
         self.month = self.month if self.month in self.months else self.months[0]
-        with session_scope() as session:
-            rows = session.execute(select(Region).where(Region.level.in_(PUBLISHED_LEVELS))
-                                   .order_by(Region.path)).scalars().all()
-            indent = {RegionLevel.PROVINCE: "", RegionLevel.CITY: "　", RegionLevel.COUNTY: "　　"}
-            self.regions = [Choice(value=r.code, label=indent[r.level] + r.name) for r in rows]
+        regions = await asyncio.to_thread(queries.published_regions)
+        self.regions = [Choice(value=r.code, label="　" * r.depth + r.name) for r in regions]
         if self.region_code not in [c["value"] for c in self.regions]:
             self.region_code = self.regions[0]["value"] if self.regions else ""
-        self._refresh()
+        await self._refresh()
 
-    def _refresh(self) -> None:
-        with session_scope() as session:
-            region = session.execute(select(Region).where(Region.code == self.region_code,
-                                                          Region.level.in_(PUBLISHED_LEVELS))).scalar_one_or_none()
-            if region is None:
-                self.windows, self.offices = [], []
-                return
-            self.windows = rank_views(wf.monthly_ranking(session, region.path, self.month))
-            self.offices = [OfficeView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
-                                       satisfaction=percent(o.satisfaction_rate))
-                            for o in wf.office_ranking(session, region.path, self.month)]
+    async def _refresh(self) -> None:
+        # Off the event loop, and cached per (region, month) in `queries`: anyone may ask, as often as they like.
+        ranking = await asyncio.to_thread(queries.published_ranking, self.region_code, self.month)
+        if ranking is None:
+            self.windows, self.offices = [], []
+            return
+        self.windows = rank_views(list(ranking.windows))
+        self.offices = [OfficeView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
+                                   satisfaction=percent(o.satisfaction_rate)) for o in ranking.offices]
 
     @rx.event
     @checked
-    def set_region(self, code: str):
+    async def set_region(self, code: str):
         self.region_code = str(code)[:20]
-        self._refresh()
+        await self._refresh()
 
     @rx.event
     @checked
-    def set_month(self, month: str):
+    async def set_month(self, month: str):
         self.month = month if month in self.months else self.month
-        self._refresh()
+        await self._refresh()
 
 
 def _window_row(r: RankView) -> rx.Component:

@@ -1,0 +1,68 @@
+"""Read models for the public results page: the published monthly rankings, cached.
+
+/results is anonymous and each choice of region or month is three group-by scans over a month of a province's
+ratings. A published month is complete, so its ranking changes only when an officer clears a held burst: the cache
+keeps each (region, month) for `TTL_SECONDS`, which bounds both the repeated work a stranger can cause and how long
+such a late change takes to show. Callers run these in a thread (they block on the database).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.kernel.db import session_scope
+from portal.ratings import services as wf
+from portal.regions.models import Region, RegionLevel
+
+TTL_SECONDS = 600
+PUBLISHED_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+
+
+@dataclass(frozen=True)
+class PublishedRegion:
+    code: str
+    name: str
+    depth: int  # 0 province, 1 city, 2 county
+
+
+@dataclass(frozen=True)
+class PublishedRanking:
+    windows: tuple[wf.RankedWindow, ...]
+    offices: tuple[wf.RankedOffice, ...]
+
+
+def _bucket() -> int:
+    return int(time.time() // TTL_SECONDS)
+
+
+def published_regions() -> tuple[PublishedRegion, ...]:
+    return _regions(_bucket())
+
+
+def published_ranking(region_code: str, month: str) -> PublishedRanking | None:
+    """The ranking of a province, city or county for a month; None for any other code."""
+    return _ranking(str(region_code)[:20], str(month)[:7], _bucket())
+
+
+@functools.lru_cache(maxsize=4)
+def _regions(_bucket: int) -> tuple[PublishedRegion, ...]:
+    depth = {level: i for i, level in enumerate(PUBLISHED_LEVELS)}
+    with session_scope() as session:
+        rows = session.execute(select(Region.code, Region.name, Region.level)
+                               .where(Region.level.in_(PUBLISHED_LEVELS)).order_by(Region.path)).all()
+    return tuple(PublishedRegion(code, name, depth[level]) for code, name, level in rows)
+
+
+@functools.lru_cache(maxsize=2048)
+def _ranking(region_code: str, month: str, _bucket: int) -> PublishedRanking | None:
+    with session_scope() as session:
+        path = session.execute(select(Region.path).where(Region.code == region_code,
+                                                         Region.level.in_(PUBLISHED_LEVELS))).scalar_one_or_none()
+        if path is None:
+            return None
+        return PublishedRanking(tuple(wf.monthly_ranking(session, path, month)),
+                                tuple(wf.office_ranking(session, path, month)))
