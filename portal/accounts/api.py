@@ -79,7 +79,7 @@ async def login(request: Request) -> Response:
     return response
 
 
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     if not same_origin(request):
         return _fail(request, 403, "auth.bad_origin")
     with session_scope() as session:
@@ -89,7 +89,7 @@ async def logout(request: Request) -> Response:
     return response
 
 
-async def me(request: Request) -> Response:
+def me(request: Request) -> Response:
     actor = actor_or_error(request)
     if isinstance(actor, Response):
         return actor

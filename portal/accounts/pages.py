@@ -7,6 +7,7 @@ import re
 import reflex as rx
 
 from portal.shell.native_form import native_form
+from portal.shell.session import on_hydrate
 
 from portal.kernel import routes
 from portal.shell.i18n import t, t_var
@@ -18,11 +19,16 @@ ERROR_KEYS = ["auth.bad_credentials", "auth.account_disabled", "auth.throttled",
               "heavy.busy"]
 
 
+@on_hydrate
 class LoginState(rx.State):
     error_key: str = ""
     username: str = ""
     retry_at: str = ""  # with auth.throttled: "14:36", when to try again
 
+    def _on_hydrate(self, session, storage: dict) -> None:
+        """A failed sign-in's username travels in /login's address and nowhere else: on a shared computer the next
+        page load of this tab does not carry it (the sign-in page reads it from the address again)."""
+        self.reset()
 
     @rx.event
     def load(self):

@@ -19,7 +19,7 @@ from portal.kernel import audit
 from portal.kernel.permissions import PermissionDenied
 
 
-async def document(request: Request) -> Response:
+def document(request: Request) -> Response:
     actor = actor_or_error(request)
     if not hasattr(actor, "grants"):
         return actor  # the 401 response

@@ -18,7 +18,7 @@ from portal.kernel.permissions import PermissionDenied
 from portal.kernel.settings import get_settings
 
 
-async def evidence(request: Request) -> Response:
+def evidence(request: Request) -> Response:
     actor = actor_or_error(request)
     if isinstance(actor, Response):
         return actor
