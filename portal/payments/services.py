@@ -175,7 +175,7 @@ def mark_paid(session: Session, actor: Actor | None, batch_id: int, bank_ref: st
         raise PaymentError("payments.err_wrong_state")
     if not rules.valid_bank_ref(bank_ref):
         raise PaymentError("payments.err_bank_ref")
-    if paid_on > china_date(now) or paid_on < (batch.approved_at or batch.prepared_at).date().replace(day=1):
+    if paid_on > china_date(now) or paid_on < china_date(batch.prepared_at):  # not before the batch existed
         raise PaymentError("payments.err_paid_on")
     session.execute(update(Payment).where(Payment.batch_id == batch.id, Payment.status == rules.SCHEDULED)
                     .values(status=rules.PAID))

@@ -1,0 +1,120 @@
+"""Read models of payments: an officer's batches, and the public money figures for `/results`.
+
+Public figures count only paid payments of paid batches (a returned payment is money that did not arrive), per county
+and month, in one GROUP BY. No row is shown from fewer than `rules.MIN_HOUSEHOLDS` households (it says so instead),
+and the totals add up only the rows shown, so no suppressed figure can be recovered by subtraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role
+from portal.applications.eligibility import rules as elig_rules
+from portal.applications.eligibility import services as eligibility
+from portal.kernel.permissions import Actor, region_paths_in_scope
+from portal.payments import rules
+from portal.payments.models import Payment, PaymentBatch
+from portal.regions.models import Region
+from portal.reports.models import ReportReward, RewardStatus
+
+
+@dataclass(frozen=True)
+class CountyMonth:
+    county_code: str
+    county_name: str
+    period: str
+    suppressed: bool
+    households: int = 0
+    people: int = 0
+    total_fen: int = 0
+    per_person_fen: int = 0  # the month's average per person, cut to the fen
+    standard_urban_fen: int | None = None
+    standard_rural_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class PublicFigures:
+    year: int
+    rows: list[CountyMonth]
+    shown_households: int  # summed over the months shown (household-months)
+    shown_total_fen: int
+    suppressed_rows: int
+    rewards_count: int
+    rewards_total_fen: int
+    rewards_suppressed: bool
+
+
+def _standard(session: Session, path: str, period: str, key: str) -> int | None:
+    try:
+        return eligibility.params_for(session, path, rules.period_end(period)).int(key)
+    except elig_rules.ParameterMissing:
+        return None
+
+
+def public_figures(session: Session, year: int, region_path: str = "/") -> PublicFigures:
+    """Per county and month of `year` (under `region_path`): households and people paid, total, average per person,
+    and the local standard in force at the month's end; plus the year's paid reporting rewards."""
+    prefix = f"{year:04d}-"
+    grouped = session.execute(
+        select(PaymentBatch.county_id, PaymentBatch.period, func.count(Payment.id), func.sum(Payment.people),
+               func.sum(Payment.amount_fen))
+        .join(Payment, Payment.batch_id == PaymentBatch.id)
+        .where(PaymentBatch.status == rules.BATCH_PAID, PaymentBatch.period >= prefix + "01",
+               PaymentBatch.period <= prefix + "12", PaymentBatch.region_path >= region_path,
+               PaymentBatch.region_path < region_path + "~", Payment.status == rules.PAID)
+        .group_by(PaymentBatch.county_id, PaymentBatch.period)).all()
+    counties = {r.id: r for r in session.execute(
+        select(Region).where(Region.id.in_({g[0] for g in grouped}))).scalars()} if grouped else {}
+    rows: list[CountyMonth] = []
+    for county_id, period, households, people, total in grouped:
+        county = counties[county_id]
+        if rules.suppressed(households):
+            rows.append(CountyMonth(county.code, county.name, period, True))
+            continue
+        rows.append(CountyMonth(
+            county.code, county.name, period, False, int(households), int(people), int(total),
+            int(total) // max(1, int(people)),
+            _standard(session, county.path, period, elig_rules.STANDARD_URBAN),
+            _standard(session, county.path, period, elig_rules.STANDARD_RURAL)))
+    rows.sort(key=lambda r: (r.county_code, r.period))
+    shown = [r for r in rows if not r.suppressed]
+    count, reward_total = session.execute(
+        select(func.count(ReportReward.id), func.coalesce(func.sum(ReportReward.amount_fen), 0))
+        .where(ReportReward.status == RewardStatus.PAID, ReportReward.paid_on >= date(year, 1, 1),
+               ReportReward.paid_on <= date(year, 12, 31))).one()
+    few = rules.suppressed(int(count)) and int(count) > 0
+    return PublicFigures(year, rows, sum(r.households for r in shown), sum(r.total_fen for r in shown),
+                         len(rows) - len(shown), 0 if few else int(count), 0 if few else int(reward_total), few)
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    batch_no: str
+    county_name: str
+    period: str
+    status: str
+    households: int
+    total_fen: int
+    prepared_by: int
+    bank_ref: str
+    returned_count: int
+    returned_fen: int
+
+
+def batches_for(session: Session, actor: Actor, limit: int = 100) -> list[BatchRow]:
+    """The batches of every county the officer (or finance) covers, newest first."""
+    paths = region_paths_in_scope(actor, Role.OFFICER) + region_paths_in_scope(actor, Role.FINANCE)
+    if not paths:
+        return []
+    scope = or_(*[(PaymentBatch.region_path >= p) & (PaymentBatch.region_path < p + "~") for p in paths])
+    found = session.execute(
+        select(PaymentBatch, Region.name).join(Region, Region.id == PaymentBatch.county_id).where(scope)
+        .order_by(PaymentBatch.period.desc(), PaymentBatch.id.desc()).limit(limit)).all()
+    return [BatchRow(b.id, b.batch_no, name, b.period, b.status, b.household_count, b.total_fen, b.prepared_by,
+                     b.bank_ref or "", b.returned_count, b.returned_fen) for b, name in found]
