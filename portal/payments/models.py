@@ -16,7 +16,9 @@ from portal.roster.models import PathString
 
 
 class PaymentBatch(Base):
-    """One county's payments for one month (发放批次)."""
+    """One county's payments for one month (发放批次). It carries its own totals (households, people, fen; and what
+    the bank returned), kept by the services in the same transaction as the payment rows, so the public figures
+    read one row per county and month instead of every payment."""
 
     __tablename__ = "payment_batch"
 
@@ -28,6 +30,7 @@ class PaymentBatch(Base):
     status: Mapped[str] = mapped_column(String(12))
     household_count: Mapped[int] = mapped_column(Integer, default=0)
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)
     prepared_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     prepared_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -38,6 +41,7 @@ class PaymentBatch(Base):
     bank_ref: Mapped[str | None] = mapped_column(String(40))
     returned_count: Mapped[int] = mapped_column(Integer, default=0)
     returned_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    returned_people: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_payment_batch_county_period", "county_id", "period", "status"),
                       Index("ix_payment_batch_path_period", "region_path", "period"))

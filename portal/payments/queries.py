@@ -1,7 +1,7 @@
 """Read models of payments: an officer's batches, and the public money figures for `/results`.
 
 Public figures count only paid payments of paid batches (a returned payment is money that did not arrive), per county
-and month, in one GROUP BY. No row is shown from fewer than `rules.MIN_HOUSEHOLDS` households (it says so instead),
+and month, from the totals each batch carries (one row per county and month). No row is shown from fewer than `rules.MIN_HOUSEHOLDS` households (it says so instead),
 and the totals add up only the rows shown, so no suppressed figure can be recovered by subtraction.
 """
 
@@ -18,7 +18,7 @@ from portal.applications.eligibility import rules as elig_rules
 from portal.applications.eligibility import services as eligibility
 from portal.kernel.permissions import Actor, region_paths_in_scope
 from portal.payments import rules
-from portal.payments.models import Payment, PaymentBatch
+from portal.payments.models import PaymentBatch
 from portal.regions.models import Region
 from portal.reports.models import ReportReward, RewardStatus
 
@@ -49,28 +49,37 @@ class PublicFigures:
     rewards_suppressed: bool
 
 
-def _standard(session: Session, path: str, period: str, key: str) -> int | None:
-    try:
-        return eligibility.params_for(session, path, rules.period_end(period)).int(key)
-    except elig_rules.ParameterMissing:
-        return None
+def _standards(session: Session, county: Region, period: str,
+               cache: dict[str, list]) -> tuple[int | None, int | None]:
+    """The urban and rural standards in force at the month's end (one parameter read per county, not per month)."""
+    if county.path not in cache:
+        cache[county.path] = eligibility.rows_for(session, county.path)
+    params = elig_rules.resolve(cache[county.path], county.path, rules.period_end(period))
+    out = []
+    for key in (elig_rules.STANDARD_URBAN, elig_rules.STANDARD_RURAL):
+        try:
+            out.append(params.int(key))
+        except elig_rules.ParameterMissing:
+            out.append(None)
+    return out[0], out[1]
 
 
 def public_figures(session: Session, year: int, region_path: str = "/") -> PublicFigures:
     """Per county and month of `year` (under `region_path`): households and people paid, total, average per person,
     and the local standard in force at the month's end; plus the year's paid reporting rewards."""
     prefix = f"{year:04d}-"
+    # The batches' own totals: one row per county and month, never a pass over the payments themselves.
     grouped = session.execute(
-        select(PaymentBatch.county_id, PaymentBatch.period, func.count(Payment.id), func.sum(Payment.people),
-               func.sum(Payment.amount_fen))
-        .join(Payment, Payment.batch_id == PaymentBatch.id)
+        select(PaymentBatch.county_id, PaymentBatch.period,
+               PaymentBatch.household_count - PaymentBatch.returned_count,
+               PaymentBatch.people - PaymentBatch.returned_people, PaymentBatch.total_fen - PaymentBatch.returned_fen)
         .where(PaymentBatch.status == rules.BATCH_PAID, PaymentBatch.period >= prefix + "01",
                PaymentBatch.period <= prefix + "12", PaymentBatch.region_path >= region_path,
-               PaymentBatch.region_path < region_path + "~", Payment.status == rules.PAID)
-        .group_by(PaymentBatch.county_id, PaymentBatch.period)).all()
+               PaymentBatch.region_path < region_path + "~")).all()
     counties = {r.id: r for r in session.execute(
         select(Region).where(Region.id.in_({g[0] for g in grouped}))).scalars()} if grouped else {}
     rows: list[CountyMonth] = []
+    cache: dict[str, list] = {}
     for county_id, period, households, people, total in grouped:
         county = counties[county_id]
         if rules.suppressed(households):
@@ -78,9 +87,7 @@ def public_figures(session: Session, year: int, region_path: str = "/") -> Publi
             continue
         rows.append(CountyMonth(
             county.code, county.name, period, False, int(households), int(people), int(total),
-            int(total) // max(1, int(people)),
-            _standard(session, county.path, period, elig_rules.STANDARD_URBAN),
-            _standard(session, county.path, period, elig_rules.STANDARD_RURAL)))
+            int(total) // max(1, int(people)), *_standards(session, county, period, cache)))
     rows.sort(key=lambda r: (r.county_code, r.period))
     shown = [r for r in rows if not r.suppressed]
     count, reward_total = session.execute(

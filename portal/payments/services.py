@@ -126,10 +126,11 @@ def prepare_batch(session: Session, actor: Actor | None, county_code: str, perio
 
 
 def _retotal(session: Session, batch: PaymentBatch) -> None:
-    count, total = session.execute(
-        select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_fen), 0))
+    count, total, people = session.execute(
+        select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_fen), 0),
+               func.coalesce(func.sum(Payment.people), 0))
         .where(Payment.batch_id == batch.id, Payment.status != rules.STOPPED)).one()
-    batch.household_count, batch.total_fen = int(count), int(total)
+    batch.household_count, batch.total_fen, batch.people = int(count), int(total), int(people)
     session.flush()
 
 
@@ -276,13 +277,13 @@ def import_returns(session: Session, actor: Actor | None, batch_id: int, data: b
     if parsed.batch_no != batch.batch_no:
         raise PaymentError("payments.err_file_batch", 1, parsed.batch_no[:40])
     ids = [int(line.ref[1:]) for line in parsed.lines]
-    found = {pid: (status, amount) for pid, status, amount in session.execute(
-        select(Payment.id, Payment.status, Payment.amount_fen)
+    found = {pid: (status, amount, people) for pid, status, amount, people in session.execute(
+        select(Payment.id, Payment.status, Payment.amount_fen, Payment.people)
         .where(Payment.batch_id == batch.id, Payment.id.in_(ids))).all()} if ids else {}
     for line, pid in zip(parsed.lines, ids):
         if pid not in found:
             raise PaymentError("payments.err_file_unknown", line.line, line.ref)
-        status, amount = found[pid]
+        status, amount, _people = found[pid]
         if status != rules.PAID:
             raise PaymentError("payments.err_file_not_paid", line.line, line.ref)
         if amount != line.amount_fen:
@@ -292,6 +293,7 @@ def import_returns(session: Session, actor: Actor | None, batch_id: int, data: b
             {"id": pid, "status": rules.RETURNED, "reason": line.reason} for line, pid in zip(parsed.lines, ids)])
     batch.returned_count += len(parsed.lines)
     batch.returned_fen += parsed.total_fen
+    batch.returned_people += sum(found[pid][2] for pid in ids)
     session.flush()
     audit.record(session, actor, ACTION_RETURNS, "payment_batch", batch.batch_no, at=now,
                  region_code=batch.region_path.strip("/").split("/")[-1],

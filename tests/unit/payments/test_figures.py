@@ -35,6 +35,13 @@ def test_figures_count_paid_money_and_hide_small_counties(w):
     assert (a.standard_urban_fen, a.standard_rural_fen) == (760_00, 520_00)
     assert (b.county_code, b.suppressed, b.households, b.total_fen) == ("130104", True, 0, 0)
     assert (figures.shown_households, figures.shown_total_fen, figures.suppressed_rows) == (11, paid_total, 1)
+    # The batch's own totals agree with its payment rows (the figures read the former).
+    from sqlalchemy import func, select
+
+    from portal.payments.models import Payment
+    direct = w.s.execute(select(func.count(), func.sum(Payment.people), func.sum(Payment.amount_fen))
+                         .where(Payment.batch_id == batch.id, Payment.status == rules.PAID)).one()
+    assert tuple(direct) == (a.households, a.people, a.total_fen)
     assert queries.public_figures(w.s, 2025).rows == []
     assert [r.county_code for r in queries.public_figures(w.s, 2026, w.other.path).rows] == ["130104"]
 
