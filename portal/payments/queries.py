@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role
 from portal.applications.eligibility import rules as elig_rules
 from portal.applications.eligibility import services as eligibility
+from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, region_paths_in_scope
 from portal.payments import rules
 from portal.payments.models import PaymentBatch
-from portal.regions.models import Region
+from portal.regions.models import Region, RegionLevel
 from portal.reports.models import ReportReward, RewardStatus
 
 
@@ -125,3 +126,39 @@ def batches_for(session: Session, actor: Actor, limit: int = 100) -> list[BatchR
         .order_by(PaymentBatch.period.desc(), PaymentBatch.id.desc()).limit(limit)).all()
     return [BatchRow(b.id, b.batch_no, name, b.period, b.status, b.household_count, b.total_fen, b.prepared_by,
                      b.bank_ref or "", b.returned_count, b.returned_fen) for b, name in found]
+
+
+def paid_years(session: Session) -> list[int]:
+    """Years with at least one paid batch, newest first."""
+    periods = session.execute(select(PaymentBatch.period).where(PaymentBatch.status == rules.BATCH_PAID)
+                              .distinct()).scalars().all()
+    return sorted({int(p[:4]) for p in periods}, reverse=True)
+
+
+def public_view(year: int | None) -> tuple[list[int], PublicFigures | None]:
+    """For the public page (which opens no session itself): the years on offer and the chosen (or latest) year's
+    figures; None when nothing has been paid yet."""
+    with session_scope() as session:
+        years = paid_years(session)
+        if not years:
+            return [], None
+        chosen = year if year in years else years[0]
+        return years, public_figures(session, chosen)
+
+
+@dataclass(frozen=True)
+class OfficerView:
+    counties: list[tuple[str, str]]  # (code, name) the officer may prepare batches for
+    batches: list[BatchRow]
+
+
+def officer_view(actor: Actor) -> OfficerView:
+    """The officer's page in one read (the page opens no session itself): counties in scope and their batches."""
+    with session_scope() as session:
+        paths = region_paths_in_scope(actor, Role.OFFICER)
+        counties: list[tuple[str, str]] = []
+        if paths:
+            scope = or_(*[(Region.path >= p) & (Region.path < p + "~") for p in paths])
+            counties = [(r.code, r.name) for r in session.execute(
+                select(Region).where(scope, Region.level == RegionLevel.COUNTY).order_by(Region.path)).scalars()]
+        return OfficerView(counties, batches_for(session, actor))

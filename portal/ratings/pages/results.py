@@ -5,16 +5,11 @@ from __future__ import annotations
 from typing import TypedDict
 
 import reflex as rx
-from sqlalchemy import select
-
 from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t
 from portal.shell.layout import page
-from portal.kernel.db import session_scope
-from portal.regions.models import Region, RegionLevel
 from portal.ratings.pages.officer import RankView, rank_views, recent_months
-from portal.evaluations.pages.notices import evaluation_notices
-from portal.ratings import services as wf
+from portal.ratings import queries
 from portal.shell.args import checked
 
 
@@ -31,9 +26,6 @@ class OfficeView(TypedDict):
     satisfaction: str
 
 
-PUBLISHED_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
-
-
 class ResultsState(rx.State):
     regions: list[Choice] = []
     region_code: str = ""
@@ -47,26 +39,16 @@ class ResultsState(rx.State):
         # A published ranking is of a completed month; the running month is for officers (their ratings page).
         self.months = recent_months(13)[1:]
         self.month = self.month if self.month in self.months else self.months[0]
-        with session_scope() as session:
-            rows = session.execute(select(Region).where(Region.level.in_(PUBLISHED_LEVELS))
-                                   .order_by(Region.path)).scalars().all()
-            indent = {RegionLevel.PROVINCE: "", RegionLevel.CITY: "　", RegionLevel.COUNTY: "　　"}
-            self.regions = [Choice(value=r.code, label=indent[r.level] + r.name) for r in rows]
+        self.regions = [Choice(value=r.code, label=r.label) for r in queries.published_regions()]
         if self.region_code not in [c["value"] for c in self.regions]:
             self.region_code = self.regions[0]["value"] if self.regions else ""
         self._refresh()
 
     def _refresh(self) -> None:
-        with session_scope() as session:
-            region = session.execute(select(Region).where(Region.code == self.region_code,
-                                                          Region.level.in_(PUBLISHED_LEVELS))).scalar_one_or_none()
-            if region is None:
-                self.windows, self.offices = [], []
-                return
-            self.windows = rank_views(wf.monthly_ranking(session, region.path, self.month))
-            self.offices = [OfficeView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
-                                       satisfaction=percent(o.satisfaction_rate))
-                            for o in wf.office_ranking(session, region.path, self.month)]
+        windows, offices = queries.published_ranking(self.region_code, self.month)
+        self.windows = rank_views(windows)
+        self.offices = [OfficeView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
+                                   satisfaction=percent(o.satisfaction_rate)) for o in offices]
 
     @rx.event
     @checked
@@ -95,7 +77,9 @@ def _table(head: list[str], body) -> rx.Component:
                        class_name="results-table")
 
 
-def results_page() -> rx.Component:
+def results_page(*sections: rx.Component) -> rx.Component:
+    """The rankings, then the sections other domains publish here (each self-contained, with its own state); the app
+    layer passes them in, so this page imports no other domain's UI."""
     s = ResultsState
     return page(
         rx.text(t("results.intro"), size="2", color_scheme="gray"),
@@ -117,6 +101,6 @@ def results_page() -> rx.Component:
                 _table(["results.rank", "results.office", "dash.count", "dash.satisfaction"],
                        rx.foreach(s.offices, _office_row)),
                 rx.text(t("results.none"), color_scheme="gray")),
-        evaluation_notices(),  # 民主评议通报 (issue 7): self-contained section with its own state
+        *sections,
         title_key="results.title",
     )
