@@ -128,6 +128,9 @@ def load_roster(session: Session, by_code: dict[str, Region]) -> None:
     from portal.payments import demo as payments_demo
 
     payments_demo.load_for(session, by_code, _officer_actor)
+    from portal.reporting import demo as reporting_demo
+
+    reporting_demo.load(session)
     if not fresh:
         return
     serial = 0

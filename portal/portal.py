@@ -27,6 +27,7 @@ from portal.roster.pages.resident import BatchProofState, RosterState, batch_pro
 from portal.ratings.pages.results import ResultsState, results_page
 from portal.evaluations.pages.notices import evaluation_notices
 from portal.payments.pages.figures import money_figures
+from portal.reporting.pages.pool import reward_pools
 from portal.payments.pages.officer import OfficerPaymentsState, officer_payments
 from portal.ratings.pages.rate import RateState, rate_page
 from portal.ratings.pages.followup import rating_followup
@@ -70,8 +71,8 @@ app.add_page(officer_roster_batch, route=routes.OFFICER_ROSTER_BATCH, title=TITL
 app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
 app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
 def results_with_sections() -> rx.Component:
-    """/results: the rankings, the evaluation notices (民主评议通报) and the money paid."""
-    return results_page(evaluation_notices(), money_figures())
+    """/results: the rankings, the evaluation notices (民主评议通报), the money paid and the reward pool."""
+    return results_page(evaluation_notices(), money_figures(), reward_pools())
 
 
 app.add_page(results_with_sections, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)

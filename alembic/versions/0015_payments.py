@@ -1,4 +1,5 @@
-"""payments: monthly batches per county, one payment per household and month, dated amount changes
+"""payments and reporting: monthly batches per county, one payment per household and month, dated amount changes;
+score weights and reward pools
 
 Revision ID: 0015
 Revises: 0010
@@ -87,8 +88,46 @@ def upgrade() -> None:
     op.create_index('ix_payment_amount_change_household', 'payment_amount_change',
                     ['household_id', 'effective_period', 'id'])
 
+    op.create_table(
+        'score_weight',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('region_path', PATH, nullable=False),
+        sa.Column('term', sa.String(length=32), nullable=False),
+        sa.Column('weight_permille', sa.Integer(), nullable=False),
+        sa.Column('effective_from', sa.Date(), nullable=False),
+        sa.Column('document_no', sa.String(length=80), nullable=False),
+        sa.Column('created_by', sa.String(length=64), nullable=False),
+        sa.Column('created_at', UTC, nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_score_weight')),
+    )
+    op.create_index('ix_score_weight_lookup', 'score_weight', ['region_path', 'effective_from', 'term'])
+    op.create_table(
+        'reward_pool',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('region_id', sa.Integer(), nullable=False),
+        sa.Column('region_path', PATH, nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('pool_fen', sa.BigInteger(), nullable=False),
+        sa.Column('floor_milli', sa.Integer(), nullable=False),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('shares', sa.JSON(), nullable=False),
+        sa.Column('weights_document', sa.String(length=80), nullable=False),
+        sa.Column('decided_by', sa.Integer(), nullable=False),
+        sa.Column('decided_at', UTC, nullable=False),
+        sa.Column('approved_by', sa.Integer(), nullable=True),
+        sa.Column('approved_at', UTC, nullable=True),
+        sa.Column('rejection', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_reward_pool_region_id_region')),
+        sa.ForeignKeyConstraint(['decided_by'], ['app_user.id'], name=op.f('fk_reward_pool_decided_by_app_user')),
+        sa.ForeignKeyConstraint(['approved_by'], ['app_user.id'], name=op.f('fk_reward_pool_approved_by_app_user')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_reward_pool')),
+    )
+    op.create_index('ix_reward_pool_region_year', 'reward_pool', ['region_path', 'year', 'status'])
+
 
 def downgrade() -> None:
+    op.drop_table('reward_pool')
+    op.drop_table('score_weight')
     op.drop_table('payment_amount_change')
     op.drop_table('payment')
     op.drop_table('payment_batch')

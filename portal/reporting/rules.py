@@ -70,3 +70,33 @@ def city_score(county_scores: Mapping[str, int], recipients: Mapping[str, int]) 
     if total == 0:
         return sum(county_scores.values()) // len(county_scores)
     return sum(s * recipients.get(code, 0) for code, s in county_scores.items()) // total
+
+
+# The score's terms, each a measure turned into 0–100 points (in thousandths) by a rule written here, so the
+# calculation shown term by term can be checked by hand.
+TERM_SATISFACTION = "satisfaction"  # counted window ratings of 4 or 5 stars, as a share of all counted ratings
+TERM_SUBSTANTIATED = "substantiated"  # 100 points less 10 per substantiated report per 1,000 recipients
+TERM_PAID_ON_TIME = "paid_on_time"  # months whose allowance was paid by the month's end, as a share of the months
+TERMS = (TERM_SATISFACTION, TERM_SUBSTANTIATED, TERM_PAID_ON_TIME)
+PENALTY_PER_PER_THOUSAND_MILLI = 10_000
+
+
+def share_points(part: int, whole: int) -> int | None:
+    """part / whole as points in thousandths, cut; None when there is nothing to measure (whole 0)."""
+    if whole <= 0:
+        return None
+    return 100_000 * min(part, whole) // whole
+
+
+def substantiated_points(substantiated: int, recipients: int) -> int | None:
+    if recipients <= 0:
+        return None
+    penalty = PENALTY_PER_PER_THOUSAND_MILLI * substantiated * 1000 // recipients
+    return max(0, 100_000 - penalty)
+
+
+def check_weights(weights: Mapping[str, int]) -> None:
+    """A weight set names every term once, none negative, adding up to 1000 per mille."""
+    if set(weights) != set(TERMS) or any(not isinstance(v, int) or v < 0 for v in weights.values()) \
+            or sum(weights.values()) != 1000:
+        raise ValueError("weights")

@@ -121,7 +121,9 @@ def _payments_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of payments (issue 18)."""
     from portal.payments import rules as pr
 
-    return {"payments.batch.": list(pr.BATCH_STATUSES)}
+    from portal.reporting import rules as rr
+
+    return {"payments.batch.": list(pr.BATCH_STATUSES), "reporting.term.": list(rr.TERMS)}
 
 
 # (kept apart so that parallel work on the features below merges cleanly)

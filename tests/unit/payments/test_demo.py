@@ -27,3 +27,16 @@ def test_demo_payments_load_once(db_session, fast_passwords, monkeypatch):
     figures = queries.public_figures(s, year)
     assert figures.rows and all(not r.suppressed for r in figures.rows if r.period[:4] == str(year))
     assert audit.verify_chain(s).ok
+
+
+def test_demo_reward_pool_is_published_with_its_scores(db_session, fast_passwords):
+    from portal.reporting import demo as reporting_demo
+    from portal.reporting import services as rs
+
+    s = db_session
+    demo.load(s, "pw-for-tests-123")
+    (pool,) = rs.published_pools(s)
+    assert sum(x["share_fen"] for x in pool.shares) == pool.pool_fen
+    assert pool.weights_document == reporting_demo.DOCUMENT
+    assert pool.decided_by != pool.approved_by
+    assert reporting_demo.load(s) is False  # once only
