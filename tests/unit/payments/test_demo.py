@@ -1,8 +1,10 @@
-"""Demo payments (portal/payments/demo.py): three paid months for the demo county through the real services, one
-payment returned, loaded once."""
+"""Demo payments (portal/payments/demo.py): this year's past months paid for the demo county through the real
+services, one payment returned, loaded once; and the demo reward pool published with its scores."""
 
 from __future__ import annotations
 
+
+from datetime import date
 
 from sqlalchemy import select
 
@@ -14,11 +16,13 @@ from portal.payments.models import Payment, PaymentBatch
 from portal.regions.models import Region
 
 
-def test_demo_payments_load_once(db_session, fast_passwords, monkeypatch):
+def test_demo_payments_load_once(db_session, fast_passwords):
     s = db_session
     demo.load(s, "pw-for-tests-123")
     batches = s.execute(select(PaymentBatch).order_by(PaymentBatch.period)).scalars().all()
-    assert len(batches) == 3 and {b.status for b in batches} == {rules.BATCH_PAID}
+    assert len(batches) == date.today().month - 1 and {b.status for b in batches} <= {rules.BATCH_PAID}
+    if not batches:
+        return  # January: no past month of this year to pay
     assert batches[0].returned_count == 1
     assert s.execute(select(Payment.status).where(Payment.status == rules.RETURNED)).scalars().all() == ["returned"]
     by_code = {r.code: r for r in s.execute(select(Region)).scalars()}
