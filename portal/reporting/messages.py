@@ -25,7 +25,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reporting.score_line": ("绩效得分 {score}（展开查看各项）", "Score {score} (open for each term)"),
     "reporting.col.term": ("评分项", "Term"),
     "reporting.col.measure": ("数据", "Measure"),
-    "reporting.col.points": ("得分", "Points"),
-    "reporting.col.weight": ("权重", "Weight"),
+    "reporting.col.points": ("得分 × 权重", "Points × weight"),
     "reporting.col.contribution": ("计入", "Counts"),
 }

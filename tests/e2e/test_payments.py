@@ -132,4 +132,8 @@ def test_public_money_figures_on_a_phone(page, server):
     page.click("#toggle-lang")
     page.wait_for_function("document.querySelector('#money-figures-section').innerText.includes('Households')")
     assert_mobile_layout(page)
+    # Every card, with its terms open, fits the phone's width (nothing cut off at the right edge).
+    widest = page.evaluate("Math.max(...[...document.querySelectorAll('#reward-pools .figure-card')]"
+                           ".map(e => e.getBoundingClientRect().right))")
+    assert widest <= 390, widest
     shot(page, "results-money-en")

@@ -61,8 +61,8 @@ class RewardPoolState(rx.State):
 
 
 def _term(x: TermRow) -> rx.Component:
-    return rx.el.tr(rx.el.td(t_var(x["key"], TERM_KEYS)), rx.el.td(x["measure"]), rx.el.td(x["points"]),
-                    rx.el.td(x["weight"]), rx.el.td(x["contribution"]))
+    return rx.el.tr(rx.el.td(t_var(x["key"], TERM_KEYS)), rx.el.td(x["measure"]),
+                    rx.el.td(x["points"], " × ", x["weight"]), rx.el.td(x["contribution"]))
 
 
 def _share(s: ShareRow) -> rx.Component:
@@ -73,7 +73,7 @@ def _share(s: ShareRow) -> rx.Component:
             rx.el.summary(t_fmt("reporting.score_line", score=s["score"]), class_name="action-summary"),
             rx.box(rx.el.table(
                 rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in (
-                    "reporting.col.term", "reporting.col.measure", "reporting.col.points", "reporting.col.weight",
+                    "reporting.col.term", "reporting.col.measure", "reporting.col.points",
                     "reporting.col.contribution")])),
                 rx.el.tbody(rx.foreach(s["terms"], _term)), class_name="results-table"), class_name="table-scroll"),
         ),
