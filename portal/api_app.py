@@ -11,6 +11,7 @@ from portal.kernel import routes
 from portal.applications import api as applications
 from portal.accounts import api as auth
 from portal.evaluations import api as evaluations
+from portal.payments import api as payments
 from portal.shell import health
 from portal.ratings import api as posters
 from portal.reports import api as reports
@@ -29,6 +30,8 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_REPORT_EVIDENCE, reports.evidence, methods=["GET"]),
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
+    Route(routes.API_PAYMENT_FILE, payments.bank_file, methods=["GET"]),
+    Route(routes.API_PAYMENT_RETURNS, payments.return_file, methods=["POST"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
 ])
 

@@ -125,6 +125,12 @@ def load_roster(session: Session, by_code: dict[str, Region]) -> None:
     fresh = session.execute(select(RosterEntry.id).limit(1)).first() is None
     # The standing roster comes from the register: each demo recipient is a register household.
     register_demo.load(session, by_code, ROSTER_STANDING, _officer_actor)
+    from portal.payments import demo as payments_demo
+
+    payments_demo.load_for(session, by_code, _officer_actor)
+    from portal.reporting import demo as reporting_demo
+
+    reporting_demo.load(session)
     if not fresh:
         return
     serial = 0

@@ -25,6 +25,10 @@ from portal.applications.eligibility.pages.resident import EligibilityState, eli
 from portal.shell.home import index
 from portal.roster.pages.resident import BatchProofState, RosterState, batch_proof_page, roster_page
 from portal.ratings.pages.results import ResultsState, results_page
+from portal.evaluations.pages.notices import evaluation_notices
+from portal.payments.pages.figures import money_figures
+from portal.reporting.pages.pool import reward_pools
+from portal.payments.pages.officer import OfficerPaymentsState, officer_payments
 from portal.ratings.pages.rate import RateState, rate_page
 from portal.ratings.pages.followup import rating_followup
 from portal.reports.pages.resident import ReportState, ReportTrackState, report_page, report_track_page
@@ -66,7 +70,12 @@ app.add_page(officer_roster_batch, route=routes.OFFICER_ROSTER_BATCH, title=TITL
 
 app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
 app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
-app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
+def results_with_sections() -> rx.Component:
+    """/results: the rankings, the evaluation notices (民主评议通报), the money paid and the reward pool."""
+    return results_page(evaluation_notices(), money_figures(), reward_pools())
+
+
+app.add_page(results_with_sections, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
 app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=EligibilityState.load)
 app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
 app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=TrackState.load)
@@ -77,4 +86,5 @@ app.add_page(admin_eligibility, route=routes.ADMIN_ELIGIBILITY, title=TITLE, on_
 
 app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)
 app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=TITLE, on_load=OfficerReportsState.load)
+app.add_page(officer_payments, route=routes.OFFICER_PAYMENTS, title=TITLE, on_load=OfficerPaymentsState.load)
 app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=ReportTrackState.load)

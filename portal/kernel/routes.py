@@ -39,6 +39,7 @@ def application_document(doc_id: int) -> str:
 
 # --- reports (issue 6): add this feature's routes here ---
 OFFICER_REPORTS = "/officer/reports"
+OFFICER_PAYMENTS = "/officer/payments"
 # Evidence photos of a report, for officers who may handle it (portal/reports/api.py; Starlette pattern).
 API_REPORT_EVIDENCE = "/api/reports/{report_id}/evidence/{image_id}.jpg"
 
@@ -52,6 +53,8 @@ ADMIN_EVALUATIONS = "/admin/evaluations"
 SUPERVISOR_EVALUATE = "/supervisor/evaluate/[assignment]"
 # Starlette route patterns (portal/evaluations/api.py): the public notice PDF, and a private evaluation photo.
 API_EVALUATION_NOTICE_PDF = "/api/evaluations/rounds/{round_id:int}/notice.pdf"
+API_PAYMENT_FILE = "/api/payments/batches/{batch_id:int}.csv"
+API_PAYMENT_RETURNS = "/api/payments/batches/{batch_id:int}/returns"
 API_EVALUATION_PHOTO = "/api/evaluations/{assignment_id:int}/photos/{image_id}.jpg"
 
 

@@ -6,14 +6,12 @@ import asyncio
 from typing import TypedDict
 
 import reflex as rx
-
-from portal.evaluations.pages.notices import evaluation_notices
-from portal.ratings import queries
-from portal.ratings.pages.officer import RankView, rank_views, recent_months
-from portal.shell.args import checked
 from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t
 from portal.shell.layout import page
+from portal.ratings.pages.officer import RankView, rank_views, recent_months
+from portal.ratings import queries
+from portal.shell.args import checked
 
 
 class Choice(TypedDict):
@@ -85,7 +83,9 @@ def _table(head: list[str], body) -> rx.Component:
                        class_name="results-table")
 
 
-def results_page() -> rx.Component:
+def results_page(*sections: rx.Component) -> rx.Component:
+    """The rankings, then the sections other domains publish here (each self-contained, with its own state); the app
+    layer passes them in, so this page imports no other domain's UI."""
     s = ResultsState
     return page(
         rx.text(t("results.intro"), size="2", color_scheme="gray"),
@@ -107,6 +107,6 @@ def results_page() -> rx.Component:
                 _table(["results.rank", "results.office", "dash.count", "dash.satisfaction"],
                        rx.foreach(s.offices, _office_row)),
                 rx.text(t("results.none"), color_scheme="gray")),
-        evaluation_notices(),  # 民主评议通报 (issue 7): self-contained section with its own state
+        *sections,
         title_key="results.title",
     )

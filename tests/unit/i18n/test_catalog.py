@@ -55,6 +55,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
         **_applications_dynamic_keys(),
         **_reports_dynamic_keys(),
         **_evaluations_dynamic_keys(),
+        **_payments_dynamic_keys(),
     }
 
 
@@ -114,6 +115,18 @@ def _evaluations_dynamic_keys() -> dict[str, list[str]]:
         "eval.round.": [s.value for s in RoundStatus],
         "eval.kind.": ["window", "office"],
     }
+
+
+def _payments_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of payments (issue 18)."""
+    from portal.payments import rules as pr
+
+    from portal.reporting import rules as rr
+
+    return {"payments.batch.": list(pr.BATCH_STATUSES), "reporting.term.": list(rr.TERMS)}
+
+
+# (kept apart so that parallel work on the features below merges cleanly)
 
 
 DYNAMIC_KEYS = _dynamic_keys()

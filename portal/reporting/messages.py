@@ -1,0 +1,30 @@
+"""Messages of reporting: the score terms and the reward pool."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "reporting.term.paid_on_time": ("低保金按月及时发放", "Allowance paid by each month's end"),
+    "reporting.term.satisfaction": ("群众满意度", "Satisfaction"),
+    "reporting.term.substantiated": ("查实举报（每千名保障对象）", "Substantiated reports per 1,000 recipients"),
+    "reporting.pool_unallocated": ("没有地区达到最低分，奖补资金未分配。",
+                                   "No region reached the floor: the pool is not allocated."),
+    "reporting.err_weights": ("权重必须包含每一项、不能为负，合计 1000‰。",
+                              "Weights must name every term, none negative, adding up to 1000 per mille."),
+    "reporting.err_document": ("请填写文件号。", "Enter the document number."),
+    "reporting.err_pool": ("奖补资金金额不正确。", "The pool amount is not valid."),
+    "reporting.err_floor": ("最低分应在 0 到 100 之间。", "The floor must be between 0 and 100."),
+    "reporting.err_no_weights": ("尚未设定评分权重。", "No score weights have been set."),
+    "reporting.err_wrong_state": ("当前状态不能进行这项操作。", "This cannot be done in the current status."),
+    "reporting.err_same_person": ("作出分配决定的人不能审核同一决定。", "Whoever decided the allocation may not approve it."),
+    "reporting.err_reason": ("请写明理由（4 至 500 字）。", "Give the reason (4 to 500 characters)."),
+    "reporting.pool_heading": ("以奖代补资金分配", "Performance reward pool allocation"),
+    "reporting.pool_none": ("尚未公布奖补资金分配。", "No reward pool allocation has been published yet."),
+    "reporting.pool_line": ("{year} 年度奖补资金 ¥{total}，按绩效得分（不低于 {floor} 分）分配",
+                            "{year} reward pool ¥{total}, shared by performance score (at least {floor} points)"),
+    "reporting.pool_rule": ("按得分比例分配，精确到分，尾差按最大余数法分配，各份合计等于资金总额。评分权重依据：{document}。",
+                            "Shared in proportion to the scores, exact to the fen (largest remainder), the shares "
+                            "adding up to the pool. Weights set by: {document}."),
+    "reporting.score_line": ("绩效得分 {score}（展开查看各项）", "Score {score} (open for each term)"),
+    "reporting.col.term": ("评分项", "Term"),
+    "reporting.col.measure": ("数据", "Measure"),
+    "reporting.col.points": ("得分 × 权重", "Points × weight"),
+    "reporting.col.contribution": ("计入", "Counts"),
+}
