@@ -15,6 +15,7 @@ import portal.reports.models  # noqa: E402,F401
 import portal.evaluations.models  # noqa: E402,F401
 import portal.register.models  # noqa: E402,F401
 import portal.verification.models  # noqa: E402,F401
+import portal.supervision.models  # noqa: E402,F401
 
 __all__ = [
     "AuditCheckpoint", "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",

@@ -1,0 +1,88 @@
+"""Supervision tables: dated versions of the power list, risk-rule settings, and monitoring items (监察事项).
+
+A `PowerVersion` row is one power as it reads from `effective_from` on (append-only; the newest in force wins).
+A `RiskSetting` row overrides a rule's defaults (`rules.RISK_RULES`); absent means the defaults, enabled.
+A `MonitoringItem` is one risk-rule hit: the evidence is a list of audit row ids, it goes to the level above the
+office where the act happened, and it is closed with a written outcome by someone it is not about.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.kernel.base import Base, utcnow
+from portal.roster.models import PathString
+
+
+class PowerVersion(Base):
+    __tablename__ = "supervision_power"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    effective_from: Mapped[date] = mapped_column(Date)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(120))
+    grade: Mapped[str] = mapped_column(String(1))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    office_level: Mapped[str] = mapped_column(String(12))
+    time_limit_wd: Mapped[int | None] = mapped_column(Integer)
+    a_post: Mapped[str] = mapped_column(String(80))
+    b_post: Mapped[str] = mapped_column(String(80))
+    process_zh: Mapped[str] = mapped_column(Text)
+    process_en: Mapped[str] = mapped_column(Text)
+    control_points: Mapped[list] = mapped_column(JSON, default=list)
+    risk_points: Mapped[list] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("key", "effective_from"),)
+
+
+class RiskSetting(Base):
+    __tablename__ = "supervision_risk_setting"
+
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    threshold: Mapped[int] = mapped_column(Integer)
+    window_days: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(64), default="system")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MonitoringItem(Base):
+    __tablename__ = "supervision_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    # What the hit is about (an application number, a roster entry, a window, a household …): one item per
+    # rule and subject, so the hook and the sweep never open the same hit twice.
+    subject: Mapped[str] = mapped_column(String(80))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))  # the office where the act happened
+    region_path: Mapped[str] = mapped_column(PathString)
+    review_path: Mapped[str] = mapped_column(PathString)  # the level above: who reviews
+    about_user_ids: Mapped[list] = mapped_column(JSON, default=list)  # officers whose acts are in question
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # audit_entry ids
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)  # figures the item shows (days, hours, counts)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    outcome_text: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("rule", "subject"),
+                      Index("ix_supervision_item_scope", "status", "review_path"))
+
+
+class SweepMark(Base):
+    """The newest audit row the sweep has looked at (one row)."""
+
+    __tablename__ = "supervision_sweep"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_audit_id: Mapped[int] = mapped_column(Integer, default=0)
+    swept_at: Mapped[datetime] = mapped_column(default=utcnow)
