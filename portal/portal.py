@@ -32,6 +32,9 @@ from portal.ratings.pages.staff import StaffHomeState, staff_home
 from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
 from portal.evaluations.pages.supervisor import SupervisorHomeState, supervisor_home
 from portal.shell.session import SessionBinding
+from portal.supervision import services as supervision
+from portal.supervision.pages.monitor import MonitorState, monitor_page
+from portal.supervision.pages.powers import PowersState, powers_page
 
 for mapper in Base.registry.mappers:
     rx.ModelRegistry.register(mapper.class_)
@@ -45,6 +48,8 @@ app = rx.App(
 # Photos of forms never sent are removed hourly by every serving process (the sweep is idempotent).
 app.register_lifespan_task(sweep.every_hour)
 app.add_middleware(SessionBinding())
+# Risk rules run as each privileged act is written (supervision/services.watch).
+supervision.install()
 
 TITLE = f"{text('app.name', 'zh')} {text('app.name', 'en')}"
 
@@ -78,3 +83,6 @@ app.add_page(admin_eligibility, route=routes.ADMIN_ELIGIBILITY, title=TITLE, on_
 app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)
 app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=TITLE, on_load=OfficerReportsState.load)
 app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=ReportTrackState.load)
+
+app.add_page(powers_page, route=routes.POWERS, title=TITLE, on_load=PowersState.load)
+app.add_page(monitor_page, route=routes.MONITOR, title=TITLE, on_load=MonitorState.load)
