@@ -76,6 +76,14 @@ def demo() -> None:
         print(f"demo eligibility parameters and applications: {applications_added} rows added")
     if rounds:
         print(f"demo evaluation rounds: {rounds} (supervisors: supervisor, {demo_evaluations.SECOND_SUPERVISOR[0]})")
+    from portal.supervision import demo as demo_supervision
+
+    with session_scope() as session:
+        cases = demo_supervision.load(session, password)
+    for username, name, code in demo_supervision.INSPECTORS:
+        print(f"  {username:<22} inspector @ {code}  ({name})")
+    if cases:
+        print("demo supervision: one case surveyed and decided by the same officer (an A/B risk hit for the city)")
 
 
 def create_user(args: argparse.Namespace) -> int:

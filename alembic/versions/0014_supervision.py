@@ -21,6 +21,7 @@ UTC = portal.kernel.base.UTCDateTime(timezone=True)
 def upgrade() -> None:
     op.create_index('ix_audit_entry_target', 'audit_entry', ['target_type', 'target_id'])
     op.create_index('ix_audit_entry_at', 'audit_entry', ['at'])
+    op.create_index('ix_audit_entry_region_at', 'audit_entry', ['region_code', 'at'])
     op.create_table(
         'supervision_power',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -92,5 +93,6 @@ def downgrade() -> None:
     op.drop_table('supervision_item')
     op.drop_table('supervision_risk_setting')
     op.drop_table('supervision_power')
+    op.drop_index('ix_audit_entry_region_at', table_name='audit_entry')
     op.drop_index('ix_audit_entry_at', table_name='audit_entry')
     op.drop_index('ix_audit_entry_target', table_name='audit_entry')

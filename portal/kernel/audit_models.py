@@ -28,7 +28,8 @@ class AuditEntry(Base):
 
     # The supervision rules look up an act's earlier rows on the same target; the board counts acts by time.
     __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),
-                      Index("ix_audit_entry_at", "at"))
+                      Index("ix_audit_entry_at", "at"),
+                      Index("ix_audit_entry_region_at", "region_code", "at"))
 
 
 class AuditHead(Base):

@@ -199,12 +199,12 @@ def overdue_by_office(session: Session, path: str, today: date) -> list[OverdueR
         or_(and_(Report.acknowledged_at.is_(None), Report.acknowledge_due < today), Report.conclude_due < today))
         .group_by(Report.handler_region_id)).all()
     out += [("report", office, n) for office, n in reports]
-    cases = session.execute(select(ServiceWindow.region_id, func.count()).join(
+    cases = session.execute(select(ServiceWindow.region_id, func.count()).select_from(FollowupCase).join(
         ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region, Region.id == ServiceWindow.region_id)
         .where(FollowupCase.status != CaseStatus.CLOSED, FollowupCase.resolve_due < today,
                Region.path.startswith(path)).group_by(ServiceWindow.region_id)).all()
     out += [("followup", office, n) for office, n in cases]
-    evals = session.execute(select(EvaluationRound.region_id, func.count()).join(
+    evals = session.execute(select(EvaluationRound.region_id, func.count()).select_from(EvaluationAssignment).join(
         EvaluationRound, EvaluationRound.id == EvaluationAssignment.round_id).join(
         Region, Region.id == EvaluationRound.region_id).where(
         EvaluationRound.status == RoundStatus.OPEN, EvaluationRound.due_on < today,
@@ -217,9 +217,14 @@ def overdue_by_office(session: Session, path: str, today: date) -> list[OverdueR
 
 
 def _acts_between(session: Session, path: str, start: datetime, end: datetime):
-    return (select(AuditEntry.action, func.count()).join(Region, Region.code == AuditEntry.region_code)
-            .where(AuditEntry.at >= start, AuditEntry.at < end, Region.path.startswith(path),
-                   AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION))).group_by(AuditEntry.action))
+    """Acts of listed powers in [start, end) in the region. The whole tree (a root's path) needs no join: the
+    time index alone answers it; below the root, each region of the scope is one probe of (region_code, at)."""
+    stmt = select(AuditEntry.action, func.count()).where(
+        AuditEntry.at >= start, AuditEntry.at < end, AuditEntry.region_code.is_not(None),
+        AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION)))
+    if path.count("/") > 2:
+        stmt = stmt.where(AuditEntry.region_code.in_(select(Region.code).where(Region.path.startswith(path))))
+    return stmt.group_by(AuditEntry.action)
 
 
 def board(session: Session, region: Region, now: datetime) -> Board:

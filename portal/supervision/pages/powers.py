@@ -129,7 +129,8 @@ def powers_page() -> rx.Component:
     return page(
         rx.text(t("sup.powers_intro"), size="3"),
         rx.text(t("sup.grade_help"), size="2", color_scheme="gray"),
-        rx.el.label(t("sup.region_label"), html_for="powers-region", class_name="rt-Text rt-r-size-2"),
+        rx.el.label(t("sup.region_label"), html_for="powers-region", class_name="rt-Text rt-r-size-2",
+                    style={"display": "block", "margin_top": "8px"}),
         rx.el.select(
             rx.el.option(t("sup.region_all"), value=""),
             rx.foreach(s.regions, lambda o: rx.el.option(o["name"], value=o["code"])),
