@@ -35,7 +35,8 @@ NOT_A_POWER: dict[str, str] = {
     "apply.track_throttled": "resident look-up", "apply.track_failed": "resident look-up",
     "application.submit": "resident", "application.materials_supplied": "resident",
     "report.file": "resident", "report.add_info": "resident", "report.reward_claim": "resident",
-    "rating.burst_flagged": "system detection", "application.drafts_swept": "system housekeeping",
+    "rating.burst_flagged": "system detection", "supervision.item_opened": "system detection",
+    "application.drafts_swept": "system housekeeping",
     "uploads.swept": "system housekeeping",
 }
 
