@@ -87,7 +87,92 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        'supervision_inspection',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('region_id', sa.Integer(), nullable=False),
+        sa.Column('region_path', PATH, nullable=False),
+        sa.Column('topic', sa.String(length=20), nullable=False),
+        sa.Column('seed', sa.String(length=20), nullable=False),
+        sa.Column('population', sa.Integer(), nullable=False),
+        sa.Column('sample_size', sa.Integer(), nullable=False),
+        sa.Column('status', sa.String(length=8), nullable=False),
+        sa.Column('opened_by', sa.Integer(), nullable=False),
+        sa.Column('opened_at', UTC, nullable=False),
+        sa.Column('closed_at', UTC, nullable=True),
+        sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_supervision_inspection_region_id_region')),
+        sa.ForeignKeyConstraint(['opened_by'], ['app_user.id'],
+                                name=op.f('fk_supervision_inspection_opened_by_app_user')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_inspection')),
+    )
+    op.create_table(
+        'supervision_inspection_case',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('inspection_id', sa.Integer(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('ref', sa.String(length=40), nullable=False),
+        sa.Column('verdict', sa.String(length=8), nullable=True),
+        sa.Column('finding', sa.Text(), nullable=True),
+        sa.Column('recorded_at', UTC, nullable=True),
+        sa.ForeignKeyConstraint(['inspection_id'], ['supervision_inspection.id'],
+                                name=op.f('fk_supervision_inspection_case_inspection_id_supervision_inspection')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_inspection_case')),
+    )
+    op.create_index('ix_supervision_inspection_case_inspection_id', 'supervision_inspection_case', ['inspection_id'])
+    op.create_table(
+        'supervision_rectification',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('inspection_id', sa.Integer(), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=True),
+        sa.Column('office_id', sa.Integer(), nullable=False),
+        sa.Column('office_path', PATH, nullable=False),
+        sa.Column('demand', sa.Text(), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=False),
+        sa.Column('status', sa.String(length=10), nullable=False),
+        sa.Column('answer', sa.Text(), nullable=True),
+        sa.Column('answered_by', sa.Integer(), nullable=True),
+        sa.Column('answered_at', UTC, nullable=True),
+        sa.Column('closed_at', UTC, nullable=True),
+        sa.ForeignKeyConstraint(['inspection_id'], ['supervision_inspection.id'],
+                                name=op.f('fk_supervision_rectification_inspection_id_supervision_inspection')),
+        sa.ForeignKeyConstraint(['case_id'], ['supervision_inspection_case.id'],
+                                name=op.f('fk_supervision_rectification_case_id_supervision_inspection_case')),
+        sa.ForeignKeyConstraint(['office_id'], ['region.id'], name=op.f('fk_supervision_rectification_office_id_region')),
+        sa.ForeignKeyConstraint(['answered_by'], ['app_user.id'],
+                                name=op.f('fk_supervision_rectification_answered_by_app_user')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_rectification')),
+    )
+    op.create_index('ix_supervision_rectification_inspection_id', 'supervision_rectification', ['inspection_id'])
+    op.create_table(
+        'supervision_referral',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('inspection_id', sa.Integer(), nullable=True),
+        sa.Column('item_id', sa.Integer(), nullable=True),
+        sa.Column('region_path', PATH, nullable=False),
+        sa.Column('target', sa.String(length=120), nullable=False),
+        sa.Column('grounds', sa.Text(), nullable=False),
+        sa.Column('body', sa.String(length=120), nullable=False),
+        sa.Column('referred_on', sa.Date(), nullable=False),
+        sa.Column('outcome', sa.String(length=12), nullable=True),
+        sa.Column('decided_on', sa.Date(), nullable=True),
+        sa.Column('referred_by', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['inspection_id'], ['supervision_inspection.id'],
+                                name=op.f('fk_supervision_referral_inspection_id_supervision_inspection')),
+        sa.ForeignKeyConstraint(['item_id'], ['supervision_item.id'],
+                                name=op.f('fk_supervision_referral_item_id_supervision_item')),
+        sa.ForeignKeyConstraint(['referred_by'], ['app_user.id'],
+                                name=op.f('fk_supervision_referral_referred_by_app_user')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_referral')),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('supervision_referral')
+    op.drop_index('ix_supervision_rectification_inspection_id', table_name='supervision_rectification')
+    op.drop_table('supervision_rectification')
+    op.drop_index('ix_supervision_inspection_case_inspection_id', table_name='supervision_inspection_case')
+    op.drop_table('supervision_inspection_case')
+    op.drop_table('supervision_inspection')
     op.drop_table('supervision_sweep')
     op.drop_index('ix_supervision_item_scope', table_name='supervision_item')
     op.drop_table('supervision_item')

@@ -84,5 +84,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sup.err_power": ("没有这项权力。", "There is no such power."),
     "sup.err_power_fields": ("权力信息不完整或不正确。", "The power's details are incomplete or not valid."),
     "sup.err_power_date": ("这项权力在该日期已有版本。", "This power already has a version from that date."),
+    "sup.err_topic": ("请选择督察专题。", "Choose the inspection's topic."),
+    "sup.err_sample_size": ("抽样数量或随机种子不正确（1 至 2000 件）。", "The sample size or seed is not valid (1 to 2,000 cases)."),
+    "sup.err_office": ("整改单位须在被督察地区之内。", "The office to rectify must be inside the inspected region."),
+    "sup.err_deadline": ("整改期限或日期不正确。", "The deadline or date is not valid."),
+    "sup.err_unanswered": ("被督察单位尚未答复，不能办结。", "The office has not answered yet; it cannot be closed."),
+    "sup.err_inspection_open": ("还有案件未记录结论或整改未办结。", "Some cases have no finding or some rectifications are still open."),
+    "sup.err_referral": ("请写明问责对象、事由和移送机关。", "Give the target, the grounds and the body referred to."),
     "sup.err_rule": ("风险规则设置不正确。", "The risk-rule setting is not valid."),
 }

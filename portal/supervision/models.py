@@ -86,3 +86,70 @@ class SweepMark(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_audit_id: Mapped[int] = mapped_column(Integer, default=0)
     swept_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Inspection(Base):
+    """A special inspection (专项督察) of a region on one topic, over a reproducible random sample of cases."""
+
+    __tablename__ = "supervision_inspection"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    region_path: Mapped[str] = mapped_column(PathString)
+    topic: Mapped[str] = mapped_column(String(20))
+    seed: Mapped[str] = mapped_column(String(20))  # printed on the inspection; with the population, redraws the sample
+    population: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    opened_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class InspectionCase(Base):
+    __tablename__ = "supervision_inspection_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("supervision_inspection.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # order of the draw
+    ref: Mapped[str] = mapped_column(String(40))  # application number, household code or report id
+    verdict: Mapped[str | None] = mapped_column(String(8))  # ok | problem
+    finding: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime | None]
+
+
+class Rectification(Base):
+    """整改: what the inspected office must do by when; the office answers, the inspector closes."""
+
+    __tablename__ = "supervision_rectification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("supervision_inspection.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_inspection_case.id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    office_path: Mapped[str] = mapped_column(PathString)
+    demand: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | answered | closed
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class Referral(Base):
+    """问责: a finding referred for accountability, with the body, the grounds and the outcome from the fixed list."""
+
+    __tablename__ = "supervision_referral"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_inspection.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_item.id"))
+    region_path: Mapped[str] = mapped_column(PathString)
+    target: Mapped[str] = mapped_column(String(120))  # a person or an office
+    grounds: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(String(120))  # the body it is referred to (纪检监察机关 …)
+    referred_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(12))  # rules.ACCOUNTABILITY
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    referred_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))

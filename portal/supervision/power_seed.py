@@ -134,6 +134,9 @@ POWERS: tuple[PowerSeed, ...] = (
               "风险提示 → 限期说明 → 书面结论（说明、纠正、移送）", "Risk hit → explained by the deadline → written "
               "outcome (explained, corrected, referred)",
               ("本人不得处理涉及本人的事项",), ("压下风险提示",),
-              ("supervision.item_closed", "supervision.power_set",
+              ("supervision.item_closed", "supervision.power_set", "supervision.inspection_opened",
+               "supervision.finding", "supervision.rectification_set", "supervision.rectification_closed",
+               "supervision.inspection_closed", "supervision.referral", "supervision.accountability",
+               "supervision.rectification_answered",
                "supervision.rule_set")),
 )

@@ -107,3 +107,44 @@ def level_above(level: str) -> str:
 def share_pct(on_time: int, total: int) -> int | None:
     """Whole per cent done within the time limit, rounded down so 99.6 % never shows as 100 %; None without data."""
     return None if total <= 0 else on_time * 100 // total
+
+
+# --- special inspections (专项督察) --------------------------------------------------------------------------------
+
+TOPICS = ("identification", "funds", "reports")  # 对象认定, 资金发放, 举报办理
+VERDICTS = ("ok", "problem")
+ACCOUNTABILITY = ("criticism", "admonition", "notice", "discipline", "judicial")
+# 批评教育, 诫勉谈话, 通报批评, 党纪政纪处分, 移送司法机关
+Z = {90: 1.645, 95: 1.96, 99: 2.576}
+
+
+def sample_size(population: int, confidence: int = 95, margin_pct: int = 5) -> int:
+    """Cases to draw so a share estimated from the sample is within ±margin at the confidence level (p = 0.5, the
+    most cautious), with the finite-population correction; never more than the population.
+
+    >>> sample_size(10_000)
+    370
+    >>> sample_size(50)
+    45
+    >>> sample_size(0)
+    0
+    """
+    if population <= 0:
+        return 0
+    z = Z[confidence]
+    n0 = z * z * 0.25 / (margin_pct / 100) ** 2
+    n = n0 / (1 + (n0 - 1) / population)
+    return min(population, int(-(-n // 1)))
+
+
+def draw_sample(population: list[str], size: int, seed: int) -> list[str]:
+    """A reproducible sample: the population sorted, then Python's Mersenne Twister seeded with `seed` picks `size`
+    of them. Anyone holding the same population and seed draws the same cases, in the same order.
+
+    >>> draw_sample(["c", "a", "b", "d"], 2, 7) == draw_sample(["d", "b", "a", "c"], 2, 7)
+    True
+    """
+    import random
+
+    ordered = sorted(population)
+    return random.Random(seed).sample(ordered, min(size, len(ordered)))

@@ -463,3 +463,208 @@ def open_counts_by_rule(session: Session, review_path: str) -> dict[str, int]:
     return dict(session.execute(select(MonitoringItem.rule, func.count()).where(
         MonitoringItem.status == "open", MonitoringItem.review_path.startswith(review_path))
         .group_by(MonitoringItem.rule)).all())
+
+
+# --- special inspections (专项督察) and accountability (问责) ----------------------------------------------------------
+
+MIN_TEXT, MAX_TEXT = 4, 2000
+
+
+def _text(value: str, key: str, max_len: int = MAX_TEXT) -> str:
+    value = text_rules.clean_text(value or "", multiline=True)
+    if not MIN_TEXT <= len(value) <= max_len:
+        raise SupervisionError(key)
+    return value
+
+
+def inspection_population(session: Session, region: Region, topic: str) -> list[str]:
+    """The cases an inspection of `topic` draws from: decided applications (对象认定), households in the register
+    (资金发放), concluded reports (举报办理) of the region."""
+    from portal.applications.models import Application
+    from portal.reports.models import ReportStatus
+
+    if topic == "identification":
+        return list(session.execute(select(Application.number).where(
+            Application.region_path.startswith(region.path), Application.status.in_(("approved", "refused")))
+        ).scalars())
+    if topic == "funds":
+        return list(session.execute(select(Household.code).where(Household.region_path.startswith(region.path))
+                                    ).scalars())
+    return [str(i) for i in session.execute(select(Report.id).where(
+        Report.handler_path.startswith(region.path), Report.status == ReportStatus.CONCLUDED)).scalars()]
+
+
+def open_inspection(session: Session, actor: Actor, region_code: str, topic: str, *, size: int | None = None,
+                    seed: int | None = None, now: datetime | None = None):
+    """Open an inspection and draw its sample. `size` None: enough for ±5 % at 95 % confidence. `seed` None: a
+    fresh random one. The seed and the population size go into the audit row and onto the inspection."""
+    import secrets
+
+    from portal.supervision.models import Inspection, InspectionCase
+
+    region = session.execute(select(Region).where(Region.code == (region_code or "")[:20])).scalar_one_or_none()
+    authorize(actor, Role.INSPECTOR, region.path if region else "/nonexistent/")
+    assert region is not None
+    if topic not in rules.TOPICS:
+        raise SupervisionError("sup.err_topic")
+    population = inspection_population(session, region, topic)
+    wanted = rules.sample_size(len(population)) if size is None else int(size)
+    if not 0 < wanted <= 2000:
+        raise SupervisionError("sup.err_sample_size")
+    seed = secrets.randbits(48) if seed is None else int(seed)
+    if not 0 <= seed < 2**63:
+        raise SupervisionError("sup.err_sample_size")
+    drawn = rules.draw_sample(population, wanted, seed)
+    now = now or utcnow()
+    ins = Inspection(region_id=region.id, region_path=region.path, topic=topic, seed=str(seed),
+                     population=len(population), sample_size=len(drawn), opened_by=actor.user_id, opened_at=now)
+    session.add(ins)
+    session.flush()
+    session.add_all(InspectionCase(inspection_id=ins.id, position=i + 1, ref=ref) for i, ref in enumerate(drawn))
+    session.flush()
+    audit.record(session, actor, "supervision.inspection_opened", "supervision_inspection", ins.id,
+                 region_code=region.code, at=now, after={"topic": topic, "seed": str(seed),
+                                                         "population": len(population), "sample": drawn})
+    return ins
+
+
+def _inspection(session: Session, actor: Actor, inspection_id: int):
+    from portal.supervision.models import Inspection
+
+    ins = session.get(Inspection, int(inspection_id))
+    authorize(actor, Role.INSPECTOR, ins.region_path if ins else "/nonexistent/")
+    assert ins is not None
+    return ins
+
+
+def record_finding(session: Session, actor: Actor, case_id: int, verdict: str, finding: str, *,
+                   now: datetime | None = None) -> None:
+    from portal.supervision.models import InspectionCase
+
+    case = session.get(InspectionCase, int(case_id))
+    ins = _inspection(session, actor, case.inspection_id if case else -1)
+    if ins.status != "open":
+        raise SupervisionError("sup.err_closed")
+    if verdict not in rules.VERDICTS:
+        raise SupervisionError("sup.err_outcome")
+    case.verdict, case.finding, case.recorded_at = verdict, _text(finding, "sup.err_outcome_text"), now or utcnow()
+    session.flush()
+    audit.record(session, actor, "supervision.finding", "supervision_inspection_case", case.id, at=case.recorded_at,
+                 after={"inspection": ins.id, "ref": case.ref, "verdict": verdict})
+
+
+def set_rectification(session: Session, actor: Actor, inspection_id: int, office_code: str, demand: str,
+                      working_days: int, *, case_id: int | None = None, now: datetime | None = None):
+    """整改 for an office inside the inspected region, due in `working_days` working days."""
+    from portal.supervision.models import InspectionCase, Rectification
+
+    ins = _inspection(session, actor, inspection_id)
+    office = session.execute(select(Region).where(Region.code == (office_code or "")[:20])).scalar_one_or_none()
+    if office is None or not office.path.startswith(ins.region_path):
+        raise SupervisionError("sup.err_office")
+    if case_id is not None and (session.get(InspectionCase, int(case_id)) is None
+                                or session.get(InspectionCase, int(case_id)).inspection_id != ins.id):
+        raise SupervisionError("sup.err_office")
+    if not 1 <= int(working_days) <= 60:
+        raise SupervisionError("sup.err_deadline")
+    now = now or utcnow()
+    due = load_calendar(session).add_working_days(china_date(now), int(working_days))
+    row = Rectification(inspection_id=ins.id, case_id=case_id, office_id=office.id, office_path=office.path,
+                        demand=_text(demand, "sup.err_outcome_text"), due_on=due)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "supervision.rectification_set", "supervision_rectification", row.id,
+                 region_code=office.code, at=now, after={"inspection": ins.id, "due_on": due.isoformat()})
+    return row
+
+
+def answer_rectification(session: Session, actor: Actor, rectification_id: int, answer: str, *,
+                         now: datetime | None = None) -> None:
+    """The inspected office answers (its officers)."""
+    from portal.supervision.models import Rectification
+
+    row = session.get(Rectification, int(rectification_id))
+    authorize(actor, Role.OFFICER, row.office_path if row else "/nonexistent/")
+    assert row is not None
+    if row.status == "closed":
+        raise SupervisionError("sup.err_closed")
+    now = now or utcnow()
+    row.answer, row.answered_by, row.answered_at, row.status = _text(answer, "sup.err_outcome_text"), \
+        actor.user_id, now, "answered"
+    session.flush()
+    audit.record(session, actor, "supervision.rectification_answered", "supervision_rectification", row.id, at=now,
+                 after={"chars": len(row.answer)})
+
+
+def close_rectification(session: Session, actor: Actor, rectification_id: int, *, now: datetime | None = None) -> None:
+    """The inspector accepts the answer; an unanswered item cannot be closed."""
+    from portal.supervision.models import Rectification
+
+    row = session.get(Rectification, int(rectification_id))
+    _inspection(session, actor, row.inspection_id if row else -1)
+    if row.status != "answered":
+        raise SupervisionError("sup.err_unanswered")
+    row.status, row.closed_at = "closed", now or utcnow()
+    session.flush()
+    audit.record(session, actor, "supervision.rectification_closed", "supervision_rectification", row.id,
+                 at=row.closed_at)
+
+
+def close_inspection(session: Session, actor: Actor, inspection_id: int, *, now: datetime | None = None) -> None:
+    """Every drawn case has a finding and every rectification is closed before the inspection closes."""
+    from portal.supervision.models import InspectionCase, Rectification
+
+    ins = _inspection(session, actor, inspection_id)
+    pending = session.execute(select(func.count()).select_from(InspectionCase).where(
+        InspectionCase.inspection_id == ins.id, InspectionCase.verdict.is_(None))).scalar_one()
+    open_rect = session.execute(select(func.count()).select_from(Rectification).where(
+        Rectification.inspection_id == ins.id, Rectification.status != "closed")).scalar_one()
+    if pending or open_rect:
+        raise SupervisionError("sup.err_inspection_open")
+    ins.status, ins.closed_at = "closed", now or utcnow()
+    session.flush()
+    audit.record(session, actor, "supervision.inspection_closed", "supervision_inspection", ins.id, at=ins.closed_at)
+
+
+def refer(session: Session, actor: Actor, *, target: str, grounds: str, body: str, inspection_id: int | None = None,
+          item_id: int | None = None, now: datetime | None = None):
+    """问责: refer a finding (an inspection's or a risk hit's) to a body, with the grounds."""
+    from portal.supervision.models import Referral
+
+    if (inspection_id is None) == (item_id is None):
+        raise SupervisionError("sup.err_referral")
+    if inspection_id is not None:
+        path = _inspection(session, actor, inspection_id).region_path
+    else:
+        item = session.get(MonitoringItem, int(item_id))
+        authorize(actor, SUPERVISING, item.review_path if item else "/nonexistent/")
+        assert item is not None
+        if actor.user_id in (item.about_user_ids or []):
+            raise SupervisionError("sup.err_self")
+        path = item.region_path
+    now = now or utcnow()
+    row = Referral(inspection_id=inspection_id, item_id=item_id, region_path=path,
+                   target=_text(target, "sup.err_referral", 120), grounds=_text(grounds, "sup.err_referral"),
+                   body=_text(body, "sup.err_referral", 120), referred_on=china_date(now), referred_by=actor.user_id)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "supervision.referral", "supervision_referral", row.id, at=now,
+                 after={"inspection": inspection_id, "item": item_id, "body": row.body})
+    return row
+
+
+def record_accountability(session: Session, actor: Actor, referral_id: int, outcome: str, decided_on: date) -> None:
+    """The outcome the body decided, from the fixed list (批评教育 … 移送司法机关)."""
+    from portal.supervision.models import Referral
+
+    row = session.get(Referral, int(referral_id))
+    authorize(actor, (Role.INSPECTOR, Role.ADMIN), row.region_path if row else "/nonexistent/")
+    assert row is not None
+    if outcome not in rules.ACCOUNTABILITY:
+        raise SupervisionError("sup.err_outcome")
+    if decided_on < row.referred_on:
+        raise SupervisionError("sup.err_deadline")
+    row.outcome, row.decided_on = outcome, decided_on
+    session.flush()
+    audit.record(session, actor, "supervision.accountability", "supervision_referral", row.id,
+                 after={"outcome": outcome, "decided_on": decided_on.isoformat()})
