@@ -33,6 +33,7 @@ from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
 from portal.evaluations.pages.supervisor import SupervisorHomeState, supervisor_home
 from portal.shell.session import SessionBinding
 from portal.supervision import services as supervision
+from portal.supervision.pages.inspections import InspectionsState, inspections_page
 from portal.supervision.pages.monitor import MonitorState, monitor_page
 from portal.supervision.pages.powers import PowersState, powers_page
 
@@ -86,3 +87,4 @@ app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=
 
 app.add_page(powers_page, route=routes.POWERS, title=TITLE, on_load=PowersState.load)
 app.add_page(monitor_page, route=routes.MONITOR, title=TITLE, on_load=MonitorState.load)
+app.add_page(inspections_page, route=routes.INSPECTIONS, title=TITLE, on_load=InspectionsState.load)

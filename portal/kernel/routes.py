@@ -100,3 +100,4 @@ def roster_objection(public_entry_id: str) -> str:
 # --- supervision (issue 14) ---
 POWERS = "/powers"
 MONITOR = "/monitor"
+INSPECTIONS = "/inspections"

@@ -19,7 +19,7 @@ from portal.evaluations.models import AssignmentStatus, EvaluationAssignment, Ev
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.base import utcnow
 from portal.kernel.db import session_scope
-from portal.kernel.permissions import Actor, PermissionDenied, authorize
+from portal.kernel.permissions import Actor, PermissionDenied, Role, authorize
 from portal.kernel.workdays import CHINA_TZ, china_date
 from portal.ratings.models import CaseStatus, FollowupCase
 from portal.regions.models import Region, RegionLevel, ServiceWindow
@@ -386,3 +386,98 @@ def counts_by_kind(overdue: list[OverdueRow]) -> dict[str, int]:
     for r in overdue:
         out[r.kind] += r.count
     return dict(out)
+
+
+# --- special inspections -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InspectionRow:
+    id: int
+    region: str
+    topic: str
+    seed: str
+    population: int
+    sample_size: int
+    status: str
+    opened: str
+
+
+@dataclass(frozen=True)
+class InspectionDetail:
+    head: InspectionRow
+    region_code: str
+    cases: list[tuple[int, int, str, str, str]]  # id, position, ref, verdict, finding
+    rectifications: list[tuple[int, str, str, str, str, str]]  # id, office, demand, due, status, answer
+    referrals: list[tuple[int, str, str, str, str, str]]  # id, target, body, referred on, outcome, decided on
+    offices: list[RegionChoice]
+
+
+def _inspection_rows(session: Session, stmt) -> list[InspectionRow]:
+    from portal.supervision.models import Inspection
+
+    rows = session.execute(stmt.order_by(Inspection.id.desc()).limit(100)).scalars().all()
+    names = _names(session, (r.region_id for r in rows))
+    return [InspectionRow(r.id, names.get(r.region_id, ""), r.topic, r.seed, r.population, r.sample_size, r.status,
+                          china_date(r.opened_at).isoformat()) for r in rows]
+
+
+def inspection_regions(session: Session, actor: Actor) -> list[RegionChoice]:
+    """Regions an inspector may inspect: their grant regions and everything below them down to townships."""
+    paths = sorted({g.region_path for g in actor.grants if g.role == Role.INSPECTOR})
+    if not paths:
+        return []
+    rows = session.execute(select(Region).where(or_(*(Region.path.startswith(p) for p in paths)),
+                                                Region.level != RegionLevel.VILLAGE).order_by(Region.path)
+                           .limit(500)).scalars()
+    return [RegionChoice(r.code, r.name, r.level.value) for r in rows]
+
+
+def inspections_for(actor: Actor, selected: int | None) -> tuple[list[RegionChoice], list[InspectionRow],
+                                                                  InspectionDetail | None]:
+    from portal.supervision.models import Inspection, InspectionCase, Rectification, Referral
+
+    authorize(actor, Role.INSPECTOR)
+    paths = sorted({g.region_path for g in actor.grants if g.role == Role.INSPECTOR})
+    with session_scope() as session:
+        regions = inspection_regions(session, actor)
+        rows = _inspection_rows(session, select(Inspection).where(
+            or_(*(Inspection.region_path.startswith(p) for p in paths))))
+        detail = None
+        ins = session.get(Inspection, selected) if selected else None
+        if ins is not None and any(ins.region_path.startswith(p) for p in paths):
+            head = _inspection_rows(session, select(Inspection).where(Inspection.id == ins.id))[0]
+            cases = [(c.id, c.position, c.ref, c.verdict or "", c.finding or "") for c in session.execute(
+                select(InspectionCase).where(InspectionCase.inspection_id == ins.id)
+                .order_by(InspectionCase.position)).scalars()]
+            rects = session.execute(select(Rectification).where(Rectification.inspection_id == ins.id)
+                                    .order_by(Rectification.id)).scalars().all()
+            names = _names(session, (r.office_id for r in rects))
+            refs = session.execute(select(Referral).where(Referral.inspection_id == ins.id).order_by(Referral.id)
+                                   ).scalars().all()
+            offices = session.execute(select(Region).where(Region.path.startswith(ins.region_path),
+                                                           Region.level != RegionLevel.VILLAGE)
+                                      .order_by(Region.path).limit(300)).scalars()
+            code = session.execute(select(Region.code).where(Region.id == ins.region_id)).scalar_one()
+            detail = InspectionDetail(
+                head, code, cases,
+                [(r.id, names.get(r.office_id, ""), r.demand, r.due_on.isoformat(), r.status, r.answer or "")
+                 for r in rects],
+                [(r.id, r.target, r.body, r.referred_on.isoformat(), r.outcome or "",
+                  r.decided_on.isoformat() if r.decided_on else "") for r in refs],
+                [RegionChoice(o.code, o.name, o.level.value) for o in offices])
+        return regions, rows, detail
+
+
+def rectifications_for_office(actor: Actor) -> list[tuple[int, str, str, str, str]]:
+    """Open rectification items of the offices an officer works for: id, office, demand, due, status."""
+    from portal.supervision.models import Rectification
+
+    paths = sorted({g.region_path for g in actor.grants if g.role == Role.OFFICER})
+    if not paths:
+        return []
+    with session_scope() as session:
+        rows = session.execute(select(Rectification).where(
+            Rectification.status == "open", or_(*(Rectification.office_path.startswith(p) for p in paths)))
+            .order_by(Rectification.due_on).limit(100)).scalars().all()
+        names = _names(session, (r.office_id for r in rows))
+        return [(r.id, names.get(r.office_id, ""), r.demand, r.due_on.isoformat(), r.status) for r in rows]

@@ -125,6 +125,11 @@ def _supervision_dynamic_keys() -> dict[str, list[str]]:
         "sup.outcome.": list(rules.OUTCOMES),
         "sup.rule.": [r.key for r in rules.RISK_RULES],
         "sup.level.": list(rules.LEVELS),
+        "sup.topic.": list(rules.TOPICS),
+        "sup.verdict.": list(rules.VERDICTS),
+        "sup.acc.": list(rules.ACCOUNTABILITY),
+        "sup.ins_status.": ["open", "closed"],
+        "sup.rect_status.": ["open", "answered", "closed"],
     }
 
 
