@@ -20,8 +20,8 @@ UTC = portal.kernel.base.UTCDateTime(timezone=True)
 
 def upgrade() -> None:
     op.create_index('ix_audit_entry_target', 'audit_entry', ['target_type', 'target_id'])
-    op.create_index('ix_audit_entry_at', 'audit_entry', ['at'])
-    op.create_index('ix_audit_entry_region_at', 'audit_entry', ['region_code', 'at'])
+    op.create_index('ix_audit_entry_at', 'audit_entry', ['at', 'action', 'region_code'])
+    op.create_index('ix_audit_entry_region_at', 'audit_entry', ['region_code', 'at', 'action'])
     op.create_table(
         'supervision_power',
         sa.Column('id', sa.Integer(), nullable=False),

@@ -26,10 +26,11 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
-    # The supervision rules look up an act's earlier rows on the same target; the board counts acts by time.
+    # The supervision rules look up an act's earlier rows on the same target; the board counts acts by time, for the
+    # whole tree or per region, from these indexes alone (they cover the columns the counts read).
     __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),
-                      Index("ix_audit_entry_at", "at"),
-                      Index("ix_audit_entry_region_at", "region_code", "at"))
+                      Index("ix_audit_entry_at", "at", "action", "region_code"),
+                      Index("ix_audit_entry_region_at", "region_code", "at", "action"))
 
 
 class AuditHead(Base):

@@ -187,12 +187,25 @@ def _names(session: Session, ids) -> dict[int, str]:
     return dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all()) if ids else {}
 
 
+OPEN_CASES = (CaseStatus.OPEN, CaseStatus.ANSWERED, CaseStatus.APPEALED)  # every status but closed: uses its index
+
+
+def _is_root(path: str) -> bool:
+    return path.count("/") <= 2
+
+
+def _ids_under(path: str):
+    return select(Region.id).where(Region.path.startswith(path))
+
+
 def overdue_by_office(session: Session, path: str, today: date) -> list[OverdueRow]:
     out: list[tuple[str, int | None, int]] = []
-    steps = session.execute(select(ApplicationStep.office_region_id, func.count()).join(
-        Application, Application.id == ApplicationStep.application_id).where(
-        ApplicationStep.state == "open", ApplicationStep.due_on < today, Application.region_path.startswith(path))
-        .group_by(ApplicationStep.office_region_id)).all()
+    # An open step's office (township or county) lies on its case's path: scoping by office needs no join.
+    steps_stmt = select(ApplicationStep.office_region_id, func.count()).where(
+        ApplicationStep.state == "open", ApplicationStep.due_on < today)
+    if not _is_root(path):
+        steps_stmt = steps_stmt.where(ApplicationStep.office_region_id.in_(_ids_under(path)))
+    steps = session.execute(steps_stmt.group_by(ApplicationStep.office_region_id)).all()
     out += [("step", office, n) for office, n in steps]
     reports = session.execute(select(Report.handler_region_id, func.count()).where(
         Report.status != ReportStatus.CONCLUDED, Report.handler_path.startswith(path),
@@ -201,7 +214,7 @@ def overdue_by_office(session: Session, path: str, today: date) -> list[OverdueR
     out += [("report", office, n) for office, n in reports]
     cases = session.execute(select(ServiceWindow.region_id, func.count()).select_from(FollowupCase).join(
         ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region, Region.id == ServiceWindow.region_id)
-        .where(FollowupCase.status != CaseStatus.CLOSED, FollowupCase.resolve_due < today,
+        .where(FollowupCase.status.in_(OPEN_CASES), FollowupCase.resolve_due < today,
                Region.path.startswith(path)).group_by(ServiceWindow.region_id)).all()
     out += [("followup", office, n) for office, n in cases]
     evals = session.execute(select(EvaluationRound.region_id, func.count()).select_from(EvaluationAssignment).join(
@@ -222,7 +235,7 @@ def _acts_between(session: Session, path: str, start: datetime, end: datetime):
     stmt = select(AuditEntry.action, func.count()).where(
         AuditEntry.at >= start, AuditEntry.at < end, AuditEntry.region_code.is_not(None),
         AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION)))
-    if path.count("/") > 2:
+    if not _is_root(path):
         stmt = stmt.where(AuditEntry.region_code.in_(select(Region.code).where(Region.path.startswith(path))))
     return stmt.group_by(AuditEntry.action)
 
@@ -290,7 +303,7 @@ def drill(session: Session, region: Region, kind: str, key: str, now: datetime) 
                                       FollowupCase.resolve_due).join(ServiceWindow, ServiceWindow.id ==
                                                                      FollowupCase.window_id).join(
             Region, Region.id == ServiceWindow.region_id).where(
-            FollowupCase.status != CaseStatus.CLOSED, FollowupCase.resolve_due < today, Region.path.startswith(path),
+            FollowupCase.status.in_(OPEN_CASES), FollowupCase.resolve_due < today, Region.path.startswith(path),
             ServiceWindow.region_id == office).order_by(FollowupCase.resolve_due).limit(DRILL_LIMIT)).all()
         return [DrillRow(f"#{cid}", code, china_date(o).isoformat(), d.isoformat(), str((today - d).days))
                 for cid, code, o, d in rows]

@@ -304,12 +304,12 @@ def _detail() -> rx.Component:
     s = InspectionsState
     h = s.head
     return rx.cond(s.selected > 0, rx.card(rx.vstack(
-        rx.heading(t_fmt("sup.ins_head", topic=t_var(h["topic_key"], TOPIC_KEYS), region=h["region"], seed=h["seed"],
-                         n=h["population"], k=h["size"]), size="4", as_="h2", id="ins-head"),
+        rx.heading(t_fmt("sup.ins_head", topic=t_var(h["topic_key"], TOPIC_KEYS).to(str), region=h["region"],
+                         seed=h["seed"], n=h["population"], k=h["size"]), size="4", as_="h2", id="ins-head"),
         rx.text(t("sup.ins_redraw"), size="2", color_scheme="gray"),
-        _table(["sup.drill_ref", "sup.ins_case", "sup.ins_verdict"], s.cases, _case_row, "ins-cases"),
+        _table(["sup.ins_no", "sup.ins_case", "sup.ins_verdict"], s.cases, _case_row, "ins-cases"),
         rx.heading(t("sup.ins_rect"), size="3", as_="h3"),
-        _table(["sup.ins_office", "sup.ins_demand", "sup.drill_due", "sup.ins_verdict", "sup.rect_answer", ""],
+        _table(["sup.ins_office", "sup.ins_demand", "sup.drill_due", "sup.status", "sup.rect_answer", ""],
                s.rects, _rect_row, "ins-rects"),
         rx.form(rx.flex(
             rx.el.select(rx.foreach(s.offices, lambda o: rx.el.option(o["name"], value=o["code"])), name="office",
@@ -318,11 +318,11 @@ def _detail() -> rx.Component:
                                                                                 "min_width": "240px"},
                         id="rect-demand"),
             rx.el.input(name="days", placeholder=t("sup.ins_days"), input_mode="numeric",
-                        style={**FIELD, "width": "150px"}, id="rect-days"),
+                        style={**FIELD, "width": "210px"}, id="rect-days"),
             rx.button(t("sup.ins_rect_add"), type="submit", min_height=TAP, id="rect-add"),
             gap="8px", wrap="wrap", width="100%"), on_submit=s.add_rectification, reset_on_submit=True, width="100%"),
         rx.heading(t("sup.ins_refer"), size="3", as_="h3"),
-        _table(["sup.ref_target", "sup.ref_body", "sup.drill_when", "sup.ref_outcome"], s.refs, _ref_row,
+        _table(["sup.ref_target", "sup.ref_body", "sup.ref_on", "sup.ref_outcome"], s.refs, _ref_row,
                "ins-refs"),
         rx.form(rx.flex(
             rx.el.input(name="target", placeholder=t("sup.ref_target"), style={**FIELD, "width": "220px"},
