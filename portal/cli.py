@@ -76,6 +76,14 @@ def demo() -> None:
         print(f"demo eligibility parameters and applications: {applications_added} rows added")
     if rounds:
         print(f"demo evaluation rounds: {rounds} (supervisors: supervisor, {demo_evaluations.SECOND_SUPERVISOR[0]})")
+    from portal.supervision import demo as demo_supervision
+
+    with session_scope() as session:
+        cases = demo_supervision.load(session, password)
+    for username, name, code in demo_supervision.INSPECTORS:
+        print(f"  {username:<22} inspector @ {code}  ({name})")
+    if cases:
+        print("demo supervision: one case surveyed and decided by the same officer (an A/B risk hit for the city)")
 
 
 def create_user(args: argparse.Namespace) -> int:
@@ -240,6 +248,16 @@ def crosscheck(args: argparse.Namespace) -> int:
     return 0
 
 
+def supervision_sweep() -> int:
+    from portal.kernel.db import session_scope
+    from portal.supervision import services as supervision
+
+    with session_scope() as session:
+        looked, opened = supervision.sweep(session)
+    print(f"supervision sweep: {looked} watched acts checked, {opened} monitoring items opened")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal", description="Sunshine Dibao administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -248,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     cu = sub.add_parser("create-user", help="create a user with a role over a region")
     cu.add_argument("--username", required=True)
     cu.add_argument("--name", help="display name")
-    cu.add_argument("--role", required=True, choices=["window_staff", "supervisor", "officer", "admin"])
+    cu.add_argument("--role", required=True, choices=["window_staff", "supervisor", "officer", "admin", "inspector"])
     cu.add_argument("--region", required=True, help="region code, e.g. 130102")
     cu.add_argument("--window", help="window code, for window staff")
     cu.add_argument("--password", help="or PORTAL_NEW_PASSWORD, or asked for")
@@ -280,7 +298,16 @@ def main(argv: list[str] | None = None) -> int:
     for p in (load, run):
         p.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is loading or running (audited)")
         p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    sup = sub.add_parser("supervision", help="risk rules over the audit log").add_subparsers(
+        dest="supervision_command", required=True)
+    sup.add_parser("sweep", help="check every watched act written since the last sweep; open monitoring items")
     args = parser.parse_args(argv)
+    # Acts done from the command line (demo, imports) are watched as they happen, like the app's.
+    from portal.supervision import services as supervision
+
+    supervision.install()
+    if args.command == "supervision":
+        return supervision_sweep()
     if args.command == "crosscheck":
         return crosscheck(args)
     if args.command == "migrate":

@@ -36,6 +36,10 @@ from portal.ratings.pages.staff import StaffHomeState, staff_home
 from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
 from portal.evaluations.pages.supervisor import SupervisorHomeState, supervisor_home
 from portal.shell.session import SessionBinding
+from portal.supervision import services as supervision
+from portal.supervision.pages.inspections import InspectionsState, inspections_page
+from portal.supervision.pages.monitor import MonitorState, monitor_page
+from portal.supervision.pages.powers import PowersState, powers_page
 
 for mapper in Base.registry.mappers:
     rx.ModelRegistry.register(mapper.class_)
@@ -49,6 +53,8 @@ app = rx.App(
 # Photos of forms never sent are removed hourly by every serving process (the sweep is idempotent).
 app.register_lifespan_task(sweep.every_hour)
 app.add_middleware(SessionBinding())
+# Risk rules run as each privileged act is written (supervision/services.watch).
+supervision.install()
 
 TITLE = f"{text('app.name', 'zh')} {text('app.name', 'en')}"
 
@@ -88,3 +94,7 @@ app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.
 app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=TITLE, on_load=OfficerReportsState.load)
 app.add_page(officer_payments, route=routes.OFFICER_PAYMENTS, title=TITLE, on_load=OfficerPaymentsState.load)
 app.add_page(report_track_page, route=routes.REPORT_TRACK, title=TITLE, on_load=ReportTrackState.load)
+
+app.add_page(powers_page, route=routes.POWERS, title=TITLE, on_load=PowersState.load)
+app.add_page(monitor_page, route=routes.MONITOR, title=TITLE, on_load=MonitorState.load)
+app.add_page(inspections_page, route=routes.INSPECTIONS, title=TITLE, on_load=InspectionsState.load)

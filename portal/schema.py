@@ -17,6 +17,7 @@ import portal.register.models  # noqa: E402,F401
 import portal.verification.models  # noqa: E402,F401
 import portal.payments.models  # noqa: E402,F401
 import portal.reporting.models  # noqa: E402,F401
+import portal.supervision.models  # noqa: E402,F401
 
 __all__ = [
     "AuditCheckpoint", "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",

@@ -126,6 +126,15 @@ def run_configured() -> SweepResult:
                unfiled_hours=s.sweep_unfiled_hours, draft_days=s.sweep_draft_days)
 
 
+def run_supervision() -> tuple[int, int]:
+    """The risk rules over audit rows no listener saw (written by another process, or before an upgrade)."""
+    from portal.kernel.db import session_scope
+    from portal.supervision import services as supervision
+
+    with session_scope() as session:
+        return supervision.sweep(session)
+
+
 INTERVAL_SECONDS = 3600
 
 
@@ -142,4 +151,8 @@ async def every_hour() -> None:
             await heavy.run_waiting(run_configured)
         except Exception:  # the next run tries again; serving must not stop for it
             log.exception("upload sweep failed")
+        try:
+            await heavy.run_waiting(run_supervision)
+        except Exception:
+            log.exception("supervision sweep failed")
         await asyncio.sleep(INTERVAL_SECONDS)

@@ -141,10 +141,11 @@ from portal.register import messages as _register  # noqa: E402
 from portal.verification import messages as _verification  # noqa: E402
 from portal.payments import messages as _payments  # noqa: E402
 from portal.reporting import messages as _reporting  # noqa: E402
+from portal.supervision import messages as _supervision  # noqa: E402
 
 MESSAGES: dict[str, tuple[str, str]] = _merge(
     CORE, _ratings.MESSAGES, _roster.MESSAGES, _applications.MESSAGES, _reports.MESSAGES, _evaluations.MESSAGES,
-    _register.MESSAGES, _verification.MESSAGES, _payments.MESSAGES, _reporting.MESSAGES,
+    _register.MESSAGES, _verification.MESSAGES, _payments.MESSAGES, _reporting.MESSAGES, _supervision.MESSAGES,
 )
 
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,17 @@ from portal.kernel.audit_models import AuditCheckpoint, AuditEntry, AuditHead
 from portal.kernel.base import utcnow
 
 GENESIS = "0" * 64
+
+# Called with (session, entry) after every row is written, inside the caller's transaction. Supervision watches
+# the acts here (portal/supervision): the kernel knows nothing of who listens. A listener must be cheap and must
+# never make the act it watches fail (it runs its own savepoint).
+_listeners: list[Callable[[Session, AuditEntry], None]] = []
+
+
+def on_record(listener: Callable[[Session, AuditEntry], None]) -> None:
+    """Register a listener once (registering the same function again does nothing)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _insert_for(session: Session):
@@ -90,6 +101,8 @@ def record(session: Session, actor: ActorLike | str, action: str, target_type: s
     session.flush()
     head.last_hash, head.last_id = digest, entry.id
     session.flush()  # the head in the database is always the newest, whatever the caller's autoflush
+    for listener in tuple(_listeners):
+        listener(session, entry)
     return entry
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.kernel.base import Base, utcnow
@@ -25,6 +25,12 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    # The supervision rules look up an act's earlier rows on the same target; the board counts acts by time, for the
+    # whole tree or per region, from these indexes alone (they cover the columns the counts read).
+    __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),
+                      Index("ix_audit_entry_at", "at", "action", "region_code"),
+                      Index("ix_audit_entry_region_at", "region_code", "at", "action"))
 
 
 class AuditHead(Base):

@@ -21,12 +21,14 @@ class Role(str, enum.Enum):
     # The designated reader of reporters' identities, and the finance role paying rewards.
     IDENTITY_VIEWER = "identity_viewer"  # 举报人信息查阅 (every view is audited)
     FINANCE = "finance"  # 财务: pays rewards, sees payout details
+    INSPECTOR = "inspector"  # 督察/纪检: the monitoring board, risk hits and inspections of a region
 
 
 # Where each role lands after sign-in; also the order in which a person with several roles is routed.
 ROLE_HOMES: dict[Role, str] = {
     Role.ADMIN: "/admin",
     Role.OFFICER: "/officer",
+    Role.INSPECTOR: "/monitor",
     Role.SUPERVISOR: "/supervisor",
     Role.WINDOW_STAFF: "/staff",
     Role.IDENTITY_VIEWER: "/officer/reports",

@@ -99,3 +99,8 @@ def officer_roster_batch(batch_id: int) -> str:
 def roster_objection(public_entry_id: str) -> str:
     """The seam to the reports feature: its page reads `roster_entry` and pre-fills the report with that entry."""
     return f"{REPORT}?roster_entry={public_entry_id}"
+
+# --- supervision (issue 14) ---
+POWERS = "/powers"
+MONITOR = "/monitor"
+INSPECTIONS = "/inspections"

@@ -57,6 +57,7 @@ def index() -> rx.Component:
             nav_card("home.report_track", "home.report_track_desc", routes.REPORT_TRACK, "search", "go-report-track"),
             rate_by_code(),
             nav_card("home.results", "home.results_desc", routes.RESULTS, "trophy", "go-results"),
+            nav_card("home.powers", "home.powers_desc", routes.POWERS, "landmark", "go-powers"),
             rx.link(t("home.staff_signin"), href=routes.LOGIN, id="go-login", size="3",
                     min_height=TAP, display="flex", align_items="center", margin_top="8px"),
             spacing="3", width="100%",

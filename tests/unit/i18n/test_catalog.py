@@ -129,13 +129,31 @@ def _payments_dynamic_keys() -> dict[str, list[str]]:
 # (kept apart so that parallel work on the features below merges cleanly)
 
 
-DYNAMIC_KEYS = _dynamic_keys()
+def _supervision_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of supervision (issue 14)."""
+    from portal.supervision import rules
+
+    return {
+        "sup.kind.": ["step", "report", "followup", "evaluation"],
+        "sup.outcome.": list(rules.OUTCOMES),
+        "sup.rule.": [r.key for r in rules.RISK_RULES],
+        "sup.level.": list(rules.LEVELS),
+        "sup.topic.": list(rules.TOPICS),
+        "sup.verdict.": list(rules.VERDICTS),
+        "sup.acc.": list(rules.ACCOUNTABILITY),
+        "sup.ins_status.": ["open", "closed"],
+        "sup.rect_status.": ["open", "answered", "closed"],
+    }
+
+
+DYNAMIC_KEYS = {**_dynamic_keys(), **_supervision_dynamic_keys()}
 
 # Chinese outside the catalog is allowed only in data modules, and in these named typography tables.
-# Data modules: demo data (<domain>/demo.py, portal/demo.py) and the holiday calendar.
+# Data modules: demo data (<domain>/demo.py, portal/demo.py), the holiday calendar and the power list's seed.
 # The catalog: portal/i18n/ (the shell's keys and the merge) and one messages.py per domain.
 MESSAGE_FILES = {*(PORTAL / "i18n").glob("*.py"), *PORTAL.glob("*/messages.py")}
 CHINESE_ALLOWED_FILES = {*PORTAL.glob("*/demo.py"), PORTAL / "demo.py", PORTAL / "kernel" / "workdays.py",
+                         PORTAL / "supervision" / "power_seed.py",  # the power list's first version: data
                          *MESSAGE_FILES}
 CHINESE_ALLOWED_DIRS: set[Path] = set()
 CHINESE_ALLOWED_NAMES = {

@@ -1,0 +1,285 @@
+"""The monitoring board at province scale: generate a year of a province's acts into SQLite, then time the board.
+
+    .venv/bin/python bench/monitor_scale.py                 # full scale (see SCALE below), a few minutes to generate
+    .venv/bin/python bench/monitor_scale.py --scale 0.1     # a tenth, for a quick look
+    .venv/bin/python bench/monitor_scale.py --db /tmp/m.db --keep   # reuse a generated file on the next run
+
+Volume at --scale 1 (Hebei, the province of the source article: 11 cities, ~170 counties, ~2,200 townships,
+~49,000 villages, 2.91 million recipients): 300,000 applications in the year with 8 steps each (2.4 million
+steps; 3 % of the year's last month still open, part of them overdue), 3.3 million audit rows spread over the year
+(the acts those steps, reports, follow-ups and register changes write), 60,000 reports, 150,000 差评 follow-up
+cases, 400 evaluation rounds with 12,000 assignments, 3,000 monitoring items. The register's 2.91 million
+recipients are not generated: no board query reads the register (bench/roster_scale.py times that table).
+Audit rows carry placeholder hashes: the board reads the rows, it never walks the chain.
+
+What is timed (each query `--repeat` times, p50 / p95 / max, on a warm cache): the whole board (overdue by office,
+open hits by rule, last 24 h of acts, 8 weeks of trend) for the province, one city and one county; the drill-down
+behind the largest overdue number and behind the hits; the public power list's monthly figures for the province.
+Baseline in the same run: the province board again after dropping the index on the audit log's time column, to
+show what the index buys. Figures are recorded in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from portal.schema import Base  # noqa: E402
+from portal.applications.models import Application, ApplicationStep  # noqa: E402
+from portal.evaluations.models import EvaluationAssignment, EvaluationRound, EvaluationTarget  # noqa: E402
+from portal.kernel.audit_models import AuditEntry  # noqa: E402
+from portal.ratings.models import FollowupCase  # noqa: E402
+from portal.regions.models import Region, ServiceWindow  # noqa: E402
+from portal.reports.models import Report  # noqa: E402
+from portal.supervision import queries, rules  # noqa: E402
+from portal.supervision.models import MonitoringItem  # noqa: E402
+
+CITIES, COUNTIES_PER_CITY, TOWNSHIPS_PER_COUNTY, VILLAGES_PER_TOWNSHIP = 11, 16, 13, 22
+APPLICATIONS, AUDIT_ROWS, REPORTS, FOLLOWUPS, ROUNDS, ITEMS = 300_000, 3_300_000, 60_000, 150_000, 400, 3_000
+STEP_KINDS = ["accept", "home_survey", "cross_check", "preliminary", "publicity", "county_decision", "notice",
+              "county_visit"]
+CHUNK = 50_000
+
+
+def regions(conn) -> dict[str, list[tuple[int, str, str]]]:
+    """Insert the tree; returns level -> [(id, code, path)]."""
+    out: dict[str, list] = {k: [] for k in ("province", "city", "county", "township", "village")}
+    rows, next_id = [], [1]
+
+    def add(code, level, parent_id, path):
+        rid = next_id[0]
+        next_id[0] += 1
+        rows.append({"id": rid, "code": code, "name": f"{level}-{code}", "level": level.upper(),
+                     "parent_id": parent_id, "path": path, "name_mask_style": "middle"})
+        out[level].append((rid, code, path))
+        return rid
+
+    p = add("13", "province", None, "/13/")
+    for c in range(1, CITIES + 1):
+        cc = f"13{c:02d}"
+        cid = add(cc, "city", p, f"/13/{cc}/")
+        for k in range(1, COUNTIES_PER_CITY + 1):
+            kc = f"{cc}{k:02d}"
+            kid = add(kc, "county", cid, f"/13/{cc}/{kc}/")
+            for t in range(1, TOWNSHIPS_PER_COUNTY + 1):
+                tc = f"{kc}{t:03d}"
+                tid = add(tc, "township", kid, f"/13/{cc}/{kc}/{tc}/")
+                for v in range(1, VILLAGES_PER_TOWNSHIP + 1):
+                    vc = f"{tc}{v:03d}"
+                    add(vc, "village", tid, f"/13/{cc}/{kc}/{tc}/{vc}/")
+    for i in range(0, len(rows), CHUNK):
+        conn.execute(insert(Region), rows[i:i + CHUNK])
+    return out
+
+
+def generate(url: str, scale: float, now: datetime, seed: int = 20261205) -> None:
+    rnd = random.Random(seed)
+    engine = create_engine(url)  # no foreign-key pragma: follow-ups point at ratings this bench does not make
+    Base.metadata.create_all(engine)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        tree = regions(conn)
+        villages, townships, counties = tree["village"], tree["township"], tree["county"]
+        by_code = {c: (i, p) for lvl in tree.values() for i, c, p in lvl}
+        windows = [{"id": n + 1, "code": f"HB-{n:05d}", "name": "w", "office_name": f"office-{t[1]}",
+                    "region_id": t[0], "active": True} for n, t in enumerate(townships)]
+        conn.execute(insert(ServiceWindow), windows)
+        n_apps = int(APPLICATIONS * scale)
+        today = now.date()
+        apps, steps = [], []
+        step_id = 0
+        for a in range(1, n_apps + 1):
+            vid, vcode, vpath = villages[rnd.randrange(len(villages))]
+            tcode = vcode[:9]
+            kcode = vcode[:6]
+            started = today - timedelta(days=rnd.randrange(365))
+            open_case = started > today - timedelta(days=30) and rnd.random() < 0.3
+            apps.append({"id": a, "number": f"B{a:09d}", "secret_hash": "x", "status": "investigating" if open_case
+                         else "approved", "village_id": vid, "region_path": vpath, "applicant_name": "",
+                         "answers": {}, "related_to_staff": False, "extended": False,
+                         "created_at": now, "updated_at": now})
+            for k, kind in enumerate(STEP_KINDS):
+                step_id += 1
+                day = started + timedelta(days=k * 3)
+                due = day + timedelta(days=5)
+                office = by_code[kcode if kind in ("county_decision", "notice", "county_visit") else tcode][0]
+                is_open = open_case and k >= 3
+                done = None if is_open else datetime.combine(day + timedelta(days=rnd.randrange(7)),
+                                                             datetime.min.time(), tzinfo=timezone.utc)
+                steps.append({"id": step_id, "application_id": a, "kind": kind, "state": "open" if is_open else "done",
+                              "office_region_id": office, "started_on": day, "due_on": due, "started_at": now,
+                              "done_at": done})
+            if len(steps) >= CHUNK:
+                conn.execute(insert(Application), apps)
+                conn.execute(insert(ApplicationStep), steps)
+                apps, steps = [], []
+        if apps:
+            conn.execute(insert(Application), apps)
+            conn.execute(insert(ApplicationStep), steps)
+        print(f"  applications {n_apps:,} and steps {step_id:,}: {time.perf_counter() - t0:.0f} s", flush=True)
+        actions = list(rules.POWER_OF_ACTION)
+        n_audit = int(AUDIT_ROWS * scale)
+        rows = []
+        for i in range(1, n_audit + 1):
+            _, vcode, _ = villages[rnd.randrange(len(villages))]
+            at = now - timedelta(seconds=rnd.randrange(365 * 86400))
+            rows.append({"id": i, "at": at, "actor_id": rnd.randrange(1, 20_000), "actor": "bench",
+                         "action": actions[rnd.randrange(len(actions))], "target_type": "application",
+                         "target_id": f"B{rnd.randrange(1, n_apps + 1):09d}", "region_code": vcode,
+                         "before": None, "after": None, "prev_hash": "0", "hash": f"{i:064d}"})
+            if len(rows) >= CHUNK:
+                conn.execute(insert(AuditEntry), rows)
+                rows = []
+        if rows:
+            conn.execute(insert(AuditEntry), rows)
+        print(f"  audit rows {n_audit:,}: {time.perf_counter() - t0:.0f} s", flush=True)
+        reps = []
+        for r in range(1, int(REPORTS * scale) + 1):
+            vid, vcode, vpath = villages[rnd.randrange(len(villages))]
+            kid, kpath = by_code[vcode[:6]]
+            created = now - timedelta(days=rnd.randrange(365))
+            concluded = rnd.random() < 0.9
+            reps.append({"id": r, "receipt_code": f"{r:016d}", "secret_hash": "x", "category": "FRAUD",
+                         "subject": "s", "subject_key": "s", "about_staff": False, "description": "d",
+                         "region_id": vid, "handler_region_id": kid, "handler_path": kpath, "anonymous": True,
+                         "status": "CONCLUDED" if concluded else "ACKNOWLEDGED",
+                         "acknowledge_due": created.date() + timedelta(days=7),
+                         "conclude_due": created.date() + timedelta(days=60),
+                         "acknowledged_at": created + timedelta(days=2), "device_hash": "d", "client_hash": "c",
+                         "created_at": created, "concluded_at": created + timedelta(days=30) if concluded else None})
+        conn.execute(insert(Report), reps)
+        cases = []
+        for c in range(1, int(FOLLOWUPS * scale) + 1):
+            opened = now - timedelta(days=rnd.randrange(365))
+            closed = rnd.random() < 0.95
+            cases.append({"id": c, "rating_id": c, "window_id": rnd.randrange(1, len(windows) + 1),
+                          "status": "CLOSED" if closed else "OPEN", "opened_at": opened,
+                          "resolve_due": opened.date() + timedelta(days=7),
+                          "answered_at": opened + timedelta(days=3) if closed else None,
+                          "closed_at": opened + timedelta(days=4) if closed else None})
+            if len(cases) >= CHUNK:
+                conn.execute(insert(FollowupCase), cases)
+                cases = []
+        if cases:
+            conn.execute(insert(FollowupCase), cases)
+        aid = 0
+        for r in range(1, ROUNDS + 1):
+            kid, _, kpath = counties[rnd.randrange(len(counties))]
+            due = today - timedelta(days=rnd.randrange(-30, 200))
+            conn.execute(insert(EvaluationRound), [{"id": r, "title": f"round {r}", "region_id": kid,
+                                                    "period_start": due - timedelta(days=180), "period_end": due,
+                                                    "due_on": due, "criteria": [], "status": "OPEN" if due >= today
+                                                    - timedelta(days=20) else "CLOSED", "opened_at": now}])
+            conn.execute(insert(EvaluationTarget), [{"id": r, "round_id": r, "kind": "office", "key": f"o:{r}",
+                                                     "office_name": f"office {r}", "region_id": kid}])
+            assigns = []
+            for _ in range(30):
+                aid += 1
+                assigns.append({"id": aid, "round_id": r, "target_id": r, "supervisor_id": aid,
+                                "status": "ASSIGNED" if rnd.random() < 0.2 else "SUBMITTED", "assigned_at": now,
+                                "scores": {}, "comments": {}, "photos": [], "updated_at": now})
+            conn.execute(insert(EvaluationAssignment), assigns)
+        items = []
+        for i in range(1, int(ITEMS * scale) + 1):
+            kid, kcode, kpath = counties[rnd.randrange(len(counties))]
+            opened = now - timedelta(days=rnd.randrange(120))
+            items.append({"id": i, "rule": rules.RISK_RULES[rnd.randrange(len(rules.RISK_RULES))].key,
+                          "subject": f"s{i}", "region_id": kid, "region_path": kpath,
+                          "review_path": kpath.rsplit("/", 2)[0] + "/", "about_user_ids": [], "evidence": [i],
+                          "facts": {}, "opened_at": opened, "due_on": opened.date() + timedelta(days=7),
+                          "status": "open" if rnd.random() < 0.4 else "closed"})
+        conn.execute(insert(MonitoringItem), items)
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def timed(fn, repeat: int) -> tuple[float, float, float]:
+    fn()  # warm the cache
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return statistics.median(samples), p95, samples[-1]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--db", default="/tmp/monitor_scale.db")
+    ap.add_argument("--keep", action="store_true", help="reuse --db when it exists; keep it afterwards")
+    ap.add_argument("--repeat", type=int, default=20)
+    args = ap.parse_args()
+    path = Path(args.db)
+    now = datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc)
+    url = f"sqlite:///{path}"
+    if not (args.keep and path.exists()):
+        path.unlink(missing_ok=True)
+        print(f"generating at scale {args.scale} into {path} …", flush=True)
+        generate(url, args.scale, now)
+    engine = create_engine(url)
+    if args.keep:  # a kept file may predate the model's indexes: make the audit log's match the model
+        for index in AuditEntry.__table__.indexes:
+            index.drop(engine, checkfirst=True)
+            index.create(engine)
+    print(f"database {path.stat().st_size / 1e9:.2f} GB")
+    results = []
+    with Session(engine) as session:
+        counts = {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in (
+            "region", "application", "application_step", "audit_entry", "report", "followup_case",
+            "evaluation_assignment", "supervision_item")}
+        print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        province = session.execute(select(Region).where(Region.code == "13")).scalar_one()
+        city = session.execute(select(Region).where(Region.code == "1301")).scalar_one()
+        county = session.execute(select(Region).where(Region.code == "130101")).scalar_one()
+        for label, region in (("board, province", province), ("board, city", city), ("board, county", county)):
+            results.append((label, *timed(lambda r=region: queries.board(session, r, now), args.repeat)))
+        board = queries.board(session, province, now)
+        biggest = board.overdue[0]
+        results.append((f"drill, overdue {biggest.kind} of one office, province",
+                        *timed(lambda: queries.drill(session, province, biggest.kind, str(biggest.office_id), now),
+                               args.repeat)))
+        rule = board.hits[0][0]
+        results.append(("drill, open hits of one rule, province",
+                        *timed(lambda: queries.drill(session, province, "rule", rule, now), args.repeat)))
+        results.append(("drill, last 24 h of one power, province",
+                        *timed(lambda: queries.drill(session, province, "power", "dibao.investigate", now),
+                               args.repeat)))
+        results.append(("power list figures, province, this month",
+                        *timed(lambda: queries.power_figures(session, province.path, now.date()), max(3, args.repeat // 4))))
+        results.append(("power list figures, one county, this month",
+                        *timed(lambda: queries.power_figures(session, county.path, now.date()), args.repeat)))
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX IF EXISTS ix_audit_entry_at"))
+    with Session(engine) as session:
+        province = session.execute(select(Region).where(Region.code == "13")).scalar_one()
+        results.append(("BASELINE board, province, without ix_audit_entry_at",
+                        *timed(lambda: queries.board(session, province, now), max(3, args.repeat // 4))))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_entry_at ON audit_entry (at, action, region_code)"))
+    engine.dispose()
+    print(f"\n{'query':<58} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
+    for label, p50, p95, worst in results:
+        print(f"{label:<58} {p50 * 1000:>9.1f} {p95 * 1000:>9.1f} {worst * 1000:>9.1f}")
+    if not args.keep:
+        path.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

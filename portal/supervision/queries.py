@@ -1,0 +1,496 @@
+"""Read models for the power list page and the monitoring board (counts only on the public page, never people).
+
+The `*_for` functions open their own unit of work for the pages; the functions taking a session are what they run
+(and what bench/monitor_scale.py times).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.applications.models import Application, ApplicationStep
+from portal.evaluations.models import AssignmentStatus, EvaluationAssignment, EvaluationRound, EvaluationTarget, \
+    RoundStatus
+from portal.kernel.audit_models import AuditEntry
+from portal.kernel.base import utcnow
+from portal.kernel.db import session_scope
+from portal.kernel.permissions import Actor, PermissionDenied, Role, authorize
+from portal.kernel.workdays import CHINA_TZ, china_date
+from portal.ratings.models import CaseStatus, FollowupCase
+from portal.regions.models import Region, RegionLevel, ServiceWindow
+from portal.reports.models import Report, ReportStatus
+from portal.supervision import rules
+from portal.supervision.models import MonitoringItem
+from portal.supervision.services import SUPERVISING, powers_in_force
+
+BOARD_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+STEP_POWER = {"accept": "dibao.accept", "home_survey": "dibao.investigate", "cross_check": "dibao.investigate",
+              "recheck": "dibao.investigate", "county_visit": "dibao.investigate", "preliminary": "dibao.preliminary",
+              "publicity": "dibao.publicity", "county_decision": "dibao.decide", "notice": "dibao.decide"}
+WEEKS = 8
+DRILL_LIMIT = 50
+
+
+def _day_start_utc(day: date) -> datetime:
+    """Midnight of a China date, as an aware time (the database stores UTC)."""
+    return datetime.combine(day, time(0), tzinfo=CHINA_TZ)
+
+
+def _in_time(done: datetime | None, due: date | None) -> bool:
+    return done is not None and due is not None and china_date(done) <= due
+
+
+# --- the public power list ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PowerFigures:
+    key: str
+    exercised: int
+    timed: int  # acts with a deadline, finished this month
+    on_time_pct: int | None
+
+
+def power_figures(session: Session, region_path: str | None, month: date) -> dict[str, PowerFigures]:
+    """How often each power was exercised in `month` in the region, and the share done within its time limit."""
+    start = _day_start_utc(month.replace(day=1))
+    nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    end = _day_start_utc(nxt)
+    stmt = select(AuditEntry.action, func.count()).where(
+        AuditEntry.at >= start, AuditEntry.at < end, AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION)))
+    if region_path:
+        stmt = stmt.join(Region, Region.code == AuditEntry.region_code).where(Region.path.startswith(region_path))
+    exercised: Counter[str] = Counter()
+    for action, n in session.execute(stmt.group_by(AuditEntry.action)):
+        exercised[rules.POWER_OF_ACTION[action]] += n
+    timed: Counter[str] = Counter()
+    on_time: Counter[str] = Counter()
+
+    def tally(key: str, done: datetime | None, due: date | None) -> None:
+        timed[key] += 1
+        on_time[key] += _in_time(done, due)
+
+    steps = select(ApplicationStep.kind, ApplicationStep.done_at, ApplicationStep.due_on).where(
+        ApplicationStep.done_at >= start, ApplicationStep.done_at < end, ApplicationStep.due_on.is_not(None))
+    if region_path:
+        steps = steps.join(Application, Application.id == ApplicationStep.application_id).where(
+            Application.region_path.startswith(region_path))
+    for kind, done, due in session.execute(steps):
+        if kind in STEP_POWER:
+            tally(STEP_POWER[kind], done, due)
+    reports = select(Report.acknowledged_at, Report.acknowledge_due, Report.concluded_at, Report.conclude_due).where(
+        or_(and_(Report.acknowledged_at >= start, Report.acknowledged_at < end),
+            and_(Report.concluded_at >= start, Report.concluded_at < end)))
+    if region_path:
+        reports = reports.where(Report.handler_path.startswith(region_path))
+    for ack, ack_due, concluded, conclude_due in session.execute(reports):
+        if ack is not None and start <= ack < end:
+            tally("report.handle", ack, ack_due)
+        if concluded is not None and start <= concluded < end:
+            tally("report.conclude", concluded, conclude_due)
+    cases = select(FollowupCase.answered_at, FollowupCase.resolve_due).where(
+        FollowupCase.answered_at >= start, FollowupCase.answered_at < end)
+    if region_path:
+        cases = cases.join(ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(
+            Region, Region.id == ServiceWindow.region_id).where(Region.path.startswith(region_path))
+    for answered, due in session.execute(cases):
+        tally("rating.followup", answered, due)
+    items = select(MonitoringItem.closed_at, MonitoringItem.due_on).where(
+        MonitoringItem.closed_at >= start, MonitoringItem.closed_at < end)
+    if region_path:
+        items = items.where(MonitoringItem.region_path.startswith(region_path))
+    for closed, due in session.execute(items):
+        tally("supervision.watch", closed, due)
+    return {k: PowerFigures(k, exercised[k], timed[k], rules.share_pct(on_time[k], timed[k])) for k in rules.POWER_KEYS}
+
+
+@dataclass(frozen=True)
+class PowerRow:
+    key: str
+    name_zh: str
+    name_en: str
+    grade: str
+    office_level: str
+    time_limit_wd: int | None
+    process_zh: str
+    process_en: str
+    legal_basis: str
+    a_post: str
+    b_post: str
+    control_points: tuple[str, ...]
+    risk_points: tuple[str, ...]
+    exercised: int
+    on_time_pct: int | None
+    since: str
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    code: str
+    name: str
+    level: str
+
+
+def public_regions(session: Session) -> list[RegionChoice]:
+    rows = session.execute(select(Region).where(Region.level.in_(BOARD_LEVELS)).order_by(Region.path)).scalars()
+    return [RegionChoice(r.code, r.name, r.level.value) for r in rows]
+
+
+def powers_page(region_code: str | None, *, today: date | None = None
+                ) -> tuple[list[RegionChoice], str, list[PowerRow]]:
+    """(regions to choose from, the chosen code or "", the powers with this month's figures)."""
+    today = today or china_date(utcnow())
+    with session_scope() as session:
+        choices = public_regions(session)
+        chosen = next((c for c in choices if c.code == region_code), None)
+        path = None
+        if chosen is not None:
+            path = session.execute(select(Region.path).where(Region.code == chosen.code)).scalar_one()
+        figures = power_figures(session, path, today)
+        powers = powers_in_force(session, today)
+    rows = [PowerRow(p.key, p.name_zh, p.name_en, p.grade, p.office_level, p.time_limit_wd, p.process_zh,
+                     p.process_en, p.legal_basis, p.a_post, p.b_post,
+                     p.control_points, p.risk_points, figures[p.key].exercised,
+                     figures[p.key].on_time_pct, p.effective_from.isoformat() if p.effective_from else "")
+            for p in powers]
+    return choices, chosen.code if chosen else "", rows
+
+
+# --- the monitoring board ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverdueRow:
+    kind: str  # step | report | followup | evaluation
+    office_id: int
+    office: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Board:
+    region_code: str
+    region_name: str
+    overdue: list[OverdueRow]
+    hits: list[tuple[str, int]]  # rule key, open items
+    acts_24h: list[tuple[str, int]]  # power key, acts
+    acts_24h_total: int
+    trend: list[tuple[str, int, int]]  # week starting (MM-DD), acts, hits opened
+    as_of: str
+
+
+def _names(session: Session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    return dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all()) if ids else {}
+
+
+OPEN_CASES = (CaseStatus.OPEN, CaseStatus.ANSWERED, CaseStatus.APPEALED)  # every status but closed: uses its index
+
+
+def _is_root(path: str) -> bool:
+    return path.count("/") <= 2
+
+
+def _ids_under(path: str):
+    return select(Region.id).where(Region.path.startswith(path))
+
+
+def overdue_by_office(session: Session, path: str, today: date) -> list[OverdueRow]:
+    out: list[tuple[str, int | None, int]] = []
+    # An open step's office (township or county) lies on its case's path: scoping by office needs no join.
+    steps_stmt = select(ApplicationStep.office_region_id, func.count()).where(
+        ApplicationStep.state == "open", ApplicationStep.due_on < today)
+    if not _is_root(path):
+        steps_stmt = steps_stmt.where(ApplicationStep.office_region_id.in_(_ids_under(path)))
+    steps = session.execute(steps_stmt.group_by(ApplicationStep.office_region_id)).all()
+    out += [("step", office, n) for office, n in steps]
+    reports = session.execute(select(Report.handler_region_id, func.count()).where(
+        Report.status != ReportStatus.CONCLUDED, Report.handler_path.startswith(path),
+        or_(and_(Report.acknowledged_at.is_(None), Report.acknowledge_due < today), Report.conclude_due < today))
+        .group_by(Report.handler_region_id)).all()
+    out += [("report", office, n) for office, n in reports]
+    cases = session.execute(select(ServiceWindow.region_id, func.count()).select_from(FollowupCase).join(
+        ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region, Region.id == ServiceWindow.region_id)
+        .where(FollowupCase.status.in_(OPEN_CASES), FollowupCase.resolve_due < today,
+               Region.path.startswith(path)).group_by(ServiceWindow.region_id)).all()
+    out += [("followup", office, n) for office, n in cases]
+    evals = session.execute(select(EvaluationRound.region_id, func.count()).select_from(EvaluationAssignment).join(
+        EvaluationRound, EvaluationRound.id == EvaluationAssignment.round_id).join(
+        Region, Region.id == EvaluationRound.region_id).where(
+        EvaluationRound.status == RoundStatus.OPEN, EvaluationRound.due_on < today,
+        EvaluationAssignment.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.DRAFT)),
+        Region.path.startswith(path)).group_by(EvaluationRound.region_id)).all()
+    out += [("evaluation", office, n) for office, n in evals]
+    names = _names(session, (o for _, o, _ in out))
+    rows = [OverdueRow(kind, office or 0, names.get(office, "—"), n) for kind, office, n in out]
+    return sorted(rows, key=lambda r: (-r.count, r.kind, r.office))
+
+
+def _acts_between(session: Session, path: str, start: datetime, end: datetime):
+    """Acts of listed powers in [start, end) in the region. The whole tree (a root's path) needs no join: the
+    time index alone answers it; below the root, each region of the scope is one probe of (region_code, at)."""
+    stmt = select(AuditEntry.action, func.count()).where(
+        AuditEntry.at >= start, AuditEntry.at < end, AuditEntry.region_code.is_not(None),
+        AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION)))
+    if not _is_root(path):
+        stmt = stmt.where(AuditEntry.region_code.in_(select(Region.code).where(Region.path.startswith(path))))
+    return stmt.group_by(AuditEntry.action)
+
+
+def board(session: Session, region: Region, now: datetime) -> Board:
+    today = china_date(now)
+    hits = session.execute(select(MonitoringItem.rule, func.count()).where(
+        MonitoringItem.status == "open", MonitoringItem.review_path.startswith(region.path))
+        .group_by(MonitoringItem.rule)).all()
+    acts: Counter[str] = Counter()
+    for action, n in session.execute(_acts_between(session, region.path, now - timedelta(hours=24), now)):
+        acts[rules.POWER_OF_ACTION[action]] += n
+    monday = today - timedelta(days=today.weekday())
+    trend = []
+    for k in range(WEEKS - 1, -1, -1):
+        start_day = monday - timedelta(weeks=k)
+        start, end = _day_start_utc(start_day), _day_start_utc(start_day + timedelta(days=7))
+        n_acts = sum(n for _, n in session.execute(_acts_between(session, region.path, start, end)))
+        n_hits = session.execute(select(func.count()).select_from(MonitoringItem).where(
+            MonitoringItem.opened_at >= start, MonitoringItem.opened_at < end,
+            MonitoringItem.review_path.startswith(region.path))).scalar_one()
+        trend.append((start_day.strftime("%m-%d"), n_acts, n_hits))
+    return Board(region.code, region.name, overdue_by_office(session, region.path, today),
+                 sorted(hits, key=lambda h: (-h[1], h[0])), acts.most_common(), sum(acts.values()), trend,
+                 now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    ref: str  # what the row is about: a case number, a report id, an item id
+    what: str  # a catalog key or a plain label
+    when: str
+    due: str
+    note: str
+    item_id: int = 0  # for monitoring items: the id the close form sends
+
+
+def drill(session: Session, region: Region, kind: str, key: str, now: datetime) -> list[DrillRow]:
+    """The cases behind one number of the board (at most DRILL_LIMIT, oldest deadline first)."""
+    today = china_date(now)
+    path = region.path
+    office = int(key) if key.isdigit() else -1
+    if kind == "step":
+        rows = session.execute(select(Application.number, ApplicationStep.kind, ApplicationStep.started_on,
+                                      ApplicationStep.due_on).join(Application, Application.id ==
+                                                                   ApplicationStep.application_id).where(
+            ApplicationStep.state == "open", ApplicationStep.due_on < today, Application.region_path.startswith(path),
+            ApplicationStep.office_region_id == office).order_by(ApplicationStep.due_on).limit(DRILL_LIMIT)).all()
+        return [DrillRow(n, f"apply.step.{k}", s.isoformat(), d.isoformat(), str((today - d).days)) for n, k, s, d in rows]
+    if kind == "report":
+        rows = session.execute(select(Report.id, Report.category, Report.created_at, Report.acknowledged_at,
+                                      Report.acknowledge_due, Report.conclude_due).where(
+            Report.status != ReportStatus.CONCLUDED, Report.handler_path.startswith(path),
+            Report.handler_region_id == office,
+            or_(and_(Report.acknowledged_at.is_(None), Report.acknowledge_due < today), Report.conclude_due < today))
+            .order_by(Report.acknowledge_due).limit(DRILL_LIMIT)).all()
+        out = []
+        for rid, cat, created, acked, ack_due, con_due in rows:
+            due = ack_due if acked is None and ack_due < today else con_due
+            out.append(DrillRow(f"#{rid}", f"report.category.{cat.value}", china_date(created).isoformat(), due.isoformat(),
+                                str((today - due).days)))
+        return out
+    if kind == "followup":
+        rows = session.execute(select(FollowupCase.id, ServiceWindow.code, FollowupCase.opened_at,
+                                      FollowupCase.resolve_due).join(ServiceWindow, ServiceWindow.id ==
+                                                                     FollowupCase.window_id).join(
+            Region, Region.id == ServiceWindow.region_id).where(
+            FollowupCase.status.in_(OPEN_CASES), FollowupCase.resolve_due < today, Region.path.startswith(path),
+            ServiceWindow.region_id == office).order_by(FollowupCase.resolve_due).limit(DRILL_LIMIT)).all()
+        return [DrillRow(f"#{cid}", code, china_date(o).isoformat(), d.isoformat(), str((today - d).days))
+                for cid, code, o, d in rows]
+    if kind == "evaluation":
+        rows = session.execute(select(EvaluationAssignment.id, EvaluationTarget.office_name, EvaluationRound.title,
+                                      EvaluationRound.due_on).join(
+            EvaluationRound, EvaluationRound.id == EvaluationAssignment.round_id).join(
+            EvaluationTarget, EvaluationTarget.id == EvaluationAssignment.target_id).join(
+            Region, Region.id == EvaluationRound.region_id).where(
+            EvaluationRound.status == RoundStatus.OPEN, EvaluationRound.due_on < today,
+            EvaluationAssignment.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.DRAFT)),
+            Region.path.startswith(path), EvaluationRound.region_id == office)
+            .order_by(EvaluationRound.due_on).limit(DRILL_LIMIT)).all()
+        return [DrillRow(f"#{aid}", label, title, d.isoformat(), str((today - d).days)) for aid, label, title, d in rows]
+    if kind == "rule":
+        items = session.execute(select(MonitoringItem).where(
+            MonitoringItem.status == "open", MonitoringItem.rule == key, MonitoringItem.review_path.startswith(path))
+            .order_by(MonitoringItem.due_on).limit(DRILL_LIMIT)).scalars()
+        return [DrillRow(i.subject, f"sup.rule.{i.rule}", china_date(i.opened_at).isoformat(), i.due_on.isoformat(),
+                         _facts(i), i.id) for i in items]
+    if kind == "power":
+        actions = [a for a, p in rules.POWER_OF_ACTION.items() if p == key]
+        rows = session.execute(select(AuditEntry.id, AuditEntry.action, AuditEntry.target_id, AuditEntry.at).join(
+            Region, Region.code == AuditEntry.region_code).where(
+            AuditEntry.at >= now - timedelta(hours=24), AuditEntry.action.in_(actions),
+            Region.path.startswith(path)).order_by(AuditEntry.id.desc()).limit(DRILL_LIMIT)).all()
+        return [DrillRow(t, a, at.astimezone(CHINA_TZ).strftime("%m-%d %H:%M"), "", f"#{i}") for i, a, t, at in rows]
+    return []
+
+
+def _facts(item: MonitoringItem) -> str:
+    shown = {k: v for k, v in (item.facts or {}).items()}
+    parts = [f"{k}={v}" for k, v in shown.items()]
+    parts.append("audit#" + ",".join(str(e) for e in item.evidence or []))
+    return " · ".join(parts)
+
+
+def board_regions(session: Session, actor: Actor) -> list[RegionChoice]:
+    """The county, city or province regions the actor may watch (the top of each of their supervising grants)."""
+    paths = sorted({g.region_path for g in actor.grants if g.role in SUPERVISING})
+    if not paths:
+        return []
+    rows = session.execute(select(Region).where(or_(*(Region.path == p for p in paths)),
+                                                Region.level.in_(BOARD_LEVELS)).order_by(Region.path)).scalars()
+    return [RegionChoice(r.code, r.name, r.level.value) for r in rows]
+
+
+def _region_for(session: Session, actor: Actor, code: str) -> Region:
+    region = session.execute(select(Region).where(Region.code == (code or "")[:20])).scalar_one_or_none()
+    authorize(actor, SUPERVISING, region.path if region else "/nonexistent/")
+    assert region is not None
+    if region.level not in BOARD_LEVELS:
+        raise PermissionDenied()
+    return region
+
+
+def board_for(actor: Actor, region_code: str, *, now: datetime | None = None) -> tuple[list[RegionChoice], Board | None]:
+    """The regions the actor may watch and the board of the chosen one (the first when none or a wrong one given)."""
+    now = now or utcnow()
+    with session_scope() as session:
+        choices = board_regions(session, actor)
+        if not choices:
+            raise PermissionDenied()
+        code = region_code if any(c.code == region_code for c in choices) else choices[0].code
+        return choices, board(session, _region_for(session, actor, code), now)
+
+
+def drill_for(actor: Actor, region_code: str, kind: str, key: str, *, now: datetime | None = None) -> list[DrillRow]:
+    now = now or utcnow()
+    with session_scope() as session:
+        return drill(session, _region_for(session, actor, region_code), kind, key, now)
+
+
+def closable(actor: Actor, item_ids: list[int]) -> set[int]:
+    """Of these items, those the actor may close (reviewing level, not about themselves)."""
+    if not item_ids:
+        return set()
+    with session_scope() as session:
+        items = session.execute(select(MonitoringItem).where(MonitoringItem.id.in_(item_ids))).scalars()
+        out = set()
+        for item in items:
+            try:
+                authorize(actor, SUPERVISING, item.review_path)
+            except PermissionDenied:
+                continue
+            if actor.user_id not in (item.about_user_ids or []):
+                out.add(item.id)
+        return out
+
+
+def counts_by_kind(overdue: list[OverdueRow]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for r in overdue:
+        out[r.kind] += r.count
+    return dict(out)
+
+
+# --- special inspections -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InspectionRow:
+    id: int
+    region: str
+    topic: str
+    seed: str
+    population: int
+    sample_size: int
+    status: str
+    opened: str
+
+
+@dataclass(frozen=True)
+class InspectionDetail:
+    head: InspectionRow
+    region_code: str
+    cases: list[tuple[int, int, str, str, str]]  # id, position, ref, verdict, finding
+    rectifications: list[tuple[int, str, str, str, str, str]]  # id, office, demand, due, status, answer
+    referrals: list[tuple[int, str, str, str, str, str]]  # id, target, body, referred on, outcome, decided on
+    offices: list[RegionChoice]
+
+
+def _inspection_rows(session: Session, stmt) -> list[InspectionRow]:
+    from portal.supervision.models import Inspection
+
+    rows = session.execute(stmt.order_by(Inspection.id.desc()).limit(100)).scalars().all()
+    names = _names(session, (r.region_id for r in rows))
+    return [InspectionRow(r.id, names.get(r.region_id, ""), r.topic, r.seed, r.population, r.sample_size, r.status,
+                          china_date(r.opened_at).isoformat()) for r in rows]
+
+
+def inspection_regions(session: Session, actor: Actor) -> list[RegionChoice]:
+    """Regions an inspector may inspect: their grant regions and everything below them down to townships."""
+    paths = sorted({g.region_path for g in actor.grants if g.role == Role.INSPECTOR})
+    if not paths:
+        return []
+    rows = session.execute(select(Region).where(or_(*(Region.path.startswith(p) for p in paths)),
+                                                Region.level != RegionLevel.VILLAGE).order_by(Region.path)
+                           .limit(500)).scalars()
+    return [RegionChoice(r.code, r.name, r.level.value) for r in rows]
+
+
+def inspections_for(actor: Actor, selected: int | None) -> tuple[list[RegionChoice], list[InspectionRow],
+                                                                  InspectionDetail | None]:
+    from portal.supervision.models import Inspection, InspectionCase, Rectification, Referral
+
+    authorize(actor, Role.INSPECTOR)
+    paths = sorted({g.region_path for g in actor.grants if g.role == Role.INSPECTOR})
+    with session_scope() as session:
+        regions = inspection_regions(session, actor)
+        rows = _inspection_rows(session, select(Inspection).where(
+            or_(*(Inspection.region_path.startswith(p) for p in paths))))
+        detail = None
+        ins = session.get(Inspection, selected) if selected else None
+        if ins is not None and any(ins.region_path.startswith(p) for p in paths):
+            head = _inspection_rows(session, select(Inspection).where(Inspection.id == ins.id))[0]
+            cases = [(c.id, c.position, c.ref, c.verdict or "", c.finding or "") for c in session.execute(
+                select(InspectionCase).where(InspectionCase.inspection_id == ins.id)
+                .order_by(InspectionCase.position)).scalars()]
+            rects = session.execute(select(Rectification).where(Rectification.inspection_id == ins.id)
+                                    .order_by(Rectification.id)).scalars().all()
+            names = _names(session, (r.office_id for r in rects))
+            refs = session.execute(select(Referral).where(Referral.inspection_id == ins.id).order_by(Referral.id)
+                                   ).scalars().all()
+            offices = session.execute(select(Region).where(Region.path.startswith(ins.region_path),
+                                                           Region.level != RegionLevel.VILLAGE)
+                                      .order_by(Region.path).limit(300)).scalars()
+            code = session.execute(select(Region.code).where(Region.id == ins.region_id)).scalar_one()
+            detail = InspectionDetail(
+                head, code, cases,
+                [(r.id, names.get(r.office_id, ""), r.demand, r.due_on.isoformat(), r.status, r.answer or "")
+                 for r in rects],
+                [(r.id, r.target, r.body, r.referred_on.isoformat(), r.outcome or "",
+                  r.decided_on.isoformat() if r.decided_on else "") for r in refs],
+                [RegionChoice(o.code, o.name, o.level.value) for o in offices])
+        return regions, rows, detail
+
+
+def rectifications_for_office(actor: Actor) -> list[tuple[int, str, str, str, str]]:
+    """Open rectification items of the offices an officer works for: id, office, demand, due, status."""
+    from portal.supervision.models import Rectification
+
+    paths = sorted({g.region_path for g in actor.grants if g.role == Role.OFFICER})
+    if not paths:
+        return []
+    with session_scope() as session:
+        rows = session.execute(select(Rectification).where(
+            Rectification.status == "open", or_(*(Rectification.office_path.startswith(p) for p in paths)))
+            .order_by(Rectification.due_on).limit(100)).scalars().all()
+        names = _names(session, (r.office_id for r in rows))
+        return [(r.id, names.get(r.office_id, ""), r.demand, r.due_on.isoformat(), r.status) for r in rows]

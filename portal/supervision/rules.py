@@ -1,0 +1,150 @@
+"""Supervision of power (权力阳光运行): the power list (权力清单) and the risk rules (风险点), as data and pure checks.
+
+Every audit action the portal writes is either the exercise of one listed power (`POWER_OF_ACTION`) or an act that
+is no power at all (`NOT_A_POWER`: a resident filing, a sign-in, the system's own housekeeping). A test scans the
+code for audit action names and fails on one that is in neither, so a new privileged act cannot go unlisted.
+
+The seed below is version 1 of the list; admins keep it as dated versions (`services.set_power`). Which actions
+belong to a power is a fact of the code and stays here; names, basis, limits, posts and points are the admins'.
+
+Risk rules: each has a default threshold and window, the level that reviews a hit (the level above the office
+where the act happened), and a pure predicate at its boundary, e.g.
+
+>>> too_fast(working_days=5, minimum=6)
+True
+>>> too_fast(working_days=6, minimum=6)
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from portal.supervision.power_seed import POWERS
+from portal.supervision.power_types import GRADE_A, GRADE_B, PowerSeed
+
+__all__ = ["GRADE_A", "GRADE_B", "POWERS", "PowerSeed"]
+LEVELS = ("province", "city", "county", "township", "village")
+
+# Acts that are recorded but are no exercise of power, with the reason.
+NOT_A_POWER: dict[str, str] = {
+    "auth.signin": "sign-in", "auth.signout": "sign-in", "auth.signin_failed": "sign-in",
+    "auth.signin_throttled": "sign-in", "auth.signin_disabled": "sign-in",
+    "report.track_throttled": "resident look-up", "report.track_failed": "resident look-up",
+    "apply.track_throttled": "resident look-up", "apply.track_failed": "resident look-up",
+    "application.submit": "resident", "application.materials_supplied": "resident",
+    "report.file": "resident", "report.add_info": "resident", "report.reward_claim": "resident",
+    "rating.burst_flagged": "system detection", "supervision.item_opened": "system detection",
+    "application.drafts_swept": "system housekeeping",
+    "uploads.swept": "system housekeeping",
+}
+
+POWER_OF_ACTION: dict[str, str] = {a: p.key for p in POWERS for a in p.actions}
+POWER_KEYS = tuple(p.key for p in POWERS)
+
+
+def power_for(action: str) -> str | None:
+    return POWER_OF_ACTION.get(action)
+
+
+# --- risk rules ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RiskRule:
+    key: str
+    threshold: int  # the number the rule compares with (days, hours, count); see `unit`
+    unit: str  # "working_days", "hours", "count"
+    window_days: int  # how far back the rule looks
+    review_level: str  # "above": the level above the office where the act happened
+    deadline_wd: int  # working days the reviewing level has to write the outcome
+    trigger_actions: tuple[str, ...]
+
+
+RISK_RULES: tuple[RiskRule, ...] = (
+    RiskRule("ab_separation", 1, "count", 365, "above", 5, ("application.county_decision",)),
+    RiskRule("too_fast", 6, "working_days", 365, "above", 5, ("application.county_decision",)),
+    RiskRule("quick_withdraw", 24, "hours", 30, "above", 5, ("roster.entry_withdraw",)),
+    RiskRule("own_office_unfounded", 1, "count", 365, "above", 5, ("report.conclude",)),
+    RiskRule("burst_repeat", 3, "count", 30, "above", 5, ("rating.burst_flagged",)),
+    RiskRule("retaliation", 180, "days", 180, "above", 5, ("register.stop", "register.suspend")),
+    RiskRule("bulk_admit", 10, "count", 3, "above", 5, ("register.admit",)),
+)
+RULES_BY_KEY = {r.key: r for r in RISK_RULES}
+TRIGGERS: dict[str, tuple[str, ...]] = {}
+for _r in RISK_RULES:
+    for _a in _r.trigger_actions:
+        TRIGGERS[_a] = (*TRIGGERS.get(_a, ()), _r.key)
+
+OUTCOMES = ("explained", "corrected", "referred")  # 已说明, 已纠正, 已移送
+
+
+def too_fast(working_days: int, minimum: int) -> bool:
+    """Decided in fewer working days after acceptance than survey, publicity and review can take."""
+    return working_days < minimum
+
+
+def within_hours(published: datetime, withdrawn: datetime, hours: int) -> bool:
+    """Withdrawn at most `hours` after publication (the boundary counts: exactly 24 h is within 24 h)."""
+    return timedelta(0) <= withdrawn - published <= timedelta(hours=hours)
+
+
+def repeated(count: int, threshold: int) -> bool:
+    """The n-th occurrence in the window reaches the threshold."""
+    return count >= threshold
+
+
+def within_days(first: datetime, then: datetime, days: int) -> bool:
+    return timedelta(0) <= then - first <= timedelta(days=days)
+
+
+def level_above(level: str) -> str:
+    """The level that reviews a hit at `level` (a province's own acts are reviewed by the province)."""
+    i = LEVELS.index(level)
+    return LEVELS[max(i - 1, 0)]
+
+
+def share_pct(on_time: int, total: int) -> int | None:
+    """Whole per cent done within the time limit, rounded down so 99.6 % never shows as 100 %; None without data."""
+    return None if total <= 0 else on_time * 100 // total
+
+
+# --- special inspections (专项督察) --------------------------------------------------------------------------------
+
+TOPICS = ("identification", "funds", "reports")  # 对象认定, 资金发放, 举报办理
+VERDICTS = ("ok", "problem")
+ACCOUNTABILITY = ("criticism", "admonition", "notice", "discipline", "judicial")
+# 批评教育, 诫勉谈话, 通报批评, 党纪政纪处分, 移送司法机关
+Z = {90: 1.645, 95: 1.96, 99: 2.576}
+
+
+def sample_size(population: int, confidence: int = 95, margin_pct: int = 5) -> int:
+    """Cases to draw so a share estimated from the sample is within ±margin at the confidence level (p = 0.5, the
+    most cautious), with the finite-population correction; never more than the population.
+
+    >>> sample_size(10_000)
+    370
+    >>> sample_size(50)
+    45
+    >>> sample_size(0)
+    0
+    """
+    if population <= 0:
+        return 0
+    z = Z[confidence]
+    n0 = z * z * 0.25 / (margin_pct / 100) ** 2
+    n = n0 / (1 + (n0 - 1) / population)
+    return min(population, int(-(-n // 1)))
+
+
+def draw_sample(population: list[str], size: int, seed: int) -> list[str]:
+    """A reproducible sample: the population sorted, then Python's Mersenne Twister seeded with `seed` picks `size`
+    of them. Anyone holding the same population and seed draws the same cases, in the same order.
+
+    >>> draw_sample(["c", "a", "b", "d"], 2, 7) == draw_sample(["d", "b", "a", "c"], 2, 7)
+    True
+    """
+    import random
+
+    ordered = sorted(population)
+    return random.Random(seed).sample(ordered, min(size, len(ordered)))

@@ -1,0 +1,171 @@
+"""Supervision end to end: the public power list at 390×844, and the live board at 1366×768 (an overdue step and
+an A/B risk hit from the demo data, drill-down, closing the item with a written outcome; an inspector of another
+county sees none of it; a window clerk is refused)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM_ARGS, assert_mobile_layout, sign_in, wait_hydrated  # noqa: F401
+from tests.e2e.test_shell import shot
+
+pytestmark = pytest.mark.e2e
+
+DEMO_CASE = "周文华"  # portal/supervision/demo.py: surveyed and decided by the same officer
+
+
+def _case_number(server) -> str:
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        number = conn.execute(text("SELECT number FROM application WHERE applicant_name = :n"),
+                              {"n": DEMO_CASE}).scalar_one()
+    engine.dispose()
+    return number
+
+
+@pytest.fixture
+def desk(browser, server):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, device_scale_factor=1, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_power_list_on_a_phone_in_both_languages(page, server):
+    page.goto(server.base_url + "/powers")
+    wait_hydrated(page)
+    page.wait_for_selector("#power-dibao-decide")
+    decide = page.inner_text("#power-dibao-decide")
+    assert "低保审核确认" in decide and "10 个工作日" in decide and "县级" in decide and "A 类权力" in decide
+    # This month's figures are counts: the demo accepted two cases this month, on time.
+    accept = page.inner_text("#power-dibao-accept")
+    assert "次" in accept and "按时办结 100%" in accept
+    assert "郑明" not in page.content() and "officer_county" not in page.content()  # never people
+    assert page.locator(".power-card").count() >= 20
+    assert_mobile_layout(page)
+    shot(page, "powers-zh")
+    page.select_option("#powers-region", "130123")  # 正定县: nothing was done there this month
+    page.wait_for_function("document.querySelector('#power-dibao-accept').innerText.includes('0 次')")
+    page.click("#toggle-lang")
+    page.wait_for_function("document.querySelector('#power-dibao-decide').innerText.includes('County decision')")
+    assert "Grade A" in page.inner_text("#power-dibao-decide")
+    assert_mobile_layout(page)
+    shot(page, "powers-en")
+
+
+def test_board_shows_the_overdue_step_and_the_hit_and_drills_down(desk, server):
+    sign_in(desk, server, "inspector")
+    desk.wait_for_url("**/monitor**")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#hit-ab_separation")
+    assert desk.input_value("#board-region") == "1301"
+    overdue = desk.inner_text("#panel-overdue")
+    assert "申请环节" in overdue and "建北街道" in overdue
+    assert desk.inner_text("#hit-ab_separation").strip().endswith("1")
+    assert "共" in desk.inner_text("#panel-acts")
+    assert desk.locator(".recharts-surface").count() >= 1 and desk.locator("#trend-table tr").count() == 9
+    shot(desk, "monitor-zh")
+    # Drill down: the overdue application step, then the hit with its evidence.
+    desk.locator("[id^=overdue-step-]").first.click()
+    desk.wait_for_selector("#drill .drill-row")
+    desk.click("#hit-ab_separation")
+    number = _case_number(server)
+    desk.wait_for_function(f"document.querySelector('#drill').innerText.includes('{number}')")
+    assert "audit#" in desk.inner_text("#drill")
+    shot(desk, "monitor-drill-zh")
+    desk.click("#toggle-lang")
+    desk.wait_for_function("document.querySelector('#panel-hits').innerText.includes('A/B posts')")
+    shot(desk, "monitor-en")
+    desk.click("#toggle-lang")
+    # Close it with a written outcome: the inspector is not the officer it is about.
+    desk.locator("[id^=close-]").filter(has_text="办结").first.click()
+    desk.wait_for_selector("#close-form")
+    desk.select_option("#close-outcome", "corrected")
+    desk.fill("#close-text", "已约谈长安区，调查与审批改由两人分别承担。")
+    desk.click("#close-submit")
+    desk.wait_for_selector("#board-notice")
+    desk.wait_for_function("!document.querySelector('#hit-ab_separation')")
+
+
+def test_officer_of_the_county_does_not_see_the_city_review_and_another_county_sees_nothing(desk, server):
+    sign_in(desk, server, "officer_county")
+    desk.wait_for_url("**/officer**")
+    desk.goto(server.base_url + "/monitor")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#panel-hits")
+    assert desk.input_value("#board-region") == "130102"
+    assert desk.locator("[id^=hit-]").count() == 0  # the A/B hit about this officer goes to the city
+    desk.context.clear_cookies()
+    sign_in(desk, server, "inspector_zhengding")
+    desk.wait_for_url("**/monitor**")
+    # Asking for 长安区 by the address gives this inspector their own county, never another's figures.
+    desk.goto(server.base_url + "/monitor?region=130102")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#panel-overdue")
+    assert desk.input_value("#board-region") == "130123"
+    assert desk.locator("#board-region option").count() == 1
+    assert "建北街道" not in desk.inner_text("main") and desk.locator("[id^=hit-]").count() == 0
+
+
+def test_a_window_clerk_is_refused(desk, server):
+    sign_in(desk, server, "staff_hb_sjz_0002")
+    desk.wait_for_url("**/staff**")
+    desk.goto(server.base_url + "/monitor")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#denied")
+    assert desk.locator("#panel-overdue").count() == 0
+
+
+def test_an_inspector_draws_a_sample_records_a_finding_sets_rectification_and_refers(desk, server):
+    sign_in(desk, server, "inspector")
+    desk.wait_for_url("**/monitor**")
+    desk.goto(server.base_url + "/inspections")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#ins-open")
+    desk.select_option("#ins-region", "130102")
+    desk.select_option("#ins-topic", "funds")
+    desk.fill("#ins-size", "3")
+    desk.fill("#ins-seed", "20261205")
+    desk.click("#ins-open")
+    desk.wait_for_selector("#ins-detail")
+    head = desk.inner_text("#ins-head")
+    assert "20261205" in head and "抽取 3 件" in head
+    assert desk.locator("#ins-cases .ins-ref").count() == 3
+    desk.select_option("#verdict-1", "problem")
+    desk.fill("#finding-1", "该户家庭成员名下有车辆，未申报。")
+    desk.click("#save-1")
+    desk.wait_for_function("document.querySelector('#ins-cases').innerText.includes('发现问题')")
+    desk.select_option("#rect-office", "130102001")
+    desk.fill("#rect-demand", "重新核查该户车辆情况并依规处理。")
+    desk.fill("#rect-days", "10")
+    desk.click("#rect-add")
+    desk.wait_for_function("document.querySelector('#ins-rects').innerText.includes('待答复')")
+    desk.fill("#ref-target", "建北街道低保经办人")
+    desk.fill("#ref-grounds", "明知有车辆仍审核通过。")
+    desk.fill("#ref-body", "长安区纪委监委")
+    desk.click("#ref-add")
+    desk.wait_for_function("document.querySelector('#ins-refs').innerText.includes('长安区纪委监委')")
+    desk.select_option("#ref-outcome", "admonition")
+    desk.fill("#ref-decided", "2026-12-05")
+    desk.click("#ref-record")
+    desk.wait_for_function("document.querySelector('#ins-refs').innerText.includes('诫勉谈话')")
+    shot(desk, "inspections-zh")
+    desk.click("#toggle-lang")
+    desk.wait_for_function("document.querySelector('#ins-head').innerText.includes('seed 20261205')")
+    shot(desk, "inspections-en")
+    # The inspected office answers on the same page.
+    desk.context.clear_cookies()
+    sign_in(desk, server, "officer_jianbei")
+    desk.wait_for_url("**/officer**")
+    desk.goto(server.base_url + "/inspections")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#rect-mine")
+    desk.locator("#rect-mine textarea").first.fill("已核实并停发，追回多领保障金。")
+    desk.locator("#rect-mine button[type=submit]").first.click()
+    desk.wait_for_selector("#ins-notice")
+    assert desk.locator("#ins-detail").count() == 0  # an officer sees no inspection, only the office's items

@@ -1,0 +1,84 @@
+"""The board and the public power list read the right rows, scoped to the region, and counts only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from portal.accounts.models import Role
+from portal.kernel import audit
+from portal.kernel.permissions import PermissionDenied
+from portal.supervision import queries, services as sup
+from tests import factories
+from tests.unit.supervision.test_risk_rules import COUNTY, TOWNSHIP, VILLAGE, act
+
+NOW = datetime(2026, 3, 20, 4, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def quiet(monkeypatch):
+    monkeypatch.setattr(audit, "_listeners", [])
+
+
+@pytest.fixture
+def w(db_session, fast_passwords):
+    tree = factories.region_tree(db_session)
+    a = factories.actor_with(db_session, (Role.OFFICER, tree[COUNTY]))
+    city = factories.actor_with(db_session, (Role.INSPECTOR, tree.city))
+    db_session.commit()
+    return type("W", (), dict(s=db_session, tree=tree, a=a, city=city))
+
+
+def test_power_figures_count_acts_in_the_region_and_month_only(w):
+    act(w, w.a, "application.accept", "application", "A-1", NOW - timedelta(days=2))
+    act(w, w.a, "application.request_materials", "application", "A-2", NOW - timedelta(days=1))
+    act(w, w.a, "application.accept", "application", "A-3", NOW - timedelta(days=40))  # last month
+    act(w, w.a, "application.accept", "application", "A-4", NOW - timedelta(days=1), region="130104001001")
+    act(w, w.a, "auth.signin", "user", "1", NOW - timedelta(days=1))  # no power
+    mine = queries.power_figures(w.s, w.tree[COUNTY].path, NOW.date())
+    everywhere = queries.power_figures(w.s, None, NOW.date())
+    assert mine["dibao.accept"].exercised == 2 and everywhere["dibao.accept"].exercised == 3
+    assert mine["dibao.decide"].exercised == 0 and mine["dibao.decide"].on_time_pct is None
+
+
+def test_the_board_counts_the_last_day_and_the_weeks_and_the_hits_it_reviews(w):
+    act(w, w.a, "application.home_survey", "application", "A-5", NOW - timedelta(days=3))
+    decided = act(w, w.a, "application.county_decision", "application", "A-5", NOW - timedelta(hours=2))
+    sup.evaluate(w.s, decided)
+    county = queries.board(w.s, w.tree[COUNTY], NOW)
+    city = queries.board(w.s, w.tree.city, NOW)
+    assert dict(county.acts_24h) == {"dibao.decide": 1} and county.acts_24h_total == 1
+    assert sum(a for _, a, _ in county.trend) == 2 and len(county.trend) == queries.WEEKS
+    assert county.hits == [] and city.hits == [("ab_separation", 1)]  # the county's decision goes to the city
+    [row] = queries.drill(w.s, w.tree.city, "rule", "ab_separation", NOW)
+    assert row.ref == "A-5" and str(decided.id) in row.note
+    assert queries.drill(w.s, w.tree["130104"], "rule", "ab_separation", NOW) == []
+
+
+def test_only_supervising_roles_of_a_county_or_above_get_a_board(w, portal_env):
+    township = factories.actor_with(w.s, (Role.OFFICER, w.tree[TOWNSHIP]))
+    staff = factories.actor_with(w.s, (Role.WINDOW_STAFF, w.tree[COUNTY]))
+    choices = queries.board_regions(w.s, w.city)
+    assert [c.code for c in choices] == [w.tree.city.code]
+    assert queries.board_regions(w.s, township) == [] and queries.board_regions(w.s, staff) == []
+    with pytest.raises(PermissionDenied):
+        queries._region_for(w.s, w.a, "130104")  # another county
+    with pytest.raises(PermissionDenied):
+        queries._region_for(w.s, w.a, TOWNSHIP)  # a township has no board
+
+
+def test_a_new_dated_version_of_a_power_applies_from_its_date(w):
+    admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
+    sup.set_power(w.s, admin, sup.PowerChange("dibao.decide", date(2026, 4, 1), "低保审核确认（新）", "County decision",
+                                               "A", "basis", "county", 8, "甲", "乙", "p", "p"))
+    before = {p.key: p for p in sup.powers_in_force(w.s, date(2026, 3, 31))}
+    after = {p.key: p for p in sup.powers_in_force(w.s, date(2026, 4, 1))}
+    assert before["dibao.decide"].time_limit_wd == 10 and after["dibao.decide"].time_limit_wd == 8
+    assert after["dibao.decide"].actions == ("application.county_decision",)
+    with pytest.raises(sup.SupervisionError):
+        sup.set_power(w.s, admin, sup.PowerChange("dibao.decide", date(2026, 4, 1), "x", "x", "A", "b", "county",
+                                                   8, "a", "b", "p", "p"))
+    with pytest.raises(PermissionDenied):
+        sup.set_power(w.s, w.a, sup.PowerChange("dibao.decide", date(2026, 5, 1), "x", "x", "A", "b", "county",
+                                                 8, "a", "b", "p", "p"))
