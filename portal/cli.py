@@ -218,6 +218,28 @@ def crosscheck(args: argparse.Namespace) -> int:
         print(text(key, lang, rows=result.rows, batch=result.batch_id))
         return 0
 
+    if args.action == "pull":
+        try:
+            res = verification.pull(args.source, args.by, args.region)
+        except verification.RuleError as exc:
+            print(text(str(exc), lang), file=sys.stderr)
+            return 2
+        if res.status == "done":
+            print(text("verify.cli_pull_done", lang, records=res.records, persons=res.persons, batch=res.batch_id))
+            return 0
+        if res.status == "partial":
+            print(text("verify.cli_pull_partial", lang, n=len(res.failed)), file=sys.stderr)
+            for where, why in sorted(res.failed.items()):
+                print(f"  {where} {why}", file=sys.stderr)
+            return 1
+        if res.status == "refused":
+            with session_scope() as session:
+                reason = verification.pull_error(session, res.pull_id)
+            print(text("verify.cli_pull_refused", lang, reason=reason), file=sys.stderr)
+            return 1
+        print(text("verify.cli_pull_invalid", lang, pull=res.pull_id), file=sys.stderr)
+        return 1
+
     def progress(phase: str, done: int, total: int) -> None:
         print(f"\r{phase}: {done}/{total}", end="", file=sys.stderr, flush=True)
         if done == total:
@@ -277,7 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--as-of", help="the date the records describe, YYYY-MM-DD (default: today)")
     run = cc_sub.add_parser("run", help="compare every active household with the latest batches (resumable)")
     run.add_argument("--region", help="only households of this region code")
-    for p in (load, run):
+    pl = cc_sub.add_parser("pull", help="ask a department's search API for the records of households with a grant")
+    pl.add_argument("--source", required=True, help="a source with PORTAL_DEPT_<SOURCE>_URL set (docs/verification.md)")
+    pl.add_argument("--region", help="only households of this region code")
+    for p in (load, run, pl):
         p.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is loading or running (audited)")
         p.add_argument("--lang", default="zh", choices=["zh", "en"])
     args = parser.parse_args(argv)

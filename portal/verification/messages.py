@@ -40,6 +40,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.err_rule_params": ("规则参数不完整或取值不对", "Rule parameters incomplete or out of range"),
     "verify.err_rule_document": ("请填写文号（最多 80 个字符）", "Enter the document number (at most 80 characters)"),
     "verify.err_region": ("没有这个地区代码", "No region with this code"),
+    "verify.err_no_connector": ("该数据来源未配置接口地址（PORTAL_DEPT_<来源>_URL）", "No API address configured for this source (PORTAL_DEPT_<SOURCE>_URL)"),
+    "verify.err_pull_stray": ("部门返回了未查询人员的记录", "The department returned records of people not asked about"),
     # --- command line ------------------------------------------------------------------------------------------
     "verify.cli_loaded": ("已导入 {rows} 条记录（批次 {batch}）", "Loaded {rows} records (batch {batch})"),
     "verify.cli_already": ("同一文件已导入过（批次 {batch}），未做任何更改", "This file was loaded before (batch {batch}); nothing changed"),
@@ -49,5 +51,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "Verification done: {households} households, {townships} townships; {new} new findings, {open} still open, {resolved} resolved"),
     "verify.cli_resumed": ("从上次中断处继续（第 {run} 次核对）", "Resuming the interrupted run {run}"),
     "verify.cli_skipped": ("未运行的规则：{rule}（{why}）", "Rule not run: {rule} ({why})"),
+    "verify.cli_pull_done": ("已从部门接口取得 {records} 条记录（{persons} 人，批次 {batch}）", "Pulled {records} records for {persons} people (batch {batch})"),
+    "verify.cli_pull_partial": ("有 {n} 页未取到，未导入任何数据；再次运行同一命令只重试这些页：", "{n} page(s) could not be fetched; nothing was loaded. Run the same command again to retry only those:"),
+    "verify.cli_pull_refused": ("部门拒绝了本系统的凭据（{reason}），请检查令牌或密钥", "The department refused our credentials ({reason}); check the token or key"),
+    "verify.cli_pull_invalid": ("部门返回的记录未通过校验，未导入（见审计记录，拉取 {pull}）", "The department's records failed validation and were not loaded (see the audit, pull {pull})"),
     "verify.cli_interrupted": ("已中断；再次运行同一命令即可从断点继续", "Interrupted; run the same command again to resume"),
 }
