@@ -129,7 +129,8 @@ def sweep() -> int:
 
     result = sweeper.run_configured()
     print(f"upload sweep: {result.drafts} abandoned drafts, {result.files} unfiled photos "
-          f"({result.bytes / 1024 / 1024:.1f} MB) removed")
+          f"({result.bytes / 1024 / 1024:.1f} MB) removed; verification retention: {result.batches} department "
+          f"batches, {result.findings} settled findings purged")
     return 0
 
 
@@ -218,6 +219,12 @@ def crosscheck(args: argparse.Namespace) -> int:
         print(text(key, lang, rows=result.rows, batch=result.batch_id))
         return 0
 
+    if args.action == "purge":
+        with session_scope() as session:
+            res = verification.purge(session, args.by, days=args.days)
+        print(text("verify.cli_purged", lang, batches=res.batches, findings=res.findings))
+        return 0
+
     if args.action == "pull":
         try:
             res = verification.pull(args.source, args.by, args.region)
@@ -302,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     pl = cc_sub.add_parser("pull", help="ask a department's search API for the records of households with a grant")
     pl.add_argument("--source", required=True, help="a source with PORTAL_DEPT_<SOURCE>_URL set (docs/verification.md)")
     pl.add_argument("--region", help="only households of this region code")
-    for p in (load, run, pl):
+    pg = cc_sub.add_parser("purge", help="remove department batches and settled findings past the retention")
+    pg.add_argument("--days", type=int, help="retention in days (default PORTAL_VERIFY_RETENTION_DAYS, 730)")
+    for p in (load, run, pl, pg):
         p.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is loading or running (audited)")
         p.add_argument("--lang", default="zh", choices=["zh", "en"])
     args = parser.parse_args(argv)

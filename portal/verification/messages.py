@@ -41,6 +41,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.err_rule_document": ("请填写文号（最多 80 个字符）", "Enter the document number (at most 80 characters)"),
     "verify.err_region": ("没有这个地区代码", "No region with this code"),
     "verify.err_no_connector": ("该数据来源未配置接口地址（PORTAL_DEPT_<来源>_URL）", "No API address configured for this source (PORTAL_DEPT_<SOURCE>_URL)"),
+    "verify.err_resolution": ("请选择处理结果", "Choose how the finding was settled"),
+    "verify.err_resolution_note": ("请填写说明（4 至 500 个字）", "Write a note (4 to 500 characters)"),
+    "verify.err_answer": ("请填写说明（2 至 300 个字）", "Write an answer (2 to 300 characters)"),
     "verify.err_pull_stray": ("部门返回了未查询人员的记录", "The department returned records of people not asked about"),
     # --- command line ------------------------------------------------------------------------------------------
     "verify.cli_loaded": ("已导入 {rows} 条记录（批次 {batch}）", "Loaded {rows} records (batch {batch})"),
@@ -55,5 +58,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.cli_pull_partial": ("有 {n} 页未取到，未导入任何数据；再次运行同一命令只重试这些页：", "{n} page(s) could not be fetched; nothing was loaded. Run the same command again to retry only those:"),
     "verify.cli_pull_refused": ("部门拒绝了本系统的凭据（{reason}），请检查令牌或密钥", "The department refused our credentials ({reason}); check the token or key"),
     "verify.cli_pull_invalid": ("部门返回的记录未通过校验，未导入（见审计记录，拉取 {pull}）", "The department's records failed validation and were not loaded (see the audit, pull {pull})"),
+    "verify.cli_purged": ("已清除超过保存期限的部门批次 {batches} 个、已处理的核对发现 {findings} 条", "Purged {batches} department batches and {findings} settled findings past the retention"),
     "verify.cli_interrupted": ("已中断；再次运行同一命令即可从断点继续", "Interrupted; run the same command again to resume"),
 }

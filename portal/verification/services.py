@@ -29,7 +29,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.applications.eligibility.rules import ParamRow
-from portal.kernel import audit
+from portal.kernel import audit, text_rules
 from portal.kernel.base import utcnow
 from portal.kernel.settings import get_settings
 from portal.regions import services as regions
@@ -842,3 +842,136 @@ def pull_error(session: Session, pull_id: int) -> str:
 
     row = session.get(Pull, pull_id)
     return (row.error or "") if row else ""
+
+
+# --- settling findings ------------------------------------------------------------------------------------------
+
+MIN_NOTE = 4
+MAX_NOTE = 500
+MAX_ANSWER = 300
+
+
+def _note(text: str, minimum: int, maximum: int, key: str) -> str:
+    cleaned = " ".join(text_rules.clean_text(text, multiline=False).split())
+    if not minimum <= len(cleaned) <= maximum:
+        raise RuleError(key)
+    return cleaned
+
+
+def case_finding(session: Session, application_id: int | None, finding_id: int) -> Finding | None:
+    if application_id is None:
+        return None
+    return session.execute(select(Finding).where(Finding.id == finding_id, Finding.application_id == application_id,
+                                                 Finding.scope == SCOPE_CASE)).scalar_one_or_none()
+
+
+def resolve_case_finding(session: Session, actor, finding: Finding, resolution: str, note: str, *,
+                         now=None) -> Finding:
+    """Record the officer's resolution of a case finding (the caller has checked role, region and the case's step).
+    A settled finding may be settled again (a correction); each time audited with the one before."""
+    from portal.verification.models import CASE_RESOLUTIONS
+
+    if resolution not in CASE_RESOLUTIONS:
+        raise RuleError("verify.err_resolution")
+    note = _note(note, MIN_NOTE, MAX_NOTE, "verify.err_resolution_note")
+    return _settle(session, actor, finding, resolution, note, now, "verification.case_finding_resolved")
+
+
+def _settle(session: Session, actor, finding: Finding, resolution: str, note: str, now, action: str) -> Finding:
+    before = {"resolution": finding.resolution, "note": finding.resolution_note}
+    finding.resolution, finding.resolution_note = resolution, note
+    finding.resolved_by = actor if isinstance(actor, str) else actor.username
+    finding.resolved_at = finding.updated_at = now or utcnow()
+    session.flush()
+    audit.record(session, actor, action, "verification_finding", finding.id, at=finding.resolved_at,
+                 before=before, after={"resolution": resolution, "note": note, "rule": finding.rule,
+                                       "household": finding.household_id})
+    return finding
+
+
+def answer_case_finding(session: Session, who: str, finding: Finding, text: str, *, now=None) -> Finding:
+    finding.applicant_answer = _note(text, 2, MAX_ANSWER, "verify.err_answer")
+    finding.answered_at = finding.updated_at = now or utcnow()
+    session.flush()
+    audit.record(session, who, "verification.case_finding_answered", "verification_finding", finding.id,
+                 at=finding.answered_at, after={"length": len(finding.applicant_answer)})
+    return finding
+
+
+def resolve_register_finding(session: Session, actor, finding_id: int, resolution: str, note: str, *,
+                             now=None) -> Finding:
+    """An officer of the household's region settles a finding of a register run: keep the household, review its
+    case, or suspend it (through the register's own service, which withdraws it from the standing roster).
+    Findings routed to the county (关系保) need a grant at the county. Audited."""
+    from portal.kernel.permissions import Role, authorize
+    from portal.register import services as register
+    from portal.register.models import Household
+    from portal.verification.models import REGISTER_RESOLUTIONS
+
+    finding = session.execute(select(Finding).where(Finding.id == finding_id, Finding.scope == SCOPE_REGISTER)
+                              ).scalar_one_or_none()
+    household = session.execute(select(Household).where(Household.code == finding.household_id)
+                                ).scalar_one_or_none() if finding is not None else None
+    path = household.region_path if household is not None else "/nonexistent/"
+    if finding is not None and finding.routed_to == "county":
+        path = "/" + "/".join([p for p in path.split("/") if p][:3]) + "/"
+    authorize(actor, Role.OFFICER, path)  # an unknown finding is refused like a region nobody holds
+    assert finding is not None and household is not None
+    if resolution not in REGISTER_RESOLUTIONS:
+        raise RuleError("verify.err_resolution")
+    note = _note(note, MIN_NOTE, MAX_NOTE, "verify.err_resolution_note")
+    if resolution == "suspend":
+        register.suspend(session, actor, household.code, note, now=now)
+    return _settle(session, actor, finding, resolution, note, now, "verification.finding_resolved")
+
+
+# --- retention ------------------------------------------------------------------------------------------------------
+
+def retention_days() -> int:
+    return int(os.environ.get("PORTAL_VERIFY_RETENTION_DAYS", "730"))
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    batches: int
+    findings: int
+
+
+def purge(session: Session, actor: str = "system:sweep", *, days: int | None = None, today: date | None = None,
+          data_dir: Path | None = None) -> PurgeResult:
+    """Remove department batches whose records describe a date older than the retention (their Parquet files and
+    rows; findings keep their as-of date and record references), and findings settled or no longer found that have
+    not changed since then. Unsettled findings stay: they are open work. Audited when anything goes."""
+    from datetime import timedelta
+
+    from portal.verification.models import Pull
+
+    days = retention_days() if days is None else days
+    today = today or date.today()
+    cutoff = today - timedelta(days=days)
+    base = _data_dir(data_dir)
+    old = list(session.execute(select(SourceBatch).where(SourceBatch.as_of < cutoff)).scalars())
+    ids = [b.id for b in old]
+    if ids:
+        session.execute(update(Finding).where(Finding.source_batch_id.in_(ids)).values(source_batch_id=None))
+        session.execute(update(Pull).where(Pull.batch_id.in_(ids)).values(batch_id=None))
+    for b in old:
+        (base / b.path).unlink(missing_ok=True)
+        session.delete(b)
+    from datetime import datetime, time, timezone
+
+    moment = datetime.combine(cutoff, time(), tzinfo=timezone.utc)
+    gone = session.execute(select(Finding.id).where(
+        Finding.updated_at < moment,
+        (Finding.resolution.is_not(None)) | (Finding.status == FINDING_RESOLVED))).scalars().all()
+    if gone:
+        from sqlalchemy import delete
+
+        for k in range(0, len(gone), 500):
+            session.execute(delete(Finding).where(Finding.id.in_(gone[k:k + 500])))
+    session.flush()
+    if ids or gone:
+        audit.record(session, actor, "verification.purged", "verification", "-",
+                     after={"batches": len(ids), "findings": len(gone), "older_than": cutoff.isoformat(),
+                            "retention_days": days})
+    return PurgeResult(len(ids), len(gone))
