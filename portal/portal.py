@@ -21,6 +21,7 @@ from portal.reports.pages.officer import OfficerReportsState, officer_reports
 from portal.roster.pages.officer import OfficerRosterState, officer_roster, officer_roster_batch
 from portal.applications.pages.apply import ApplyState, apply_page
 from portal.applications.pages.track import TrackState, apply_track_page
+from portal.verification.pages.findings import FindingsState, officer_findings
 from portal.applications.eligibility.pages.resident import EligibilityState, eligibility_page
 from portal.shell.home import index
 from portal.roster.pages.resident import BatchProofState, RosterState, batch_proof_page, roster_page
@@ -70,6 +71,7 @@ app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsSta
 app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=EligibilityState.load)
 app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
 app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=TrackState.load)
+app.add_page(officer_findings, route=routes.OFFICER_FINDINGS, title=TITLE, on_load=FindingsState.load)
 app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
              on_load=OfficerApplicationsState.load)
 app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)

@@ -45,6 +45,7 @@ from portal.applications.eligibility import rules as el
 from portal.register import rules as id_rules
 from portal.register import services as register
 from portal.roster import services as roster
+from portal.verification import queries as verification_queries
 from portal.verification import services as verification
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.masking import mask_id_number
@@ -1108,3 +1109,31 @@ def answer_finding(session: Session, app: Application, finding_id: int, text: st
         verification.answer_case_finding(session, f"resident:{app.number}", finding, text, now=_now(now))
     except verification.RuleError as exc:
         raise ApplicationError(str(exc), "finding-answer") from None
+
+
+FINDING_RESOLUTIONS = ("explained", "corrected", "refused")
+
+
+def place_of(session: Session, app: Application) -> str:
+    """The case's village with its township and county, for the case page's header."""
+    village = session.get(Region, app.village_id) if app.village_id else None
+    return " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+
+
+def findings_for_officer(session: Session, actor: Actor, app: Application):
+    """The case's findings, declared against found with their source and date, for an officer who may see the case
+    (members named as on the application). Reading department records is audited."""
+    authorize(actor, Role.OFFICER, app.region_path if app.region_path and app.status != DRAFT else "/nonexistent/")
+    key = register.secret_key()
+    names = {id_rules.id_hash(key, str(m.get("id_number"))): str(m.get("name", ""))
+             for m in (app.answers or {}).get("members", []) if isinstance(m, dict) and m.get("id_number")}
+    found = verification_queries.case_findings(session, app.id, names)
+    if found:
+        audit.record(session, actor, "verification.case_findings_view", "application", app.number,
+                     after={"findings": len(found)})
+    return found
+
+
+def findings_for_applicant(session: Session, app: Application):
+    """What the applicant is told about the check: the kinds of records that differ, never their values."""
+    return verification_queries.applicant_findings(session, app.id)

@@ -96,3 +96,9 @@ def officer_roster_batch(batch_id: int) -> str:
 def roster_objection(public_entry_id: str) -> str:
     """The seam to the reports feature: its page reads `roster_entry` and pre-fills the report with that entry."""
     return f"{REPORT}?roster_entry={public_entry_id}"
+
+
+# --- verification (issue 12) ---
+OFFICER_FINDINGS = "/officer/findings"
+ADMIN_VERIFICATION_RULES = "/admin/verification-rules"
+API_FINDINGS_XLSX = "/api/verification/findings.xlsx"

@@ -36,7 +36,7 @@ from portal.regions import services as regions
 from portal.verification import contract
 from portal.verification import rules as vr
 from portal.verification.models import (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
-                                        RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
+                                        REGISTER_RESOLUTIONS, RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
                                         SourceBatch, VerificationRule, VerificationRun)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
@@ -226,7 +226,11 @@ def latest_batches(session: Session) -> dict[str, SourceBatch]:
 # --- rules as data ----------------------------------------------------------------------------------------------
 
 class RuleError(ValueError):
-    pass
+    """A refused verification action; the message is a catalog key."""
+
+    @property
+    def key(self) -> str:
+        return str(self)
 
 
 def add_rule(session: Session, actor, region_path: str, region_id: int, rule: str, params: dict,
@@ -906,8 +910,6 @@ def resolve_register_finding(session: Session, actor, finding_id: int, resolutio
     from portal.kernel.permissions import Role, authorize
     from portal.register import services as register
     from portal.register.models import Household
-    from portal.verification.models import REGISTER_RESOLUTIONS
-
     finding = session.execute(select(Finding).where(Finding.id == finding_id, Finding.scope == SCOPE_REGISTER)
                               ).scalar_one_or_none()
     household = session.execute(select(Household).where(Household.code == finding.household_id)
@@ -921,7 +923,10 @@ def resolve_register_finding(session: Session, actor, finding_id: int, resolutio
         raise RuleError("verify.err_resolution")
     note = _note(note, MIN_NOTE, MAX_NOTE, "verify.err_resolution_note")
     if resolution == "suspend":
-        register.suspend(session, actor, household.code, note, now=now)
+        try:
+            register.suspend(session, actor, household.code, note, now=now)
+        except register.RegisterError as exc:
+            raise RuleError(exc.key) from None
     return _settle(session, actor, finding, resolution, note, now, "verification.finding_resolved")
 
 

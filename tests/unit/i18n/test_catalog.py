@@ -55,6 +55,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
         **_applications_dynamic_keys(),
         **_reports_dynamic_keys(),
         **_evaluations_dynamic_keys(),
+        **_verification_dynamic_keys(),
     }
 
 
@@ -113,6 +114,25 @@ def _evaluations_dynamic_keys() -> dict[str, list[str]]:
         "eval.status.": [s.value for s in AssignmentStatus],
         "eval.round.": [s.value for s in RoundStatus],
         "eval.kind.": ["window", "office"],
+    }
+
+
+# (kept apart so that parallel work on the features below merges cleanly)
+
+
+def _verification_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of verification (issue 12)."""
+    from portal.register.models import STATUSES
+    from portal.verification import rules as vr
+    from portal.verification.models import CASE_RESOLUTIONS, FINDING_STATUSES, REGISTER_RESOLUTIONS
+
+    return {
+        "verify.rule.": list(vr.RULES),
+        "verify.source.": [*vr.SOURCES, "register"],
+        "verify.resolution.": [*CASE_RESOLUTIONS, *REGISTER_RESOLUTIONS],
+        "verify.status.": list(FINDING_STATUSES),
+        "verify.household_status.": list(STATUSES),
+        "verify.severity.": ["high", "medium"],
     }
 
 
