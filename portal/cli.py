@@ -50,9 +50,13 @@ def demo() -> None:
     with session_scope() as session:
         ratings = demo_ratings.load(session, get_settings().secret_key)
     from portal.applications import demo as demo_applications
+    from portal.verification import demo as demo_verification
 
     with session_scope() as session:
+        demo_verification.load_sources(session)
+    with session_scope() as session:
         applications_added = demo_applications.load(session)
+    demo_findings = demo_verification.run_register()
     print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
     staff = [a for a in accounts if a.window_code]
     for acct in [a for a in accounts if not a.window_code] + staff[:2]:
@@ -60,6 +64,8 @@ def demo() -> None:
     print(f"  ... and {len(staff) - 2} more window staff (staff_<window code, lower case>)")
     if ratings:
         print(f"demo ratings: {ratings} over the last 90 days")
+    if demo_findings:
+        print(f"demo verification: {demo_findings} findings on the register (/officer/findings)")
     from portal.reports import demo as demo_reports
 
     with session_scope() as session:
