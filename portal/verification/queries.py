@@ -17,7 +17,7 @@ from portal.regions.models import Region
 from portal.verification import rules as vr
 from portal.verification.models import SCOPE_CASE, SCOPE_REGISTER, Finding, SourceBatch
 
-MONEY_RULES = {"deposits", "income"}  # found/declared values in fen
+MONEY_RULES = {"deposits", "income", "business"}  # found/declared values in fen
 PAGE = 200
 
 

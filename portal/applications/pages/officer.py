@@ -484,8 +484,8 @@ def _finding(f: FindingRow) -> rx.Component:
         rx.el.td(f["declared"], class_name="finding-declared"),
         rx.el.td(rx.el.strong(f["found"]), rx.cond(f["refs"] != "", rx.el.div(rx.el.small(f["refs"]))),
                  class_name="finding-found"),
-        rx.el.td(t_var(f["source_key"], SOURCE_KEYS), rx.el.br(),
-                 rx.el.small(t_fmt("verify.as_of", day=f["as_of"])),
+        rx.el.td(t_var(f["source_key"], SOURCE_KEYS),
+                 rx.cond(f["as_of"] != "", rx.el.div(rx.el.small(t_fmt("verify.as_of", day=f["as_of"])))),
                  rx.cond(f["document_no"] != "", rx.el.div(rx.el.small(f["document_no"])))),
         rx.el.td(
             rx.cond(f["answer"] != "", rx.el.div(rx.el.small(t("verify.applicant_answered")), rx.el.br(),

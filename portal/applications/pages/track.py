@@ -190,23 +190,25 @@ def _ahead(row: AheadRow) -> rx.Component:
 
 def _check(row: CheckRow) -> rx.Component:
     s = TrackState
-    return rx.box(
+    return rx.card(rx.vstack(
         rx.text(t_var(row["rule_key"], FINDING_RULE_KEYS), weight="bold"),
-        rx.text(t_fmt("verify.track_item", source=t_var(row["source_key"], FINDING_SOURCE_KEYS), day=row["as_of"]),
+        rx.text(t_var(row["source_key"], FINDING_SOURCE_KEYS), " · ", t_fmt("verify.as_of", day=row["as_of"]),
                 size="2", color_scheme="gray"),
         rx.cond(row["answer"] != "", rx.text(t("verify.track_answered"), " ", row["answer"], size="2",
                                              class_name="check-answer")),
         rx.cond(row["settled"], rx.badge(t("verify.track_settled"), color_scheme="green"),
                 rx.cond(s.can_answer & (row["answer"] == ""), rx.form(
-                    rx.el.input(type="hidden", name="finding", value=row["id"]),
-                    rx.el.label(t("verify.answer_label"), html_for="f-answer-" + row["id"], class_name="wiz-label"),
-                    rx.el.textarea(name="answer", id="f-answer-" + row["id"], rows="3", class_name="wiz-input",
-                                   max_length=300),
-                    rx.el.button(t("verify.answer_send"), type="submit", class_name="screen-next",
-                                 id="answer-send-" + row["id"]),
+                    rx.vstack(
+                        rx.el.input(type="hidden", name="finding", value=row["id"]),
+                        rx.el.label(t("verify.answer_label"), html_for="f-answer-" + row["id"],
+                                    class_name="wiz-label"),
+                        rx.el.textarea(name="answer", id="f-answer-" + row["id"], rows="3", class_name="wiz-input",
+                                       max_length=300),
+                        rx.el.button(t("verify.answer_send"), type="submit", class_name="screen-next",
+                                     id="answer-send-" + row["id"]),
+                        width="100%", spacing="2"),
                     on_submit=s.answer, reset_on_submit=True, width="100%"))),
-        class_name="step-row check-row", id="check-" + row["id"],
-    )
+        width="100%", spacing="2", align="start"), width="100%", class_name="check-row", id="check-" + row["id"])
 
 
 def apply_track_page() -> rx.Component:

@@ -155,7 +155,8 @@ def _row(r: Row) -> rx.Component:
         rx.el.td(r["declared"], class_name="finding-declared"),
         rx.el.td(rx.el.strong(r["found"]), rx.cond(r["refs"] != "", rx.el.div(rx.el.small(r["refs"]))),
                  class_name="finding-found"),
-        rx.el.td(t_var(r["source_key"], SOURCE_KEYS), rx.el.br(), rx.el.small(t_fmt("verify.as_of", day=r["as_of"])),
+        rx.el.td(t_var(r["source_key"], SOURCE_KEYS),
+                 rx.cond(r["as_of"] != "", rx.el.div(rx.el.small(t_fmt("verify.as_of", day=r["as_of"])))),
                  rx.cond(r["document_no"] != "", rx.el.div(rx.el.small(r["document_no"])))),
         rx.el.td(rx.cond(r["resolution_key"] != "",
                          rx.vstack(rx.badge(t_var(r["resolution_key"], RESOLUTION_KEYS), color_scheme="green"),
@@ -167,26 +168,27 @@ def _row(r: Row) -> rx.Component:
 
 def _filters() -> rx.Component:
     s = FindingsState
-    return rx.form(rx.hstack(
+    # Uncontrolled controls (default values): the form sends what the officer chose, the state keeps the filter.
+    return rx.form(rx.el.div(
         rx.el.select(rx.el.option(t("verify.filter_rule_all"), value=""),
                      *[rx.el.option(t(f"verify.rule.{r}"), value=r) for r in vr.RULES],
-                     name="rule", value=s.rule, id="filter-rule", class_name="screen-select",
+                     name="rule", default_value="", id="filter-rule", class_name="screen-select",
                      aria_label=t("verify.col_rule")),
         rx.el.select(rx.el.option(t("verify.filter_status_active"), value=""),
                      *[rx.el.option(t(f"verify.filter_status_{x}"), value=x) for x in ("new", "open", "resolved")],
-                     name="status", value=s.status, id="filter-status", class_name="screen-select",
+                     name="status", default_value="", id="filter-status", class_name="screen-select",
                      aria_label=t("verify.col_status")),
         rx.el.select(*[rx.el.option(t(f"verify.filter_settled_{x}"), value=v)
-                       for x, v in (("all", ""), ("no", "no"), ("yes", "yes"))],
-                     name="settled", value=s.settled, id="filter-settled", class_name="screen-select",
+                       for x, v in (("no", "no"), ("yes", "yes"), ("all", ""))],
+                     name="settled", default_value="no", id="filter-settled", class_name="screen-select",
                      aria_label=t("verify.col_resolution")),
-        rx.el.input(name="township", value=s.township, placeholder=t("verify.filter_township"), id="filter-township",
-                    class_name="wiz-input", max_width="160px", inputmode="numeric",
+        rx.el.input(name="township", default_value="", placeholder=t("verify.filter_township"),
+                    id="filter-township", class_name="wiz-input", input_mode="numeric", max_length=12,
                     aria_label=t("verify.filter_township")),
         rx.el.button(t("verify.filter_apply"), type="submit", class_name="screen-next", id="filter-apply"),
         rx.link(t("verify.export"), href=s.export_href, id="findings-export", class_name="screen-next",
                 underline="none", is_external=True),
-        width="100%", wrap="wrap", spacing="2", align="center"), on_submit=s.apply_filters, width="100%")
+        class_name="filter-bar"), on_submit=s.apply_filters, width="100%")
 
 
 def officer_findings() -> rx.Component:
