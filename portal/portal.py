@@ -22,6 +22,7 @@ from portal.roster.pages.officer import OfficerRosterState, officer_roster, offi
 from portal.applications.pages.apply import ApplyState, apply_page
 from portal.applications.pages.track import TrackState, apply_track_page
 from portal.verification.pages.findings import FindingsState, officer_findings
+from portal.verification.pages.rules_admin import AdminRulesState, admin_rules
 from portal.applications.eligibility.pages.resident import EligibilityState, eligibility_page
 from portal.shell.home import index
 from portal.roster.pages.resident import BatchProofState, RosterState, batch_proof_page, roster_page
@@ -72,6 +73,7 @@ app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=El
 app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
 app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=TrackState.load)
 app.add_page(officer_findings, route=routes.OFFICER_FINDINGS, title=TITLE, on_load=FindingsState.load)
+app.add_page(admin_rules, route=routes.ADMIN_VERIFICATION_RULES, title=TITLE, on_load=AdminRulesState.load)
 app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
              on_load=OfficerApplicationsState.load)
 app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)

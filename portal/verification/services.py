@@ -980,3 +980,54 @@ def purge(session: Session, actor: str = "system:sweep", *, days: int | None = N
                      after={"batches": len(ids), "findings": len(gone), "older_than": cutoff.isoformat(),
                             "retention_days": days})
     return PurgeResult(len(ids), len(gone))
+
+
+# --- the rules admin page ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuleRowView:
+    id: int
+    rule: str
+    region: str
+    effective_from: str
+    document_no: str
+    params: dict
+    disabled: bool
+    created_by: str
+    in_force: bool  # the row a household of this region would be judged by today
+
+
+def rules_for_admin(session: Session, actor, on: date | None = None) -> list[RuleRowView]:
+    """Every dated rule row in the admin's regions (and above them, which they inherit), newest first per rule."""
+    from portal.kernel.permissions import Role, authorize, region_paths_in_scope
+    from portal.regions.models import Region
+
+    authorize(actor, Role.ADMIN)
+    on = on or date.today()
+    scopes = region_paths_in_scope(actor, Role.ADMIN)
+    rows = session.execute(select(VerificationRule, Region.name).join(Region, Region.id == VerificationRule.region_id)
+                           .order_by(VerificationRule.rule, VerificationRule.region_path,
+                                     VerificationRule.effective_from.desc(), VerificationRule.id.desc())).all()
+    visible = [(r, name) for r, name in rows if any(r.region_path.startswith(p) or p.startswith(r.region_path)
+                                                    for p in scopes)]
+    current: dict[tuple[str, str], int] = {}
+    for r, _ in visible:
+        if r.effective_from <= on:
+            current.setdefault((r.rule, r.region_path), r.id)
+    return [RuleRowView(r.id, r.rule, name, r.effective_from.isoformat(), r.document_no, dict(r.params),
+                        r.params == vr.DISABLED, r.created_by, current.get((r.rule, r.region_path)) == r.id)
+            for r, name in visible]
+
+
+def set_rule_by_admin(session: Session, actor, region_code: str, rule: str, params: dict, effective_from: date,
+                      document_no: str) -> VerificationRule:
+    """An admin adds a dated value (or switches the rule off) for a province, city or county they administer."""
+    from portal.kernel.permissions import Role, authorize
+    from portal.regions.models import RegionLevel
+
+    region = regions.by_code(session, (region_code or "")[:12])
+    authorize(actor, Role.ADMIN, region.path if region is not None else "/nonexistent/")
+    assert region is not None
+    if region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
+        raise RuleError("verify.err_rule_level")
+    return add_rule(session, actor, region.path, region.id, rule, params, effective_from, document_no)

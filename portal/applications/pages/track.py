@@ -190,7 +190,7 @@ def _ahead(row: AheadRow) -> rx.Component:
 
 def _check(row: CheckRow) -> rx.Component:
     s = TrackState
-    return rx.card(rx.vstack(
+    return rx.box(rx.card(rx.vstack(
         rx.text(t_var(row["rule_key"], FINDING_RULE_KEYS), weight="bold"),
         rx.text(t_var(row["source_key"], FINDING_SOURCE_KEYS), " · ", t_fmt("verify.as_of", day=row["as_of"]),
                 size="2", color_scheme="gray"),
@@ -208,7 +208,8 @@ def _check(row: CheckRow) -> rx.Component:
                                      id="answer-send-" + row["id"]),
                         width="100%", spacing="2"),
                     on_submit=s.answer, reset_on_submit=True, width="100%"))),
-        width="100%", spacing="2", align="start"), width="100%", class_name="check-row", id="check-" + row["id"])
+        width="100%", spacing="2", align="start"), width="100%"), width="100%", class_name="check-row",
+        id="check-" + row["id"])
 
 
 def apply_track_page() -> rx.Component:

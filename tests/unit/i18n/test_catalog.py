@@ -133,6 +133,9 @@ def _verification_dynamic_keys() -> dict[str, list[str]]:
         "verify.status.": list(FINDING_STATUSES),
         "verify.household_status.": list(STATUSES),
         "verify.severity.": ["high", "medium"],
+        "verify.param.": [n for spec in vr.RULES.values() for n in spec.params],
+        "verify.choice.": sorted({c for spec in vr.RULES.values() for k in spec.params.values()
+                                  if isinstance(k, tuple) for c in k}),
     }
 
 
