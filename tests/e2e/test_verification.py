@@ -189,3 +189,40 @@ def test_register_findings_list_settle_and_export(server, browser):
     listed = other.inner_text("#findings-list")
     assert "DEMO-0028" in listed and "DEMO-0002" not in listed and "DEMO-0007" not in listed
     other.context.close()
+
+
+def test_admin_sets_a_dated_rule_value_and_a_township_is_refused(server, browser):
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    admin = context.new_page()
+    sign_in(admin, server, "admin")
+    admin.wait_for_url("**/admin/")
+    admin.click("#go-admin-verification-rules")
+    admin.wait_for_selector("#rules-list")
+    wait_hydrated(admin)
+    assert "冀民函〔2026〕12号（演示）" in admin.inner_text("#rules-list")
+    admin.select_option("#rule-choice", "deposits")
+    admin.fill("#p-asset_limit_per_member_fen", "26000")
+    admin.fill("#rule-region", "130102")
+    admin.fill("#rule-since", "2027-01-01")
+    admin.fill("#rule-document", "长民〔2026〕88号")
+    admin.click("#rule-save")
+    admin.wait_for_selector("#rules-saved")
+    listed = admin.inner_text("#rules-list")
+    assert "长民〔2026〕88号" in listed and "asset_limit_per_member_yuan = 26,000.00" in listed
+    assert "冀民函〔2026〕12号（演示）" in listed  # the history stays
+    admin.select_option("#rule-choice", "vehicles")
+    admin.check("#rule-disable")
+    admin.fill("#rule-region", "130102001")  # a township: refused with a reason
+    admin.fill("#rule-since", "2027-01-01")
+    admin.fill("#rule-document", "长民〔2026〕89号")
+    admin.click("#rule-save")
+    admin.wait_for_selector("#rules-error")
+    assert "省、市或县" in admin.inner_text("#rules-error")
+    shot(admin, "admin-rules-zh")
+    context.close()
+    officer = desktop(browser, server, "officer_jianbei")
+    officer.goto(f"{server.base_url}/admin/verification-rules")
+    officer.wait_for_selector("#denied")
+    assert officer.query_selector("#rules-list") is None
+    officer.context.close()
