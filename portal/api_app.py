@@ -16,6 +16,7 @@ from portal.shell import health
 from portal.ratings import api as posters
 from portal.reports import api as reports
 from portal.shell.origin import OriginGuard
+from portal.verification import api as verification
 
 # Reflex mounts its own app (the websocket /_event, /_upload, the pages) inside this one, so the guard sees all of it.
 api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
@@ -33,6 +34,7 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_PAYMENT_FILE, payments.bank_file, methods=["GET"]),
     Route(routes.API_PAYMENT_RETURNS, payments.return_file, methods=["POST"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
+    Route(routes.API_FINDINGS_XLSX, verification.findings_xlsx, methods=["GET"]),
 ])
 
 # Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.

@@ -50,9 +50,13 @@ def demo() -> None:
     with session_scope() as session:
         ratings = demo_ratings.load(session, get_settings().secret_key)
     from portal.applications import demo as demo_applications
+    from portal.verification import demo as demo_verification
 
     with session_scope() as session:
+        demo_verification.load_sources(session)
+    with session_scope() as session:
         applications_added = demo_applications.load(session)
+    demo_findings = demo_verification.run_register()
     print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
     staff = [a for a in accounts if a.window_code]
     for acct in [a for a in accounts if not a.window_code] + staff[:2]:
@@ -60,6 +64,8 @@ def demo() -> None:
     print(f"  ... and {len(staff) - 2} more window staff (staff_<window code, lower case>)")
     if ratings:
         print(f"demo ratings: {ratings} over the last 90 days")
+    if demo_findings:
+        print(f"demo verification: {demo_findings} findings on the register (/officer/findings)")
     from portal.reports import demo as demo_reports
 
     with session_scope() as session:
@@ -137,7 +143,8 @@ def sweep() -> int:
 
     result = sweeper.run_configured()
     print(f"upload sweep: {result.drafts} abandoned drafts, {result.files} unfiled photos "
-          f"({result.bytes / 1024 / 1024:.1f} MB) removed")
+          f"({result.bytes / 1024 / 1024:.1f} MB) removed; verification retention: {result.batches} department "
+          f"batches, {result.findings} settled findings purged")
     return 0
 
 
@@ -226,6 +233,34 @@ def crosscheck(args: argparse.Namespace) -> int:
         print(text(key, lang, rows=result.rows, batch=result.batch_id))
         return 0
 
+    if args.action == "purge":
+        with session_scope() as session:
+            res = verification.purge(session, args.by, days=args.days)
+        print(text("verify.cli_purged", lang, batches=res.batches, findings=res.findings))
+        return 0
+
+    if args.action == "pull":
+        try:
+            res = verification.pull(args.source, args.by, args.region)
+        except verification.RuleError as exc:
+            print(text(str(exc), lang), file=sys.stderr)
+            return 2
+        if res.status == "done":
+            print(text("verify.cli_pull_done", lang, records=res.records, persons=res.persons, batch=res.batch_id))
+            return 0
+        if res.status == "partial":
+            print(text("verify.cli_pull_partial", lang, n=len(res.failed)), file=sys.stderr)
+            for where, why in sorted(res.failed.items()):
+                print(f"  {where} {why}", file=sys.stderr)
+            return 1
+        if res.status == "refused":
+            with session_scope() as session:
+                reason = verification.pull_error(session, res.pull_id)
+            print(text("verify.cli_pull_refused", lang, reason=reason), file=sys.stderr)
+            return 1
+        print(text("verify.cli_pull_invalid", lang, pull=res.pull_id), file=sys.stderr)
+        return 1
+
     def progress(phase: str, done: int, total: int) -> None:
         print(f"\r{phase}: {done}/{total}", end="", file=sys.stderr, flush=True)
         if done == total:
@@ -295,7 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--as-of", help="the date the records describe, YYYY-MM-DD (default: today)")
     run = cc_sub.add_parser("run", help="compare every active household with the latest batches (resumable)")
     run.add_argument("--region", help="only households of this region code")
-    for p in (load, run):
+    pl = cc_sub.add_parser("pull", help="ask a department's search API for the records of households with a grant")
+    pl.add_argument("--source", required=True, help="a source with PORTAL_DEPT_<SOURCE>_URL set (docs/verification.md)")
+    pl.add_argument("--region", help="only households of this region code")
+    pg = cc_sub.add_parser("purge", help="remove department batches and settled findings past the retention")
+    pg.add_argument("--days", type=int, help="retention in days (default PORTAL_VERIFY_RETENTION_DAYS, 730)")
+    for p in (load, run, pl, pg):
         p.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is loading or running (audited)")
         p.add_argument("--lang", default="zh", choices=["zh", "en"])
     sup = sub.add_parser("supervision", help="risk rules over the audit log").add_subparsers(

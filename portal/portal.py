@@ -21,6 +21,8 @@ from portal.reports.pages.officer import OfficerReportsState, officer_reports
 from portal.roster.pages.officer import OfficerRosterState, officer_roster, officer_roster_batch
 from portal.applications.pages.apply import ApplyState, apply_page
 from portal.applications.pages.track import TrackState, apply_track_page
+from portal.verification.pages.findings import FindingsState, officer_findings
+from portal.verification.pages.rules_admin import AdminRulesState, admin_rules
 from portal.applications.eligibility.pages.resident import EligibilityState, eligibility_page
 from portal.shell.home import index
 from portal.roster.pages.resident import BatchProofState, RosterState, batch_proof_page, roster_page
@@ -85,6 +87,8 @@ app.add_page(results_with_sections, route=routes.RESULTS, title=TITLE, on_load=R
 app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=EligibilityState.load)
 app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
 app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=TrackState.load)
+app.add_page(officer_findings, route=routes.OFFICER_FINDINGS, title=TITLE, on_load=FindingsState.load)
+app.add_page(admin_rules, route=routes.ADMIN_VERIFICATION_RULES, title=TITLE, on_load=AdminRulesState.load)
 app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
              on_load=OfficerApplicationsState.load)
 app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)

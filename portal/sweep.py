@@ -9,6 +9,9 @@ document photos while the resident fills it in. Two steps, each in its own unit 
    and that is older than `unfiled_hours` is removed, and so are temp files a crash left behind. Saving the same
    picture again refreshes its time (`PrivateImageStore.save`), so a photo just picked is never swept.
 
+3. `verification.services.purge`: department batches and settled findings older than the verification retention
+   (`PORTAL_VERIFY_RETENTION_DAYS`).
+
 Filed evidence is never touched: a file is removed only when nothing refers to it. Each run that removes anything
 is written to the audit log. Run by `python -m portal sweep` and, hourly, by the app itself (`portal/portal.py`).
 """
@@ -42,6 +45,8 @@ class SweepResult:
     drafts: int = 0
     files: int = 0
     bytes: int = 0
+    batches: int = 0  # department batches past the verification retention
+    findings: int = 0
 
 
 def sweep_drafts(session: Session, draft_days: int, *, now: datetime | None = None) -> int:
@@ -110,7 +115,11 @@ def run(session_scope: Callable[[], ContextManager[Session]], shared_root: Path,
         drafts = sweep_drafts(session, draft_days)
     with session_scope() as session:
         files, freed = sweep_files(session, shared_root, documents_root, unfiled_hours)
-    result = SweepResult(drafts, files, freed)
+    from portal.verification import services as verification
+
+    with session_scope() as session:
+        purged = verification.purge(session)
+    result = SweepResult(drafts, files, freed, purged.batches, purged.findings)
     log.info("upload sweep: %d drafts, %d files, %d bytes removed", drafts, files, freed)
     return result
 

@@ -218,6 +218,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "apply.err_too_many_documents": ("照片已达 30 张上限。", "You have reached the limit of 30 photos."),
     "apply.err_village": ("请选择所在村（社区）。", "Choose your village (community)."),
     "apply.err_wrong_step": ("当前环节不能进行这项操作。", "This action is not possible at the current step."),
+    "apply.err_findings_unresolved": ("核对发现尚未全部处理，不能初审。", "Every verification finding must be settled before the preliminary decision."),
+    "apply.err_finding_not_found": ("本案没有这条核对发现。", "No such finding on this case."),
     # --- wizard (/apply) and tracking (/apply/track) ---------------------------------------------------------------
     "apply.intro": ("在手机上一步一步填写，每一步都会自动保存。大约需要 10 分钟。请准备好全家人的身份证、户口簿。",
                     "Fill it in step by step on your phone; every step is saved. About 10 minutes. Have everyone's ID cards and the household register ready."),

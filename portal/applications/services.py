@@ -45,6 +45,8 @@ from portal.applications.eligibility import rules as el
 from portal.register import rules as id_rules
 from portal.register import services as register
 from portal.roster import services as roster
+from portal.verification import queries as verification_queries
+from portal.verification import services as verification
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.masking import mask_id_number
 from portal.kernel.images import CleanImage, IntakePolicy, PrivateImageStore, intake_image
@@ -130,6 +132,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "publish": (TO_PUBLISH,),
     "county_decision": (PUBLICITY, COUNTY),
     "extend": (INVESTIGATING, RECHECK, PRELIMINARY, TO_PUBLISH, PUBLICITY, COUNTY),
+    # Findings of the check at acceptance are settled before 初审, and answered by the applicant until then.
+    "resolve_finding": (INVESTIGATING, RECHECK, PRELIMINARY),
+    "answer_finding": (INVESTIGATING, RECHECK, PRELIMINARY),
 }
 
 
@@ -492,6 +497,9 @@ def submit(session: Session, app: Application, *, now: datetime | None = None,
     app.monthly_amount_fen = verdict.monthly_amount_fen if verdict else None
     village = session.get(Region, app.village_id)
     _open_step(session, app, STEP_ACCEPT, _township_of(session, village), today, cal)
+    # Every adult consented on the form (check_for_submit): that consent, dated, is the household's grant (授权书).
+    verification.record_grant(session, f"resident:{app.number}", app.number, app.id, today,
+                              len(adult_indexes(app.answers)))
     audit.record(session, f"resident:{app.number}", "application.submit", "application", app.number,
                  region_code=village.code, at=now,
                  after={"status": SUBMITTED, "outcome": app.outcome, "related_to_staff": app.related_to_staff})
@@ -565,6 +573,8 @@ def accept(session: Session, actor: Actor, number: str, *, now: datetime | None 
         tuple(ctx.app.answers["members"][i]["name"] for i in adult_indexes(ctx.app.answers))))
     if report is not None:  # an automated provider answered at once
         _record_check(session, actor, ctx, check, report.outcome, report.note)
+    # The household as declared against the latest department batches (the grant was given on submission).
+    verification.check_case(session, actor, ctx.app, on=ctx.today)
     _audit(session, actor, ctx, "application.accept", {"status": SUBMITTED}, {"status": ctx.app.status})
     return ctx.app
 
@@ -672,6 +682,8 @@ def preliminary_decision(session: Session, actor: Actor, number: str, approve: b
     cases: an eligible-¥0 household gets its status help but no publicity and no payment). A proposed refusal goes
     to the county decision without publicity."""
     ctx = _begin(session, actor, number, "preliminary", now=now, cal=cal)
+    if verification.unresolved_on_case(session, ctx.app.id):
+        raise ApplicationError("apply.err_findings_unresolved", "findings")
     reasons = _clean_text(reasons, MIN_REASON)
     verdict = assessment(session, ctx.app)
     if approve and (verdict is None or verdict.outcome not in (el.ELIGIBLE, el.SINGLE_PERSON)
@@ -1060,3 +1072,68 @@ def field_errors(session: Session, app: Application, prefixes: tuple[str, ...]) 
     """The submission errors that belong to one wizard page (its fields start with one of `prefixes`)."""
     return [e for e in check_for_submit(session, app)
             if any(e.field == p or e.field.startswith(p + "-") for p in prefixes)]
+
+
+# --- findings of the check at acceptance ------------------------------------------------------------------------
+
+def resolve_finding(session: Session, actor: Actor, number: str, finding_id: int, resolution: str, note: str, *,
+                    now: datetime | None = None) -> Application:
+    """The officer settles one finding on the case before 初审: explained, declaration corrected, or refused on it
+    (with a note). A finding routed to the county (关系保) is settled by the county."""
+    finding = verification.case_finding(session, _app_id(session, number), finding_id)
+    level = "county" if finding is not None and finding.routed_to == "county" else "township"
+    ctx = _begin(session, actor, number, "resolve_finding", now=now, cal=None, level=level)
+    if finding is None:
+        raise ApplicationError("apply.err_finding_not_found")
+    try:
+        verification.resolve_case_finding(session, actor, finding, resolution, note, now=ctx.now)
+    except verification.RuleError as exc:
+        raise ApplicationError(str(exc), "finding-note") from None
+    ctx.app.updated_at = ctx.now
+    return ctx.app
+
+
+def _app_id(session: Session, number: str) -> int | None:
+    return session.execute(select(Application.id).where(Application.number == (number or "")[:20])).scalar()
+
+
+def answer_finding(session: Session, app: Application, finding_id: int, text: str, *,
+                   now: datetime | None = None) -> None:
+    """The applicant's answer to a finding on their own case (from the tracking page, opened with number + secret)."""
+    if app.status not in ALLOWED["answer_finding"]:
+        raise ApplicationError("apply.err_wrong_step")
+    finding = verification.case_finding(session, app.id, finding_id)
+    if finding is None:
+        raise ApplicationError("apply.err_finding_not_found")
+    try:
+        verification.answer_case_finding(session, f"resident:{app.number}", finding, text, now=_now(now))
+    except verification.RuleError as exc:
+        raise ApplicationError(str(exc), "finding-answer") from None
+
+
+FINDING_RESOLUTIONS = ("explained", "corrected", "refused")
+
+
+def place_of(session: Session, app: Application) -> str:
+    """The case's village with its township and county, for the case page's header."""
+    village = session.get(Region, app.village_id) if app.village_id else None
+    return " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+
+
+def findings_for_officer(session: Session, actor: Actor, app: Application):
+    """The case's findings, declared against found with their source and date, for an officer who may see the case
+    (members named as on the application). Reading department records is audited."""
+    authorize(actor, Role.OFFICER, app.region_path if app.region_path and app.status != DRAFT else "/nonexistent/")
+    key = register.secret_key()
+    names = {id_rules.id_hash(key, str(m.get("id_number"))): str(m.get("name", ""))
+             for m in (app.answers or {}).get("members", []) if isinstance(m, dict) and m.get("id_number")}
+    found = verification_queries.case_findings(session, app.id, names)
+    if found:
+        audit.record(session, actor, "verification.case_findings_view", "application", app.number,
+                     after={"findings": len(found)})
+    return found
+
+
+def findings_for_applicant(session: Session, app: Application):
+    """What the applicant is told about the check: the kinds of records that differ, never their values."""
+    return verification_queries.applicant_findings(session, app.id)

@@ -104,3 +104,8 @@ def roster_objection(public_entry_id: str) -> str:
 POWERS = "/powers"
 MONITOR = "/monitor"
 INSPECTIONS = "/inspections"
+
+# --- verification (issue 12) ---
+OFFICER_FINDINGS = "/officer/findings"
+ADMIN_VERIFICATION_RULES = "/admin/verification-rules"
+API_FINDINGS_XLSX = "/api/verification/findings.xlsx"

@@ -68,6 +68,8 @@ def admin_home() -> rx.Component:
             nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
                      "go-evaluations"),
             nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
+            nav_card("verify.rules_title", "verify.rules_link_desc", routes.ADMIN_VERIFICATION_RULES, "list-checks",
+                     "go-admin-verification-rules"),
             rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
                       _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
             rx.card(

@@ -94,6 +94,8 @@ def officer_home() -> rx.Component:
             nav_card("officer.ratings_link", "officer.ratings_title", routes.OFFICER_RATINGS, "star", "go-ratings"),
             nav_card("roster.officer_title", "roster.officer_link_desc", routes.OFFICER_ROSTER, "users",
                      "go-officer-roster"),
+            nav_card("verify.findings_title", "verify.findings_link_desc", routes.OFFICER_FINDINGS, "scan-search",
+                     "go-findings"),
             nav_card("officer_apps.title", "officer_apps.link_desc", routes.OFFICER_APPLICATIONS, "file-text",
                      "go-officer-applications"),
             nav_card("report.officer_link", "report.officer_link_desc", routes.OFFICER_REPORTS, "megaphone",

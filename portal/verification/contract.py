@@ -9,15 +9,15 @@ members as Parquet, and DuckDB joins them with the department batches. Columns (
   members.parquet     household_id VARCHAR, id_hash VARCHAR (the register's keyed hash of the ID number, 64 hex),
                       declared_income_fen BIGINT (the member's declared monthly income)
 
-Only active households belong in the snapshot. The recipient register provides the production snapshot; until
-it exists, `ApplicationsSnapshot` reads approved applications and `ParquetSnapshot` takes files made elsewhere.
+Only active households belong in the snapshot. `RegisterTablesSnapshot` is the production one (the recipient
+register's active households, members hashed by the register itself); `ParquetSnapshot` takes files made elsewhere
+(the benchmark); `CaseSnapshot` is one application's household for the check at acceptance.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.applications.models import Application
-from portal.applications.services import APPROVED
+from portal.register import rules as id_rules
+from portal.register.models import STATUS_ACTIVE, Household, Member
 
 HOUSEHOLDS = pa.schema([("household_id", pa.string()), ("region_path", pa.string()), ("township_code", pa.string()),
                         ("size", pa.int32()), ("declared_deposits_fen", pa.int64()),
@@ -38,9 +39,10 @@ MEMBERS_FILE = "members.parquet"
 
 
 def id_hash(id_number: str, key: str) -> str:
-    """The keyed hash members and department records are joined on (HMAC-SHA256 of the upper-cased number).
-    The register must hash with the same function and key, or no record will match."""
-    return hmac.new(key.encode(), id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+    """The keyed hash members and department records are joined on: the register's own index hash
+    (`register.rules.id_hash`, HMAC-SHA256 under the portal's secret key), so a department record keyed by it
+    matches the register's `Member.id_hash` without the engine ever reading an ID number."""
+    return id_rules.id_hash(key, id_number)
 
 
 class SnapshotError(ValueError):
@@ -76,35 +78,140 @@ class ParquetSnapshot:
                 shutil.copyfile(src, target)
 
 
-class ApplicationsSnapshot:
-    """Approved applications as households, until the register exists. Members count only when the application
-    recorded their ID number (`id_number` in the member's answers); the others cannot be matched."""
+def declared(answers: dict | None, key: str) -> tuple[dict, dict[str, int]]:
+    """What an application declared: the household's assets, and each member's monthly income by id_hash."""
+    answers = answers or {}
+    assets = answers.get("assets") or {}
 
-    def __init__(self, session: Session, key: str) -> None:
-        self.session, self.key = session, key
+    def num(v: object) -> int:
+        try:
+            return int(v or 0)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return 0
+
+    household = {"declared_deposits_fen": num(assets.get("deposits")), "declared_vehicles": num(assets.get("vehicles")),
+                 "declared_houses": num(assets.get("houses"))}
+    incomes: dict[str, int] = {}
+    for m in answers.get("members") or []:
+        if isinstance(m, dict) and m.get("id_number"):
+            incomes[id_hash(str(m["id_number"]), key)] = sum(num(v) for v in (m.get("incomes") or {}).values())
+    return household, incomes
+
+
+def township_of(region_path: str) -> str:
+    parts = [p for p in region_path.split("/") if p]
+    return parts[3] if len(parts) > 3 else ""
+
+
+class _Writer:
+    """Households and members written in row groups, so the register never sits in memory whole."""
+
+    GROUP = 50_000
+
+    def __init__(self, directory: Path) -> None:
+        self.hh = pq.ParquetWriter(directory / HOUSEHOLDS_FILE, HOUSEHOLDS)
+        self.mem = pq.ParquetWriter(directory / MEMBERS_FILE, MEMBERS)
+        self.hh_rows: dict[str, list] = {f.name: [] for f in HOUSEHOLDS}
+        self.mem_rows: dict[str, list] = {f.name: [] for f in MEMBERS}
+
+    def household(self, row: dict) -> None:
+        for k in self.hh_rows:
+            self.hh_rows[k].append(row[k])
+        if len(self.hh_rows["household_id"]) >= self.GROUP:
+            self._flush()
+
+    def member(self, household_id: str, member_hash: str, income_fen: int) -> None:
+        self.mem_rows["household_id"].append(household_id)
+        self.mem_rows["id_hash"].append(member_hash)
+        self.mem_rows["declared_income_fen"].append(income_fen)
+
+    def _flush(self) -> None:
+        self.hh.write_table(pa.table(self.hh_rows, schema=HOUSEHOLDS))
+        self.mem.write_table(pa.table(self.mem_rows, schema=MEMBERS))
+        for rows in (self.hh_rows, self.mem_rows):
+            for v in rows.values():
+                v.clear()
+
+    def close(self) -> None:
+        self._flush()
+        self.hh.close()
+        self.mem.close()
+
+
+class RegisterTablesSnapshot:
+    """The recipient register's ACTIVE households and their members (`register_household`, `register_member`).
+
+    `id_hash` is the register's stored keyed hash, so department records hashed with the same key match. Declared
+    values come from the application that admitted the household (assets, each member's monthly income); a household
+    imported from an older system declared nothing here, so its declared values are 0. `region_path` limits the
+    snapshot to one region; `household_codes` to the households a caller names."""
+
+    def __init__(self, session: Session, key: str, region_path: str = "/",
+                 household_codes: Iterable[str] | None = None) -> None:
+        self.session, self.key, self.region_path = session, key, region_path
+        self.codes = list(household_codes) if household_codes is not None else None
 
     def write(self, directory: Path) -> None:
-        hh: dict[str, list] = {f.name: [] for f in HOUSEHOLDS}
-        mem: dict[str, list] = {f.name: [] for f in MEMBERS}
-        apps = self.session.execute(select(Application).where(Application.status == APPROVED,
-                                                              Application.region_path.is_not(None))).scalars()
-        for app in apps:
-            answers = app.answers or {}
-            members = answers.get("members") or []
-            assets = answers.get("assets") or {}
-            township = [p for p in app.region_path.split("/") if p][3:4]  # type: ignore[union-attr]
-            row = {"household_id": app.number, "region_path": app.region_path,
-                   "township_code": township[0] if township else "", "size": len(members),
-                   "declared_deposits_fen": int(assets.get("deposits") or 0),
-                   "declared_vehicles": int(assets.get("vehicles") or 0),
-                   "declared_houses": int(assets.get("houses") or 0)}
-            for k, v in row.items():
-                hh[k].append(v)
-            for m in members:
-                if not m.get("id_number"):
-                    continue
-                mem["household_id"].append(app.number)
-                mem["id_hash"].append(id_hash(str(m["id_number"]), self.key))
-                mem["declared_income_fen"].append(sum(int(v or 0) for v in (m.get("incomes") or {}).values()))
-        pq.write_table(pa.table(hh, schema=HOUSEHOLDS), directory / HOUSEHOLDS_FILE)
-        pq.write_table(pa.table(mem, schema=MEMBERS), directory / MEMBERS_FILE)
+        out = _Writer(directory)
+        stmt = (select(Household.id, Household.code, Household.region_path, Application.answers)
+                .outerjoin(Application, Application.id == Household.application_id)
+                .where(Household.status == STATUS_ACTIVE).order_by(Household.id))
+        if self.region_path != "/":
+            stmt = stmt.where(Household.region_path >= self.region_path, Household.region_path < self.region_path + "~")
+        if self.codes is not None:
+            stmt = stmt.where(Household.code.in_(self.codes))
+        batch: list = []
+        for row in self.session.execute(stmt.execution_options(yield_per=5000)):
+            batch.append(row)
+            if len(batch) >= 5000:
+                self._write(out, batch)
+                batch = []
+        self._write(out, batch)
+        out.close()
+
+    def _write(self, out: _Writer, rows: list) -> None:
+        if not rows:
+            return
+        ids = [r.id for r in rows]
+        members: dict[int, list[str]] = {}
+        for hid, h in self.session.execute(select(Member.household_id, Member.id_hash)
+                                           .where(Member.household_id.in_(ids)).order_by(Member.id)):
+            members.setdefault(hid, []).append(h)
+        for r in rows:
+            hh, incomes = declared(r.answers, self.key)
+            hashes = members.get(r.id, [])
+            out.household({"household_id": r.code, "region_path": r.region_path,
+                           "township_code": township_of(r.region_path), "size": len(hashes), **hh})
+            for h in hashes:
+                out.member(r.code, h, incomes.get(h, 0))
+
+
+class CaseSnapshot:
+    """One application's household, as declared, for the check at acceptance (受理). Its members are compared with
+    the latest batches; for the duplicate rule the snapshot also carries the register's active households that list
+    one of them (found through the keyed hash index, never a scan)."""
+
+    def __init__(self, session: Session, app: Application, key: str) -> None:
+        self.session, self.app, self.key = session, app, key
+
+    def write(self, directory: Path) -> None:
+        out = _Writer(directory)
+        hh, incomes = declared(self.app.answers, self.key)
+        path = self.app.region_path or "/"
+        out.household({"household_id": self.app.number, "region_path": path, "township_code": township_of(path),
+                       "size": len((self.app.answers or {}).get("members") or []), **hh})
+        for h, income in incomes.items():
+            out.member(self.app.number, h, income)
+        if incomes:
+            others = self.session.execute(
+                select(Household.code, Household.region_path, Member.id_hash)
+                .join(Member, Member.household_id == Household.id)
+                .where(Member.id_hash.in_(list(incomes)), Household.status == STATUS_ACTIVE,
+                       Household.code != self.app.number)).all()
+            for code, region_path, h in others:
+                # Other households are context for the duplicate rule only: the engine verifies `case_household`.
+                out.household({"household_id": code, "region_path": region_path,
+                               "township_code": township_of(region_path), "size": 0,
+                               "declared_deposits_fen": 0, "declared_vehicles": 0, "declared_houses": 0})
+                out.member(code, h, 0)
+        out.close()

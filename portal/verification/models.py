@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.kernel.base import Base, utcnow
@@ -21,6 +21,20 @@ FINDING_NEW = "new"  # first found by the run that wrote it
 FINDING_OPEN = "open"  # found again by a later run
 FINDING_RESOLVED = "resolved"  # no longer found by a later run over the same township
 FINDING_STATUSES = (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED)
+
+# Where a finding came from: a re-verification of the register, or the check of one application (受理).
+SCOPE_REGISTER = "register"
+SCOPE_CASE = "case"
+
+# How an officer settled a finding. On a case, before 初审: the applicant explained it, corrected the declaration,
+# or the finding stands and the case is refused on it. On the register: keep the household, review its case, suspend.
+CASE_RESOLUTIONS = ("explained", "corrected", "refused")
+REGISTER_RESOLUTIONS = ("keep", "review", "suspend")
+
+PULL_RUNNING = "running"
+PULL_PARTIAL = "partial"  # some pages failed after their retries: the next pull retries those only
+PULL_DONE = "done"
+PULL_REFUSED = "refused"  # the department refused our credentials: nothing retried until the configuration changes
 
 RUN_RUNNING = "running"
 RUN_INTERRUPTED = "interrupted"
@@ -112,6 +126,56 @@ class Finding(Base):
     last_run_id: Mapped[int] = mapped_column(ForeignKey("verification_run.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scope: Mapped[str] = mapped_column(String(8), default=SCOPE_REGISTER, server_default=SCOPE_REGISTER)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))  # scope == case
+    resolution: Mapped[str | None] = mapped_column(String(12))  # None: unresolved
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None]
+    # The applicant's answer from the tracking page (a case finding only), kept beside the officer's resolution.
+    applicant_answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_verification_finding_queue", "township_code", "status", "rule"),
-                      Index("ix_verification_finding_household", "household_id"))
+                      Index("ix_verification_finding_household", "household_id"),
+                      Index("ix_verification_finding_application", "application_id"))
+
+
+class ConsentGrant(Base):
+    """The household's authorization to query departments about it (授权书): every adult's consent on the
+    application, dated. No department is asked about a household without one."""
+
+    __tablename__ = "verification_grant"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_code: Mapped[str] = mapped_column(String(32), unique=True)  # the application number = register code
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    granted_on: Mapped[date] = mapped_column(Date)
+    adults: Mapped[int] = mapped_column(Integer)  # adults who consented (all of them, or there is no grant)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Pull(Base):
+    """One pull of a department's records over its search API: the audit row of the exchange and its checkpoint.
+    Pages land in the pull's staging directory; only a pull with every page in becomes a `SourceBatch`."""
+
+    __tablename__ = "verification_pull"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(24))
+    transaction_id: Mapped[str] = mapped_column(String(64), unique=True)  # the DCI transaction / reference id
+    endpoint: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default=PULL_RUNNING)
+    persons: Mapped[int] = mapped_column(Integer, default=0)  # id hashes asked about (households with a grant)
+    requests: Mapped[int] = mapped_column(Integer, default=0)  # HTTP requests sent, retries included
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    # {"pages_done": ["chunk:page", ...], "failed": {"chunk:page": "reason"}, "chunks": n}
+    checkpoint: Mapped[dict] = mapped_column(JSON, default=dict)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("verification_source_batch.id"))
+    error: Mapped[str | None] = mapped_column(String(300))
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_verification_pull_source", "source", "status"),)

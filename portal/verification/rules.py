@@ -196,11 +196,16 @@ RULES: dict[str, RuleSpec] = {r.key: r for r in (
     RuleSpec("public_staff", "public_staff", HIGH, COUNTY, {"roles": STAFF_ROLES}),
 )}
 MAX_PARAM_FEN = 10**13
+# A dated row with exactly these parameters switches the rule off for its region from its date (history kept;
+# switching it on again is a later row with parameters).
+DISABLED = {"disabled": True}
 
 
 def check_params(rule: str, params: object) -> dict:
     """The parameters normalised for storage, or ValueError (admins type these in)."""
     spec = RULES[rule]
+    if params == DISABLED:
+        return dict(DISABLED)
     if not isinstance(params, dict) or set(params) != set(spec.params):
         raise ValueError(rule)
     out: dict[str, object] = {}
@@ -226,13 +231,16 @@ class RuleParams:
 
 def params_by_county(rows: Iterable[ParamRow], county_paths: Iterable[str], on: date) -> dict[str, dict[str, RuleParams]]:
     """rule → county path → the parameters in force there on `on` (the most specific region's latest row wins,
-    as for the eligibility parameters). A county with no row for a rule is left out: the rule does not run there."""
+    as for the eligibility parameters). A county with no row for a rule, or whose row in force is DISABLED, is left
+    out: the rule does not run there."""
     rows = list(rows)
     out: dict[str, dict[str, RuleParams]] = defaultdict(dict)
     for path in county_paths:
         for key, param in resolve(rows, path, on).values.items():
             # resolve() hands back the winning row's own value object: identity finds the row (and its id).
             row = next(r for r in rows if r.key == key and r.value is param.value)
+            if param.value == DISABLED:
+                continue
             out[key][path] = RuleParams(row.row_id, param.document_no, param.value)  # type: ignore[arg-type]
     return dict(out)
 

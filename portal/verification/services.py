@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -27,15 +29,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.applications.eligibility.rules import ParamRow
-from portal.kernel import audit
+from portal.kernel import audit, text_rules
 from portal.kernel.base import utcnow
 from portal.kernel.settings import get_settings
 from portal.regions import services as regions
 from portal.verification import contract
 from portal.verification import rules as vr
 from portal.verification.models import (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
-                                        RUN_INTERRUPTED, RUN_RUNNING, Finding, SourceBatch, VerificationRule,
-                                        VerificationRun)
+                                        REGISTER_RESOLUTIONS, RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
+                                        SourceBatch, VerificationRule, VerificationRun)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 DUCKDB_MEMORY = os.environ.get("PORTAL_VERIFY_MEMORY", "2GB")
@@ -224,7 +226,11 @@ def latest_batches(session: Session) -> dict[str, SourceBatch]:
 # --- rules as data ----------------------------------------------------------------------------------------------
 
 class RuleError(ValueError):
-    pass
+    """A refused verification action; the message is a catalog key."""
+
+    @property
+    def key(self) -> str:
+        return str(self)
 
 
 def add_rule(session: Session, actor, region_path: str, region_id: int, rule: str, params: dict,
@@ -332,7 +338,7 @@ def run(actor: str = "cli", region: str | None = None, *, snapshot: contract.Reg
         if not (workdir / contract.MEMBERS_FILE).exists():
             if snapshot is None:
                 with sf() as session:
-                    contract.ApplicationsSnapshot(session, get_settings().secret_key).write(workdir)
+                    contract.RegisterTablesSnapshot(session, get_settings().secret_key, region_path).write(workdir)
             else:
                 snapshot.write(workdir)
         summary.phases["snapshot"] = time.perf_counter() - tick
@@ -380,17 +386,27 @@ def _params_table(rule: str, by_county: dict[str, vr.RuleParams]) -> pa.Table:
     return pa.table(cols, schema=pa.schema([(k, types[k]) for k in cols]))
 
 
+def _views(con, workdir: Path, region_path: str, only_household: str | None = None) -> None:
+    """hh / mem: the households being verified (a region, or one case); mem_all: everyone, for the duplicate rule."""
+    con.execute(f"CREATE OR REPLACE VIEW hh_all AS {HH_VIEW.format(path=workdir / contract.HOUSEHOLDS_FILE)}")
+    if only_household is not None:
+        con.execute("CREATE OR REPLACE VIEW hh AS SELECT * FROM hh_all WHERE household_id = "
+                    + "'" + only_household.replace("'", "''") + "'")
+    else:
+        con.execute("CREATE OR REPLACE VIEW hh AS SELECT * FROM hh_all WHERE starts_with(region_path, ?)".replace(
+            "?", "'" + region_path.replace("'", "''") + "'"))
+    con.execute(f"CREATE OR REPLACE VIEW mem_all AS SELECT household_id, id_hash, declared_income_fen "
+                f"FROM read_parquet('{workdir / contract.MEMBERS_FILE}')")
+    con.execute("CREATE OR REPLACE VIEW mem AS SELECT * FROM mem_all WHERE household_id IN (SELECT household_id FROM hh)"
+                if region_path != "/" or only_household is not None else
+                "CREATE OR REPLACE VIEW mem AS SELECT * FROM mem_all")
+
+
 def _run_rules(con, sf: SessionFactory, run_id: int, workdir: Path, base: Path, region_path: str,
                batch_ids: dict[str, int], on: date, summary: RunSummary, progress: Progress | None) -> None:
     import time
 
-    con.execute(f"CREATE OR REPLACE VIEW hh_all AS {HH_VIEW.format(path=workdir / contract.HOUSEHOLDS_FILE)}")
-    con.execute("CREATE OR REPLACE VIEW hh AS SELECT * FROM hh_all WHERE starts_with(region_path, ?)".replace(
-        "?", "'" + region_path.replace("'", "''") + "'"))
-    con.execute(f"CREATE OR REPLACE VIEW mem_all AS SELECT household_id, id_hash, declared_income_fen "
-                f"FROM read_parquet('{workdir / contract.MEMBERS_FILE}')")
-    con.execute("CREATE OR REPLACE VIEW mem AS SELECT * FROM mem_all WHERE household_id IN (SELECT household_id FROM hh)"
-                if region_path != "/" else "CREATE OR REPLACE VIEW mem AS SELECT * FROM mem_all")
+    _views(con, workdir, region_path)
     summary.households = con.execute("SELECT COUNT(*) FROM hh").fetchone()[0]  # type: ignore[index]
     counties = [r[0] for r in con.execute("SELECT DISTINCT county_path FROM hh").fetchall()]
     with sf() as session:
@@ -473,7 +489,7 @@ def _apply_township(session: Session, run_id: int, township: str, hits: list[dic
     """Insert the township's new findings, mark the ones found again open and the ones gone resolved."""
     existing = {fp: (fid, status, rule) for fid, fp, status, rule in session.execute(
         select(Finding.id, Finding.fingerprint, Finding.status, Finding.rule)
-        .where(Finding.township_code == township))}
+        .where(Finding.township_code == township, Finding.scope == SCOPE_REGISTER))}
     now = utcnow()
     fresh, again = [], []
     for h in hits:
@@ -513,3 +529,505 @@ def iter_problems(exc: LoadError) -> Iterator[str]:
     for p in exc.problems:
         where = f"{p.file}:{p.line}" if p.line else p.file
         yield f"{where} [{p.column}] {p.reason} {p.detail}".rstrip()
+
+
+# --- grants (授权书) ------------------------------------------------------------------------------------------------
+
+def record_grant(session: Session, actor, household_code: str, application_id: int | None, granted_on: date,
+                 adults: int) -> ConsentGrant:
+    """The household's authorization to query departments about it (every adult consented on the application).
+    Recording it again for the same household keeps the first. Audited."""
+    existing = session.execute(select(ConsentGrant).where(
+        ConsentGrant.household_code == household_code)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    who = actor if isinstance(actor, str) else actor.username
+    grant = ConsentGrant(household_code=household_code, application_id=application_id, granted_on=granted_on,
+                         adults=adults, recorded_by=who)
+    session.add(grant)
+    session.flush()
+    audit.record(session, actor, "verification.grant", "verification_grant", household_code,
+                 after={"granted_on": granted_on.isoformat(), "adults": adults})
+    return grant
+
+
+def has_grant(session: Session, household_code: str) -> bool:
+    return session.execute(select(ConsentGrant.id).where(
+        ConsentGrant.household_code == household_code)).first() is not None
+
+
+# --- the check of one application at acceptance (受理) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseCheck:
+    ran: bool  # False: no grant, or no rule in force for the case's county
+    findings: int
+    skipped: dict[str, str]
+
+
+def case_fingerprint(number: str, fp: str) -> str:
+    """A case finding's fingerprint, kept apart from the register's (the admitted household has the same code)."""
+    return hashlib.sha256(f"case\x1f{number}\x1f{fp}".encode()).hexdigest()
+
+
+def check_case(session: Session, actor, application, *, on: date | None = None,
+               data_dir: Path | None = None) -> CaseCheck:
+    """Compare one application's declared household with the latest department batches, by the same rules and SQL as
+    the register runs, and store the differences as findings on the case (audited, in the caller's transaction).
+    No grant (授权书) on the case: nothing is compared. Running it again adds only findings not already there."""
+    number = application.number
+    if not has_grant(session, number):
+        return CaseCheck(False, 0, {"*": "no_grant"})
+    on = on or date.today()
+    base = _data_dir(data_dir)
+    batches = latest_batches(session)
+    who = actor if isinstance(actor, str) else actor.username
+    run_row = VerificationRun(region_path=application.region_path or "/", status=RUN_DONE,
+                              batches={k: b.id for k, b in batches.items()}, started_by=who,
+                              checkpoint={"case": number}, progress_permille=1000)
+    session.add(run_row)
+    session.flush()
+    skipped: dict[str, str] = {}
+    hits: list[dict] = []
+    with tempfile.TemporaryDirectory(dir=_ensure(base / "verification" / "cases")) as tmp:
+        work = Path(tmp)
+        contract.CaseSnapshot(session, application, get_settings().secret_key).write(work)
+        con = _duck(str(work / "case.duckdb"), work)
+        try:
+            _views(con, work, "/", only_household=number)
+            counties = [r[0] for r in con.execute("SELECT DISTINCT county_path FROM hh").fetchall()]
+            params = vr.params_by_county(rule_rows(session), counties, on)
+            columns = ["household_id", "id_hash", "declared", "found", "refs", "township_code", "county_code",
+                       "rule_row_id", "document_no"]
+            for key, spec in vr.RULES.items():
+                if key not in params:
+                    skipped[key] = "no_params"
+                    continue
+                if spec.source is not None and spec.source not in batches:
+                    skipped[key] = "no_batch"
+                    continue
+                con.register("p_arrow", _params_table(key, params[key]))
+                con.execute("CREATE OR REPLACE TABLE p AS SELECT * FROM p_arrow")
+                con.unregister("p_arrow")
+                if spec.source is not None:
+                    con.execute(f"CREATE OR REPLACE VIEW src AS SELECT * FROM "
+                                f"read_parquet('{base / batches[spec.source].path}')")
+                for row in con.execute(f"SELECT {', '.join(columns)} FROM ({vr.rule_sql(key)})").fetchall():
+                    hit = dict(zip(columns, row))
+                    hit["rule"] = key
+                    hit["batch"] = batches[spec.source] if spec.source else None
+                    hits.append(hit)
+        finally:
+            con.close()
+    known = set(session.execute(select(Finding.fingerprint).where(Finding.application_id == application.id)).scalars())
+    now = utcnow()
+    added = 0
+    for h in hits:
+        fp = case_fingerprint(number, vr.fingerprint(h["rule"], vr.Hit(
+            h["household_id"], h["id_hash"] or "", h["declared"] or "", h["found"] or "", h["refs"] or "")))
+        if fp in known:
+            continue
+        spec = vr.RULES[h["rule"]]
+        batch = h["batch"]
+        session.add(Finding(
+            fingerprint=fp, household_id=number, member_id_hash=h["id_hash"] or None, rule=h["rule"],
+            rule_row_id=h["rule_row_id"], document_no=h["document_no"] or "", declared_value=(h["declared"] or "")[:200],
+            found_value=(h["found"] or "")[:200], source_batch_id=batch.id if batch else None,
+            record_refs=(h["refs"] or "").split("|") if h["refs"] else [], as_of=batch.as_of if batch else None,
+            severity=spec.severity, routed_to=spec.routed_to, township_code=h["township_code"] or "",
+            county_code=h["county_code"] or "", status=FINDING_NEW, first_run_id=run_row.id,
+            last_run_id=run_row.id, created_at=now, updated_at=now, scope=SCOPE_CASE,
+            application_id=application.id))
+        known.add(fp)
+        added += 1
+    run_row.found_new, run_row.finished_at = added, now
+    session.flush()
+    audit.record(session, actor, "verification.case_checked", "application", number,
+                 after={"findings": added, "skipped": skipped, "run": run_row.id})
+    return CaseCheck(True, added, skipped)
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def unresolved_on_case(session: Session, application_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Finding).where(
+        Finding.application_id == application_id, Finding.scope == SCOPE_CASE,
+        Finding.resolution.is_(None))) or 0
+
+
+# --- pulling a department's records over its search API ------------------------------------------------------------
+
+@dataclass
+class PullResult:
+    pull_id: int
+    status: str
+    persons: int = 0
+    records: int = 0
+    pages: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # "chunk:page" → reason
+    batch_id: int | None = None
+    resumed: bool = False
+
+
+def people_with_grant(session: Session, region_path: str = "/") -> list[str]:
+    """id_hash of every member of an ACTIVE register household that holds a grant (授权书), sorted, unique."""
+    from portal.register.models import STATUS_ACTIVE, Household, Member
+
+    stmt = (select(Member.id_hash).join(Household, Household.id == Member.household_id)
+            .join(ConsentGrant, ConsentGrant.household_code == Household.code)
+            .where(Household.status == STATUS_ACTIVE).distinct())
+    if region_path != "/":
+        stmt = stmt.where(Household.region_path >= region_path, Household.region_path < region_path + "~")
+    return sorted(session.execute(stmt).scalars())
+
+
+def _write_json(path: Path, value: object) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def pull(source: str, actor: str = "cli", region: str | None = None, *, config=None, department=None,
+         as_of: date | None = None, session_factory: SessionFactory | None = None,
+         data_dir: Path | None = None) -> PullResult:
+    """Ask the department for the records of every person in a household with a grant; store them as a batch.
+
+    Pages land one by one in the pull's staging directory, each written whole (so an interruption loses at most the
+    page in flight); a page that still fails after its retries is listed and the pull ends `partial` with nothing
+    loaded. Running the command again resumes the same pull (same transaction id) and asks only for the pages
+    missing. When every page is in, the records go through the same validation as a department file and become one
+    batch; a refused credential ends the pull at once. Start, each end and the batch are audited."""
+    from portal.kernel.db import session_scope
+    from portal.verification import connector as dc
+    from portal.verification.models import PULL_DONE, PULL_PARTIAL, PULL_REFUSED, PULL_RUNNING, Pull
+
+    sf: SessionFactory = session_factory or session_scope
+    if source not in vr.SOURCES:
+        raise RuleError("verify.err_kind")
+    config = config or dc.DepartmentConfig.from_env(source)
+    if config is None:
+        raise RuleError("verify.err_no_connector")
+    base = _data_dir(data_dir)
+    region_path = "/"
+    with sf() as session:
+        if region:
+            found = regions.by_code(session, region)
+            if found is None:
+                raise RuleError("verify.err_region")
+            region_path = found.path
+        row = session.execute(select(Pull).where(Pull.source == source, Pull.status.in_(
+            (PULL_RUNNING, PULL_PARTIAL))).order_by(Pull.id.desc())).scalars().first()
+        resumed = row is not None
+        if row is None:
+            people = people_with_grant(session, region_path)
+            row = Pull(source=source, transaction_id=uuid.uuid4().hex, endpoint=config.url[:300], persons=len(people),
+                       started_by=actor, checkpoint={"region_path": region_path})
+            session.add(row)
+            session.flush()
+            stage = _ensure(base / "verification" / "pulls" / str(row.id))
+            _write_json(stage / "people.json", people)
+            audit.record(session, actor, "verification.pull_started", "verification_pull", row.id,
+                         after={"source": source, "persons": len(people), "endpoint": config.url[:300],
+                                "transaction_id": row.transaction_id})
+        else:
+            row.status = PULL_RUNNING
+            audit.record(session, actor, "verification.pull_resumed", "verification_pull", row.id,
+                         after={"failed": (row.checkpoint or {}).get("failed", {})})
+        pull_id, txn = row.id, row.transaction_id
+    stage = _ensure(base / "verification" / "pulls" / str(pull_id))
+    people = json.loads((stage / "people.json").read_text(encoding="utf-8"))
+    result = PullResult(pull_id, PULL_RUNNING, persons=len(people), resumed=resumed)
+    dept = department or dc.Department(config)
+    chunks = [people[i:i + config.chunk] for i in range(0, len(people), config.chunk)]
+
+    def save(**changes) -> None:
+        with sf() as s:
+            r = s.get(Pull, pull_id)
+            r.checkpoint = {**(r.checkpoint or {}), **changes}
+            r.requests += dept.requests
+            dept.requests = 0
+
+    failed: dict[str, str] = {}
+    try:
+        for c, chunk in enumerate(chunks):
+            meta = stage / f"{c}.total.json"
+            page, pages = 1, None
+            if meta.exists():
+                pages = json.loads(meta.read_text())["pages"]
+            while pages is None or page <= pages:
+                part = stage / f"{c}-{page}.json"
+                if part.exists():
+                    page += 1
+                    continue
+                try:
+                    got = dept.search(txn, f"{txn}-{c}-{page}", chunk, page)
+                except dc.AuthRefused:
+                    raise
+                except dc.DepartmentError as exc:
+                    failed[f"{c}:{page}"] = exc.reason
+                    if pages is None:  # without the first page the chunk's size is unknown: retry it next time
+                        break
+                    page += 1
+                    continue
+                _write_json(part, got.records)
+                if pages is None:
+                    pages = max(1, -(-got.total // config.page_size))
+                    _write_json(meta, {"pages": pages, "total": got.total})
+                result.pages += 1
+                save(pages_done=result.pages)
+                page += 1
+    except dc.AuthRefused as exc:
+        with sf() as s:
+            r = s.get(Pull, pull_id)
+            r.status, r.error, r.finished_at = PULL_REFUSED, exc.reason, utcnow()
+            r.requests += dept.requests
+            audit.record(s, actor, "verification.pull_refused", "verification_pull", pull_id,
+                         after={"reason": exc.reason})
+        result.status = PULL_REFUSED
+        return result
+    finally:
+        if department is None:
+            dept.close()
+    if failed:
+        with sf() as s:
+            r = s.get(Pull, pull_id)
+            r.status, r.error = PULL_PARTIAL, f"{len(failed)} page(s) failed"
+            r.checkpoint = {**(r.checkpoint or {}), "failed": failed}
+            r.requests += dept.requests
+            audit.record(s, actor, "verification.pull_partial", "verification_pull", pull_id,
+                         after={"failed": failed, "pages_done": result.pages})
+        result.status, result.failed = PULL_PARTIAL, failed
+        return result
+    return _finish_pull(sf, actor, pull_id, source, stage, set(people), as_of or date.today(), base, result)
+
+
+def _finish_pull(sf: SessionFactory, actor: str, pull_id: int, source: str, stage: Path, asked: set[str],
+                 as_of: date, base: Path, result: PullResult) -> PullResult:
+    """Every page is in: the records become one batch through the file validation (or the pull fails, audited)."""
+    from portal.verification.models import PULL_DONE, Pull
+
+    records: list[dict] = []
+    for part in sorted(stage.glob("*-*.json")):
+        records.extend(json.loads(part.read_text(encoding="utf-8")))
+    stray = sum(1 for r in records if str(r.get("id_hash", "")) not in asked)
+    columns = sorted({k for r in records for k in r}) or ["id_hash"] + [c.name for c in vr.SOURCES[source].columns]
+    table = pa.table({c: [None if r.get(c) is None else str(r.get(c)) for r in records] for c in columns})
+    file = stage / f"{source}.parquet"
+    import pyarrow.parquet as pq
+    pq.write_table(table, file)
+    with sf() as s:
+        r = s.get(Pull, pull_id)
+        try:
+            if stray:
+                raise LoadError([LoadProblem(file.name, 0, "id_hash", "verify.err_pull_stray", str(stray))])
+            if not records:
+                raise LoadError([LoadProblem(file.name, 0, "", "verify.err_empty")])
+            loaded = load_source(s, source, file, as_of=as_of, loaded_by=actor, data_dir=base)
+        except LoadError as exc:
+            r.status, r.error, r.finished_at = "invalid", f"{exc.total} problem(s): {exc.problems[0].reason}", utcnow()
+            audit.record(s, actor, "verification.pull_invalid", "verification_pull", pull_id,
+                         after={"problems": exc.total, "first": exc.problems[0].reason})
+            result.status = "invalid"
+            return result
+        r.status, r.batch_id, r.records, r.finished_at = PULL_DONE, loaded.batch_id, len(records), utcnow()
+        r.checkpoint = {**(r.checkpoint or {}), "failed": {}}
+        audit.record(s, actor, "verification.pull_finished", "verification_pull", pull_id,
+                     after={"batch_id": loaded.batch_id, "records": len(records), "already_loaded": loaded.already_loaded})
+    shutil.rmtree(stage, ignore_errors=True)
+    result.status, result.records, result.batch_id = PULL_DONE, len(records), loaded.batch_id
+    return result
+
+
+def pull_error(session: Session, pull_id: int) -> str:
+    from portal.verification.models import Pull
+
+    row = session.get(Pull, pull_id)
+    return (row.error or "") if row else ""
+
+
+# --- settling findings ------------------------------------------------------------------------------------------
+
+MIN_NOTE = 4
+MAX_NOTE = 500
+MAX_ANSWER = 300
+
+
+def _note(text: str, minimum: int, maximum: int, key: str) -> str:
+    cleaned = " ".join(text_rules.clean_text(text, multiline=False).split())
+    if not minimum <= len(cleaned) <= maximum:
+        raise RuleError(key)
+    return cleaned
+
+
+def case_finding(session: Session, application_id: int | None, finding_id: int) -> Finding | None:
+    if application_id is None:
+        return None
+    return session.execute(select(Finding).where(Finding.id == finding_id, Finding.application_id == application_id,
+                                                 Finding.scope == SCOPE_CASE)).scalar_one_or_none()
+
+
+def resolve_case_finding(session: Session, actor, finding: Finding, resolution: str, note: str, *,
+                         now=None) -> Finding:
+    """Record the officer's resolution of a case finding (the caller has checked role, region and the case's step).
+    A settled finding may be settled again (a correction); each time audited with the one before."""
+    from portal.verification.models import CASE_RESOLUTIONS
+
+    if resolution not in CASE_RESOLUTIONS:
+        raise RuleError("verify.err_resolution")
+    note = _note(note, MIN_NOTE, MAX_NOTE, "verify.err_resolution_note")
+    return _settle(session, actor, finding, resolution, note, now, "verification.case_finding_resolved")
+
+
+def _settle(session: Session, actor, finding: Finding, resolution: str, note: str, now, action: str) -> Finding:
+    before = {"resolution": finding.resolution, "note": finding.resolution_note}
+    finding.resolution, finding.resolution_note = resolution, note
+    finding.resolved_by = actor if isinstance(actor, str) else actor.username
+    finding.resolved_at = finding.updated_at = now or utcnow()
+    session.flush()
+    audit.record(session, actor, action, "verification_finding", finding.id, at=finding.resolved_at,
+                 before=before, after={"resolution": resolution, "note": note, "rule": finding.rule,
+                                       "household": finding.household_id})
+    return finding
+
+
+def answer_case_finding(session: Session, who: str, finding: Finding, text: str, *, now=None) -> Finding:
+    finding.applicant_answer = _note(text, 2, MAX_ANSWER, "verify.err_answer")
+    finding.answered_at = finding.updated_at = now or utcnow()
+    session.flush()
+    audit.record(session, who, "verification.case_finding_answered", "verification_finding", finding.id,
+                 at=finding.answered_at, after={"length": len(finding.applicant_answer)})
+    return finding
+
+
+def resolve_register_finding(session: Session, actor, finding_id: int, resolution: str, note: str, *,
+                             now=None) -> Finding:
+    """An officer of the household's region settles a finding of a register run: keep the household, review its
+    case, or suspend it (through the register's own service, which withdraws it from the standing roster).
+    Findings routed to the county (关系保) need a grant at the county. Audited."""
+    from portal.kernel.permissions import Role, authorize
+    from portal.register import services as register
+    from portal.register.models import Household
+    finding = session.execute(select(Finding).where(Finding.id == finding_id, Finding.scope == SCOPE_REGISTER)
+                              ).scalar_one_or_none()
+    household = session.execute(select(Household).where(Household.code == finding.household_id)
+                                ).scalar_one_or_none() if finding is not None else None
+    path = household.region_path if household is not None else "/nonexistent/"
+    if finding is not None and finding.routed_to == "county":
+        path = "/" + "/".join([p for p in path.split("/") if p][:3]) + "/"
+    authorize(actor, Role.OFFICER, path)  # an unknown finding is refused like a region nobody holds
+    assert finding is not None and household is not None
+    if resolution not in REGISTER_RESOLUTIONS:
+        raise RuleError("verify.err_resolution")
+    note = _note(note, MIN_NOTE, MAX_NOTE, "verify.err_resolution_note")
+    if resolution == "suspend":
+        try:
+            register.suspend(session, actor, household.code, note, now=now)
+        except register.RegisterError as exc:
+            raise RuleError(exc.key) from None
+    return _settle(session, actor, finding, resolution, note, now, "verification.finding_resolved")
+
+
+# --- retention ------------------------------------------------------------------------------------------------------
+
+def retention_days() -> int:
+    return int(os.environ.get("PORTAL_VERIFY_RETENTION_DAYS", "730"))
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    batches: int
+    findings: int
+
+
+def purge(session: Session, actor: str = "system:sweep", *, days: int | None = None, today: date | None = None,
+          data_dir: Path | None = None) -> PurgeResult:
+    """Remove department batches whose records describe a date older than the retention (their Parquet files and
+    rows; findings keep their as-of date and record references), and findings settled or no longer found that have
+    not changed since then. Unsettled findings stay: they are open work. Audited when anything goes."""
+    from datetime import timedelta
+
+    from portal.verification.models import Pull
+
+    days = retention_days() if days is None else days
+    today = today or date.today()
+    cutoff = today - timedelta(days=days)
+    base = _data_dir(data_dir)
+    old = list(session.execute(select(SourceBatch).where(SourceBatch.as_of < cutoff)).scalars())
+    ids = [b.id for b in old]
+    if ids:
+        session.execute(update(Finding).where(Finding.source_batch_id.in_(ids)).values(source_batch_id=None))
+        session.execute(update(Pull).where(Pull.batch_id.in_(ids)).values(batch_id=None))
+    for b in old:
+        (base / b.path).unlink(missing_ok=True)
+        session.delete(b)
+    from datetime import datetime, time, timezone
+
+    moment = datetime.combine(cutoff, time(), tzinfo=timezone.utc)
+    gone = session.execute(select(Finding.id).where(
+        Finding.updated_at < moment,
+        (Finding.resolution.is_not(None)) | (Finding.status == FINDING_RESOLVED))).scalars().all()
+    if gone:
+        from sqlalchemy import delete
+
+        for k in range(0, len(gone), 500):
+            session.execute(delete(Finding).where(Finding.id.in_(gone[k:k + 500])))
+    session.flush()
+    if ids or gone:
+        audit.record(session, actor, "verification.purged", "verification", "-",
+                     after={"batches": len(ids), "findings": len(gone), "older_than": cutoff.isoformat(),
+                            "retention_days": days})
+    return PurgeResult(len(ids), len(gone))
+
+
+# --- the rules admin page ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuleRowView:
+    id: int
+    rule: str
+    region: str
+    effective_from: str
+    document_no: str
+    params: dict
+    disabled: bool
+    created_by: str
+    in_force: bool  # the row a household of this region would be judged by today
+
+
+def rules_for_admin(session: Session, actor, on: date | None = None) -> list[RuleRowView]:
+    """Every dated rule row in the admin's regions (and above them, which they inherit), newest first per rule."""
+    from portal.kernel.permissions import Role, authorize, region_paths_in_scope
+    from portal.regions.models import Region
+
+    authorize(actor, Role.ADMIN)
+    on = on or date.today()
+    scopes = region_paths_in_scope(actor, Role.ADMIN)
+    rows = session.execute(select(VerificationRule, Region.name).join(Region, Region.id == VerificationRule.region_id)
+                           .order_by(VerificationRule.rule, VerificationRule.region_path,
+                                     VerificationRule.effective_from.desc(), VerificationRule.id.desc())).all()
+    visible = [(r, name) for r, name in rows if any(r.region_path.startswith(p) or p.startswith(r.region_path)
+                                                    for p in scopes)]
+    current: dict[tuple[str, str], int] = {}
+    for r, _ in visible:
+        if r.effective_from <= on:
+            current.setdefault((r.rule, r.region_path), r.id)
+    return [RuleRowView(r.id, r.rule, name, r.effective_from.isoformat(), r.document_no, dict(r.params),
+                        r.params == vr.DISABLED, r.created_by, current.get((r.rule, r.region_path)) == r.id)
+            for r, name in visible]
+
+
+def set_rule_by_admin(session: Session, actor, region_code: str, rule: str, params: dict, effective_from: date,
+                      document_no: str) -> VerificationRule:
+    """An admin adds a dated value (or switches the rule off) for a province, city or county they administer."""
+    from portal.kernel.permissions import Role, authorize
+    from portal.regions.models import RegionLevel
+
+    region = regions.by_code(session, (region_code or "")[:12])
+    authorize(actor, Role.ADMIN, region.path if region is not None else "/nonexistent/")
+    assert region is not None
+    if region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
+        raise RuleError("verify.err_rule_level")
+    return add_rule(session, actor, region.path, region.id, rule, params, effective_from, document_no)

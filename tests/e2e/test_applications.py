@@ -77,8 +77,8 @@ def run_screener(page, server) -> None:
     shot(page, "screener-result")
 
 
-def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP,
-                village: str = VILLAGE) -> tuple[str, str]:
+def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP, village: str = VILLAGE,
+                ids: tuple[str, str] = ("130102197403150011", "130102197607200025")) -> tuple[str, str]:
     page.wait_for_selector("#apply-start")
     wait_hydrated(page)
     page.click("#apply-start")
@@ -113,11 +113,11 @@ def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP,
     page.wait_for_selector("#error-summary")
     assert "校验位不对" in page.inner_text("#error-summary")
     assert page.input_value("#f-id_number").upper() == "13010219740315001X"  # what was typed stays
-    page.fill("#f-id_number", "130102197403150011")
+    page.fill("#f-id_number", ids[0])
     page.click("#wiz-continue")
     page.wait_for_function("document.querySelector('#f-name') && document.querySelector('#f-name').value === ''")
     page.fill("#f-name", "李秀兰")
-    page.fill("#f-id_number", "130102197607200025")
+    page.fill("#f-id_number", ids[1])
     page.select_option("#f-relationship", "spouse")
     page.fill("#f-age", "50")
     page.select_option("#f-disability", "1")
@@ -277,9 +277,9 @@ def test_bad_input_is_named_and_the_draft_keeps_it(page, server):
     other.context.close()
 
 
-def submit_application(page, server, township: str, village: str) -> tuple[str, str]:
+def submit_application(page, server, township: str, village: str, **kw) -> tuple[str, str]:
     page.goto(f"{server.base_url}/apply")
-    number, secret = fill_wizard(page, photo=jpeg(), township=township, village=village)
+    number, secret = fill_wizard(page, photo=jpeg(), township=township, village=village, **kw)
     page.click("#wiz-continue")
     page.wait_for_selector("#apply-submit")
     page.click("#apply-submit")

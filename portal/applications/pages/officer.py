@@ -19,22 +19,20 @@ from portal.shell.account import guarded, whoami
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.shell.once import show_once
-from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES
-from portal.accounts.models import Role
-from portal.regions.models import Region
 from portal.applications.pages.track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
 from portal.applications.eligibility.pages.resident import Reason, _reason, reasons_of
 from portal.applications import services as svc
 from portal.applications import crosscheck
-from portal.regions import services as regions
 from portal.applications.eligibility import rules as el
-from portal.kernel.permissions import PermissionDenied
+from portal.kernel.permissions import Role
+from portal.verification import rules as vr
 from portal.shell.session import SignedInState
 from portal.shell.ui import UIState
 from portal.shell.args import checked
 
-ERROR_KEYS = [k for k in MESSAGES if k.startswith(("apply.err_", "elig.err_", "roster.err_"))] + ["auth.forbidden"]
+ERROR_KEYS = [k for k in MESSAGES if k.startswith(("apply.err_", "elig.err_", "roster.err_", "verify.err_"))] + [
+    "auth.forbidden"]
 NOTICE_KEYS = ["officer_apps.saved"]
 MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
@@ -42,6 +40,9 @@ REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
 GRADE_KEYS = [f"apply.grade.{g}" for g in range(5)]
 OUTCOME_VERDICT_KEYS = [f"elig.outcome.{o}" for o in el.OUTCOMES]
 QUEUE_STATUSES = [s for s in svc.STATUSES if s != svc.DRAFT]
+RULE_KEYS = [f"verify.rule.{r}" for r in vr.RULES]
+SOURCE_KEYS = [f"verify.source.{k}" for k in vr.SOURCES] + ["verify.source.register"]
+RESOLUTION_KEYS = [f"verify.resolution.{r}" for r in svc.FINDING_RESOLUTIONS]
 
 
 class QueueRowView(TypedDict):
@@ -71,6 +72,23 @@ class MemberRow(TypedDict):
     flag: str  # villages of other active register households that already list this person
 
 
+class FindingRow(TypedDict):
+    id: str
+    rule_key: str
+    severity: str
+    county: bool  # routed to the county (关系保)
+    member: str
+    declared: str
+    found: str
+    refs: str
+    source_key: str
+    as_of: str
+    document_no: str
+    resolution_key: str  # '' when unresolved
+    note: str
+    answer: str  # the applicant's
+
+
 class DocView(TypedDict):
     id: int
     kind_key: str
@@ -96,26 +114,19 @@ class OfficerApplicationsState(SignedInState):
         actor = self._open_page(Role.OFFICER)
         if actor is None:
             return self._refused()
-        with session_scope() as session:
-            self._refresh(session, actor)
+        self._perform(Role.OFFICER, self._refresh)
 
     @rx.event
     @checked
     def set_status(self, value: str):
         self.status_filter = value if value in QUEUE_STATUSES else ""
-        actor = self._guard(Role.OFFICER)
-        if actor is not None:
-            with session_scope() as session:
-                self._refresh(session, actor)
+        self._perform(Role.OFFICER, self._refresh)
 
     @rx.event
     @checked
     def toggle_overdue(self, _checked: bool = False):
         self.overdue_only = not self.overdue_only
-        actor = self._guard(Role.OFFICER)
-        if actor is not None:
-            with session_scope() as session:
-                self._refresh(session, actor)
+        self._perform(Role.OFFICER, self._refresh)
 
 
 class OfficerCaseState(SignedInState):
@@ -135,6 +146,9 @@ class OfficerCaseState(SignedInState):
     assets: str = ""
     reasons: list[Reason] = []
     docs: list[DocView] = []
+    findings: list[FindingRow] = []
+    findings_open: int = 0
+    can_resolve: bool = False
     steps: list[StepRow] = []
     open_kinds: list[str] = []
     missing_keys: list[str] = []
@@ -150,8 +164,7 @@ class OfficerCaseState(SignedInState):
         self.found, self.number = True, app.number
         self.applicant = app.applicant_name
         phone = str((a.get("applicant") or {}).get("phone", ""))
-        village = session.get(Region, app.village_id) if app.village_id else None
-        self.place = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+        self.place = svc.place_of(session, app)
         self.status, self.status_key = app.status, f"apply.status.{app.status}"
         self.related = app.related_to_staff
         self.can_extend = app.status in svc.ALLOWED["extend"] and not app.extended
@@ -187,6 +200,14 @@ class OfficerCaseState(SignedInState):
             assets.get("houses", 0), assets.get("housing_area", 0), assets.get("businesses", 0))
         self.docs = [DocView(id=d.id, kind_key=f"apply.doc.{d.kind}", src=routes.application_document(d.id))
                      for d in svc.documents(session, app)]
+        self.findings = [FindingRow(
+            id=str(f.id), rule_key=f"verify.rule.{f.rule}", severity=f.severity, county=f.routed_to == "county",
+            member=f.member, declared=f.declared, found=f.found, refs=f.refs, source_key=f"verify.source.{f.source}",
+            as_of=f.as_of, document_no=f.document_no,
+            resolution_key=f"verify.resolution.{f.resolution}" if f.resolution else "", note=f.note,
+            answer=f.answer) for f in svc.findings_for_officer(session, actor, app)]
+        self.findings_open = sum(1 for f in self.findings if not f["resolution_key"])
+        self.can_resolve = app.status in svc.ALLOWED["resolve_finding"]
         view = svc.track(session, app)
         self.steps = step_rows(view)
         self.open_kinds = [s.kind for s in view.steps if s.state == "open"]
@@ -199,7 +220,7 @@ class OfficerCaseState(SignedInState):
         """Forget the previously shown case (household, incomes, reasons), whatever this load finds."""
         for name in ("number", "found", "applicant", "place", "status", "status_key", "can_extend", "related",
                      "related_detail", "assessed_on", "verdict_key", "amount", "members", "assets", "reasons",
-                     "docs", "steps", "open_kinds", "missing_keys", "missing_other", "overall_due", "overall_wd",
+                     "docs", "findings", "findings_open", "can_resolve", "steps", "open_kinds", "missing_keys", "missing_other", "overall_due", "overall_wd",
                      "error_key", "notice_key"):
             field = self.get_fields()[name]
             setattr(self, name, field.default_factory() if field.default_factory is not None else field.default)
@@ -211,35 +232,34 @@ class OfficerCaseState(SignedInState):
         if actor is None:
             return self._refused()
         number = str(self.router._page.params.get("number", ""))[:20]
-        with session_scope() as session:
-            try:
-                app = svc.get_for_officer(session, actor, number)
-            except PermissionDenied:
-                self.denied_key = "auth.forbidden"
-                return
-            return self._fill(session, app, actor)
+        shown: list = []
+        _, key = self._perform(Role.OFFICER, lambda session, who: shown.extend(
+            self._fill(session, svc.get_for_officer(session, who, number), who)))
+        if key:
+            self._empty()
+            self.denied_key = "auth.forbidden"
+            return
+        return shown
 
     def _act(self, action):
-        """Run one officer action on this case: guard, service (which checks and audits), reload."""
-        actor = self._guard(Role.OFFICER)
+        """Run one officer action on this case: guard, service (which checks and audits), reload; in one unit of
+        work, so a refused action leaves nothing behind."""
+        shown: list = []
+
+        def run(session, actor):
+            action(session, actor)
+            shown.extend(self._fill(session, svc.get_for_officer(session, actor, self.number), actor))
+
+        actor, key = self._perform(Role.OFFICER, run, domain_errors=(svc.ApplicationError,))
         if actor is None:
             self._empty()  # signed out or no longer allowed: the case goes from the page
             self.error_key = "auth.forbidden"
             return
-        with session_scope() as session:
-            try:
-                action(session, actor)
-            except svc.ApplicationError as exc:
-                session.rollback()
-                self.error_key, self.notice_key = exc.key, ""
-                return
-            except PermissionDenied:
-                session.rollback()
-                self.error_key, self.notice_key = "auth.forbidden", ""
-                return
-            session.commit()
-            self.error_key, self.notice_key = "", "officer_apps.saved"
-            return self._fill(session, svc.get_for_officer(session, actor, self.number), actor)
+        if key:
+            self.error_key, self.notice_key = key, ""
+            return
+        self.error_key, self.notice_key = "", "officer_apps.saved"
+        return shown
 
     @rx.event
     def accept(self):
@@ -284,6 +304,17 @@ class OfficerCaseState(SignedInState):
             self.error_key = "elig.err_choose"
             return
         return self._act(lambda s, a: svc.preliminary_decision(s, a, self.number, approve, note))
+
+    @rx.event
+    @checked
+    def resolve_finding(self, form: dict):
+        try:
+            finding = int(str(form.get("finding", "")))
+        except ValueError:
+            self.error_key = "apply.err_finding_not_found"
+            return
+        resolution, note = str(form.get("resolution", ""))[:16], str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.resolve_finding(s, a, self.number, finding, resolution, note))
 
     @rx.event
     def publish(self):
@@ -431,6 +462,62 @@ def _actions() -> rx.Component:
     )
 
 
+def _finding(f: FindingRow) -> rx.Component:
+    s = OfficerCaseState
+    settle = rx.form(
+        rx.el.input(type="hidden", name="finding", value=f["id"]),
+        rx.hstack(
+            rx.el.select(rx.el.option(t("verify.resolution.choose"), value=""),
+                         *[rx.el.option(t(f"verify.resolution.{r}"), value=r) for r in svc.FINDING_RESOLUTIONS],
+                         name="resolution", class_name="screen-select", id="finding-resolution-" + f["id"],
+                         aria_label=t("verify.resolution.choose")),
+            rx.el.input(name="note", class_name="wiz-input", id="finding-note-" + f["id"], flex="1",
+                        placeholder=t("verify.resolution_note"), aria_label=t("verify.resolution_note")),
+            rx.el.button(t("verify.resolve"), type="submit", class_name="screen-next finding-submit",
+                         id="finding-submit-" + f["id"]),
+            width="100%", wrap="wrap", align="center", spacing="2"),
+        on_submit=s.resolve_finding, reset_on_submit=True, width="100%")
+    return rx.el.tr(
+        rx.el.td(rx.text(t_var(f["rule_key"], RULE_KEYS), weight="bold", size="2"),
+                 rx.cond(f["member"] != "", rx.el.div(f["member"], class_name="finding-member")),
+                 rx.cond(f["county"], rx.badge(t("verify.routed_county"), color_scheme="purple"))),
+        rx.el.td(f["declared"], class_name="finding-declared"),
+        rx.el.td(rx.el.strong(f["found"]), rx.cond(f["refs"] != "", rx.el.div(rx.el.small(f["refs"]))),
+                 class_name="finding-found"),
+        rx.el.td(t_var(f["source_key"], SOURCE_KEYS),
+                 rx.cond(f["as_of"] != "", rx.el.div(rx.el.small(t_fmt("verify.as_of", day=f["as_of"])))),
+                 rx.cond(f["document_no"] != "", rx.el.div(rx.el.small(f["document_no"])))),
+        rx.el.td(
+            rx.cond(f["answer"] != "", rx.el.div(rx.el.small(t("verify.applicant_answered")), rx.el.br(),
+                                                  f["answer"], class_name="finding-answer")),
+            rx.cond(f["resolution_key"] != "",
+                    rx.vstack(rx.badge(t_var(f["resolution_key"], RESOLUTION_KEYS), color_scheme="green"),
+                              rx.text(f["note"], size="2"),
+                              rx.cond(s.can_resolve, rx.el.details(
+                                  rx.el.summary(t("verify.resolve_again"), class_name="action-summary"), settle)),
+                              spacing="1", align="start"),
+                    rx.cond(s.can_resolve, settle, rx.badge(t("verify.unresolved"), color_scheme="orange")))),
+        id="finding-" + f["id"], class_name=rx.cond(f["resolution_key"] == "", "finding-open", "finding-done"),
+    )
+
+
+def _findings() -> rx.Component:
+    s = OfficerCaseState
+    return rx.cond(s.findings.length() > 0, rx.vstack(
+        rx.heading(t("verify.case_findings"), size="4", as_="h2"),
+        rx.cond(s.findings_open > 0,
+                rx.callout(t_fmt("verify.findings_open", n=s.findings_open), icon="triangle-alert",
+                           color_scheme="orange", width="100%", id="findings-open"),
+                rx.callout(t("verify.findings_all_settled"), icon="check", color_scheme="green", width="100%")),
+        rx.box(rx.el.table(
+            rx.el.thead(rx.el.tr(rx.el.th(t("verify.col_rule")), rx.el.th(t("verify.col_declared")),
+                                 rx.el.th(t("verify.col_found")), rx.el.th(t("verify.col_source")),
+                                 rx.el.th(t("verify.col_resolution")))),
+            rx.el.tbody(rx.foreach(s.findings, _finding)), class_name="queue-table findings-table"),
+            width="100%", overflow_x="auto"),
+        width="100%", spacing="2", id="case-findings"))
+
+
 def _member(m: MemberRow) -> rx.Component:
     return rx.el.tr(rx.el.td(m["name"], rx.el.br(), rx.el.small(t_var(m["rel_key"], REL_KEYS)), rx.el.br(),
                              # the holder's full number is written in by show_once: the span renders empty
@@ -486,6 +573,7 @@ def officer_case() -> rx.Component:
                 rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS)))),
                 rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2")),
                 class_name="wiz-summary", id="case-missing")),
+            _findings(),
             _actions(),
             rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
             rx.text(t_var(s.verdict_key, OUTCOME_VERDICT_KEYS), weight="bold", id="case-verdict"),
@@ -502,5 +590,5 @@ def officer_case() -> rx.Component:
             rx.heading(t("apply.steps_title"), size="4", as_="h2"),
             rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="case-steps"),
         ),
-        title_key="officer_apps.case_title",
+        title_key="officer_apps.case_title", wide=True,
     )

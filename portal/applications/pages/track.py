@@ -12,9 +12,9 @@ import reflex as rx
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
-from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES
 from portal.applications.pages.apply import ApplyState
+from portal.applications import queries
 from portal.applications import services as svc
 from portal.shell.client import client_address
 from portal.shell.args import checked
@@ -24,6 +24,9 @@ STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
 MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
 OUTCOME_KEYS = [k for k in MESSAGES if k.startswith("apply.outcome.")]
 ERROR_KEYS = ["apply.err_not_found", "apply.err_throttled"]
+ANSWER_ERROR_KEYS = ["apply.err_not_found", "apply.err_wrong_step", "apply.err_finding_not_found", "verify.err_answer"]
+FINDING_RULE_KEYS = [k for k in MESSAGES if k.startswith("verify.rule.")]
+FINDING_SOURCE_KEYS = [k for k in MESSAGES if k.startswith("verify.source.")]
 
 
 class StepRow(TypedDict):
@@ -58,6 +61,15 @@ def ahead_rows(view: svc.TrackView) -> list[AheadRow]:
                      days=str(a.days) if a.days is not None else "") for a in view.ahead]
 
 
+class CheckRow(TypedDict):
+    id: str
+    rule_key: str
+    source_key: str
+    as_of: str
+    answer: str
+    settled: bool
+
+
 class TrackState(rx.State):
     found: bool = False
     error_key: str = ""
@@ -75,9 +87,16 @@ class TrackState(rx.State):
     reasons: str = ""
     payment_from: str = ""
     amount: str = ""
+    checks: list[CheckRow] = []
+    can_answer: bool = False
+    answer_error: str = ""
+    answer_saved: bool = False
 
-    def _show(self, session, app) -> None:
-        view = svc.track(session, app)
+    def _show(self, case: queries.ResidentCase) -> None:
+        view = case.view
+        self.checks = [CheckRow(id=str(f.id), rule_key=f"verify.rule.{f.rule}", source_key=f"verify.source.{f.source}",
+                                as_of=f.as_of, answer=f.answer, settled=f.settled) for f in case.findings]
+        self.can_answer = case.can_answer
         self.found, self.error_key, self.number = True, "", view.number
         self.status, self.status_key = view.status, f"apply.status.{view.status}"
         self.submitted_on = view.submitted_on
@@ -95,30 +114,44 @@ class TrackState(rx.State):
         apply_state = await self.get_state(ApplyState)
         number, secret = apply_state._credentials()
         if number:
-            with session_scope() as session:
-                app = svc.resume(session, number, secret)
-                if app is not None and app.status != svc.DRAFT:
-                    self._show(session, app)
+            case = queries.resume_case(number, secret)
+            if case is not None:
+                self._show(case)
 
     @rx.event
     @checked
     async def open_case(self, form: dict):
         number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip().lower()[:64]
-        with session_scope() as session:
-            try:
-                app = svc.open_for_resident(session, number, secret,
-                                            client=client_address(self))
-            except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
-                self.reset()
-                self.error_key, self.retry_at = exc.key, exc.retry_at
-                return
-            if app is None or app.status == svc.DRAFT:
-                self.reset()
-                self.error_key = "apply.err_not_found"
-                return
-            self._show(session, app)
+        try:
+            case = queries.open_case(number, secret, client_address(self))
+        except svc.ApplicationError as exc:  # the failure count is committed by the query's unit of work
+            self.reset()
+            self.error_key, self.retry_at = exc.key, exc.retry_at
+            return
+        if case is None:
+            self.reset()
+            self.error_key = "apply.err_not_found"
+            return
+        self._show(case)
         apply_state = await self.get_state(ApplyState)
-        apply_state._use(app.number, secret)
+        apply_state._use(case.view.number, secret)
+
+    @rx.event
+    @checked
+    async def answer(self, form: dict):
+        """The applicant's short answer to one finding of their own case (number and secret of this tab)."""
+        apply_state = await self.get_state(ApplyState)
+        number, secret = apply_state._credentials()
+        self.answer_saved = False
+        try:
+            finding = int(str(form.get("finding", "")))
+            case = queries.answer_finding(number, secret, finding, str(form.get("answer", ""))[:400])
+        except ValueError as exc:  # ApplicationError is a ValueError; a forged id is one too
+            self.answer_error = getattr(exc, "key", "apply.err_finding_not_found")
+            return
+        self.answer_error = ""
+        self._show(case)
+        self.answer_saved = True
 
 
 def _step(row: StepRow) -> rx.Component:
@@ -155,6 +188,30 @@ def _ahead(row: AheadRow) -> rx.Component:
     )
 
 
+def _check(row: CheckRow) -> rx.Component:
+    s = TrackState
+    return rx.box(rx.card(rx.vstack(
+        rx.text(t_var(row["rule_key"], FINDING_RULE_KEYS), weight="bold"),
+        rx.text(t_var(row["source_key"], FINDING_SOURCE_KEYS), " · ", t_fmt("verify.as_of", day=row["as_of"]),
+                size="2", color_scheme="gray"),
+        rx.cond(row["answer"] != "", rx.text(t("verify.track_answered"), " ", row["answer"], size="2",
+                                             class_name="check-answer")),
+        rx.cond(row["settled"], rx.badge(t("verify.track_settled"), color_scheme="green"),
+                rx.cond(s.can_answer & (row["answer"] == ""), rx.form(
+                    rx.vstack(
+                        rx.el.input(type="hidden", name="finding", value=row["id"]),
+                        rx.el.label(t("verify.answer_label"), html_for="f-answer-" + row["id"],
+                                    class_name="wiz-label"),
+                        rx.el.textarea(name="answer", id="f-answer-" + row["id"], rows="3", class_name="wiz-input",
+                                       max_length=300),
+                        rx.el.button(t("verify.answer_send"), type="submit", class_name="screen-next",
+                                     id="answer-send-" + row["id"]),
+                        width="100%", spacing="2"),
+                    on_submit=s.answer, reset_on_submit=True, width="100%"))),
+        width="100%", spacing="2", align="start"), width="100%"), width="100%", class_name="check-row",
+        id="check-" + row["id"])
+
+
 def apply_track_page() -> rx.Component:
     s = TrackState
     return page(
@@ -184,6 +241,16 @@ def apply_track_page() -> rx.Component:
                 rx.cond(s.status == "refused", rx.callout(
                     t_fmt("apply.refused_note", reasons=s.reasons), icon="circle-x", color_scheme="red",
                     width="100%", id="track-refused")),
+                rx.cond(s.checks.length() > 0, rx.vstack(
+                    rx.heading(t("verify.track_title"), size="4", as_="h2"),
+                    rx.text(t("verify.track_intro"), size="2"),
+                    rx.cond(s.answer_error != "", rx.callout(t_var(s.answer_error, ANSWER_ERROR_KEYS),
+                                                             icon="triangle-alert", color_scheme="red", role="alert",
+                                                             width="100%", id="answer-error")),
+                    rx.cond(s.answer_saved, rx.callout(t("verify.answer_saved"), icon="check", color_scheme="green",
+                                                       width="100%", id="answer-saved")),
+                    rx.vstack(rx.foreach(s.checks, _check), width="100%", spacing="2"),
+                    width="100%", spacing="2", id="track-checks")),
                 rx.heading(t("apply.steps_title"), size="4", as_="h2"),
                 rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="track-steps"),
                 rx.cond(s.ahead.length() > 0, rx.vstack(

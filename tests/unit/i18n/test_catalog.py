@@ -56,6 +56,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
         **_reports_dynamic_keys(),
         **_evaluations_dynamic_keys(),
         **_payments_dynamic_keys(),
+        **_verification_dynamic_keys(),
     }
 
 
@@ -143,6 +144,28 @@ def _supervision_dynamic_keys() -> dict[str, list[str]]:
         "sup.acc.": list(rules.ACCOUNTABILITY),
         "sup.ins_status.": ["open", "closed"],
         "sup.rect_status.": ["open", "answered", "closed"],
+    }
+
+
+# (kept apart so that parallel work on the features below merges cleanly)
+
+
+def _verification_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of verification (issue 12)."""
+    from portal.register.models import STATUSES
+    from portal.verification import rules as vr
+    from portal.verification.models import CASE_RESOLUTIONS, FINDING_STATUSES, REGISTER_RESOLUTIONS
+
+    return {
+        "verify.rule.": list(vr.RULES),
+        "verify.source.": [*vr.SOURCES, "register"],
+        "verify.resolution.": [*CASE_RESOLUTIONS, *REGISTER_RESOLUTIONS],
+        "verify.status.": list(FINDING_STATUSES),
+        "verify.household_status.": list(STATUSES),
+        "verify.severity.": ["high", "medium"],
+        "verify.param.": [n for spec in vr.RULES.values() for n in spec.params],
+        "verify.choice.": sorted({c for spec in vr.RULES.values() for k in spec.params.values()
+                                  if isinstance(k, tuple) for c in k}),
     }
 
 

@@ -1,0 +1,85 @@
+"""From register rows to findings: `crosscheck run` snapshots the register's active households itself, members keyed
+by the register's own HMAC, so a department file keyed by ID number (hashed on load with the same key) matches."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import select
+
+from portal.register import rules as id_rules
+from portal.register import services as register
+from portal.register.models import Member
+from portal.verification import contract
+from portal.verification import services as vs
+from portal.verification.models import Finding
+from tests.unit.verification.world import KEY, World, number
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", KEY)
+    from tests.conftest import clear_portal_caches
+
+    clear_portal_caches()
+    yield
+    clear_portal_caches()
+
+
+@pytest.fixture
+def w(db_session, tmp_path, fast_passwords):
+    world = World(db_session, tmp_path)
+    db_session.commit()
+    return world
+
+
+def test_the_register_hash_and_the_department_hash_are_one_function():
+    n = number(11)
+    assert contract.id_hash(n, KEY) == id_rules.id_hash(KEY, n) == id_rules.id_hash(KEY, n.lower())
+
+
+def test_the_snapshot_holds_active_households_with_the_registers_own_hashes(w, tmp_path):
+    w.admit("H-1", "130102001001", [("张建国", "head", number(11)), ("李秀兰", "spouse", number(22))])
+    w.admit("H-2", "130102002001", [("王五", "head", number(33))])
+    w.admit("H-3", "130102001001", [("赵六", "head", number(44))])
+    register.suspend(w.s, w.officer, "H-3", "外出务工收入核实中")
+    out = tmp_path / "snap"
+    out.mkdir()
+    contract.RegisterTablesSnapshot(w.s, KEY).write(out)
+    hh = {r["household_id"]: r for r in pq.read_table(out / contract.HOUSEHOLDS_FILE).to_pylist()}
+    mem = pq.read_table(out / contract.MEMBERS_FILE).to_pylist()
+    assert set(hh) == {"H-1", "H-2"}  # the suspended household is not verified
+    assert (hh["H-1"]["size"], hh["H-1"]["township_code"], hh["H-2"]["township_code"]) == (2, "130102001", "130102002")
+    stored = dict(w.s.execute(select(Member.id_number, Member.id_hash)).all())
+    assert {(m["household_id"], m["id_hash"]) for m in mem} == {
+        ("H-1", stored[number(11)]), ("H-1", stored[number(22)]), ("H-2", stored[number(33)])}
+    only = tmp_path / "only"
+    only.mkdir()
+    contract.RegisterTablesSnapshot(w.s, KEY, w.township.path).write(only)
+    assert [r["household_id"] for r in pq.read_table(only / contract.HOUSEHOLDS_FILE).to_pylist()] == ["H-1"]
+
+
+def test_run_goes_from_register_rows_to_findings(w):
+    w.admit("H-1", "130102001001", [("张建国", "head", number(11)), ("李秀兰", "spouse", number(22))])
+    w.admit("H-2", "130102002001", [("王五", "head", number(33)), ("李秀兰", "other", number(22))])
+    w.rule("deposits", {"asset_limit_per_member_fen": 1_000_000})
+    w.rule("dead", {})
+    w.rule("duplicate", {})
+    # The department file carries ID numbers; the load hashes them with the register's key.
+    w.load("deposits", f"id_number,account_ref,asset_type,balance_yuan\n{number(11)},ICBC-9,deposit,15000\n"
+                       f"{number(22)},ABC-1,security,5000.01\n{number(33)},CCB-3,deposit,9999.99\n")
+    w.load("hukou", f"id_number,record_ref,status,death_date\n{number(33)},HJ-1,dead,2026-03-02\n")
+    w.s.commit()
+    summary = vs.run("tester", on=date(2026, 7, 1), session_factory=w.sf, data_dir=w.data)
+    assert (summary.households, summary.found_new) == (2, 4)
+    w.s.expire_all()
+    got = {(f.household_id, f.rule, f.found_value, tuple(f.record_refs)) for f in w.s.execute(select(Finding)).scalars()}
+    dup_h1 = next(x for x in got if x[0] == "H-1" and x[1] == "duplicate")
+    assert got == {("H-1", "deposits", "2000001", ("ABC-1", "ICBC-9")), ("H-2", "dead", "2026-03-02", ("HJ-1",)),
+                   dup_h1, ("H-2", "duplicate", "H-1", ("H-1",))}
+    assert dup_h1[2] == "H-2"
+    # Unchanged register and batches: nothing new.
+    again = vs.run("tester", on=date(2026, 7, 1), session_factory=w.sf, data_dir=w.data)
+    assert (again.found_new, again.found_open) == (0, 4)
