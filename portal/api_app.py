@@ -30,6 +30,8 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
+    Route(routes.API_APPLICATIONS_EXPORT, applications.queue_xlsx, methods=["GET"]),
+    Route(routes.API_APPLICATION_FORM, applications.form_pdf, methods=["GET"]),
 ])
 
 # Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.

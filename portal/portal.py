@@ -15,6 +15,7 @@ from portal.accounts.pages import LoginState, login
 from portal.applications.pages.officer import (
     OfficerApplicationsState, OfficerCaseState, officer_applications, officer_case,
 )
+from portal.applications.pages.publicity import PublicityState, officer_publicity
 from portal.ratings.pages.officer import OfficerRatingsState, officer_ratings
 from portal.shell.officer_home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
 from portal.reports.pages.officer import OfficerReportsState, officer_reports
@@ -73,6 +74,7 @@ app.add_page(apply_track_page, route=routes.APPLY_TRACK, title=TITLE, on_load=Tr
 app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
              on_load=OfficerApplicationsState.load)
 app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)
+app.add_page(officer_publicity, route=routes.OFFICER_PUBLICITY, title=TITLE, on_load=PublicityState.load)
 app.add_page(admin_eligibility, route=routes.ADMIN_ELIGIBILITY, title=TITLE, on_load=AdminEligibilityState.load)
 
 app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)

@@ -26,12 +26,28 @@ OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 OFFICER_APPLICATIONS = "/officer/applications"
 OFFICER_APPLICATION = "/officer/applications/[number]"
 ADMIN_ELIGIBILITY = "/admin/eligibility"
+OFFICER_PUBLICITY = "/officer/publicity"
+# The approval form (审批表) of a case as a PDF, and the queue as a spreadsheet (portal/applications/api.py).
+API_APPLICATION_FORM = "/api/applications/{number}/form.pdf"
+API_APPLICATIONS_EXPORT = "/api/applications/export.xlsx"
 # Photos of an application's documents (portal/applications/api.py), for officers of the case's region only.
 API_APPLICATION_DOCUMENT = "/api/applications/documents/{doc_id}.jpg"
 
 
 def officer_application(number: str) -> str:
     return f"/officer/applications/{number}"
+
+
+def api_application_form(number) -> str:
+    """Also takes a Reflex var (the case page's number)."""
+    return "/api/applications/" + number + "/form.pdf"
+
+
+def api_applications_export(status: str = "", overdue_only: bool = False) -> str:
+    from urllib.parse import urlencode
+
+    query = urlencode({k: v for k, v in (("status", status), ("overdue", "1" if overdue_only else "")) if v})
+    return API_APPLICATIONS_EXPORT + ("?" + query if query else "")
 
 
 def application_document(doc_id: int) -> str:

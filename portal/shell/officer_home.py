@@ -98,6 +98,8 @@ def officer_home() -> rx.Component:
                      "go-officer-applications"),
             nav_card("report.officer_link", "report.officer_link_desc", routes.OFFICER_REPORTS, "megaphone",
                      "go-officer-reports"),
+            nav_card("publicity.title", "publicity.link_desc", routes.OFFICER_PUBLICITY, "list-checks",
+                     "go-officer-publicity"),
             rx.heading(t("officer.regions"), size="4", as_="h2"),
             rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
         ),
