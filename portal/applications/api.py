@@ -101,7 +101,8 @@ def _form_text(session, actor, number: str, lang: str) -> tuple[approval_form.Fo
         history=tuple(history),
         sign_township=text("pdf.approval.sign_township", lang),
         sign_county=text("pdf.approval.sign_county", lang),
-        signature=text("pdf.approval.signature", lang),
+        signature=(text("pdf.approval.sign_handler", lang), text("pdf.approval.sign_head", lang),
+                   text("pdf.approval.sign_date", lang)),
         printed=text("pdf.approval.printed", lang, who=actor.display_name,
                      when=queries._fmt(utcnow())),
     )

@@ -33,13 +33,13 @@ class FormText:
     history: tuple[tuple[str, str, str, str, str], ...]
     sign_township: str
     sign_county: str
-    signature: str
+    signature: tuple[str, str, str]  # handler, head, seal and date
     printed: str
 
 
 def _all_text(f: FormText) -> str:
     parts = [f.title, f.case_line, f.status_line, f.members_title, f.history_title, f.sign_township, f.sign_county,
-             f.signature, f.printed, *f.member_headers, *f.history_headers]
+             *f.signature, f.printed, *f.member_headers, *f.history_headers]
     parts += [c for row in f.members for c in row] + [c for row in f.history for c in row]
     return "".join(parts)
 
@@ -77,10 +77,12 @@ def _draw(f: FormText, regular: str, bold: str) -> bytes:
     story.append(Table(rows, colWidths=[width * w for w in (0.16, 0.18, 0.17, 0.13, 0.36)], repeatRows=1,
                        style=grid))
     story.append(Spacer(1, 6 * mm))
-    sign = Table([[p(f.sign_township, body)], [p(f.signature, body)], [p(f.sign_county, body)],
-                  [p(f.signature, body)]], colWidths=[width], rowHeights=[28 * mm, 10 * mm, 28 * mm, 10 * mm],
+    signs = [p(x, body) for x in f.signature]
+    sign = Table([[p(f.sign_township, body), "", ""], signs, [p(f.sign_county, body), "", ""], list(signs)],
+                 colWidths=[width * 0.3, width * 0.3, width * 0.4], rowHeights=[28 * mm, 10 * mm, 28 * mm, 10 * mm],
                  style=TableStyle([("BOX", (0, 0), (-1, 1), 0.8, colors.black),
                                    ("BOX", (0, 2), (-1, 3), 0.8, colors.black),
+                                   ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, 2), (-1, 2)),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(sign)
     story.append(Spacer(1, 3 * mm))

@@ -56,14 +56,22 @@ def history(session: Session, actor: Actor, app: Application) -> list[HistoryRow
         Region.id.in_({s.office_region_id for s in rows if s.office_region_id}))).scalars()}
     docs = svc.documents(session, app)
     submitted = app.submitted_at
+    # Photos added for a 补正 belong to that step (between its request and the resident's answer); the rest came
+    # with the application.
+    windows = [(s, _naive(s.started_at), _naive(s.done_at) if s.done_at else None) for s in rows
+               if s.kind == svc.STEP_MATERIALS]
+
+    def for_materials(step: ApplicationStep) -> tuple[str, ...]:
+        return tuple(d.kind for d in docs for w, start, end in windows
+                     if w is step and _naive(d.uploaded_at) > start and (end is None or _naive(d.uploaded_at) <= end))
+
+    with_materials = {d.id for d in docs for w, start, end in windows
+                      if _naive(d.uploaded_at) > start and (end is None or _naive(d.uploaded_at) <= end)}
     out = [HistoryRow("submitted", "done", "", app.applicant_name, china_date(submitted).isoformat() if submitted
                       else "", _fmt(submitted), "", "", "", (),
-                      tuple(d.kind for d in docs if submitted is None or _naive(d.uploaded_at) <= _naive(submitted)))]
+                      tuple(d.kind for d in docs if d.id not in with_materials))]
     for s in rows:
-        attachments: tuple[str, ...] = ()
-        if s.kind == svc.STEP_MATERIALS and s.done_at is not None:  # what the resident added for the 补正
-            attachments = tuple(d.kind for d in docs if submitted is not None
-                                and _naive(submitted) < _naive(d.uploaded_at) <= _naive(s.done_at))
+        attachments = for_materials(s) if s.kind == svc.STEP_MATERIALS else ()
         note = s.note or ""
         if s.kind == svc.STEP_PUBLICITY:
             note = ""  # the step keeps the roster batch id there, not words anyone wrote

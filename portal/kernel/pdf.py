@@ -89,7 +89,10 @@ def cjk_font_for(text: str, bold: bool = False) -> str:
     buf.seek(0)
     with _lock:
         name = f"PortalCJK{next(_names)}{'B' if bold else ''}"
-        pdfmetrics.registerFont(ReportLabFont(name, buf))
+        rl_font = ReportLabFont(name, buf)
+        # ReportLab shares fonts by their face name: each cut of the same face needs a name of its own.
+        rl_font.face.name = rl_font.face.name + b"-" + name.encode("ascii")
+        pdfmetrics.registerFont(rl_font)
     return name
 
 
@@ -97,4 +100,6 @@ def release(*names: str) -> None:
     """Forget fonts registered for one finished document, so a long-running server does not collect them."""
     with _lock:
         for name in names:
-            pdfmetrics._fonts.pop(name, None)  # noqa: SLF001 - ReportLab has no public unregister
+            font = pdfmetrics._fonts.get(name)  # noqa: SLF001 - looked up only to unregister it
+            if font is not None:
+                font.unregister()
