@@ -211,3 +211,75 @@ def case_detail(session: Session, actor: Actor, number: str) -> CaseDetail:
         app.assessed_on.isoformat() if app.assessed_on else "", svc.assessment(session, app),
         svc.member_ids_for_officer(session, actor, app), tuple((d.id, d.kind) for d in svc.documents(session, app)),
         svc.track(session, app), tuple(history(session, actor, app)), powers(session, actor, app))
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """An open step of a case for the to-do list: `mine` when the officer's own office handles it, else it is an
+    overdue step at an office below theirs (the level above answers for it)."""
+
+    number: str
+    applicant: str
+    kind: str
+    office: str
+    due_on: date | None
+    overdue: bool
+    mine: bool
+
+
+def waiting_steps(session: Session, actor: Actor, *, today: date | None = None, limit: int = 500) -> list[WaitingStep]:
+    authorize(actor, Role.OFFICER)
+    today = today or china_date(utcnow())
+    own = {g.region_path for g in actor.grants if g.role == Role.OFFICER}
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    rows = session.execute(
+        select(ApplicationStep, Application, Region).join(Application, Application.id == ApplicationStep.application_id)
+        .join(Region, Region.id == ApplicationStep.office_region_id)
+        .where(ApplicationStep.state == "open", ApplicationStep.kind != svc.STEP_MATERIALS,
+               Application.status != svc.DRAFT, svc._in_scope(Application.region_path, paths))
+        .order_by(ApplicationStep.due_on, ApplicationStep.id).limit(limit)).all()
+    out = []
+    for step, app, office in rows:
+        overdue = svc.is_overdue(step, today)
+        mine = office.path in own
+        if mine or overdue:
+            out.append(WaitingStep(app.number, app.applicant_name, step.kind, svc.office_name(session, office),
+                                   step.due_on, overdue, mine))
+    return out
+
+
+@dataclass(frozen=True)
+class CaseHit:
+    number: str
+    applicant: str
+    village: str
+    status: str
+
+
+def search(session: Session, actor: Actor, needle: str, *, limit: int = 20) -> list[CaseHit]:
+    """Cases in the officer's regions by application number (exact) or applicant name (part of it)."""
+    authorize(actor, Role.OFFICER)
+    needle = (needle or "").strip()[:32]
+    if not needle:
+        return []
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    cond = Application.applicant_name.contains(needle, autoescape=True)
+    if needle.upper().startswith("SQ"):
+        cond = cond | (Application.number == needle.upper())
+    apps = session.execute(select(Application).where(Application.status != svc.DRAFT,
+                                                     svc._in_scope(Application.region_path, paths), cond)
+                           .order_by(Application.id.desc()).limit(limit)).scalars().all()
+    villages = {r.id: r.name for r in session.execute(select(Region).where(
+        Region.id.in_({a.village_id for a in apps if a.village_id}))).scalars()}
+    return [CaseHit(a.number, a.applicant_name, villages.get(a.village_id, ""), a.status) for a in apps]
+
+
+def cases_of_households(session: Session, actor: Actor, application_ids: list[int]) -> list[CaseHit]:
+    """The cases that brought these register households in (for a look-up by ID number), in the officer's regions."""
+    authorize(actor, Role.OFFICER)
+    if not application_ids:
+        return []
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    apps = session.execute(select(Application).where(Application.id.in_(application_ids),
+                                                     svc._in_scope(Application.region_path, paths))).scalars().all()
+    return [CaseHit(a.number, a.applicant_name, a.village.name if a.village else "", a.status) for a in apps]

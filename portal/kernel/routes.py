@@ -27,6 +27,9 @@ OFFICER_APPLICATIONS = "/officer/applications"
 OFFICER_APPLICATION = "/officer/applications/[number]"
 ADMIN_ELIGIBILITY = "/admin/eligibility"
 OFFICER_PUBLICITY = "/officer/publicity"
+# The workbench (issue 13): one to-do list and one search box for officers and staff.
+TODO = "/todo"
+SEARCH = "/search"
 # The approval form (审批表) of a case as a PDF, and the queue as a spreadsheet (portal/applications/api.py).
 API_APPLICATION_FORM = "/api/applications/{number}/form.pdf"
 API_APPLICATIONS_EXPORT = "/api/applications/export.xlsx"

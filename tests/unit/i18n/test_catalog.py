@@ -55,6 +55,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
         **_applications_dynamic_keys(),
         **_reports_dynamic_keys(),
         **_evaluations_dynamic_keys(),
+        **_workbench_dynamic_keys(),
     }
 
 
@@ -113,6 +114,20 @@ def _evaluations_dynamic_keys() -> dict[str, list[str]]:
         "eval.status.": [s.value for s in AssignmentStatus],
         "eval.round.": [s.value for s in RoundStatus],
         "eval.kind.": ["window", "office"],
+    }
+
+
+def _workbench_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of the workbench (issue 13)."""
+    from portal.ratings import rules as ratings
+    from portal.register.models import STATUSES
+    from portal.workbench.queries import KINDS
+
+    return {
+        "workbench.kind.": [*KINDS, "household", "rating", "window"],
+        "workbench.step.followup_": ["open", "answered", "appealed"],
+        "workbench.household.": list(STATUSES),
+        "workbench.rating_level.": [str(level) for level in ratings.LEVELS],
     }
 
 
