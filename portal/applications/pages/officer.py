@@ -353,11 +353,13 @@ def officer_applications() -> rx.Component:
                      value=s.status_filter, on_change=s.set_status, id="filter-status", class_name="screen-select"),
         rx.el.label(rx.el.input(type="checkbox", checked=s.overdue_only, on_change=s.toggle_overdue,
                                 id="filter-overdue"), rx.text(t("officer_apps.overdue_only")), class_name="wiz-check"),
-        rx.el.a(t("officer_apps.export"), href=s.export_href, id="queue-export", class_name="screen-next",
-                download=True),
+        # A plain document request (not the app's router): the API answers the file, or its refusal as a message.
+        rx.link(t("officer_apps.export"), href=s.export_href, reload_document=True, id="queue-export",
+                class_name="screen-next"),
         rx.el.button(t("officer_apps.print"), type="button", on_click=rx.call_script("window.print()"),
                      class_name="screen-back", id="queue-print"),
-        rx.link(t("officer_apps.publish_batch_link"), href=routes.OFFICER_PUBLICITY, id="queue-publicity"),
+        rx.link(t("officer_apps.publish_batch_link"), href=routes.OFFICER_PUBLICITY, id="queue-publicity",
+                class_name="tap-link"),
         class_name="desk-side",
     )
     return page(
@@ -451,7 +453,8 @@ def _actions() -> rx.Component:
             form_id="act-preliminary", button_key="officer_apps.decide")),
         rx.cond(s.status == svc.TO_PUBLISH, rx.vstack(
             rx.text(t("officer_apps.publish_batch_hint"), size="2"),
-            rx.link(t("officer_apps.publish_batch_link"), href=routes.OFFICER_PUBLICITY, id="act-publish"),
+            rx.link(t("officer_apps.publish_batch_link"), href=routes.OFFICER_PUBLICITY, id="act-publish",
+                    class_name="tap-link"),
             width="100%")),
         rx.cond(((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY)) & ~s.county_powers,
                 rx.callout(t("officer_apps.pending_county"), icon="info", id="case-county-only", width="100%")),
@@ -502,7 +505,7 @@ def _history_row(h: HistoryView) -> rx.Component:
         rx.el.td(t_var(h["kind_key"], HISTORY_KIND_KEYS), class_name="history-kind"),
         rx.el.td(h["who"], rx.cond(h["office"] != "", rx.fragment(rx.el.br(), rx.el.small(h["office"])))),
         rx.el.td(h["when"], rx.cond(h["open"], rx.el.div(t_fmt("officer_apps.open_step", due=h["due"])))),
-        rx.el.td(rx.cond(h["outcome_key"] != "", t_var(h["outcome_key"], OUTCOME_KEYS))),
+        rx.el.td(rx.el.span(t_var(h["outcome_key"], OUTCOME_KEYS))),
         rx.el.td(rx.foreach(h["materials"], lambda k: rx.el.div(t_var(k, MATERIAL_KEYS))),
                  rx.el.div(h["note"], class_name="history-note")),
         rx.el.td(rx.foreach(h["attachments"], lambda k: rx.el.div(t_var(k, DOC_KEYS)))),
@@ -514,8 +517,9 @@ def case_history() -> rx.Component:
     s = OfficerCaseState
     return rx.vstack(
         rx.hstack(rx.heading(t("officer_apps.history_title"), size="4", as_="h2"), rx.spacer(),
-                  rx.el.a(t("officer_apps.approval_form"), href=routes.api_application_form(s.number),
-                          id="case-approval-form", target="_blank", class_name="no-print"),
+                  rx.link(t("officer_apps.approval_form"), href=routes.api_application_form(s.number),
+                          reload_document=True, is_external=True, id="case-approval-form",
+                          class_name="no-print tap-link"),
                   width="100%", align="center"),
         rx.text(t("officer_apps.history_hint"), size="2", class_name="no-print"),
         rx.el.table(
@@ -559,7 +563,8 @@ def officer_case() -> rx.Component:
         rx.heading(t("apply.q.documents"), size="4", as_="h2"),
         rx.el.div(rx.foreach(s.docs, lambda d: rx.vstack(
             rx.text(t_var(d["kind_key"], DOC_KEYS), size="2"),
-            rx.el.a(rx.el.img(src=d["src"], class_name="doc-thumb", alt=""), href=d["src"], target="_blank"),
+            rx.el.a(rx.el.img(src=d["src"], class_name="doc-thumb", alt=""), href=d["src"], target="_blank",
+                    class_name="doc-link"),
             width="100%")), class_name="doc-grid", id="case-docs"),
         rx.heading(t("apply.steps_title"), size="4", as_="h2"),
         rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="case-steps"),

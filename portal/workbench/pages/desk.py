@@ -171,7 +171,7 @@ def _hit_row(h: HitRow) -> rx.Component:
         rx.el.td(rx.cond(h["href"] != "", rx.link(h["ref"], href=h["href"], id="hit-" + h["ref"]), h["ref"])),
         rx.el.td(h["title"]),
         rx.el.td(h["place"]),
-        rx.el.td(rx.cond(h["status_key"] != "", t_var(h["status_key"], STATUS_KEYS))),
+        rx.el.td(rx.el.span(t_var(h["status_key"], STATUS_KEYS))),
     )
 
 
