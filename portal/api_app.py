@@ -27,6 +27,8 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_WINDOW_POSTER_PDF, posters.window_poster_pdf, methods=["GET"]),
     Route(routes.API_REGION_POSTERS_PDF, posters.region_posters_pdf, methods=["GET"]),
     Route(routes.API_REPORT_EVIDENCE, reports.evidence, methods=["GET"]),
+    Route(routes.API_REPORTS_EXPORT, reports.inbox_xlsx, methods=["GET"]),
+    Route(routes.API_REWARDS_EXPORT, reports.rewards_xlsx, methods=["GET"]),
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),

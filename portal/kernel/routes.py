@@ -62,6 +62,16 @@ OFFICER_REPORTS = "/officer/reports"
 API_REPORT_EVIDENCE = "/api/reports/{report_id}/evidence/{image_id}.jpg"
 
 
+# The inbox and a month's reward register as spreadsheets (portal/reports/api.py).
+API_REPORTS_EXPORT = "/api/reports/export.xlsx"
+API_REWARDS_EXPORT = "/api/reports/rewards.xlsx"
+
+
+def api_rewards_export(month) -> str:
+    """Also takes a Reflex var (the page's chosen month)."""
+    return API_REWARDS_EXPORT + "?month=" + month
+
+
 def report_evidence(report_id: int | str, image_id: str) -> str:
     return f"/api/reports/{report_id}/evidence/{image_id}.jpg"
 

@@ -508,7 +508,7 @@ def _history_row(h: HistoryView) -> rx.Component:
         rx.el.td(rx.el.span(t_var(h["outcome_key"], OUTCOME_KEYS))),
         rx.el.td(rx.foreach(h["materials"], lambda k: rx.el.div(t_var(k, MATERIAL_KEYS))),
                  rx.el.div(h["note"], class_name="history-note")),
-        rx.el.td(rx.foreach(h["attachments"], lambda k: rx.el.div(t_var(k, DOC_KEYS)))),
+        rx.el.td(rx.foreach(h["attachments"], lambda k: rx.el.div(t_var(k, DOC_KEYS))), class_name="nowrap"),
         class_name=rx.cond(h["open"], "history-open", ""),
     )
 
