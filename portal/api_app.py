@@ -28,6 +28,7 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_REGION_POSTERS_PDF, posters.region_posters_pdf, methods=["GET"]),
     Route(routes.API_REPORT_EVIDENCE, reports.evidence, methods=["GET"]),
     Route(routes.API_REPORTS_EXPORT, reports.inbox_xlsx, methods=["GET"]),
+    Route(routes.API_RANKING_EXPORT, posters.ranking_xlsx, methods=["GET"]),
     Route(routes.API_REWARDS_EXPORT, reports.rewards_xlsx, methods=["GET"]),
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),

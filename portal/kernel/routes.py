@@ -17,6 +17,13 @@ ADMIN_CALENDAR = "/admin/calendar"
 RATE = "/r/[code]"
 RATING_FOLLOWUP = "/rating/followup"
 OFFICER_RATINGS = "/officer/ratings"
+# The month's ranking of a region's windows as a spreadsheet (portal/ratings/api.py).
+API_RANKING_EXPORT = "/api/ratings/ranking.xlsx"
+
+
+def api_ranking_export(region_code, month) -> str:
+    """Also takes Reflex vars (the page's chosen region and month)."""
+    return API_RANKING_EXPORT + "?region=" + region_code + "&month=" + month
 OFFICER_REGION = "/officer/region/[code]"
 ROSTER_BATCH = "/roster/batch/[batch]"
 OFFICER_ROSTER = "/officer/roster"

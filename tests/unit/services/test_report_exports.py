@@ -61,3 +61,25 @@ def test_reward_register_export_has_amounts_in_yuan(same_session):
     # The reward waits on the second officer (in the to-do list), not on the one who decided it.
     assert [i.kind for i in wb.todo(w.session, w.officer2) if i.kind == "reward"] == ["reward"]
     assert [i.kind for i in wb.todo(w.session, w.officer) if i.kind == "reward"] == []
+
+
+def test_ranking_export_rows_are_guarded_by_region_and_audited(w, monkeypatch):
+    from portal.kernel.permissions import PermissionDenied
+    from portal.ratings import api as ratings_api
+
+    class Scope:
+        def __enter__(self):
+            return w.session
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(ratings_api, "session_scope", lambda: Scope())
+    rows = ratings_api._ranking_rows(w.county_officer, w.county.code, "2026-03", "zh")
+    assert [(r[0], r[4], r[5]) for r in rows] == [(None, 0, None)]  # the window is listed, unranked, no ratings
+    sheet = _sheet(ratings_api.RANKING_COLUMNS, rows)
+    [row] = list(sheet.iter_rows(min_row=2))
+    assert row[0].value is None and row[4].value == 0 and row[4].data_type == "n"
+    with pytest.raises(PermissionDenied):
+        ratings_api._ranking_rows(w.sibling_officer, w.township.code, "2026-03", "zh")
+    assert "rating.export_ranking" in w.session.execute(select(AuditEntry.action)).scalars().all()
