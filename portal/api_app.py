@@ -29,12 +29,17 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_WINDOW_POSTER_PDF, posters.window_poster_pdf, methods=["GET"]),
     Route(routes.API_REGION_POSTERS_PDF, posters.region_posters_pdf, methods=["GET"]),
     Route(routes.API_REPORT_EVIDENCE, reports.evidence, methods=["GET"]),
+    Route(routes.API_REPORTS_EXPORT, reports.inbox_xlsx, methods=["GET"]),
+    Route(routes.API_RANKING_EXPORT, posters.ranking_xlsx, methods=["GET"]),
+    Route(routes.API_REWARDS_EXPORT, reports.rewards_xlsx, methods=["GET"]),
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_PAYMENT_FILE, payments.bank_file, methods=["GET"]),
     Route(routes.API_PAYMENT_RETURNS, payments.return_file, methods=["POST"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
     Route(routes.API_FINDINGS_XLSX, verification.findings_xlsx, methods=["GET"]),
+    Route(routes.API_APPLICATIONS_EXPORT, applications.queue_xlsx, methods=["GET"]),
+    Route(routes.API_APPLICATION_FORM, applications.form_pdf, methods=["GET"]),
 ])
 
 # Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.

@@ -15,6 +15,10 @@ from portal.accounts.pages import LoginState, login
 from portal.applications.pages.officer import (
     OfficerApplicationsState, OfficerCaseState, officer_applications, officer_case,
 )
+from portal.applications.pages.publicity import PublicityState, officer_publicity
+from portal.workbench.pages.desk import (
+    SearchState, TodoCardState, TodoState, search_page, todo_page, workbench_cards,
+)
 from portal.ratings.pages.officer import OfficerRatingsState, officer_ratings
 from portal.shell.officer_home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
 from portal.reports.pages.officer import OfficerReportsState, officer_reports
@@ -64,7 +68,8 @@ app.add_page(index, route=routes.HOME, title=TITLE)
 app.add_page(login, route=routes.LOGIN, title=TITLE, on_load=LoginState.load)
 app.add_page(staff_home, route=routes.STAFF_HOME, title=TITLE, on_load=StaffHomeState.load)
 app.add_page(supervisor_home, route=routes.SUPERVISOR_HOME, title=TITLE, on_load=SupervisorHomeState.load)
-app.add_page(officer_home, route=routes.OFFICER_HOME, title=TITLE, on_load=OfficerHomeState.load)
+app.add_page(lambda: officer_home(*workbench_cards()), route=routes.OFFICER_HOME, title=TITLE,
+             on_load=[OfficerHomeState.load, TodoCardState.load])
 app.add_page(officer_region, route=routes.OFFICER_REGION, title=TITLE, on_load=OfficerRegionState.load)
 app.add_page(officer_ratings, route=routes.OFFICER_RATINGS, title=TITLE, on_load=OfficerRatingsState.load)
 app.add_page(admin_calendar, route=routes.ADMIN_CALENDAR, title=TITLE, on_load=AdminCalendarState.load)
@@ -92,6 +97,9 @@ app.add_page(admin_rules, route=routes.ADMIN_VERIFICATION_RULES, title=TITLE, on
 app.add_page(officer_applications, route=routes.OFFICER_APPLICATIONS, title=TITLE,
              on_load=OfficerApplicationsState.load)
 app.add_page(officer_case, route=routes.OFFICER_APPLICATION, title=TITLE, on_load=OfficerCaseState.load)
+app.add_page(officer_publicity, route=routes.OFFICER_PUBLICITY, title=TITLE, on_load=PublicityState.load)
+app.add_page(todo_page, route=routes.TODO, title=TITLE, on_load=TodoState.load)
+app.add_page(search_page, route=routes.SEARCH, title=TITLE, on_load=SearchState.load)
 app.add_page(admin_eligibility, route=routes.ADMIN_ELIGIBILITY, title=TITLE, on_load=AdminEligibilityState.load)
 
 app.add_page(report_page, route=routes.REPORT, title=TITLE, on_load=ReportState.load)

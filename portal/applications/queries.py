@@ -1,14 +1,298 @@
-"""Read models for the resident's tracking page, each in its own unit of work (the page holds no session): the case
-opened with its number and secret, its steps, and what the household economic check found (the kinds of records
-only). The resident's one write here, answering a finding, goes through `services.answer_finding`."""
+"""Read models of applications, each function checking role + region with the one guard first (officers) or the
+number + secret (residents): the case's whole history (who did what, when, the note, the outcome, the attachments),
+what the signed-in officer may do on a case, the cases waiting for publicity grouped by township, the queue as rows
+for the export; and the resident's tracking page in its own unit of work (the page holds no session): the case, its
+steps and what the household economic check found (the kinds of records only). The resident's one write here,
+answering a finding, goes through `services.answer_finding`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
 from portal.applications import services as svc
+from portal.applications.models import Application, ApplicationStep
 from portal.kernel.db import session_scope
+from portal.kernel.base import utcnow
+from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
+from portal.kernel.workdays import CHINA_TZ, china_date
+from portal.regions import services as regions
+from portal.regions.models import Region
 
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One event of a case, oldest first. `actor` is the officer's display name ('' for the resident or the
+    system); `note` is what they wrote (findings, reasons, the 补正 free text); `attachments` are document kinds."""
+
+    kind: str  # "submitted" or a step kind (svc.STEP_KINDS)
+    state: str  # open | done
+    office: str
+    actor: str
+    started_on: str
+    done_at: str  # China time, "YYYY-MM-DD HH:MM"; "" while open
+    due_on: str
+    outcome: str
+    note: str
+    materials: tuple[str, ...]
+    attachments: tuple[str, ...]
+
+
+def _fmt(at: datetime | None) -> str:
+    """China time; naive values are taken as already local, like `china_date`."""
+    if at is None:
+        return ""
+    return (at.astimezone(CHINA_TZ) if at.tzinfo else at).strftime("%Y-%m-%d %H:%M")
+
+
+def history(session: Session, actor: Actor, app: Application) -> list[HistoryRow]:
+    """Every step of the case in order, with the notes written at each (survey, cross-check, 初审, county)."""
+    svc.get_for_officer(session, actor, app.number)  # the guard: role + region
+    rows = svc.steps(session, app)
+    users = {u.id: u.display_name for u in session.execute(select(User).where(
+        User.id.in_({s.actor_id for s in rows if s.actor_id}))).scalars()}
+    offices = {r.id: r for r in session.execute(select(Region).where(
+        Region.id.in_({s.office_region_id for s in rows if s.office_region_id}))).scalars()}
+    docs = svc.documents(session, app)
+    submitted = app.submitted_at
+    # Photos added for a 补正 belong to that step (between its request and the resident's answer); the rest came
+    # with the application.
+    windows = [(s, _naive(s.started_at), _naive(s.done_at) if s.done_at else None) for s in rows
+               if s.kind == svc.STEP_MATERIALS]
+
+    def for_materials(step: ApplicationStep) -> tuple[str, ...]:
+        return tuple(d.kind for d in docs for w, start, end in windows
+                     if w is step and _naive(d.uploaded_at) > start and (end is None or _naive(d.uploaded_at) <= end))
+
+    with_materials = {d.id for d in docs for w, start, end in windows
+                      if _naive(d.uploaded_at) > start and (end is None or _naive(d.uploaded_at) <= end)}
+    out = [HistoryRow("submitted", "done", "", app.applicant_name, china_date(submitted).isoformat() if submitted
+                      else "", _fmt(submitted), "", "", "", (),
+                      tuple(d.kind for d in docs if d.id not in with_materials))]
+    for s in rows:
+        attachments = for_materials(s) if s.kind == svc.STEP_MATERIALS else ()
+        note = s.note or ""
+        if s.kind == svc.STEP_PUBLICITY:
+            note = ""  # the step keeps the roster batch id there, not words anyone wrote
+        out.append(HistoryRow(s.kind, s.state, svc.office_name(session, offices.get(s.office_region_id)),
+                              users.get(s.actor_id, "") if s.actor_id else "", s.started_on.isoformat(),
+                              _fmt(s.done_at), s.due_on.isoformat() if s.due_on else "", s.outcome or "", note,
+                              tuple(s.materials or ()), attachments))
+    return out
+
+
+def _naive(at: datetime) -> datetime:
+    """Comparable timestamps whether the database gave them back aware (PostgreSQL) or naive UTC (SQLite)."""
+    return at if at.tzinfo is None else at.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class CasePowers:
+    """Which forms the officer is shown on a case: the county-only ones (审核确认, 延长时限, the county visit) only
+    to an officer whose grant covers the case's county; 同意 only once the case has been through publicity."""
+
+    county: bool
+    can_extend: bool
+    can_approve: bool
+
+
+def powers(session: Session, actor: Actor, app: Application) -> CasePowers:
+    village = session.get(Region, app.village_id) if app.village_id else None
+    county = svc._county_of(session, village) if village is not None else None
+    try:
+        authorize(actor, Role.OFFICER, county.path if county is not None else "/nonexistent/")
+        is_county = True
+    except PermissionDenied:
+        is_county = False
+    return CasePowers(is_county, is_county and app.status in svc.ALLOWED["extend"] and not app.extended,
+                      is_county and app.status == svc.PUBLICITY)
+
+
+@dataclass(frozen=True)
+class PublicityCandidate:
+    number: str
+    applicant: str
+    village: str
+    village_code: str
+    household: int
+    amount_fen: int
+    decided_on: str  # the 初审 date
+
+
+@dataclass(frozen=True)
+class PublicityGroup:
+    """A township's cases approved at 初审 and waiting to be published together."""
+
+    township: str
+    township_code: str
+    cases: tuple[PublicityCandidate, ...]
+
+
+def publicity_candidates(session: Session, actor: Actor) -> list[PublicityGroup]:
+    authorize(actor, Role.OFFICER)
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    apps = list(session.execute(select(Application).where(
+        Application.status == svc.TO_PUBLISH, svc._in_scope(Application.region_path, paths))
+        .order_by(Application.region_path, Application.submitted_at, Application.id)).scalars())
+    groups: dict[int, list[PublicityCandidate]] = {}
+    townships: dict[int, Region] = {}
+    for a in apps:
+        village = session.get(Region, a.village_id)
+        township = svc._township_of(session, village)
+        townships[township.id] = township
+        prelim = session.execute(select(ApplicationStep.done_at).where(
+            ApplicationStep.application_id == a.id, ApplicationStep.kind == svc.STEP_PRELIMINARY,
+            ApplicationStep.outcome == "approve").order_by(ApplicationStep.id.desc())).scalars().first()
+        groups.setdefault(township.id, []).append(PublicityCandidate(
+            a.number, a.applicant_name, village.name, village.code, svc.publicity_size(session, a),
+            int(a.monthly_amount_fen or 0), china_date(prelim).isoformat() if prelim else ""))
+    return [PublicityGroup(townships[k].name, townships[k].code, tuple(v)) for k, v in groups.items()]
+
+
+@dataclass(frozen=True)
+class QueueExportRow:
+    number: str
+    applicant: str
+    village: str
+    status: str
+    submitted_on: date | None
+    next_due: date | None
+    overdue: bool
+    amount_fen: int | None
+
+
+def queue_for_export(session: Session, actor: Actor, *, status: str = "", overdue_only: bool = False,
+                     limit: int = 5000) -> list[QueueExportRow]:
+    """The queue the officer sees, every page of it, with real dates and amounts for the spreadsheet."""
+    rows = svc.queue(session, actor, status=status, overdue_only=overdue_only, limit=limit)
+    amounts = dict(session.execute(select(Application.number, Application.monthly_amount_fen).where(
+        Application.number.in_([r.number for r in rows]))).all())
+    return [QueueExportRow(r.number, r.applicant, r.village, r.status,
+                           date.fromisoformat(r.submitted_on) if r.submitted_on else None,
+                           date.fromisoformat(r.next_due) if r.next_due else None, r.overdue, amounts.get(r.number))
+            for r in rows]
+
+
+def today() -> date:
+    return china_date(utcnow())
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything the officer's case page shows, read in one unit of work. `phone` and the members' full ID numbers
+    (`ids.full`) are for `show_once` only, never for a state var."""
+
+    app_number: str
+    applicant: str
+    phone: str
+    place: str
+    status: str
+    related: bool
+    related_detail: str
+    answers: dict
+    assessed_on: str
+    verdict: object  # el.Assessment | None
+    ids: svc.MemberIds
+    documents: tuple[tuple[int, str], ...]  # (id, kind)
+    track: svc.TrackView
+    history: tuple[HistoryRow, ...]
+    powers: CasePowers
+    findings: tuple = ()  # what the household economic check found (services.findings_for_officer)
+    can_resolve: bool = False  # findings can be settled at this stage (before 初审)
+
+
+def case_detail(session: Session, actor: Actor, number: str) -> CaseDetail:
+    app = svc.get_for_officer(session, actor, number)
+    a = app.answers or {}
+    village = session.get(Region, app.village_id) if app.village_id else None
+    place = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+    return CaseDetail(
+        app.number, app.applicant_name, str((a.get("applicant") or {}).get("phone", "")), place, app.status,
+        app.related_to_staff, str((a.get("related") or {}).get("detail", "")), a,
+        app.assessed_on.isoformat() if app.assessed_on else "", svc.assessment(session, app),
+        svc.member_ids_for_officer(session, actor, app), tuple((d.id, d.kind) for d in svc.documents(session, app)),
+        svc.track(session, app), tuple(history(session, actor, app)), powers(session, actor, app),
+        tuple(svc.findings_for_officer(session, actor, app)), app.status in svc.ALLOWED["resolve_finding"])
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """An open step of a case for the to-do list: `mine` when the officer's own office handles it, else it is an
+    overdue step at an office below theirs (the level above answers for it)."""
+
+    number: str
+    applicant: str
+    kind: str
+    office: str
+    due_on: date | None
+    overdue: bool
+    mine: bool
+
+
+def waiting_steps(session: Session, actor: Actor, *, today: date | None = None, limit: int = 500) -> list[WaitingStep]:
+    authorize(actor, Role.OFFICER)
+    today = today or china_date(utcnow())
+    own = {g.region_path for g in actor.grants if g.role == Role.OFFICER}
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    rows = session.execute(
+        select(ApplicationStep, Application, Region).join(Application, Application.id == ApplicationStep.application_id)
+        .join(Region, Region.id == ApplicationStep.office_region_id)
+        .where(ApplicationStep.state == "open", ApplicationStep.kind != svc.STEP_MATERIALS,
+               Application.status != svc.DRAFT, svc._in_scope(Application.region_path, paths))
+        .order_by(ApplicationStep.due_on, ApplicationStep.id).limit(limit)).all()
+    out = []
+    for step, app, office in rows:
+        overdue = svc.is_overdue(step, today)
+        mine = office.path in own
+        if mine or overdue:
+            out.append(WaitingStep(app.number, app.applicant_name, step.kind, svc.office_name(session, office),
+                                   step.due_on, overdue, mine))
+    return out
+
+
+@dataclass(frozen=True)
+class CaseHit:
+    number: str
+    applicant: str
+    village: str
+    status: str
+
+
+def search(session: Session, actor: Actor, needle: str, *, limit: int = 20) -> list[CaseHit]:
+    """Cases in the officer's regions by application number (exact) or applicant name (part of it)."""
+    authorize(actor, Role.OFFICER)
+    needle = (needle or "").strip()[:32]
+    if not needle:
+        return []
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    cond = Application.applicant_name.contains(needle, autoescape=True)
+    if needle.upper().startswith("SQ"):
+        cond = cond | (Application.number == needle.upper())
+    apps = session.execute(select(Application).where(Application.status != svc.DRAFT,
+                                                     svc._in_scope(Application.region_path, paths), cond)
+                           .order_by(Application.id.desc()).limit(limit)).scalars().all()
+    villages = {r.id: r.name for r in session.execute(select(Region).where(
+        Region.id.in_({a.village_id for a in apps if a.village_id}))).scalars()}
+    return [CaseHit(a.number, a.applicant_name, villages.get(a.village_id, ""), a.status) for a in apps]
+
+
+def cases_of_households(session: Session, actor: Actor, application_ids: list[int]) -> list[CaseHit]:
+    """The cases that brought these register households in (for a look-up by ID number), in the officer's regions."""
+    authorize(actor, Role.OFFICER)
+    if not application_ids:
+        return []
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    apps = session.execute(select(Application).where(Application.id.in_(application_ids),
+                                                     svc._in_scope(Application.region_path, paths))).scalars().all()
+    return [CaseHit(a.number, a.applicant_name, a.village.name if a.village else "", a.status) for a in apps]
+
+
+# --- the resident's tracking page ---
 
 @dataclass(frozen=True)
 class ResidentCase:

@@ -727,32 +727,65 @@ def source_ref(app: Application) -> str:
     return f"application:{app.id}"
 
 
-def send_to_publicity(session: Session, actor: Actor, number: str, *, now: datetime | None = None,
-                      cal: WorkCalendar | None = None) -> Application:
-    """公示: one roster entry (name, household size, amount, village) through the roster service; 7 days exactly.
-    The county decision step opens with the publicity end as its start (≤ 10 WD after it)."""
-    ctx = _begin(session, actor, number, "publish", now=now, cal=cal)
-    size = len(ctx.app.answers.get("members", []))
-    verdict = assessment(session, ctx.app)
+def publicity_size(session: Session, app: Application) -> int:
+    """The household size the roster shows: the persons covered alone for a single-person verdict (单人保)."""
+    verdict = assessment(session, app)
     if verdict is not None and verdict.outcome == el.SINGLE_PERSON:
-        size = len(verdict.single_members)
-    entry = roster.NewEntry(ctx.app.applicant_name, size, int(ctx.app.monthly_amount_fen or 0), ctx.village.code,
-                            source_ref=source_ref(ctx.app))
+        return len(verdict.single_members)
+    return len(app.answers.get("members", []))
+
+
+MAX_BATCH_CASES = 200
+
+
+def publish_cases(session: Session, actor: Actor, region_code: str, numbers: list[str], *,
+                  now: datetime | None = None, cal: WorkCalendar | None = None) -> int:
+    """公示 of many cases at once: the township (or one of its villages) publishes every chosen case approved at
+    初审 as ONE roster batch, entries made from the cases themselves (nobody retypes a name), 7 days exactly.
+    Each case's county decision step opens with the publicity end as its start (≤ 10 WD after it).
+    Returns the batch id. All or nothing: one case not ready refuses the batch."""
+    chosen = list(dict.fromkeys(str(n)[:20] for n in numbers or []))
+    if not chosen:
+        raise ApplicationError("apply.err_batch_empty")
+    if len(chosen) > MAX_BATCH_CASES:
+        raise ApplicationError("apply.err_batch_too_many")
+    region = regions.by_code(session, str(region_code or "")[:24])
+    if region is None or region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+        authorize(actor, Role.OFFICER, "/nonexistent/")
+        raise ApplicationError("apply.err_not_found")
+    authorize(actor, Role.OFFICER, region.path)
+    ctxs = [_begin(session, actor, n, "publish", now=now, cal=cal) for n in chosen]
+    for ctx in ctxs:
+        if not ctx.village.path.startswith(region.path):
+            raise ApplicationError("apply.err_batch_region")
+    entries = [roster.NewEntry(c.app.applicant_name, publicity_size(session, c.app), int(c.app.monthly_amount_fen or 0),
+                               c.village.code, source_ref=source_ref(c.app)) for c in ctxs]
     try:
-        batch = roster.publish_batch(session, actor, ctx.township, [entry], now=ctx.now)
+        batch = roster.publish_batch(session, actor, region, entries, now=ctxs[0].now)
     except roster.RosterError as exc:
         raise ApplicationError(exc.key) from exc
     ends = china_date(batch.ends_at)
-    step = _open(session, ctx.app, STEP_PUBLICITY)
-    if step is not None:
-        step.due_on = ends
-        step.materials = None
-        step.note = str(batch.id)
-    ctx.app.status = PUBLICITY
-    _open_step(session, ctx.app, STEP_COUNTY, ctx.county, ends, ctx.cal)
-    _audit(session, actor, ctx, "application.publish", {"status": TO_PUBLISH},
-           {"status": PUBLICITY, "batch_id": batch.id, "ends_at": batch.ends_at.isoformat()})
-    return ctx.app
+    for ctx in ctxs:
+        step = _open(session, ctx.app, STEP_PUBLICITY)
+        if step is not None:
+            step.due_on = ends
+            step.materials = None
+            step.note = str(batch.id)
+        ctx.app.status = PUBLICITY
+        _open_step(session, ctx.app, STEP_COUNTY, ctx.county, ends, ctx.cal)
+        _audit(session, actor, ctx, "application.publish", {"status": TO_PUBLISH},
+               {"status": PUBLICITY, "batch_id": batch.id, "ends_at": batch.ends_at.isoformat()})
+    return batch.id
+
+
+def send_to_publicity(session: Session, actor: Actor, number: str, *, now: datetime | None = None,
+                      cal: WorkCalendar | None = None) -> Application:
+    """One case published on its own (a batch of one, in its township): `publish_cases` is what the page uses."""
+    app = session.execute(select(Application).where(Application.number == (number or "")[:20])).scalar_one_or_none()
+    village = session.get(Region, app.village_id) if app is not None and app.village_id else None
+    code = _township_of(session, village).code if village is not None else ""
+    publish_cases(session, actor, code, [number], now=now, cal=cal)
+    return session.execute(select(Application).where(Application.number == number[:20])).scalar_one()
 
 
 def register_members(session: Session, app: Application) -> tuple[register.NewMember, ...]:

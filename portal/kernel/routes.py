@@ -17,6 +17,13 @@ ADMIN_CALENDAR = "/admin/calendar"
 RATE = "/r/[code]"
 RATING_FOLLOWUP = "/rating/followup"
 OFFICER_RATINGS = "/officer/ratings"
+# The month's ranking of a region's windows as a spreadsheet (portal/ratings/api.py).
+API_RANKING_EXPORT = "/api/ratings/ranking.xlsx"
+
+
+def api_ranking_export(region_code, month) -> str:
+    """Also takes Reflex vars (the page's chosen region and month)."""
+    return API_RANKING_EXPORT + "?region=" + region_code + "&month=" + month
 OFFICER_REGION = "/officer/region/[code]"
 ROSTER_BATCH = "/roster/batch/[batch]"
 OFFICER_ROSTER = "/officer/roster"
@@ -26,12 +33,31 @@ OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 OFFICER_APPLICATIONS = "/officer/applications"
 OFFICER_APPLICATION = "/officer/applications/[number]"
 ADMIN_ELIGIBILITY = "/admin/eligibility"
+OFFICER_PUBLICITY = "/officer/publicity"
+# The workbench (issue 13): one to-do list and one search box for officers and staff.
+TODO = "/todo"
+SEARCH = "/search"
+# The approval form (审批表) of a case as a PDF, and the queue as a spreadsheet (portal/applications/api.py).
+API_APPLICATION_FORM = "/api/applications/{number}/form.pdf"
+API_APPLICATIONS_EXPORT = "/api/applications/export.xlsx"
 # Photos of an application's documents (portal/applications/api.py), for officers of the case's region only.
 API_APPLICATION_DOCUMENT = "/api/applications/documents/{doc_id}.jpg"
 
 
 def officer_application(number: str) -> str:
     return f"/officer/applications/{number}"
+
+
+def api_application_form(number) -> str:
+    """Also takes a Reflex var (the case page's number)."""
+    return "/api/applications/" + number + "/form.pdf"
+
+
+def api_applications_export(status: str = "", overdue_only: bool = False) -> str:
+    from urllib.parse import urlencode
+
+    query = urlencode({k: v for k, v in (("status", status), ("overdue", "1" if overdue_only else "")) if v})
+    return API_APPLICATIONS_EXPORT + ("?" + query if query else "")
 
 
 def application_document(doc_id: int) -> str:
@@ -42,6 +68,16 @@ OFFICER_REPORTS = "/officer/reports"
 OFFICER_PAYMENTS = "/officer/payments"
 # Evidence photos of a report, for officers who may handle it (portal/reports/api.py; Starlette pattern).
 API_REPORT_EVIDENCE = "/api/reports/{report_id}/evidence/{image_id}.jpg"
+
+
+# The inbox and a month's reward register as spreadsheets (portal/reports/api.py).
+API_REPORTS_EXPORT = "/api/reports/export.xlsx"
+API_REWARDS_EXPORT = "/api/reports/rewards.xlsx"
+
+
+def api_rewards_export(month) -> str:
+    """Also takes a Reflex var (the page's chosen month)."""
+    return API_REWARDS_EXPORT + "?month=" + month
 
 
 def report_evidence(report_id: int | str, image_id: str) -> str:

@@ -30,7 +30,12 @@ from portal.kernel import heavy
 from portal.kernel import drawing as qr
 from portal.regions import services as regions
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
+from portal.ratings import services as wf
 from portal.ratings.services import WindowInfo, find_window
+from portal.kernel import export
+from portal.kernel.base import utcnow
+from portal.kernel.workdays import china_date
+from portal.shell.http import request_lang
 from portal.kernel.settings import get_settings
 
 ACTION = "poster.download"
@@ -193,3 +198,49 @@ async def region_posters_pdf(request: Request) -> Response:
     await asyncio.to_thread(_record, found.actor, "region", found.region,
                             {"file": "posters.pdf", "windows": [t.window_code for _, t in found.items]})
     return _file(body, PDF, _filename("posters", found.region.code, "pdf"))
+
+
+# --- the monthly ranking as a spreadsheet (kernel/export: typed cells, the heavy pool) ----------------------------
+
+RANKING_COLUMNS = (("officer.x_rank", export.INT, 8), ("officer.x_window", export.TEXT, 14),
+                   ("officer.x_window_name", export.TEXT, 26), ("officer.x_office", export.TEXT, 26),
+                   ("officer.x_count", export.INT, 10), ("officer.x_satisfaction", export.PERCENT, 12),
+                   ("officer.x_bad", export.PERCENT, 12), ("officer.x_talk", export.TEXT, 10))
+
+
+def _ranking_rows(actor: Actor, region_code: str, month: str, lang: str) -> list[tuple]:
+    with session_scope() as session:
+        region = regions.by_code(session, region_code)
+        authorize(actor, Role.OFFICER, region.path if region else "/nonexistent/")
+        assert region is not None
+        rows = wf.monthly_ranking(session, region.path, month)
+        audit.record(session, actor, "rating.export_ranking", "region", region.code,
+                     region_code=region.code, after={"month": month, "rows": len(rows)})
+    yes = text("officer_apps.yes", lang)
+    return [(r.rank, r.code, r.name, r.office, r.count, r.satisfaction_rate, r.bad_rate, yes if r.talk_flag else "")
+            for r in rows]
+
+
+async def ranking_xlsx(request: Request) -> Response:
+    """GET /api/ratings/ranking.xlsx?region=CODE&month=YYYY-MM: the month's ranking of the windows under a region
+    the officer holds (counted ratings only, as /results publishes)."""
+    actor = actor_or_error(request)
+    if isinstance(actor, Response):
+        return actor
+    lang = request_lang(request)
+    region_code = str(request.query_params.get("region", ""))[:20]
+    month = str(request.query_params.get("month", ""))[:7]
+    if not re.fullmatch(r"\d{4}-\d{2}", month):
+        return error(request, 400, "auth.forbidden")
+    try:
+        rows = await asyncio.to_thread(_ranking_rows, actor, region_code, month, lang)
+    except PermissionDenied:
+        return error(request, 403, "auth.forbidden")
+    title = text("officer.ranking", lang)
+    columns = [export.Column(text(k, lang), kind, w) for k, kind, w in RANKING_COLUMNS]
+    try:
+        body = await heavy.run(export.xlsx, title, columns, rows)
+    except heavy.Busy as exc:
+        return error(request, 503, exc.key)
+    return Response(body, media_type=export.MEDIA_TYPE,
+                    headers=export.response_headers(f"{title}-{month}-{china_date(utcnow()).isoformat()}.xlsx"))

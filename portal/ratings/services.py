@@ -625,3 +625,34 @@ def open_bursts(session: Session, actor: Actor, region_path: str) -> list[tuple[
             Rating.window_id == window_id, Rating.status == RatingStatus.HELD)).scalar_one()
         out.append((flag_id, code, name, opened, held))
     return out
+
+
+@dataclass(frozen=True)
+class RatingHit:
+    receipt: str
+    window_code: str
+    window_name: str
+    level: int
+    status: str
+    rated_on: date
+
+
+def find_by_receipt(session: Session, actor: Actor, receipt: str) -> RatingHit | None:
+    """An officer's look-up of one rating by its receipt code, only at a window in their regions (no hint either
+    way about a receipt elsewhere). The rater's phone is not part of the answer."""
+    authorize(actor, Role.OFFICER)
+    code = "".join(c for c in (receipt or "").upper()[:32] if c.isalnum())
+    if not code:
+        return None
+    row = session.execute(select(Rating, ServiceWindow, Region.path).join(
+        ServiceWindow, ServiceWindow.id == Rating.window_id).join(Region, Region.id == ServiceWindow.region_id)
+        .where(Rating.receipt_code == code)).first()
+    if row is None:
+        return None
+    rating, window, path = row
+    try:
+        authorize(actor, Role.OFFICER, path)
+    except PermissionDenied:
+        return None
+    return RatingHit(rating.receipt_code, window.code, f"{window.office_name} {window.name}", rating.level,
+                     rating.status.value, china_date(rating.created_at))

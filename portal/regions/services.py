@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.kernel.permissions import Actor, PermissionDenied, Role, authorize
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 
 
@@ -43,3 +44,16 @@ def windows_under(session: Session, region: Region) -> list[ServiceWindow]:
     return list(session.execute(
         select(ServiceWindow).join(Region).where(Region.path.startswith(region.path)).order_by(ServiceWindow.code)
     ).scalars())
+
+
+def window_in_scope(session: Session, actor: Actor, code: str) -> ServiceWindow | None:
+    """A window by its code, only when the officer's regions cover it (else None, as for an unknown code)."""
+    window = session.execute(select(ServiceWindow).where(ServiceWindow.code == (code or "").strip().upper()[:32])
+                             ).scalar_one_or_none()
+    if window is None:
+        return None
+    try:
+        authorize(actor, Role.OFFICER, session.get(Region, window.region_id).path)
+    except PermissionDenied:
+        return None
+    return window

@@ -289,3 +289,26 @@ def find_by_id(session: Session, actor: Actor, raw_number: str, *, now: datetime
 
 def household_by_application(session: Session, application_id: int) -> Household | None:
     return session.execute(select(Household).where(Household.application_id == application_id)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class HouseholdHit:
+    code: str
+    head_name: str
+    village: str
+    status: str
+    application_id: int | None
+
+
+def search_households(session: Session, actor: Actor, name: str, *, limit: int = 20) -> list[HouseholdHit]:
+    """Register households in the officer's regions whose head's name contains `name`."""
+    authorize(actor, Role.OFFICER)
+    name = (name or "").strip()[:32]
+    if not name:
+        return []
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    scope = or_(*[and_(Household.region_path >= p, Household.region_path < p + "~") for p in paths])
+    rows = session.execute(select(Household, Region.name).join(Region, Region.id == Household.village_id)
+                           .where(scope, Household.head_name.contains(name, autoescape=True))
+                           .order_by(Household.code).limit(limit)).all()
+    return [HouseholdHit(h.code, h.head_name, village, h.status, h.application_id) for h, village in rows]

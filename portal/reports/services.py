@@ -1024,3 +1024,41 @@ def receipt_card_png(receipt: str, secret: str, text: ReceiptCardText) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
+
+
+def find_by_receipt(session: Session, actor: Actor | None, receipt: str) -> InboxRow | None:
+    """An officer's look-up of one report by its 16-digit receipt, inside the regions they handle and never one
+    they declared a conflict on (the same answer as an unknown receipt)."""
+    authorize(actor, Role.OFFICER)
+    assert actor is not None
+    code = normalize_receipt(receipt)
+    if len(code) != 16:
+        return None
+    report = session.execute(select(Report).where(Report.receipt_code == code, _in_scope(actor, Role.OFFICER),
+                                                  _not_conflicted(actor))).scalar_one_or_none()
+    if report is None:
+        return None
+    region = session.get(Region, report.region_id)
+    owner = _names(session, {report.owner_id}).get(report.owner_id, "") if report.owner_id else ""
+    replied = report.id in _replied_ids(session, [report.id])
+    return InboxRow(report.id, format_receipt(report.receipt_code), report.category.value, report.subject,
+                    report.status.value, owner, report.owner_id == actor.user_id, report.anonymous,
+                    report.about_staff, report.created_at, report.acknowledge_due, report.conclude_due,
+                    is_overdue(report, china_date(utcnow())), not report.anonymous and not replied, 1,
+                    region.name if region else "")
+
+
+def rewards_waiting(session: Session, actor: Actor | None) -> list[RegisterRow]:
+    """Rewards decided by one officer and waiting for a second officer's approval (not one this officer decided),
+    in the officer's regions."""
+    authorize(actor, Role.OFFICER)
+    assert actor is not None
+    rows = session.execute(
+        select(ReportReward, Report.receipt_code, Region.name).join(Report, Report.id == ReportReward.report_id)
+        .join(Region, Region.id == Report.region_id)
+        .where(_in_scope(actor, Role.OFFICER), _not_conflicted(actor), ReportReward.status == RewardStatus.DECIDED,
+               ReportReward.decided_by != actor.user_id)
+        .order_by(ReportReward.decided_at, ReportReward.id)).all()
+    return [RegisterRow(rw.report_id, format_receipt(code), region, rw.status.value, rw.amount_fen, rw.decided_at,
+                        rw.approved_at, rw.paid_on, rw.payment_ref or "", rw.claimed_at is not None)
+            for rw, code, region in rows]

@@ -48,16 +48,18 @@ def footer(width: str = "760px") -> rx.Component:
     )
 
 
-def page(*children: rx.Component, title_key: str | None = None, wide: bool = False) -> rx.Component:
-    """Every page goes through here: one column, 390 px first, comfortable up to desktop. `wide`: officers' desk
-    pages (side-by-side tables, the monitoring board) use a desktop's width and still fold to one column on a phone."""
+def page(*children: rx.Component, title_key: str | None = None, wide: bool = False, desk: bool = False) -> rx.Component:
+    """Every page goes through here: one column, 390 px first, comfortable up to desktop. `wide`: pages that use a
+    desktop's width (side-by-side tables, the monitoring board) and still fold to one column on a phone; `desk`: an
+    officer's working page, wide, with the desk styles (tables, a side column for filters and forms, print)."""
     body = [rx.heading(t(title_key), size="7", as_="h1", margin_bottom="12px")] if title_key else []
-    width = "1400px" if wide else "760px"
+    width = "1400px" if wide or desk else "760px"
     return rx.box(
         header(width),
         rx.el.main(
             *body, *children,
             width="100%", max_width=width, margin="0 auto", padding="16px",
+            class_name="desk" if desk else "",
         ),
         footer(width),
         # Marker for tests and assistive tooling: true once the websocket has hydrated the page state.

@@ -86,11 +86,13 @@ def _region_link(row: RegionRow) -> rx.Component:
     )
 
 
-def officer_home() -> rx.Component:
+def officer_home(*top: rx.Component) -> rx.Component:
+    """`top`: cards the app puts first (the workbench's to-do and search, which the shell may not import)."""
     return page(
         guarded(
             OfficerHomeState,
             whoami(OfficerHomeState),
+            *top,
             nav_card("officer.ratings_link", "officer.ratings_title", routes.OFFICER_RATINGS, "star", "go-ratings"),
             nav_card("roster.officer_title", "roster.officer_link_desc", routes.OFFICER_ROSTER, "users",
                      "go-officer-roster"),
@@ -100,6 +102,8 @@ def officer_home() -> rx.Component:
                      "go-officer-applications"),
             nav_card("report.officer_link", "report.officer_link_desc", routes.OFFICER_REPORTS, "megaphone",
                      "go-officer-reports"),
+            nav_card("publicity.title", "publicity.link_desc", routes.OFFICER_PUBLICITY, "list-checks",
+                     "go-officer-publicity"),
             rx.heading(t("officer.regions"), size="4", as_="h2"),
             rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
         ),

@@ -374,7 +374,12 @@ def test_officer_accepts_requests_materials_resident_supplies_officer_decides(pa
     officer.fill("#act-preliminary-note", "收入和财产均在本地标准以内，同意")
     officer.click("#act-preliminary-submit")
     officer.wait_for_selector("#act-publish")
-    officer.click("#act-publish")
+    officer.click("#act-publish")  # to the batch publicity page: the case is ticked, nothing is retyped
+    officer.wait_for_selector(f"#pick-{number}")
+    wait_hydrated(officer)
+    officer.click("#publish-130123100")
+    officer.wait_for_selector("#publicity-notice")
+    open_case(officer, server, number)
     status_is(officer, "公示中")
     # The resident's tracking page shows publicity and the county decision ahead, with its office and deadline.
     open_track(page, server, number, secret)

@@ -20,12 +20,13 @@ from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.shell.once import show_once
 from portal.i18n import MESSAGES
+from portal.kernel.permissions import Role
 from portal.applications.pages.track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
 from portal.applications.eligibility.pages.resident import Reason, _reason, reasons_of
+from portal.applications import queries
 from portal.applications import services as svc
 from portal.applications import crosscheck
 from portal.applications.eligibility import rules as el
-from portal.kernel.permissions import Role
 from portal.verification import rules as vr
 from portal.shell.session import SignedInState
 from portal.shell.ui import UIState
@@ -101,32 +102,65 @@ class OfficerApplicationsState(SignedInState):
     overdue_only: bool = False
     overdue_count: int = 0
 
-    def _refresh(self, session, actor) -> None:
-        rows = svc.queue(session, actor, status=self.status_filter, overdue_only=self.overdue_only)
+    def _refresh(self) -> None:
+        found: list = []
+        self._perform(Role.OFFICER, lambda s, a: found.append((
+            svc.queue(s, a, status=self.status_filter, overdue_only=self.overdue_only), svc.count_overdue(s, a))))
+        if not found:
+            return
+        rows, self.overdue_count = found[0]
         self.rows = [QueueRowView(number=r.number, applicant=r.applicant, village=r.village,
                                   status_key=f"apply.status.{r.status}", submitted=r.submitted_on,
                                   next_due=r.next_due, overdue=r.overdue, escalated=r.escalated, related=r.related,
                                   href=routes.officer_application(r.number)) for r in rows]
-        self.overdue_count = svc.count_overdue(session, actor)
+
+    @rx.var
+    def export_href(self) -> str:
+        return routes.api_applications_export(self.status_filter, self.overdue_only)
 
     @rx.event
     def load(self):
         actor = self._open_page(Role.OFFICER)
         if actor is None:
             return self._refused()
-        self._perform(Role.OFFICER, self._refresh)
+        self._refresh()
 
     @rx.event
     @checked
     def set_status(self, value: str):
         self.status_filter = value if value in QUEUE_STATUSES else ""
-        self._perform(Role.OFFICER, self._refresh)
+        self._refresh()
 
     @rx.event
     @checked
     def toggle_overdue(self, _checked: bool = False):
         self.overdue_only = not self.overdue_only
-        self._perform(Role.OFFICER, self._refresh)
+        self._refresh()
+
+
+class HistoryView(TypedDict):
+    kind_key: str
+    open: bool
+    who: str
+    office: str
+    when: str
+    due: str
+    outcome_key: str
+    note: str
+    materials: list[str]  # catalog keys
+    attachments: list[str]  # catalog keys
+
+
+HISTORY_KIND_KEYS = ["apply.step.submitted"] + STEP_KEYS
+
+
+def history_views(rows) -> list[HistoryView]:
+    return [HistoryView(kind_key=f"apply.step.{h.kind}", open=h.state == "open", who=h.actor, office=h.office,
+                        when=h.done_at or h.started_on, due=h.due_on,
+                        outcome_key=f"apply.outcome.{h.outcome}" if h.outcome else "", note=h.note,
+                        materials=[f"apply.material.{m}" for m in h.materials if m in svc.MATERIAL_ITEMS],
+                        attachments=[f"apply.doc.{d}" for d in h.attachments if d in svc.DOCUMENT_KINDS])
+            for h in rows]
 
 
 class OfficerCaseState(SignedInState):
@@ -136,7 +170,9 @@ class OfficerCaseState(SignedInState):
     place: str = ""
     status: str = ""
     status_key: str = ""
+    county_powers: bool = False  # 审核确认, 延长时限 and the county visit are the county's forms
     can_extend: bool = False  # 30 → 45 WD, once, by the county
+    can_approve: bool = False  # 同意 only after publicity
     related: bool = False
     related_detail: str = ""
     assessed_on: str = ""
@@ -150,6 +186,7 @@ class OfficerCaseState(SignedInState):
     findings_open: int = 0
     can_resolve: bool = False
     steps: list[StepRow] = []
+    history: list[HistoryView] = []
     open_kinds: list[str] = []
     missing_keys: list[str] = []
     missing_other: str = ""
@@ -158,24 +195,22 @@ class OfficerCaseState(SignedInState):
     error_key: str = ""
     notice_key: str = ""
 
-    def _fill(self, session, app, actor) -> list[rx.event.EventSpec]:
-        """Show the case; returns the event that writes the applicant's phone into the page (never a state var)."""
-        a = app.answers or {}
-        self.found, self.number = True, app.number
-        self.applicant = app.applicant_name
-        phone = str((a.get("applicant") or {}).get("phone", ""))
-        self.place = svc.place_of(session, app)
-        self.status, self.status_key = app.status, f"apply.status.{app.status}"
-        self.related = app.related_to_staff
-        self.can_extend = app.status in svc.ALLOWED["extend"] and not app.extended
-        self.related_detail = str((a.get("related") or {}).get("detail", ""))
-        self.assessed_on = app.assessed_on.isoformat() if app.assessed_on else ""
-        verdict = svc.assessment(session, app)
+    def _fill(self, d: queries.CaseDetail) -> list[rx.event.EventSpec]:
+        """Show the case; returns the events that write the phone and full ID numbers into the page (never vars)."""
+        a = d.answers
+        self.found, self.number = True, d.app_number
+        self.applicant, self.place = d.applicant, d.place
+        self.status, self.status_key = d.status, f"apply.status.{d.status}"
+        self.related, self.related_detail = d.related, d.related_detail
+        self.county_powers, self.can_extend, self.can_approve = d.powers.county, d.powers.can_extend, \
+            d.powers.can_approve
+        self.assessed_on = d.assessed_on
+        verdict = d.verdict
         self.verdict_key = f"elig.outcome.{verdict.outcome}" if verdict else ""
         self.amount = el.yuan(verdict.monthly_amount_fen) if verdict else ""
         self.reasons = reasons_of(verdict.lines) if verdict else []
         members = []
-        ids = svc.member_ids_for_officer(session, actor, app)
+        ids = d.ids
         once = []
         for i, m in enumerate(a.get("members") or []):
             full = ids.full and i < len(ids.shown)
@@ -198,32 +233,39 @@ class OfficerCaseState(SignedInState):
         self.assets = "{} · {} · {} · {} m² · {}".format(
             el.yuan(deposits) if isinstance(deposits, int) else "?", assets.get("vehicles", 0),
             assets.get("houses", 0), assets.get("housing_area", 0), assets.get("businesses", 0))
-        self.docs = [DocView(id=d.id, kind_key=f"apply.doc.{d.kind}", src=routes.application_document(d.id))
-                     for d in svc.documents(session, app)]
+        self.docs = [DocView(id=doc_id, kind_key=f"apply.doc.{kind}", src=routes.application_document(doc_id))
+                     for doc_id, kind in d.documents]
         self.findings = [FindingRow(
             id=str(f.id), rule_key=f"verify.rule.{f.rule}", severity=f.severity, county=f.routed_to == "county",
             member=f.member, declared=f.declared, found=f.found, refs=f.refs, source_key=f"verify.source.{f.source}",
             as_of=f.as_of, document_no=f.document_no,
             resolution_key=f"verify.resolution.{f.resolution}" if f.resolution else "", note=f.note,
-            answer=f.answer) for f in svc.findings_for_officer(session, actor, app)]
+            answer=f.answer) for f in d.findings]
         self.findings_open = sum(1 for f in self.findings if not f["resolution_key"])
-        self.can_resolve = app.status in svc.ALLOWED["resolve_finding"]
-        view = svc.track(session, app)
+        self.can_resolve = d.can_resolve
+        view = d.track
         self.steps = step_rows(view)
+        self.history = history_views(d.history)
         self.open_kinds = [s.kind for s in view.steps if s.state == "open"]
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
         self.overall_due, self.overall_wd = view.overall_due, view.overall_wd
-        return [show_once("case-phone", phone), *once]
+        return [show_once("case-phone", d.phone), *once]
 
     def _empty(self) -> None:
         """Forget the previously shown case (household, incomes, reasons), whatever this load finds."""
-        for name in ("number", "found", "applicant", "place", "status", "status_key", "can_extend", "related",
-                     "related_detail", "assessed_on", "verdict_key", "amount", "members", "assets", "reasons",
-                     "docs", "findings", "findings_open", "can_resolve", "steps", "open_kinds", "missing_keys", "missing_other", "overall_due", "overall_wd",
-                     "error_key", "notice_key"):
+        for name in ("number", "found", "applicant", "place", "status", "status_key", "county_powers", "can_extend",
+                     "can_approve", "related", "related_detail", "assessed_on", "verdict_key", "amount", "members",
+                     "assets", "reasons", "docs", "findings", "findings_open", "can_resolve", "steps", "history", "open_kinds", "missing_keys", "missing_other",
+                     "overall_due", "overall_wd", "error_key", "notice_key"):
             field = self.get_fields()[name]
             setattr(self, name, field.default_factory() if field.default_factory is not None else field.default)
+
+    def _read(self, number: str) -> tuple[queries.CaseDetail | None, str]:
+        got: list[queries.CaseDetail] = []
+        _actor, key = self._perform(Role.OFFICER, lambda s, a: got.append(queries.case_detail(s, a, number)),
+                                    domain_errors=(svc.ApplicationError,))
+        return (got[0] if got else None), key
 
     @rx.event
     def load(self):
@@ -231,26 +273,16 @@ class OfficerCaseState(SignedInState):
         actor = self._open_page(Role.OFFICER)
         if actor is None:
             return self._refused()
-        number = str(self.router._page.params.get("number", ""))[:20]
-        shown: list = []
-        _, key = self._perform(Role.OFFICER, lambda session, who: shown.extend(
-            self._fill(session, svc.get_for_officer(session, who, number), who)))
-        if key:
-            self._empty()
-            self.denied_key = "auth.forbidden"
+        detail, key = self._read(str(self.router._page.params.get("number", ""))[:20])
+        if detail is None:
+            self.denied_key = key or "auth.forbidden"
             return
-        return shown
+        return self._fill(detail)
 
     def _act(self, action):
-        """Run one officer action on this case: guard, service (which checks and audits), reload; in one unit of
-        work, so a refused action leaves nothing behind."""
-        shown: list = []
-
-        def run(session, actor):
-            action(session, actor)
-            shown.extend(self._fill(session, svc.get_for_officer(session, actor, self.number), actor))
-
-        actor, key = self._perform(Role.OFFICER, run, domain_errors=(svc.ApplicationError,))
+        """Run one officer action on this case (the service checks role + region again and audits), then reload.
+        A refusal keeps every form as typed; a success empties them."""
+        actor, key = self._perform(Role.OFFICER, action, domain_errors=(svc.ApplicationError,))
         if actor is None:
             self._empty()  # signed out or no longer allowed: the case goes from the page
             self.error_key = "auth.forbidden"
@@ -259,7 +291,24 @@ class OfficerCaseState(SignedInState):
             self.error_key, self.notice_key = key, ""
             return
         self.error_key, self.notice_key = "", "officer_apps.saved"
-        return shown
+        detail, _ = self._read(self.number)
+        if detail is None:
+            self._empty()
+            self.error_key = "auth.forbidden"
+            return
+        return [rx.call_script("document.querySelectorAll('#case-actions form').forEach(f => f.reset())"),
+                *self._fill(detail)]
+
+    @rx.event
+    @checked
+    def resolve_finding(self, form: dict):
+        try:
+            finding = int(str(form.get("finding", "")))
+        except ValueError:
+            self.error_key = "apply.err_finding_not_found"
+            return
+        resolution, note = str(form.get("resolution", ""))[:16], str(form.get("note", ""))[:svc.MAX_TEXT + 10]
+        return self._act(lambda s, a: svc.resolve_finding(s, a, self.number, finding, resolution, note))
 
     @rx.event
     def accept(self):
@@ -307,21 +356,6 @@ class OfficerCaseState(SignedInState):
 
     @rx.event
     @checked
-    def resolve_finding(self, form: dict):
-        try:
-            finding = int(str(form.get("finding", "")))
-        except ValueError:
-            self.error_key = "apply.err_finding_not_found"
-            return
-        resolution, note = str(form.get("resolution", ""))[:16], str(form.get("note", ""))[:svc.MAX_TEXT + 10]
-        return self._act(lambda s, a: svc.resolve_finding(s, a, self.number, finding, resolution, note))
-
-    @rx.event
-    def publish(self):
-        return self._act(lambda s, a: svc.send_to_publicity(s, a, self.number))
-
-    @rx.event
-    @checked
     def extend(self, form: dict):
         note = str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.extend_deadline(s, a, self.number, note))
@@ -342,41 +376,56 @@ def _queue_row(r: QueueRowView) -> rx.Component:
     return rx.el.tr(
         rx.el.td(rx.link(r["number"], href=r["href"], id="case-" + r["number"]),
                  rx.cond(r["related"], rx.badge(t("officer_apps.related_badge"), color_scheme="purple"))),
-        rx.el.td(r["applicant"], rx.el.br(), rx.el.small(r["village"])),
-        rx.el.td(t_var(r["status_key"], STATUS_KEYS), rx.el.br(),
-                 rx.cond(r["escalated"], rx.badge(t("officer_apps.escalated"), color_scheme="red"),
-                         rx.cond(r["overdue"], rx.badge(t("apply.step_overdue"), color_scheme="red"),
-                                 rx.el.small(r["next_due"])))),
-        class_name=rx.cond(r["overdue"], "queue-overdue", ""),
+        rx.el.td(r["applicant"]),
+        rx.el.td(r["village"]),
+        rx.el.td(t_var(r["status_key"], STATUS_KEYS)),
+        rx.el.td(r["submitted"]),
+        rx.el.td(rx.cond(r["escalated"], rx.badge(t("officer_apps.escalated"), color_scheme="red"),
+                         rx.cond(r["overdue"], rx.badge(t("apply.step_overdue"), color_scheme="red"))),
+                 rx.el.span(r["next_due"])),
+        class_name=rx.cond(r["overdue"], "queue-overdue overdue", ""),
     )
 
 
 def officer_applications() -> rx.Component:
     s = OfficerApplicationsState
+    side = rx.el.aside(
+        rx.heading(t("officer_apps.filters"), size="3", as_="h2"),
+        rx.el.label(t("officer_apps.h_status"), html_for="filter-status", class_name="wiz-label"),
+        rx.el.select(rx.el.option(t("officer_apps.all_statuses"), value=""),
+                     *[rx.el.option(t(f"apply.status.{st}"), value=st) for st in QUEUE_STATUSES],
+                     value=s.status_filter, on_change=s.set_status, id="filter-status", class_name="screen-select"),
+        rx.el.label(rx.el.input(type="checkbox", checked=s.overdue_only, on_change=s.toggle_overdue,
+                                id="filter-overdue"), rx.text(t("officer_apps.overdue_only")), class_name="wiz-check"),
+        # A plain document request (not the app's router): the API answers the file, or its refusal as a message.
+        rx.link(t("officer_apps.export"), href=s.export_href, reload_document=True, id="queue-export",
+                class_name="screen-next"),
+        rx.el.button(t("officer_apps.print"), type="button", on_click=rx.call_script("window.print()"),
+                     class_name="screen-back", id="queue-print"),
+        rx.link(t("officer_apps.publish_batch_link"), href=routes.OFFICER_PUBLICITY, id="queue-publicity",
+                class_name="tap-link"),
+        class_name="desk-side",
+    )
     return page(
         guarded(
             s,
             rx.cond(s.overdue_count > 0, rx.callout(t_fmt("officer_apps.overdue_count", n=s.overdue_count),
                                                     icon="alarm-clock", color_scheme="red", id="overdue-count",
                                                     width="100%")),
-            rx.hstack(
-                rx.el.select(rx.el.option(t("officer_apps.all_statuses"), value=""),
-                             *[rx.el.option(t(f"apply.status.{st}"), value=st) for st in QUEUE_STATUSES],
-                             value=s.status_filter, on_change=s.set_status, id="filter-status",
-                             class_name="screen-select", flex="1"),
-                rx.el.label(rx.el.input(type="checkbox", checked=s.overdue_only, on_change=s.toggle_overdue,
-                                        id="filter-overdue"), rx.text(t("officer_apps.overdue_only")),
-                            class_name="wiz-check"),
-                width="100%", align="center", wrap="wrap",
+            rx.el.div(
+                side,
+                rx.cond(s.rows.length() > 0,
+                        rx.el.table(rx.el.thead(rx.el.tr(
+                            rx.el.th(t("officer_apps.h_number")), rx.el.th(t("officer_apps.h_applicant")),
+                            rx.el.th(t("officer_apps.h_village")), rx.el.th(t("officer_apps.h_status")),
+                            rx.el.th(t("officer_apps.h_submitted")), rx.el.th(t("officer_apps.h_due")))),
+                            rx.el.tbody(rx.foreach(s.rows, _queue_row)), class_name="queue-table desk-table",
+                            id="queue"),
+                        rx.text(t("officer_apps.empty"), id="queue-empty")),
+                class_name="desk-grid",
             ),
-            rx.cond(s.rows.length() > 0,
-                    rx.el.table(rx.el.thead(rx.el.tr(rx.el.th(t("apply.number")), rx.el.th(t("apply.name")),
-                                                     rx.el.th(t("officer_apps.status")))),
-                                rx.el.tbody(rx.foreach(s.rows, _queue_row)), class_name="queue-table",
-                                id="queue"),
-                    rx.text(t("officer_apps.empty"), id="queue-empty")),
         ),
-        title_key="officer_apps.title",
+        title_key="officer_apps.title", desk=True,
     )
 
 
@@ -393,16 +442,18 @@ def _action_form(title_key: str, *fields: rx.Component, on_submit, form_id: str,
         rx.form(rx.vstack(rx.heading(t(title_key), size="3", as_="h3"), *fields,
                           rx.el.button(t(button_key), type="submit", class_name="screen-next", id=f"{form_id}-submit"),
                           width="100%", spacing="3"),
-                on_submit=on_submit, reset_on_submit=True, id=form_id, width="100%"),
+                on_submit=on_submit, reset_on_submit=False, id=form_id, width="100%"),
         width="100%",
     )
 
 
-def _decision_radios(prefix: str) -> rx.Component:
+def _decision_radios(prefix: str, approvable=True) -> rx.Component:
     name = "decision"
+    approve = rx.el.label(rx.el.input(type="radio", name=name, value="approve", id=f"f-{prefix}-approve"),
+                          rx.text(t("officer_apps.approve")), class_name="wiz-check")
     return rx.vstack(
-        rx.el.label(rx.el.input(type="radio", name=name, value="approve", id=f"f-{prefix}-approve"),
-                    rx.text(t("officer_apps.approve")), class_name="wiz-check"),
+        rx.cond(approvable, approve,
+                rx.text(t("officer_apps.approve_after_publicity"), size="2", id=f"f-{prefix}-no-approve")),
         rx.el.label(rx.el.input(type="radio", name=name, value="refuse", id=f"f-{prefix}-refuse"),
                     rx.text(t("officer_apps.refuse")), class_name="wiz-check"),
         width="100%", spacing="0",
@@ -437,7 +488,7 @@ def _actions() -> rx.Component:
             "apply.step.recheck", _note("act-recheck", "officer_apps.findings"), on_submit=s.recheck,
             form_id="act-recheck",
             button_key="officer_apps.record")),
-        rx.cond(s.open_kinds.contains(svc.STEP_VISIT), _action_form(
+        rx.cond(s.open_kinds.contains(svc.STEP_VISIT) & s.county_powers, _action_form(
             "apply.step.county_visit", _note("act-visit", "officer_apps.findings"), on_submit=s.county_visit,
             form_id="act-visit", button_key="officer_apps.record")),
         rx.cond(s.status == svc.PRELIMINARY, _action_form(
@@ -445,11 +496,15 @@ def _actions() -> rx.Component:
             on_submit=s.preliminary,
             form_id="act-preliminary", button_key="officer_apps.decide")),
         rx.cond(s.status == svc.TO_PUBLISH, rx.vstack(
-            rx.text(t("officer_apps.publish_hint"), size="2"),
-            rx.el.button(t("officer_apps.publish"), on_click=s.publish, type="button", class_name="screen-next",
-                         id="act-publish"), width="100%")),
-        rx.cond((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY), _action_form(
-            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"), _decision_radios("county"),
+            rx.text(t("officer_apps.publish_batch_hint"), size="2"),
+            rx.link(t("officer_apps.publish_batch_link"), href=routes.OFFICER_PUBLICITY, id="act-publish",
+                    class_name="tap-link"),
+            width="100%")),
+        rx.cond(((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY)) & ~s.county_powers,
+                rx.callout(t("officer_apps.pending_county"), icon="info", id="case-county-only", width="100%")),
+        rx.cond(((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY)) & s.county_powers, _action_form(
+            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"),
+            _decision_radios("county", s.can_approve),
             _note("act-county", "officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
             button_key="officer_apps.decide")),
         rx.cond(s.can_extend,
@@ -545,50 +600,87 @@ def _step(row: StepRow) -> rx.Component:
     )
 
 
+def _history_row(h: HistoryView) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(t_var(h["kind_key"], HISTORY_KIND_KEYS), class_name="history-kind"),
+        rx.el.td(h["who"], rx.cond(h["office"] != "", rx.fragment(rx.el.br(), rx.el.small(h["office"])))),
+        rx.el.td(h["when"], rx.cond(h["open"], rx.el.div(t_fmt("officer_apps.open_step", due=h["due"])))),
+        rx.el.td(rx.el.span(t_var(h["outcome_key"], OUTCOME_KEYS))),
+        rx.el.td(rx.foreach(h["materials"], lambda k: rx.el.div(t_var(k, MATERIAL_KEYS))),
+                 rx.el.div(h["note"], class_name="history-note")),
+        rx.el.td(rx.foreach(h["attachments"], lambda k: rx.el.div(t_var(k, DOC_KEYS))), class_name="nowrap"),
+        class_name=rx.cond(h["open"], "history-open", ""),
+    )
+
+
+def case_history() -> rx.Component:
+    s = OfficerCaseState
+    return rx.vstack(
+        rx.hstack(rx.heading(t("officer_apps.history_title"), size="4", as_="h2"), rx.spacer(),
+                  rx.link(t("officer_apps.approval_form"), href=routes.api_application_form(s.number),
+                          reload_document=True, is_external=True, id="case-approval-form",
+                          class_name="no-print tap-link"),
+                  width="100%", align="center"),
+        rx.text(t("officer_apps.history_hint"), size="2", class_name="no-print"),
+        rx.el.table(
+            rx.el.thead(rx.el.tr(rx.el.th(t("officer_apps.h_step")), rx.el.th(t("officer_apps.h_who")),
+                                 rx.el.th(t("officer_apps.h_when")), rx.el.th(t("officer_apps.h_outcome")),
+                                 rx.el.th(t("officer_apps.h_note")), rx.el.th(t("officer_apps.h_attachments")))),
+            rx.el.tbody(rx.foreach(s.history, _history_row)), class_name="desk-table", id="case-history"),
+        width="100%", spacing="2",
+    )
+
+
 def officer_case() -> rx.Component:
     s = OfficerCaseState
+    main = rx.vstack(
+        rx.card(
+            rx.text(s.number, size="2", color_scheme="gray", id="case-number"),
+            rx.hstack(rx.text(s.applicant, size="5", weight="bold"),
+                      rx.text(size="5", weight="bold", id="case-phone"),  # show_once: never a state var
+                      spacing="3", wrap="wrap"),
+            rx.text(s.place, size="2"),
+            rx.text(t_var(s.status_key, STATUS_KEYS), weight="bold", id="case-status"),
+            rx.cond(s.overall_due != "",
+                    rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
+            rx.cond(s.related, rx.callout(t_fmt("officer_apps.related_note", detail=s.related_detail),
+                                          icon="users", color_scheme="purple", id="case-related")),
+            width="100%"),
+        rx.cond(s.missing_keys.length() > 0, rx.box(
+            rx.text(t("apply.missing_title"), weight="bold"),
+            rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS)))),
+            rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2")),
+            class_name="wiz-summary", id="case-missing")),
+        _findings(),
+        case_history(),
+        rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
+        rx.text(t_var(s.verdict_key, OUTCOME_VERDICT_KEYS), weight="bold", id="case-verdict"),
+        rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
+        rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="case-reasons"),
+        rx.heading(t("officer_apps.household"), size="4", as_="h2"),
+        rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table desk-table",
+                    id="case-members"),
+        rx.text(t_fmt("officer_apps.assets_line", assets=s.assets), size="2"),
+        rx.heading(t("apply.q.documents"), size="4", as_="h2"),
+        rx.el.div(rx.foreach(s.docs, lambda d: rx.vstack(
+            rx.text(t_var(d["kind_key"], DOC_KEYS), size="2"),
+            rx.el.a(rx.el.img(src=d["src"], class_name="doc-thumb", alt=""), href=d["src"], target="_blank",
+                    class_name="doc-link"),
+            width="100%")), class_name="doc-grid", id="case-docs"),
+        rx.heading(t("apply.steps_title"), size="4", as_="h2"),
+        rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="case-steps"),
+        width="100%", spacing="3", min_width="0",
+    )
     return page(
         guarded(
             s,
             rx.link(t("officer_apps.back_to_queue"), href=routes.OFFICER_APPLICATIONS, min_height=TAP,
-                    display="flex", align_items="center"),
+                    display="flex", align_items="center", class_name="no-print"),
             rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
                                                   color_scheme="red", role="alert", id="case-error", width="100%")),
             rx.cond(s.notice_key != "", rx.callout(t_var(s.notice_key, NOTICE_KEYS), icon="check",
                                                    color_scheme="green", id="case-notice", width="100%")),
-            rx.card(
-                rx.text(s.number, size="2", color_scheme="gray", id="case-number"),
-                rx.hstack(rx.text(s.applicant, size="5", weight="bold"),
-                          rx.text(size="5", weight="bold", id="case-phone"),  # show_once: never a state var
-                          spacing="3", wrap="wrap"),
-                rx.text(s.place, size="2"),
-                rx.text(t_var(s.status_key, STATUS_KEYS), weight="bold", id="case-status"),
-                rx.cond(s.overall_due != "",
-                        rx.text(t_fmt("apply.overall_due", due=s.overall_due, wd=s.overall_wd), size="2")),
-                rx.cond(s.related, rx.callout(t_fmt("officer_apps.related_note", detail=s.related_detail),
-                                              icon="users", color_scheme="purple", id="case-related")),
-                width="100%"),
-            rx.cond(s.missing_keys.length() > 0, rx.box(
-                rx.text(t("apply.missing_title"), weight="bold"),
-                rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS)))),
-                rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2")),
-                class_name="wiz-summary", id="case-missing")),
-            _findings(),
-            _actions(),
-            rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
-            rx.text(t_var(s.verdict_key, OUTCOME_VERDICT_KEYS), weight="bold", id="case-verdict"),
-            rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
-            rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="case-reasons"),
-            rx.heading(t("officer_apps.household"), size="4", as_="h2"),
-            rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table", id="case-members"),
-            rx.text(t_fmt("officer_apps.assets_line", assets=s.assets), size="2"),
-            rx.heading(t("apply.q.documents"), size="4", as_="h2"),
-            rx.vstack(rx.foreach(s.docs, lambda d: rx.vstack(
-                rx.text(t_var(d["kind_key"], DOC_KEYS), size="2"),
-                rx.el.img(src=d["src"], class_name="doc-thumb", alt=""), width="100%")),
-                      width="100%", id="case-docs"),
-            rx.heading(t("apply.steps_title"), size="4", as_="h2"),
-            rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="case-steps"),
+            rx.el.div(main, rx.el.aside(_actions(), class_name="desk-side sticky"), class_name="desk-grid side-right"),
         ),
-        title_key="officer_apps.case_title", wide=True,
+        title_key="officer_apps.case_title", desk=True,
     )

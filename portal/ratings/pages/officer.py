@@ -12,6 +12,7 @@ from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP, page
 from portal.ratings.poster_links import region_poster_link
 from portal.ratings.components import CaseView, case_card, case_view
+from portal.kernel import routes
 from portal.kernel.db import session_scope
 from portal.accounts.models import Role
 from portal.kernel.base import utcnow
@@ -205,7 +206,10 @@ def officer_ratings() -> rx.Component:
             rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
                                          id="officer-notice")),
             region_poster_link(s.region_code),
-            rx.heading(t("officer.ranking"), size="5", as_="h2"),
+            rx.hstack(rx.heading(t("officer.ranking"), size="5", as_="h2"), rx.spacer(),
+                      rx.link(t("officer.export_ranking"), href=routes.api_ranking_export(s.region_code, s.month),
+                              reload_document=True, id="ranking-export", class_name="tap-link"),
+                      width="100%", align="center"),
             rx.vstack(rx.foreach(s.ranking, _rank_row), width="100%", id="ranking"),
             rx.heading(t("officer.cases"), size="5", as_="h2"),
             rx.cond(s.cases.length() > 0,
