@@ -26,6 +26,7 @@ from portal.kernel import masking
 from portal.kernel import policy
 from portal.kernel import text_rules
 from portal.ratings import rules
+from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
 from portal.kernel.workdays import CHINA_TZ, china_date
@@ -625,3 +626,36 @@ def open_bursts(session: Session, actor: Actor, region_path: str) -> list[tuple[
             Rating.window_id == window_id, Rating.status == RatingStatus.HELD)).scalar_one()
         out.append((flag_id, code, name, opened, held))
     return out
+
+
+# --- the working-day deadlines a calendar change moves (kernel.calendar_store) ------------------------------------
+
+def _open_followup_deadlines(session: Session) -> list[calendar_store.OpenDeadline]:
+    rows = session.execute(
+        select(FollowupCase.id, FollowupCase.opened_at, FollowupCase.resolve_due, FollowupCase.callback_due,
+               FollowupCase.callback_at, Region.path)
+        .join(ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region, Region.id == ServiceWindow.region_id)
+        .where(FollowupCase.status != CaseStatus.CLOSED)).all()
+    out = []
+    for cid, opened, resolve_due, callback_due, callback_at, path in rows:
+        start = china_date(opened)
+        out.append(calendar_store.OpenDeadline("deadline.followup_resolve", f"#{cid}", path, start, resolve_due,
+                                               row_id=cid))
+        if callback_due is not None and callback_at is None:
+            out.append(calendar_store.OpenDeadline("deadline.followup_callback", f"#{cid}", path, start,
+                                                   callback_due, row_id=cid))
+    return out
+
+
+def _reschedule_followup(session: Session, deadline: calendar_store.OpenDeadline, new_due: date) -> None:
+    case = session.get(FollowupCase, deadline.row_id)
+    if case is None:
+        return
+    if deadline.kind_key == "deadline.followup_callback":
+        case.callback_due = new_due
+    else:
+        case.resolve_due = new_due
+
+
+calendar_store.register_deadline_source(calendar_store.DeadlineSource(
+    "ratings.followup", _open_followup_deadlines, _reschedule_followup))

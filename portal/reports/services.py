@@ -40,6 +40,7 @@ from portal.kernel import throttle as lookup_throttle
 from portal.kernel import policy
 from portal.kernel import text_rules
 from portal.roster import services as roster_svc
+from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.images import CleanImage, PrivateImageStore, intake_image
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
@@ -1023,3 +1024,22 @@ def receipt_card_png(receipt: str, secret: str, text: ReceiptCardText) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
+
+
+# --- the working-day deadlines a calendar change moves (kernel.calendar_store) ------------------------------------
+
+def _open_conclude_deadlines(session: Session) -> list[calendar_store.OpenDeadline]:
+    rows = session.execute(select(Report.id, Report.receipt_code, Report.handler_path, Report.created_at,
+                                  Report.conclude_due).where(Report.status != ReportStatus.CONCLUDED)).all()
+    return [calendar_store.OpenDeadline("deadline.report_conclude", format_receipt(code), path, china_date(created),
+                                        due, row_id=rid) for rid, code, path, created, due in rows]
+
+
+def _reschedule_conclude(session: Session, deadline: calendar_store.OpenDeadline, new_due: date) -> None:
+    report = session.get(Report, deadline.row_id)
+    if report is not None:
+        report.conclude_due = new_due
+
+
+calendar_store.register_deadline_source(calendar_store.DeadlineSource(
+    "reports.conclude", _open_conclude_deadlines, _reschedule_conclude))

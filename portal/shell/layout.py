@@ -48,14 +48,15 @@ def footer() -> rx.Component:
     )
 
 
-def page(*children: rx.Component, title_key: str | None = None) -> rx.Component:
-    """Every page goes through here: one column, 390 px first, comfortable up to desktop."""
+def page(*children: rx.Component, title_key: str | None = None, wide: bool = False) -> rx.Component:
+    """Every page goes through here: one column, 390 px first, comfortable up to desktop. `wide`: a desk page
+    (admins, officers) that uses a desktop's width for side-by-side columns and tables."""
     body = [rx.heading(t(title_key), size="7", as_="h1", margin_bottom="12px")] if title_key else []
     return rx.box(
         header(),
         rx.el.main(
             *body, *children,
-            width="100%", max_width="760px", margin="0 auto", padding="16px",
+            width="100%", max_width="1280px" if wide else "760px", margin="0 auto", padding="16px",
         ),
         footer(),
         # Marker for tests and assistive tooling: true once the websocket has hydrated the page state.

@@ -10,7 +10,8 @@ from portal.shell.account import guarded
 from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP, page
-from portal.ratings.poster_links import region_poster_link
+from portal.kernel.settings import get_settings
+from portal.ratings.poster_links import poster_address, region_poster_link
 from portal.ratings.components import CaseView, case_card, case_view
 from portal.kernel.db import session_scope
 from portal.accounts.models import Role
@@ -65,6 +66,8 @@ def rank_views(rows: list[wf.RankedWindow]) -> list[RankView]:
 
 class OfficerRatingsState(SignedInState):
     scopes: list[Choice] = []
+    poster_base: str = ""  # the address every window's QR code starts with
+    poster_refused: bool = False
     region_code: str = ""
     months: list[str] = []
     month: str = ""
@@ -79,6 +82,8 @@ class OfficerRatingsState(SignedInState):
         actor = self._open_page(Role.OFFICER)
         if actor is None:
             return self._refused()
+        settings = get_settings()
+        self.poster_base, self.poster_refused = settings.public_base_url + "/r/…", settings.poster_url_refused
         self.scopes = [Choice(value=g.region_code, label=g.region_name) for g in actor.grants if g.role == Role.OFFICER]
         self.months = recent_months()
         self.month = self.month if self.month in self.months else self.months[0]
@@ -204,7 +209,8 @@ def officer_ratings() -> rx.Component:
                                                   icon="triangle-alert", width="100%", id="officer-error")),
             rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
                                          id="officer-notice")),
-            region_poster_link(s.region_code),
+            poster_address(s.poster_base, s.poster_refused),
+            rx.cond(~s.poster_refused, region_poster_link(s.region_code)),
             rx.heading(t("officer.ranking"), size="5", as_="h2"),
             rx.vstack(rx.foreach(s.ranking, _rank_row), width="100%", id="ranking"),
             rx.heading(t("officer.cases"), size="5", as_="h2"),
