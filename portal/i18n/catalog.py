@@ -139,10 +139,11 @@ from portal.reports import messages as _reports  # noqa: E402
 from portal.evaluations import messages as _evaluations  # noqa: E402
 from portal.register import messages as _register  # noqa: E402
 from portal.verification import messages as _verification  # noqa: E402
+from portal.accounts import messages as _accounts  # noqa: E402
 
 MESSAGES: dict[str, tuple[str, str]] = _merge(
     CORE, _ratings.MESSAGES, _roster.MESSAGES, _applications.MESSAGES, _reports.MESSAGES, _evaluations.MESSAGES,
-    _register.MESSAGES, _verification.MESSAGES,
+    _register.MESSAGES, _verification.MESSAGES, _accounts.MESSAGES,
 )
 
 
