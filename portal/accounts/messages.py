@@ -52,6 +52,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.apply": ("查询", "Search"),
     "audit.clear": ("清除筛选", "Clear"),
     "audit.at": ("时间", "Time"),
+    "audit.action_col": ("操作", "Action"),
     "audit.object": ("对象", "Object"),
     "audit.region": ("区域", "Region"),
     "audit.details": ("变更", "Change"),

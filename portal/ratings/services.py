@@ -659,3 +659,25 @@ def _reschedule_followup(session: Session, deadline: calendar_store.OpenDeadline
 
 calendar_store.register_deadline_source(calendar_store.DeadlineSource(
     "ratings.followup", _open_followup_deadlines, _reschedule_followup))
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str  # "2026-07"
+    count: int
+    satisfaction_rate: float | None  # None below the ranking's minimum count (nothing that could single out raters)
+
+
+def satisfaction_trend(session: Session, region_path: str, months: list[str], *, window_code: str = "",
+                       office: str = "") -> list[TrendPoint]:
+    """Satisfaction by month for one window (by code) or one office (by name) under a region, oldest month first,
+    from counted ratings with the same minimum count as the published ranking."""
+    points = []
+    for month in sorted(months):
+        if office:
+            row = next((r for r in office_ranking(session, region_path, month) if r.office == office), None)
+        else:
+            start, end = _month_bounds(month)
+            row = next((r for r in rank_region(session, region_path, start, end) if r.code == window_code), None)
+        points.append(TrendPoint(month, row.count if row else 0, row.satisfaction_rate if row else None))
+    return points

@@ -1031,7 +1031,8 @@ def receipt_card_png(receipt: str, secret: str, text: ReceiptCardText) -> bytes:
 def _open_conclude_deadlines(session: Session) -> list[calendar_store.OpenDeadline]:
     rows = session.execute(select(Report.id, Report.receipt_code, Report.handler_path, Report.created_at,
                                   Report.conclude_due).where(Report.status != ReportStatus.CONCLUDED)).all()
-    return [calendar_store.OpenDeadline("deadline.report_conclude", format_receipt(code), path, china_date(created),
+    # Only the receipt's last four digits: the calendar page is the admin's, not the report handlers'.
+    return [calendar_store.OpenDeadline("deadline.report_conclude", "**** " + code[-4:], path, china_date(created),
                                         due, row_id=rid) for rid, code, path, created, due in rows]
 
 

@@ -144,7 +144,7 @@ def _filters() -> rx.Component:
 
 def _table() -> rx.Component:
     s = AdminAuditState
-    head = ["#", t("audit.at"), t("audit.actor"), t("audit.action"), t("audit.object"), t("audit.region"),
+    head = ["#", t("audit.at"), t("audit.actor"), t("audit.action_col"), t("audit.object"), t("audit.region"),
             t("audit.details")]
     return rx.box(rx.el.table(
         rx.el.thead(rx.el.tr(*[rx.el.th(h) for h in head])),

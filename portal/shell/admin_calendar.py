@@ -278,7 +278,7 @@ def _day_form() -> rx.Component:
 
 
 def _days_table(rows, table_id: str, with_change: bool) -> rx.Component:
-    head = [t("admin.cal_day"), t("admin.cal_kind_label"), t("admin.cal_name")]
+    head = [t("admin.cal_day"), t("admin.cal_kind_label"), t("admin.cal_name_col")]
     return rx.el.table(
         rx.el.thead(rx.el.tr(*[rx.el.th(h) for h in head], *([rx.el.th(t("admin.cal_change_label"))]
                                                               if with_change else []))),

@@ -10,7 +10,7 @@ from portal.shell.ui import UIState
 TAP = "44px"  # minimum tap target (WCAG 2.5.5 / mobile guidelines)
 
 
-def header() -> rx.Component:
+def header(max_width: str = "760px") -> rx.Component:
     return rx.el.header(
         rx.hstack(
             rx.link(
@@ -32,18 +32,18 @@ def header() -> rx.Component:
                 t("app.lang_toggle"), on_click=UIState.toggle_lang, variant="soft", color_scheme="gray",
                 min_height=TAP, id="toggle-lang", aria_label="language",
             ),
-            align="center", spacing="2", width="100%", max_width="760px", margin="0 auto", padding="8px 12px",
+            align="center", spacing="2", width="100%", max_width=max_width, margin="0 auto", padding="8px 12px",
         ),
         class_name="site-header",
     )
 
 
-def footer() -> rx.Component:
+def footer(max_width: str = "760px") -> rx.Component:
     return rx.el.footer(
         rx.vstack(
             rx.text(t("app.footer"), size="2", color_scheme="gray"),
             rx.text(t("app.hotline"), size="2", color_scheme="gray"),
-            spacing="1", max_width="760px", margin="0 auto", padding="16px",
+            spacing="1", max_width=max_width, margin="0 auto", padding="16px",
         ),
     )
 
@@ -52,13 +52,14 @@ def page(*children: rx.Component, title_key: str | None = None, wide: bool = Fal
     """Every page goes through here: one column, 390 px first, comfortable up to desktop. `wide`: a desk page
     (admins, officers) that uses a desktop's width for side-by-side columns and tables."""
     body = [rx.heading(t(title_key), size="7", as_="h1", margin_bottom="12px")] if title_key else []
+    width = "1280px" if wide else "760px"
     return rx.box(
-        header(),
+        header(width),
         rx.el.main(
             *body, *children,
-            width="100%", max_width="1280px" if wide else "760px", margin="0 auto", padding="16px",
+            width="100%", max_width=width, margin="0 auto", padding="16px",
         ),
-        footer(),
+        footer(width),
         # Marker for tests and assistive tooling: true once the websocket has hydrated the page state.
         rx.el.div(id="hydrated", data_hydrated=rx.State.is_hydrated.to_string(), display="none"),
         class_name=rx.cond(UIState.large_text == "1", "portal large-text", "portal"),
