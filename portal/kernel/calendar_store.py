@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.calendar_models import CalendarDayRow
 from portal.kernel import audit
-from portal.kernel.workdays import HOLIDAY, KINDS, WORKDAY, CalendarDay, WorkCalendar
+from portal.kernel.workdays import HOLIDAY, KINDS, NOTICE_NAMES, WORKDAY, CalendarDay, WorkCalendar
 
 
 def load_calendar(session: Session) -> WorkCalendar:
@@ -55,9 +55,7 @@ def official_year(year: int) -> list[CalendarDay]:
         chinese_calendar.is_holiday(first)  # raises for a year the package does not cover
     except NotImplementedError:
         raise CalendarUnavailable(year) from None
-    # The package's short names, written as the State Council's notices write them.
-    full = {"清明": "清明节", "端午": "端午节", "中秋": "中秋节"}
-    names = {h.value: full.get(h.chinese, h.chinese) for h in Holiday}
+    names = {h.value: NOTICE_NAMES.get(h.chinese, h.chinese) for h in Holiday}
     days = [CalendarDay(d, HOLIDAY, names.get(n, n)[:40]) for d, n in holidays.items() if d.year == year]
     # `workdays` lists the weekend days on which offices open (调休上班); weekdays need no row.
     days += [CalendarDay(d, WORKDAY, names.get(n, n)[:40]) for d, n in workdays.items()
