@@ -66,6 +66,7 @@ def rank_views(rows: list[wf.RankedWindow]) -> list[RankView]:
 
 class TrendView(TypedDict):
     month: str
+    tick: str  # "26-09": twelve of them fit under the chart
     rate: float | None  # percent; None below the minimum count, so the chart leaves a gap instead of a false 0
     label: str  # "92.3%" or "—"
     count: int
@@ -127,7 +128,7 @@ class OfficerRatingsState(SignedInState):
         kind, _, key = self.trend_pick.partition(":")
         points = wf.satisfaction_trend(session, region_path, self.months, window_code=key if kind == "w" else "",
                                        office=key if kind == "o" else "") if key else []
-        self.trend = [TrendView(month=p.month, rate=round(100 * p.satisfaction_rate, 1)
+        self.trend = [TrendView(month=p.month, tick=p.month[2:], rate=round(100 * p.satisfaction_rate, 1)
                                 if p.satisfaction_rate is not None else None,
                                 label=percent(p.satisfaction_rate) if p.satisfaction_rate is not None else "—",
                                 count=p.count) for p in points]
@@ -240,7 +241,7 @@ def _trend_panel() -> rx.Component:
             rx.box(rx.recharts.line_chart(
                 rx.recharts.line(data_key="rate", stroke=rx.color("red", 9), stroke_width=2, connect_nulls=False,
                                  is_animation_active=False, name=t("dash.satisfaction")),
-                rx.recharts.x_axis(data_key="month"),
+                rx.recharts.x_axis(data_key="tick", tick={"fontSize": 12}, interval=0),
                 rx.recharts.y_axis(domain=[0, 100], unit="%"),
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
                 rx.recharts.graphing_tooltip(),
