@@ -22,7 +22,7 @@ ROLE_KEYS = [f"role.{r.value}" for r in Role]
 ERRORS = ["accounts.err.region", "accounts.err.username", "accounts.err.display_name", "accounts.err.role",
           "accounts.err.taken", "accounts.err.window", "accounts.err.duplicate", "accounts.err.self",
           "auth.forbidden"]
-GRANTABLE = [Role.WINDOW_STAFF, Role.OFFICER, Role.SUPERVISOR, Role.FINANCE, Role.IDENTITY_VIEWER, Role.ADMIN]
+GRANTABLE = [Role.OFFICER, Role.WINDOW_STAFF, Role.SUPERVISOR, Role.FINANCE, Role.IDENTITY_VIEWER, Role.ADMIN]
 
 
 class Choice(TypedDict):

@@ -283,8 +283,11 @@ def test_supervisor_evaluates_admin_closes_public_notice_ranks(browser, server):
     assert_mobile_layout(admin)
     shot(admin, "admin-evaluations")
     # The second demo supervisor's draft is still out: the round may close only once its due date has passed.
-    _db(server, "UPDATE evaluation_round SET due_on = :d WHERE title = :t",
-        d=(date.today() - timedelta(days=1)).isoformat(), t=ROUND)
+    engine = create_engine(server.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE evaluation_round SET due_on = :d WHERE title = :t"),
+                     {"d": (date.today() - timedelta(days=1)).isoformat(), "t": ROUND})
+    engine.dispose()
     admin.click("#round-close")
     admin.click("#round-close-confirm")  # closing publishes: asked first
     admin.wait_for_selector("#round-pdf")

@@ -196,7 +196,7 @@ class EvaluateState(SignedInState):
 
     @rx.event
     @checked
-    def submit(self, form: dict):
+    def submit(self, form: dict | None = None):
         """Save what the boxes show (a comment typed but never blurred, a comment kept from the draft), then submit:
         the tab's text is the evaluation the supervisor reads on the screen, nothing else."""
         if not isinstance(form, dict):
