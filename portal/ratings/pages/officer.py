@@ -245,7 +245,8 @@ def _trend_panel() -> rx.Component:
                 rx.recharts.y_axis(domain=[0, 100], unit="%"),
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
                 rx.recharts.graphing_tooltip(),
-                data=s.trend, height=240, width="100%"), flex="2", min_width="300px", id="trend-chart"),
+                data=s.trend, height=240, width="100%", margin={"top": 8, "right": 24, "left": 0, "bottom": 0}),
+                flex="2", min_width="300px", id="trend-chart"),
             rx.el.table(
                 rx.el.thead(rx.el.tr(rx.el.th(t("officer.trend_month")), rx.el.th(t("dash.satisfaction")),
                                      rx.el.th(t("dash.count")))),
