@@ -7,6 +7,8 @@ from portal.api_app import api
 from portal.i18n import text
 from portal.schema import Base
 from portal import sweep
+from portal.shell.admin_accounts import AdminAccountsState, admin_accounts
+from portal.shell.admin_audit import AdminAuditState, admin_audit
 from portal.shell.admin_calendar import AdminCalendarState, admin_calendar
 from portal.applications.eligibility.pages.admin import AdminEligibilityState, admin_eligibility
 from portal.evaluations.pages.admin import AdminEvaluationsState, admin_evaluations
@@ -73,6 +75,8 @@ app.add_page(lambda: officer_home(*workbench_cards()), route=routes.OFFICER_HOME
 app.add_page(officer_region, route=routes.OFFICER_REGION, title=TITLE, on_load=OfficerRegionState.load)
 app.add_page(officer_ratings, route=routes.OFFICER_RATINGS, title=TITLE, on_load=OfficerRatingsState.load)
 app.add_page(admin_calendar, route=routes.ADMIN_CALENDAR, title=TITLE, on_load=AdminCalendarState.load)
+app.add_page(admin_accounts, route=routes.ADMIN_ACCOUNTS, title=TITLE, on_load=AdminAccountsState.load)
+app.add_page(admin_audit, route=routes.ADMIN_AUDIT, title=TITLE, on_load=AdminAuditState.load)
 app.add_page(admin_home, route=routes.ADMIN_HOME, title=TITLE, on_load=AdminHomeState.load)
 app.add_page(admin_evaluations, route=routes.ADMIN_EVALUATIONS, title=TITLE, on_load=AdminEvaluationsState.load)
 app.add_page(supervisor_evaluate, route=routes.SUPERVISOR_EVALUATE, title=TITLE, on_load=EvaluateState.load)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, User
@@ -19,7 +20,7 @@ from portal.regions.models import Region
 from portal.kernel import audit
 from portal.kernel import text_rules
 from portal.kernel import throttle as lookup_throttle
-from portal.kernel.permissions import Actor, Grant
+from portal.kernel.permissions import Actor, Grant, PermissionDenied, authorize
 
 COOKIE_NAME = "sd_session"
 MAX_USERNAME = 64
@@ -185,3 +186,202 @@ def create_user(session: Session, username: str, display_name: str, password: st
     audit.record(session, created_by, "user.create", "user", user.id,
                  after={"username": username, "grants": [[r.value, reg.code] for r, reg in grants]})
     return user
+
+
+# --- accounts managed by admins (the page under /admin/accounts; the CLI's create-user stays for the first admin) --
+
+class AccountError(Exception):
+    """A refused account change, with the catalog key to show."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{2,63}")
+
+
+def _one_time_password() -> str:
+    # 16 characters from an alphabet without look-alikes (0/O, 1/l/I): read off a screen and typed once.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+def _region_or_refuse(session: Session, actor: Actor | None, region_code: str) -> Region:
+    region = session.execute(select(Region).where(Region.code == (region_code or "").strip()[:20])
+                             ).scalar_one_or_none()
+    if region is None:
+        raise AccountError("accounts.err.region")
+    authorize(actor, Role.ADMIN, region.path)
+    return region
+
+
+def _managed_user(session: Session, actor: Actor | None, user_id: int) -> User:
+    """A user this admin may manage: every grant the user holds lies in the admin's regions (a user with no
+    grant yet is managed by any admin). Anything else is refused like a missing user."""
+    authorize(actor, Role.ADMIN)
+    user = session.get(User, int(user_id))
+    if user is None:
+        raise PermissionDenied()
+    for grant in user.grants:
+        authorize(actor, Role.ADMIN, grant.region.path)
+    if actor is not None and user.id == actor.user_id:
+        raise AccountError("accounts.err.self")
+    return user
+
+
+def _end_sessions(session: Session, user_id: int) -> None:
+    session.execute(delete(SignInSession).where(SignInSession.user_id == user_id))
+
+
+def _window_id(session: Session, role: Role, region: Region, window_code: str) -> int | None:
+    if role != Role.WINDOW_STAFF:
+        return None
+    from portal.regions.models import ServiceWindow
+
+    window = session.execute(select(ServiceWindow).where(ServiceWindow.code == (window_code or "").strip()[:32])
+                             ).scalar_one_or_none()
+    if window is None or not session.get(Region, window.region_id).path.startswith(region.path):
+        raise AccountError("accounts.err.window")
+    return window.id
+
+
+def admin_create_user(session: Session, actor: Actor | None, username: str, display_name: str, role: str,
+                      region_code: str, window_code: str = "") -> tuple[User, str]:
+    """Create an account with one role over one region (in the admin's scope). Returns the user and a one-time
+    password, to be shown once and changed by its holder."""
+    region = _region_or_refuse(session, actor, region_code)
+    username = (username or "").strip().lower()
+    display_name = " ".join((display_name or "").split())[:64]
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise AccountError("accounts.err.username")
+    if not display_name:
+        raise AccountError("accounts.err.display_name")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise AccountError("accounts.err.role") from None
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise AccountError("accounts.err.taken")
+    password = _one_time_password()
+    user = create_user(session, username, display_name, password, [(role_value, region)],
+                       window_id=_window_id(session, role_value, region, window_code), created_by=actor)
+    return user, password
+
+
+def set_active(session: Session, actor: Actor | None, user_id: int, active: bool) -> None:
+    """Disable (every sign-in ends at once) or enable an account."""
+    user = _managed_user(session, actor, user_id)
+    if user.active == bool(active):
+        return
+    user.active = bool(active)
+    if not active:
+        _end_sessions(session, user.id)
+    audit.record(session, actor, "user.enable" if active else "user.disable", "user", user.id,
+                 before={"active": not active}, after={"active": bool(active)})
+
+
+def add_grant(session: Session, actor: Actor | None, user_id: int, role: str, region_code: str,
+              window_code: str = "") -> None:
+    user = _managed_user(session, actor, user_id)
+    region = _region_or_refuse(session, actor, region_code)
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise AccountError("accounts.err.role") from None
+    if any(g.role == role_value and g.region_id == region.id for g in user.grants):
+        raise AccountError("accounts.err.duplicate")
+    if role_value == Role.WINDOW_STAFF:
+        user.window_id = _window_id(session, role_value, region, window_code)
+    session.add(RoleGrant(user_id=user.id, role=role_value, region_id=region.id))
+    session.flush()
+    _end_sessions(session, user.id)  # the new scope applies from the next sign-in, never half-way
+    audit.record(session, actor, "user.grant", "user", user.id, region_code=region.code,
+                 after={"role": role_value.value, "region": region.code})
+
+
+def remove_grant(session: Session, actor: Actor | None, user_id: int, grant_id: int) -> None:
+    user = _managed_user(session, actor, user_id)
+    grant = next((g for g in user.grants if g.id == int(grant_id)), None)
+    if grant is None:
+        raise PermissionDenied()
+    before = {"role": grant.role.value, "region": grant.region.code}
+    user.grants.remove(grant)
+    session.flush()
+    _end_sessions(session, user.id)
+    audit.record(session, actor, "user.revoke", "user", user.id, region_code=before["region"], before=before)
+
+
+def reset_password(session: Session, actor: Actor | None, user_id: int) -> str:
+    """A new one-time password (shown once to the admin, handed over in person); every sign-in of the account ends."""
+    user = _managed_user(session, actor, user_id)
+    password = _one_time_password()
+    user.password_hash = hash_password(password)
+    _end_sessions(session, user.id)
+    audit.record(session, actor, "user.password_reset", "user", user.id)  # never the password itself
+    return password
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    action: str = ""
+    target: str = ""  # "user:12" (type:id), or an id alone
+    date_from: datetime | None = None
+    date_to: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    region_code: str
+    before: object
+    after: object
+
+
+AUDIT_PAGE = 25
+
+
+def view_audit_log(session: Session, actor: Actor | None, flt: AuditFilter, *, page: int = 1) -> list[AuditLine]:
+    """One page (newest first, AUDIT_PAGE + 1 rows: the extra one says a next page exists) of the audit log.
+
+    Admins only, and only rows of their regions (rows without a region — sign-ins, settings — for admins of a
+    top-level region). Each view is itself written to the log, with the filters used.
+    """
+    from portal.kernel.audit_models import AuditEntry
+
+    authorize(actor, Role.ADMIN)
+    assert actor is not None
+    grants = [g for g in actor.grants if g.role == Role.ADMIN]
+    codes = [g.region_code for g in grants]
+    top = any(g.region_path.strip("/").count("/") == 0 for g in grants)
+    scope = [AuditEntry.region_code.startswith(c) for c in codes]
+    if top:
+        scope.append(AuditEntry.region_code.is_(None))
+    q = select(AuditEntry).where(or_(*scope))
+    if flt.actor:
+        q = q.where(AuditEntry.actor.contains(flt.actor[:80], autoescape=True))
+    if flt.action:
+        q = q.where(AuditEntry.action.startswith(flt.action[:64], autoescape=True))
+    if flt.target:
+        kind, _, ident = flt.target.partition(":")
+        q = q.where(AuditEntry.target_type == kind[:40], AuditEntry.target_id == ident[:64]) if ident else \
+            q.where(AuditEntry.target_id == kind[:64])
+    if flt.date_from:
+        q = q.where(AuditEntry.at >= flt.date_from)
+    if flt.date_to:
+        q = q.where(AuditEntry.at < flt.date_to)
+    page = max(1, min(int(page), 10_000))
+    rows = session.execute(q.order_by(AuditEntry.id.desc()).offset((page - 1) * AUDIT_PAGE)
+                           .limit(AUDIT_PAGE + 1)).scalars().all()
+    audit.record(session, actor, "audit.view", "audit_log", "search",
+                 after={"actor": flt.actor, "action": flt.action, "target": flt.target,
+                        "from": flt.date_from.isoformat() if flt.date_from else None,
+                        "to": flt.date_to.isoformat() if flt.date_to else None, "page": page})
+    return [AuditLine(r.id, r.at, r.actor, r.action, r.target_type, r.target_id, r.region_code or "", r.before,
+                      r.after) for r in rows]

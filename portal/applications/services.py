@@ -47,6 +47,7 @@ from portal.register import services as register
 from portal.roster import services as roster
 from portal.verification import queries as verification_queries
 from portal.verification import services as verification
+from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.masking import mask_id_number
 from portal.kernel.images import CleanImage, IntakePolicy, PrivateImageStore, intake_image
@@ -1170,3 +1171,25 @@ def findings_for_officer(session: Session, actor: Actor, app: Application):
 def findings_for_applicant(session: Session, app: Application):
     """What the applicant is told about the check: the kinds of records that differ, never their values."""
     return verification_queries.applicant_findings(session, app.id)
+# --- the working-day deadlines a calendar change moves (kernel.calendar_store) ------------------------------------
+
+def _open_step_deadlines(session: Session) -> list[calendar_store.OpenDeadline]:
+    rows = session.execute(
+        select(ApplicationStep.id, ApplicationStep.kind, ApplicationStep.started_on, ApplicationStep.due_on,
+               Application.number, Application.region_path)
+        .join(Application, Application.id == ApplicationStep.application_id)
+        # Publicity runs 7 calendar days, not working days: a holiday does not move it.
+        .where(ApplicationStep.state == "open", ApplicationStep.due_on.is_not(None),
+               ApplicationStep.kind != STEP_PUBLICITY)).all()
+    return [calendar_store.OpenDeadline(f"apply.step.{kind}", number, path or "/", started, due,
+                                        row_id=sid) for sid, kind, started, due, number, path in rows]
+
+
+def _reschedule_step(session: Session, deadline: calendar_store.OpenDeadline, new_due: date) -> None:
+    step = session.get(ApplicationStep, deadline.row_id)
+    if step is not None and step.state == "open":
+        step.due_on = new_due
+
+
+calendar_store.register_deadline_source(calendar_store.DeadlineSource(
+    "applications.steps", _open_step_deadlines, _reschedule_step))

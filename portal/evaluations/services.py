@@ -575,7 +575,9 @@ def _previous_closed_round(session: Session, rnd: EvaluationRound) -> Evaluation
 def close_round(session: Session, actor: Actor | None, round_id: int, now: datetime | None = None) -> int:
     """Freeze the results: per target the supervisors' average, the residents' satisfaction, combined, rank, flag.
 
-    Unsubmitted drafts are not counted (the notice shows submitted of assigned). Returns the number of targets.
+    Unsubmitted drafts are not counted (the notice shows submitted of assigned). Before the due date the round
+    closes only when every live evaluation is in, so a tap too early cannot publish a half-done ranking.
+    Returns the number of targets.
     """
     rnd = _admin_round(session, actor, round_id)
     ws = policy.get_int(session, "evaluation.weight_supervisors")
@@ -591,6 +593,9 @@ def close_round(session: Session, actor: Actor | None, round_id: int, now: datet
     for a in assignments:
         if a.status != AssignmentStatus.CONFLICT:
             per_target[a.target_id].append(a)
+    if _today(now) <= rnd.due_on and any(a.status != AssignmentStatus.SUBMITTED
+                                         for live in per_target.values() for a in live):
+        raise EvaluationRuleError("eval.err.early_close")
 
     facts: dict[str, tuple[EvaluationTarget, int, int, Fraction | None, WindowSummary]] = {}
     combined: dict[str, Fraction | None] = {}

@@ -286,13 +286,15 @@ def poster_image(url: str, text: PosterText) -> Image.Image:
     title = _fit_block(text.window_name, (88, 80, 72, 64, 56, 48), 3, text_w, True, _BLACK)
     instruction = _fit_block(text.instruction, (46, 40, 34), 2, text_w, True, _BLACK)
     code = _fit_block(text.window_code, (84, 72, 60, 48), 1, text_w - 80, True, _BLACK, mono=True)
+    # The address the code encodes, printed under it: whoever hangs the poster can see where a scan leads.
+    address = _fit_block(url, (30, 26, 22, 18), 2, text_w, False, _BLACK, mono=True)
     footer = _fit_block(text.footer, (28, 24), 2, text_w, False, _GREY)
 
     top, bottom = 70, 50
     rule_gap, code_pad = 24, 18
     fixed = (
         top + office.height + rule_gap + 8 + rule_gap + title.height
-        + instruction.height + 20 + code.height + 2 * code_pad
+        + instruction.height + 20 + code.height + 2 * code_pad + 12 + address.height
         + 24 + 2 + 16 + footer.height + bottom
     )
     # The QR takes whatever space is left, clamped to [900, 1000] px; its own
@@ -328,6 +330,7 @@ def poster_image(url: str, text: PosterText) -> Image.Image:
         radius=16, fill=_LIGHT,
     )
     y = _draw_block(draw, code, y + code_pad, cx) + code_pad
+    _draw_block(draw, address, y + 12, cx)
 
     # Footer is pinned to the bottom edge with a thin separator above it.
     fy = height - bottom - footer.height

@@ -54,6 +54,20 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+def is_private_address(url: str) -> bool:
+    """Whether ``url`` points at this machine or a private network, which a resident's phone cannot open:
+    localhost, *.localhost, *.local, a bare host name without a dot, and loopback, private, link-local or
+    unspecified IP addresses. ``http://127.0.0.1:3000`` → True; ``https://dibao.example.cn`` → False."""
+    host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+    if not host or host == "localhost" or host.endswith((".localhost", ".local")):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_reserved
+
+
 def public_origin_from_env() -> str:
     """The portal's own origin, read without touching the data dir (rxconfig.py needs it at import time)."""
     return origin_of(os.environ.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL))
@@ -82,6 +96,14 @@ class Settings:
     sweep_draft_days: int = 30
     # Reverse proxies whose X-Forwarded-For is believed (ip_network entries); empty: use the direct peer.
     trusted_proxies: tuple = ()
+    # QR posters for a loopback or private PUBLIC_BASE_URL are refused (residents' phones cannot open it) unless
+    # this is set: the demo on one machine and the end-to-end tests set it.
+    allow_local_poster_url: bool = False
+
+    @property
+    def poster_url_refused(self) -> bool:
+        """Posters would send residents to an address their phones cannot reach, and nobody allowed that."""
+        return is_private_address(self.public_base_url) and not self.allow_local_poster_url
 
     @property
     def public_origin(self) -> str:
@@ -124,4 +146,6 @@ def get_settings() -> Settings:
         sweep_unfiled_hours=int(os.environ.get("PORTAL_SWEEP_UNFILED_HOURS", "24")),
         sweep_draft_days=int(os.environ.get("PORTAL_SWEEP_DRAFT_DAYS", "30")),
         trusted_proxies=parse_networks(os.environ.get("PORTAL_TRUSTED_PROXIES", "")),
+        allow_local_poster_url=os.environ.get("PORTAL_ALLOW_LOCAL_POSTER_URL", "").strip().lower() in
+        ("1", "true", "yes"),
     )

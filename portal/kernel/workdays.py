@@ -183,6 +183,10 @@ DEFAULT_CALENDAR_DAYS: list[CalendarDay] = [
 ]
 
 
+# The `chinese-calendar` package's short holiday names, written as the State Council's notices write them.
+NOTICE_NAMES: dict[str, str] = {"清明": "清明节", "端午": "端午节", "中秋": "中秋节"}
+
+
 @lru_cache(maxsize=1)
 def default_calendar() -> WorkCalendar:
     """Calendar built from ``DEFAULT_CALENDAR_DAYS`` (the seed data; the live one comes from the DB table)."""

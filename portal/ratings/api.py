@@ -93,6 +93,15 @@ def _record(actor: Actor, target_type: str, target: _Target, after: dict[str, ob
 
 # --- one window -------------------------------------------------------------------------------------------------
 
+def _local_address_error(request: Request) -> Response | None:
+    """A poster for localhost or a private address sends every resident who scans it to a dead page: refuse, and
+    say which setting to change (PORTAL_ALLOW_LOCAL_POSTER_URL lets the demo and the tests draw them anyway)."""
+    settings = get_settings()
+    if settings.poster_url_refused:
+        return error(request, 409, "poster.local_url", url=settings.public_base_url)
+    return None
+
+
 def _window_or_error(request: Request) -> tuple[Actor, WindowInfo] | Response:
     actor = actor_or_error(request)
     if isinstance(actor, Response):
@@ -107,7 +116,7 @@ def _window_or_error(request: Request) -> tuple[Actor, WindowInfo] | Response:
         _may_print_window(actor, window)
     except PermissionDenied:
         return error(request, 403, "auth.forbidden")
-    return actor, window
+    return _local_address_error(request) or (actor, window)
 
 
 def _render_window(kind: str, window: WindowInfo) -> bytes:
@@ -182,6 +191,9 @@ def _batch_or_error(request: Request) -> _Batch | Response:
             return error(request, 404, "poster.no_windows")
         if count > MAX_BATCH:
             return error(request, 413, "poster.too_many", n=count, max=MAX_BATCH)
+        refused = _local_address_error(request)
+        if refused is not None:
+            return refused
         windows = session.execute(in_use.order_by(ServiceWindow.code)).scalars().all()
         items = [(_url(w.code), _poster_text(w)) for w in windows]
     return _Batch(actor, target, items)

@@ -51,8 +51,11 @@ def case_view(c: CaseRow) -> CaseView:
     )
 
 
-def _text_form(case_id, label_key: str, submit_key: str, handler, form_id: str, extra: rx.Component | None = None):
-    # Folded by default: a list of cases stays scannable on a phone; one tap opens the form.
+def _text_form(case_id, label_key: str, submit_key: str, handler, form_id: str, extra: rx.Component | None = None,
+               status=None):
+    # Folded by default: a list of cases stays scannable on a phone; one tap opens the form. Keyed by the case's
+    # status, so once an action moved the case on (an answer given) the form folds again instead of staying open
+    # and empty. No reset_on_submit: a refused answer keeps its text.
     return rx.el.details(
         rx.el.summary(t(label_key), class_name="action-summary"),
         rx.form(
@@ -64,9 +67,10 @@ def _text_form(case_id, label_key: str, submit_key: str, handler, form_id: str, 
                 rx.button(t(submit_key), type="submit", min_height=TAP),
                 width="100%", spacing="2", align="start",
             ),
-            on_submit=handler, reset_on_submit=True, width="100%",
+            on_submit=handler, width="100%",
         ),
         class_name=f"case-action {form_id}", width="100%",
+        key=case_id.to_string() + "-" + form_id + ("" if status is None else "-" + status),
     )
 
 
@@ -76,8 +80,12 @@ def case_card(c: CaseView, staff_actions=None, officer_actions=None) -> rx.Compo
     if staff_actions is not None:
         answer, appeal = staff_actions
         actions.append(rx.cond((c["status"] == "open") | (c["status"] == "answered"), rx.vstack(
-            _text_form(c["id"], "case.answer_label", "case.answer_submit", answer, "answer-form"),
-            _text_form(c["id"], "case.appeal_label", "case.appeal_submit", appeal, "appeal-form"),
+            rx.cond(c["status"] == "open",
+                    _text_form(c["id"], "case.answer_label", "case.answer_submit", answer, "answer-form",
+                               status=c["status"]),
+                    _text_form(c["id"], "case.answer_edit_label", "case.answer_submit", answer, "answer-form",
+                               status=c["status"])),
+            _text_form(c["id"], "case.appeal_label", "case.appeal_submit", appeal, "appeal-form", status=c["status"]),
             width="100%")))
     if officer_actions is not None:
         callback, close, decide, show_phone = officer_actions
@@ -90,9 +98,10 @@ def case_card(c: CaseView, staff_actions=None, officer_actions=None) -> rx.Compo
                                rx.button(t("case.record_callback"), on_click=callback(c["id"]), min_height=TAP,
                                          variant="soft", class_name="callback-btn")))
         actions.append(rx.cond(c["status"] == "answered",
-                               _text_form(c["id"], "case.close_label", "case.close_submit", close, "close-form")))
+                               _text_form(c["id"], "case.close_label", "case.close_submit", close, "close-form",
+                                          status=c["status"])))
         actions.append(rx.cond(c["status"] == "appealed", _text_form(
-            c["id"], "case.decision_label", "case.answer_submit", decide, "decide-form",
+            c["id"], "case.decision_label", "case.answer_submit", decide, "decide-form", status=c["status"],
             extra=rx.el.select(rx.el.option(t("case.appeal_reject"), value="rejected"),
                                rx.el.option(t("case.appeal_uphold"), value="upheld"),
                                name="decision", class_name="plain-select"))))

@@ -34,16 +34,34 @@ def _download(key: str, href: rx.Var, icon: str, kind: str) -> rx.Component:
     )
 
 
-def window_poster_links(window_code_var: rx.Var | str) -> rx.Component:
-    """The window's poster (PDF to print, PNG to share) and the bare QR code, under the heading "dash.poster"."""
+def poster_address(url_var: rx.Var | str, refused_var: rx.Var | bool) -> rx.Component:
+    """The address the QR code encodes, shown before anyone downloads; a warning instead when the server refuses to
+    draw posters for it (localhost or a private network: residents' phones could not open it)."""
+    return rx.cond(
+        refused_var,
+        rx.callout(rx.vstack(rx.text(t("poster.local_refused"), weight="bold"),
+                             rx.code(url_var, class_name="poster-url"),
+                             rx.text(t("poster.local_fix"), size="2"), spacing="1", align="start"),
+                   icon="triangle-alert", color_scheme="red", role="alert", width="100%", id="poster-refused"),
+        rx.vstack(rx.text(t("poster.address"), size="2", color_scheme="gray"),
+                  rx.code(url_var, class_name="poster-url", id="poster-url", word_break="break-all"),
+                  spacing="1", align="start", width="100%"),
+    )
+
+
+def window_poster_links(window_code_var: rx.Var | str, url_var: rx.Var | str = "",
+                        refused_var: rx.Var | bool = False) -> rx.Component:
+    """The window's poster (PDF to print, PNG to share) and the bare QR code, under the heading "dash.poster",
+    with the address they encode."""
     return rx.vstack(
         rx.text(t("dash.poster"), weight="bold"),
-        rx.flex(
+        poster_address(url_var, refused_var),
+        rx.cond(~rx.Var.create(refused_var).bool(), rx.flex(
             _download("dash.poster_pdf", _api_href(routes.API_WINDOW_POSTER_PDF, window_code_var), "file-text", "pdf"),
             _download("dash.poster_png", _api_href(routes.API_WINDOW_POSTER_PNG, window_code_var), "image", "png"),
             _download("dash.qr_png", _api_href(routes.API_WINDOW_QR_PNG, window_code_var), "qr-code", "qr"),
             wrap="wrap", gap="8px",
-        ),
+        )),
         spacing="2", align="start", width="100%",
     )
 

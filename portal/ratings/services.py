@@ -26,6 +26,7 @@ from portal.kernel import masking
 from portal.kernel import policy
 from portal.kernel import text_rules
 from portal.ratings import rules
+from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
 from portal.kernel.workdays import CHINA_TZ, china_date
@@ -656,3 +657,56 @@ def find_by_receipt(session: Session, actor: Actor, receipt: str) -> RatingHit |
         return None
     return RatingHit(rating.receipt_code, window.code, f"{window.office_name} {window.name}", rating.level,
                      rating.status.value, china_date(rating.created_at))
+# --- the working-day deadlines a calendar change moves (kernel.calendar_store) ------------------------------------
+
+def _open_followup_deadlines(session: Session) -> list[calendar_store.OpenDeadline]:
+    rows = session.execute(
+        select(FollowupCase.id, FollowupCase.opened_at, FollowupCase.resolve_due, FollowupCase.callback_due,
+               FollowupCase.callback_at, Region.path)
+        .join(ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region, Region.id == ServiceWindow.region_id)
+        .where(FollowupCase.status != CaseStatus.CLOSED)).all()
+    out = []
+    for cid, opened, resolve_due, callback_due, callback_at, path in rows:
+        start = china_date(opened)
+        out.append(calendar_store.OpenDeadline("deadline.followup_resolve", f"#{cid}", path, start, resolve_due,
+                                               row_id=cid))
+        if callback_due is not None and callback_at is None:
+            out.append(calendar_store.OpenDeadline("deadline.followup_callback", f"#{cid}", path, start,
+                                                   callback_due, row_id=cid))
+    return out
+
+
+def _reschedule_followup(session: Session, deadline: calendar_store.OpenDeadline, new_due: date) -> None:
+    case = session.get(FollowupCase, deadline.row_id)
+    if case is None:
+        return
+    if deadline.kind_key == "deadline.followup_callback":
+        case.callback_due = new_due
+    else:
+        case.resolve_due = new_due
+
+
+calendar_store.register_deadline_source(calendar_store.DeadlineSource(
+    "ratings.followup", _open_followup_deadlines, _reschedule_followup))
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str  # "2026-07"
+    count: int
+    satisfaction_rate: float | None  # None below the ranking's minimum count (nothing that could single out raters)
+
+
+def satisfaction_trend(session: Session, region_path: str, months: list[str], *, window_code: str = "",
+                       office: str = "") -> list[TrendPoint]:
+    """Satisfaction by month for one window (by code) or one office (by name) under a region, oldest month first,
+    from counted ratings with the same minimum count as the published ranking."""
+    points = []
+    for month in sorted(months):
+        if office:
+            row = next((r for r in office_ranking(session, region_path, month) if r.office == office), None)
+        else:
+            start, end = _month_bounds(month)
+            row = next((r for r in rank_region(session, region_path, start, end) if r.code == window_code), None)
+        points.append(TrendPoint(month, row.count if row else 0, row.satisfaction_rate if row else None))
+    return points

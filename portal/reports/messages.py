@@ -216,6 +216,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.mark_paid": ("登记已发放", "Record the payment"),
     "report.finance_queue": ("待发放的奖励", "Rewards waiting for payment"),
     "report.nothing_to_pay": ("没有待发放的奖励", "Nothing waiting for payment"),
+    "report.finance_waiting": ("等待举报人申领", "Waiting for the reporter's claim"),
+    "report.finance_waiting_why": ("这些奖励已批准，但举报人尚未申领。举报人凭受理码申领并留下领取方式后，才会出现在上方待发放列表中。",
+                                   "These rewards are approved but the reporter has not claimed them yet. Once the reporter claims with the receipt and says how to receive the money, they move to the list above for payment."),
     "report.register": ("奖励登记簿", "Reward register"),
     "report.register_empty": ("本月没有奖励记录", "No rewards this month"),
     # --- spreadsheet exports (issue 13) ---

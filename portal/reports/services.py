@@ -40,6 +40,7 @@ from portal.kernel import throttle as lookup_throttle
 from portal.kernel import policy
 from portal.kernel import text_rules
 from portal.roster import services as roster_svc
+from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.images import CleanImage, PrivateImageStore, intake_image
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
@@ -1062,3 +1063,21 @@ def rewards_waiting(session: Session, actor: Actor | None) -> list[RegisterRow]:
     return [RegisterRow(rw.report_id, format_receipt(code), region, rw.status.value, rw.amount_fen, rw.decided_at,
                         rw.approved_at, rw.paid_on, rw.payment_ref or "", rw.claimed_at is not None)
             for rw, code, region in rows]
+# --- the working-day deadlines a calendar change moves (kernel.calendar_store) ------------------------------------
+
+def _open_conclude_deadlines(session: Session) -> list[calendar_store.OpenDeadline]:
+    rows = session.execute(select(Report.id, Report.receipt_code, Report.handler_path, Report.created_at,
+                                  Report.conclude_due).where(Report.status != ReportStatus.CONCLUDED)).all()
+    # Only the receipt's last four digits: the calendar page is the admin's, not the report handlers'.
+    return [calendar_store.OpenDeadline("deadline.report_conclude", "**** " + code[-4:], path, china_date(created),
+                                        due, row_id=rid) for rid, code, path, created, due in rows]
+
+
+def _reschedule_conclude(session: Session, deadline: calendar_store.OpenDeadline, new_due: date) -> None:
+    report = session.get(Report, deadline.row_id)
+    if report is not None:
+        report.conclude_due = new_due
+
+
+calendar_store.register_deadline_source(calendar_store.DeadlineSource(
+    "reports.conclude", _open_conclude_deadlines, _reschedule_conclude))

@@ -64,6 +64,8 @@ def admin_home() -> rx.Component:
         guarded(
             s,
             whoami(s),
+            nav_card("accounts.title", "accounts.link_desc", routes.ADMIN_ACCOUNTS, "users", "go-accounts"),
+            nav_card("audit.title", "audit.link_desc", routes.ADMIN_AUDIT, "scroll-text", "go-audit"),
             nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
             nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
                      "go-evaluations"),

@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal.kernel import routes
 from portal.shell.account import guarded, whoami
+from portal.shell.calendar_warning import calendar_gap_warning
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP, nav_card, page
 from portal.kernel.db import session_scope
@@ -92,6 +93,7 @@ def officer_home(*top: rx.Component) -> rx.Component:
         guarded(
             OfficerHomeState,
             whoami(OfficerHomeState),
+            calendar_gap_warning(),
             *top,
             nav_card("officer.ratings_link", "officer.ratings_title", routes.OFFICER_RATINGS, "star", "go-ratings"),
             nav_card("roster.officer_title", "roster.officer_link_desc", routes.OFFICER_ROSTER, "users",

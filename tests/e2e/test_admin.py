@@ -18,12 +18,15 @@ def test_admin_edits_calendar_and_policy_and_verifies_audit(page, server):
     assert "哈希链校验通过" in page.inner_text("#audit-result")
 
     page.click("#go-calendar")
-    page.wait_for_selector("#cal-days tr")
+    page.wait_for_selector("#cal-days tbody tr")
     assert "国庆节" in page.inner_text("#cal-days")  # the seeded official schedule
     page.fill("#cal-day", "2026-12-31")
     page.select_option("#cal-form select[name=kind]", "holiday")
     page.fill("#cal-form input[name=name]", "测试假日")
     page.click("#cal-form button[type=submit]")
+    page.wait_for_selector("#cal-pending")  # first the review: the day and the deadlines it moves
+    assert "测试假日" in page.inner_text("#cal-preview") and "测试假日" not in page.inner_text("#cal-days")
+    page.click("#cal-confirm")
     page.wait_for_selector("#admin-saved")
     assert "测试假日" in page.inner_text("#cal-days")
 

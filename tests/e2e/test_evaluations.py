@@ -5,6 +5,7 @@ evaluation; the admin closes the round; the public /results notice shows the ran
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -281,7 +282,14 @@ def test_supervisor_evaluates_admin_closes_public_notice_ranks(browser, server):
     assert ROUND in admin.inner_text("#selected-round")
     assert_mobile_layout(admin)
     shot(admin, "admin-evaluations")
+    # The second demo supervisor's draft is still out: the round may close only once its due date has passed.
+    engine = create_engine(server.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE evaluation_round SET due_on = :d WHERE title = :t"),
+                     {"d": (date.today() - timedelta(days=1)).isoformat(), "t": ROUND})
+    engine.dispose()
     admin.click("#round-close")
+    admin.click("#round-close-confirm")  # closing publishes: asked first
     admin.wait_for_selector("#round-pdf")
     assert "已结束" in admin.locator(".eval-round-row", has_text=ROUND).inner_text()
 

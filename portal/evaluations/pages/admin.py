@@ -24,9 +24,11 @@ from portal.kernel.permissions import NotSignedIn, PermissionDenied
 from portal.kernel.workdays import china_date
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
+from portal.shell.ui import CLEAR_ON_SUCCESS, clear_done_forms
 
 ERROR_KEYS = ["eval.err.criteria", "eval.err.weights", "eval.err.too_long", "eval.err.region", "eval.err.user",
-              "eval.err.dates", "eval.err.title", "eval.err.round_closed", "eval.err.window", "eval.err.office",
+              "eval.err.dates", "eval.err.title", "eval.err.round_closed", "eval.err.early_close", "eval.err.window",
+              "eval.err.office",
               "eval.err.duplicate", "eval.err.not_appointed", "eval.err.conflict_declared", "eval.err.own_window",
               "eval.err.submitted",
               "eval.err.no_targets", "eval.err.bad_input", "auth.forbidden"]
@@ -97,6 +99,7 @@ class AdminEvaluationsState(SignedInState):
     round_id: int = 0
     round_title: str = ""
     round_open: bool = False
+    confirm_close: bool = False  # the close button was tapped once: ask before publishing
     round_pdf: str = ""
     targets: list[TargetView] = []
     criteria_inputs: list[CriterionInput] = [
@@ -162,25 +165,28 @@ class AdminEvaluationsState(SignedInState):
         except (PermissionDenied, NotSignedIn):
             self.error_key = "auth.forbidden"
 
-    def _act(self, fn, *args) -> None:
+    def _act(self, fn, *args):
+        """Run one admin action; a refusal keeps what the forms hold, a success clears them (clear_done_forms)."""
+        self.confirm_close = False
         actor = self._guard(Role.ADMIN)
         if actor is None:
             self._clear()
-            return
+            return None
         try:
             with session_scope() as session:
                 fn(session, actor, *args)
         except EvaluationRuleError as exc:
             self.error_key, self.notice = exc.key, False
-            return
+            return None
         except (PermissionDenied, NotSignedIn):
             self.error_key, self.notice = "auth.forbidden", False
-            return
+            return None
         except (ValueError, TypeError):
             self.error_key, self.notice = "eval.err.bad_input", False
-            return
+            return None
         self.error_key, self.notice = "", True
         self._refresh()
+        return clear_done_forms()
 
     @rx.event
     @checked
@@ -196,7 +202,7 @@ class AdminEvaluationsState(SignedInState):
         def run(session, actor):
             ew.appoint_supervisor(session, actor, str(form.get("username", "")), str(form.get("region", "")),
                                   _date(form.get("term_start")), _date(form.get("term_end")))
-        self._act(run)
+        return self._act(run)
 
     @rx.event
     @checked
@@ -215,12 +221,12 @@ class AdminEvaluationsState(SignedInState):
                                 period_start=_date(form.get("period_start")), period_end=_date(form.get("period_end")),
                                 due_on=_date(form.get("due_on")), criteria=criteria)
             self.round_id = rnd.id
-        self._act(run)
+        return self._act(run)
 
     @rx.event
     @checked
     def select_round(self, round_id: int):
-        self.round_id, self.error_key, self.notice = row_id(round_id), "", False
+        self.round_id, self.error_key, self.notice, self.confirm_close = row_id(round_id), "", False, False
         self._refresh()
 
     @rx.event
@@ -228,22 +234,33 @@ class AdminEvaluationsState(SignedInState):
     def add_target(self, form: dict):
         kind, value = str(form.get("kind", "")), str(form.get("value", ""))
         fn = ew.add_window_target if kind == "window" else ew.add_office_target
-        self._act(lambda session, actor: fn(session, actor, self.round_id, value))
+        return self._act(lambda session, actor: fn(session, actor, self.round_id, value))
 
     @rx.event
     @checked
     def assign(self, form: dict):
-        self._act(lambda session, actor: ew.assign(session, actor, int(form.get("target_id", 0)),
+        return self._act(lambda session, actor: ew.assign(session, actor, int(form.get("target_id", 0)),
                                                    str(form.get("username", ""))))
 
     @rx.event
     @checked
     def unassign(self, assignment_id: int):
-        self._act(ew.unassign, row_id(assignment_id))
+        return self._act(ew.unassign, row_id(assignment_id))
+
+    @rx.event
+    def ask_close(self):
+        """Closing publishes at once and cannot be undone: the first tap only asks."""
+        self.confirm_close, self.error_key, self.notice = True, "", False
+
+    @rx.event
+    def cancel_close(self):
+        self.confirm_close = False
 
     @rx.event
     def close_round(self):
-        self._act(ew.close_round, self.round_id)
+        if not self.confirm_close:  # a forged close without the confirmation step does nothing
+            return None
+        return self._act(ew.close_round, self.round_id)
 
 
 # --- page -----------------------------------------------------------------------------------------------------
@@ -268,7 +285,7 @@ def _appointments() -> rx.Component:
                 _field("eval.admin.term_start", "term_start", "date", s.today),
                 _field("eval.admin.term_end", "term_end", "date"),
                 rx.button(t("eval.admin.appoint"), type="submit", min_height=TAP, id="appoint-submit"),
-                on_submit=s.appoint, reset_on_submit=True, class_name="eval-form-grid",
+                on_submit=s.appoint, class_name=CLEAR_ON_SUCCESS + " eval-form-grid",
             ),
             rx.el.ul(rx.foreach(s.appointments, lambda a: rx.el.li(
                 rx.text(a["who"], weight="medium"), rx.text(a["region"], " · ", a["term"], " · ",
@@ -348,7 +365,7 @@ def _target(x: TargetView) -> rx.Component:
                 rx.el.input(name="username", placeholder=t("eval.admin.assign"), required=True,
                             class_name="eval-input", aria_label="supervisor"),
                 rx.button(t("eval.admin.assign_btn"), type="submit", min_height=TAP, variant="soft"),
-                on_submit=s.assign, reset_on_submit=True, class_name="eval-inline-form",
+                on_submit=s.assign, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
             )),
             spacing="2", width="100%",
         ),
@@ -362,7 +379,7 @@ def _add_target_form(kind: str, placeholder_key: str) -> rx.Component:
         rx.el.input(name="value", placeholder=t(placeholder_key), required=True, class_name="eval-input",
                     aria_label=kind, id=f"add-{kind}"),
         rx.button(t("eval.admin.add"), type="submit", min_height=TAP, variant="soft"),
-        on_submit=AdminEvaluationsState.add_target, reset_on_submit=True, class_name="eval-inline-form",
+        on_submit=AdminEvaluationsState.add_target, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
     )
 
 
@@ -377,11 +394,24 @@ def _selected_round() -> rx.Component:
                                             spacing="2", width="100%"),
                 rx.callout(t("eval.admin.closed_note"), icon="megaphone", width="100%")),
             rx.foreach(s.targets, _target),
-            rx.cond(s.round_open, rx.vstack(
-                rx.text(t("eval.admin.close_confirm"), size="2", color_scheme="gray"),
-                rx.button(t("eval.admin.close"), on_click=s.close_round, color_scheme="red", min_height=TAP,
-                          id="round-close", width="100%"),
-                width="100%"),
+            rx.cond(s.round_open, rx.cond(
+                s.confirm_close,
+                rx.callout(rx.vstack(
+                    rx.text(t("eval.admin.close_confirm"), weight="bold"),
+                    rx.text(t("eval.admin.close_rule"), size="2"),
+                    rx.hstack(
+                        rx.button(t("eval.admin.close_yes"), on_click=s.close_round, color_scheme="red",
+                                  min_height=TAP, id="round-close-confirm"),
+                        rx.button(t("eval.admin.close_no"), on_click=s.cancel_close, variant="outline",
+                                  min_height=TAP, id="round-close-cancel"),
+                        spacing="2", wrap="wrap"),
+                    spacing="2", align="start", width="100%"),
+                    icon="triangle-alert", color_scheme="amber", width="100%", id="round-close-ask", role="alert"),
+                rx.vstack(
+                    rx.text(t("eval.admin.close_rule"), size="2", color_scheme="gray"),
+                    rx.button(t("eval.admin.close"), on_click=s.ask_close, color_scheme="red", min_height=TAP,
+                              id="round-close", width="100%"),
+                    width="100%")),
                 rx.link(t("eval.notice.pdf"), href=s.round_pdf, is_external=True, min_height=TAP, display="flex",
                         align_items="center", id="round-pdf")),
             spacing="3", width="100%",

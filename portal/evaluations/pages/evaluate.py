@@ -195,7 +195,20 @@ class EvaluateState(SignedInState):
         self._act(ew.remove_photo, str(image_id)[:64])
 
     @rx.event
-    def submit(self):
+    @checked
+    def submit(self, form: dict | None = None):
+        """Save what the boxes show (a comment typed but never blurred, a comment kept from the draft), then submit:
+        the tab's text is the evaluation the supervisor reads on the screen, nothing else."""
+        if not isinstance(form, dict):
+            form = {}
+        typed = {c["key"]: form.get("comment." + c["key"]) for c in self.criteria}  # the boxes' form field names
+        comments = {k: v for k, v in typed.items() if isinstance(v, str)
+                    and v.strip() != next(c["comment"] for c in self.criteria if c["key"] == k)}
+        overall = form.get("overall")
+        overall = str(overall) if isinstance(overall, str) and overall.strip() != self.overall else None
+        if (comments or overall is not None) and not self._act(ew.save_draft, comments=comments or None,
+                                                                overall_comment=overall):
+            return
         self._act(ew.submit)
 
     @rx.event
@@ -234,10 +247,28 @@ def _criterion(c: CriterionView) -> rx.Component:
         rx.vstack(
             rx.hstack(rx.text(t_var(c["label_key"], CRIT_KEYS), weight="bold"),
                       rx.badge(c["weight"].to_string() + "%", variant="soft"), justify="between", width="100%"),
-            rx.hstack(*[_score_button(c, n) for n in range(1, 6)], spacing="2", width="100%"),
-            rx.el.textarea(default_value=c["comment"], placeholder=t("eval.form.comment"),
-                           on_blur=lambda v: EvaluateState.set_comment(c["key"], v), disabled=~EvaluateState.editable,
-                           class_name="eval-textarea", rows=2, max_length=rules.MAX_COMMENT),
+            rx.cond(
+                EvaluateState.editable,
+                rx.vstack(
+                    rx.hstack(*[_score_button(c, n) for n in range(1, 6)], spacing="2", width="100%"),
+                    # Keyed by assignment: going from one target to the next mounts fresh boxes, so a box never
+                    # shows (or saves into this draft) what was typed for the previous target.
+                    rx.el.textarea(default_value=c["comment"], placeholder=t("eval.form.comment"),
+                                   key=EvaluateState.assignment_id.to_string() + "-" + c["key"],
+                                   name="comment." + c["key"], form="eval-form",
+                                   on_blur=lambda v: EvaluateState.set_comment(c["key"], v),
+                                   class_name="eval-textarea", rows=2, max_length=rules.MAX_COMMENT),
+                    spacing="2", width="100%"),
+                # Submitted or closed: the score and comment as plain, full-contrast text (not greyed-out controls).
+                rx.vstack(
+                    rx.hstack(rx.text(t("eval.form.score_given"), size="2"),
+                              rx.text(c["score"].to_string(), " / 5", size="5", weight="bold",
+                                      class_name="score-final"),
+                              align="baseline", spacing="2"),
+                    rx.cond(c["comment"] != "", rx.text(c["comment"], size="2", white_space="pre-wrap",
+                                                        class_name="comment-final")),
+                    spacing="1", width="100%"),
+            ),
             spacing="2", width="100%",
         ),
         width="100%", class_name="eval-criterion", data_key=c["key"],
@@ -323,16 +354,22 @@ def _form() -> rx.Component:
                 rx.cond(~s.editable, rx.callout(t("eval.form.readonly"), icon="lock", width="100%"))),
         rx.text(t("eval.form.scores"), weight="bold"),
         rx.foreach(s.criteria, _criterion),
-        rx.el.textarea(default_value=s.overall, placeholder=t("eval.form.overall"), on_blur=s.set_overall,
-                       disabled=~s.editable, class_name="eval-textarea", rows=3, id="eval-overall",
-                       max_length=rules.MAX_COMMENT * 2),
+        rx.cond(s.editable,
+                rx.el.textarea(default_value=s.overall, placeholder=t("eval.form.overall"), on_blur=s.set_overall,
+                               key=s.assignment_id.to_string() + "-overall", name="overall", form="eval-form",
+                               class_name="eval-textarea", rows=3, id="eval-overall",
+                               max_length=rules.MAX_COMMENT * 2),
+                rx.cond(s.overall != "", rx.text(s.overall, size="2", white_space="pre-wrap", id="overall-final"))),
         _checkin(),
         _photos(),
         rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
                                               color_scheme="red", role="alert", id="eval-error", width="100%")),
         rx.cond(s.saved & s.editable, rx.text(t("eval.form.saved"), size="2", color_scheme="green", id="eval-saved")),
-        rx.cond(s.editable, rx.button(t("eval.form.submit"), on_click=s.submit, size="3", min_height="48px",
-                                      width="100%", id="eval-submit")),
+        # The boxes above belong to this form by their form attribute, so the submit carries what they show.
+        rx.cond(s.editable, rx.el.form(
+            rx.button(t("eval.form.submit"), type="submit", size="3", min_height="48px", width="100%",
+                      id="eval-submit"),
+            on_submit=s.submit, id="eval-form", width="100%")),
         rx.cond(s.editable, _conflict()),
         spacing="3", width="100%",
     )

@@ -10,7 +10,8 @@ from portal.shell.account import guarded
 from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP, page
-from portal.ratings.poster_links import region_poster_link
+from portal.kernel.settings import get_settings
+from portal.ratings.poster_links import poster_address, region_poster_link
 from portal.ratings.components import CaseView, case_card, case_view
 from portal.kernel import routes
 from portal.kernel.db import session_scope
@@ -64,14 +65,28 @@ def rank_views(rows: list[wf.RankedWindow]) -> list[RankView]:
             for r in rows]
 
 
+class TrendView(TypedDict):
+    month: str
+    tick: str  # "26-09": twelve of them fit under the chart
+    rate: float | None  # percent; None below the minimum count, so the chart leaves a gap instead of a false 0
+    label: str  # "92.3%" or "—"
+    count: int
+
+
 class OfficerRatingsState(SignedInState):
     scopes: list[Choice] = []
+    poster_base: str = ""  # the address every window's QR code starts with
+    poster_refused: bool = False
     region_code: str = ""
     months: list[str] = []
     month: str = ""
     ranking: list[RankView] = []
     cases: list[CaseView] = []
     bursts: list[BurstView] = []
+    # Satisfaction by month (the last 12) for one window or office picked below the ranking: "w:<code>" / "o:<name>".
+    trend_choices: list[Choice] = []
+    trend_pick: str = ""
+    trend: list[TrendView] = []
     error_key: str = ""
     notice: bool = False
 
@@ -80,6 +95,8 @@ class OfficerRatingsState(SignedInState):
         actor = self._open_page(Role.OFFICER)
         if actor is None:
             return self._refused()
+        settings = get_settings()
+        self.poster_base, self.poster_refused = settings.public_base_url + "/r/…", settings.poster_url_refused
         self.scopes = [Choice(value=g.region_code, label=g.region_name) for g in actor.grants if g.role == Role.OFFICER]
         self.months = recent_months()
         self.month = self.month if self.month in self.months else self.months[0]
@@ -94,11 +111,35 @@ class OfficerRatingsState(SignedInState):
             if actor is None or region is None:
                 self.ranking, self.cases, self.bursts = [], [], []
                 return
-            self.ranking = rank_views(wf.monthly_ranking(session, region.path, self.month))
+            ranked = wf.monthly_ranking(session, region.path, self.month)
+            self.ranking = rank_views(ranked)
+            offices = sorted({r.office for r in ranked})
+            self.trend_choices = [Choice(value=f"w:{r.code}", label=f"{r.office} {r.name} ({r.code})")
+                                  for r in sorted(ranked, key=lambda r: r.code)] + \
+                                 [Choice(value=f"o:{o}", label=o) for o in offices]
+            if self.trend_pick not in [c["value"] for c in self.trend_choices]:
+                self.trend_pick = self.trend_choices[0]["value"] if self.trend_choices else ""
+            self._load_trend(session, region.path)
             self.cases = [case_view(c) for c in wf.list_cases(session, actor, region_path=region.path)]
             self.bursts = [BurstView(id=i, window=f"{code} {name}", opened=opened.isoformat(timespec="minutes"),
                                      held=held) for i, code, name, opened, held in
                            wf.open_bursts(session, actor, region.path)]
+
+    def _load_trend(self, session, region_path: str) -> None:
+        kind, _, key = self.trend_pick.partition(":")
+        points = wf.satisfaction_trend(session, region_path, self.months, window_code=key if kind == "w" else "",
+                                       office=key if kind == "o" else "") if key else []
+        self.trend = [TrendView(month=p.month, tick=p.month[2:], rate=round(100 * p.satisfaction_rate, 1)
+                                if p.satisfaction_rate is not None else None,
+                                label=percent(p.satisfaction_rate) if p.satisfaction_rate is not None else "—",
+                                count=p.count) for p in points]
+
+    @rx.event
+    @checked
+    def set_trend(self, value: str):
+        if str(value) in [c["value"] for c in self.trend_choices]:
+            self.trend_pick = str(value)
+            self._refresh()
 
     @rx.event
     @checked
@@ -187,6 +228,36 @@ def _burst(b: BurstView) -> rx.Component:
         width="100%", class_name="burst-card")
 
 
+def _trend_panel() -> rx.Component:
+    """Satisfaction by month, drawn by Reflex's recharts components, with the figures in a table beside it."""
+    s = OfficerRatingsState
+    return rx.card(rx.vstack(
+        rx.hstack(rx.heading(t("officer.trend_title"), size="4", as_="h2"), rx.spacer(),
+                  rx.el.select(rx.foreach(s.trend_choices, lambda c: rx.el.option(c["label"], value=c["value"])),
+                               value=s.trend_pick, on_change=s.set_trend, class_name="plain-select",
+                               aria_label=t("officer.trend_pick"), id="trend-pick"),
+                  width="100%", align="center", wrap="wrap"),
+        rx.text(t("officer.trend_hint"), size="1", color_scheme="gray"),
+        rx.flex(
+            rx.box(rx.recharts.line_chart(
+                rx.recharts.line(data_key="rate", stroke=rx.color("red", 9), stroke_width=2, connect_nulls=False,
+                                 is_animation_active=False, name=t("dash.satisfaction")),
+                rx.recharts.x_axis(data_key="tick", tick={"fontSize": 12}, interval=0),
+                rx.recharts.y_axis(domain=[0, 100], unit="%"),
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+                rx.recharts.graphing_tooltip(),
+                data=s.trend, height=240, width="100%", margin={"top": 8, "right": 24, "left": 0, "bottom": 0}),
+                flex="2", min_width="300px", id="trend-chart"),
+            rx.el.table(
+                rx.el.thead(rx.el.tr(rx.el.th(t("officer.trend_month")), rx.el.th(t("dash.satisfaction")),
+                                     rx.el.th(t("dash.count")))),
+                rx.el.tbody(rx.foreach(s.trend, lambda p: rx.el.tr(
+                    rx.el.td(p["month"]), rx.el.td(p["label"], class_name="trend-rate"), rx.el.td(p["count"])))),
+                class_name="results-table", id="trend-table", style={"flex": "1", "minWidth": "220px"}),
+            gap="16px", wrap="wrap", width="100%", align="start"),
+        spacing="2", width="100%"), width="100%", id="trend-panel")
+
+
 def officer_ratings() -> rx.Component:
     s = OfficerRatingsState
     return page(
@@ -205,7 +276,9 @@ def officer_ratings() -> rx.Component:
                                                   icon="triangle-alert", width="100%", id="officer-error")),
             rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
                                          id="officer-notice")),
-            region_poster_link(s.region_code),
+            poster_address(s.poster_base, s.poster_refused),
+            rx.cond(~s.poster_refused, region_poster_link(s.region_code)),
+            _trend_panel(),
             rx.hstack(rx.heading(t("officer.ranking"), size="5", as_="h2"), rx.spacer(),
                       rx.link(t("officer.export_ranking"), href=routes.api_ranking_export(s.region_code, s.month),
                               reload_document=True, id="ranking-export", class_name="tap-link"),
@@ -220,5 +293,5 @@ def officer_ratings() -> rx.Component:
                 rx.heading(t("officer.bursts"), size="5", as_="h2"),
                 rx.foreach(s.bursts, _burst), width="100%", id="bursts")),
         ),
-        title_key="officer.ratings_title",
+        title_key="officer.ratings_title", wide=True,
     )

@@ -25,6 +25,7 @@ from portal.roster import services as roster_svc
 from portal.kernel.permissions import PermissionDenied
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
+from portal.shell.ui import CLEAR_ON_SUCCESS, clear_done_forms
 
 ROLES = (Role.OFFICER, Role.FINANCE, Role.IDENTITY_VIEWER)
 CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
@@ -182,6 +183,9 @@ class OfficerReportsState(SignedInState):
     month: str = ""
     register: list[RegisterView] = []
     finance_queue: list[RegisterView] = []
+    # Approved but not yet claimed by the reporter: finance cannot pay these yet (the claim says where the money
+    # goes), so they are listed apart, without a pay form, with the reason they wait.
+    finance_waiting: list[RegisterView] = []
     payout_for: int = 0
     payout_missing: bool = False
     error_key: str = ""
@@ -211,7 +215,7 @@ class OfficerReportsState(SignedInState):
         actor = self._guard(ROLES)
         if actor is None:  # signed out or no longer allowed: nothing of the page stays in the state
             self._close()
-            self.rows, self.register, self.finance_queue = [], [], []
+            self.rows, self.register, self.finance_queue, self.finance_waiting = [], [], [], []
             return
         with session_scope() as session:
             if actor.has_role(Role.OFFICER):
@@ -227,8 +231,10 @@ class OfficerReportsState(SignedInState):
                 self.rows = [inbox_view(r) for r in found[:svc.INBOX_PAGE]]
             self.register = [register_view(r) for r in svc.reward_register(session, actor, self.month)] \
                 if actor.has_role(Role.OFFICER, Role.FINANCE) else []
-            self.finance_queue = [register_view(r) for r in svc.finance_queue(session, actor)] \
+            queue = [register_view(r) for r in svc.finance_queue(session, actor)] \
                 if actor.has_role(Role.FINANCE) else []
+            self.finance_queue = [r for r in queue if r["claimed"]]
+            self.finance_waiting = [r for r in queue if not r["claimed"]]
             if self._selected:
                 try:
                     self._load_detail(session, actor)
@@ -336,28 +342,29 @@ class OfficerReportsState(SignedInState):
 
     # --- actions ----------------------------------------------------------------------------------------------
 
-    def _act(self, fn, *args) -> None:
+    def _act(self, fn, *args):
         actor, key = self._perform(ROLES, fn, *args, domain_errors=(svc.ReportError,))
         if actor is None:
             return
         self.error_key, self.notice = key, not key
         if key:
-            return
+            return None  # refused: the form keeps what was typed
         self._refresh()  # after declaring a conflict the report is no longer visible: _refresh closes it
+        return clear_done_forms()
 
     @rx.event
     def take(self):
-        self._act(svc.take, self._selected)
+        return self._act(svc.take, self._selected)
 
     @rx.event
     @checked
     def acknowledge(self, form: dict):
-        self._act(svc.acknowledge, self._selected, str(form.get("text", "")))
+        return self._act(svc.acknowledge, self._selected, str(form.get("text", "")))
 
     @rx.event
     @checked
     def reply(self, form: dict):
-        self._act(svc.reply, self._selected, str(form.get("text", "")))
+        return self._act(svc.reply, self._selected, str(form.get("text", "")))
 
     @rx.event
     @checked
@@ -366,27 +373,29 @@ class OfficerReportsState(SignedInState):
         if str(form.get("recovered", "")).strip() and recovered is None:
             self.error_key, self.notice = "report.err.amount", False
             return
-        self._act(svc.conclude, self._selected, str(form.get("outcome", "")), str(form.get("text", "")), recovered)
+        return self._act(svc.conclude, self._selected, str(form.get("outcome", "")), str(form.get("text", "")),
+                         recovered)
 
     @rx.event
     @checked
     def transfer(self, form: dict):
-        self._act(svc.transfer, self._selected, str(form.get("to", "")), str(form.get("text", "")))
+        return self._act(svc.transfer, self._selected, str(form.get("to", "")), str(form.get("text", "")))
 
     @rx.event
     @checked
     def declare_conflict(self, form: dict):
-        self._act(svc.declare_conflict, self._selected, str(form.get("text", "")))
+        return self._act(svc.declare_conflict, self._selected, str(form.get("text", "")))
 
     @rx.event
     @checked
     def decide_reward(self, form: dict):
-        self._act(svc.decide_reward, self._selected, str(form.get("text", "")))
+        return self._act(svc.decide_reward, self._selected, str(form.get("text", "")))
 
     @rx.event
     @checked
     def approve_reward(self, form: dict):
-        self._act(svc.approve_reward, self._selected, form.get("decision") == "approve", str(form.get("text", "")))
+        return self._act(svc.approve_reward, self._selected, form.get("decision") == "approve",
+                         str(form.get("text", "")))
 
     @rx.event
     def reveal_identity(self):
@@ -412,7 +421,7 @@ class OfficerReportsState(SignedInState):
         except (TypeError, ValueError):
             self.error_key, self.notice = "report.err.paid_on", False
             return
-        self._act(svc.mark_paid, report_id, paid_on, str(form.get("ref", "")))
+        return self._act(svc.mark_paid, report_id, paid_on, str(form.get("ref", "")))
 
     @rx.event
     @checked
@@ -492,7 +501,7 @@ def _text_action(label_key: str, submit_key: str, handler, form_id: str, *extra:
             rx.text_area(name="text", rows="3", width="100%", max_length=2000, required=required,
                          aria_label=t(label_key)),
             rx.button(t(submit_key), type="submit", min_height=TAP),
-            width="100%", spacing="2", align="start"), on_submit=handler, reset_on_submit=True, width="100%"),
+            width="100%", spacing="2", align="start"), on_submit=handler, class_name=CLEAR_ON_SUCCESS, width="100%"),
         class_name=f"case-action {form_id}", width="100%", open=open_,
     )
 
@@ -631,7 +640,7 @@ def _register_row(r: RegisterView, pay: bool = False) -> rx.Component:
                rx.el.input(name="ref", required=True, max_length=64, class_name="plain-select",
                            aria_label=t("report.payment_ref")),
                rx.button(t("report.mark_paid"), type="submit", min_height=TAP, class_name="mark-paid"),
-               spacing="2", width="100%", align="start"), on_submit=s.mark_paid, reset_on_submit=True, width="100%")]
+               spacing="2", width="100%", align="start"), on_submit=s.mark_paid, class_name=CLEAR_ON_SUCCESS, width="100%")]
           if pay else []),
         spacing="1", width="100%", align="start"), width="100%", class_name="register-row")
 
@@ -662,7 +671,13 @@ def officer_reports() -> rx.Component:
                 rx.cond(s.finance_queue.length() > 0,
                         rx.vstack(rx.foreach(s.finance_queue, lambda r: _register_row(r, pay=True)), width="100%",
                                   id="finance-queue"),
-                        rx.text(t("report.nothing_to_pay"), color_scheme="gray")),
+                        rx.text(t("report.nothing_to_pay"), color_scheme="gray", id="finance-nothing")),
+                rx.cond(s.finance_waiting.length() > 0, rx.vstack(
+                    rx.heading(t("report.finance_waiting"), size="4", as_="h3"),
+                    rx.callout(t("report.finance_waiting_why"), icon="hourglass", color_scheme="gray", width="100%"),
+                    rx.vstack(rx.foreach(s.finance_waiting, lambda r: _register_row(r)), width="100%",
+                              id="finance-waiting"),
+                    width="100%", spacing="2")),
                 width="100%", spacing="3")),
             rx.cond(s.is_officer | s.is_finance, rx.vstack(
                 rx.hstack(rx.heading(t("report.register"), size="5", as_="h2"), rx.spacer(),

@@ -29,7 +29,7 @@ from portal.reports import services as svc
 from portal.roster import services as roster_svc
 from portal.kernel.images import ImageRejected, PrivateImageStore
 from portal.kernel.settings import get_settings
-from portal.shell.ui import ONE_YEAR, UIState
+from portal.shell.ui import CLEAR_ON_SUCCESS, ONE_YEAR, UIState, clear_done_forms
 from portal.shell.client import client_address
 from portal.shell.args import checked
 
@@ -496,6 +496,8 @@ class ReportTrackState(rx.State):
         self._act(svc.add_information, str(form.get("text", ""))[:svc.MAX_NOTE + 10], photos)
         if not self.error_key:
             self._photos, self.photo_labels = [], []
+            return clear_done_forms()
+        return None  # refused: the text stays in the box
 
     @rx.event
     @checked
@@ -579,7 +581,7 @@ def _tracked() -> rx.Component:
             photo_picker("more-evidence", ReportTrackState.add_photos, s.photo_labels, s.photo_error_key),
             rx.button(t("report.add_info_submit"), type="submit", min_height=TAP, width="100%",
                       id="add-info-submit"),
-            width="100%", spacing="2"), on_submit=s.add_info, reset_on_submit=True, width="100%"), width="100%")),
+            width="100%", spacing="2"), on_submit=s.add_info, class_name=CLEAR_ON_SUCCESS, width="100%"), width="100%")),
         rx.button(t("report.track_close"), on_click=s.close, variant="outline", min_height=TAP, width="100%",
                   type="button", id="track-close"),
         spacing="3", width="100%",

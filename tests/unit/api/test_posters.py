@@ -362,3 +362,50 @@ def test_links_point_at_these_routes_and_are_real_navigations():
     region_js = str(region_poster_link("130102"))
     assert '("/api/regions/"+encodeURIComponent("130102"))+"/posters.pdf"' in region_js
     assert "reloadDocument:true" in region_js and '["minHeight"] : "44px"' in region_js
+
+
+# --- a poster must lead somewhere a resident's phone can open ----------------------------------------------------
+
+@pytest.mark.parametrize("base", ["http://localhost:3000", "http://127.0.0.1:8000", "http://192.168.1.20",
+                                  "http://[::1]:3000", "http://intranet"])
+def test_posters_for_a_loopback_or_private_address_are_refused_with_a_clear_message(client, monkeypatch, base):
+    from tests.conftest import clear_portal_caches
+
+    login(client, "officer_county")
+    monkeypatch.setenv("PUBLIC_BASE_URL", base)
+    monkeypatch.delenv("PORTAL_ALLOW_LOCAL_POSTER_URL", raising=False)
+    clear_portal_caches()
+    before = len(audit_rows())
+    for url in [window_url(WINDOW, kind) for kind in KINDS] + [region_url(COUNTY)]:
+        r = client.get(url, headers={"Accept-Language": "zh-CN"})
+        assert r.status_code == 409, url
+        assert r.json()["error"] == "poster.local_url" and base in r.json()["message"]
+        assert "PUBLIC_BASE_URL" in r.json()["message"]
+    assert len(audit_rows()) == before  # nothing drawn, nothing handed out
+
+
+def test_the_setting_allows_local_posters_for_a_demo_or_a_test(client, monkeypatch):
+    from tests.conftest import clear_portal_caches
+
+    login(client, "staff_hb_sjz_0002")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://127.0.0.1:3000")
+    monkeypatch.setenv("PORTAL_ALLOW_LOCAL_POSTER_URL", "1")
+    clear_portal_caches()
+    r = client.get(window_url(WINDOW, "qr.png"))
+    assert r.status_code == 200
+    assert decode(r.content) == [f"http://127.0.0.1:3000/r/{WINDOW}"]
+
+
+def test_the_poster_prints_the_address_its_code_encodes(monkeypatch):
+    """The same QR drawn for two addresses: the posters differ (the address line under the code), and only in the
+    band below the window code box."""
+    fixed = qr._qr_image("https://x.example/r/A", 1)
+    monkeypatch.setattr(qr, "_qr_image", lambda url, box: fixed)
+    text = qr.PosterText(window_name="低保受理窗口", window_code=WINDOW, office_name="建北街道便民服务中心",
+                         instruction="扫码评价", footer="阳光低保")
+    one = qr.poster_image("https://dibao.example.cn/r/HB-SJZ-0002", text)
+    two = qr.poster_image("https://another-city.example.cn/r/HB-SJZ-0002", text)
+    from PIL import ImageChops
+    box = ImageChops.difference(one, two).getbbox()
+    assert box is not None, "the address is not printed on the poster"
+    assert box[1] > qr.A4_SIZE[1] // 2  # below the QR code, near the window code

@@ -52,6 +52,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
         "case.status.": [status.value for status in CaseStatus],
         "policy.": list(policy.DEFAULTS),
         "admin.cal_kind.": list(KINDS),
+        "admin.cal_change.": ["added", "removed", "changed", "same"],
         **_applications_dynamic_keys(),
         **_reports_dynamic_keys(),
         **_evaluations_dynamic_keys(),

@@ -28,6 +28,7 @@ from tests import factories
 
 UTC = timezone.utc
 NOW = datetime(2026, 6, 10, 2, 0, tzinfo=UTC)  # 10:00 in China
+AFTER_DUE = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)  # the day after the rounds' default due date (2026-06-30)
 PERIOD = (date(2026, 5, 1), date(2026, 5, 31))
 CRIT = [("attitude", 50), ("integrity", 50)]
 IMG = "a" * 64
@@ -268,9 +269,9 @@ def test_closing_combines_supervisors_and_residents_ranks_and_publishes(w: World
     ew.save_draft(w.session, w.sup2, b2, scores={"attitude": 1}, now=NOW)
     _evaluate(w, w.sup, c1, 5, 5)
     with pytest.raises(PermissionDenied):
-        ew.close_round(w.session, w.sup, rid, now=NOW)
+        ew.close_round(w.session, w.sup, rid, now=AFTER_DUE)
     assert ew.notice(w.session, rid) is None  # nothing public before closing
-    assert ew.close_round(w.session, w.admin, rid, now=NOW) == 3
+    assert ew.close_round(w.session, w.admin, rid, now=AFTER_DUE) == 3  # past the due date: b2's draft is left out
 
     n = ew.notice(w.session, rid)
     assert (n.weight_supervisors, n.weight_residents) == (60, 40)
@@ -293,6 +294,33 @@ def test_closing_combines_supervisors_and_residents_ranks_and_publishes(w: World
     assert [p.id for p in ew.published_rounds(w.session)] == [rid]
     record = ew.office_record(w.session, "Office A")
     assert {(line.label, line.rank, line.of) for line in record} == {(a.label, 1, 2), (c.label, None, 2)}
+
+
+def test_a_round_closes_before_its_due_date_only_once_every_evaluation_is_in(w: World):
+    rid = _round(w)
+    t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    a1 = ew.assign(w.session, w.admin, t.id, "sup1", now=NOW).id
+    a2 = ew.assign(w.session, w.admin, t.id, "sup2", now=NOW).id
+    _evaluate(w, w.sup, a1, 5, 5)
+    ew.save_draft(w.session, w.sup2, a2, scores={"attitude": 3}, now=NOW)  # a draft, not submitted
+    on_due_day = datetime(2026, 6, 30, 15, 0, tzinfo=UTC)  # 23:00 on the due date in China
+    for moment in (NOW, on_due_day):
+        with pytest.raises(EvaluationRuleError) as err:
+            ew.close_round(w.session, w.admin, rid, now=moment)
+        assert err.value.key == "eval.err.early_close"
+    assert ew.notice(w.session, rid) is None
+    _evaluate(w, w.sup2, a2, 4, 4)  # now every evaluation is in: closing early is fine
+    assert ew.close_round(w.session, w.admin, rid, now=NOW) == 1
+
+
+def test_a_declared_conflict_does_not_hold_up_an_early_close(w: World):
+    rid = _round(w)
+    t = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    a1 = ew.assign(w.session, w.admin, t.id, "sup1", now=NOW).id
+    a2 = ew.assign(w.session, w.admin, t.id, "sup2", now=NOW).id
+    _evaluate(w, w.sup, a1, 5, 5)
+    ew.declare_conflict(w.session, w.sup2, a2, "我的亲属在该窗口工作", now=NOW)
+    assert ew.close_round(w.session, w.admin, rid, now=NOW) == 1
 
 
 def test_weights_come_from_the_policy_setting_and_are_frozen_on_the_round(w: World):

@@ -1045,3 +1045,19 @@ def test_an_attempt_key_belongs_to_its_device_and_window(w):
     with pytest.raises(wf.RatingError):
         wf.submit_rating(w.session, wf.NewRating(w.win.code, 5), device_id=uuid.uuid4().hex, client="10.0.0.7",
                          secret=SECRET, now=T0, attempt_key="k" * 65)
+
+
+def test_satisfaction_trend_by_month_for_a_window_and_an_office(w):
+    many(w, w.win, [5, 5, 5, 5, 1], datetime(2026, 2, 2, 1, tzinfo=UTC))  # February: 4/5
+    many(w, w.win, [5, 5, 1], datetime(2026, 3, 2, 1, tzinfo=UTC))  # March: 3 ratings, below k: no rate
+    many(w, w.win2, [5, 5, 5, 5, 5], datetime(2026, 3, 2, 1, tzinfo=UTC))  # March, the same office
+    months = ["2026-03", "2026-01", "2026-02"]  # any order in, oldest first out
+    trend = wf.satisfaction_trend(w.session, w.township.path, months, window_code=w.win.code)
+    assert [(p.month, p.count) for p in trend] == [("2026-01", 0), ("2026-02", 5), ("2026-03", 3)]
+    assert [p.satisfaction_rate for p in trend] == [None, pytest.approx(0.8), None]
+    office = wf.satisfaction_trend(w.session, w.township.path, months, office="Office A")
+    assert [(p.count, p.satisfaction_rate) for p in office] == [(0, None), (5, pytest.approx(0.8)),
+                                                                (8, pytest.approx(7 / 8))]
+    # Outside the region: nothing of it.
+    assert all(p.count == 0 for p in wf.satisfaction_trend(w.session, w.sibling.path, months,
+                                                           window_code=w.win.code))

@@ -1,0 +1,95 @@
+"""Read models for the admins' accounts page: accounts found by name, the region tree and windows to pick from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.accounts.models import RoleGrant, User
+from portal.kernel.permissions import Actor, Role, authorize
+from portal.regions.models import Region, RegionLevel, ServiceWindow
+
+USER_PAGE = 20
+MAX_REGIONS = 400
+# Roles are granted down to the township: villages are not offered in the picker.
+PICKABLE_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
+
+
+@dataclass(frozen=True)
+class GrantLine:
+    id: int
+    role: str
+    region_code: str
+    region_name: str
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    id: int
+    username: str
+    display_name: str
+    active: bool
+    window_code: str
+    grants: list[GrantLine]
+
+
+def _admin_paths(actor: Actor | None) -> list[str]:
+    authorize(actor, Role.ADMIN)
+    assert actor is not None
+    return [g.region_path for g in actor.grants if g.role == Role.ADMIN]
+
+
+def find_accounts(session: Session, actor: Actor | None, text: str = "", *, page: int = 1) -> list[AccountLine]:
+    """Accounts whose username or name contains ``text``, among those this admin manages: every grant inside the
+    admin's regions, or no grant at all. USER_PAGE + 1 rows (the extra one says a next page exists)."""
+    paths = _admin_paths(actor)
+    outside = select(RoleGrant.user_id).join(Region, Region.id == RoleGrant.region_id).where(
+        ~or_(*[Region.path.startswith(p) for p in paths]))
+    q = select(User).options(selectinload(User.grants).selectinload(RoleGrant.region)).where(
+        User.id.not_in(outside))
+    text = (text or "").strip()[:64]
+    if text:
+        q = q.where(or_(User.username.contains(text, autoescape=True),
+                        User.display_name.contains(text, autoescape=True)))
+    page = max(1, min(int(page), 10_000))
+    users = session.execute(q.order_by(User.username).offset((page - 1) * USER_PAGE).limit(USER_PAGE + 1)
+                            ).scalars().all()
+    windows = {w.id: w.code for w in session.execute(
+        select(ServiceWindow).where(ServiceWindow.id.in_([u.window_id for u in users if u.window_id]))).scalars()}
+    return [AccountLine(u.id, u.username, u.display_name, u.active, windows.get(u.window_id, ""),
+                        [GrantLine(g.id, g.role.value, g.region.code, g.region.name) for g in u.grants])
+            for u in users]
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    code: str
+    name: str
+    depth: int  # 0 for the admin's own region: the picker indents by it
+
+
+def region_choices(session: Session, actor: Actor | None) -> list[RegionChoice]:
+    """The region tree under this admin's regions, down to townships, in tree order."""
+    paths = _admin_paths(actor)
+    rows = session.execute(select(Region).where(or_(*[Region.path.startswith(p) for p in paths]),
+                                                Region.level.in_(PICKABLE_LEVELS))
+                           .order_by(Region.path).limit(MAX_REGIONS)).scalars().all()
+    base = min((p.count("/") for p in paths), default=2)
+    return [RegionChoice(r.code, r.name, r.path.count("/") - base) for r in rows]
+
+
+@dataclass(frozen=True)
+class WindowChoice:
+    code: str
+    name: str
+    region_code: str
+
+
+def window_choices(session: Session, actor: Actor | None) -> list[WindowChoice]:
+    paths = _admin_paths(actor)
+    rows = session.execute(select(ServiceWindow, Region.code).join(Region, Region.id == ServiceWindow.region_id)
+                           .where(or_(*[Region.path.startswith(p) for p in paths]), ServiceWindow.active.is_(True))
+                           .order_by(ServiceWindow.code).limit(MAX_REGIONS)).all()
+    return [WindowChoice(w.code, f"{w.office_name} {w.name}", code) for w, code in rows]
