@@ -12,6 +12,7 @@ from portal.applications import api as applications
 from portal.accounts import api as auth
 from portal.evaluations import api as evaluations
 from portal.shell import health
+from portal import photos_api
 from portal.ratings import api as posters
 from portal.reports import api as reports
 from portal.shell.origin import OriginGuard
@@ -30,6 +31,7 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
+    Route(routes.API_PHOTOS, photos_api.take_photo, methods=["POST"]),
 ])
 
 # Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.

@@ -40,7 +40,11 @@ app = rx.App(
     api_transformer=api,
     stylesheets=["/portal.css"],
     html_lang="zh-CN",
-    head_components=[rx.el.meta(name="theme-color", content="#b71c1c")],
+    head_components=[
+        rx.el.meta(name="theme-color", content="#b71c1c"),
+        # Shrinks and uploads photos as soon as they are chosen (shell/photos.py); tiny, cached, deferred.
+        rx.el.script(src="/photos.js", defer=True),
+    ],
 )
 # Photos of forms never sent are removed hourly by every serving process (the sweep is idempotent).
 app.register_lifespan_task(sweep.every_hour)
