@@ -22,6 +22,12 @@ CORE: dict[str, tuple[str, str]] = {
     "app.footer": ("本平台由民政部门主办。信息公开，接受群众监督。", "Run by the civil affairs department. Open information, public oversight."),
     "app.hotline": ("民政服务热线 12345", "Civil affairs hotline 12345"),
     "app.loading": ("正在加载……", "Loading…"),
+    "app.home_label": ("阳光低保首页", "Sunshine Dibao home"),
+    "app.offline": ("网络不好，正在重试……您填的内容还在，网络恢复后会继续。", "Weak connection, retrying… What you entered is kept and goes on once the connection is back."),
+    "app.noscript_title": ("这个页面需要开启 JavaScript", "This page needs JavaScript"),
+    "app.noscript_body": ("不开 JavaScript 也能用：窗口评价（扫窗口张贴的二维码，打开“/r/窗口编号”页面）。其他事项请在浏览器设置里开启 JavaScript，或打电话办理：",
+                          "Without JavaScript you can still rate a service window (scan the QR code at the window: the “/r/<window code>” page). For everything else turn JavaScript on in your browser, or call:"),
+    "app.hotline_label": ("民政服务热线", "Civil affairs hotline"),
     "app.not_found": ("页面不存在", "Page not found"),
     # --- the one image intake's refusals (kernel/images.py REJECT_REASONS), used by every photo upload -------
     "image.empty": ("照片是空的，请重新拍照或选择一张照片。", "The photo is empty; take or choose it again."),

@@ -130,3 +130,68 @@ def test_a_refused_upload_says_why(page, server, tmp_path):
     page.wait_for_function("(document.querySelector('#evidence-picker .photo-error') || {}).innerText"
                            "?.includes('照片太大')")
     assert page.locator("#evidence-picker .photo-row").count() == 0
+
+
+def test_the_offline_banner_shows_when_the_connection_drops_and_goes_when_it_returns(page, server):
+    page.goto(server.base_url + "/report")
+    wait_hydrated(page)
+    assert not page.is_visible("#net-banner")
+    page.context.set_offline(True)
+    page.wait_for_selector("#net-banner", state="visible")
+    assert "网络不好，正在重试" in page.inner_text("#net-banner")
+    # A tap while offline is kept and reaches the server once the connection is back.
+    page.click("[data-category='fraud']")
+    shot(page, "report-offline-banner")
+    page.context.set_offline(False)
+    page.wait_for_selector("#net-banner", state="hidden")
+    page.wait_for_selector("[data-category='fraud'].on")
+    page.wait_for_selector("#report-missing", state="detached")  # the send button no longer waits for a category
+
+
+@pytest.mark.parametrize("path,title", [("/report", "举报投诉"), ("/apply", "申请低保"), ("/eligibility", None),
+                                        ("/report/track", None), ("/roster", None)])
+def test_without_javascript_the_html_has_its_title_a_loading_state_and_what_to_do(browser, server, path, title):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False, locale="zh-CN")
+    page = ctx.new_page()
+    response = page.goto(server.base_url + path)
+    page_title = page.title()
+    assert page_title.endswith("· 阳光低保") and page_title != "阳光低保 · 阳光低保"
+    if title:
+        assert page_title.startswith(title)
+    assert page.locator("h1").count() == 1
+    assert "正在加载" in page.inner_text("#page-loading")
+    box = page.locator(".noscript-box")
+    assert box.is_visible() and "JavaScript" in box.inner_text() and "/r/" in box.inner_text()
+    assert box.locator("a[href='tel:12345']").count() == 1
+    assert response.status == 200
+    if path == "/report":
+        shot(page, "report-no-javascript")
+    ctx.close()
+
+
+def test_hashed_assets_are_cached_for_a_year_and_pages_revalidate(page, server):
+    seen: dict[str, str] = {}
+    page.on("response", lambda r: seen.setdefault(r.url, r.headers.get("cache-control", "")))
+    page.goto(server.base_url + "/report")
+    wait_hydrated(page)
+    hashed = {u: c for u, c in seen.items() if "/assets/" in u}
+    assert hashed and all(c == "public, max-age=31536000, immutable" for c in hashed.values()), hashed
+    assert "immutable" not in seen[server.base_url + "/report"]
+
+
+def test_large_text_is_a_real_step_and_codes_do_not_break(page, server):
+    page.goto(server.base_url + "/report")
+    wait_hydrated(page)
+    normal = page.eval_on_selector("main p", "el => parseFloat(getComputedStyle(el).fontSize)")
+    page.click("#toggle-large-text")
+    page.wait_for_selector(".portal.large-text")
+    large = page.eval_on_selector("main p", "el => parseFloat(getComputedStyle(el).fontSize)")
+    h1 = page.eval_on_selector("h1", "el => parseFloat(getComputedStyle(el).fontSize)")
+    assert normal == 16 and large >= 22 and large / normal >= 1.375 and h1 > large * 1.5
+    # The primary button colour passes AA with white text (4.5:1): Radix's #e5484d (3.9:1) is replaced.
+    bg = page.evaluate("getComputedStyle(document.querySelector('.radix-themes')).getPropertyValue('--accent-9')")
+    assert bg.strip().lower() == "#ce2c31"
+    assert_mobile_layout(page)
+    shot(page, "report-large-text")
+    page.click("#toggle-large-text")
+    page.wait_for_selector(".portal:not(.large-text)")

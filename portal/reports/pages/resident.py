@@ -269,6 +269,9 @@ def _form() -> rx.Component:
         rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
                                               color_scheme="red", role="alert", id="report-error", width="100%")),
         photo_wait_note(),
+        # A disabled send button says what is still missing.
+        rx.cond(s.category == "", rx.el.p(t("report.missing_category"), class_name="submit-missing",
+                                          id="report-missing")),
         rx.button(rx.cond(s.busy, t("report.submitting"), t("report.submit")), type="submit", size="4",
                   width="100%", min_height="52px", disabled=s.busy | (s.category == ""), id="report-submit"),
         spacing="3", width="100%"), on_submit=ReportState.submit, width="100%")
