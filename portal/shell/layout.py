@@ -63,7 +63,7 @@ def net_banner() -> rx.Component:
 
 
 # The browser's own offline/online events show the banner at once (the websocket may take a while to notice).
-NET_SCRIPT = ("(function(){var h=document.documentElement;function s(){h.classList.toggle('sd-offline',"
+NET_SCRIPT = ("(function(){var h=document.documentElement;h.classList.add('js');function s(){h.classList.toggle('sd-offline',"
               "navigator.onLine===false)}addEventListener('offline',s);addEventListener('online',s);s()})();")
 
 
