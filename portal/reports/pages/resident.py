@@ -24,6 +24,7 @@ from portal.reports.models import Report, ReportCategory
 from portal.regions import services as regions
 from portal.reports import services as svc
 from portal.roster import services as roster_svc
+from portal.kernel.images import PrivateImageStore
 from portal.kernel.settings import get_settings
 from portal.shell.ui import ONE_YEAR, UIState
 from portal.shell.client import client_address
@@ -62,9 +63,11 @@ class RewardRow(TypedDict):
 
 def _photo_refs(form: dict, limit: int = svc.MAX_PHOTOS) -> tuple[svc.PhotoRef, ...] | None:
     """The photos the form was sent with (tokens from the phone's uploads, shell/photos.py); None when one is not a
-    photo this server took in for a report, or there are too many."""
-    stored = tokens_from_form(form.get("photos", ""), "report", get_settings().secret_key, limit)
-    if stored is None:
+    photo this server took in for a report (or no longer holds), or there are too many."""
+    settings = get_settings()
+    stored = tokens_from_form(form.get("photos", ""), "report", settings.secret_key, limit)
+    # A photo swept away while the form sat open for a day is named, not silently dropped.
+    if stored is None or not all(PrivateImageStore(settings.private_upload_dir).exists(p.image_id) for p in stored):
         return None
     return tuple(svc.PhotoRef(p.image_id, p.width, p.height) for p in stored)
 
