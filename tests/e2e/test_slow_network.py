@@ -139,13 +139,13 @@ def test_the_offline_banner_shows_when_the_connection_drops_and_goes_when_it_ret
     page.context.set_offline(True)
     page.wait_for_selector("#net-banner", state="visible")
     assert "网络不好，正在重试" in page.inner_text("#net-banner")
-    # A tap while offline is kept and reaches the server once the connection is back.
-    page.click("[data-category='fraud']")
     shot(page, "report-offline-banner")
     page.context.set_offline(False)
     page.wait_for_selector("#net-banner", state="hidden")
+    # The page is live again: a tap reaches the server, and the send button no longer waits for a category.
+    page.click("[data-category='fraud']")
     page.wait_for_selector("[data-category='fraud'].on")
-    page.wait_for_selector("#report-missing", state="detached")  # the send button no longer waits for a category
+    page.wait_for_selector("#report-missing", state="detached")
 
 
 @pytest.mark.parametrize("path,title", [("/report", "举报投诉"), ("/apply", "申请低保"), ("/eligibility", None),
