@@ -222,12 +222,16 @@
       var field = all.filter(function (f) { return root.contains(f); })[0] || first;
       var why = field ? reason(root, field) : "";
       if (why) {
-        btn.disabled = true;
+        // Remember whether the page itself had it disabled (no category yet, busy), to give that back later.
+        if (!btn.dataset.photoBlocked) btn.dataset.photoWas = btn.disabled ? "1" : "0";
         btn.dataset.photoBlocked = "1";
+        if (!btn.disabled) btn.disabled = true;  // unchanged: no mutation, no loop
         btn.classList.add("photo-blocked");
       } else if (btn.dataset.photoBlocked) {
-        btn.disabled = false;
+        var was = btn.dataset.photoWas === "1";
         delete btn.dataset.photoBlocked;
+        delete btn.dataset.photoWas;
+        btn.disabled = was;
         btn.classList.remove("photo-blocked");
       }
     });
@@ -295,8 +299,15 @@
   });
 
   // React re-renders buttons (a language switch, a busy flag): put the guard state back on them.
-  new MutationObserver(function () { if (fields().length) refreshGuards(); })
-    .observe(document.documentElement, { childList: true, subtree: true });
+  // React enabling a blocked button (a category chosen meanwhile) is noted and undone until the photos are done.
+  new MutationObserver(function (records) {
+    records.forEach(function (r) {
+      var el = r.target;
+      if (r.type === "attributes" && el.dataset && el.dataset.photoBlocked && !el.disabled) el.dataset.photoWas = "0";
+    });
+    if (fields().length) refreshGuards();
+  }).observe(document.documentElement,
+             { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
 
   // After a form is sent and React keeps the same form (adding information), its photos are spent.
   window.__sdPhotosClear = function (id) {

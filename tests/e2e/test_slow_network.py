@@ -89,11 +89,14 @@ def test_a_report_sent_mid_upload_is_refused_and_then_holds_the_photo(page, serv
 def test_a_failed_upload_is_kept_for_a_retry_and_blocks_the_form(page, server, tmp_path):
     page.goto(server.base_url + "/report")
     wait_hydrated(page)
-    page.click("[data-category='fraud']")
     # The signal goes while the photo is sent: the upload fails, the photo stays with a retry, the form says why.
     page.route("**/api/photos/**", lambda route: route.abort("internetdisconnected"))
     page.set_input_files("#evidence-picker input[type=file]", noisy_jpeg(tmp_path / "a.jpg", (1200, 900)))
     page.wait_for_selector("#evidence-picker .photo-row[data-state=failed]")
+    # Choosing the category now (the page would enable its button) does not let the form go without the photo.
+    page.click("[data-category='fraud']")
+    page.wait_for_selector("[data-category='fraud'].on")
+    page.wait_for_selector("#report-missing", state="detached")
     assert "网络中断" in page.inner_text("#evidence-picker .photo-row")
     assert page.is_visible("#evidence-picker .photo-retry")
     assert page.is_disabled("#report-submit")
@@ -122,6 +125,7 @@ def test_a_refused_upload_says_why(page, server, tmp_path):
                            "?.includes('上传的内容太大')")
     assert page.locator("#evidence-picker .photo-row").count() == 0
     assert not page.is_visible(".photo-wait")  # a refused photo is not attached, so it holds nothing up
+    assert page.is_disabled("#report-submit")  # ... and the page's own reason (no category yet) still holds
     # A file the phone cannot read and that is over the intake's 10 MB is named at once, without being sent.
     page.unroute("**/api/photos/**")
     bad = tmp_path / "x.jpg"
