@@ -674,6 +674,7 @@ class ApplyState(rx.State):
         self.form = {**self.form, "doc_kind": kind}
 
     @rx.event
+    @checked
     def attach_photo(self, value: str):
         """A document photo the phone has just uploaded (shell/photos.py): attached to the draft, or the reason why
         not. The intake and the address's quota ran when it was uploaded; the kind and the draft are checked here."""

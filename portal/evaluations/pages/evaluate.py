@@ -172,6 +172,7 @@ class EvaluateState(SignedInState):
         self._act(ew.check_in, lat=lat, lon=lon, accuracy_m=acc)
 
     @rx.event
+    @checked
     def attach_photo(self, value: str):
         """A photo the phone has just uploaded (shell/photos.py): attached to this form by the service, which checks
         owner, open round, due date and term again."""
