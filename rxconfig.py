@@ -14,6 +14,7 @@ import reflex as rx  # noqa: E402
 from reflex.plugins.sitemap import SitemapPlugin  # noqa: E402
 
 from portal.kernel.settings import public_origin_from_env  # noqa: E402
+from portal.shell.theme import TrimmedRadixThemes  # noqa: E402
 
 _redis_url = os.environ.get("REDIS_URL") or None
 
@@ -22,7 +23,8 @@ config = rx.Config(
     telemetry_enabled=False,
     redis_url=_redis_url,
     state_manager_mode="redis" if _redis_url else "disk",
-    plugins=[rx.plugins.RadixThemesPlugin(
+    # Radix Themes with only the palettes the pages use (shell/theme.py): about a fifth less CSS to download.
+    plugins=[TrimmedRadixThemes(
         theme=rx.theme(accent_color="red", gray_color="slate", radius="medium", appearance="light"),
     )],
     disable_plugins=[SitemapPlugin],

@@ -13,10 +13,12 @@ from portal.accounts import api as auth
 from portal.evaluations import api as evaluations
 from portal.payments import api as payments
 from portal.shell import health
+from portal import photos_api
 from portal.ratings import api as posters
 from portal.reports import api as reports
 from portal.shell.origin import OriginGuard
 from portal.verification import api as verification
+from portal.shell.static_cache import ImmutableAssets
 
 # Reflex mounts its own app (the websocket /_event, /_upload, the pages) inside this one, so the guard sees all of it.
 api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
@@ -40,7 +42,10 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_FINDINGS_XLSX, verification.findings_xlsx, methods=["GET"]),
     Route(routes.API_APPLICATIONS_EXPORT, applications.queue_xlsx, methods=["GET"]),
     Route(routes.API_APPLICATION_FORM, applications.form_pdf, methods=["GET"]),
+    Route(routes.API_PHOTOS, photos_api.take_photo, methods=["POST"]),
 ])
 
 # Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.
 api.add_middleware(RequestSizeLimit)
+# The build's hashed scripts and stylesheets are cached for a year (a phone on 3G skips a round trip for each).
+api.add_middleware(ImmutableAssets)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import hmac
 import io
 import os
 import re
@@ -37,6 +38,8 @@ __all__ = [
     "PrivateImageStore",
     "REJECT_REASONS",
     "intake_image",
+    "photo_token",
+    "read_photo_token",
 ]
 
 REJECT_REASONS = (
@@ -346,3 +349,45 @@ async def accept_upload(upload, store: PrivateImageStore, policy: IntakePolicy =
         return await heavy.run(accept, data, store, policy)
     except heavy.Busy as e:
         raise ImageRejected("image.busy") from e
+
+
+# --- a photo uploaded before its form is sent ---------------------------------------------------------------------
+# The phone uploads each photo as soon as it is chosen (`/api/photos/<purpose>`) and keeps a token for it; the form
+# sends the tokens. Signed with the server's key, per purpose, so a token names only a picture this server took in
+# for that kind of form: nobody attaches another person's photo by guessing or copying an id.
+
+PHOTO_PURPOSES = ("report", "application", "evaluation")
+_TOKEN_RE = re.compile(r"([0-9a-f]{64})\.([0-9]{1,5})\.([0-9]{1,5})\.([0-9a-f]{32})")
+
+
+def _token_sig(purpose: str, image_id: str, width: int, height: int, key: str) -> str:
+    msg = f"photo:{purpose}:{image_id}:{width}:{height}".encode()
+    return hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()[:32]
+
+
+def photo_token(stored: StoredImage, purpose: str, key: str) -> str:
+    """`<image id>.<width>.<height>.<signature>` for a picture just taken in for `purpose`."""
+    if purpose not in PHOTO_PURPOSES:
+        raise ValueError(purpose)
+    return f"{stored.image_id}.{stored.width}.{stored.height}." + _token_sig(
+        purpose, stored.image_id, stored.width, stored.height, key)
+
+
+def read_photo_token(token: object, purpose: str, key: str) -> StoredImage | None:
+    """The picture a token names, or None for anything this server did not sign for this purpose.
+
+    >>> t = photo_token(StoredImage("ab" * 32, 640, 480), "report", "k")
+    >>> read_photo_token(t, "report", "k")
+    StoredImage(image_id='abab...', width=640, height=480)  # doctest: +SKIP
+    >>> read_photo_token(t, "evaluation", "k") is None
+    True
+    """
+    if not isinstance(token, str) or purpose not in PHOTO_PURPOSES:
+        return None
+    m = _TOKEN_RE.fullmatch(token.strip())
+    if m is None:
+        return None
+    image_id, width, height, sig = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+    if not hmac.compare_digest(sig, _token_sig(purpose, image_id, width, height, key)):
+        return None
+    return StoredImage(image_id, width, height)

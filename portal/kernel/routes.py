@@ -108,6 +108,15 @@ def evaluation_photo(assignment_id: int, image_id: str) -> str:
     return f"/api/evaluations/{assignment_id}/photos/{image_id}.jpg"
 
 
+# One photo, uploaded as soon as it is chosen (portal/photos_api.py); {purpose}: report, application, evaluation.
+API_PHOTOS = "/api/photos/{purpose}"
+API_PHOTOS_PREFIX = "/api/photos/"
+
+
+def photos_upload(purpose: str) -> str:
+    return API_PHOTOS_PREFIX + purpose
+
+
 API_LOGIN = "/api/auth/login"
 API_LOGOUT = "/api/auth/logout"
 # QR codes and posters (portal/ratings/api.py): Starlette route patterns; `{code}` is a window or region code.

@@ -52,6 +52,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.err.description_short": ("请描述具体情况（至少 10 个字）", "Describe what happened (at least 10 characters)"),
     "report.err.description_long": ("情况描述太长了（最多 2000 字）", "The description is too long (2,000 characters at most)"),
     "report.err.too_many_photos": ("最多上传 5 张照片", "Five photos at most"),
+    "report.missing_category": ("还差一步：请先在上面选择举报类别，才能提交。", "One thing missing: choose what the report is about above, then send."),
+    "report.err.photo_token": ("有一张照片没有传好，请删除它再重新添加。", "One photo did not arrive properly; remove it and add it again."),
     "report.err.roster_entry": ("找不到该公示信息，可能已撤下", "That roster entry was not found; it may have been withdrawn"),
     "report.err.subject": ("请填写举报对象（人名、户或事项）", "Say who or what it is about"),
     "report.err.subject_long": ("举报对象太长了（最多 200 字）", "Who or what: 200 characters at most"),

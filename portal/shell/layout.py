@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.core.banner import has_connection_errors
 
 from portal.shell.i18n import t, t_fmt
 from portal.shell.ui import UIState
@@ -20,7 +21,7 @@ def header(width: str = "760px") -> rx.Component:
                     align="center", spacing="2",
                 ),
                 href="/", underline="none", min_height=TAP, display="flex", align_items="center",
-                aria_label="home",
+                aria_label=t("app.home_label"),
             ),
             rx.spacer(),
             rx.button(
@@ -30,7 +31,7 @@ def header(width: str = "760px") -> rx.Component:
             ),
             rx.button(
                 t("app.lang_toggle"), on_click=UIState.toggle_lang, variant="soft", color_scheme="gray",
-                min_height=TAP, id="toggle-lang", aria_label="language",
+                min_height=TAP, id="toggle-lang", aria_label=t("app.lang_toggle_label"),
             ),
             align="center", spacing="2", width="100%", max_width=width, margin="0 auto", padding="8px 12px",
         ),
@@ -38,14 +39,47 @@ def header(width: str = "760px") -> rx.Component:
     )
 
 
+HOTLINE = "12345"  # the general government service line (政务服务便民热线)
+
+
 def footer(width: str = "760px") -> rx.Component:
     return rx.el.footer(
         rx.vstack(
             rx.text(t("app.footer"), size="2", color_scheme="gray"),
-            rx.text(t("app.hotline"), size="2", color_scheme="gray"),
+            rx.el.a(t("app.hotline"), href=f"tel:{HOTLINE}", class_name="tel-link", id="footer-hotline"),
             spacing="1", max_width=width, margin="0 auto", padding="16px",
         ),
     )
+
+
+def net_banner() -> rx.Component:
+    """"网络不好，正在重试" while the websocket is down (Reflex's connection errors) or the phone reports itself
+    offline (a class set by the inline script in portal.py); gone when it is back. Chinese first, in the HTML."""
+    return rx.el.div(
+        rx.icon("wifi-off", size=18), rx.el.span(t("app.offline")),
+        class_name=rx.cond(has_connection_errors, "net-banner on", "net-banner"), role="status",
+        aria_live="polite", id="net-banner",
+    )
+
+
+# The browser's own offline/online events show the banner at once (the websocket may take a while to notice).
+NET_SCRIPT = ("(function(){var h=document.documentElement;h.classList.add('js');function s(){h.classList.toggle('sd-offline',"
+              "navigator.onLine===false)}addEventListener('offline',s);addEventListener('online',s);s()})();")
+
+
+def noscript() -> rx.Component:
+    """With JavaScript off, the page says what still works and whom to call (prerendered into the HTML)."""
+    return rx.el.noscript(rx.el.div(
+        rx.el.strong(t("app.noscript_title")), rx.el.p(t("app.noscript_body")),
+        rx.el.a(t("app.hotline_label"), " ", HOTLINE, href=f"tel:{HOTLINE}", class_name="tel-link"),
+        class_name="noscript-box"))
+
+
+def loading_state() -> rx.Component:
+    """Shown in the HTML until the page's state has arrived: no blank page while the scripts load on 3G."""
+    return rx.cond(~rx.State.is_hydrated, rx.el.div(
+        rx.el.span(class_name="page-loading-dot"), t("app.loading"), class_name="page-loading", role="status",
+        id="page-loading"))
 
 
 def page(*children: rx.Component, title_key: str | None = None, wide: bool = False, desk: bool = False) -> rx.Component:
@@ -56,8 +90,9 @@ def page(*children: rx.Component, title_key: str | None = None, wide: bool = Fal
     width = "1400px" if wide or desk else "760px"
     return rx.box(
         header(width),
+        noscript(),
         rx.el.main(
-            *body, *children,
+            loading_state(), *body, *children,
             width="100%", max_width=width, margin="0 auto", padding="16px",
             class_name="desk" if desk else "",
         ),

@@ -4,7 +4,7 @@ Reflex spools any multipart body to temporary files before a handler sees it, wi
 middleware refuses a body over the limit before it reaches the app: at once when `Content-Length` says so, and by
 counting the bytes as they stream in otherwise (chunked uploads, or a length that lies). The app then sees the
 client as gone, whatever it was about to answer is dropped, and the caller gets 413 with the catalog's message in
-its language. Upload requests get `PORTAL_MAX_UPLOAD_MB`; everything else `PORTAL_MAX_BODY_KB`.
+its language. Upload requests (`/_upload`, `/api/photos/`) get `PORTAL_MAX_UPLOAD_MB`; everything else `PORTAL_MAX_BODY_KB`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.i18n import text
+from portal.kernel.routes import API_PHOTOS_PREFIX
 from portal.kernel.settings import get_settings
 
 UPLOAD_SUFFIX = "/_upload"
@@ -45,7 +46,9 @@ def _declared_length(scope: Scope) -> int | None:
 
 def limit_for(path: str) -> int:
     settings = get_settings()
-    return settings.max_upload_bytes if path.rstrip("/").endswith(UPLOAD_SUFFIX) else settings.max_body_bytes
+    if path.rstrip("/").endswith(UPLOAD_SUFFIX) or path.startswith(API_PHOTOS_PREFIX):
+        return settings.max_upload_bytes
+    return settings.max_body_bytes
 
 
 def _refusal(scope: Scope) -> JSONResponse:

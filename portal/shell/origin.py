@@ -13,9 +13,10 @@ from __future__ import annotations
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from portal.kernel.routes import API_PHOTOS_PREFIX
 from portal.kernel.settings import get_settings
 
-GUARDED_HTTP_PREFIXES = ("/_event", "/_upload")
+GUARDED_HTTP_PREFIXES = ("/_event", "/_upload", API_PHOTOS_PREFIX)
 
 
 def _origin(scope: Scope) -> str | None:

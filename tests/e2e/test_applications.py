@@ -150,10 +150,9 @@ def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP, v
 
 def upload(page, name: str, data: bytes, mime: str = "image/jpeg") -> None:
     # A 40 MB buffer crosses the DevTools protocol slowly on a loaded 2-core machine: allow it time.
-    page.set_input_files("#doc-upload input[type=file]", files=[{"name": name, "mimeType": mime, "buffer": data}],
+    # One tap: choosing the photo uploads it (no second "upload" step to forget).
+    page.set_input_files("#doc-upload-picker input[type=file]", files=[{"name": name, "mimeType": mime, "buffer": data}],
                          timeout=120_000)
-    page.wait_for_selector("#selected-file")
-    page.click("#f-doc-file")
 
 
 def test_screener_apply_with_photo_and_track(page, server):
@@ -218,8 +217,9 @@ def test_bad_input_is_named_and_the_draft_keeps_it(page, server):
                                ("huge.jpg", b"\xff\xd8\xff" + b"\x00" * (40 * 1024 * 1024), "太大"),
                                ("bomb.png", pixel_bomb(), "尺寸过大")]:
         upload(page, name, data, "image/png" if name.endswith(".png") else "image/jpeg")
-        page.wait_for_function("n => (document.querySelector('#error-summary') || {}).innerText?.includes(n)",
-                               arg=needle, timeout=60_000)
+        page.wait_for_function("n => (document.querySelector('#doc-upload-picker .photo-error') || {})"
+                               ".innerText?.includes(n)", arg=needle, timeout=60_000)
+        assert page.locator("#doc-upload-picker .photo-row").count() == 0
     assert page.inner_text("#doc-list").strip() == ""
     # Negative and absurd incomes: named, linked, and what was typed stays.
     page.click("#wiz-back")  # consent

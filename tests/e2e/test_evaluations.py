@@ -79,7 +79,7 @@ def _evaluate(page, href: str, server, photo: bytes, first: bool) -> str:
     page.click("#checkin-btn")
     page.wait_for_selector("#checkin-place")  # "location recorded": the coordinates stay on the server
     assert "38.05" not in page.inner_text("#checkin-place")
-    page.set_input_files("#eval-photo input[type=file]", files=[
+    page.set_input_files("#eval-photo-picker input[type=file]", files=[
         {"name": "site.png", "mimeType": "image/png", "buffer": photo}])
     page.wait_for_selector(".eval-photo img")
     page.wait_for_function("document.querySelector('.eval-photo img').naturalWidth > 0")

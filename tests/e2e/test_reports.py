@@ -115,8 +115,11 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     resident.click("[data-category='fraud']")
     resident.fill("#description", description)
     resident.set_input_files("#evidence-picker input[type=file]", png(tmp_path / "car.png"))
-    resident.wait_for_selector(".photo-row")
-    assert "320×240" in resident.inner_text("#evidence-picker")
+    # Shrunk on the phone, uploaded at once: a thumbnail of the photo and "uploaded", and the form may be sent.
+    resident.wait_for_selector("#evidence-picker .photo-row[data-state=done]")
+    assert "已上传" in resident.inner_text("#evidence-picker .photo-row")
+    assert resident.eval_on_selector("#evidence-picker .photo-thumb", "el => el.naturalWidth") == 320
+    assert resident.is_enabled("#report-submit")
     resident.wait_for_timeout(400)  # debounced inputs
     assert_mobile_layout(resident)
     shot(resident, "report-form")
@@ -159,7 +162,7 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     track(resident, server, receipt, secret)
     resident.fill("#add-info", "他家的门市在建北路 18 号。")
     resident.set_input_files("#more-evidence-picker input[type=file]", png(tmp_path / "shop.png", (20, 90, 160)))
-    resident.wait_for_selector("#more-evidence-picker .photo-row")
+    resident.wait_for_selector("#more-evidence-picker .photo-row[data-state=done]")
     resident.wait_for_timeout(400)
     resident.click("#add-info-submit")
     resident.wait_for_selector("#track-notice")
@@ -381,7 +384,7 @@ def test_bad_input_is_refused_with_clear_messages(page, server, tmp_path):
 
     six = [png(tmp_path / f"p{i}.png", (i * 40, 20, 20)) for i in range(6)]
     page.set_input_files("#evidence-picker input[type=file]", six)
-    page.wait_for_function("document.querySelector('.photo-error')?.innerText.includes('最多上传 5 张')")
+    page.wait_for_function("document.querySelector('.photo-error')?.innerText.includes('最多 5 张')")
     assert page.locator(".photo-row").count() == 0
 
     fake = tmp_path / "scan.png"

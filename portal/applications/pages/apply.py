@@ -21,9 +21,6 @@ from typing import TypedDict
 
 import reflex as rx
 
-from portal.kernel.images import accept_upload
-from portal.kernel import throttle as lookup_throttle
-from portal.kernel.base import utcnow
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
@@ -35,7 +32,9 @@ from portal.applications import services as svc
 from portal.applications.eligibility import rules as el
 from portal.regions import services as regions
 from portal.applications.eligibility import screener
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore
+from portal.kernel.images import REJECT_REASONS, PrivateImageStore
+from portal.kernel.settings import get_settings
+from portal.shell.photos import photo_field, photo_wait_note, token_from_sink
 from portal.shell.client import client_address
 from portal.shell.args import checked, row_id
 from portal.kernel import policy
@@ -55,7 +54,6 @@ GRADES = ["0", "1", "2", "3", "4"]
 # Income kinds in the order a resident thinks of them: counted first, then what is usually not counted.
 INCOME_FIELDS = list(el.INCOME_KINDS)
 ASSET_FIELDS = ["deposits", "vehicles", "houses", "housing_area", "businesses"]
-UPLOAD_ID = "doc-upload"
 
 
 class Choice(TypedDict):
@@ -205,7 +203,6 @@ class ApplyState(rx.State):
     adults: list[AdultRow] = []
     docs: list[DocRow] = []
     check_rows: list[CheckRow] = []
-    uploading: bool = False
     return_to_check: bool = False
     supplying: bool = False  # adding photos to a materials request (补正): only the documents page
     _number: str = ""
@@ -382,7 +379,7 @@ class ApplyState(rx.State):
 
     @rx.event
     def load(self):
-        self.flash_key, self.errors, self.uploading, self.supplying = "", [], False, False
+        self.flash_key, self.errors, self.supplying = "", [], False
         with session_scope() as session:
             self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
             number, secret = self._held(session)
@@ -677,56 +674,27 @@ class ApplyState(rx.State):
         self.form = {**self.form, "doc_kind": kind}
 
     @rx.event
-    async def upload(self, files: list[rx.UploadFile]):
-        """Photos of documents: every file through the one image intake; a refusal names the reason."""
+    @checked
+    def attach_photo(self, value: str):
+        """A document photo the phone has just uploaded (shell/photos.py): attached to the draft, or the reason why
+        not. The intake and the address's quota ran when it was uploaded; the kind and the draft are checked here."""
         kind = self.form.get("doc_kind", "id_card") or "id_card"
         self.errors, self.flash_key = [], ""
-        if not files:
+        stored = token_from_sink(value, "application", get_settings().secret_key)
+        if stored is None:
             self.errors = [ErrorItem(field="doc-file", key="apply.photo.empty")]
             return
-        self.uploading = True
-        yield
-        files = files[:5]
-        client = client_address(self)
-        for file in files:
-            with session_scope() as session:
-                app = self._app(session, materials_ok=True)
-                if app is None:
-                    self.uploading = False
-                    return
-                try:
-                    # Cheap refusals first, and the address's photo quota, before any pixel is decoded.
-                    svc.check_document(session, app, kind)
-                    lookup_throttle.take_uploads(session, client, 1, utcnow())
-                except ImageRejected as exc:
-                    self.errors = [ErrorItem(field="doc-file", key=exc.reason)]
-                    break
-                except svc.ApplicationError as exc:
-                    self.errors = [ErrorItem(field="doc-file", key=exc.key)]
-                    break
-            try:
-                # Read capped, decoded and stored in the bounded heavy pool: the event loop keeps serving.
-                stored = await accept_upload(file, _store(), svc.PHOTO_POLICY)
-            except ImageRejected as exc:
-                self.errors = [ErrorItem(field="doc-file", key=exc.reason)]
-                continue
-            with session_scope() as session:
-                app = self._app(session, materials_ok=True)
-                if app is None:
-                    self.uploading = False
-                    return
-                try:
-                    svc.add_document(session, app, kind, stored, _store())
-                except svc.ApplicationError as exc:
-                    self.errors = [ErrorItem(field="doc-file", key=exc.key)]
-                else:
-                    self.flash_key = "apply.photo_saved"
         with session_scope() as session:
             app = self._app(session, materials_ok=True)
-            if app is not None:
-                self._load_docs(session, app)
-        self.uploading = False
-        yield rx.clear_selected_files(UPLOAD_ID)
+            if app is None:
+                return
+            try:
+                svc.add_document(session, app, kind, stored, _store())
+            except svc.ApplicationError as exc:
+                self.errors = [ErrorItem(field="doc-file", key=exc.key)]
+            else:
+                self.flash_key = "apply.photo_saved"
+            self._load_docs(session, app)
 
     @rx.event
     @checked
@@ -1048,23 +1016,16 @@ def _documents() -> rx.Component:
                      on_change=s.set_doc_kind, class_name="screen-select"),
         _field_error("doc-file"),
         _field_error("documents"),
-        rx.upload.root(
-            rx.vstack(rx.icon("camera", size=28), rx.text(t("apply.take_photo")), align="center", spacing="1"),
-            id=UPLOAD_ID, accept={"image/*": []}, multiple=False, max_files=1,
-            class_name="upload-box", padding="16px", border="2px dashed #8b8d98", border_radius="10px",
-            width="100%", min_height="88px",
-        ),
-        rx.foreach(rx.selected_files(UPLOAD_ID), lambda f: rx.text(f, size="2", id="selected-file")),
-        rx.el.button(rx.cond(s.uploading, t("app.loading"), t("apply.upload")), type="button",
-                     class_name="screen-back", id="f-doc-file",
-                     on_click=s.upload(rx.upload_files(upload_id=UPLOAD_ID))),
+        photo_field("doc-upload", "application", max_photos=5, sink=ApplyState.attach_photo,
+                    label_key="apply.take_photo"),
         rx.vstack(rx.foreach(s.docs, lambda d: rx.hstack(
             rx.icon("image", size=18), rx.text(t_var(d["kind_key"], DOC_KEYS), size="2", class_name="doc-kind"),
             rx.spacer(),
             rx.el.button(t("apply.remove"), on_click=s.remove_doc(d["id"]), type="button", class_name="screen-back"),
             width="100%", align="center", class_name="doc-row")), width="100%", id="doc-list"),
+        photo_wait_note(),
         rx.el.button(t("apply.continue"), on_click=s.documents_done, type="button", class_name="screen-next",
-                     id="wiz-continue"),
+                     id="wiz-continue", data_photo_guard="1"),
         width="100%", spacing="3",
     )
 

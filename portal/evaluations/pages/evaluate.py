@@ -10,7 +10,6 @@ from typing import TypedDict
 
 import reflex as rx
 
-from portal.kernel.images import accept_upload
 from portal.kernel import routes
 from portal.shell.account import guarded
 from portal.shell.format import percent
@@ -21,12 +20,13 @@ from portal.accounts.models import Role
 from portal.evaluations import services as ew
 from portal.evaluations import rules
 from portal.evaluations.rules import EvaluationRuleError
-from portal.kernel.images import REJECT_REASONS, ImageRejected, PrivateImageStore, intake_image
+from portal.kernel.images import REJECT_REASONS
 from portal.kernel.permissions import NotSignedIn, PermissionDenied
 from portal.kernel.workdays import CHINA_TZ
 from portal.kernel.settings import get_settings
 from portal.shell.session import SignedInState
 from portal.shell.args import checked
+from portal.shell.photos import photo_field, photo_wait_note, token_from_sink
 
 CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
 ERROR_KEYS = ["eval.err.score", "eval.err.criteria", "eval.err.incomplete", "eval.err.checkin", "eval.err.too_long",
@@ -78,7 +78,6 @@ class EvaluateState(SignedInState):
     error_key: str = ""
     saved: bool = False
     conflict_done: bool = False
-    uploading: bool = False
 
     @rx.event
     def load(self):
@@ -173,20 +172,14 @@ class EvaluateState(SignedInState):
         self._act(ew.check_in, lat=lat, lon=lon, accuracy_m=acc)
 
     @rx.event
-    async def upload_photo(self, files: list[rx.UploadFile]):
-        if not files:
+    @checked
+    def attach_photo(self, value: str):
+        """A photo the phone has just uploaded (shell/photos.py): attached to this form by the service, which checks
+        owner, open round, due date and term again."""
+        stored = token_from_sink(value, "evaluation", get_settings().secret_key)
+        if stored is None:
+            self.error_key, self.saved = "image.not_image", False
             return
-        # Owner, open round, due date and term are checked before anything is stored, not only when it is attached.
-        if not self._act(ew.ensure_editable):
-            return
-        self.uploading = True
-        try:
-            # Read capped; decoded and stored in the bounded heavy pool, off the event loop.
-            stored = await accept_upload(files[0], PrivateImageStore(get_settings().private_upload_dir))
-        except ImageRejected as exc:  # the image intake's own message: too large, not a photo, too many pixels
-            self.error_key, self.saved, self.uploading = exc.reason, False, False
-            return
-        self.uploading = False
         self._act(ew.add_photo, stored.image_id)
 
     @rx.event
@@ -310,15 +303,10 @@ def _photos() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(t("eval.form.photos"), weight="bold"),
-            rx.text(t("eval.form.photo_hint"), size="1", color_scheme="gray"),
             rx.el.div(rx.foreach(s.photos, _photo), class_name="eval-photos", id="eval-photos"),
-            rx.cond(s.editable, rx.upload(
-                rx.button(rx.icon("camera"), t("eval.form.photo_add"), min_height=TAP, variant="soft", width="100%",
-                          loading=s.uploading, type="button"),
-                id=PHOTO_ID, accept={"image/*": []}, max_files=1, multiple=False, no_drag=True, border="none",
-                padding="0", width="100%",
-                on_drop=s.upload_photo(rx.upload_files(upload_id=PHOTO_ID)),
-            )),
+            rx.cond(s.editable, photo_field(PHOTO_ID, "evaluation", max_photos=5, multiple=False,
+                                            sink=EvaluateState.attach_photo, label_key="eval.form.photo_add",
+                                            hint_key="eval.form.photo_hint")),
             spacing="2", align="start", width="100%",
         ),
         width="100%",
@@ -365,10 +353,11 @@ def _form() -> rx.Component:
         rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
                                               color_scheme="red", role="alert", id="eval-error", width="100%")),
         rx.cond(s.saved & s.editable, rx.text(t("eval.form.saved"), size="2", color_scheme="green", id="eval-saved")),
+        photo_wait_note(),
         # The boxes above belong to this form by their form attribute, so the submit carries what they show.
         rx.cond(s.editable, rx.el.form(
             rx.button(t("eval.form.submit"), type="submit", size="3", min_height="48px", width="100%",
-                      id="eval-submit"),
+                      id="eval-submit", data_photo_guard="1"),
             on_submit=s.submit, id="eval-form", width="100%")),
         rx.cond(s.editable, _conflict()),
         spacing="3", width="100%",

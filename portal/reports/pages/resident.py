@@ -10,10 +10,7 @@ from typing import TypedDict
 import reflex as rx
 from sqlalchemy import select
 
-from portal.kernel.images import accept_upload
 from portal.kernel import heavy
-from portal.kernel import throttle as lookup_throttle
-from portal.kernel.base import utcnow
 from portal.kernel import money
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
@@ -27,11 +24,12 @@ from portal.reports.models import Report, ReportCategory
 from portal.regions import services as regions
 from portal.reports import services as svc
 from portal.roster import services as roster_svc
-from portal.kernel.images import ImageRejected, PrivateImageStore
+from portal.kernel.images import PrivateImageStore
 from portal.kernel.settings import get_settings
-from portal.shell.ui import CLEAR_ON_SUCCESS, ONE_YEAR, UIState, clear_done_forms
+from portal.shell.ui import ONE_YEAR, UIState
 from portal.shell.client import client_address
 from portal.shell.args import checked
+from portal.shell.photos import photo_field, photo_wait_note, tokens_from_form
 
 CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
 STATUS_KEYS = [k for k in MESSAGES if k.startswith("report.status.")]
@@ -63,30 +61,15 @@ class RewardRow(TypedDict):
     claimed: bool
 
 
-async def intake_uploads(files: list[rx.UploadFile], already: int, client: str) -> tuple[list[dict], str]:
-    """Every uploaded file through the one image intake (read capped, processed in the bounded heavy pool, off the
-    event loop) into the private store, within the address's photo quota: (photo refs, error key or "")."""
-    if already + len(files) > svc.MAX_PHOTOS:
-        return [], "report.err.too_many_photos"
-    store = PrivateImageStore(get_settings().private_upload_dir)
-    refs: list[dict] = []
-    try:
-        with session_scope() as session:
-            lookup_throttle.take_uploads(session, client, len(files), utcnow())
-        for upload in files:
-            ref = await accept_upload(upload, store)
-            refs.append({"image_id": ref.image_id, "width": ref.width, "height": ref.height})
-    except ImageRejected as exc:
-        return refs, exc.reason
-    return refs, ""
-
-
-def _photo_refs(rows: list[dict]) -> tuple[svc.PhotoRef, ...]:
-    return tuple(svc.PhotoRef(r["image_id"], int(r["width"]), int(r["height"])) for r in rows)
-
-
-def _labels(rows: list[dict]) -> list[str]:
-    return [f"{i + 1} · {r['width']}×{r['height']}" for i, r in enumerate(rows)]
+def _photo_refs(form: dict, limit: int = svc.MAX_PHOTOS) -> tuple[svc.PhotoRef, ...] | None:
+    """The photos the form was sent with (tokens from the phone's uploads, shell/photos.py); None when one is not a
+    photo this server took in for a report (or no longer holds), or there are too many."""
+    settings = get_settings()
+    stored = tokens_from_form(form.get("photos", ""), "report", settings.secret_key, limit)
+    # A photo swept away while the form sat open for a day is named, not silently dropped.
+    if stored is None or not all(PrivateImageStore(settings.private_upload_dir).exists(p.image_id) for p in stored):
+        return None
+    return tuple(svc.PhotoRef(p.image_id, p.width, p.height) for p in stored)
 
 
 class ReportState(rx.State):
@@ -104,8 +87,6 @@ class ReportState(rx.State):
     name: str = ""
     phone: str = ""
     about_staff: bool = False
-    photo_labels: list[str] = []
-    photo_error_key: str = ""
     error_key: str = ""
     busy: bool = False
     receipt: str = ""  # the code alone opens nothing; the secret and its picture are never kept here (show_once)
@@ -113,7 +94,6 @@ class ReportState(rx.State):
     rewards_paid: int = 0
     rewards_amount: str = "0.00"
     device_id: str = rx.Cookie("", name="sd_device", max_age=ONE_YEAR, same_site="lax")
-    _photos: list[dict] = []
 
     # --- region cascade (down to where it happened) -----------------------------------------------------------
 
@@ -137,7 +117,6 @@ class ReportState(rx.State):
         self.error_key, self.busy, self.receipt, self.filed_at = "", False, "", ""
         self.subject = self.description = self.name = self.phone = ""
         self.category, self.anonymous, self.about_staff = "", True, False
-        self._photos, self.photo_labels, self.photo_error_key = [], [], ""
         if not self.device_id:
             self.device_id = uuid.uuid4().hex
         wanted = str(self.router.url.query_parameters.get("roster_entry") or "")[:16]
@@ -171,24 +150,6 @@ class ReportState(rx.State):
         self.anonymous = bool(value)
 
     @rx.event
-    async def add_photos(self, files: list[rx.UploadFile]):
-        refs, key = await intake_uploads(files, len(self._photos), client_address(self))
-        self._photos = [*self._photos, *refs]
-        self.photo_labels = _labels(self._photos)
-        self.photo_error_key = key
-
-    @rx.event
-    @checked
-    def remove_photo(self, index: int):
-        try:
-            index = int(index)
-        except (TypeError, ValueError):
-            return
-        if 0 <= index < len(self._photos):
-            self._photos = [p for i, p in enumerate(self._photos) if i != index]
-            self.photo_labels = _labels(self._photos)
-
-    @rx.event
     @checked
     async def submit(self, form: dict):
         if self.busy or self.receipt:
@@ -197,6 +158,10 @@ class ReportState(rx.State):
         self.description = str(form.get("description", ""))[:svc.MAX_DESCRIPTION + 10]
         self.name = str(form.get("name", ""))[:40]
         self.phone = str(form.get("phone", ""))[:20]
+        photos = _photo_refs(form)
+        if photos is None:
+            self.error_key = "report.err.photo_token"  # everything typed stays; the photos stay on the phone too
+            return
         self.busy = True
         yield
         lang = "en" if (await self.get_state(UIState)).lang == "en" else "zh"  # the card is drawn in it
@@ -205,7 +170,7 @@ class ReportState(rx.State):
                 filed = svc.file_report(session, svc.NewReport(
                     category=self.category, subject=self.subject, description=self.description,
                     region_code=self.region_code, roster_entry=self.roster_entry, about_staff=self.about_staff,
-                    anonymous=self.anonymous, name=self.name, phone=self.phone, photos=_photo_refs(self._photos),
+                    anonymous=self.anonymous, name=self.name, phone=self.phone, photos=photos,
                 ), device_id=self.device_id, client=client_address(self),
                     key=get_settings().secret_key)
                 created = session.execute(select(Report.created_at).where(
@@ -227,7 +192,6 @@ class ReportState(rx.State):
         self.receipt, self.error_key, self.busy = svc.format_receipt(filed.receipt_code), "", False
         self.subject = self.description = self.name = self.phone = ""
         self.category, self.anonymous, self.about_staff = "", True, False
-        self._photos, self.photo_labels = [], []
         yield [show_once("receipt-secret", filed.secret), show_once("receipt-image", card, "src"),
                show_once("receipt-download", card, "href")]
 
@@ -250,27 +214,6 @@ def _category_chip(key: str, value: str) -> rx.Component:
     return rx.el.button(t(key), on_click=ReportState.set_category(value), type="button",
                         class_name=rx.cond(on, "chip on", "chip"), aria_pressed=rx.cond(on, "true", "false"),
                         data_category=value)
-
-
-def photo_picker(upload_id: str, handler, labels, error_key, remove=None) -> rx.Component:
-    """Choose photos; each goes to the server's image intake at once (nothing is kept in the browser)."""
-    return rx.vstack(
-        rx.upload(
-            rx.button(rx.icon("camera", size=18), t("report.add_photos"), type="button", variant="outline",
-                      min_height=TAP, width="100%"),
-            id=upload_id, accept={"image/*": []}, multiple=True, no_keyboard=True,
-            on_drop=handler(rx.upload_files(upload_id=upload_id)), width="100%", border="none", padding="0",
-        ),
-        rx.text(t("report.photos_hint"), size="1", color_scheme="gray"),
-        rx.cond(error_key != "", rx.callout(t_var(error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red",
-                                            role="alert", width="100%", class_name="photo-error")),
-        rx.foreach(labels, lambda label, i: rx.hstack(
-            rx.icon("image", size=18), rx.text(t("report.photo"), " ", label, size="2"), rx.spacer(),
-            *([rx.button(t("report.remove"), type="button", variant="ghost", min_height=TAP, on_click=remove(i))]
-              if remove is not None else []),
-            width="100%", align="center", class_name="photo-row")),
-        width="100%", spacing="2", id=f"{upload_id}-picker", class_name="photo-picker",
-    )
 
 
 def _form() -> rx.Component:
@@ -303,8 +246,7 @@ def _form() -> rx.Component:
         rx.el.label(t("report.description_label"), html_for="description", class_name="rt-Text rt-r-size-3"),
         rx.text_area(id="description", name="description", default_value=s.description, rows="5", width="100%",
                      max_length=svc.MAX_DESCRIPTION, placeholder=t("report.description_placeholder")),
-        photo_picker("evidence", ReportState.add_photos, s.photo_labels, s.photo_error_key,
-                     ReportState.remove_photo),
+        photo_field("evidence", "report", max_photos=svc.MAX_PHOTOS, form_field=True, label_key="report.add_photos"),
         rx.text(t("report.identity_label"), size="3", weight="bold"),
         rx.hstack(
             rx.el.button(t("report.anonymous"), type="button", on_click=s.set_anonymous(True), id="identity-anon",
@@ -329,6 +271,10 @@ def _form() -> rx.Component:
         ),
         rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
                                               color_scheme="red", role="alert", id="report-error", width="100%")),
+        photo_wait_note(),
+        # A disabled send button says what is still missing.
+        rx.cond(s.category == "", rx.el.p(t("report.missing_category"), class_name="submit-missing",
+                                          id="report-missing")),
         rx.button(rx.cond(s.busy, t("report.submitting"), t("report.submit")), type="submit", size="4",
                   width="100%", min_height="52px", disabled=s.busy | (s.category == ""), id="report-submit"),
         spacing="3", width="100%"), on_submit=ReportState.submit, width="100%")
@@ -405,12 +351,9 @@ class ReportTrackState(rx.State):
     reward: RewardRow = RewardRow(status_key="", amount="", basis="", paid_on="", claimed=False)
     can_add: bool = False
     can_claim: bool = False
-    photo_labels: list[str] = []
-    photo_error_key: str = ""
     busy: bool = False
     # Server only: which report this tab proved it holds the receipt and secret of.
     _report_id: int = 0
-    _photos: list[dict] = []
 
     @rx.event
     def load(self):
@@ -463,16 +406,6 @@ class ReportTrackState(rx.State):
     def close(self):
         self.load()
 
-    @rx.event
-    async def add_photos(self, files: list[rx.UploadFile]):
-        if not self._report_id:
-            return
-        refs, key = await intake_uploads(files, self.photos + len(self._photos),
-                                         client_address(self))
-        self._photos = [*self._photos, *refs]
-        self.photo_labels = _labels(self._photos)
-        self.photo_error_key = key
-
     def _act(self, fn, *args) -> None:
         self.notice_key = ""
         try:
@@ -492,12 +425,15 @@ class ReportTrackState(rx.State):
     @rx.event
     @checked
     def add_info(self, form: dict):
-        photos = _photo_refs(self._photos)
+        photos = _photo_refs(form, max(0, svc.MAX_PHOTOS - self.photos))
+        if photos is None:
+            self.error_key, self.notice_key = "report.err.photo_token", ""
+            return
         self._act(svc.add_information, str(form.get("text", ""))[:svc.MAX_NOTE + 10], photos)
         if not self.error_key:
-            self._photos, self.photo_labels = [], []
-            return clear_done_forms()
-        return None  # refused: the text stays in the box
+            # Sent: the note and the photos leave the form (kept there when refused, so nothing is lost).
+            return rx.call_script("document.getElementById('add-info').value = '';"
+                                  "window.__sdPhotosClear && window.__sdPhotosClear('more-evidence-picker')")
 
     @rx.event
     @checked
@@ -578,10 +514,12 @@ def _tracked() -> rx.Component:
             rx.text(t("report.add_info_title"), weight="bold"),
             rx.text_area(id="add-info", name="text", rows="3", width="100%", max_length=svc.MAX_NOTE,
                          placeholder=t("report.add_info_placeholder")),
-            photo_picker("more-evidence", ReportTrackState.add_photos, s.photo_labels, s.photo_error_key),
+            photo_field("more-evidence", "report", max_photos=svc.MAX_PHOTOS - s.photos, form_field=True,
+                        label_key="report.add_photos"),
+            photo_wait_note(),
             rx.button(t("report.add_info_submit"), type="submit", min_height=TAP, width="100%",
                       id="add-info-submit"),
-            width="100%", spacing="2"), on_submit=s.add_info, class_name=CLEAR_ON_SUCCESS, width="100%"), width="100%")),
+            width="100%", spacing="2"), on_submit=s.add_info, width="100%"), width="100%")),
         rx.button(t("report.track_close"), on_click=s.close, variant="outline", min_height=TAP, width="100%",
                   type="button", id="track-close"),
         spacing="3", width="100%",

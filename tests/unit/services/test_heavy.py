@@ -184,15 +184,30 @@ def test_uploads_are_read_with_a_cap(tmp_path):
     assert upload.asked == [1001]  # never the whole file: one byte past the limit tells it is too large
 
 
-def test_the_supervisors_photo_upload_reads_with_a_cap_and_uses_the_pool():
-    """Every upload handler goes through the one intake; none reads a whole file or decodes on the loop."""
+def test_photos_reach_the_server_through_one_capped_pooled_endpoint():
+    """No page takes a file any more: every photo goes to /api/photos/<purpose>, which reads the body with the
+    intake's cap (stopping at the first chunk past it) and decodes in the bounded pool, never on the loop."""
     import inspect
 
+    from portal import photos_api
     from portal.applications.pages import apply
     from portal.reports.pages import resident as report
     from portal.evaluations.pages import evaluate
 
     for module in (apply, report, evaluate):
         source = inspect.getsource(module)
-        assert "accept_upload(" in source
-        assert ".read()" not in source and "intake_image(" not in source and "to_thread" not in source
+        assert "UploadFile" not in source and ".read(" not in source and "intake_image(" not in source
+    assert "heavy.run(accept," in inspect.getsource(photos_api.take_photo)
+
+    pulled = []
+
+    class Body:
+        async def stream(self):
+            for i in range(100):
+                pulled.append(i)
+                yield b"x" * 400
+
+    with pytest.raises(ImageRejected) as refused:
+        run_async(photos_api._read_capped(Body(), 1000))
+    assert refused.value.reason == "image.too_large"
+    assert len(pulled) == 3  # 1,200 bytes: one chunk past the cap, then no further
