@@ -1,4 +1,5 @@
-"""The Starlette app mounted in front of Reflex (`api_transformer`): everything under /api/."""
+"""The Starlette app mounted in front of Reflex (`api_transformer`): everything under /api/, and the resident pages
+served as plain HTML (the rating page, 追评, the language and text-size links)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from portal.applications import api as applications
 from portal.accounts import api as auth
 from portal.evaluations import api as evaluations
 from portal.shell import health
+from portal.shell import html_page
 from portal.ratings import api as posters
+from portal.ratings import web as rating_pages
 from portal.reports import api as reports
 from portal.shell.origin import OriginGuard
 
@@ -30,6 +33,14 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_APPLICATION_DOCUMENT, applications.document, methods=["GET"]),
+    # Server-rendered resident pages (no Reflex): the rating page must work on 3G and with JavaScript off.
+    Route(routes.RATE_ENTRY, rating_pages.rate_entry, methods=["GET"]),
+    Route(routes.RATE_PAGE, rating_pages.rate_page, methods=["GET"]),
+    Route(routes.RATE_PAGE, rating_pages.rate_submit, methods=["POST"]),
+    Route(routes.RATE_THANKS, rating_pages.rate_thanks, methods=["GET"]),
+    Route(routes.RATING_FOLLOWUP, rating_pages.followup_page, methods=["GET"]),
+    Route(routes.RATING_FOLLOWUP, rating_pages.followup_submit, methods=["POST"]),
+    Route(routes.PREFS, html_page.set_prefs, methods=["GET"]),
 ])
 
 # Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.

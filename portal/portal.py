@@ -25,8 +25,6 @@ from portal.applications.eligibility.pages.resident import EligibilityState, eli
 from portal.shell.home import index
 from portal.roster.pages.resident import BatchProofState, RosterState, batch_proof_page, roster_page
 from portal.ratings.pages.results import ResultsState, results_page
-from portal.ratings.pages.rate import RateState, rate_page
-from portal.ratings.pages.followup import rating_followup
 from portal.reports.pages.resident import ReportState, ReportTrackState, report_page, report_track_page
 from portal.ratings.pages.staff import StaffHomeState, staff_home
 from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
@@ -64,8 +62,6 @@ app.add_page(batch_proof_page, route=routes.ROSTER_BATCH, title=TITLE, on_load=B
 app.add_page(officer_roster, route=routes.OFFICER_ROSTER, title=TITLE, on_load=OfficerRosterState.load)
 app.add_page(officer_roster_batch, route=routes.OFFICER_ROSTER_BATCH, title=TITLE, on_load=OfficerRosterState.load_batch)
 
-app.add_page(rate_page, route=routes.RATE, title=TITLE, on_load=RateState.load)
-app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=TITLE)
 app.add_page(results_page, route=routes.RESULTS, title=TITLE, on_load=ResultsState.load)
 app.add_page(eligibility_page, route=routes.ELIGIBILITY, title=TITLE, on_load=EligibilityState.load)
 app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)

@@ -127,19 +127,25 @@ def rating_settings(session: Session) -> RatingSettings:
     return settings_cache.cached(session, "ratings", _load_settings)
 
 
-# Window code → window, for the hot path. Only found windows are kept, and `submit_rating` re-checks `active` in the
-# statement that locks the row, so a window switched off is refused at once (and forgotten here).
-_windows: dict[str, WindowInfo] = {}
+# (database, window code) → window, for the hot path. Codes are printed on posters and never reused; only found
+# windows are kept, and `submit_rating` re-checks `active` in the statement that locks the row, so a window switched
+# off is refused at once (and forgotten here).
+_windows: dict[tuple[str, str], WindowInfo] = {}
 
 
 def _window(session: Session, code: str) -> WindowInfo | None:
-    key = (code or "").strip().upper()[:32]
+    key = (str(session.get_bind().url), (code or "").strip().upper()[:32])
     window = _windows.get(key)
     if window is None:
-        window = find_window(session, key)
+        window = find_window(session, key[1])
         if window is not None:
             _windows[key] = window
     return window
+
+
+def window_for_page(session: Session, code: str) -> WindowInfo | None:
+    """The window a rating page shows (from the same cache as submissions)."""
+    return _window(session, code)
 
 
 _RATING = Rating.__table__
@@ -202,7 +208,7 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     locked = session.execute(update(_WINDOW).where(_WINDOW.c.id == window.id, _WINDOW.c.active.is_(True))
                              .values(active=_WINDOW.c.active)).rowcount
     if not locked:
-        _windows.pop(window.code, None)
+        _windows.pop((str(session.get_bind().url), window.code), None)
         raise RatingError("rating.window_missing")
     device = device_hash(secret, device_id)
     attempt_hash = keyed_hash(secret, f"attempt:{device_id}:{window.id}:{attempt_key}") if attempt_key else None
@@ -315,6 +321,28 @@ def _burst_check(session: Session, conf: RatingSettings, window_id: int, now: da
         audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
                      after={"window_minutes": span.total_seconds() / 60, "threshold": threshold}, at=now)
     return True
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """What the thank-you page shows about a stored rating."""
+    receipt_code: str
+    window_code: str
+    bad_review: bool
+    held: bool
+
+
+def acknowledged(session: Session, receipt_code: str) -> Acknowledged | None:
+    code = normalize_receipt(receipt_code)
+    if not code:
+        return None
+    row = session.execute(
+        select(_RATING.c.level, _RATING.c.status, _WINDOW.c.code)
+        .join(_WINDOW, _WINDOW.c.id == _RATING.c.window_id).where(_RATING.c.receipt_code == code)
+    ).first()
+    if row is None:
+        return None
+    return Acknowledged(code, row.code, rules.is_bad(row.level), RatingStatus(row.status) == RatingStatus.HELD)
 
 
 @dataclass(frozen=True)
