@@ -49,13 +49,14 @@ def _level_choice(prefs: Prefs, level: int, chosen: int, name: str, id_prefix: s
     checked = " checked" if level == chosen else ""
     stars = "★" * level + "☆" * (rules.MAX_LEVEL - level)
     return (f'<label class="lv" id="{id_prefix}{level}"><input type="radio" name="{name}" value="{level}" required'
-            f'{checked}><span class="stars" aria-hidden="true">{stars}</span>{prefs.t(rules.LEVELS[level])}</label>')
+            f'{checked}><span class="dot"></span><span class="lt"><span class="stars" aria-hidden="true">{stars}</span>'
+            f'<span>{prefs.t(rules.LEVELS[level])}</span></span></label>')
 
 
 def _tag_group(prefs: Prefs, css: str, legend_key: str, tags: tuple[str, ...], chosen: tuple[str, ...]) -> str:
     chips = "".join(
         f'<label class="chip"><input type="checkbox" name="tag" value="{tag}" data-tag="{tag}"'
-        f'{" checked" if tag in chosen else ""}>{prefs.t(tag)}</label>' for tag in tags)
+        f'{" checked" if tag in chosen else ""}><span>{prefs.t(tag)}</span></label>' for tag in tags)
     return f'<fieldset class="tg {css}"><legend>{prefs.t(legend_key)}</legend><div class="chips">{chips}</div></fieldset>'
 
 
@@ -74,7 +75,7 @@ def rate_page(prefs: Prefs, window: WindowInfo, *, form_token: str, attempt: str
         + _tag_group(prefs, "bad", "rating.tags_bad", rules.NEGATIVE_TAGS, typed.tags)
         + f'<label class="f" for="comment">{t("rating.comment_label")}</label>'
         f'<textarea id="comment" name="comment" rows="3" maxlength="{comment_max}" aria-describedby="comment-hint">'
-        f'{escape(typed.comment)}</textarea><p class="hint" id="comment-hint">{t("rating.comment_placeholder")} '
+        f'{escape(typed.comment)}</textarea><p class="hint" id="comment-hint">{t("rating.comment_placeholder")}<br>'
         f'{t("rating.comment_limit", n=comment_max)}</p>'
         f'<label class="f" for="phone">{t("rating.phone_label")}</label>'
         f'<input class="t" id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20" '

@@ -74,7 +74,8 @@ def _keep_device(response: Response, device_id: str, fresh: bool) -> Response:
 
 def _china_time(moment: datetime, lang: str) -> str:
     local = moment.astimezone(CHINA_TZ)
-    return text("rating.moment", lang, month=local.month, day=local.day, time=f"{local:%H:%M}")
+    return text("rating.moment", lang, month=local.month, day=local.day, iso=local.date().isoformat(),
+                time=f"{local:%H:%M}")
 
 
 def _typed(form: FormData) -> html.Typed:

@@ -35,11 +35,15 @@ border-radius:12px;padding:.75rem 1rem;margin:0 0 1rem}.card p{margin:.25rem 0}.
 monospace;letter-spacing:.06em;white-space:nowrap}fieldset{border:0;margin:0 0 1rem;padding:0;min-width:0}
 legend{font-weight:700;font-size:1.125rem;margin-bottom:.5rem;padding:0}.lv{display:flex;align-items:center;
 gap:.75rem;min-height:52px;padding:.4rem 1rem;border:2px solid #8a8a85;border-radius:10px;background:#fff;
-margin-bottom:.5rem;font-size:1.125rem;font-weight:700}.lv input,.chip input{width:1.3em;height:1.3em;margin:0;
-accent-color:#b71c1c;flex:none}.lv:has(input:checked),.chip:has(input:checked){border-color:#b71c1c;
-background:#fdecea}.stars{color:#7a4f00;min-width:5.2em;letter-spacing:-.05em}.chips{display:flex;flex-wrap:wrap;
-gap:.5rem}.chip{display:inline-flex;align-items:center;gap:.4rem;min-height:44px;padding:.2rem .8rem;
-border:1px solid #8a8a85;border-radius:999px;background:#fff}.tg{margin-top:.75rem}
+margin-bottom:.5rem;font-size:1.125rem;font-weight:700;position:relative}.lv input,.chip input{position:absolute;
+inset:0;width:100%;height:100%;margin:0;opacity:0}.dot{width:1.25em;height:1.25em;border:2px solid #55554f;
+border-radius:50%;flex:none;background:#fff}.lv input:checked+.dot{border:.4em solid #b71c1c}
+.chip input:checked+span:before{content:"✓ ";color:#b71c1c}.lv:has(input:focus-visible),
+.chip:has(input:focus-visible){outline:3px solid #0b57d0;outline-offset:2px}.lv:has(input:checked),
+.chip:has(input:checked){border-color:#b71c1c;background:#fdecea}.lt{display:flex;flex-wrap:wrap;column-gap:.75rem}.stars{color:#7a4f00;min-width:5.2em;
+letter-spacing:-.05em}.chips{display:flex;flex-wrap:wrap;
+gap:.5rem}.chip{display:inline-flex;align-items:center;min-height:44px;padding:.2rem .8rem;
+border:1px solid #8a8a85;border-radius:999px;background:#fff;position:relative}.tg{margin-top:.75rem}
 form:has([name=level][value="4"]:checked) .bad,form:has([name=level][value="5"]:checked) .bad,
 form:has([name=level][value="1"]:checked) .good,form:has([name=level][value="2"]:checked) .good,
 form:has([name=level][value="3"]:checked) .good{display:none}label.f{display:block;font-weight:700;
