@@ -1045,3 +1045,31 @@ def test_an_attempt_key_belongs_to_its_device_and_window(w):
     with pytest.raises(wf.RatingError):
         wf.submit_rating(w.session, wf.NewRating(w.win.code, 5), device_id=uuid.uuid4().hex, client="10.0.0.7",
                          secret=SECRET, now=T0, attempt_key="k" * 65)
+
+
+def test_a_rating_costs_few_statements_and_sees_a_policy_change_at_once(w):
+    """The hot path: settings and calendar come from the cache while the settings token stands (one read), and
+    an admin's change is seen by the very next rating."""
+    from sqlalchemy import event
+
+    from portal.kernel import version_models
+
+    version_models.bump(w.session.connection())  # what the migration seeds; create_all does not
+    rate(w.session, w.win, 5, now=T0)  # fills the caches
+    rate(w.session, w.win2, 5, now=T0)
+    statements: list[str] = []
+    engine = w.session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        rate(w.session, w.win2, 4, now=T0 + timedelta(minutes=1))
+        assert len(statements) <= 6, statements
+        statements.clear()
+        rate(w.session, w.win2, 2, phone="13912345678", now=T0 + timedelta(minutes=2))
+        assert len(statements) <= 7, statements  # and the 差评's case
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    policy.set_value(w.session, w.admin, "rating.comment_max_chars", 5)
+    with pytest.raises(wf.RatingError) as refused:
+        rate(w.session, w.win, 5, comment="六个字的留言", now=T0 + timedelta(minutes=3))
+    assert refused.value.key == "rating.comment_too_long"
