@@ -4,14 +4,15 @@
 Starts, on loopback, one Granian worker serving the portal's Starlette app (`portal.api_app:api`, the app that
 answers `/r/<code>` in front of Reflex: the same routes, middleware and services as `python -m portal serve`, without
 building the Reflex frontend that this path never touches) on a fresh SQLite database, and, in the same run, one
-Granian worker serving a bare Starlette route that inserts one row into the same database file (the baseline).
+Granian worker serving a bare Starlette route that inserts one row into the same database file (the baseline), and
+a route that only reads the form and redirects (what this machine's HTTP stack and load generator allow at all).
 
 Phones: `--phones` (100) at once, closed loop. Each phone has its own cookie jar: it opens one rating page (the
 server sets its HttpOnly device cookie and the form token), then POSTs `--ratings` ratings, each to a different
 window, each with a fresh attempt key, the Origin a browser sends, and its own address in `X-Forwarded-For` (the
 bench server trusts loopback as a proxy, as a portal behind nginx does); 80 % good, 20 % 差评 (half with a phone
 number). A rating counts as acknowledged when the POST answers 303 to the thank-you page with a receipt.
-Windows: `ceil(phones × ratings / --per-window)` of them, each phone rating window (j × phones + i) mod W, so no
+Windows: `ceil(phones × ratings / --per-window)` of them, each phone rating windows i·R … i·R+R−1 (mod W), so no
 window gets more than `--per-window` (default 8, the burst floor) ratings and the burst rule holds none of them; the
 number held is read back and printed anyway.
 
@@ -80,7 +81,12 @@ def baseline_app():
         row = await run_in_threadpool(store, request.cookies.get("sd_device", "")[:64], int(form.get("level", 0)))
         return RedirectResponse(f"/done?row={row}", status_code=303)
 
-    return Starlette(routes=[Route("/r/{code}", post, methods=["POST"])])
+    async def noop(request):
+        await request.form()
+        return RedirectResponse("/done", status_code=303)
+
+    return Starlette(routes=[Route("/r/{code}", post, methods=["POST"]),
+                             Route("/noop/r/{code}", noop, methods=["POST"])])
 
 
 if os.environ.get("BENCH_DATABASE_URL"):
@@ -173,11 +179,13 @@ class Phone:
     device: str = ""
 
 
-def plan(phone: int, j: int, phones: int, codes: list[str]) -> str:
-    return codes[(j * phones + phone) % len(codes)]
+def plan(phone: int, j: int, ratings: int, codes: list[str]) -> str:
+    """Phone i rates windows i·R … i·R+R−1 (mod W): R different windows each, every window ≤ ⌈P·R/W⌉ ratings."""
+    return codes[(phone * ratings + j) % len(codes)]
 
 
-async def run_phones(base: str, codes: list[str], phones: int, ratings: int, *, portal: bool, seed: int) -> dict:
+async def run_phones(base: str, codes: list[str], phones: int, ratings: int, *, portal: bool, seed: int,
+                     prefix: str = "") -> dict:
     import httpx
 
     rng = random.Random(seed)
@@ -190,7 +198,7 @@ async def run_phones(base: str, codes: list[str], phones: int, ratings: int, *, 
                                      headers={"X-Forwarded-For": phone.address}) as client:
             token = ""
             if portal:
-                page = await client.get(f"/r/{plan(phone.index, 0, phones, codes)}")
+                page = await client.get(f"/r/{plan(phone.index, 0, ratings, codes)}")
                 token = TOKEN_RE.search(page.text).group(1)
                 phone.device = client.cookies.get("sd_device") or ""
             else:
@@ -198,7 +206,7 @@ async def run_phones(base: str, codes: list[str], phones: int, ratings: int, *, 
                 client.cookies.set("sd_device", phone.device)
             await ready.wait()
             for j in range(ratings):
-                code = plan(phone.index, j, phones, codes)
+                code = plan(phone.index, j, ratings, codes)
                 bad = rng.random() < 0.2
                 level = rng.choice((1, 2)) if bad else rng.choice((3, 4, 5))
                 data = {"form_token": token, "attempt": secrets.token_hex(16), "level": str(level),
@@ -206,7 +214,7 @@ async def run_phones(base: str, codes: list[str], phones: int, ratings: int, *, 
                 if bad and rng.random() < 0.5:
                     data["phone"] = f"139{rng.randint(0, 99_999_999):08d}"
                 started = time.perf_counter()
-                r = await client.post(f"/r/{code}", data=data, headers={"Origin": origin})
+                r = await client.post(f"{prefix}/r/{code}", data=data, headers={"Origin": origin})
                 phone.latencies.append(time.perf_counter() - started)
                 match = RECEIPT_RE.search(r.headers.get("location", "")) if r.status_code == 303 else None
                 if portal and match is None:
@@ -295,28 +303,31 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp)
         env, database_url, codes = prepare(data_dir, windows)
         results = {}
-        for name, target, portal in (("baseline", "bench.ratings_http:baseline", False),
-                                     ("portal", "portal.api_app:api", True)):
+        for name, target, portal, prefix in (("http", "bench.ratings_http:baseline", False, "/noop"),
+                                             ("baseline", "bench.ratings_http:baseline", False, ""),
+                                             ("portal", "portal.api_app:api", True, "")):
             run_env = {**env, "BENCH_DATABASE_URL": database_url}
             server = start(target, run_env, data_dir / f"{name}.log")
             try:
                 results[name] = asyncio.run(run_phones(server.url, codes, a.phones, a.ratings, portal=portal,
-                                                       seed=a.seed))
+                                                       seed=a.seed, prefix=prefix))
             finally:
                 server.stop()
         check = verify(database_url, env["PORTAL_SECRET_KEY"], results["portal"]["phones"])
         base_stored = baseline_rows(database_url)
-    port, base = results["portal"], results["baseline"]
+    port, base, bare = results["portal"], results["baseline"], results["http"]
     ratio = port["per_second"] / base["per_second"] if base["per_second"] else 0
     out = {
         "phones": a.phones, "ratings_per_phone": a.ratings, "windows": windows,
         "portal": {k: v for k, v in port.items() if k != "phones"},
         "baseline": {k: v for k, v in base.items() if k != "phones"}, "baseline_rows": base_stored,
+        "http_only": {k: v for k, v in bare.items() if k != "phones"},
         "ratio": ratio, "check": check, "load_average": os.getloadavg(),
     }
     print(f"\n{a.phones} phones × {a.ratings} ratings, closed loop, over {windows} windows "
           f"(≤ {a.per_window} each); one Granian worker, SQLite (WAL)")
-    for name, r in (("portal /r/<code> POST", port), ("baseline: bare insert", base)):
+    for name, r in (("portal /r/<code> POST", port), ("baseline: bare insert", base),
+                    ("HTTP only (no database)", bare)):
         print(f"  {name:<24} {r['per_second']:8.0f}/s   p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms   "
               f"p99 {r['p99_ms']:6.1f} ms   acknowledged {r['acked']}, refused {r['refused']} {r['refusals']}")
     print(f"  ratio portal / baseline: {ratio:.2f}   (goal ≥ 0.5; target ≥ 1,000 ratings/s, p95 ≤ 50 ms)")
@@ -328,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{base['generator_cpu']:.2f}; load average {os.getloadavg()[0]:.2f} (2 shared cores: compare the ratio)")
     if a.json:
         print(json.dumps(out, ensure_ascii=False))
-    failed = (check["missing"] or check["wrong"] or port["refused"] or base["refused"]
+    failed = (check["missing"] or check["wrong"] or port["refused"] or base["refused"] or bare["refused"]
               or check["cases"] != check["bad_acked"])
     return 1 if failed else 0
 

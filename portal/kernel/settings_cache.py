@@ -22,9 +22,11 @@ _values: dict[str, tuple[str | None, object]] = {}
 _lock = threading.Lock()
 
 
+_TOKEN = select(SettingsVersion.__table__.c.token).where(SettingsVersion.__table__.c.name == SETTINGS)
+
+
 def token(session: Session) -> str | None:
-    table = SettingsVersion.__table__
-    return session.execute(select(table.c.token).where(table.c.name == SETTINGS)).scalar()
+    return session.execute(_TOKEN).scalar()
 
 
 def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:

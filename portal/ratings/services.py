@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import re
 import secrets
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
@@ -127,19 +128,28 @@ def rating_settings(session: Session) -> RatingSettings:
     return settings_cache.cached(session, "ratings", _load_settings)
 
 
-# (database, window code) → window, for the hot path. Codes are printed on posters and never reused; only found
-# windows are kept, and `submit_rating` re-checks `active` in the statement that locks the row, so a window switched
-# off is refused at once (and forgotten here).
-_windows: dict[tuple[str, str], WindowInfo] = {}
+# Per database (engine), window code → window, for the hot path. Codes are printed on posters and never reused;
+# only found windows are kept, and `submit_rating` re-checks `active` in the statement that locks the row, so a
+# window switched off is refused at once (and forgotten here).
+_windows: weakref.WeakKeyDictionary[object, dict[str, WindowInfo]] = weakref.WeakKeyDictionary()
+
+
+def _known_windows(session: Session) -> dict[str, WindowInfo]:
+    engine = session.bind if session.bind is not None else session.get_bind()
+    known = _windows.get(engine)
+    if known is None:
+        known = _windows.setdefault(engine, {})
+    return known
 
 
 def _window(session: Session, code: str) -> WindowInfo | None:
-    key = (str(session.get_bind().url), (code or "").strip().upper()[:32])
-    window = _windows.get(key)
+    key = (code or "").strip().upper()[:32]
+    known = _known_windows(session)
+    window = known.get(key)
     if window is None:
-        window = find_window(session, key[1])
+        window = find_window(session, key)
         if window is not None:
-            _windows[key] = window
+            known[key] = window
     return window
 
 
@@ -151,6 +161,16 @@ def window_for_page(session: Session, code: str) -> WindowInfo | None:
 _RATING = Rating.__table__
 _CASE = FollowupCase.__table__
 _WINDOW = ServiceWindow.__table__
+# The hot path's statements, built once: building and keying a statement per call costs more than running it.
+_LOCK_WINDOW = (update(_WINDOW).where(_WINDOW.c.id == bindparam("wid"), _WINDOW.c.active.is_(True))
+                .values(active=_WINDOW.c.active))
+_LAST_FROM_DEVICE = (
+    select(_RATING.c.created_at, _RATING.c.attempt_hash, _RATING.c.receipt_code, _RATING.c.level, _RATING.c.status)
+    .where(_RATING.c.device_hash == bindparam("device"), _RATING.c.window_id == bindparam("wid"))
+    .order_by(_RATING.c.created_at.desc()).limit(1))
+_RECEIPT_TAKEN = select(_RATING.c.id).where(_RATING.c.receipt_code == bindparam("code"))
+_INSERT_RATING = insert(_RATING)
+_INSERT_CASE = insert(_CASE)
 
 
 def device_hash(secret: str, device_id: str) -> str:
@@ -205,21 +225,15 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     # no-op update takes the window's row lock on PostgreSQL and the write lock on SQLite (whose reads otherwise run
     # outside the transaction), so two submissions from one phone cannot both pass the check. It also re-checks that
     # the window is still in use.
-    locked = session.execute(update(_WINDOW).where(_WINDOW.c.id == window.id, _WINDOW.c.active.is_(True))
-                             .values(active=_WINDOW.c.active)).rowcount
+    locked = session.execute(_LOCK_WINDOW, {"wid": window.id}).rowcount
     if not locked:
-        _windows.pop((str(session.get_bind().url), window.code), None)
+        _known_windows(session).pop(window.code, None)
         raise RatingError("rating.window_missing")
     device = device_hash(secret, device_id)
     attempt_hash = keyed_hash(secret, f"attempt:{device_id}:{window.id}:{attempt_key}") if attempt_key else None
     # This device's latest rating here: a retry of the same attempt answers its receipt, anything else is the
     # cool-down's reference point.
-    last = session.execute(
-        select(_RATING.c.created_at, _RATING.c.attempt_hash, _RATING.c.receipt_code, _RATING.c.level,
-               _RATING.c.status)
-        .where(_RATING.c.device_hash == device, _RATING.c.window_id == window.id)
-        .order_by(_RATING.c.created_at.desc()).limit(1)
-    ).first()
+    last = session.execute(_LAST_FROM_DEVICE, {"device": device, "wid": window.id}).first()
     if last is not None and attempt_hash is not None and last.attempt_hash == attempt_hash:
         return Submitted(receipt_code=last.receipt_code, bad_review=rules.is_bad(last.level),
                          held=RatingStatus(last.status) == RatingStatus.HELD)
@@ -230,23 +244,29 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     hold_reason = _hold_reason(session, conf, window.id, client_hash, now)
     held = hold_reason is not None
     code = new_receipt_code()
-    while session.execute(select(_RATING.c.id).where(_RATING.c.receipt_code == code)).first():
+    while session.execute(_RECEIPT_TAKEN, {"code": code}).first():
         code = new_receipt_code()
-    rating_id = session.execute(insert(_RATING).values(
-        window_id=window.id, level=level, tags=list(tags), comment=comment or None, phone=phone or None,
-        device_hash=device, client_hash=client_hash, receipt_code=code, attempt_hash=attempt_hash,
-        status=RatingStatus.HELD if held else RatingStatus.COUNTED, status_reason=hold_reason, created_at=now,
-    )).inserted_primary_key[0]
+    rating_id = session.execute(_INSERT_RATING, {
+        "window_id": window.id, "level": level, "tags": list(tags), "comment": comment or None,
+        "phone": phone or None, "device_hash": device, "client_hash": client_hash, "receipt_code": code,
+        "attempt_hash": attempt_hash, "status": RatingStatus.HELD if held else RatingStatus.COUNTED,
+        "status_reason": hold_reason, "created_at": now,
+    }).inserted_primary_key[0]
     if rules.is_bad(level):
         deadlines = rules.followup_deadlines(now.astimezone(CHINA_TZ), bool(phone), conf.calendar)
-        session.execute(insert(_CASE).values(rating_id=rating_id, window_id=window.id, opened_at=now,
-                                             status=CaseStatus.OPEN, callback_due=deadlines.callback_due,
-                                             resolve_due=deadlines.resolve_due))
+        session.execute(_INSERT_CASE, {"rating_id": rating_id, "window_id": window.id, "opened_at": now,
+                                       "status": CaseStatus.OPEN, "callback_due": deadlines.callback_due,
+                                       "resolve_due": deadlines.resolve_due})
     return Submitted(receipt_code=code, bad_review=rules.is_bad(level), held=held)
 
 
 # Ratings an officer already cleared stand as decided: they neither start a new hold nor are held again.
 _UNDECIDED = or_(Rating.status_reason.is_(None), Rating.status_reason.not_like("burst cleared:%"))
+_RECENT_COUNTS = (
+    select(func.count(case((_RATING.c.created_at > bindparam("span_start"), 1))),
+           func.count(case((_RATING.c.client_hash == bindparam("client"), 1))))
+    .where(_RATING.c.window_id == bindparam("wid"), _RATING.c.created_at > bindparam("since"),
+           _RATING.c.created_at <= bindparam("now"), _UNDECIDED))
 
 
 def _hold_reason(session: Session, conf: RatingSettings, window_id: int, client_hash: str,
@@ -255,12 +275,9 @@ def _hold_reason(session: Session, conf: RatingSettings, window_id: int, client_
     a rating after a flood has passed counts, even while the officer has not yet decided the flood's flag."""
     span = conf.burst_span
     # One read of the window's last day answers both rules: ratings in the burst span, and from this address.
-    in_span, from_address = session.execute(
-        select(func.count(case((Rating.created_at > now - span, 1))),
-               func.count(case((Rating.client_hash == client_hash, 1))))
-        .where(Rating.window_id == window_id, Rating.created_at > now - max(span, timedelta(days=1)),
-               Rating.created_at <= now, _UNDECIDED)
-    ).one()
+    in_span, from_address = session.execute(_RECENT_COUNTS, {
+        "span_start": now - span, "client": client_hash, "wid": window_id,
+        "since": now - max(span, timedelta(days=1)), "now": now}).one()
     if rules.over_burst_threshold(in_span + 1, conf.burst_floor) and _burst_check(session, conf, window_id, now):
         return "burst"
     if span > timedelta(days=1):  # the address rule looks back one day only
