@@ -49,7 +49,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "This was not sent from the portal's own rating page, so nothing was saved. Please open the rating page again."),
     "rating.form_expired": ("页面已过期，没有保存。您填写的内容还在，请再点一次“提交评价”。",
                             "The page had expired, so nothing was saved. What you entered is still here: please tap Submit again."),
-    "rating.moment": ("{month}月{day}日 {time}", "{iso} {time}"),
+    "rating.moment": ("{month}月{day}日 {time}", "{day} {month} {time}"),
     "rating.window_code": ("窗口编号", "Window code"),
     "rating.thanks_page": ("评价已提交", "Rating received"),
     "rating.level_required": ("请先选择满意程度，再提交。", "Please choose how satisfied you are first."),

@@ -74,8 +74,9 @@ def _keep_device(response: Response, device_id: str, fresh: bool) -> Response:
 
 def _china_time(moment: datetime, lang: str) -> str:
     local = moment.astimezone(CHINA_TZ)
-    return text("rating.moment", lang, month=local.month, day=local.day, iso=local.date().isoformat(),
-                time=f"{local:%H:%M}")
+    # English spells the month ("6 Dec"): "6/12" and "12/6" are both read as dates somewhere.
+    month = f"{local:%b}" if lang == "en" else local.month
+    return text("rating.moment", lang, month=month, day=local.day, time=f"{local:%H:%M}")
 
 
 def _typed(form: FormData) -> html.Typed:
