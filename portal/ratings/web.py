@@ -157,32 +157,34 @@ async def rate_submit(request: Request) -> Response:
     typed = _typed(form)
     attempt = str(form.get("attempt") or "")[:64]
     device_id = _device(request)
-    window, _until, conf = await run_in_threadpool(_page_data, code, None)
-    if window is None:
-        return _missing(prefs)
+
+    async def again(key: str, status: int) -> Response:
+        """The form once more, with what was typed and the problem (the window is read only on this path)."""
+        window, _until, conf = await run_in_threadpool(_page_data, code, None)
+        if window is None:
+            return _missing(prefs)
+        params = {"n": int(conf.cooldown.total_seconds() // 3600)} if key == "rating.cooldown" else {}
+        return _form(prefs, window, conf, device_id or secrets.token_hex(16), device_id is None, attempt=attempt,
+                     typed=typed, problem=html.Problem(key, params), status=status)
+
     if not _token_ok(device_id, form.get("form_token")):
         # An expired page, cookies cleared, or a forged form: nothing stored; the resident's input comes back with
         # a token for a (new) device, so one more tap sends it.
-        fresh = device_id is None
-        return _form(prefs, window, conf, device_id or secrets.token_hex(16), fresh, attempt=attempt, typed=typed,
-                     problem=html.Problem("rating.form_expired"), status=400)
+        return await again("rating.form_expired", 400)
     assert device_id is not None
     if typed.level not in rules.LEVELS:
-        return _form(prefs, window, conf, device_id, False, attempt=attempt, typed=typed,
-                     problem=html.Problem("rating.level_required"), status=400)
+        return await again("rating.level_required", 400)
     # Tags of the other kind (chosen before the level was changed) are dropped, as the page hides them.
     tags = tuple(tag for tag in typed.tags if tag in rules.TAGS_BY_LEVEL[typed.level])
-    new = wf.NewRating(window.code, typed.level, tags, typed.comment, typed.phone)
+    new = wf.NewRating(code, typed.level, tags, typed.comment, typed.phone)
     try:
         result = await run_in_threadpool(_submit, new, device_id, client_address(request), attempt)
     except wf.RatingError as exc:
         if exc.key == "rating.window_missing":
             return _missing(prefs)
-        params = {"n": int(conf.cooldown.total_seconds() // 3600)} if exc.key == "rating.cooldown" else {}
-        status = 409 if exc.key == "rating.cooldown" else 400
-        return _form(prefs, window, conf, device_id, False, attempt=attempt, typed=typed,
-                     problem=html.Problem(exc.key, params), status=status)
-    return RedirectResponse(routes.rate_thanks(window.code, result.receipt_code), status_code=303)
+        return await again(exc.key, 409 if exc.key == "rating.cooldown" else 400)
+    # The window code as printed: the services match it case-insensitively.
+    return RedirectResponse(routes.rate_thanks(code.strip().upper()[:32], result.receipt_code), status_code=303)
 
 
 async def rate_thanks(request: Request) -> Response:
