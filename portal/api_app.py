@@ -1,4 +1,5 @@
-"""The Starlette app mounted in front of Reflex (`api_transformer`): everything under /api/."""
+"""The Starlette app mounted in front of Reflex (`api_transformer`): everything under /api/, and the resident pages
+served as plain HTML (the rating page, 追评, the language and text-size links)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from portal.evaluations import api as evaluations
 from portal.payments import api as payments
 from portal.shell import health
 from portal import photos_api
+from portal.shell import html_page
 from portal.ratings import api as posters
+from portal.ratings import web as rating_pages
 from portal.reports import api as reports
 from portal.shell.origin import OriginGuard
 from portal.verification import api as verification
@@ -43,6 +46,14 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_APPLICATIONS_EXPORT, applications.queue_xlsx, methods=["GET"]),
     Route(routes.API_APPLICATION_FORM, applications.form_pdf, methods=["GET"]),
     Route(routes.API_PHOTOS, photos_api.take_photo, methods=["POST"]),
+    # Server-rendered resident pages (no Reflex): the rating page must work on 3G and with JavaScript off.
+    Route(routes.RATE_ENTRY, rating_pages.rate_entry, methods=["GET"]),
+    Route(routes.RATE_PAGE, rating_pages.rate_page, methods=["GET"]),
+    Route(routes.RATE_PAGE, rating_pages.rate_submit, methods=["POST"]),
+    Route(routes.RATE_THANKS, rating_pages.rate_thanks, methods=["GET"]),
+    Route(routes.RATING_FOLLOWUP, rating_pages.followup_page, methods=["GET"]),
+    Route(routes.RATING_FOLLOWUP, rating_pages.followup_submit, methods=["POST"]),
+    Route(routes.PREFS, html_page.set_prefs, methods=["GET"]),
 ])
 
 # Outside every route and the mounted Reflex app: no body over the limit reaches a handler or a temp file.

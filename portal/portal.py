@@ -37,8 +37,6 @@ from portal.evaluations.pages.notices import evaluation_notices
 from portal.payments.pages.figures import money_figures
 from portal.reporting.pages.pool import reward_pools
 from portal.payments.pages.officer import OfficerPaymentsState, officer_payments
-from portal.ratings.pages.rate import RateState, rate_page
-from portal.ratings.pages.followup import rating_followup
 from portal.reports.pages.resident import ReportState, ReportTrackState, report_page, report_track_page
 from portal.ratings.pages.staff import StaffHomeState, staff_home
 from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
@@ -98,8 +96,6 @@ app.add_page(batch_proof_page, route=routes.ROSTER_BATCH, title=page_title("rost
 app.add_page(officer_roster, route=routes.OFFICER_ROSTER, title=page_title("roster.officer_title"), on_load=OfficerRosterState.load)
 app.add_page(officer_roster_batch, route=routes.OFFICER_ROSTER_BATCH, title=page_title("roster.officer_batch_title"), on_load=OfficerRosterState.load_batch)
 
-app.add_page(rate_page, route=routes.RATE, title=page_title("rating.title"), on_load=RateState.load)
-app.add_page(rating_followup, route=routes.RATING_FOLLOWUP, title=page_title("followup.title"))
 def results_with_sections() -> rx.Component:
     """/results: the rankings, the evaluation notices (民主评议通报), the money paid and the reward pool."""
     return results_page(evaluation_notices(), money_figures(), reward_pools())

@@ -8,6 +8,7 @@ from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, R
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 from portal.roster.models import RosterBatch, RosterEntry, RosterReadCount
 from portal.kernel.policy_models import PolicySetting
+from portal.kernel.version_models import SettingsVersion
 
 # Domain tables added by later features; each module registers its classes on Base when imported.
 import portal.applications.models  # noqa: E402,F401
@@ -22,6 +23,6 @@ import portal.supervision.models  # noqa: E402,F401
 __all__ = [
     "AuditCheckpoint", "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",
     "PolicySetting", "Rating", "RatingStatus", "Region", "RegionLevel", "Role", "RoleGrant",
-    "ServiceWindow", "SignInFailure", "SignInSession", "User",
+    "ServiceWindow", "SettingsVersion", "SignInFailure", "SignInSession", "User",
     "RosterBatch", "RosterEntry", "RosterReadCount",
 ]

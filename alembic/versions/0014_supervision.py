@@ -1,7 +1,7 @@
 """supervision: dated power list versions, risk-rule settings, monitoring items; audit look-up indexes
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05 12:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import portal.kernel.base
 
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 score weights and reward pools
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-05 12:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import portal.kernel.base
 
 
 revision = '0015'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

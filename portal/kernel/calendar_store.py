@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.calendar_models import CalendarDayRow
 from portal.kernel import audit
+from portal.kernel import version_models  # noqa: F401  (every write changes the settings token)
 from portal.kernel.permissions import Role, authorize_province
 from portal.kernel.workdays import HOLIDAY, KINDS, NOTICE_NAMES, WORKDAY, CalendarDay, WorkCalendar
 

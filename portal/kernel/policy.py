@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.kernel.policy_models import PolicySetting
+from portal.kernel import version_models  # noqa: F401  (every write changes the settings token)
 from portal.kernel import audit
 from portal.kernel.permissions import Role, authorize_province
 
@@ -52,6 +54,12 @@ def get(session: Session, key: str) -> object:
 
 def get_int(session: Session, key: str) -> int:
     return int(get(session, key))  # type: ignore[arg-type]
+
+
+def all_values(session: Session) -> dict[str, object]:
+    """Every setting in one read: the stored value, or the default."""
+    stored = {key: value for key, value in session.execute(select(PolicySetting.key, PolicySetting.value))}
+    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
 
 
 def set_value(session: Session, actor, key: str, value: object) -> None:

@@ -1,5 +1,7 @@
 """Every URL of the portal, defined once."""
 
+from urllib.parse import quote
+
 HOME = "/"
 ELIGIBILITY = "/eligibility"
 APPLY = "/apply"
@@ -16,8 +18,12 @@ ADMIN_HOME = "/admin"
 ADMIN_CALENDAR = "/admin/calendar"
 ADMIN_ACCOUNTS = "/admin/accounts"
 ADMIN_AUDIT = "/admin/audit"
-RATE = "/r/[code]"
+# The rating page and 追评 are server-rendered HTML (portal/ratings/web.py), Starlette patterns.
+RATE_PAGE = "/r/{code}"
+RATE_THANKS = "/r/{code}/thanks"
+RATE_ENTRY = "/r"  # ?code=… from the home page's form → /r/<CODE>
 RATING_FOLLOWUP = "/rating/followup"
+PREFS = "/prefs"  # ?lang=…&large=…&next=… for the server-rendered pages
 OFFICER_RATINGS = "/officer/ratings"
 # The month's ranking of a region's windows as a spreadsheet (portal/ratings/api.py).
 API_RANKING_EXPORT = "/api/ratings/ranking.xlsx"
@@ -127,7 +133,15 @@ API_REGION_POSTERS_PDF = "/api/regions/{code}/posters.pdf"
 
 
 def rate(window_code: str) -> str:
-    return f"/r/{window_code}"
+    return f"/r/{quote(window_code, safe='')}"
+
+
+def rate_thanks(window_code: str, receipt_code: str) -> str:
+    return f"/r/{quote(window_code, safe='')}/thanks?receipt={quote(receipt_code, safe='')}"
+
+
+def rating_followup(receipt_code: str = "") -> str:
+    return f"{RATING_FOLLOWUP}?code={quote(receipt_code, safe='')}" if receipt_code else RATING_FOLLOWUP
 
 
 def officer_region(region_code: str) -> str:

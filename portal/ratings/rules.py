@@ -208,6 +208,13 @@ def address_over_daily_limit(earlier_from_address: int, limit: int) -> bool:
     return earlier_from_address >= limit
 
 
+def over_burst_threshold(recent_including_this: int, threshold: int) -> bool:
+    """The counting form of `detect_burst`: the ratings in the span, this one included, against the threshold."""
+    if threshold < 0:
+        raise ValueError("threshold must not be negative")
+    return recent_including_this > threshold
+
+
 def detect_burst(timestamps: Sequence[datetime], now: datetime, window: timedelta, threshold: int) -> bool:
     """刷评 (rating burst): more than ``threshold`` ratings of one window in the interval (now − window, now]."""
     if window <= timedelta(0):

@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import re
 import secrets
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
@@ -24,12 +25,13 @@ from portal.kernel.base import utcnow
 from portal.kernel import audit
 from portal.kernel import masking
 from portal.kernel import policy
+from portal.kernel import settings_cache
 from portal.kernel import text_rules
 from portal.ratings import rules
 from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
-from portal.kernel.workdays import CHINA_TZ, china_date
+from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
@@ -99,15 +101,111 @@ class Submitted:
     held: bool
 
 
+@dataclass(frozen=True)
+class RatingSettings:
+    """The policy settings a rating needs, and the calendar for 差评 deadlines: read once per settings change."""
+    cooldown: timedelta
+    burst_span: timedelta
+    burst_floor: int
+    burst_multiplier: int
+    burst_baseline_days: int
+    max_per_address_day: int
+    comment_max_chars: int
+    calendar: WorkCalendar
+
+
+def _load_settings(session: Session) -> RatingSettings:
+    values = policy.all_values(session)
+    return RatingSettings(
+        cooldown=timedelta(hours=int(values["rating.cooldown_hours"])),
+        burst_span=timedelta(minutes=int(values["rating.burst_window_minutes"])),
+        burst_floor=int(values["rating.burst_threshold"]), burst_multiplier=int(values["rating.burst_multiplier"]),
+        burst_baseline_days=int(values["rating.burst_baseline_days"]),
+        max_per_address_day=int(values["rating.max_per_address_day"]),
+        comment_max_chars=int(values["rating.comment_max_chars"]), calendar=load_calendar(session))
+
+
+def rating_settings(session: Session) -> RatingSettings:
+    return settings_cache.cached(session, "ratings", _load_settings)
+
+
+# Per database (engine), window code → window, for the hot path. Codes are printed on posters and never reused;
+# only found windows are kept, and `submit_rating` re-checks `active` in the statement that locks the row, so a
+# window switched off is refused at once (and forgotten here).
+_windows: weakref.WeakKeyDictionary[object, dict[str, WindowInfo]] = weakref.WeakKeyDictionary()
+
+
+def _known_windows(session: Session) -> dict[str, WindowInfo]:
+    engine = session.bind if session.bind is not None else session.get_bind()
+    known = _windows.get(engine)
+    if known is None:
+        known = _windows.setdefault(engine, {})
+    return known
+
+
+def _window(session: Session, code: str) -> WindowInfo | None:
+    key = (code or "").strip().upper()[:32]
+    known = _known_windows(session)
+    window = known.get(key)
+    if window is None:
+        window = find_window(session, key)
+        if window is not None:
+            known[key] = window
+    return window
+
+
+def window_for_page(session: Session, code: str) -> WindowInfo | None:
+    """The window a rating page shows (from the same cache as submissions)."""
+    return _window(session, code)
+
+
+_RATING = Rating.__table__
+_CASE = FollowupCase.__table__
+_WINDOW = ServiceWindow.__table__
+# The hot path's statements, built once: building and keying a statement per call costs more than running it.
+_LOCK_WINDOW = (update(_WINDOW).where(_WINDOW.c.id == bindparam("wid"), _WINDOW.c.active.is_(True))
+                .values(active=_WINDOW.c.active))
+_LAST_FROM_DEVICE = (
+    select(_RATING.c.created_at, _RATING.c.attempt_hash, _RATING.c.receipt_code, _RATING.c.level, _RATING.c.status)
+    .where(_RATING.c.device_hash == bindparam("device"), _RATING.c.window_id == bindparam("wid"))
+    .order_by(_RATING.c.created_at.desc()).limit(1))
+_RECEIPT_TAKEN = select(_RATING.c.id).where(_RATING.c.receipt_code == bindparam("code"))
+_INSERT_RATING = insert(_RATING)
+_INSERT_CASE = insert(_CASE)
+
+
+def device_hash(secret: str, device_id: str) -> str:
+    return keyed_hash(secret, f"device:{device_id}")
+
+
+def cooldown_ends(session: Session, window_code: str, *, device_id: str, secret: str,
+                  now: datetime | None = None) -> datetime | None:
+    """When this device may rate the window again, or None when it may now (shown before the form is filled in)."""
+    now = now or utcnow()
+    window = _window(session, window_code)
+    if window is None or not device_id:
+        return None
+    last = session.execute(
+        select(func.max(_RATING.c.created_at)).where(_RATING.c.device_hash == device_hash(secret, device_id),
+                                                     _RATING.c.window_id == window.id)).scalar_one()
+    cooldown = rating_settings(session).cooldown
+    return None if rules.cooldown_allows(last, now, cooldown) else last + cooldown
+
+
 def submit_rating(session: Session, new: NewRating, *, device_id: str, client: str, secret: str,
                   now: datetime | None = None, attempt_key: str = "") -> Submitted:
     """Validate everything on the server, apply cool-down and burst rules, store, open a follow-up for 差评.
 
-    `attempt_key` is the tab's key for this rating attempt, the same on every retry of it: when a rating from this
+    `attempt_key` is the form's key for this rating attempt, the same on every retry of it: when a rating from this
     device with this key is already stored, its receipt is answered again and nothing new is stored.
+
+    The hot path of the portal: Core statements (no ORM objects), settings from `rating_settings`, and six
+    statements for a rating that counts (settings token, lock, this device's last rating, the window's recent
+    counts, receipt check, insert).
     """
     now = now or utcnow()
-    window = find_window(session, new.window_code)
+    conf = rating_settings(session)
+    window = _window(session, new.window_code)
     if window is None:
         raise RatingError("rating.window_missing")
     try:
@@ -116,7 +214,7 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     except ValueError:
         raise RatingError("rating.invalid_choice") from None
     comment = text_rules.clean_text(new.comment)
-    if len(comment) > policy.get_int(session, "rating.comment_max_chars"):
+    if len(comment) > conf.comment_max_chars:
         raise RatingError("rating.comment_too_long")
     phone = re.sub(r"[\s-]", "", text_rules.plain(new.phone, 40))
     if phone and not PHONE_RE.match(phone):
@@ -124,60 +222,73 @@ def submit_rating(session: Session, new: NewRating, *, device_id: str, client: s
     if not device_id or len(device_id) > 64 or len(attempt_key) > 64:
         raise RatingError("rating.device_missing")
 
-    device_hash = keyed_hash(secret, f"device:{device_id}")
     # Serialise submissions at this window before checking: the cool-down and burst rules read, then write. The
     # no-op update takes the window's row lock on PostgreSQL and the write lock on SQLite (whose reads otherwise run
-    # outside the transaction), so two submissions from one phone cannot both pass the check.
-    session.execute(update(ServiceWindow).where(ServiceWindow.id == window.id).values(active=ServiceWindow.active))
+    # outside the transaction), so two submissions from one phone cannot both pass the check. It also re-checks that
+    # the window is still in use.
+    locked = session.execute(_LOCK_WINDOW, {"wid": window.id}).rowcount
+    if not locked:
+        _known_windows(session).pop(window.code, None)
+        raise RatingError("rating.window_missing")
+    device = device_hash(secret, device_id)
     attempt_hash = keyed_hash(secret, f"attempt:{device_id}:{window.id}:{attempt_key}") if attempt_key else None
-    if attempt_hash is not None:
-        earlier = session.execute(select(Rating).where(Rating.attempt_hash == attempt_hash)).scalar_one_or_none()
-        if earlier is not None:
-            return Submitted(receipt_code=earlier.receipt_code, bad_review=rules.is_bad(earlier.level),
-                             held=earlier.status == RatingStatus.HELD)
-    last = session.execute(
-        select(func.max(Rating.created_at)).where(Rating.device_hash == device_hash, Rating.window_id == window.id)
-    ).scalar_one()
-    cooldown = timedelta(hours=policy.get_int(session, "rating.cooldown_hours"))
-    if not rules.cooldown_allows(last, now, cooldown):
+    # This device's latest rating here: a retry of the same attempt answers its receipt, anything else is the
+    # cool-down's reference point.
+    last = session.execute(_LAST_FROM_DEVICE, {"device": device, "wid": window.id}).first()
+    if last is not None and attempt_hash is not None and last.attempt_hash == attempt_hash:
+        return Submitted(receipt_code=last.receipt_code, bad_review=rules.is_bad(last.level),
+                         held=RatingStatus(last.status) == RatingStatus.HELD)
+    if not rules.cooldown_allows(last.created_at if last is not None else None, now, conf.cooldown):
         raise RatingError("rating.cooldown")
 
     client_hash = keyed_hash(secret, f"client:{client}")
-    hold_reason = _hold_reason(session, window.id, client_hash, now)
+    hold_reason = _hold_reason(session, conf, window.id, client_hash, now)
     held = hold_reason is not None
     code = new_receipt_code()
-    while session.execute(select(Rating.id).where(Rating.receipt_code == code)).first():
+    while session.execute(_RECEIPT_TAKEN, {"code": code}).first():
         code = new_receipt_code()
-    rating = Rating(window_id=window.id, level=level, tags=list(tags), comment=comment or None, phone=phone or None,
-                    device_hash=device_hash, client_hash=client_hash, receipt_code=code,
-                    attempt_hash=attempt_hash,
-                    status=RatingStatus.HELD if held else RatingStatus.COUNTED,
-                    status_reason=hold_reason, created_at=now)
-    session.add(rating)
-    session.flush()
+    rating_id = session.execute(_INSERT_RATING, {
+        "window_id": window.id, "level": level, "tags": list(tags), "comment": comment or None,
+        "phone": phone or None, "device_hash": device, "client_hash": client_hash, "receipt_code": code,
+        "attempt_hash": attempt_hash, "status": RatingStatus.HELD if held else RatingStatus.COUNTED,
+        "status_reason": hold_reason, "created_at": now,
+    }).inserted_primary_key[0]
     if rules.is_bad(level):
-        deadlines = rules.followup_deadlines(now.astimezone(CHINA_TZ), bool(phone), load_calendar(session))
-        session.add(FollowupCase(rating_id=rating.id, window_id=window.id, opened_at=now,
-                                 callback_due=deadlines.callback_due, resolve_due=deadlines.resolve_due))
+        deadlines = rules.followup_deadlines(now.astimezone(CHINA_TZ), bool(phone), conf.calendar)
+        session.execute(_INSERT_CASE, {"rating_id": rating_id, "window_id": window.id, "opened_at": now,
+                                       "status": CaseStatus.OPEN, "callback_due": deadlines.callback_due,
+                                       "resolve_due": deadlines.resolve_due})
     return Submitted(receipt_code=code, bad_review=rules.is_bad(level), held=held)
 
 
 # Ratings an officer already cleared stand as decided: they neither start a new hold nor are held again.
 _UNDECIDED = or_(Rating.status_reason.is_(None), Rating.status_reason.not_like("burst cleared:%"))
+_RECENT_COUNTS = (
+    select(func.count(case((_RATING.c.created_at > bindparam("span_start"), 1))),
+           func.count(case((_RATING.c.client_hash == bindparam("client"), 1))))
+    .where(_RATING.c.window_id == bindparam("wid"), _RATING.c.created_at > bindparam("since"),
+           _RATING.c.created_at <= bindparam("now"), _UNDECIDED))
 
 
-def _hold_reason(session: Session, window_id: int, client_hash: str, now: datetime) -> str | None:
+def _hold_reason(session: Session, conf: RatingSettings, window_id: int, client_hash: str,
+                 now: datetime) -> str | None:
     """Why this rating is held ("burst" / "address"), or None when it counts. Only the suspicious ratings are held:
     a rating after a flood has passed counts, even while the officer has not yet decided the flood's flag."""
-    if _burst_check(session, window_id, now):
+    span = conf.burst_span
+    # One read of the window's last day answers both rules: ratings in the burst span, and from this address.
+    in_span, from_address = session.execute(_RECENT_COUNTS, {
+        "span_start": now - span, "client": client_hash, "wid": window_id,
+        "since": now - max(span, timedelta(days=1)), "now": now}).one()
+    if rules.over_burst_threshold(in_span + 1, conf.burst_floor) and _burst_check(session, conf, window_id, now):
         return "burst"
-    limit = policy.get_int(session, "rating.max_per_address_day")
-    earlier = session.execute(
-        select(func.count()).select_from(Rating).where(Rating.window_id == window_id,
-                                                       Rating.client_hash == client_hash,
-                                                       Rating.created_at > now - timedelta(days=1), _UNDECIDED)
-    ).scalar_one()
-    if not rules.address_over_daily_limit(earlier, limit):
+    if span > timedelta(days=1):  # the address rule looks back one day only
+        from_address = session.execute(
+            select(func.count()).select_from(Rating).where(Rating.window_id == window_id,
+                                                           Rating.client_hash == client_hash,
+                                                           Rating.created_at > now - timedelta(days=1), _UNDECIDED)
+        ).scalar_one()
+    limit = conf.max_per_address_day
+    if not rules.address_over_daily_limit(from_address, limit):
         return None
     if _open_flag(session, window_id, now):
         audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
@@ -195,9 +306,8 @@ def _open_flag(session: Session, window_id: int, now: datetime) -> bool:
     return True
 
 
-def _normal_hours(session: Session, window_id: int, now: datetime, span: timedelta) -> list[int]:
+def _normal_hours(session: Session, window_id: int, now: datetime, span: timedelta, days: int) -> list[int]:
     """Counted ratings per active hour of the window over the trailing baseline days (before the current span)."""
-    days = policy.get_int(session, "rating.burst_baseline_days")
     moments = session.execute(
         select(Rating.created_at).where(Rating.window_id == window_id, Rating.status == RatingStatus.COUNTED,
                                         Rating.created_at > now - timedelta(days=days),
@@ -209,19 +319,17 @@ def _normal_hours(session: Session, window_id: int, now: datetime, span: timedel
     return list(per_hour.values())
 
 
-def _burst_check(session: Session, window_id: int, now: datetime) -> bool:
-    """True when this rating is part of a burst at the window: more ratings in the span than the window's
-    threshold. A new burst opens a flag and holds the span's earlier ratings with this one."""
-    span = timedelta(minutes=policy.get_int(session, "rating.burst_window_minutes"))
+def _burst_check(session: Session, conf: RatingSettings, window_id: int, now: datetime) -> bool:
+    """Called once the span holds more ratings than the floor: True when this rating is part of a burst at the
+    window, above its own normal volume. A new burst opens a flag and holds the span's earlier ratings with this
+    one."""
+    span = conf.burst_span
     recent = list(session.execute(
         select(Rating.created_at).where(Rating.window_id == window_id, Rating.created_at > now - span,
                                         Rating.created_at <= now, _UNDECIDED)
     ).scalars())
-    floor = policy.get_int(session, "rating.burst_threshold")
-    if not rules.detect_burst([*recent, now], now, span, floor):
-        return False  # below the floor: no need to read the history
-    hours = _normal_hours(session, window_id, now, span)
-    threshold = rules.burst_threshold(hours, span, policy.get_int(session, "rating.burst_multiplier"), floor)
+    hours = _normal_hours(session, window_id, now, span, conf.burst_baseline_days)
+    threshold = rules.burst_threshold(hours, span, conf.burst_multiplier, conf.burst_floor)
     if not rules.detect_burst([*recent, now], now, span, threshold):
         return False
     session.execute(update(Rating).where(Rating.window_id == window_id, Rating.created_at > now - span,
@@ -231,6 +339,28 @@ def _burst_check(session: Session, window_id: int, now: datetime) -> bool:
         audit.record(session, "system", "rating.burst_flagged", "service_window", window_id,
                      after={"window_minutes": span.total_seconds() / 60, "threshold": threshold}, at=now)
     return True
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """What the thank-you page shows about a stored rating."""
+    receipt_code: str
+    window_code: str
+    bad_review: bool
+    held: bool
+
+
+def acknowledged(session: Session, receipt_code: str) -> Acknowledged | None:
+    code = normalize_receipt(receipt_code)
+    if not code:
+        return None
+    row = session.execute(
+        select(_RATING.c.level, _RATING.c.status, _WINDOW.c.code)
+        .join(_WINDOW, _WINDOW.c.id == _RATING.c.window_id).where(_RATING.c.receipt_code == code)
+    ).first()
+    if row is None:
+        return None
+    return Acknowledged(code, row.code, rules.is_bad(row.level), RatingStatus(row.status) == RatingStatus.HELD)
 
 
 @dataclass(frozen=True)

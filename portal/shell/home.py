@@ -7,23 +7,13 @@ import reflex as rx
 from portal.kernel import routes
 from portal.shell.i18n import t
 from portal.shell.layout import TAP, nav_card, page
-from portal.shell.args import checked
-
-
-class RateCodeState(rx.State):
-    code: str = ""
-
-    @rx.event
-    @checked
-    def go(self, form: dict):
-        code = str(form.get("code", "")).strip().upper()[:32]
-        if code:
-            return rx.redirect(routes.rate(code))
+from portal.shell.native_form import native_form
 
 
 def rate_by_code() -> rx.Component:
+    # A real GET navigation: the rating page is served as plain HTML outside the Reflex app (/r?code=… → /r/CODE).
     return rx.card(
-        rx.form(
+        native_form(
             rx.vstack(
                 rx.hstack(rx.icon("star", size=28, color=rx.color("red", 9)),
                           rx.vstack(rx.text(t("home.rate"), weight="bold", size="4"),
@@ -38,7 +28,7 @@ def rate_by_code() -> rx.Component:
                 ),
                 spacing="2", width="100%",
             ),
-            on_submit=RateCodeState.go, width="100%",
+            action=routes.RATE_ENTRY, method="get", width="100%",
         ),
         width="100%",
     )

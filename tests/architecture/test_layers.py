@@ -171,7 +171,7 @@ def test_no_import_cycle():
 
 def test_the_rules_see_what_they_claim():
     """The checker itself: a state importing the database, a rule importing Reflex, a kernel importing a domain."""
-    assert where("portal.ratings.pages.rate") == ("domain", "ratings", "pages")
+    assert where("portal.ratings.pages.staff") == ("domain", "ratings", "pages")
     assert where("portal.applications.eligibility.rules") == ("domain", "applications", "rules")
     assert where("portal.kernel.db") == ("kernel", None, "db")
     assert where("portal.portal") == ("app", None, "app")

@@ -1,5 +1,8 @@
 """Faults under a rating load, on PostgreSQL + Redis with 2 workers (the production server, `python -m portal serve`).
 
+The phones rate through the HTML rating page (`/r/<code>`, form POSTs on a keep-alive connection each), retrying a
+POST whose reply was lost with the same attempt key, as a browser's resubmission of the same form does.
+
 - SIGKILL of one worker in the middle of the load: the other worker keeps its process and keeps serving, the dead one
   is replaced and the replacement accepts new connections on its own (checked with the survivor stopped), the
   phones whose connection died reconnect and finish, every acknowledged rating is in the database, and no retry was
@@ -17,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -28,7 +33,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.ratings_ws import Phone, prepare_database, rate_state_name
 from tests.serve import Server, free_port, running_portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
@@ -157,8 +161,7 @@ def portal(services, tmp_path_factory) -> Iterator[tuple[Server, list[str]]]:
     codes: list[str] = []
 
     def prepare(server: Server) -> None:
-        prepare_database(server, WINDOWS, RATINGS_EACH * PHONES)
-        codes.extend(f"BENCH-{i:04d}" for i in range(WINDOWS))
+        codes.extend(prepare_windows(server, WINDOWS))
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PG_URL", pg.url)
@@ -166,6 +169,27 @@ def portal(services, tmp_path_factory) -> Iterator[tuple[Server, list[str]]]:
         with running_portal("pg", workers=2, data_dir=tmp_path_factory.mktemp("portal-faults"), label="faults",
                             prepare=prepare, host="127.0.0.1") as server:
             yield server, codes
+
+
+def prepare_windows(server: Server, n: int) -> list[str]:
+    """Windows of their own, so no window gets near the burst floor (each phone rates 6 of 60)."""
+    from sqlalchemy.orm import Session
+
+    from portal.kernel.db import make_engine
+    from portal.regions import services as regions
+    from portal.regions.models import RegionLevel, ServiceWindow
+
+    engine = make_engine(server.database_url)
+    codes = [f"FAULT-{i:04d}" for i in range(n)]
+    try:
+        with Session(engine) as session:
+            region = regions.add_region(session, "99", "故障测试省", RegionLevel.PROVINCE, None)
+            session.add_all(ServiceWindow(code=code, name=f"测试窗口 {i}", office_name="测试办事处",
+                                          region_id=region.id, active=True) for i, code in enumerate(codes))
+            session.commit()
+    finally:
+        engine.dispose()
+    return codes
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -185,9 +209,9 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def serving_pid(phone: Phone, pids: set[int], server_port: int) -> int | None:
-    """The worker holding the server side of this phone's websocket (from /proc/net/tcp and the workers' fds)."""
-    client_port = phone.ws.local_address[1]
+def serving_pid(phone: "Phone", pids: set[int], server_port: int) -> int | None:
+    """The worker holding the server side of this phone's connection (from /proc/net/tcp and the workers' fds)."""
+    client_port = phone.local_port
     inode = None
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
@@ -215,52 +239,80 @@ def health(server: Server, timeout: float = 10) -> int:
 # Phones that reconnect and retry, as the browser does
 
 
+class Phone:
+    """One phone: its own cookie jar (the HttpOnly device cookie) and one keep-alive connection to the portal."""
+
+    def __init__(self, base_url: str, index: int) -> None:
+        self.index = index
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=STEP,
+                                        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        self.origin = base_url
+        self.token = ""
+        self.device_id = ""
+        self.local_port = 0
+        self.acked: list[tuple[str, int]] = []
+        self.rejected: list[str] = []
+
+    def _seen(self, response: httpx.Response) -> bool:
+        """Note the connection's local port; True when it changed (the phone had to reconnect)."""
+        stream = response.extensions.get("network_stream")
+        port = stream.get_extra_info("client_addr")[1] if stream is not None else 0
+        changed = bool(self.local_port) and port != self.local_port
+        self.local_port = port
+        return changed
+
+    async def open(self, code: str) -> bool:
+        page = await self.client.get(f"/r/{code}")
+        page.raise_for_status()
+        self.token = re.search(r'name="form_token" value="([0-9a-f]+)"', page.text).group(1)
+        self.device_id = self.client.cookies.get("sd_device") or ""
+        return self._seen(page)
+
+    async def post(self, code: str, level: int, attempt: str) -> tuple[str, str, bool]:
+        """(receipt, refusal, reconnected): one form POST; raises on a lost reply or a server error."""
+        r = await self.client.post(f"/r/{code}", headers={"Origin": self.origin}, data={
+            "form_token": self.token, "attempt": attempt, "level": str(level), "comment": f"故障测试 {self.index}"})
+        reconnected = self._seen(r)
+        if r.status_code >= 500:
+            raise httpx.HTTPStatusError("server error", request=r.request, response=r)
+        found = re.search(r"receipt=([A-Z0-9-]{9})", r.headers.get("location", "")) if r.status_code == 303 else None
+        if found:
+            return found.group(1), "", reconnected
+        alert = re.search(r'id="rating-error">([^<]*)<', r.text)
+        return "", f"{r.status_code} {alert.group(1) if alert else ''}", reconnected
+
+
 class Retrying:
     def __init__(self, phone: Phone) -> None:
         self.phone = phone
         self.reconnects = 0
         self.retries = 0
 
-    async def reconnect(self, code: str) -> None:
-        try:
-            await self.phone.ws.close()
-        except Exception:  # noqa: BLE001 - already dead
-            pass
-        self.reconnects += 1
-        await self.phone.connect(code, time.perf_counter() + STEP)
-
     async def rate(self, code: str, level: int) -> None:
-        """One rating, retried (same tab token, so the same attempt key) until it is acknowledged or refused."""
-        form = {"comment": f"故障测试 {self.phone.index}", "phone": ""}
-        first = True
+        """One rating, retried with the same attempt key until it is acknowledged or refused."""
+        attempt = secrets.token_hex(16)
         end = time.perf_counter() + 4 * STEP
         while True:
             try:
-                if not first:
-                    await self.reconnect(code)
-                    self.retries += 1
-                first = False
-                deadline = time.perf_counter() + STEP
-                await self.phone.navigate(code, deadline)
-                await self.phone.choose(level, deadline)
-                receipt, error = await self.phone.submit(form, deadline)
-            except Exception:  # noqa: BLE001 - a dropped connection or a lost reply: reconnect and retry
+                receipt, refusal, reconnected = await self.phone.post(code, level, attempt)
+            except (httpx.HTTPError, OSError):  # a dropped connection, a lost reply, a 5xx: the same form again
                 if time.perf_counter() > end:
                     raise
+                self.retries += 1
                 await asyncio.sleep(0.5)
                 continue
+            self.reconnects += reconnected
             if receipt:
                 self.phone.acked.append((receipt, level))
             else:
-                self.phone.rejected.append(error)
+                self.phone.rejected.append(refusal)
             return
 
 
 async def connect_all(server: Server, codes: list[str], n: int) -> list[Retrying]:
-    base_ws = server.base_url.replace("http://", "ws://")
-    phones = [Phone(base_ws, rate_state_name(), i) for i in range(n)]
+    phones = [Phone(server.base_url, i) for i in range(n)]
     for p in phones:
-        await p.connect(codes[0], time.perf_counter() + STEP)
+        await p.open(codes[0])
     return [Retrying(p) for p in phones]
 
 

@@ -31,7 +31,7 @@ def _text(name: str = "城关镇社会救助综合窗口", code: str = "SC-51010
         window_name=name,
         window_code=code,
         office_name="成都市锦江区民政局 · 城关镇人民政府",
-        instruction="扫码评价本窗口服务，一键即可完成",
+        instruction="扫码评价本窗口：选满意程度，点提交，两步完成",
         footer="本评价仅用于改进服务质量，不会影响您的低保待遇。监督电话：12345",
     )
 

@@ -1061,3 +1061,31 @@ def test_satisfaction_trend_by_month_for_a_window_and_an_office(w):
     # Outside the region: nothing of it.
     assert all(p.count == 0 for p in wf.satisfaction_trend(w.session, w.sibling.path, months,
                                                            window_code=w.win.code))
+
+
+def test_a_rating_costs_few_statements_and_sees_a_policy_change_at_once(w):
+    """The hot path: settings and calendar come from the cache while the settings token stands (one read), and
+    an admin's change is seen by the very next rating."""
+    from sqlalchemy import event
+
+    from portal.kernel import version_models
+
+    version_models.bump(w.session.connection())  # what the migration seeds; create_all does not
+    rate(w.session, w.win, 5, now=T0)  # fills the caches
+    rate(w.session, w.win2, 5, now=T0)
+    statements: list[str] = []
+    engine = w.session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        rate(w.session, w.win2, 4, now=T0 + timedelta(minutes=1))
+        assert len(statements) <= 6, statements
+        statements.clear()
+        rate(w.session, w.win2, 2, phone="13912345678", now=T0 + timedelta(minutes=2))
+        assert len(statements) <= 7, statements  # and the 差评's case
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    policy.set_value(w.session, w.admin, "rating.comment_max_chars", 5)
+    with pytest.raises(wf.RatingError) as refused:
+        rate(w.session, w.win, 5, comment="六个字的留言", now=T0 + timedelta(minutes=3))
+    assert refused.value.key == "rating.comment_too_long"

@@ -1,6 +1,6 @@
 """Forged event arguments (portal/shell/args.py): any client can send any JSON as a handler's arguments. Every
 handler that takes arguments answers a bad one with a message (the page's error_key, or a toast) and never raises:
-`open_report(10**30)`, `callback("abc")`, `select_round("abc")`, `RateState.choose("abc")`, a string for a form..."""
+`open_report(10**30)`, `callback("abc")`, `select_round("abc")`, a string for a form..."""
 
 from __future__ import annotations
 
@@ -112,9 +112,6 @@ def test_forged_arguments_get_a_message_not_an_exception(portal_db, cls, name, f
     ("portal.ratings.pages.officer:OfficerRatingsState", "callback", "abc"),
     ("portal.evaluations.pages.admin:AdminEvaluationsState", "select_round", "abc"),
     ("portal.evaluations.pages.admin:AdminEvaluationsState", "select_round", 0),
-    ("portal.ratings.pages.rate:RateState", "choose", "abc"),
-    ("portal.ratings.pages.rate:RateState", "choose", 9),
-    ("portal.ratings.pages.followup:RatingFollowupState", "choose", 0),
 ])
 def test_the_reported_cases(portal_db, state_path, handler, arg):
     import importlib
