@@ -171,6 +171,20 @@ def _verification_dynamic_keys() -> dict[str, list[str]]:
     }
 
 
+def _workbench_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of the workbench (issue 13)."""
+    from portal.ratings import rules as ratings
+    from portal.register.models import STATUSES
+    from portal.workbench.queries import KINDS
+
+    return {
+        "workbench.kind.": [*KINDS, "household", "rating", "window"],
+        "workbench.step.followup_": ["open", "answered", "appealed"],
+        "workbench.household.": list(STATUSES),
+        "workbench.rating_level.": [str(level) for level in ratings.LEVELS],
+    }
+
+
 DYNAMIC_KEYS = {**_dynamic_keys(), **_supervision_dynamic_keys()}
 def _workbench_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the workbench (issue 13)."""
