@@ -177,3 +177,19 @@ class SessionBinding(Middleware):
 
 def _hydrate_events() -> frozenset[str]:
     return frozenset(format_event_handler(rx.State.event_handlers[name]) for name in ("hydrate", "hydrate_and_load"))
+
+
+def sent_cookie(state: rx.State, var: str, storage: dict) -> str:
+    """The value of `state`'s cookie var `var` that the browser sent with its hydrate ('' when none)."""
+    prefix = f"{state.get_full_name()}."
+    return next((str(v) for k, v in storage.items() if k.startswith(prefix)
+                 and k[len(prefix):].removesuffix("_rx_state_") == var), "")
+
+
+def held_elsewhere(state: rx.State, var: str, key: str, last_used: float, storage: dict, idle_minutes: int) -> bool:
+    """True when a public tab's personal data (what a resident typed, a report opened with its secret) may no longer
+    be shown: its browser session's cookie `var` does not match `key` (another browser, or the browser was closed),
+    or the tab sat unused longer than `idle_minutes` (a shared phone or kiosk: the next person needs the secret)."""
+    import time
+
+    return not key or sent_cookie(state, var, storage) != key or time.time() - last_used > 60 * idle_minutes

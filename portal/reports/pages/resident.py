@@ -4,6 +4,8 @@ history, replies, add information, claim a reward). Thin states: services.report
 from __future__ import annotations
 
 import base64
+import secrets
+import time
 import uuid
 from typing import TypedDict
 
@@ -29,6 +31,8 @@ from portal.kernel.settings import get_settings
 from portal.shell.ui import ONE_YEAR, UIState
 from portal.shell.client import client_address
 from portal.shell.args import checked
+from portal.shell.session import held_elsewhere, on_hydrate
+from portal.kernel import policy
 from portal.shell.photos import photo_field, photo_wait_note, tokens_from_form
 
 CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
@@ -72,6 +76,12 @@ def _photo_refs(form: dict, limit: int = svc.MAX_PHOTOS) -> tuple[svc.PhotoRef, 
     return tuple(svc.PhotoRef(p.image_id, p.width, p.height) for p in stored)
 
 
+# What a resident typed or opened stays in the tab only for this browser session and while the tab is in use: a
+# session cookie (ends when the browser closes) compared with a backend key, and the policy's apply.idle_minutes.
+HOLD_COOKIE = dict(same_site="strict")  # no max_age: a browser-session cookie
+
+
+@on_hydrate
 class ReportState(rx.State):
     loaded: bool = False
     from_roster: bool = False
@@ -94,6 +104,23 @@ class ReportState(rx.State):
     rewards_paid: int = 0
     rewards_amount: str = "0.00"
     device_id: str = rx.Cookie("", name="sd_device", max_age=ONE_YEAR, same_site="lax")
+    hold_key: str = rx.Cookie("", name="sd_report_form", **HOLD_COOKIE)
+    _hold_key: str = ""
+    _last_used: float = 0.0
+
+    def _on_hydrate(self, session, storage: dict) -> None:
+        """Before the tab's snapshot is sent again: a real-name reporter's name, phone and words (kept after a
+        refusal so nothing is lost) go when the browser session changed or the tab sat idle (a shared phone)."""
+        if not (self.subject or self.description or self.name or self.phone or self.receipt):
+            return
+        if held_elsewhere(self, "hold_key", self._hold_key, self._last_used, storage,
+                          policy.get_int(session, "apply.idle_minutes")):
+            for name in ("subject", "description", "name", "phone", "receipt", "filed_at", "error_key", "category",
+                         "about_staff", "region_code", "roster_entry"):
+                field = self.get_fields()[name]
+                setattr(self, name, field.default_factory() if field.default_factory is not None else field.default)
+            self.anonymous = True
+            self._hold_key, self._last_used = "", 0.0
 
     # --- region cascade (down to where it happened) -----------------------------------------------------------
 
@@ -154,6 +181,9 @@ class ReportState(rx.State):
     async def submit(self, form: dict):
         if self.busy or self.receipt:
             return
+        if not self._hold_key:
+            self.hold_key = self._hold_key = secrets.token_urlsafe(18)
+        self._last_used = time.time()
         self.subject = str(form.get("subject", ""))[:svc.MAX_SUBJECT + 10]
         self.description = str(form.get("description", ""))[:svc.MAX_DESCRIPTION + 10]
         self.name = str(form.get("name", ""))[:40]
@@ -331,8 +361,12 @@ def report_page() -> rx.Component:
 
 # --- /report/track ----------------------------------------------------------------------------------------------
 
+@on_hydrate
 class ReportTrackState(rx.State):
     opened: bool = False
+    hold_key: str = rx.Cookie("", name="sd_report_track", **HOLD_COOKIE)
+    _hold_key: str = ""
+    _last_used: float = 0.0
     error_key: str = ""
     retry_at: str = ""  # with report.err.track_throttled: when to try again
     notice_key: str = ""
@@ -401,6 +435,17 @@ class ReportTrackState(rx.State):
             self._report_id = report.id
             self._refresh(session, report)
         self.error_key, self.opened = "", True
+        self.hold_key = self._hold_key = secrets.token_urlsafe(18)
+        self._last_used = time.time()
+
+    def _on_hydrate(self, session, storage: dict) -> None:
+        """The report opened with its secret (its history, the officers' replies, the right to add information and
+        claim a reward) goes from a tab of another browser session or one left idle: the next person on a shared
+        phone needs the receipt and secret again."""
+        if self._report_id and held_elsewhere(self, "hold_key", self._hold_key, self._last_used, storage,
+                                              policy.get_int(session, "apply.idle_minutes")):
+            self.reset()
+            self._report_id, self._hold_key, self._last_used = 0, "", 0.0
 
     @rx.event
     def close(self):
@@ -410,7 +455,11 @@ class ReportTrackState(rx.State):
         self.notice_key = ""
         try:
             with session_scope() as session:
-                report = self._report(session)
+                idle = time.time() - self._last_used > 60 * policy.get_int(session, "apply.idle_minutes")
+                report = None if idle else self._report(session)
+                if idle:
+                    self._report_id = 0  # left open and unused: the next person needs the receipt and secret
+                self._last_used = time.time()
                 if report is None:
                     self.opened = False
                     return
