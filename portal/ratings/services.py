@@ -144,7 +144,7 @@ def _known_windows(session: Session) -> dict[str, WindowInfo]:
 
 
 def _window(session: Session, code: str) -> WindowInfo | None:
-    key = (code or "").strip().upper()[:32]
+    key = text_rules.plain(code, 32).upper()
     known = _known_windows(session)
     window = known.get(key)
     if window is None:

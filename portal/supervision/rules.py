@@ -38,6 +38,12 @@ NOT_A_POWER: dict[str, str] = {
     "rating.burst_flagged": "system detection", "supervision.item_opened": "system detection",
     "application.drafts_swept": "system housekeeping",
     "uploads.swept": "system housekeeping",
+    "verification.grant": "resident", "verification.case_finding_answered": "resident",
+    # Reads of personal or official data: audited so that every look can be answered for, but no decision.
+    "application.export": "audited read", "application.form_print": "audited read", "audit.view": "audited read",
+    "payments.export": "audited read", "rating.export_ranking": "audited read", "report.export_inbox": "audited read",
+    "report.export_rewards": "audited read", "verification.findings_export": "audited read",
+    "verification.case_findings_view": "audited read",
 }
 
 POWER_OF_ACTION: dict[str, str] = {a: p.key for p in POWERS for a in p.actions}

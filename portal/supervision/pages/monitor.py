@@ -128,6 +128,7 @@ class MonitorState(SignedInState):
         self._fill(actor, str(self.router.url.query_parameters.get("region") or self.region or "")[:20])
 
     @rx.event
+    @checked
     def refresh(self, _moment: str = ""):
         actor = self._guard(ROLES)
         if actor is None:

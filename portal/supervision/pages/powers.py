@@ -9,6 +9,7 @@ from typing import TypedDict
 
 import reflex as rx
 
+from portal.shell.args import checked
 from portal.shell.i18n import t, t_fmt
 from portal.shell.layout import TAP, page
 from portal.shell.ui import UIState
@@ -65,6 +66,7 @@ class PowersState(rx.State):
         self._fill(str(self.router.url.query_parameters.get("region") or "")[:20])
 
     @rx.event
+    @checked
     def choose(self, code: str):
         self._fill(str(code or "")[:20])
 
@@ -79,8 +81,8 @@ def _card(p: PowerCard) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(_lang(p["name_zh"], p["name_en"]), size="4", as_="h2", flex="1"),
-                rx.badge(t_fmt("sup.grade", g=p["grade"]), color_scheme=rx.cond(p["grade"] == "A", "red", "gray"),
-                         size="2"),
+                rx.cond(p["grade"] == "A", rx.badge(t_fmt("sup.grade", g=p["grade"]), color_scheme="red", size="2"),
+                        rx.badge(t_fmt("sup.grade", g=p["grade"]), color_scheme="gray", size="2")),
                 align="start", width="100%", spacing="2",
             ),
             rx.hstack(

@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from portal.kernel import policy
-from portal.kernel.permissions import Actor
+from portal.kernel.permissions import Actor, Grant, Role
 from portal.ratings.models import FollowupCase, Rating
 from portal.kernel.db import session_scope
 
@@ -170,7 +170,8 @@ def test_a_policy_change_is_seen_by_the_next_request(phone, db_file):
     hidden = open_form(phone)
     assert 'maxlength="300"' in phone.get(f"/r/{WINDOW}").text
     with session_scope() as session:
-        policy.set_value(session, Actor(user_id=1, username="admin", display_name="admin", grants=()), "rating.comment_max_chars", 20)
+        policy.set_value(session, Actor(user_id=1, username="admin", display_name="admin",
+                                         grants=(Grant(Role.ADMIN, "13", "/13/", "province"),)), "rating.comment_max_chars", 20)
     assert 'maxlength="20"' in phone.get(f"/r/{WINDOW}").text
     r = post(phone, {**hidden, "level": "5", "comment": "好" * 21})
     assert r.status_code == 400 and "留言太长" in r.text

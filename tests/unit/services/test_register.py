@@ -93,7 +93,8 @@ def test_stop_removes_the_household_from_the_standing_roster(w):
     hh = register.stop(w.s, w.officer, "H-1", "家庭收入超过标准，停止保障", now=T0)
     assert (hh.status, hh.stopped_on, hh.status_reason) == ("stopped", date(2026, 3, 9), "家庭收入超过标准，停止保障")
     assert standing(w) == []
-    actions = w.s.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
+    actions = [a for a in w.s.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars()
+               if not a.startswith("supervision.")]  # a risk rule watching withdrawals may open an item
     assert actions[-2:] == [roster.ACTION_WITHDRAW, register.ACTION_STOP]
     with pytest.raises(register.RegisterError):
         register.resume(w.s, w.officer, "H-1", "重新纳入", now=T0)  # stopped is final

@@ -26,6 +26,13 @@ COMPUTED: dict[tuple[str, str], set[str]] = {
     ("portal/reports/services.py",
      "'report.reward_approve' if approve else 'report.reward_reject'"): {"report.reward_approve",
                                                                         "report.reward_reject"},
+    ("portal/verification/services.py", "action"): {"verification.case_finding_resolved",
+                                                    "verification.finding_resolved"},
+    ("portal/accounts/services.py", "'user.enable' if active else 'user.disable'"): {"user.enable", "user.disable"},
+    ("portal/payments/services.py", "ACTION_APPROVE if approve else ACTION_REJECT"): {"payments.approve",
+                                                                                      "payments.reject"},
+    ("portal/reporting/services.py", "ACTION_APPROVE if approve else ACTION_REJECT"): {"reporting.pool_approve",
+                                                                                       "reporting.pool_reject"},
 }
 
 
