@@ -13,6 +13,7 @@ cap. Answers 200 `{token, width, height}`, or 4xx `{error, message}` in the call
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -46,20 +47,24 @@ async def _read_capped(request: Request, max_bytes: int) -> bytes:
     return bytes(data)
 
 
+def _take_quota(client: str) -> None:
+    with session_scope() as session:  # a database write: in a thread, never on the event loop
+        throttle.take_uploads(session, client, 1, utcnow())
+
+
 async def take_photo(request: Request) -> Response:
     purpose = request.path_params["purpose"]
     if purpose not in PHOTO_PURPOSES:
         return error(request, 404, "auth.forbidden")
     if purpose == "evaluation":
-        actor = actor_or_error(request)
+        actor = await run_in_threadpool(actor_or_error, request)
         if isinstance(actor, Response):
             return actor
     store, policy = _store_and_policy(purpose)
     try:
         if purpose != "evaluation":
             # The address's quota before any pixel is decoded (a hall's Wi-Fi shares it: generous, per hour).
-            with session_scope() as session:
-                throttle.take_uploads(session, client_address(request), 1, utcnow())
+            await run_in_threadpool(_take_quota, client_address(request))
         data = await _read_capped(request, policy.max_bytes)
         if not data:
             raise ImageRejected("image.empty")

@@ -120,3 +120,67 @@ def test_hostile_upload_bodies_are_refused_with_a_message(server, probe):
         big = client.post("/_upload", content=b"\0" * (65 * 1024 * 1024),
                           headers={"Content-Type": "multipart/form-data; boundary=b"})
         assert big.status_code == 413, big.status_code
+
+
+def _rating_form(client: httpx.Client, code: str) -> dict[str, str]:
+    """The hidden fields of the rating form as the server rendered it (and its device cookie, kept by the client)."""
+    import re
+
+    html = client.get(f"/r/{code}").text
+    return {name: value for name, value in re.findall(r'name="(form_token|attempt)" value="([^"]*)"', html)}
+
+
+def test_rating_form_with_hostile_fields(server, probe):
+    """The server-rendered rating form (works without JavaScript): hostile text in every field, forged levels and
+    tags, each answered with the form again (and a message) or the receipt, never a 5xx. Each POST comes from a new
+    phone, so the cool-down is not what answers."""
+    windows = ["hb-bd-0002"]
+    for kind, value in STRINGS.items():
+        for field in ("comment", "phone", "level", "tag", "attempt", "form_token"):
+            with _client(server) as client:
+                form = {**_rating_form(client, windows[0]), "level": "5", "comment": "", "phone": ""}
+                form[field] = value[:5000]
+                r = client.post(f"/r/{windows[0]}", data=form)
+                assert r.status_code < 500, (kind, field, r.status_code, r.text[:200])
+                assert r.status_code in (200, 303, 400, 403, 413, 429), (kind, field, r.status_code)
+
+
+def _jpeg(size=(40, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_photo_endpoint_with_hostile_files(server, probe):
+    """The one upload path residents use (shell/photos.py posts each photo to /api/photos/<purpose> as it is chosen):
+    pixel bombs, truncated and renamed files, SVG with script, zero bytes and an oversized body are refused with the
+    image intake's message; a real photo is taken. The server answers health throughout."""
+    import io
+
+    from PIL import Image
+
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, "PNG")  # 400 megapixels in a few dozen KB
+    hostile = {
+        "zero": b"",
+        "truncated": _jpeg()[:200],
+        "pdf_renamed": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
+        "svg_script": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "pixel_bomb": bomb.getvalue(),
+        "html": b"<html><body onload=alert(1)>",
+        "oversized": b"\xff\xd8\xff" + b"\0" * (12 * 1024 * 1024),
+    }
+    with _client(server) as client:
+        for name, body in hostile.items():
+            r = client.post("/api/photos/report", content=body, headers={"Content-Type": "image/jpeg"})
+            assert 400 <= r.status_code < 500, (name, r.status_code, r.text[:200])
+            assert r.json().get("message"), (name, r.text[:200])
+        ok = client.post("/api/photos/report", content=_jpeg(), headers={"Content-Type": "image/jpeg"})
+        assert ok.status_code == 200 and ok.json()["token"], ok.text[:200]
+        # Evidence for an evaluation needs a supervisor's sign-in; an unknown purpose is refused.
+        assert client.post("/api/photos/evaluation", content=_jpeg()).status_code in (401, 403)
+        assert client.post("/api/photos/..%2Fetc", content=_jpeg()).status_code in (403, 404)
