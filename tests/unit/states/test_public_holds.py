@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import portal.portal  # noqa: F401 (registers every page's state)
+from portal.applications.eligibility.pages.resident import EligibilityState
 from portal.reports.pages.resident import ReportState, ReportTrackState
 from portal.shell.session import _HYDRATE_HOOKS, held_elsewhere
 
@@ -16,12 +17,12 @@ def _storage(cls, value: str) -> dict:
 
 
 def test_the_report_pages_are_wiped_on_hydrate_when_not_held():
-    assert ReportState in _HYDRATE_HOOKS and ReportTrackState in _HYDRATE_HOOKS
+    assert {ReportState, ReportTrackState, EligibilityState} <= set(_HYDRATE_HOOKS)
 
 
 def test_held_only_by_the_same_browser_session_while_in_use():
     now = time.time()
-    for cls in (ReportState, ReportTrackState):
+    for cls in (ReportState, ReportTrackState, EligibilityState):
         assert not held_elsewhere(cls, "hold_key", "k1", now, _storage(cls, "k1"), 15)
         assert held_elsewhere(cls, "hold_key", "k1", now, _storage(cls, "k2"), 15)  # another browser session
         assert held_elsewhere(cls, "hold_key", "k1", now, {}, 15)  # the browser was closed: no cookie

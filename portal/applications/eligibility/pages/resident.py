@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+import secrets
+import time
+
 import reflex as rx
 
 from portal.kernel import routes
@@ -21,6 +24,8 @@ from portal.kernel.workdays import china_date
 from portal.kernel.base import utcnow
 from portal.shell.ui import UIState
 from portal.shell.args import checked
+from portal.shell.session import held_elsewhere, on_hydrate
+from portal.kernel import policy
 
 OUTCOME_KEYS = [f"elig.outcome.{o}" for o in el.OUTCOMES]
 ROUTE_KEYS = [f"elig.route.{r}" for r in el.ROUTES]
@@ -52,8 +57,13 @@ def reasons_of(lines) -> list[Reason]:
     return [Reason(zh=el.describe(line, "zh"), en=el.describe(line, "en"), mark=marks[line.ok]) for line in lines]
 
 
+@on_hydrate
 class EligibilityState(rx.State):
     step: int = 0  # 0..TOTAL-1: a question; TOTAL: the result
+    # The answers (illness, disability, incomes) stay only for this browser session and while the tab is in use.
+    hold_key: str = rx.Cookie("", name="sd_screen", same_site="strict")
+    _hold_key: str = ""
+    _last_used: float = 0.0
     answers: dict[str, str] = {}
     townships: list[Choice] = []
     township_pick: str = ""
@@ -77,6 +87,13 @@ class EligibilityState(rx.State):
     @rx.var
     def progress_percent(self) -> int:
         return min(self.step + 1, TOTAL) * 100 // TOTAL
+
+    def _on_hydrate(self, session, storage: dict) -> None:
+        """On a shared phone the next person's first page load must not carry this household's answers."""
+        if self.answers and held_elsewhere(self, "hold_key", self._hold_key, self._last_used, storage,
+                                           policy.get_int(session, "apply.idle_minutes")):
+            self.reset()
+            self._hold_key, self._last_used = "", 0.0
 
     @rx.event
     def load(self):
@@ -105,6 +122,9 @@ class EligibilityState(rx.State):
                 or not screener.valid(name, value):
             self.error_key = "elig.err_choose"
             return
+        if not self._hold_key:
+            self.hold_key = self._hold_key = secrets.token_urlsafe(18)
+        self._last_used = time.time()
         self.answers = {**self.answers, name: value}
         self.error_key = ""
         if self.step + 1 < TOTAL:
