@@ -12,7 +12,9 @@ publishes in 正定镇 · 西关村 (130123100202).
 from __future__ import annotations
 
 import io
+import os
 import subprocess
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -78,7 +80,26 @@ def _answers(village: str, name: str) -> dict:
     }
 
 
-def make_case(server, village: str, name: str, *, until: str = "submitted", officer: str = "",
+@contextmanager
+def as_the_server(server):
+    """Services called in this process read the server's settings (its data dir: the secret key, the department
+    batches the check at acceptance reads), and the test process's own settings come back afterwards."""
+    from portal.kernel import settings
+
+    saved = os.environ.get("PORTAL_DATA_DIR")
+    os.environ["PORTAL_DATA_DIR"] = str(server.data_dir)
+    settings.get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PORTAL_DATA_DIR", None)
+        else:
+            os.environ["PORTAL_DATA_DIR"] = saved
+        settings.get_settings.cache_clear()
+
+
+def _make_case(server, village: str, name: str, *, until: str = "submitted", officer: str = "",
               submitted_days_ago: int = 0) -> str:
     """A case submitted in `village` and taken by `officer` up to `until` (submitted | preliminary | refused_at_
     preliminary | to_publish); returns its number."""
@@ -111,6 +132,11 @@ def make_case(server, village: str, name: str, *, until: str = "submitted", offi
                 svc.preliminary_decision(s, actor, number, True, "收入和财产均在标准以内，同意")
         s.commit()
     return number
+
+
+def make_case(server, village: str, name: str, **kw) -> str:
+    with as_the_server(server):
+        return _make_case(server, village, name, **kw)
 
 
 def open_case(page, server, number: str) -> None:
