@@ -54,7 +54,10 @@ def form_token(device_id: str) -> str:
 
 
 def _token_ok(device_id: str | None, sent: object) -> bool:
-    return device_id is not None and isinstance(sent, str) and hmac.compare_digest(form_token(device_id), sent)
+    # Compared as bytes: compare_digest refuses a str with non-ASCII characters (a forged token), which must be a
+    # plain "no", not an error.
+    return device_id is not None and isinstance(sent, str) and hmac.compare_digest(
+        form_token(device_id).encode(), sent.encode("utf-8", "replace"))
 
 
 def from_our_page(request: Request) -> bool:

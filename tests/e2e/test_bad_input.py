@@ -172,15 +172,21 @@ def test_photo_endpoint_with_hostile_files(server, probe):
         "svg_script": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
         "pixel_bomb": bomb.getvalue(),
         "html": b"<html><body onload=alert(1)>",
-        "oversized": b"\xff\xd8\xff" + b"\0" * (12 * 1024 * 1024),
     }
     with _client(server) as client:
         for name, body in hostile.items():
             r = client.post("/api/photos/report", content=body, headers={"Content-Type": "image/jpeg"})
             assert 400 <= r.status_code < 500, (name, r.status_code, r.text[:200])
             assert r.json().get("message"), (name, r.text[:200])
+        # Over the intake's 10 MB: the server answers 413 as soon as it has read that much and stops reading, so a
+        # client still sending may see the connection end instead; either way nothing is kept.
+        try:
+            big = client.post("/api/photos/report", content=b"\xff\xd8\xff" + b"\0" * (12 * 1024 * 1024))
+            assert big.status_code == 413, big.status_code
+        except httpx.RemoteProtocolError:
+            pass
         ok = client.post("/api/photos/report", content=_jpeg(), headers={"Content-Type": "image/jpeg"})
         assert ok.status_code == 200 and ok.json()["token"], ok.text[:200]
         # Evidence for an evaluation needs a supervisor's sign-in; an unknown purpose is refused.
         assert client.post("/api/photos/evaluation", content=_jpeg()).status_code in (401, 403)
-        assert client.post("/api/photos/..%2Fetc", content=_jpeg()).status_code in (403, 404)
+        assert 400 <= client.post("/api/photos/..%2Fetc", content=_jpeg()).status_code < 500
