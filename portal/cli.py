@@ -10,6 +10,7 @@ import secrets
 import sys
 
 from portal.kernel.settings import PROJECT_ROOT, get_settings
+from portal.kernel.workdays import china_today
 
 
 def migrate() -> None:
@@ -204,6 +205,52 @@ def register_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def regions_import(args: argparse.Namespace) -> int:
+    """A real province's region tree and windows (portal/regions/importer.py): all or nothing, idempotent."""
+    from pathlib import Path
+
+    from portal.i18n import text
+    from portal.kernel.db import session_scope
+    from portal.regions import importer
+
+    files = [Path(args.regions)] + ([Path(args.windows)] if args.windows else [])
+    for path in files:
+        if not path.is_file():
+            print(f"error: no such file: {path}", file=sys.stderr)
+            return 2
+    with session_scope() as session:
+        report = importer.run(session, files[0], files[1] if args.windows else None, actor=f"cli:{args.by}")
+        if not report.written:
+            session.rollback()
+    for p in report.problems:
+        column = f" [{p.column}]" if p.column else ""
+        print(f"{p.file}:{p.line}:{column} {text(p.key, args.lang, value=p.value)}")
+    if not report.written:
+        print(text("regions.import_nothing", args.lang))
+        return 1
+    print(text("regions.import_done", args.lang, regions_added=report.regions_added,
+               regions_unchanged=report.regions_unchanged, windows_added=report.windows_added,
+               windows_unchanged=report.windows_unchanged))
+    return 0
+
+
+def preflight(args: argparse.Namespace) -> int:
+    """Exit 1 and name every fix while this database and these settings are not fit to serve residents."""
+    from portal.i18n import text
+    from portal.kernel.db import session_scope
+    from portal.preflight import problems
+
+    with session_scope() as session:
+        found = problems(session, get_settings())
+    for key, values in found:
+        print(f"  ✗ {text(key, args.lang, **values)}", file=sys.stderr)
+    if found:
+        print(text("preflight.failed", args.lang, n=len(found)), file=sys.stderr)
+        return 1
+    print(text("preflight.ok", args.lang))
+    return 0
+
+
 def crosscheck(args: argparse.Namespace) -> int:
     """Load a department file, or re-verify the register (resumes an interrupted run over the same batches)."""
     from datetime import date
@@ -217,7 +264,7 @@ def crosscheck(args: argparse.Namespace) -> int:
         try:
             with session_scope() as session:
                 result = verification.load_source(session, args.source, args.file,
-                                                  as_of=date.fromisoformat(args.as_of) if args.as_of else date.today(),
+                                                  as_of=date.fromisoformat(args.as_of) if args.as_of else china_today(),
                                                   loaded_by=args.by)
         except verification.LoadError as exc:
             print(text("verify.cli_rejected", lang, n=exc.total), file=sys.stderr)
@@ -338,6 +385,15 @@ def main(argv: list[str] | None = None) -> int:
     for p in (load, run, pl, pg):
         p.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is loading or running (audited)")
         p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    rg = sub.add_parser("regions", help="the region tree and service windows").add_subparsers(
+        dest="regions_command", required=True)
+    rimp = rg.add_parser("import", help="import regions (and windows) from CSV files (docs/regions.md)")
+    rimp.add_argument("regions", help="regions.csv: code, name, level, parent_code")
+    rimp.add_argument("windows", nargs="?", help="windows.csv: code, name, office_name, region_code")
+    rimp.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is importing (audited)")
+    rimp.add_argument("--lang", default="zh", choices=["zh", "en"])
+    pf = sub.add_parser("preflight", help="refuse a real site that still has demo accounts, no admin or a local URL")
+    pf.add_argument("--lang", default="zh", choices=["zh", "en"])
     sup = sub.add_parser("supervision", help="risk rules over the audit log").add_subparsers(
         dest="supervision_command", required=True)
     sup.add_parser("sweep", help="check every watched act written since the last sweep; open monitoring items")
@@ -368,4 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args.port, args.host)
     if args.command == "register":
         return register_import(args)
+    if args.command == "regions":
+        return regions_import(args)
+    if args.command == "preflight":
+        return preflight(args)
     return verify_audit()

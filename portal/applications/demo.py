@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.kernel.workdays import china_today
 from portal.regions.models import Region
 from portal.applications.eligibility import rules as el
 from portal.applications.eligibility import services as ep
@@ -73,12 +74,10 @@ _serial = iter(range(100, 1000))
 
 def _demo_id(age: int) -> str:
     """A well-formed ID number (check character right) for a demo member of this age, unique within the demo."""
-    from datetime import date
-
     from portal.register.rules import make_number
 
     n = next(_serial)
-    return make_number(f"130102{date.today().year - age - 1:04d}{n % 12 + 1:02d}{n % 28 + 1:02d}{n:03d}")
+    return make_number(f"130102{china_today().year - age - 1:04d}{n % 12 + 1:02d}{n % 28 + 1:02d}{n:03d}")
 
 
 def _members(*rows: tuple[str, str, int, int, dict[str, int]]) -> list[dict]:

@@ -18,9 +18,8 @@ from portal.accounts.models import Role, User
 from portal.applications import services as svc
 from portal.applications.models import Application, ApplicationStep
 from portal.kernel.db import session_scope
-from portal.kernel.base import utcnow
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
-from portal.kernel.workdays import CHINA_TZ, china_date
+from portal.kernel.workdays import CHINA_TZ, china_date, china_today
 from portal.regions import services as regions
 from portal.regions.models import Region
 
@@ -179,7 +178,7 @@ def queue_for_export(session: Session, actor: Actor, *, status: str = "", overdu
 
 
 def today() -> date:
-    return china_date(utcnow())
+    return china_today()
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,7 @@ class WaitingStep:
 
 def waiting_steps(session: Session, actor: Actor, *, today: date | None = None, limit: int = 500) -> list[WaitingStep]:
     authorize(actor, Role.OFFICER)
-    today = today or china_date(utcnow())
+    today = today or china_today()
     own = {g.region_path for g in actor.grants if g.role == Role.OFFICER}
     paths = region_paths_in_scope(actor, Role.OFFICER)
     rows = session.execute(

@@ -20,7 +20,6 @@ limit for acceptance, the recheck, the county visit or the preliminary decision:
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +33,7 @@ from portal.kernel import money
 from portal.accounts.models import Role
 from portal.applications.models import Application, ApplicationDocument, ApplicationStep
 from portal.kernel.base import utcnow
+from portal.kernel.hashing import keyed_hash, same
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 from portal.kernel import audit
 from portal.applications import crosscheck
@@ -50,9 +50,9 @@ from portal.verification import services as verification
 from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.masking import mask_id_number
-from portal.kernel.images import CleanImage, IntakePolicy, PrivateImageStore, intake_image
+from portal.kernel.images import IntakePolicy, PrivateImageStore
 from portal.kernel.permissions import Actor, authorize, region_paths_in_scope
-from portal.kernel.workdays import WorkCalendar, china_date
+from portal.kernel.workdays import WorkCalendar, china_date, china_today
 
 # --- statuses and steps -----------------------------------------------------------------------------------------
 
@@ -161,8 +161,15 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else utcnow()
 
 
-def _hash(secret: str) -> str:
-    # The secret carries 80 random bits: a plain hash is enough (it is not a password people choose).
+def _hash(number: str, secret: str) -> str:
+    # Keyed with the portal's secret and the number: a stolen database alone cannot test guessed secrets.
+    from portal.kernel.settings import get_settings
+
+    return keyed_hash(get_settings().secret_key, f"application-secret:{number}:{secret}")
+
+
+def _legacy_hash(secret: str) -> str:
+    # Drafts made before secrets were keyed hold a plain SHA-256; `resume` upgrades one on its first right answer.
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -232,7 +239,7 @@ def adult_indexes(answers: dict) -> list[int]:
 
 def id_number_errors(answers: dict, today: date | None = None) -> list[el.FieldError]:
     """Every member's ID number (GB 11643, check character verified), and no person listed twice."""
-    today = today or china_date(utcnow())
+    today = today or china_today()
     errors, seen = [], set()
     for i, m in enumerate(answers.get("members") or []):
         raw = str((m or {}).get("id_number", "")) if isinstance(m, dict) else ""
@@ -304,7 +311,7 @@ def create_draft(session: Session, *, client: str | None = None,
         if session.execute(select(Application.id).where(Application.number == number)).first() is None:
             break
     now = _now(now)
-    app = Application(number=number, secret_hash=_hash(secret), status=DRAFT, answers={}, created_at=now,
+    app = Application(number=number, secret_hash=_hash(number, secret), status=DRAFT, answers={}, created_at=now,
                       updated_at=now, applicant_name="")
     session.add(app)
     session.flush()
@@ -315,9 +322,14 @@ def resume(session: Session, number: str, secret: str) -> Application | None:
     """The application for this number and secret, or None (the same answer for a wrong number or secret)."""
     number = text_rules.plain(number, 20).upper()
     app = session.execute(select(Application).where(Application.number == number)).scalar_one_or_none()
-    expected = app.secret_hash if app else _hash("no-such-application")
-    ok = hmac.compare_digest(expected, _hash(text_rules.plain(secret, 64).lower()))
-    return app if app is not None and ok else None
+    given = text_rules.plain(secret, 64).lower()
+    expected = app.secret_hash if app else _hash("-", "no-such-application")
+    if same(expected, _hash(number, given)):
+        return app
+    if app is not None and same(expected, _legacy_hash(given)):
+        app.secret_hash = _hash(number, given)  # committed with the caller's unit of work
+        return app
+    return None
 
 
 RESUME_LIMITS = lookup_throttle.Limits("apply", "application", "apply.resume_max_failures",
@@ -470,7 +482,7 @@ def assessment(session: Session, app: Application, on: date | None = None) -> el
     """The engine's verdict on the declared household with the values in force on the case date."""
     if app.region_path is None:
         return None
-    day = on or app.assessed_on or china_date(utcnow())
+    day = on or app.assessed_on or china_today()
     try:
         household = household_from_answers(app.answers or {})
         if el.validate(household):
@@ -981,7 +993,7 @@ def steps_ahead(session: Session, app: Application, today: date, cal: WorkCalend
 
 def track(session: Session, app: Application, *, today: date | None = None,
           cal: WorkCalendar | None = None) -> TrackView:
-    today = today or china_date(utcnow())
+    today = today or china_today()
     cal = cal or load_calendar(session)
     rows = steps(session, app)
     views = []
@@ -1024,7 +1036,7 @@ def queue(session: Session, actor: Actor, *, status: str = "", overdue_only: boo
           today: date | None = None, limit: int = 50, offset: int = 0) -> list[QueueRow]:
     """Submitted applications in the officer's regions, oldest first; overdue flags from the open steps."""
     authorize(actor, Role.OFFICER)
-    today = today or china_date(utcnow())
+    today = today or china_today()
     paths = region_paths_in_scope(actor, Role.OFFICER)
     stmt = select(Application).where(Application.status != DRAFT, _in_scope(Application.region_path, paths))
     if status in STATUSES:
@@ -1060,7 +1072,7 @@ def queue(session: Session, actor: Actor, *, status: str = "", overdue_only: boo
 
 def count_overdue(session: Session, actor: Actor, today: date | None = None) -> int:
     authorize(actor, Role.OFFICER)
-    today = today or china_date(utcnow())
+    today = today or china_today()
     paths = region_paths_in_scope(actor, Role.OFFICER)
     return session.execute(select(func.count(func.distinct(Application.id))).join(
         ApplicationStep, ApplicationStep.application_id == Application.id).where(

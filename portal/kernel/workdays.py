@@ -41,6 +41,11 @@ def china_date(moment: datetime) -> date:
     return moment.astimezone(CHINA_TZ).date() if moment.tzinfo else moment.date()
 
 
+def china_today() -> date:
+    """Today in China, whatever the server's own timezone: ``date.today()`` on a UTC host is yesterday until 08:00."""
+    return datetime.now(CHINA_TZ).date()
+
+
 @dataclass(frozen=True, slots=True)
 class CalendarDay:
     """One exception to the Monday–Friday week: a day off (放假) or a make-up workday (调休上班)."""

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.kernel.workdays import china_today
 from portal.payments import rules
 from portal.payments import services as pay
 from portal.payments.models import Payment, PaymentBatch
@@ -22,7 +23,7 @@ def load(session: Session, county: Region, preparer, approver, today: date | Non
     the payments-on-time term of the scores has a year to measure. Returns how many batches were added."""
     if session.execute(select(PaymentBatch.id).limit(1)).first() is not None or None in (preparer, approver):
         return 0
-    today = today or date.today()
+    today = today or china_today()
     added = 0
     for month in range(1, today.month):
         prepared = datetime(today.year, month, 2, 2, 0, tzinfo=timezone.utc)

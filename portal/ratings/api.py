@@ -33,8 +33,7 @@ from portal.kernel.permissions import Actor, PermissionDenied, authorize
 from portal.ratings import services as wf
 from portal.ratings.services import WindowInfo, find_window
 from portal.kernel import export
-from portal.kernel.base import utcnow
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import china_today
 from portal.shell.http import request_lang
 from portal.kernel.settings import get_settings
 
@@ -255,4 +254,4 @@ async def ranking_xlsx(request: Request) -> Response:
     except heavy.Busy as exc:
         return error(request, 503, exc.key)
     return Response(body, media_type=export.MEDIA_TYPE,
-                    headers=export.response_headers(f"{title}-{month}-{china_date(utcnow()).isoformat()}.xlsx"))
+                    headers=export.response_headers(f"{title}-{month}-{china_today().isoformat()}.xlsx"))

@@ -6,8 +6,6 @@ and stores. Every staff or officer action passes the one guard and writes the au
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 import weakref
@@ -22,6 +20,7 @@ from portal.accounts.models import Role
 from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
 from portal.regions.models import Region, ServiceWindow
 from portal.kernel.base import utcnow
+from portal.kernel.hashing import keyed_hash
 from portal.kernel import audit
 from portal.kernel import masking
 from portal.kernel import policy
@@ -31,7 +30,7 @@ from portal.ratings import rules
 from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
-from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date
+from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date, china_today
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
@@ -44,10 +43,6 @@ class RatingError(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-def keyed_hash(secret: str, value: str) -> str:
-    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def new_receipt_code() -> str:
@@ -599,7 +594,7 @@ class CaseRow:
 def list_cases(session: Session, actor: Actor, *, window_id: int | None = None, region_path: str | None = None,
                include_closed: bool = False, today: date | None = None, limit: int = 50) -> list[CaseRow]:
     """Cases of one window (staff: guarded to their own) or of every window under a region (officers)."""
-    today = today or china_date(utcnow())
+    today = today or china_today()
     query = (select(FollowupCase, Rating, ServiceWindow).join(Rating, Rating.id == FollowupCase.rating_id)
              .join(ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(Region))
     show_phone = False

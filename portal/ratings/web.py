@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from portal.i18n import text
 from portal.kernel import routes
 from portal.kernel.db import session_scope, write_scope
+from portal.kernel.hashing import keyed_hash
 from portal.kernel.settings import get_settings, origin_of
 from portal.kernel.workdays import CHINA_TZ
 from portal.ratings import html, rules
@@ -50,7 +51,7 @@ def _device(request: Request) -> str | None:
 
 
 def form_token(device_id: str) -> str:
-    return wf.keyed_hash(get_settings().secret_key, f"form:{device_id}")[:32]
+    return keyed_hash(get_settings().secret_key, f"form:{device_id}")[:32]
 
 
 def _token_ok(device_id: str | None, sent: object) -> bool:

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.kernel.workdays import china_today
 from portal.regions.models import Region
 from portal.register import rules
 from portal.register import services as register
@@ -22,7 +23,7 @@ AGES = (40, 12, 70, 9, 5, 38, 30)
 
 
 def _number(village_code: str, age: int, serial: int, sex_odd: bool) -> str:
-    born = date(date.today().year - age - 1, serial % 12 + 1, serial % 28 + 1)
+    born = date(china_today().year - age - 1, serial % 12 + 1, serial % 28 + 1)
     seq = serial % 500 * 2 + (1 if sex_odd else 0)
     return rules.make_number(f"{village_code[:6]}{born:%Y%m%d}{seq:03d}")
 
@@ -50,7 +51,7 @@ def load(session: Session, by_code: dict[str, Region], rows: Sequence[tuple[str,
             else:
                 members[1] = register.NewMember(members[1].name, "child", shared)
         register.admit(session, actor, register.Admission(
-            f"DEMO-{n:04d}", None, village_code, head, yuan * 100, date(date.today().year, 1, 1),
+            f"DEMO-{n:04d}", None, village_code, head, yuan * 100, date(china_today().year, 1, 1),
             tuple(members)))
         added += 1
     return added

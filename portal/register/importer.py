@@ -14,7 +14,6 @@ are the English names in `HOUSEHOLD_COLUMNS` / `MEMBER_COLUMNS` or their Chinese
 
 from __future__ import annotations
 
-import codecs
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from portal.kernel import audit, money
 from portal.kernel.base import utcnow
 from portal.kernel.masking import mask_id_number
+from portal.kernel.textfiles import detect_encoding
 from portal.kernel.workdays import china_date
 from portal.regions.models import Region, RegionLevel
 from portal.register import rules
@@ -38,7 +38,6 @@ BATCH = 1000
 PROGRESS_EVERY = 100_000
 MAX_CODE = 32
 MAX_AMOUNT_FEN = roster.MAX_AMOUNT_FEN
-SNIFF_BYTES = 1 << 16
 
 HOUSEHOLD_COLUMNS = ("household_code", "village_code", "head_name", "monthly_amount", "start_date", "status",
                      "status_reason", "status_date")
@@ -81,20 +80,6 @@ class Report:
 
 class _Stop(Exception):
     """A whole file is unusable (empty, undecodable, wrong columns): its lines are not checked further."""
-
-
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig for a BOM, utf-8 when the first 64 KB decode as UTF-8, else gb18030 (a superset of GBK)."""
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:  # not just a character cut off at the end of the sample
-            return "gb18030"
-    return "utf-8"
 
 
 def _rows(path: Path, name: str, columns: tuple[str, ...], required: tuple[str, ...],

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts import services as auth
 from portal.accounts.models import User
+from portal.kernel.workdays import china_today
 from portal.reporting import rules
 from portal.reporting import services as rs
 from portal.reporting.models import RewardPool, ScoreWeight
@@ -29,7 +30,7 @@ def load(session: Session, province_code: str = "13", today: date | None = None)
     admin, second = _actor(session, "admin"), _actor(session, "officer_province")
     if admin is None or second is None:
         return False
-    today = today or date.today()
+    today = today or china_today()
     if session.execute(select(ScoreWeight.id).limit(1)).first() is None:
         rs.set_weights(session, admin, province_code, WEIGHTS, date(today.year, 1, 1), DOCUMENT)
     try:

@@ -14,8 +14,7 @@ from starlette.responses import Response
 
 from portal.i18n import text
 from portal.kernel import export, heavy
-from portal.kernel.base import utcnow
-from portal.kernel.workdays import CHINA_TZ, china_date
+from portal.kernel.workdays import CHINA_TZ, china_today
 from portal.shell.http import request_lang
 
 from portal.shell.http import MAX_ROW_ID, actor_or_error, error
@@ -95,7 +94,7 @@ async def _xlsx(request: Request, title_key: str, columns, read, *args) -> Respo
                                rows)
     except heavy.Busy as exc:
         return error(request, 503, exc.key)
-    day = china_date(utcnow()).isoformat()
+    day = china_today().isoformat()
     return Response(body, media_type=export.MEDIA_TYPE, headers=export.response_headers(f"{title}-{day}.xlsx"))
 
 

@@ -29,6 +29,7 @@ from portal.kernel import images
 from portal.accounts.models import Role, RoleGrant, User
 from portal.kernel import money
 from portal.kernel.base import utcnow
+from portal.kernel.hashing import keyed_hash
 from portal.regions.models import Region, RegionLevel
 from portal.roster.models import RosterEntry
 from portal.reports.models import (
@@ -42,10 +43,10 @@ from portal.kernel import text_rules
 from portal.roster import services as roster_svc
 from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
-from portal.kernel.images import CleanImage, PrivateImageStore, intake_image
+from portal.kernel.images import PrivateImageStore
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
-from portal.ratings.services import PHONE_RE, RECEIPT_ALPHABET, keyed_hash
-from portal.kernel.workdays import CHINA_TZ, china_date
+from portal.ratings.services import PHONE_RE, RECEIPT_ALPHABET
+from portal.kernel.workdays import CHINA_TZ, china_date, china_today
 
 MAX_PHOTOS = 5
 MAX_DESCRIPTION = 2000
@@ -1045,7 +1046,7 @@ def find_by_receipt(session: Session, actor: Actor | None, receipt: str) -> Inbo
     return InboxRow(report.id, format_receipt(report.receipt_code), report.category.value, report.subject,
                     report.status.value, owner, report.owner_id == actor.user_id, report.anonymous,
                     report.about_staff, report.created_at, report.acknowledge_due, report.conclude_due,
-                    is_overdue(report, china_date(utcnow())), not report.anonymous and not replied, 1,
+                    is_overdue(report, china_today()), not report.anonymous and not replied, 1,
                     region.name if region else "")
 
 

@@ -20,7 +20,7 @@ from portal.kernel.audit_models import AuditEntry
 from portal.kernel.base import utcnow
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, PermissionDenied, Role, authorize
-from portal.kernel.workdays import CHINA_TZ, china_date
+from portal.kernel.workdays import CHINA_TZ, china_date, china_today
 from portal.ratings.models import CaseStatus, FollowupCase
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 from portal.reports.models import Report, ReportStatus
@@ -143,7 +143,7 @@ def public_regions(session: Session) -> list[RegionChoice]:
 def powers_page(region_code: str | None, *, today: date | None = None
                 ) -> tuple[list[RegionChoice], str, list[PowerRow]]:
     """(regions to choose from, the chosen code or "", the powers with this month's figures)."""
-    today = today or china_date(utcnow())
+    today = today or china_today()
     with session_scope() as session:
         choices = public_regions(session)
         chosen = next((c for c in choices if c.code == region_code), None)

@@ -24,7 +24,7 @@ from portal.kernel.audit_models import AuditEntry
 from portal.kernel.base import utcnow
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, Role, authorize
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import china_date, china_today
 from portal.regions.models import Region, RegionLevel
 from portal.register.models import Household, Member
 from portal.reports.models import Report
@@ -75,7 +75,7 @@ def _from_seed(seed: rules.PowerSeed) -> Power:
 
 def powers_in_force(session: Session, on: date | None = None) -> list[Power]:
     """Every listed power as it reads on `on`: the newest version from on or before that day, else the seed."""
-    on = on or china_date(utcnow())
+    on = on or china_today()
     rows = session.execute(select(PowerVersion).where(PowerVersion.effective_from <= on)
                            .order_by(PowerVersion.key, PowerVersion.effective_from)).scalars().all()
     newest = {r.key: r for r in rows}

@@ -32,6 +32,7 @@ from portal.applications.eligibility.rules import ParamRow
 from portal.kernel import audit, text_rules
 from portal.kernel.base import utcnow
 from portal.kernel.settings import get_settings
+from portal.kernel.workdays import china_today
 from portal.regions import services as regions
 from portal.verification import contract
 from portal.verification import rules as vr
@@ -320,7 +321,7 @@ def run(actor: str = "cli", region: str | None = None, *, snapshot: contract.Reg
     from portal.kernel.db import session_scope
 
     sf: SessionFactory = session_factory or session_scope
-    on = on or date.today()
+    on = on or china_today()
     region_path = "/"
     if region:
         with sf() as session:
@@ -578,7 +579,7 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
     number = application.number
     if not has_grant(session, number):
         return CaseCheck(False, 0, {"*": "no_grant"})
-    on = on or date.today()
+    on = on or china_today()
     base = _data_dir(data_dir)
     batches = latest_batches(session)
     who = actor if isinstance(actor, str) else actor.username
@@ -801,7 +802,7 @@ def pull(source: str, actor: str = "cli", region: str | None = None, *, config=N
                          after={"failed": failed, "pages_done": result.pages})
         result.status, result.failed = PULL_PARTIAL, failed
         return result
-    return _finish_pull(sf, actor, pull_id, source, stage, set(people), as_of or date.today(), base, result)
+    return _finish_pull(sf, actor, pull_id, source, stage, set(people), as_of or china_today(), base, result)
 
 
 def _finish_pull(sf: SessionFactory, actor: str, pull_id: int, source: str, stage: Path, asked: set[str],
@@ -952,7 +953,7 @@ def purge(session: Session, actor: str = "system:sweep", *, days: int | None = N
     from portal.verification.models import Pull
 
     days = retention_days() if days is None else days
-    today = today or date.today()
+    today = today or china_today()
     cutoff = today - timedelta(days=days)
     base = _data_dir(data_dir)
     old = list(session.execute(select(SourceBatch).where(SourceBatch.as_of < cutoff)).scalars())
@@ -1003,7 +1004,7 @@ def rules_for_admin(session: Session, actor, on: date | None = None) -> list[Rul
     from portal.regions.models import Region
 
     authorize(actor, Role.ADMIN)
-    on = on or date.today()
+    on = on or china_today()
     scopes = region_paths_in_scope(actor, Role.ADMIN)
     rows = session.execute(select(VerificationRule, Region.name).join(Region, Region.id == VerificationRule.region_id)
                            .order_by(VerificationRule.rule, VerificationRule.region_path,

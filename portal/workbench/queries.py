@@ -22,7 +22,7 @@ from portal.applications import queries as applications
 from portal.kernel import routes
 from portal.kernel.base import utcnow
 from portal.kernel.permissions import Actor, region_paths_in_scope
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import china_today
 from portal.ratings import services as ratings
 from portal.regions import services as regions
 from portal.register import rules as id_rules
@@ -92,7 +92,7 @@ def _findings(session: Session, actor: Actor) -> list[TodoItem]:
 
 def todo(session: Session, actor: Actor, *, today: date | None = None) -> list[TodoItem]:
     """Everything waiting on the signed-in person, overdue first."""
-    today = today or china_date(utcnow())
+    today = today or china_today()
     items: list[TodoItem] = []
     if actor.has_role(Role.OFFICER):
         items += _officer_items(session, actor, today)

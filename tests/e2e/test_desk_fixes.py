@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from portal.kernel.workdays import china_today
 from tests.e2e.conftest import CHROMIUM_ARGS, assert_mobile_layout, sign_in, wait_hydrated  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +64,7 @@ def desk_round(server) -> str:
     from portal.evaluations.rules import DEFAULT_CRITERIA
 
     engine = create_engine(server.database_url)
-    today = date.today()
+    today = china_today()
     with Session(engine) as session, session.begin():
         admin = auth.actor_for_user(session, session.execute(select(User).where(User.username == "admin"))
                                     .scalar_one())
@@ -277,7 +278,7 @@ def test_admin_reviews_a_year_from_the_package_and_sees_what_a_day_change_moves(
         admin.goto(server.base_url + "/admin/calendar")
         wait_hydrated(admin)
         admin.wait_for_selector("#cal-days tr")
-        this_year = date.today().year
+        this_year = china_today().year
         # Loading the year from the package: reviewed beside what is stored, nothing saved yet.
         admin.select_option("#cal-year", str(this_year))
         admin.click("#cal-load-year")
@@ -289,7 +290,7 @@ def test_admin_reviews_a_year_from_the_package_and_sees_what_a_day_change_moves(
         admin.wait_for_selector("#cal-pending", state="detached")
 
         # One working day made a holiday: the open deadlines it moves are listed before saving.
-        day = date.today() + timedelta(days=1)
+        day = china_today() + timedelta(days=1)
         while day.weekday() >= 5:
             day += timedelta(days=1)
         admin.fill("#cal-day", day.isoformat())
@@ -313,7 +314,7 @@ def test_admin_reviews_a_year_from_the_package_and_sees_what_a_day_change_moves(
 
 def test_a_year_deadlines_run_into_without_a_calendar_is_flagged_to_admin_and_officers(browser, server):
     # An open report whose conclusion falls next year (the demo's run into next year only late in the year).
-    next_year = date.today().year + 1
+    next_year = china_today().year + 1
     before = _db(server, "SELECT conclude_due FROM report WHERE subject LIKE '%王大爷%'")[0][0]
     _db(server, "UPDATE report SET conclude_due = :d WHERE subject LIKE '%王大爷%'", d=f"{next_year}-01-20")
     try:

@@ -5,7 +5,7 @@ evaluation; the admin closes the round; the public /results notice shows the ran
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
+from portal.kernel.workdays import china_today
 from tests.e2e.conftest import assert_mobile_layout, sign_in, wait_hydrated
 from tests.e2e.test_shell import shot
 from tests.rxclient import RxClient
@@ -286,7 +287,7 @@ def test_supervisor_evaluates_admin_closes_public_notice_ranks(browser, server):
     engine = create_engine(server.database_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE evaluation_round SET due_on = :d WHERE title = :t"),
-                     {"d": (date.today() - timedelta(days=1)).isoformat(), "t": ROUND})
+                     {"d": (china_today() - timedelta(days=1)).isoformat(), "t": ROUND})
     engine.dispose()
     admin.click("#round-close")
     admin.click("#round-close-confirm")  # closing publishes: asked first

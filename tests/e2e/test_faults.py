@@ -346,7 +346,7 @@ def assert_nothing_lost(server: Server, clients: list[Retrying], *, retries_may_
 
     from portal.kernel.db import make_engine
     from portal.ratings.models import Rating
-    from portal.ratings.services import keyed_hash
+    from portal.kernel.hashing import keyed_hash
 
     secret = (server.data_dir / "secret_key").read_text().strip()
     engine = make_engine(server.database_url)

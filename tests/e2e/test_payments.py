@@ -4,11 +4,11 @@ file; on a 390 px phone the public money figures show on /results in Chinese and
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
+from portal.kernel.workdays import china_today
 from tests.e2e.conftest import assert_mobile_layout, sign_in, wait_hydrated
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +40,7 @@ def _open(page, server):
 
 
 def _current(page):
-    month = f"{date.today():%Y-%m}"
+    month = f"{china_today():%Y-%m}"
     return page.locator(".batch-card", has_text=month).first
 
 
@@ -77,13 +77,13 @@ def test_prepare_approve_by_a_second_officer_and_mark_paid(desk, server):
     _open(page, server)
     card = _current(page)
     card.locator(".bank-ref input, input.bank-ref").first.fill("x")  # too short: refused, nothing changes
-    card.locator(".paid-on input, input.paid-on").first.fill(f"{date.today():%Y-%m-%d}")
+    card.locator(".paid-on input, input.paid-on").first.fill(f"{china_today():%Y-%m-%d}")
     card.locator(".batch-paid").click()
     page.wait_for_selector("#payments-error")
     assert "银行回执编号" in page.inner_text("#payments-error")
     card = _current(page)
     card.locator(".bank-ref input, input.bank-ref").first.fill("ICBC-E2E-0001")
-    card.locator(".paid-on input, input.paid-on").first.fill(f"{date.today():%Y-%m-%d}")
+    card.locator(".paid-on input, input.paid-on").first.fill(f"{china_today():%Y-%m-%d}")
     card.locator(".batch-paid").click()
     page.wait_for_selector("#payments-done")
     card = _current(page)

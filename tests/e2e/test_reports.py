@@ -18,7 +18,6 @@ import asyncio
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import httpx
 import pytest
@@ -27,6 +26,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from portal.kernel.audit_models import AuditEntry
+from portal.kernel.workdays import china_today
 from portal.reports.models import Report, ReportEvidence
 from portal.reports.pages.officer import OfficerReportsState
 from portal.reports.pages.resident import ReportState
@@ -217,7 +217,7 @@ def test_anonymous_report_to_paid_reward(browser, server, tmp_path):
     row.wait_for()
     row.locator(".show-payout").click()
     finance.wait_for_function("document.querySelector('#payout-details')?.innerText.includes('凭受理码领取')")
-    row.locator("input[name='paid_on']").fill(date.today().isoformat())
+    row.locator("input[name='paid_on']").fill(china_today().isoformat())
     row.locator("input[name='ref']").fill("CA-E2E-0001")
     row.locator(".mark-paid").click()
     finance.wait_for_function(f"!document.querySelector('#finance-queue')?.innerText.includes('{receipt}')")

@@ -14,14 +14,13 @@ from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.kernel.db import session_scope
 from portal.accounts.models import Role
-from portal.kernel.base import utcnow
 from portal.evaluations.models import AssignmentStatus, RoundStatus
 from portal.evaluations import services as ew
 from portal.evaluations import rules
 from portal.regions import services as regions
 from portal.evaluations.rules import EvaluationRuleError
 from portal.kernel.permissions import NotSignedIn, PermissionDenied
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import china_today
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
 from portal.shell.ui import CLEAR_ON_SUCCESS, clear_done_forms
@@ -119,7 +118,7 @@ class AdminEvaluationsState(SignedInState):
         self.scopes = [Choice(value=g.region_code, label=g.region_name) for g in actor.grants if g.role == Role.ADMIN]
         codes = [c["value"] for c in self.scopes]
         self.region_code = picked if picked in codes else (codes[0] if codes else "")
-        today = china_date(utcnow())
+        today = china_today()
         self.today, self.default_due = today.isoformat(), (today + timedelta(days=14)).isoformat()
         self.error_key, self.notice = "", False
         self._refresh()
@@ -149,7 +148,7 @@ class AdminEvaluationsState(SignedInState):
                                          period=f"{r.period_start} ~ {r.period_end}", due=r.due_on.isoformat(),
                                          status_key=f"eval.round.{r.status}", targets=r.targets, assigned=r.assigned,
                                          submitted=r.submitted) for r in rows]
-                self.rounds_short = ew.rounds_needed_this_year(session, path, china_date(utcnow()).year)
+                self.rounds_short = ew.rounds_needed_this_year(session, path, china_today().year)
                 selected = next((r for r in rows if r.id == self.round_id), None)
                 if selected is None:
                     self.round_id, self.targets, self.round_title, self.round_open = 0, [], "", False

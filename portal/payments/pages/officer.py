@@ -14,6 +14,7 @@ from portal.i18n import MESSAGES
 from portal.kernel import heavy, routes
 from portal.kernel.money import yuan
 from portal.kernel.permissions import PermissionDenied
+from portal.kernel.workdays import china_today
 from portal.payments import queries, rules
 from portal.payments import services as pay
 from portal.shell.account import guarded
@@ -63,7 +64,7 @@ class OfficerPaymentsState(SignedInState):
         if actor is None:
             return self._refused()
         self.is_officer = actor.has_role(Role.OFFICER)
-        self.period = self.period or rules.period_of(date.today())
+        self.period = self.period or rules.period_of(china_today())
         self.error_key, self.done_key = "", ""
         self._refresh(actor)
 

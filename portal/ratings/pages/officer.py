@@ -16,10 +16,9 @@ from portal.ratings.components import CaseView, case_card, case_view
 from portal.kernel import routes
 from portal.kernel.db import session_scope
 from portal.accounts.models import Role
-from portal.kernel.base import utcnow
 from portal.ratings import services as wf
 from portal.regions import services as regions
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import china_today
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
 from portal.shell.once import show_once
@@ -51,7 +50,7 @@ class BurstView(TypedDict):
 
 
 def recent_months(n: int = 12) -> list[str]:
-    today = china_date(utcnow())
+    today = china_today()
     months, year, month = [], today.year, today.month
     for _ in range(n):
         months.append(f"{year:04d}-{month:02d}")

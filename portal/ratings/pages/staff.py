@@ -17,11 +17,10 @@ from portal.ratings.components import CaseView, case_card, case_view
 from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES
 from portal.accounts.models import Role
-from portal.kernel.base import utcnow
 from portal.regions.models import ServiceWindow
 from portal.ratings import services as wf
 from portal.ratings import rules
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import china_today
 from portal.kernel.drawing import rating_url
 from portal.kernel.settings import get_settings
 from portal.shell.session import SignedInState
@@ -85,7 +84,7 @@ class StaffHomeState(SignedInState):
             self._refresh(actor)
 
     def _refresh(self, actor) -> None:
-        end = china_date(utcnow())
+        end = china_today()
         start = end - timedelta(days=int(self.period) - 1)
         with session_scope() as session:
             window = session.get(ServiceWindow, actor.window_id) if actor.window_id else None

@@ -216,6 +216,8 @@ CHINESE_ALLOWED_NAMES = {
     (PORTAL / "register" / "importer.py", "ALIASES"),
     (PORTAL / "register" / "importer.py", "STATUS_ALIASES"),
     (PORTAL / "register" / "importer.py", "RELATION_ALIASES"),
+    (PORTAL / "regions" / "importer.py", "ALIASES"),  # the same for the region tree and windows files
+    (PORTAL / "regions" / "importer.py", "LEVEL_ALIASES"),
 }
 # Han ideographs, CJK/full-width punctuation (、，。：；？！（）《》「」【】) and Bopomofo; not U+3000, which is a space.
 CHINESE = re.compile(r"[\u2e80-\u2fdf\u3001-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"

@@ -14,6 +14,7 @@ from portal.accounts.models import Role
 from portal.kernel.audit import verify_chain
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.permissions import PermissionDenied
+from portal.kernel.workdays import china_today
 from portal.payments import rules
 from portal.payments import services as pay
 from portal.payments.models import Payment, PaymentBatch
@@ -271,7 +272,7 @@ def test_prepare_in_a_unit_of_its_own_runs_in_the_heavy_pool(portal_env, fast_pa
         return pay.prepare_in_unit(*args)
 
     async def main():
-        return await heavy.run(spy, officer, "130102", rules.period_of(date.today()))
+        return await heavy.run(spy, officer, "130102", rules.period_of(china_today()))
 
     batch_id, batch_no = run_async(main())
     assert seen["thread"].startswith("heavy")

@@ -4,12 +4,12 @@ services, one payment returned, loaded once; and the demo reward pool published 
 from __future__ import annotations
 
 
-from datetime import date
 
 from sqlalchemy import select
 
 from portal import demo
 from portal.kernel import audit
+from portal.kernel.workdays import china_today
 from portal.payments import demo as payments_demo
 from portal.payments import queries, rules
 from portal.payments.models import Payment, PaymentBatch
@@ -20,7 +20,7 @@ def test_demo_payments_load_once(db_session, fast_passwords):
     s = db_session
     demo.load(s, "pw-for-tests-123")
     batches = s.execute(select(PaymentBatch).order_by(PaymentBatch.period)).scalars().all()
-    assert len(batches) == date.today().month - 1 and {b.status for b in batches} <= {rules.BATCH_PAID}
+    assert len(batches) == china_today().month - 1 and {b.status for b in batches} <= {rules.BATCH_PAID}
     if not batches:
         return  # January: no past month of this year to pay
     assert batches[0].returned_count == 1

@@ -102,6 +102,25 @@ def test_draft_resumes_only_with_its_secret(db_session, world):
     assert svc.resume(db_session, "SQNOPE", secret) is None
 
 
+def test_draft_secret_is_stored_keyed_and_a_plain_legacy_hash_is_upgraded_on_resume(db_session, world):
+    import hashlib
+
+    app, secret = draft(db_session, world)
+    plain = hashlib.sha256(secret.lower().encode()).hexdigest()
+    assert app.secret_hash != plain and secret.lower() not in app.secret_hash  # keyed: the database alone can't test it
+    keyed = app.secret_hash
+    from portal.kernel.hashing import keyed_hash
+    from portal.kernel.settings import get_settings
+    assert keyed == keyed_hash(get_settings().secret_key, f"application-secret:{app.number}:{secret.lower()}")
+    assert keyed != keyed_hash("another-portal-key", f"application-secret:{app.number}:{secret.lower()}")
+
+    app.secret_hash = plain  # a draft made before secrets were keyed
+    assert svc.resume(db_session, app.number, "wrong-secret") is None and app.secret_hash == plain
+    assert svc.resume(db_session, app.number, secret) is app
+    assert app.secret_hash == keyed  # upgraded to the keyed hash on the first right answer
+    assert svc.resume(db_session, app.number, secret) is app
+
+
 def test_submit_lists_every_missing_answer(db_session, world):
     app, _ = svc.create_draft(db_session)
     svc.save_section(db_session, app, "members", [{"name": "A", "relationship": "applicant", "age": 30,

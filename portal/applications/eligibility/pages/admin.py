@@ -16,12 +16,11 @@ from portal.shell.i18n import t, t_var
 from portal.shell.layout import page
 from portal.kernel.db import session_scope
 from portal.accounts.models import Role
-from portal.kernel.base import utcnow
 from portal.regions.models import Region, RegionLevel
 from portal.applications.eligibility import rules as el
 from portal.applications.eligibility import services as ep
 from portal.kernel.permissions import PermissionDenied, region_paths_in_scope
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import china_today
 from portal.shell.session import SignedInState
 from portal.shell.args import checked
 
@@ -69,7 +68,7 @@ class AdminEligibilityState(SignedInState):
         self._refresh()
 
     def _refresh(self) -> None:
-        today = china_date(utcnow())
+        today = china_today()
         self.today = today.isoformat()
         with session_scope() as session:
             region = session.execute(select(Region).where(Region.code == self.region_code)).scalar_one_or_none()

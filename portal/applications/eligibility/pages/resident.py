@@ -20,8 +20,7 @@ from portal.shell.layout import TAP, page
 from portal.kernel.db import session_scope
 from portal.applications.eligibility import rules as el
 from portal.applications.eligibility import screener
-from portal.kernel.workdays import china_date
-from portal.kernel.base import utcnow
+from portal.kernel.workdays import china_today
 from portal.shell.ui import UIState
 from portal.shell.args import checked
 from portal.shell.session import held_elsewhere, on_hydrate
@@ -142,7 +141,7 @@ class EligibilityState(rx.State):
         self.step, self.answers, self.error_key = 0, {}, ""
 
     def _judge(self) -> None:
-        today = china_date(utcnow())
+        today = china_today()
         with session_scope() as session:
             params = screener.params_for_township(session, self.answers.get("township", ""), today)
             try:
