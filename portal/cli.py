@@ -230,7 +230,7 @@ def regions_import(args: argparse.Namespace) -> int:
         return 1
     print(text("regions.import_done", args.lang, regions_added=report.regions_added,
                regions_unchanged=report.regions_unchanged, windows_added=report.windows_added,
-               windows_unchanged=report.windows_unchanged))
+               windows_updated=report.windows_updated, windows_unchanged=report.windows_unchanged))
     return 0
 
 
@@ -389,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         dest="regions_command", required=True)
     rimp = rg.add_parser("import", help="import regions (and windows) from CSV files (docs/regions.md)")
     rimp.add_argument("regions", help="regions.csv: code, name, level, parent_code")
-    rimp.add_argument("windows", nargs="?", help="windows.csv: code, name, office_name, region_code")
+    rimp.add_argument("windows", nargs="?",
+                      help="windows.csv: code, name, office_name, region_code[, address, phone, hours]")
     rimp.add_argument("--by", default=os.environ.get("USER", "cli"), help="who is importing (audited)")
     rimp.add_argument("--lang", default="zh", choices=["zh", "en"])
     pf = sub.add_parser("preflight", help="refuse a real site that still has demo accounts, no admin or a local URL")

@@ -49,6 +49,20 @@ WINDOWS: list[tuple[str, str, str, str]] = [
     ("HB-BD-0003", "民政服务窗口", "松林店镇便民服务中心", "130681101"),
     ("HB-BD-0004", "村级代办点", "松林店村村民委员会", "130681101201"),
 ]
+_WEEKDAYS = "周一至周五 8:30–12:00，14:30–17:30（法定节假日除外）"
+# Address, telephone and opening hours residents see (invented numbers in the 0311/0312 areas).
+CONTACTS: dict[str, tuple[str, str, str]] = {
+    "HB-SJZ-0001": ("石家庄市长安区中山东路 508 号政务服务中心一楼 12 号窗口", "0311-8601 2301", _WEEKDAYS),
+    "HB-SJZ-0002": ("长安区建北街 36 号建北街道便民服务中心", "0311-8601 2302", _WEEKDAYS),
+    "HB-SJZ-0003": ("长安区青园街 117 号青园街道便民服务中心", "0311-8601 2303", _WEEKDAYS),
+    "HB-SJZ-0004": ("正定县常山西路 17 号正定县政务服务中心二楼", "0311-8802 3304", _WEEKDAYS),
+    "HB-SJZ-0005": ("正定县正定镇燕赵大街 9 号", "0311-8802 3305", _WEEKDAYS),
+    "HB-SJZ-0006": ("正定县诸福屯镇政府院内", "0311-8802 3306", _WEEKDAYS),
+    "HB-BD-0001": ("涿州市范阳中路 166 号涿州市政务服务中心", "0312-3901 4401", _WEEKDAYS),
+    "HB-BD-0002": ("涿州市双塔街道鼓楼大街 21 号", "0312-3901 4402", _WEEKDAYS),
+    "HB-BD-0003": ("涿州市松林店镇政府一楼", "0312-3901 4403", _WEEKDAYS),
+    "HB-BD-0004": ("松林店村村委会", "", "每周二、周五上午"),
+}
 
 
 @dataclass(frozen=True)
@@ -161,6 +175,9 @@ def load(session: Session, password: str) -> list[DemoAccount]:
         if code not in windows:
             windows[code] = ServiceWindow(code=code, name=name, office_name=office, region_id=by_code[region].id)
             session.add(windows[code])
+        window = windows[code]
+        if window.address is None and code in CONTACTS:  # a demo made before windows had contacts gets them
+            window.address, window.phone, window.hours = CONTACTS[code]
     session.flush()
     existing = set(session.execute(select(User.username)).scalars())
     for acct in ACCOUNTS:

@@ -115,7 +115,8 @@ def running_portal(backend: str = "sqlite", workers: int | None = None, *, data_
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "GRANIAN"))}
     env.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_DEMO_PASSWORD=password,
-               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", PORTAL_ALLOW_LOCAL_POSTER_URL="1", REFLEX_USE_SYSTEM_BUN="1",
+               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", PORTAL_ALLOW_LOCAL_POSTER_URL="1",
+               PORTAL_COMPLAINT_LINE="0311-8866 1234", REFLEX_USE_SYSTEM_BUN="1",
                REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="false", PYTHONUNBUFFERED="1")
     env.update(extra_env or {})
     drop = None

@@ -935,15 +935,13 @@ class TrackView:
     payment_from: str
     amount: str
     ahead: tuple[AheadView, ...] = ()
+    contact: regions.OfficeContact | None = None  # the office handling the open step (else the township)
 
 
 def office_name(session: Session, region: Region | None) -> str:
     """The office a resident deals with: the region's window office when there is one, else the region's name."""
-    if region is None:
-        return ""
-    office = session.execute(select(ServiceWindow.office_name).where(
-        ServiceWindow.region_id == region.id, ServiceWindow.active).order_by(ServiceWindow.code)).scalars().first()
-    return office or region.name
+    contact = regions.office_contact(session, region)
+    return contact.office if contact else ""
 
 
 def steps_ahead(session: Session, app: Application, today: date, cal: WorkCalendar,
@@ -1012,7 +1010,17 @@ def track(session: Session, app: Application, *, today: date | None = None,
                      missing, other,
                      app.decision_reasons or "", app.payment_from.isoformat() if app.payment_from else "",
                      el.yuan(app.monthly_amount_fen) if app.monthly_amount_fen else "",
-                     steps_ahead(session, app, today, cal, [s for s in rows if s.state == "open"]))
+                     steps_ahead(session, app, today, cal, [s for s in rows if s.state == "open"]),
+                     _handling_contact(session, app, rows))
+
+
+def _handling_contact(session: Session, app: Application, rows: list[ApplicationStep]
+                      ) -> regions.OfficeContact | None:
+    open_office = next((s.office_region_id for s in rows if s.state == "open" and s.office_region_id), None)
+    if open_office is not None:
+        return regions.office_contact(session, session.get(Region, open_office))
+    village = session.get(Region, app.village_id) if app.village_id else None
+    return regions.office_contact(session, _township_of(session, village)) if village else None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,11 @@ CORE: dict[str, tuple[str, str]] = {
     "app.noscript_body": ("不开 JavaScript 也能用：窗口评价（扫窗口张贴的二维码，打开“/r/窗口编号”页面）。其他事项请在浏览器设置里开启 JavaScript，或打电话办理：",
                           "Without JavaScript you can still rate a service window (scan the QR code at the window: the “/r/<window code>” page). For everything else turn JavaScript on in your browser, or call:"),
     "app.hotline_label": ("民政服务热线", "Civil affairs hotline"),
+    "app.complaint_line": ("低保投诉举报电话", "Dibao complaints and reports line"),
+    "contact.address": ("地址：{value}", "Address: {value}"),
+    "contact.hours": ("办公时间：{value}", "Opening hours: {value}"),
+    "contact.call": ("拨打电话", "Call"),
+    "contact.handling": ("正在办理的机构", "The office handling it now"),
     "app.not_found": ("页面不存在", "Page not found"),
     # --- the one image intake's refusals (kernel/images.py REJECT_REASONS), used by every photo upload -------
     "image.empty": ("照片是空的，请重新拍照或选择一张照片。", "The photo is empty; take or choose it again."),

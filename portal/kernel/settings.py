@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -99,6 +100,14 @@ class Settings:
     # QR posters for a loopback or private PUBLIC_BASE_URL are refused (residents' phones cannot open it) unless
     # this is set: the demo on one machine and the end-to-end tests set it.
     allow_local_poster_url: bool = False
+    # The province's own line for 低保 complaints and reports (the footer's 12345 is the general government line).
+    complaint_line: str = ""
+
+    @property
+    def complaint_tel(self) -> str:
+        """The complaint line's `tel:` link ("" when none is set)."""
+        digits = "".join(c for c in self.complaint_line if c.isdigit() or c == "+")
+        return "tel:" + digits if digits else ""
 
     @property
     def poster_url_refused(self) -> bool:
@@ -148,4 +157,5 @@ def get_settings() -> Settings:
         trusted_proxies=parse_networks(os.environ.get("PORTAL_TRUSTED_PROXIES", "")),
         allow_local_poster_url=os.environ.get("PORTAL_ALLOW_LOCAL_POSTER_URL", "").strip().lower() in
         ("1", "true", "yes"),
+        complaint_line=re.sub(r"[^0-9+() -]", "", os.environ.get("PORTAL_COMPLAINT_LINE", ""))[:32].strip(),
     )

@@ -10,8 +10,11 @@ township moves no case, but it is an act somebody must answer for: do it on purp
 regions.csv: code, name, level (province|city|county|township|village, or 省/市/县/乡/村 …), parent_code
              (empty for the province). Codes are digits and begin with their parent's code (GB/T 2260 and the
              statistics bureau's township and village codes do).
-windows.csv: code (letters, digits, '-'), name, office_name, region_code.
-Chinese column names are accepted too (区划代码, 名称, 层级, 上级代码; 窗口编号, 窗口名称, 所属机构, 所在区划代码).
+windows.csv: code (letters, digits, '-'), name, office_name, region_code; optional address, phone, hours (shown to
+             residents). A window held with the same name, office and region takes the file's address, phone
+             and hours: offices move and change their hours, and this is how a province keeps them true.
+Chinese column names are accepted too (区划代码, 名称, 层级, 上级代码; 窗口编号, 窗口名称, 所属机构, 所在区划代码, 地址,
+电话, 办公时间).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ ALIASES = {
     "区划代码": "code", "代码": "code", "名称": "name", "区划名称": "name", "层级": "level", "级别": "level",
     "上级代码": "parent_code", "上级区划代码": "parent_code",
     "窗口编号": "code", "窗口名称": "name", "所属机构": "office_name", "机构名称": "office_name",
-    "所在区划代码": "region_code", "区划": "region_code",
+    "所在区划代码": "region_code", "区划": "region_code", "地址": "address", "电话": "phone", "联系电话": "phone",
+    "办公时间": "hours",
 }
 LEVEL_ALIASES = {
     "省": RegionLevel.PROVINCE, "省级": RegionLevel.PROVINCE, "市": RegionLevel.CITY, "市级": RegionLevel.CITY,
@@ -50,6 +54,8 @@ LEVEL_ALIASES = {
 }
 REGION_CODE_RE = re.compile(r"\d{2,20}")
 WINDOW_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
+PHONE_RE = re.compile(r"\+?[0-9][0-9 ()-]{4,30}")
+MAX_ADDRESS, MAX_HOURS = 200, 120
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class Report:
     regions_unchanged: int = 0
     windows_added: int = 0
     windows_unchanged: int = 0
+    windows_updated: int = 0  # contact (address, phone, hours) changed
     written: bool = False
 
 
@@ -80,6 +87,17 @@ class _RegionRow:
     name: str
     level: RegionLevel
     parent_code: str
+
+
+@dataclass(frozen=True)
+class _WindowRow:
+    code: str
+    name: str
+    office: str
+    region_code: str
+    address: str
+    phone: str
+    hours: str
 
 
 def _read(path: Path, columns: tuple[str, ...], report: Report) -> list[tuple[int, dict[str, str]]]:
@@ -154,7 +172,7 @@ def _check_regions(name: str, rows: list[tuple[int, dict[str, str]]], existing: 
 
 
 def _check_windows(name: str, rows: list[tuple[int, dict[str, str]]], region_codes: set[str],
-                   existing: dict[str, ServiceWindow], report: Report) -> list[tuple[str, str, str, str]]:
+                   existing: dict[str, ServiceWindow], report: Report) -> list[_WindowRow]:
     bad = report.problems.append
     seen: set[str] = set()
     out = []
@@ -163,6 +181,9 @@ def _check_windows(name: str, rows: list[tuple[int, dict[str, str]]], region_cod
         title = text_rules.plain(row["name"], MAX_WINDOW_NAME + 1)
         office = text_rules.plain(row["office_name"], MAX_WINDOW_NAME + 1)
         region = row["region_code"]
+        address = text_rules.plain(row.get("address", ""), MAX_ADDRESS + 1)
+        phone = text_rules.plain(row.get("phone", ""), 40)
+        hours = text_rules.plain(row.get("hours", ""), MAX_HOURS + 1)
         problems_before = len(report.problems)
         if not WINDOW_CODE_RE.fullmatch(code):
             bad(Problem(name, line, "code", "regions.err_window_code", row["code"]))
@@ -173,12 +194,17 @@ def _check_windows(name: str, rows: list[tuple[int, dict[str, str]]], region_cod
                 bad(Problem(name, line, column, "regions.err_name", row[column][:40]))
         if region not in region_codes:
             bad(Problem(name, line, "region_code", "regions.err_parent_unknown", region))
+        if len(address) > MAX_ADDRESS or len(hours) > MAX_HOURS:
+            bad(Problem(name, line, "address" if len(address) > MAX_ADDRESS else "hours", "regions.err_too_long",
+                        str(MAX_ADDRESS if len(address) > MAX_ADDRESS else MAX_HOURS)))
+        if phone and not PHONE_RE.fullmatch(phone):
+            bad(Problem(name, line, "phone", "regions.err_phone", phone))
         held = existing.get(code)
         if held is not None and (held.name, held.office_name, held.region.code) != (title, office, region):
             bad(Problem(name, line, "code", "regions.err_window_differs", code))
         if len(report.problems) == problems_before:
             seen.add(code)
-            out.append((code, title, office, region))
+            out.append(_WindowRow(code, title, office, region, address, phone, hours))
     return out
 
 
@@ -207,16 +233,24 @@ def run(session: Session, regions_file: Path, windows_file: Path | None = None, 
         by_code[r.code] = region
         report.regions_added += 1
     session.flush()
-    for code, title, office, region_code in windows:
-        if code in windows_held:
+    for w in windows:
+        contact = (w.address or None, w.phone or None, w.hours or None)
+        held = windows_held.get(w.code)
+        if held is None:
+            session.add(ServiceWindow(code=w.code, name=w.name, office_name=w.office,
+                                      region_id=by_code[w.region_code].id, address=contact[0], phone=contact[1],
+                                      hours=contact[2]))
+            report.windows_added += 1
+        elif (held.address, held.phone, held.hours) != contact:
+            held.address, held.phone, held.hours = contact
+            report.windows_updated += 1
+        else:
             report.windows_unchanged += 1
-            continue
-        session.add(ServiceWindow(code=code, name=title, office_name=office, region_id=by_code[region_code].id))
-        report.windows_added += 1
     session.flush()
-    if report.regions_added or report.windows_added:
+    if report.regions_added or report.windows_added or report.windows_updated:
         audit.record(session, actor, ACTION_REGIONS_IMPORT, "regions_import", regions_file.name,
                      after={"regions_added": report.regions_added, "windows_added": report.windows_added,
+                            "windows_updated": report.windows_updated,
                             "files": [regions_file.name] + ([windows_file.name] if windows_file else [])})
     report.written = True
     return report

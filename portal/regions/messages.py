@@ -29,11 +29,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "regions.err_window_differs": ("系统中已有此窗口编号，但名称、机构或区划不同；导入不会修改已有窗口：{value}",
                                    "The portal holds this window code with another name, office or region; an "
                                    "import never changes a window: {value}"),
+    "regions.err_too_long": ("内容过长（最多 {value} 个字）。", "Too long (at most {value} characters)."),
+    "regions.err_phone": ("电话号码只能包含数字、空格、“-”和括号：{value}",
+                          "A telephone number has digits, spaces, '-' and brackets only: {value}"),
     "regions.import_nothing": ("未导入任何内容：请修改以上各行后重新导入。",
                                "Nothing imported: correct the lines above and import again."),
-    "regions.import_done": ("区划：新增 {regions_added}，已有 {regions_unchanged}；窗口：新增 {windows_added}，已有 {windows_unchanged}。",
+    "regions.import_done": ("区划：新增 {regions_added}，已有 {regions_unchanged}；窗口：新增 {windows_added}，"
+                            "更新联系方式 {windows_updated}，已有 {windows_unchanged}。",
                             "Regions: {regions_added} added, {regions_unchanged} already there; windows: "
-                            "{windows_added} added, {windows_unchanged} already there."),
+                            "{windows_added} added, {windows_updated} with new contact details, {windows_unchanged} "
+                            "already there."),
     # python -m portal preflight: what stops a real site from serving
     "preflight.ok": ("检查通过：可以正式上线。", "All checks passed: ready to serve residents."),
     "preflight.failed": ("有 {n} 项未通过，门户不会启动。", "{n} checks failed; the portal will not start."),
@@ -48,7 +53,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "The database holds demo accounts ({names}): disable or remove them first."),
     "preflight.no_regions": ("还没有区划：先运行 python -m portal regions import regions.csv windows.csv。",
                              "No regions yet: run python -m portal regions import regions.csv windows.csv first."),
-    "preflight.no_admin": ("还没有可用的省级管理员：先运行 python -m portal create-user --role admin --region <省代码> …",
+    "preflight.no_admin": ("还没有可用的省级管理员：先运行 "
+                           "python -m portal create-user --role admin --region <省代码> …",
                            "No active province admin yet: run python -m portal create-user --role admin "
                            "--region <province code> … first."),
 }

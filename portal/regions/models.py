@@ -47,5 +47,9 @@ class ServiceWindow(Base):
     office_name: Mapped[str] = mapped_column(String(120))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where and when residents find the office, and its number for a tap-to-call link (shown to residents).
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    hours: Mapped[str | None] = mapped_column(String(120))
 
     region: Mapped[Region] = relationship()

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.kernel.permissions import Actor, PermissionDenied, Role, authorize
 from portal.regions.models import Region, RegionLevel, ServiceWindow
+
+PHONE_CHARS = re.compile(r"[^0-9+]")
+
+
+@dataclass(frozen=True)
+class OfficeContact:
+    """Where a resident finds an office: its name, address, opening hours and a number to tap ("" when unknown)."""
+
+    office: str
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+
+    @property
+    def tel(self) -> str:
+        """The `tel:` link target: digits (and a leading +) only, so 0311-8765 4321 dials."""
+        return "tel:" + PHONE_CHARS.sub("", self.phone) if self.phone else ""
+
+
+def contact_of_window(window: ServiceWindow) -> OfficeContact:
+    return OfficeContact(window.office_name, window.address or "", window.phone or "", window.hours or "")
+
+
+def office_contact(session: Session, region: Region | None) -> OfficeContact | None:
+    """The office a resident deals with for `region`: its first active window's office (by code), else the region's
+    own name with no address; None without a region."""
+    if region is None:
+        return None
+    window = session.execute(select(ServiceWindow).where(ServiceWindow.region_id == region.id, ServiceWindow.active)
+                             .order_by(ServiceWindow.code).limit(1)).scalars().first()
+    return contact_of_window(window) if window is not None else OfficeContact(region.name)
 
 
 def child_path(parent: Region | None, code: str) -> str:

@@ -102,9 +102,15 @@ def document(prefs: Prefs, title: str, body: str) -> str:
         f'<nav aria-label="{t("app.lang_toggle_label")}"><a href="{lang_link}" lang="{other}" id="toggle-lang">'
         f'{t("app.lang_toggle")}</a><a href="{large_link}" id="toggle-large-text" aria-pressed="'
         f'{"true" if prefs.large else "false"}">{t("app.large_text_off" if prefs.large else "app.large_text_on")}</a>'
-        f'</nav></header><main>{body}</main><footer>{t("app.footer")}<br>{t("app.hotline")}</footer>'
+        f'</nav></header><main>{body}</main><footer>{t("app.footer")}<br>{t("app.hotline")}{_complaint(t)}</footer>'
         f"<script>{ONCE_SCRIPT}</script></body></html>"
     )
+
+
+def _complaint(t) -> str:
+    settings = get_settings()
+    return (f'<br><a href="{escape(settings.complaint_tel)}" id="footer-complaint-line">{t("app.complaint_line")} '
+            f'{escape(settings.complaint_line)}</a>') if settings.complaint_tel else ""
 
 
 def page(prefs: Prefs, title: str, body: str, status: int = 200) -> HTMLResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.core.banner import has_connection_errors
 
+from portal.kernel.settings import get_settings
 from portal.shell.i18n import t, t_fmt
 from portal.shell.ui import UIState
 
@@ -43,10 +44,14 @@ HOTLINE = "12345"  # the general government service line (政务服务便民热�
 
 
 def footer(width: str = "760px") -> rx.Component:
+    # The province's 低保 complaint line (PORTAL_COMPLAINT_LINE), read when the pages are built: it is deployment.
+    number, tel = get_settings().complaint_line, get_settings().complaint_tel
     return rx.el.footer(
         rx.vstack(
             rx.text(t("app.footer"), size="2", color_scheme="gray"),
             rx.el.a(t("app.hotline"), href=f"tel:{HOTLINE}", class_name="tel-link", id="footer-hotline"),
+            *([rx.el.a(t("app.complaint_line"), " ", number, href=tel, class_name="tel-link",
+                       id="footer-complaint-line")] if tel else []),
             spacing="1", max_width=width, margin="0 auto", padding="16px",
         ),
     )

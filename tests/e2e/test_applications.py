@@ -71,7 +71,13 @@ def run_screener(page, server) -> None:
     # The comparison and the amount read true as shown: 2 people, ¥500 − ¥100 work costs at the low end.
     assert "人均 200.00 元，低于城市低保标准 1,015.00 元" in reasons
     assert "标准 1,015.00 元 × 2 人 − 家庭月收入 400.00 元 = 1,630.00 元" in reasons
-    assert "HB-SJZ-0002" in page.inner_text("#screen-windows")
+    windows = page.inner_text("#screen-windows")
+    assert "HB-SJZ-0002" in windows and "地址：长安区建北街 36 号建北街道便民服务中心" in windows
+    assert "办公时间：周一至周五 8:30–12:00" in windows
+    calls = [a.get_attribute("href") for a in page.query_selector_all("#screen-windows a.contact-call")]
+    assert "tel:031186012302" in calls  # the township window's number, dialable as written
+    assert page.get_attribute("#footer-complaint-line", "href") == "tel:031188661234"
+    assert "低保投诉举报电话 0311-8866 1234" in page.inner_text("#footer-complaint-line")
     assert "身份证" in page.inner_text("#screen-docs")
     assert_mobile_layout(page)
     shot(page, "screener-result")
@@ -193,6 +199,10 @@ def test_screener_apply_with_photo_and_track(page, server):
     assert "时限 3 个工作日，最晚" in ahead and "时限 10 个工作日，最晚" in ahead and "公示 7 天" in ahead
     assert "在全部办理时限" in ahead and "建北街道便民服务中心" in ahead
     assert len(page.query_selector_all("#track-ahead .step-row")) == 5
+    # The office handling the open step (受理: the township), where to find it and a number to tap.
+    contact = page.inner_text("#track-contact")
+    assert "正在办理的机构" in contact and "建北街道便民服务中心" in contact and "建北街 36 号" in contact
+    assert page.get_attribute("#track-contact a.contact-call", "href") == "tel:031186012302"
     assert_mobile_layout(page)
     shot(page, "apply-track")
     # From another device: number + secret.

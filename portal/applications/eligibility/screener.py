@@ -115,6 +115,10 @@ class WindowInfo:
     code: str
     name: str
     office: str
+    address: str = ""
+    phone: str = ""
+    tel: str = ""
+    hours: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,8 @@ def windows_for(session, township_code: str) -> list[WindowInfo]:
     ids = [township.id] + ([township.parent_id] if township.parent_id else [])
     rows = session.execute(select(ServiceWindow).where(ServiceWindow.region_id.in_(ids), ServiceWindow.active)
                            .order_by(ServiceWindow.code)).scalars()
-    return [WindowInfo(w.code, w.name, w.office_name) for w in rows]
+    contacts = [(w, regions.contact_of_window(w)) for w in rows]
+    return [WindowInfo(w.code, w.name, c.office, c.address, c.phone, c.tel, c.hours) for w, c in contacts]
 
 
 def params_for_township(session, township_code: str, on) -> el.PolicyParams | None:

@@ -18,6 +18,7 @@ from portal.applications import queries
 from portal.applications import services as svc
 from portal.shell.client import client_address
 from portal.shell.args import checked
+from portal.shell.contact import ContactRow, contact_row, office_card
 
 STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
 STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
@@ -91,6 +92,7 @@ class TrackState(rx.State):
     can_answer: bool = False
     answer_error: str = ""
     answer_saved: bool = False
+    contact: ContactRow = contact_row(None)
 
     def _show(self, case: queries.ResidentCase) -> None:
         view = case.view
@@ -106,6 +108,7 @@ class TrackState(rx.State):
         self.missing_keys = [f"apply.material.{k}" for k in view.missing]
         self.missing_other = view.missing_other
         self.reasons, self.payment_from, self.amount = view.reasons, view.payment_from, view.amount
+        self.contact = contact_row(view.contact)
 
     @rx.event
     async def load(self):
@@ -251,6 +254,9 @@ def apply_track_page() -> rx.Component:
                                                        width="100%", id="answer-saved")),
                     rx.vstack(rx.foreach(s.checks, _check), width="100%", spacing="2"),
                     width="100%", spacing="2", id="track-checks")),
+                rx.cond(s.contact["office"] != "", rx.vstack(
+                    rx.heading(t("contact.handling"), size="4", as_="h2"),
+                    office_card(s.contact), width="100%", spacing="2", id="track-contact")),
                 rx.heading(t("apply.steps_title"), size="4", as_="h2"),
                 rx.vstack(rx.foreach(s.steps, _step), width="100%", spacing="2", id="track-steps"),
                 rx.cond(s.ahead.length() > 0, rx.vstack(

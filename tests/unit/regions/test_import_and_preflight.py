@@ -47,7 +47,8 @@ def test_a_good_pair_of_files_builds_the_tree_and_a_second_import_changes_nothin
     window = db_session.execute(select(ServiceWindow).where(ServiceWindow.code == "HB-SJZ-0001")).scalar_one()
     assert window.region.code == "130102" and window.office_name == "长安区政务服务中心"  # code upper-cased
     audited = db_session.execute(select(AuditEntry).where(AuditEntry.action == importer.ACTION_REGIONS_IMPORT)).scalar_one()
-    assert audited.after == {"regions_added": 5, "windows_added": 2, "files": ["regions.csv", "windows.csv"]}
+    assert audited.after == {"regions_added": 5, "windows_added": 2, "windows_updated": 0,
+                             "files": ["regions.csv", "windows.csv"]}
 
     again = importer.run(db_session, regions, windows)
     assert again.written and (again.regions_added, again.regions_unchanged) == (0, 5)
@@ -101,6 +102,26 @@ def test_a_region_held_with_other_details_is_reported_not_changed(db_session, tm
     assert db_session.execute(select(Region.name).where(Region.code == "130102001")).scalar_one() == "建北街道"
 
 
+def test_window_contacts_are_imported_and_a_second_file_keeps_them_true(db_session, tmp_path):
+    regions = write(tmp_path, "regions.csv", REGIONS)
+    first = ("窗口编号,窗口名称,所属机构,所在区划代码,地址,电话,办公时间\n"
+             "HB-SJZ-0002,低保受理窗口,建北街道便民服务中心,130102001,建北街 36 号,0311-8601 2302,周一至周五\n")
+    assert importer.run(db_session, regions, write(tmp_path, "w1.csv", first, "gbk")).written
+    window = db_session.execute(select(ServiceWindow).where(ServiceWindow.code == "HB-SJZ-0002")).scalar_one()
+    assert (window.address, window.phone, window.hours) == ("建北街 36 号", "0311-8601 2302", "周一至周五")
+    moved = first.replace("建北街 36 号", "建北街 40 号").replace("周一至周五", "周一至周六")
+    report = importer.run(db_session, regions, write(tmp_path, "w2.csv", moved))
+    assert (report.windows_updated, report.windows_unchanged, report.windows_added) == (1, 0, 0)
+    assert (window.address, window.hours) == ("建北街 40 号", "周一至周六")
+    bad = moved.replace("0311-8601 2302", "call 8601")
+    report = importer.run(db_session, regions, write(tmp_path, "w3.csv", bad))
+    assert [(p.line, p.column, p.key) for p in report.problems] == [(2, "phone", "regions.err_phone")]
+
+    from portal.regions.services import office_contact
+    contact = office_contact(db_session, window.region)
+    assert contact.office == "建北街道便民服务中心" and contact.tel == "tel:031186012302"
+
+
 def test_missing_columns_and_an_empty_file(db_session, tmp_path):
     report = importer.run(db_session, write(tmp_path, "r.csv", "code,name\n13,河北省\n"))
     assert [(p.line, p.column, p.key) for p in report.problems] == [(1, "level, parent_code",
@@ -124,7 +145,7 @@ def test_cli_import_reports_lines_and_exit_codes(cli_db, tmp_path, capsys):
     assert "bad.csv:7: [name] The name is empty or too long" in out and "Nothing imported" in out
     good, windows = write(tmp_path, "regions.csv", REGIONS), write(tmp_path, "windows.csv", WINDOWS)
     assert cli.main(["regions", "import", str(good), str(windows)]) == 0
-    assert "区划：新增 5，已有 0；窗口：新增 2，已有 0。" in capsys.readouterr().out
+    assert "区划：新增 5，已有 0；窗口：新增 2，更新联系方式 0，已有 0。" in capsys.readouterr().out
     assert cli.main(["regions", "import", str(tmp_path / "nope.csv")]) == 2
 
 

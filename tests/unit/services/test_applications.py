@@ -362,6 +362,20 @@ def test_track_shows_steps_offices_and_deadlines(db_session, world):
     assert view.overall_due == "2026-04-15"
 
 
+def test_track_names_the_office_handling_the_open_step_with_its_contact(db_session, world):
+    window = factories.window(db_session, world["township"], office_name="Township service centre")
+    window.address, window.phone, window.hours = "1 Main St", "0311-8601 2302", "Mon-Fri 8:30-17:30"
+    factories.window(db_session, world["county"], office_name="County hall")
+    app = submitted(db_session, world)
+    contact = svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL).contact
+    assert (contact.office, contact.address, contact.hours) == ("Township service centre", "1 Main St",
+                                                                "Mon-Fri 8:30-17:30")
+    assert contact.tel == "tel:031186012302"
+    window.active = False  # no active window: the township's own name, nothing to call
+    contact = svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL).contact
+    assert (contact.office, contact.tel) == (world["township"].name, "")
+
+
 def test_county_extends_the_whole_process_to_45_working_days(db_session, world):
     app = submitted(db_session, world)
     officer, county = world["officer"], world["county_officer"]

@@ -24,6 +24,7 @@ from portal.kernel.workdays import china_today
 from portal.shell.ui import UIState
 from portal.shell.args import checked
 from portal.shell.session import held_elsewhere, on_hydrate
+from portal.shell.contact import office_card
 from portal.kernel import policy
 
 OUTCOME_KEYS = [f"elig.outcome.{o}" for o in el.OUTCOMES]
@@ -48,6 +49,10 @@ class WindowRow(TypedDict):
     code: str
     name: str
     office: str
+    address: str
+    phone: str
+    tel: str
+    hours: str
 
 
 def reasons_of(lines) -> list[Reason]:
@@ -159,7 +164,8 @@ class EligibilityState(rx.State):
         self.reasons = reasons_of(result.lines)
         self.route_keys = [f"elig.route.{r}" for r in result.assessment.routes]
         self.doc_keys = list(result.documents)
-        self.windows = [WindowRow(code=w.code, name=w.name, office=w.office) for w in windows]
+        self.windows = [WindowRow(code=w.code, name=w.name, office=w.office, address=w.address, phone=w.phone,
+                                  tel=w.tel, hours=w.hours) for w in windows]
         self.judged_on = today.isoformat()
         self.may_apply = result.assessment.may_apply or not result.firm
         self.step = TOTAL
@@ -248,8 +254,7 @@ def _result() -> rx.Component:
         rx.el.ul(rx.foreach(s.doc_keys, lambda k: rx.el.li(t_var(k, DOC_KEYS))), id="screen-docs",
                  class_name="screen-list"),
         rx.heading(t("screen.windows"), size="4", as_="h2"),
-        rx.vstack(rx.foreach(s.windows, lambda w: rx.card(
-            rx.text(w["office"], weight="bold"), rx.text(w["name"] + " · " + w["code"], size="2"), width="100%")),
+        rx.vstack(rx.foreach(s.windows, lambda w: office_card(w, rx.text(w["name"] + " · " + w["code"], size="2"))),
                   width="100%", id="screen-windows"),
         rx.cond(s.may_apply,
                 rx.link(t("screen.apply_online"), href=routes.APPLY, class_name="screen-next", id="screen-apply",
