@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 
-def yuan(fen: int, per: int = 1, places: int = 2) -> str:
+def yuan(fen: int, per: int = 1, places: int = 2, *, trim: bool = False) -> str:
     """Fen → '1,234.50'.
 
     `per` divides first (a per-capita figure is `yuan(total, size)`) and `places` asks for more decimals; figures
     are cut, never rounded up, so a shown figure is never above the exact one. Extra decimals are dropped again when
-    the value is exact to the fen."""
+    the value is exact to the fen. `trim` drops '.00' from a whole number of yuan ('1,015'), for residents' pages
+    where an estimate's decimals would claim a precision it does not have."""
+    if trim:
+        shown = yuan(fen, per, places)
+        return shown[:-3] if shown.endswith(".00") else shown
     sign = "-" if fen * per < 0 else ""
     fen, per = abs(fen), abs(per)
     places = max(2, places)

@@ -65,12 +65,14 @@ def run_screener(page, server) -> None:
     page.wait_for_selector("#screen-outcome")
     assert "符合低保条件" in page.inner_text("#screen-outcome")
     # 2 people, ¥500–999 a month, standard ¥1,015, ¥100 work-cost deduction, rounded to whole yuan.
-    assert page.inner_text("#screen-amount").replace(",", "").startswith("约 1131.00 – 1630.00")
+    assert page.inner_text("#screen-amount").replace(",", "").startswith("约 1131 – 1630")
     reasons = page.inner_text("#screen-reasons")
-    assert "1,015.00" in reasons and "石民发〔2025〕58号（演示）" in reasons
-    # The comparison and the amount read true as shown: 2 people, ¥500 − ¥100 work costs at the low end.
-    assert "人均 200.00 元，低于城市低保标准 1,015.00 元" in reasons
-    assert "标准 1,015.00 元 × 2 人 − 家庭月收入 400.00 元 = 1,630.00 元" in reasons
+    assert "石民发〔2025〕58号（演示）" in reasons
+    # What the resident chose, and the rule it was held against; no figure they never gave, no needless decimals.
+    assert "您选择了：全家每月收入——500 – 1000 元，共 2 人。按这个范围，人均收入低于城市低保标准 1,015 元" in reasons
+    assert "您选择了：存款、理财和商业保险——1 万元以下" in reasons and "0.00" not in reasons
+    assert "工资收入按规定先扣除就业成本 100 元再计入" in reasons
+    assert "每月约 1,131 – 1,630 元" in reasons
     windows = page.inner_text("#screen-windows")
     assert "HB-SJZ-0002" in windows and "地址：长安区建北街 36 号建北街道便民服务中心" in windows
     assert "办公时间：周一至周五 8:30–12:00" in windows

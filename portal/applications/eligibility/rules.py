@@ -504,4 +504,6 @@ def describe(line: Line, lang: str = "zh") -> str:
         params["residence"] = text(f"elig.residence.{params['residence']}", lang)
     if "relation" in params:
         params["relation"] = text(f"elig.cmp.{params['relation']}", lang)
+    if "choice" in params:  # the screener's "您选择了…": the choice's own label
+        params["choice"] = text(str(params["choice"]), lang)
     return text(line.key, lang, **params)

@@ -51,6 +51,12 @@ DOCUMENT_SEVERE = "screen.doc.disability"
 UNASKED_LINES = ("elig.line.asset_area",)
 
 
+# The engine's lines that state a figure the resident never gave (the screener asks ranges): the screener says what
+# was chosen instead ("您选择了…"), and the range's verdict, in `_said_as_chosen`.
+INCOME_DETAIL_LINES = ("elig.line.income_wage", "elig.line.income_counted", "elig.line.income_excluded",
+                       "elig.line.income_never_counted", "elig.line.rounded")
+
+
 @dataclass(frozen=True)
 class ScreenResult:
     outcome: str
@@ -59,10 +65,78 @@ class ScreenResult:
     amount_high_fen: int
     assessment: el.Assessment  # judged at the low end of the ranges (the most favourable)
     documents: tuple[str, ...]
+    worst: el.Assessment | None = None  # judged at the high end
+    answers: Mapping[str, str] | None = None
 
     @property
     def lines(self) -> tuple[el.Line, ...]:
-        return tuple(line for line in self.assessment.lines if line.key not in UNASKED_LINES)
+        """The reasons in the resident's own terms: what they chose, the rule it was held against, and whether the
+        whole chosen range passes, fails or depends on the exact figures (ok None)."""
+        if self.worst is None or self.answers is None:
+            return tuple(line for line in self.assessment.lines if line.key not in UNASKED_LINES)
+        return _said_as_chosen(self.answers, self.assessment, self.worst, self.amount_low_fen, self.amount_high_fen)
+
+
+def _trim(shown: object) -> str:
+    """An engine figure ('1,015.00') without decimals that claim nothing ('1,015')."""
+    text = str(shown)
+    return text[:-3] if text.endswith(".00") else text
+
+
+def _verdict(best: el.Line, worst: el.Line | None) -> bool | None:
+    return best.ok if worst is None or worst.ok == best.ok else None
+
+
+def _said_as_chosen(answers: Mapping[str, str], best: el.Assessment, worst: el.Assessment, low_fen: int,
+                    high_fen: int) -> tuple[el.Line, ...]:
+    at_worst = {line.key.removesuffix("_fail"): line for line in worst.lines}
+    out: list[el.Line] = []
+    deduction: el.Line | None = None  # said after the income line it explains
+    for line in best.lines:
+        key, p = line.key, line.params
+        if key in UNASKED_LINES or key in INCOME_DETAIL_LINES:
+            if key == "elig.line.income_wage" and str(p.get("deduction", "0.00")) != "0.00":
+                deduction = el.Line("screen.line.deduction", {"deduction": _trim(p["deduction"]), "doc": p["doc"]})
+            continue
+        base = key.removesuffix("_fail")
+        ok = _verdict(line, at_worst.get(base))
+        cite = {"doc": p.get("doc", ""), "since": p.get("since", "")}
+        if base == "elig.line.income_test":
+            verdict = {True: "below", False: "above", None: "either"}[ok]
+            out.append(el.Line(f"screen.line.income_{verdict}", {
+                "choice": f"screen.income.{answers['income']}", "size": p["size"], "residence": p["residence"],
+                "standard": _trim(p["standard"]), **cite}, ok))
+            if deduction is not None:
+                out.append(deduction)
+        elif base == "elig.line.asset_deposits":
+            verdict = {True: "within", False: "over", None: "either"}[ok]
+            out.append(el.Line(f"screen.line.savings_{verdict}", {
+                "choice": f"screen.savings.{answers['savings']}", "limit": _trim(p["limit"]),
+                "per_member": _trim(p["per_member"]), "size": p["size"], "doc": p["doc"]}, ok))
+        elif base in ("elig.line.asset_vehicles", "elig.line.asset_houses", "elig.line.asset_business"):
+            question = {"elig.line.asset_vehicles": "vehicle", "elig.line.asset_houses": "houses",
+                        "elig.line.asset_business": "business"}[base]
+            out.append(el.Line(f"screen.line.{question}", {
+                "choice": f"screen.{question}.{answers[question]}", "limit": p["limit"], "doc": p["doc"]}, ok))
+        elif base == "elig.line.near_poor":
+            # Emitted only when below the line at the low end: below at the high end too, or it depends.
+            ok = _verdict(line, at_worst[base]) if base in at_worst else None
+            verdict = {True: "below", False: "above", None: "either"}[ok]
+            out.append(el.Line(f"screen.line.near_poor_{verdict}", {
+                "line": _trim(p["line"]), "multiple": p["multiple"], **cite}, ok))
+        elif base == "elig.line.single":
+            out.append(el.Line("screen.line.single", {"member": p["member"], "standard": _trim(p["standard"]),
+                                                      **cite}, line.ok))
+        elif base == "elig.line.amount_gap":
+            if low_fen and low_fen != high_fen:
+                out.append(el.Line("screen.line.amount_range", {"low": el.yuan(low_fen, trim=True),
+                                                               "high": el.yuan(high_fen, trim=True)}))
+            else:
+                out.append(el.Line("screen.line.amount_upto" if not low_fen else "screen.line.amount_one",
+                                   {"amount": el.yuan(high_fen, trim=True)}))
+        else:
+            out.append(line)
+    return tuple(out)
 
 
 def complete(answers: Mapping[str, str]) -> bool:
@@ -105,7 +179,8 @@ def screen(answers: Mapping[str, str], params: el.PolicyParams) -> ScreenResult:
     docs = DOCUMENTS + ((DOCUMENT_SEVERE,) if answers["severe"] == "yes" else ())
     return ScreenResult(outcome=best.outcome, firm=best.outcome == worst.outcome,
                         amount_low_fen=worst.monthly_amount_fen if worst.outcome == best.outcome else 0,
-                        amount_high_fen=best.monthly_amount_fen, assessment=best, documents=docs)
+                        amount_high_fen=best.monthly_amount_fen, assessment=best, documents=docs, worst=worst,
+                        answers=dict(answers))
 
 
 # --- with the database: the township's parameters and windows ----------------------------------------------------

@@ -67,6 +67,7 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
     from portal.applications import services as apps
     from portal.applications import crosscheck
     from portal.applications.eligibility import rules as el
+    from portal.applications.eligibility import screener
 
     return {
         "apply.status.": list(apps.STATUSES),
@@ -80,6 +81,12 @@ def _applications_dynamic_keys() -> dict[str, list[str]]:
         "apply.grade.": ["0", "1", "2", "3", "4"],
         "elig.param.": list(el.PARAMETER_KEYS),
         "screen.residence.": list(el.RESIDENCES),
+        "screen.income.": [r[0] for r in screener.INCOME_RANGES],
+        "screen.savings.": [r[0] for r in screener.SAVINGS_RANGES],
+        "screen.line.": [f"{kind}_{verdict}" for kind, verdicts in (("income", ("below", "above", "either")),
+                                                                   ("savings", ("within", "over", "either")),
+                                                                   ("near_poor", ("below", "above", "either")))
+                         for verdict in verdicts] + ["vehicle", "houses", "business"],
         "elig.residence.": list(el.RESIDENCES),
         "elig.outcome.": list(el.OUTCOMES),
         "elig.route.": list(el.ROUTES),

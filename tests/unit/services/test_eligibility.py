@@ -258,6 +258,9 @@ def test_yuan_keeps_one_format():
     assert el.yuan(123456789) == "1,234,567.89" and el.yuan(-5) == "-0.05"
     assert el.yuan(100000, 3) == "333.33" and el.yuan(100000, 3, 4) == "333.3333"
     assert el.yuan(152251_500, 1000, 4) == "1,522.515"  # exact: no trailing zeros
+    # trim: residents' estimates without decimals that claim nothing; a real fraction of a yuan stays.
+    assert el.yuan(101500, trim=True) == "1,015" and el.yuan(101550, trim=True) == "1,015.50"
+    assert el.yuan(0, trim=True) == "0" and el.yuan(-300, trim=True) == "-3"
 
 
 # --- parameters in force on a date ------------------------------------------------------------------------------

@@ -86,11 +86,36 @@ def test_every_question_and_choice_has_a_message():
 
 
 def test_screener_reasons_name_people_in_words_and_skip_unasked_tests():
+    result = screener.screen({**BASE, "income": "2000_3000", "severe": "yes"}, params())
+    texts = [el.describe(line, "zh") for line in result.lines]
+    assert any(t.startswith("家庭成员 2") for t in texts) and not any("@" in t for t in texts)
+    assert any(el.describe(line, "en").startswith("Member 2") for line in result.lines)
+    assert "elig.line.asset_area" not in [line.key for line in result.lines]
+
+
+def test_screener_reasons_say_what_was_chosen_never_a_figure_the_resident_did_not_give():
     result = screener.screen({**BASE, "income": "500_1000"}, params())
     texts = [el.describe(line, "zh") for line in result.lines]
-    assert any(t.startswith("申请人") for t in texts) and not any("@" in t for t in texts)
-    assert el.describe(result.lines[0], "en").startswith("Applicant")
-    assert "elig.line.asset_area" not in [line.key for line in result.lines]
+    assert texts[0] == ("您选择了：全家每月收入——500 – 1000 元，共 2 人。按这个范围，人均收入低于城市低保标准 900 元"
+                        "（TEST-standard.urban，2025-07-01 起执行）。")
+    assert texts[1].startswith("您选择了：存款、理财和商业保险——1 万元以下。限额 40,000 元") and texts[1].endswith("在限额以内。")
+    assert texts[-1] == "月补助 =（标准 − 人均收入）× 人数。按您选择的收入范围估算，每月约 801 – 1,300 元，以入户调查和核算为准。"
+    joined = "".join(texts)
+    assert "0.00" not in joined and ".00 元" not in joined  # no invented exact figure, no needless decimals
+    assert [line.ok for line in result.lines] == [True, True, True, True, True, None]
+    assert el.describe(result.lines[0], "en").startswith("You chose: household income a month — ¥500 – 1,000")
+
+
+@pytest.mark.parametrize("change,key,ok", [
+    ({"size": "1", "income": "500_1000"}, "screen.line.income_either", None),  # ¥500–999 against ¥900: it depends
+    ({"income": "gt5000"}, "screen.line.income_above", False),
+    ({"savings": "30k_60k"}, "screen.line.savings_either", None),  # limit ¥40,000
+    ({"savings": "60k_100k"}, "screen.line.savings_over", False),
+    ({"income": "2000_3000"}, "screen.line.near_poor_either", None),  # ¥1,000–1,499 per person against ¥1,350
+])
+def test_a_range_that_straddles_a_rule_says_so(change, key, ok):
+    lines = {line.key: line.ok for line in screener.screen({**BASE, **change}, params()).lines}
+    assert key in lines and lines[key] is ok
 
 
 def test_demo_cases_load_once(db_session, tmp_path):

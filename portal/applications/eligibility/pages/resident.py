@@ -160,7 +160,8 @@ class EligibilityState(rx.State):
         self.outcome_key = f"elig.outcome.{result.outcome}"
         self.firm = result.firm
         self.has_amount = result.amount_high_fen > 0
-        self.amount_low, self.amount_high = el.yuan(result.amount_low_fen), el.yuan(result.amount_high_fen)
+        self.amount_low, self.amount_high = (el.yuan(result.amount_low_fen, trim=True),
+                                            el.yuan(result.amount_high_fen, trim=True))
         self.reasons = reasons_of(result.lines)
         self.route_keys = [f"elig.route.{r}" for r in result.assessment.routes]
         self.doc_keys = list(result.documents)
