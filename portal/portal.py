@@ -19,7 +19,7 @@ from portal.applications.pages.officer import (
 )
 from portal.applications.pages.publicity import PublicityState, officer_publicity
 from portal.workbench.pages.desk import (
-    SearchState, TodoCardState, TodoState, search_page, todo_page, workbench_cards,
+    SearchState, TodoCardState, TodoState, search_page, todo_card, todo_page, workbench_cards,
 )
 from portal.ratings.pages.officer import OfficerRatingsState, officer_ratings
 from portal.shell.officer_home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
@@ -79,8 +79,10 @@ def page_title(key: str) -> str:
 
 app.add_page(index, route=routes.HOME, title=TITLE)
 app.add_page(login, route=routes.LOGIN, title=page_title("login.title"), on_load=LoginState.load)
-app.add_page(staff_home, route=routes.STAFF_HOME, title=page_title("staff.home_title"), on_load=StaffHomeState.load)
-app.add_page(supervisor_home, route=routes.SUPERVISOR_HOME, title=page_title("supervisor.home_title"), on_load=SupervisorHomeState.load)
+app.add_page(lambda: staff_home(todo_card()), route=routes.STAFF_HOME, title=page_title("staff.home_title"),
+             on_load=[StaffHomeState.load, TodoCardState.load])
+app.add_page(lambda: supervisor_home(todo_card()), route=routes.SUPERVISOR_HOME,
+             title=page_title("supervisor.home_title"), on_load=[SupervisorHomeState.load, TodoCardState.load])
 app.add_page(lambda: officer_home(*workbench_cards()), route=routes.OFFICER_HOME, title=page_title("officer.home_title"),
              on_load=[OfficerHomeState.load, TodoCardState.load])
 app.add_page(officer_region, route=routes.OFFICER_REGION, title=page_title("officer.region_title"), on_load=OfficerRegionState.load)

@@ -6,8 +6,8 @@ one guard themselves, so this package adds no rule about who may see what. No do
 To-do, for the signed-in person: application steps their own office handles (and, for the level above, overdue
 steps at the offices below it), reports they own or nobody has taken yet (首问负责) and other officers' overdue ones,
 rewards waiting for a second officer's approval, 差评 follow-ups (staff: their window's open cases; officers: appeals
-to decide and overdue cases), rewards waiting for payment (finance), and the re-verification findings still new in
-their townships. Overdue first, then by due date.
+to decide and overdue cases), rewards waiting for payment (finance), the re-verification findings still new in
+their townships, and a supervisor's evaluations not yet submitted. Overdue first, then by due date.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
 from portal.applications import queries as applications
+from portal.evaluations import services as evaluations
 from portal.kernel import routes
 from portal.kernel.base import utcnow
 from portal.kernel.permissions import Actor, region_paths_in_scope
@@ -30,7 +31,7 @@ from portal.register import services as register
 from portal.reports import services as reports
 from portal.verification import services as verification
 
-KINDS = ("application", "report", "reward", "followup", "payment", "finding")
+KINDS = ("application", "report", "reward", "followup", "payment", "finding", "evaluation")
 MAX_ITEMS = 300
 
 
@@ -90,6 +91,14 @@ def _findings(session: Session, actor: Actor) -> list[TodoItem]:
     return out
 
 
+def _evaluation_items(session: Session, actor: Actor, today: date) -> list[TodoItem]:
+    """A supervisor's targets not yet submitted in open rounds, due with the round."""
+    return [TodoItem("evaluation", target.label, rnd.title, f"workbench.step.evaluation_{target.status}", rnd.title,
+                     rnd.due_on, rnd.due_on < today, True, routes.supervisor_evaluate(target.assignment_id))
+            for rnd in evaluations.my_open_rounds(session, actor) for target in rnd.targets
+            if target.status != "submitted"]
+
+
 def todo(session: Session, actor: Actor, *, today: date | None = None) -> list[TodoItem]:
     """Everything waiting on the signed-in person, overdue first."""
     today = today or china_today()
@@ -101,6 +110,8 @@ def todo(session: Session, actor: Actor, *, today: date | None = None) -> list[T
             if c.status == "open":
                 items.append(TodoItem("followup", c.window_code, c.window_name, "workbench.step.followup_open",
                                       c.window_name, c.resolve_due, c.overdue, True, routes.STAFF_HOME))
+    if actor.has_role(Role.SUPERVISOR):
+        items += _evaluation_items(session, actor, today)
     if actor.has_role(Role.FINANCE):
         for rw in reports.finance_queue(session, actor):
             items.append(TodoItem("payment", rw.receipt, rw.region_name, "workbench.step.payment", rw.region_name,

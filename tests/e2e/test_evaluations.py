@@ -251,8 +251,16 @@ def test_supervisor_evaluates_admin_closes_public_notice_ranks(browser, server):
     assert ROUND in sup.inner_text(".eval-round")
     hrefs = [a.get_attribute("href") for a in sup.locator(".eval-target").all()]
     assert len(hrefs) == 2
+    # The to-do card counts the two evaluations; /todo lists them, due with the round, each linking to its form.
+    sup.wait_for_function("document.querySelector('#home-todo-counts')?.innerText.includes('2')")
     assert_mobile_layout(sup)
     shot(sup, "supervisor-home")
+    sup.click("#go-todo")
+    sup.wait_for_selector("#todo-table")
+    todo_links = [a.get_attribute("href") for a in sup.locator("#todo-table a").all()]
+    assert sorted(todo_links) == sorted(hrefs)
+    assert "民主评议" in sup.inner_text("#todo-table") and "待评议" in sup.inner_text("#todo-table")
+    shot(sup, "supervisor-todo")
 
     photo = _png()
     labels = [_evaluate(sup, href, server, photo, first=i == 0) for i, href in enumerate(hrefs)]

@@ -86,10 +86,11 @@ def _round(r: RoundView) -> rx.Component:
     )
 
 
-def supervisor_home() -> rx.Component:
+def supervisor_home(*cards: rx.Component) -> rx.Component:
+    """`cards`: the app's cards for supervisors (the to-do)."""
     s = SupervisorHomeState
     return page(
-        guarded(s, whoami(s),
+        guarded(s, whoami(s), *cards,
                 rx.cond(s.rounds.length() > 0, rx.vstack(rx.foreach(s.rounds, _round), spacing="3", width="100%"),
                         rx.vstack(rx.callout(t("supervisor.intro"), icon="clipboard-check", color_scheme="blue",
                                              width="100%"),

@@ -214,13 +214,15 @@ def _dashboard() -> rx.Component:
     )
 
 
-def staff_home() -> rx.Component:
+def staff_home(*cards: rx.Component) -> rx.Component:
+    """`cards`: the app's cards for window staff (the to-do), after the pending bad reviews."""
     s = StaffHomeState
     return page(
         guarded(
             s,
             whoami(s),
             _pending_alert(),
+            *cards,
             rx.cond(
                 s.window_code != "",
                 rx.vstack(

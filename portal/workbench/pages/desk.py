@@ -20,7 +20,7 @@ from portal.shell.layout import nav_card, page
 from portal.shell.session import SignedInState
 from portal.workbench import queries
 
-ROLES = (Role.OFFICER, Role.WINDOW_STAFF, Role.FINANCE)
+ROLES = (Role.OFFICER, Role.WINDOW_STAFF, Role.FINANCE, Role.SUPERVISOR)
 KIND_KEYS = [f"workbench.kind.{k}" for k in (*queries.KINDS, "household", "rating", "window")]
 STEP_KEYS = [k for k in MESSAGES if k.startswith(("apply.step.", "report.status.", "workbench.step."))]
 STATUS_KEYS = [k for k in MESSAGES if k.startswith(("apply.status.", "report.status.", "workbench.household.",
@@ -221,16 +221,19 @@ class TodoCardState(SignedInState):
         self.total, self.overdue = c.total, c.overdue
 
 
-def workbench_cards() -> list[rx.Component]:
+def todo_card() -> rx.Component:
+    """The to-do card with its counts, for every home page whose people have a to-do (load TodoCardState)."""
     s = TodoCardState
-    return [
-        rx.link(rx.card(rx.hstack(
-            rx.icon("list-todo", size=28, color=rx.color("red", 9)),
-            rx.vstack(rx.text(t("workbench.todo_title"), weight="bold", size="4"),
-                      rx.text(t_fmt("workbench.todo_counts", total=s.total, overdue=s.overdue), size="2",
-                              color_scheme=rx.cond(s.overdue > 0, "red", "gray"), id="home-todo-counts"),
-                      spacing="1", align="start"),
-            rx.spacer(), rx.icon("chevron-right", size=20), align="center", spacing="3", width="100%"),
-            width="100%"), href=routes.TODO, underline="none", width="100%", id="go-todo"),
-        nav_card("workbench.search_title", "workbench.search_desc", routes.SEARCH, "search", "go-search"),
-    ]
+    return rx.link(rx.card(rx.hstack(
+        rx.icon("list-todo", size=28, color=rx.color("red", 9)),
+        rx.vstack(rx.text(t("workbench.todo_title"), weight="bold", size="4"),
+                  rx.text(t_fmt("workbench.todo_counts", total=s.total, overdue=s.overdue), size="2",
+                          color_scheme=rx.cond(s.overdue > 0, "red", "gray"), id="home-todo-counts"),
+                  spacing="1", align="start"),
+        rx.spacer(), rx.icon("chevron-right", size=20), align="center", spacing="3", width="100%"),
+        width="100%"), href=routes.TODO, underline="none", width="100%", id="go-todo")
+
+
+def workbench_cards() -> list[rx.Component]:
+    return [todo_card(),
+            nav_card("workbench.search_title", "workbench.search_desc", routes.SEARCH, "search", "go-search")]

@@ -187,6 +187,7 @@ def _workbench_dynamic_keys() -> dict[str, list[str]]:
     return {
         "workbench.kind.": [*KINDS, "household", "rating", "window"],
         "workbench.step.followup_": ["open", "answered", "appealed"],
+        "workbench.step.evaluation_": ["assigned", "draft"],
         "workbench.household.": list(STATUSES),
         "workbench.rating_level.": [str(level) for level in ratings.LEVELS],
     }
@@ -202,6 +203,7 @@ def _workbench_dynamic_keys() -> dict[str, list[str]]:
     return {
         "workbench.kind.": [*KINDS, "household", "rating", "window"],
         "workbench.step.followup_": ["open", "answered", "appealed"],
+        "workbench.step.evaluation_": ["assigned", "draft"],
         "workbench.household.": list(STATUSES),
         "workbench.rating_level.": [str(level) for level in ratings.LEVELS],
     }

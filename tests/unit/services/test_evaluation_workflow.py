@@ -457,3 +457,23 @@ def test_admins_elsewhere_touch_nothing_and_a_closed_round_takes_no_change(w: Wo
         with pytest.raises(EvaluationRuleError) as err:
             call()
         assert err.value.key == "eval.err.round_closed"
+
+
+def test_a_supervisors_unsubmitted_evaluations_are_in_their_to_do_overdue_after_the_due_date(w: World):
+    from portal.workbench import queries as workbench
+
+    rid = _round(w)
+    first = ew.assign(w.session, w.admin, ew.add_window_target(w.session, w.admin, rid, "T-A-0001").id, "sup1",
+                      now=NOW).id
+    second = ew.assign(w.session, w.admin, ew.add_window_target(w.session, w.admin, rid, "T-B-0001").id, "sup1",
+                       now=NOW).id
+    ew.save_draft(w.session, w.sup, second, scores={"attitude": 4}, now=NOW)
+    items = workbench.todo(w.session, w.sup, today=date(2026, 6, 10))
+    assert [(i.kind, i.step, i.due_on, i.overdue, i.href) for i in items] == [
+        ("evaluation", "workbench.step.evaluation_assigned", date(2026, 6, 30), False, f"/supervisor/evaluate/{first}"),
+        ("evaluation", "workbench.step.evaluation_draft", date(2026, 6, 30), False, f"/supervisor/evaluate/{second}"),
+    ]
+    _evaluate(w, w.sup, first, 4, 5)
+    items = workbench.todo(w.session, w.sup, today=date(2026, 7, 1))
+    assert [(i.step, i.overdue) for i in items] == [("workbench.step.evaluation_draft", True)]
+    assert workbench.todo(w.session, w.sup2, today=date(2026, 6, 10)) == []  # nobody else's tasks
