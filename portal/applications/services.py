@@ -1,9 +1,11 @@
 """Applications (低保申请): drafts, submission, the case lifecycle with working-day deadlines, and officer actions.
 
-Resident side (no account): `create_draft` returns the public application number and a secret shown once;
-`resume(number, secret)` opens the draft again; `save_section` stores the answers page by page; `add_document` takes a
-photo through the one image intake; `submit` checks everything and opens the first step. `track` is what the tracking
-page shows: every step, its deadline in working days, the office handling it, and the ONE list of missing materials.
+Resident side (no account): `create_draft` returns the public application number and a secret shown once (the
+grouped form of report secrets, kernel/codes); `resume(number, secret)` opens the draft again; `save_section` stores
+the answers page by page; `add_document` takes a photo through the one image intake; `submit` checks everything and
+opens the first step, and `next_step` is what its receipt says: who handles the case and by when. `track` is what
+the tracking page shows: every step, its deadline in working days, the office handling it, and the ONE list of
+missing materials.
 
 Officer side (role + region with the one guard, every action audited): accept or request materials (补正), record the
 home survey (入户调查), the registry cross-check (核对, through services.crosscheck), the recheck (复查) when disputed,
@@ -20,6 +22,7 @@ limit for acceptance, the recheck, the county visit or the preliminary decision:
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.images import StoredImage
 from portal.kernel import images
+from portal.kernel import codes
 from portal.kernel import money
 from portal.accounts.models import Role
 from portal.applications.models import Application, ApplicationDocument, ApplicationStep
@@ -178,7 +182,16 @@ def _new_number() -> str:
 
 
 def _new_secret() -> str:
-    return "".join(secrets.choice("23456789abcdefghjkmnpqrstuvwxyz") for _ in range(16))
+    # The grouped form of report secrets ('K7QM-3XWD', kernel/codes): short enough to read aloud and type on a phone.
+    return codes.new_secret()
+
+
+def _secret_forms(typed: str) -> tuple[str, ...]:
+    """What a typed secret may have been stored as: the grouped form ('k7qm 3xwd' → 'K7QM-3XWD'), and the old
+    16-character lowercase form of drafts made before (their letters and digits, lowercased)."""
+    plain = text_rules.plain(typed, 64)
+    legacy = re.sub(r"[^0-9a-z]", "", plain.lower())
+    return tuple(dict.fromkeys(f for f in (codes.normalize_secret(plain), legacy) if f))
 
 
 def first_of_next_month(day: date) -> date:
@@ -319,16 +332,18 @@ def create_draft(session: Session, *, client: str | None = None,
 
 
 def resume(session: Session, number: str, secret: str) -> Application | None:
-    """The application for this number and secret, or None (the same answer for a wrong number or secret)."""
+    """The application for this number and secret, or None (the same answer for a wrong number or secret). The
+    secret is taken as typed: case, spaces and the dash do not matter, and a draft's old 16-character secret still
+    opens it (`_secret_forms`)."""
     number = text_rules.plain(number, 20).upper()
     app = session.execute(select(Application).where(Application.number == number)).scalar_one_or_none()
-    given = text_rules.plain(secret, 64).lower()
     expected = app.secret_hash if app else _hash("-", "no-such-application")
-    if same(expected, _hash(number, given)):
-        return app
-    if app is not None and same(expected, _legacy_hash(given)):
-        app.secret_hash = _hash(number, given)  # committed with the caller's unit of work
-        return app
+    for given in _secret_forms(secret):  # the grouped form, then the old one
+        if same(expected, _hash(number, given)):
+            return app
+        if app is not None and same(expected, _legacy_hash(given)):
+            app.secret_hash = _hash(number, given)  # committed with the caller's unit of work
+            return app
     return None
 
 
@@ -1021,6 +1036,14 @@ def _handling_contact(session: Session, app: Application, rows: list[Application
         return regions.office_contact(session, session.get(Region, open_office))
     village = session.get(Region, app.village_id) if app.village_id else None
     return regions.office_contact(session, _township_of(session, village)) if village else None
+
+
+def next_step(session: Session, app: Application, *, today: date | None = None,
+              cal: WorkCalendar | None = None) -> StepView | None:
+    """What the resident waits for now, as the tracking page shows it (`track`): the first open step, its office
+    (after submitting: the township's, 受理) and the date it is due on the one working-day calendar; None when no
+    step is open (a draft, a decided case)."""
+    return next((s for s in track(session, app, today=today, cal=cal).steps if s.state == "open"), None)
 
 
 @dataclass(frozen=True)

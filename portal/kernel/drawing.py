@@ -1,4 +1,5 @@
-"""QR codes and printable A4 posters for service-window ratings.
+"""QR codes and printable A4 posters for service-window ratings, and the receipt card a resident saves to the
+phone's photo album (a report's receipt code, an application's number, each with its secret).
 
 Pure Python (Pillow + qrcode); no Reflex or database imports, so the CLI and
 batch jobs can use it too. All human-readable text is passed in by the caller:
@@ -22,6 +23,7 @@ __all__ = [
     "CJK_FONT_CANDIDATES",
     "POSTER_DPI",
     "PosterText",
+    "ReceiptCardText",
     "cjk_font",
     "pages_pdf",
     "poster_image",
@@ -30,6 +32,7 @@ __all__ = [
     "posters_pdf",
     "qr_png",
     "rating_url",
+    "receipt_card_png",
     "wrap_text",
 ]
 
@@ -373,3 +376,54 @@ def posters_pdf(items: Sequence[tuple[str, PosterText]]) -> bytes:
     if not items:
         raise ValueError("posters_pdf needs at least one poster")
     return pages_pdf([poster_image(url, text) for url, text in items])
+
+
+# ----------------------------------------------------------------- receipt card
+
+@dataclass(frozen=True)
+class ReceiptCardText:
+    """Caller-supplied (already localized) strings on a receipt card."""
+
+    title: str
+    code_label: str  # 受理码, 申请编号 …
+    secret_label: str
+    hint: str
+    dated: str  # when it was filed or created, e.g. "2026-03-10 10:00"
+
+
+def _fitting_font(text: str, max_width: int, size: int, smallest: int, **kw) -> ImageFont.FreeTypeFont:
+    """The largest font from `size` down to `smallest` in which `text` fits on one line of `max_width` px."""
+    font = cjk_font(size, **kw)
+    while size > smallest and font.getlength(text) > max_width:
+        size -= 2
+        font = cjk_font(size, **kw)
+    return font
+
+
+def receipt_card_png(code: str, secret: str, text: ReceiptCardText) -> bytes:
+    """A 720 px wide PNG of a code as it is shown (a report's receipt '1234 5678 9012 3456', an application number)
+    and its secret, to keep in the phone's photo album. CPU work: run it through `kernel.heavy`."""
+    width, margin = 720, 48
+    inner = width - 2 * margin
+    title_font = _fitting_font(text.title, inner, 40, 26, bold=True)
+    label_font, small_font = cjk_font(26), cjk_font(24)
+    code_font = _fitting_font(max(code, secret, key=len), inner, 52, 30, bold=True, mono=True)
+    hint_lines = wrap_text(text.hint, small_font, inner)  # the poster's CJK-aware line breaking
+    height = 420 + 34 * len(hint_lines)
+    img = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, width, 92), fill=(183, 28, 28))
+    draw.text((margin, 46), text.title, font=title_font, fill=(255, 255, 255), anchor="lm")
+    y = 116
+    for label, value in ((text.code_label, code), (text.secret_label, secret)):
+        draw.text((margin, y), label, font=label_font, fill=(90, 90, 90))
+        draw.text((margin, y + 36), value, font=code_font, fill=(20, 20, 20))
+        y += 116
+    draw.text((margin, y), text.dated, font=small_font, fill=(90, 90, 90))
+    y += 40
+    for line in hint_lines:
+        draw.text((margin, y), line, font=small_font, fill=(60, 60, 60))
+        y += 34
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

@@ -31,9 +31,9 @@ from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
 from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date, china_today
+from portal.kernel.codes import ALPHABET as RECEIPT_ALPHABET  # no 0/O, 1/I/L: read aloud and typed on phones
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
-RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
 MAX_TEXT = 1000
 
 

@@ -37,6 +37,7 @@ from portal.reports.models import (
     RewardStatus,
 )
 from portal.kernel import audit
+from portal.kernel import drawing
 from portal.kernel import throttle as lookup_throttle
 from portal.kernel import policy
 from portal.kernel import text_rules
@@ -45,7 +46,8 @@ from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.images import PrivateImageStore
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
-from portal.ratings.services import PHONE_RE, RECEIPT_ALPHABET
+from portal.ratings.services import PHONE_RE
+from portal.kernel.codes import new_secret, normalize_secret  # the one grouped secret form
 from portal.kernel.workdays import CHINA_TZ, china_date, china_today
 
 MAX_PHOTOS = 5
@@ -59,7 +61,6 @@ MAX_PAYOUT = 300
 MAX_ADDITIONS = 20  # "add information" steps per report: enough for a real case, not a flood of the officer's history
 ACKNOWLEDGE_DAYS = 7  # DOMAIN: acknowledge reports within 7 days
 RECEIPT_DIGITS = 16
-SECRET_LENGTH = 8
 REWARDABLE = (ReportOutcome.SUBSTANTIATED,)
 CATEGORIES = tuple(ReportCategory)
 OUTCOMES = tuple(ReportOutcome)
@@ -95,16 +96,6 @@ def normalize_receipt(text: str) -> str:
     """Digits only (spaces, dashes and full-width digits tolerated); '' unless exactly 16 digits remain."""
     digits = "".join(str(unicodedata.digit(c)) for c in text_rules.plain(text, 64) if c.isdigit())
     return digits if len(digits) == RECEIPT_DIGITS else ""
-
-
-def new_secret() -> str:
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(SECRET_LENGTH))
-    return f"{raw[:4]}-{raw[4:]}"
-
-
-def normalize_secret(text: str) -> str:
-    raw = re.sub(r"[^0-9A-Za-z]", "", text_rules.plain(text, 64)).upper()[:SECRET_LENGTH + 4]
-    return f"{raw[:4]}-{raw[4:]}" if len(raw) == SECRET_LENGTH else ""
 
 
 def _secret_hash(key: str, receipt: str, secret: str) -> str:
@@ -985,47 +976,14 @@ def finance_queue(session: Session, actor: Actor | None) -> list[RegisterRow]:
 
 # --- the receipt card the reporter saves to the phone's album ----------------------------------------------------
 
-@dataclass(frozen=True)
-class ReceiptCardText:
-    """Catalog texts in the reporter's language (the page passes them in; this module knows no language)."""
-
-    title: str
-    receipt_label: str
-    secret_label: str
-    hint: str
-    filed_on: str  # e.g. "2026-03-10 10:00"
+# The card is drawn by the kernel (the application's resume card is the same picture); the page passes the catalog
+# texts in the reporter's language: (title, receipt label, secret label, hint, filed on "2026-03-10 10:00").
+ReceiptCardText = drawing.ReceiptCardText
 
 
 def receipt_card_png(receipt: str, secret: str, text: ReceiptCardText) -> bytes:
-    """A 720 px wide PNG of the receipt code and secret, to keep in the phone's photo album."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    from portal.kernel import drawing as qr
-
-    width, margin = 720, 48
-    title_font, label_font = qr.cjk_font(40, bold=True), qr.cjk_font(26)
-    code_font, small_font = qr.cjk_font(52, bold=True, mono=True), qr.cjk_font(24)
-    hint_lines = qr.wrap_text(text.hint, small_font, width - 2 * margin)  # the poster's CJK-aware line breaking
-    height = 420 + 34 * len(hint_lines)
-    img = Image.new("RGB", (width, height), (255, 255, 255))
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((0, 0, width, 92), fill=(183, 28, 28))
-    draw.text((margin, 22), text.title, font=title_font, fill=(255, 255, 255))
-    y = 116
-    for label, value in ((text.receipt_label, format_receipt(receipt)), (text.secret_label, secret)):
-        draw.text((margin, y), label, font=label_font, fill=(90, 90, 90))
-        draw.text((margin, y + 36), value, font=code_font, fill=(20, 20, 20))
-        y += 116
-    draw.text((margin, y), text.filed_on, font=small_font, fill=(90, 90, 90))
-    y += 40
-    for line in hint_lines:
-        draw.text((margin, y), line, font=small_font, fill=(60, 60, 60))
-        y += 34
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
+    """A 720 px wide PNG of the receipt code (grouped for reading) and secret, to keep in the phone's photo album."""
+    return drawing.receipt_card_png(format_receipt(receipt), secret, text)
 
 
 def find_by_receipt(session: Session, actor: Actor | None, receipt: str) -> InboxRow | None:

@@ -8,6 +8,7 @@ so it applies in 正定镇 (130123100, officer_province), away from the 长安�
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import re
 import struct
@@ -85,16 +86,32 @@ def run_screener(page, server) -> None:
     shot(page, "screener-result")
 
 
+SECRET_RE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$")
+
+
 def fill_wizard(page, *, photo: bytes | None = None, township: str = TOWNSHIP, village: str = VILLAGE,
-                ids: tuple[str, str] = ("130102197403150011", "130102197607200025")) -> tuple[str, str]:
+                ids: tuple[str, str] = ("130102197403150011", "130102197607200025"),
+                created_shot: str | None = None) -> tuple[str, str]:
     page.wait_for_selector("#apply-start")
     wait_hydrated(page)
     page.click("#apply-start")
     page.wait_for_selector("#created-secret")
-    # The secret comes once, in the event (never a state var): wait for the browser to write it.
-    page.wait_for_function("document.getElementById('created-secret')?.textContent.trim().length === 16")
+    # The secret and its picture come once, in the event (never a state var): wait for the browser to write them.
+    page.wait_for_function("document.getElementById('created-secret')?.textContent.trim().length === 9")
     number, secret = page.inner_text("#created-number").strip(), page.inner_text("#created-secret").strip()
-    assert number.startswith("SQ") and len(secret) == 16
+    assert number.startswith("SQ") and len(secret) == 9
+    assert SECRET_RE.match(secret), secret  # grouped like a report secret: ABCD-EFGH, no 0/O, 1/I/L
+    page.wait_for_function("(e => e && e.src.startsWith('data:image/png') && e.complete && e.naturalWidth > 0)"
+                           "(document.getElementById('created-image'))")
+    src = page.get_attribute("#created-image", "src")
+    assert src.startswith("data:image/png;base64,")
+    assert page.get_attribute("#created-download", "href") == src  # 保存为图片 downloads the same picture
+    assert page.is_visible("#created-download") and "保存为图片" in page.inner_text("#created-download")
+    card = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+    assert card.format == "PNG" and card.width == 720 and card.height > 400
+    if created_shot:
+        assert_mobile_layout(page)
+        shot(page, created_shot)
     page.click("#created-continue")
     page.wait_for_selector("#f-township")
     page.select_option("#f-township", township)
@@ -166,7 +183,7 @@ def upload(page, name: str, data: bytes, mime: str = "image/jpeg") -> None:
 def test_screener_apply_with_photo_and_track(page, server):
     run_screener(page, server)
     page.click("#screen-apply")
-    number, secret = fill_wizard(page, photo=jpeg())
+    number, secret = fill_wizard(page, photo=jpeg(), created_shot="apply-created")
     assert_mobile_layout(page)
     shot(page, "apply-documents")
     page.click("#wiz-continue")
@@ -189,11 +206,19 @@ def test_screener_apply_with_photo_and_track(page, server):
     page.click("#apply-submit")
     page.wait_for_selector("#done-number")
     assert page.inner_text("#done-number").strip() == number
+    # The receipt says who handles it (the township's office) and by when the next step is due.
+    assert page.inner_text("#done-office").strip() == "建北街道便民服务中心"
+    assert page.inner_text("#done-step").strip() == "受理"
+    due = re.fullmatch(r"最晚 (\d{4}-\d{2}-\d{2}) 前办理（3 个工作日内）", page.inner_text("#done-due").strip())
+    assert due, page.inner_text("#done-due")
+    assert_mobile_layout(page)
+    shot(page, "apply-submitted")
     page.click("#to-track")
     page.wait_for_selector("#track-status")
     assert "等待受理" in page.inner_text("#track-status")
     steps = page.inner_text("#track-steps")
     assert "受理" in steps and "3 个工作日" in steps and "建北街道便民服务中心" in steps
+    assert f"{due.group(1)} 前" in steps  # the receipt's date is the tracking page's
     # Every step still to come, with its office and its latest date as it stands today.
     ahead = page.inner_text("#track-ahead")
     for kind in ("入户调查", "家庭经济状况核对", "初审", "初审公示", "审核确认"):
@@ -215,7 +240,7 @@ def test_screener_apply_with_photo_and_track(page, server):
     other.fill("#f-track-secret", "wrong-secret")
     other.click("#track-open")
     other.wait_for_selector("#track-error")
-    other.fill("#f-track-secret", secret)
+    other.fill("#f-track-secret", secret.lower().replace("-", " "))  # typed loosely: lowercase, a space
     other.click("#track-open")
     other.wait_for_selector("#track-status")
     other.context.close()
@@ -469,9 +494,10 @@ def test_secret_phone_and_draft_answers_never_stay_in_the_tab_state(server):
             await client.call(f"{apply_state}.load", path="/apply")
             await client.call(f"{apply_state}.start", path="/apply")
             shown = "".join(client.messages)
-            secret = re.search(r"(?:created-secret|secret_once).{0,40}?(?<![a-z0-9])([a-z2-9]{16})(?![a-z0-9])",
-                               shown)
+            secret = re.search(r"(?:created-secret|secret_once).{0,40}?(?<![A-Z0-9])([A-Z2-9]{4}-[A-Z2-9]{4})"
+                               r"(?![A-Z0-9])", shown)
             assert secret, shown[-2000:]
+            assert "created-image" in shown and "data:image/png;base64," in shown  # the picture, in the event
             created_again = await _reconnect(client, None, "/apply")
         number = re.search(r"SQ[A-Z2-9]{8}", shown).group(0)
         with Session(create_engine(server.database_url)) as s:
@@ -499,7 +525,7 @@ def test_secret_phone_and_draft_answers_never_stay_in_the_tab_state(server):
             return pool.submit(asyncio.run, fn()).result()
 
     secret, created_again, checked, submitted_again, number = run(resident)
-    assert secret not in created_again
+    assert secret not in created_again and "data:image/png;base64," not in created_again
     assert "13712345678" in checked and "432.17" in checked  # the check page did show them ...
     for value in ("13712345678", "祁望舒", "祁念安", "432.17", secret):
         assert value not in submitted_again, value  # ... not the tab's state after submitting

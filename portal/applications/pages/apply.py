@@ -7,13 +7,17 @@ The browser holds display strings only; the number and secret stay in backend-on
 the draft again through `services.applications.resume`, so a forged event cannot reach another household's draft.
 
 A tab's state is stored by the state manager and sent again, in full, on every later page load of that tab, before
-any on_load runs. So the one-time secret never enters a state var (the `start` event carries it once, through
-`components/once.show_once`), and once the application is submitted nothing the resident typed (names, phone,
-household, incomes, assets) stays in the state: `_forget_draft` empties the page's copy of the answers.
+any on_load runs. So the one-time secret never enters a state var: the `start` event carries it once, through
+`shell/once.show_once`, with a picture of the number and secret to save (drawn in the heavy pool by the kernel's
+receipt card, like a report's). After submitting, the receipt says who handles the case and by when (the open step
+as the tracking page shows it: `services.next_step`). Once the application is submitted nothing the resident typed
+(names, phone, household, incomes, assets) stays in the state: `_forget_draft` empties the page's copy of the
+answers.
 """
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 from datetime import datetime, timezone
@@ -37,12 +41,12 @@ from portal.kernel.settings import get_settings
 from portal.shell.photos import photo_field, photo_wait_note, token_from_sink
 from portal.shell.client import client_address
 from portal.shell.args import checked, row_id
-from portal.kernel import policy
+from portal.kernel import drawing, heavy, policy
 from portal.shell.session import on_hydrate
 from portal.i18n import MESSAGES, text
 from portal.shell.ui import UIState
 from portal.kernel.masking import mask_id_number
-from portal.kernel.workdays import china_date
+from portal.kernel.workdays import CHINA_TZ, china_date
 from portal.register import rules as id_rules
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo.", "register.err_"))] \
@@ -50,6 +54,7 @@ ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "a
 MAX_ID_TYPED = 24  # 18 characters plus the spaces people type between groups
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
+STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
 GRADES = ["0", "1", "2", "3", "4"]
 # Income kinds in the order a resident thinks of them: counted first, then what is usually not counted.
 INCOME_FIELDS = list(el.INCOME_KINDS)
@@ -205,6 +210,11 @@ class ApplyState(rx.State):
     check_rows: list[CheckRow] = []
     return_to_check: bool = False
     supplying: bool = False  # adding photos to a materials request (补正): only the documents page
+    # The submitted receipt: the step the resident waits for, the office handling it and its due date.
+    next_step_key: str = ""
+    next_office: str = ""
+    next_due: str = ""
+    next_wd: str = ""  # its limit in working days, "" when it has none of its own
     _number: str = ""
     _secret: str = ""
     # A draft stays open in a tab only within the browser session that opened or resumed it (this session-only
@@ -245,6 +255,7 @@ class ApplyState(rx.State):
 
     def _let_go(self) -> None:
         self._number = self._secret = self._browser_key = self.number = ""
+        self._receipt(None)
         self._last_used = 0.0
         self._forget_draft()
         self.screen = "start"
@@ -254,6 +265,13 @@ class ApplyState(rx.State):
         self._number, self._secret, self.number = number, secret, number
         self.browser_key = self._browser_key = secrets.token_urlsafe(18)
         self._last_used = time.time()
+
+    def _receipt(self, step) -> None:
+        """The submitted receipt from `services.next_step` (None: nothing open, or the tab let the case go)."""
+        self.next_step_key = f"apply.step.{step.kind}" if step else ""
+        self.next_office = step.office if step else ""
+        self.next_due = step.due_on if step else ""
+        self.next_wd = str(step.working_days) if step and step.working_days is not None else ""
 
     def _on_hydrate(self, session, storage: dict) -> None:
         """Before the tab's state is sent again: the draft of an idle tab, or of another browser session, goes, so
@@ -393,23 +411,30 @@ class ApplyState(rx.State):
             elif app.status != svc.DRAFT:
                 self.screen = "done"
                 self._forget_draft()
+                self._receipt(svc.next_step(session, app))
             elif self.screen in ("start", "created", "done"):
                 self._go(session, app, "village")
 
     @rx.event
-    def start(self):
+    async def start(self):
+        now = datetime.now(timezone.utc)
         with session_scope() as session:
             try:
-                app, secret = svc.create_draft(session, client=client_address(self))
+                app, secret = svc.create_draft(session, client=client_address(self), now=now)
             except svc.ApplicationError as exc:  # the address's daily quota of new drafts
                 self.errors = [ErrorItem(field="start", key=exc.key)]
                 return
             self.errors = []
             self._bind(app.number, secret)
+            number = app.number
         self._forget_draft()
         self.screen = "created"
-        # The secret travels in this event only (never a state var): the page writes it into #created-secret.
-        return show_once("created-secret", secret)
+        # The secret and its picture travel in this event only (never a state var): the page writes them into
+        # #created-secret, #created-image and #created-download. The secret first: a slow phone shows it at once.
+        yield show_once("created-secret", secret)
+        lang = "en" if (await self.get_state(UIState)).lang == "en" else "zh"  # the card is drawn in it
+        card = await receipt_card(number, secret, now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"), lang)
+        yield [show_once("created-image", card, "src"), show_once("created-download", card, "href")]
 
     @rx.event
     def begin(self):
@@ -740,8 +765,18 @@ class ApplyState(rx.State):
             except svc.ApplicationError as exc:
                 self.errors = [ErrorItem(field="submit", key=exc.key)]
                 return
+            self._receipt(svc.next_step(session, app))
         self.screen = "done"
         self._forget_draft()
+
+
+async def receipt_card(number: str, secret: str, created: str, lang: str) -> str:
+    """The picture of the number and secret as a data: URL, drawn in the heavy pool (off the event loop). The
+    draft already exists, so this waits for a slot rather than refusing."""
+    png = await heavy.run_waiting(drawing.receipt_card_png, number, secret, drawing.ReceiptCardText(
+        text("apply.card_title", lang), text("apply.number", lang), text("apply.secret", lang),
+        text("apply.card_hint", lang), created))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _anchor_for(field: str) -> str:
@@ -849,7 +884,8 @@ def _start() -> rx.Component:
         rx.divider(),
         rx.heading(t("apply.resume_title"), size="4", as_="h2"),
         rx.form(rx.vstack(
-            _input("number", "apply.number", field="resume-number"), _input("secret", "apply.secret", field="resume-secret"),
+            _input("number", "apply.number", field="resume-number"),
+            _input("secret", "apply.secret", field="resume-secret", hint_key="apply.secret_hint"),
             rx.el.button(t("apply.resume"), type="submit", class_name="screen-back", id="apply-resume"),
             width="100%", spacing="3"), on_submit=s.resume, width="100%", id="resume-form"),
         rx.link(t("apply.to_screener"), href=routes.ELIGIBILITY, min_height=TAP, display="flex",
@@ -863,11 +899,17 @@ def _created() -> rx.Component:
     return rx.vstack(
         rx.callout(t("apply.keep_these"), icon="key-round", color_scheme="amber", width="100%"),
         rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
-                rx.text(s.number, size="6", weight="bold", id="created-number"),
+                rx.text(s.number, size="7", weight="bold", id="created-number", class_name="receipt-code"),
                 rx.text(t("apply.secret"), size="2", color_scheme="gray"),
                 # Filled once by the `start` event (show_once); React renders it empty.
-                rx.text(size="6", weight="bold", id="created-secret", font_family="monospace"),
+                rx.text(size="7", weight="bold", id="created-secret", class_name="receipt-code"),
                 width="100%"),
+        # The picture of both (show_once: src and href are set in the browser only).
+        rx.image(alt=t("apply.card_title"), width="100%", id="created-image", class_name="receipt-image"),
+        rx.text(t("apply.save_image_hint"), size="2"),
+        rx.el.a(rx.button(rx.icon("download", size=18), t("apply.save_image"), variant="outline", min_height=TAP,
+                          width="100%", type="button", tab_index=-1),
+                download="application-receipt.png", width="100%", id="created-download"),
         rx.el.button(t("apply.continue"), on_click=s.begin, type="button", class_name="screen-next",
                      id="created-continue"),
         width="100%", spacing="4",
@@ -1067,8 +1109,20 @@ def _done() -> rx.Component:
     s = ApplyState
     return rx.vstack(
         rx.callout(t("apply.submitted"), icon="circle-check", color_scheme="green", width="100%", id="apply-done"),
-        rx.card(rx.text(t("apply.number"), size="2", color_scheme="gray"),
-                rx.text(s.number, size="7", weight="bold", id="done-number"), width="100%"),
+        rx.card(rx.vstack(
+            rx.text(t("apply.number"), size="2", color_scheme="gray"),
+            rx.text(s.number, size="7", weight="bold", id="done-number", class_name="receipt-code"),
+            rx.cond(s.next_office != "", rx.vstack(
+                rx.text(t("apply.done_office"), size="2", color_scheme="gray"),
+                rx.text(s.next_office, size="4", weight="bold", id="done-office"),
+                rx.text(t("apply.done_next_step"), size="2", color_scheme="gray"),
+                rx.text(t_var(s.next_step_key, STEP_KEYS), size="4", weight="bold", id="done-step"),
+                rx.cond(s.next_due != "", rx.text(
+                    rx.cond(s.next_wd != "", t_fmt("apply.done_due_wd", due=s.next_due, wd=s.next_wd),
+                            t_fmt("apply.done_due", due=s.next_due)),
+                    size="3", id="done-due")),
+                spacing="1", width="100%")),
+            spacing="1", width="100%"), width="100%", id="done-receipt"),
         rx.text(t("apply.done_next"), size="2"),
         rx.link(t("home.track"), href=routes.APPLY_TRACK, class_name="screen-next", id="to-track", underline="none"),
         width="100%", spacing="3",

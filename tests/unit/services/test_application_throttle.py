@@ -76,3 +76,20 @@ def test_the_stored_credentials_of_a_tab_are_not_counted(db_session, world):  # 
     for _ in range(10):
         assert svc.resume(db_session, app.number, "wrong") is None
     assert _open(db_session, app.number, secret) is app
+
+
+def test_wrong_secrets_of_either_form_are_counted_and_an_old_secret_opens_through_the_throttle(db_session, world):  # noqa: F811,E501
+    """The grouped form changes nothing about throttling: each wrong try counts once whatever it looks like, the
+    right secret typed loosely counts nothing, and an old 16-character secret still opens its draft."""
+    app, secret = draft(db_session, world)
+    old_app, _ = draft(db_session, world)
+    old = "k3m9x2qpw7hn4rtd"
+    old_app.secret_hash = svc._hash(old_app.number, old)
+    assert _open(db_session, app.number, secret.lower().replace("-", " ")) is app
+    assert _open(db_session, old_app.number, old.upper()) is old_app
+    assert db_session.execute(select(func.count()).select_from(SignInFailure)).scalar_one() == 0
+    for i, wrong in enumerate(("ZZZZ-ZZZZ", "zzzzzzzz", "k3m9x2qpw7hn4rtX", "wrong")):
+        assert _open(db_session, app.number, wrong, client=f"10.0.2.{i}") is None
+    assert _open(db_session, app.number, old, client="10.0.2.9") is None  # another draft's secret: the 5th
+    _raises(lambda: _open(db_session, app.number, secret, client="10.9.9.9"), "apply.err_throttled")
+    assert _open(db_session, old_app.number, old, client="10.9.9.9") is old_app

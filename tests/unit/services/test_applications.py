@@ -105,20 +105,72 @@ def test_draft_resumes_only_with_its_secret(db_session, world):
 def test_draft_secret_is_stored_keyed_and_a_plain_legacy_hash_is_upgraded_on_resume(db_session, world):
     import hashlib
 
-    app, secret = draft(db_session, world)
-    plain = hashlib.sha256(secret.lower().encode()).hexdigest()
-    assert app.secret_hash != plain and secret.lower() not in app.secret_hash  # keyed: the database alone can't test it
-    keyed = app.secret_hash
     from portal.kernel.hashing import keyed_hash
     from portal.kernel.settings import get_settings
-    assert keyed == keyed_hash(get_settings().secret_key, f"application-secret:{app.number}:{secret.lower()}")
-    assert keyed != keyed_hash("another-portal-key", f"application-secret:{app.number}:{secret.lower()}")
 
-    app.secret_hash = plain  # a draft made before secrets were keyed
+    app, secret = draft(db_session, world)
+    assert secret not in app.secret_hash and secret.replace("-", "") not in app.secret_hash
+    keyed = app.secret_hash  # keyed: the database alone can't test it
+    assert keyed == keyed_hash(get_settings().secret_key, f"application-secret:{app.number}:{secret}")
+    assert keyed != keyed_hash("another-portal-key", f"application-secret:{app.number}:{secret}")
+    assert keyed != hashlib.sha256(secret.encode()).hexdigest()
+
+    old = "k3m9x2qpw7hn4rtd"  # a draft made before secrets were keyed: its 16-character secret, plain SHA-256
+    plain = hashlib.sha256(old.encode()).hexdigest()
+    app.secret_hash = plain
     assert svc.resume(db_session, app.number, "wrong-secret") is None and app.secret_hash == plain
-    assert svc.resume(db_session, app.number, secret) is app
-    assert app.secret_hash == keyed  # upgraded to the keyed hash on the first right answer
-    assert svc.resume(db_session, app.number, secret) is app
+    assert svc.resume(db_session, app.number, secret) is None  # the secret of another form opens nothing
+    assert svc.resume(db_session, app.number, old.upper()) is app
+    upgraded = keyed_hash(get_settings().secret_key, f"application-secret:{app.number}:{old}")
+    assert app.secret_hash == upgraded  # upgraded to the keyed hash on the first right answer
+    assert svc.resume(db_session, app.number, old) is app
+
+
+def test_secret_is_short_and_grouped_like_a_report_secret(db_session, world):
+    import re
+
+    from portal.kernel import codes
+    from portal.reports import services as reports
+
+    app, secret = draft(db_session, world)
+    shape = re.compile(f"^[{codes.ALPHABET}]{{4}}-[{codes.ALPHABET}]{{4}}$")
+    assert shape.match(secret) and shape.match(reports.new_secret())  # one alphabet, one length, one grouping
+    assert codes.SECRET_LENGTH == 8 and len(secret) == 9
+    assert reports.normalize_secret is codes.normalize_secret and reports.new_secret is codes.new_secret
+    others = {svc.create_draft(db_session)[1] for _ in range(50)}
+    assert len(others) == 50 and all(shape.match(o) for o in others)
+
+
+@pytest.mark.parametrize("typed", [
+    "{s}", "{lower}", " {lower} ", "{bare}", "{bare_lower}", "{a} {b}", "{a}  -  {b}", "{a}.{b}", "{lower}\n",
+])
+def test_a_grouped_secret_is_taken_as_typed(db_session, world, typed):
+    """Case, spaces and a missing (or spaced) dash do not matter, as for report secrets."""
+    app, secret = draft(db_session, world)
+    a, b = secret.split("-")
+    given = typed.format(s=secret, lower=secret.lower(), bare=a + b, bare_lower=(a + b).lower(), a=a, b=b.lower())
+    assert svc.resume(db_session, app.number, given) is app
+    assert svc.resume(db_session, f" {app.number.lower()} ", given) is app
+
+
+def test_a_wrong_or_partial_grouped_secret_opens_nothing(db_session, world):
+    app, secret = draft(db_session, world)
+    a, b = secret.split("-")
+    for wrong in ("", "-", a, a + "-" + b[:3], secret + "X", b + "-" + a, secret.replace(a, "ZZZZ"), None, 12345678):
+        assert svc.resume(db_session, app.number, wrong) is None, wrong  # type: ignore[arg-type]
+
+
+def test_an_old_16_character_secret_still_resumes_its_draft(db_session, world):
+    """Drafts made before the grouped form keep their 16-character lowercase secret (keyed): it opens them however
+    it is typed, and the grouped normalisation never gets in its way."""
+    app, _ = draft(db_session, world)
+    old = "k3m9x2qpw7hn4rtd"
+    app.secret_hash = svc._hash(app.number, old)  # what create_draft stored before
+    for typed in (old, old.upper(), f" {old} ", "k3m9 x2qp w7hn 4rtd", "K3M9-X2QP-W7HN-4RTD"):
+        assert svc.resume(db_session, app.number, typed) is app, typed
+    assert app.secret_hash == svc._hash(app.number, old)  # nothing rewritten
+    for wrong in (old[:8], old[8:], old[:-1], old + "x", "k3m9-x2qp"):
+        assert svc.resume(db_session, app.number, wrong) is None, wrong
 
 
 def test_submit_lists_every_missing_answer(db_session, world):
@@ -374,6 +426,27 @@ def test_track_names_the_office_handling_the_open_step_with_its_contact(db_sessi
     window.active = False  # no active window: the township's own name, nothing to call
     contact = svc.track(db_session, app, today=date(2026, 3, 3), cal=CAL).contact
     assert (contact.office, contact.tel) == (world["township"].name, "")
+
+
+def test_the_submitted_receipt_names_the_township_office_and_the_acceptance_due_date(db_session, world):
+    factories.window(db_session, world["township"], office_name="Township service centre")
+    app, _ = draft(db_session, world)
+    assert svc.next_step(db_session, app, cal=CAL) is None  # a draft waits for nobody
+    svc.add_document(db_session, app, "id_card", photo(), world["store"])
+    svc.submit(db_session, app, now=at(2026, 3, 2), cal=CAL)  # a Monday
+    nxt = svc.next_step(db_session, app, today=date(2026, 3, 2), cal=CAL)
+    assert (nxt.kind, nxt.office, nxt.due_on, nxt.working_days) == ("accept", "Township service centre",
+                                                                    "2026-03-05", 3)
+    # The same step, office and date the tracking page shows.
+    assert nxt == svc.track(db_session, app, today=date(2026, 3, 2), cal=CAL).steps[0]
+    # Filed on a Friday: 3 working days skip the weekend.
+    late, _ = draft(db_session, world)
+    svc.add_document(db_session, late, "id_card", photo(), world["store"])
+    svc.submit(db_session, late, now=at(2026, 3, 6), cal=CAL)
+    assert svc.next_step(db_session, late, cal=CAL).due_on == "2026-03-11"
+    # Accepted: the next thing is the township's home survey.
+    svc.accept(db_session, world["officer"], app.number, now=at(2026, 3, 3), cal=CAL)
+    assert svc.next_step(db_session, app, today=date(2026, 3, 3), cal=CAL).kind == "home_survey"
 
 
 def test_county_extends_the_whole_process_to_45_working_days(db_session, world):
