@@ -184,10 +184,22 @@ def register_import(args: argparse.Namespace) -> int:
     def progress(name: str, n: int) -> None:
         print(f"  {name}: {n:,} lines checked", flush=True)
 
+    from portal.kernel.workdays import china_today
+    from portal.verification import services as verification
+
+    actor = "cli:register-import"
     with session_scope() as session:
+        granted = 0
+
+        def consents(rows) -> None:
+            nonlocal granted
+            granted += verification.record_imported_grants(session, actor, rows)
+
         report = importer.run(session, Path(args.households), Path(args.members), skip_bad=args.skip_bad,
-                              progress=progress)
-        if not report.written:
+                              progress=progress, actor=actor, on_consents=consents)
+        if report.written:
+            verification.count_grant_adults(session, actor, china_today(), granted)
+        else:
             session.rollback()
     for p in report.problems:
         column = f" [{p.column}]" if p.column else ""
@@ -200,6 +212,8 @@ def register_import(args: argparse.Namespace) -> int:
         return 1
     print(f"households: {report.households_added:,} added, {report.households_unchanged:,} already in the register; "
           f"members: {report.members_added:,} added, {report.members_unchanged:,} already listed")
+    if report.consents_added:
+        print(f"grants: {granted:,} recorded from the households' consent dates")
     if report.people_in_two_households:
         print(f"flag: {report.people_in_two_households:,} people are listed in more than one active household")
     return 0

@@ -40,14 +40,14 @@ MAX_CODE = 32
 MAX_AMOUNT_FEN = roster.MAX_AMOUNT_FEN
 
 HOUSEHOLD_COLUMNS = ("household_code", "village_code", "head_name", "monthly_amount", "start_date", "status",
-                     "status_reason", "status_date")
+                     "status_reason", "status_date", "consent_date")
 HOUSEHOLD_REQUIRED = ("household_code", "village_code", "head_name", "monthly_amount", "start_date")
 MEMBER_COLUMNS = ("household_code", "name", "relation", "id_number")
 ALIASES = {
     "户编号": "household_code", "村（社区）代码": "village_code", "村(社区)代码": "village_code", "村代码": "village_code",
     "户主姓名": "head_name", "月保障金额": "monthly_amount", "月保障金额（元）": "monthly_amount",
     "月保障金额(元)": "monthly_amount", "起始日期": "start_date", "状态": "status", "状态原因": "status_reason",
-    "状态日期": "status_date", "姓名": "name", "成员姓名": "name", "与户主关系": "relation", "身份证号码": "id_number",
+    "状态日期": "status_date", "授权日期": "consent_date", "授权书日期": "consent_date", "姓名": "name", "成员姓名": "name", "与户主关系": "relation", "身份证号码": "id_number",
     "身份证号": "id_number",
 }
 STATUS_ALIASES = {"在保": STATUS_ACTIVE, "正常": STATUS_ACTIVE, "暂停": STATUS_SUSPENDED, "停保": STATUS_STOPPED}
@@ -75,6 +75,7 @@ class Report:
     members_added: int = 0
     members_unchanged: int = 0
     people_in_two_households: int = 0
+    consents_added: int = 0  # households added with a consent date (their grants recorded by the caller)
     written: bool = False
 
 
@@ -171,8 +172,11 @@ def _check_household(row: dict[str, str], villages: dict[str, tuple[int, str]], 
     status_date = _parse_date(row.get("status_date", "")) if row.get("status_date") else None
     if row.get("status_date") and status_date is None:
         bad.append(("status_date", "register.import_bad_date", row["status_date"][:20]))
+    consent = _parse_date(row.get("consent_date", "")) if row.get("consent_date") else None
+    if row.get("consent_date") and (consent is None or consent > today):
+        bad.append(("consent_date", "register.import_bad_date", row["consent_date"][:20]))
     return bad, dict(code=code, village=row["village_code"], head_name=name, fen=fen, start=start, status=status,
-                     reason=reason or None, status_date=status_date)
+                     reason=reason or None, status_date=status_date, consent=consent)
 
 
 def _villages(session: Session) -> dict[str, tuple[int, str]]:
@@ -182,8 +186,13 @@ def _villages(session: Session) -> dict[str, tuple[int, str]]:
 
 def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: bool = False,
         progress: Callable[[str, int], None] | None = None, now: datetime | None = None,
-        actor: str = "cli:register-import") -> Report:
-    """Check both files, then (when clean, or with skip_bad) write them. The caller commits (or rolls back)."""
+        actor: str = "cli:register-import",
+        on_consents: Callable[[list[tuple[str, date]]], None] | None = None) -> Report:
+    """Check both files, then (when clean, or with skip_bad) write them. The caller commits (or rolls back).
+
+    `on_consents` receives, batch by batch, (household code, consent date) for every household added with a
+    `consent_date` (its 授权书 held by the office that exports the register): the caller records the grants, which
+    belong to verification (a domain the register must not import)."""
     now = now or utcnow()
     today = china_date(now)
     progress = progress or (lambda _file, _n: None)
@@ -291,6 +300,10 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
                 villages[c["village"]][0], villages[c["village"]][1])
                 for c, n in fresh if c["status"] == STATUS_ACTIVE], now=now)
             report.households_added += len(fresh)
+            consents = [(c["code"], c["consent"]) for c, _ in fresh if c["consent"] is not None]
+            if consents and on_consents is not None:
+                on_consents(consents)
+            report.consents_added += len(consents)
         batch.clear()
 
     for line, row in _rows(households_csv, hname, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED, Report()):

@@ -53,7 +53,8 @@ POWERS: tuple[PowerSeed, ...] = (
               "county", None, "县级民政审核人员", "县级民政分管领导",
               "审批通过 → 纳入在册名单 → 长期公示", "Approved → entered in the register → standing roster",
               ("只纳入经审批的家庭",), ("短时间内同一人在同一村大量新增", "未经审批纳入"),
-              ("register.admit", "register.resume", "register.import", "roster.standing_add")),
+              ("register.admit", "register.resume", "register.import", "verification.grants_imported",
+               "roster.standing_add")),
     PowerSeed("dibao.stop", "低保暂停与停发", "Suspending and stopping the allowance", GRADE_A, _MEASURES + "第十三条",
               "county", None, "县级民政审核人员", "县级民政分管领导",
               "核查变化 → 书面理由 → 暂停或停发 → 撤下公示", "Change verified → written reasons → suspended or "

@@ -552,6 +552,41 @@ def record_grant(session: Session, actor, household_code: str, application_id: i
     return grant
 
 
+IMPORTED_GRANT_ACTION = "verification.grants_imported"
+
+
+def record_imported_grants(session: Session, actor: str, rows: list[tuple[str, date]]) -> int:
+    """Grants (授权书) of households imported into the register with their consent date: the exporting office holds
+    the signed forms. One INSERT per batch; households already holding a grant keep theirs. `adults` is counted
+    from the members once they are in (`count_grant_adults`). Returns how many were added."""
+    if not rows:
+        return 0
+    held = set(session.execute(select(ConsentGrant.household_code).where(
+        ConsentGrant.household_code.in_([code for code, _ in rows]))).scalars())
+    fresh = [{"household_code": code, "application_id": None, "granted_on": on, "adults": 0, "recorded_by": actor}
+             for code, on in rows if code not in held]
+    if fresh:
+        session.execute(insert(ConsentGrant), fresh)
+    return len(fresh)
+
+
+def count_grant_adults(session: Session, actor: str, today: date, added: int) -> None:
+    """Adults (18 or over today) of each household whose imported grant has none counted yet, in one UPDATE; then
+    one audit row for the import's grants."""
+    from portal.register.models import Household, Member
+
+    cutoff = date(today.year - 18, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+    adults = (select(func.count(Member.id)).join(Household, Household.id == Member.household_id)
+              .where(Household.code == ConsentGrant.household_code, Member.birth_date <= cutoff)
+              .scalar_subquery())
+    session.execute(update(ConsentGrant).where(ConsentGrant.recorded_by == actor, ConsentGrant.adults == 0,
+                                               ConsentGrant.application_id.is_(None))
+                    .values(adults=adults).execution_options(synchronize_session=False))
+    if added:
+        audit.record(session, actor, IMPORTED_GRANT_ACTION, "verification_grant", "register-import",
+                     after={"grants_added": added})
+
+
 def has_grant(session: Session, household_code: str) -> bool:
     return session.execute(select(ConsentGrant.id).where(
         ConsentGrant.household_code == household_code)).first() is not None

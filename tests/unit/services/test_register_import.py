@@ -185,3 +185,39 @@ def test_the_command_line_reports_lines_and_exits_1(s, tmp_path, db_url, monkeyp
     assert "households: 2 added" in capsys.readouterr().out
     assert cli.main(["register", "import", str(h), str(m)]) == 0
     assert "households: 0 added, 2 already in the register" in capsys.readouterr().out
+
+
+def test_consent_dates_become_grants_with_adults_counted_so_departments_may_be_asked(s, tmp_path, db_url, monkeypatch,
+                                                                                      capsys):
+    from portal import cli
+    from portal.verification import services as verification
+    from portal.verification.models import ConsentGrant
+    from tests.conftest import clear_portal_caches
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    clear_portal_caches()
+    households = (H_HEADER.replace("status_date\n", "status_date,授权日期\n")
+                  + "HH-001,130102001001,张建国,900.00,2024-01-01,active,,,2023-12-20\n"
+                  + "HH-002,130102001002,欧阳娜娜,650,2023/05/01,暂停,外出务工待核实,2025-06-01,\n"
+                  + "HH-003,130102001002,王小明,500,2024-03-01,active,,,2999-01-01\n")
+    members = MEMBERS + f"HH-003,王小明,head,{rules.make_number('13010219800404004')}\n"
+    h, m = files(tmp_path, households, members)
+    assert cli.main(["register", "import", str(h), str(m), "--lang", "en"]) == 1  # a consent date in the future
+    assert "households.csv:4: [consent_date]" in capsys.readouterr().out
+    h, m = files(tmp_path, households.replace("2999-01-01", "2024/02/28"), members)
+    assert cli.main(["register", "import", str(h), str(m), "--lang", "en"]) == 0
+    assert "grants: 2 recorded" in capsys.readouterr().out
+    s.expire_all()
+    grants = {g.household_code: (g.granted_on.isoformat(), g.adults, g.application_id)
+              for g in s.execute(select(ConsentGrant)).scalars()}
+    # HH-001: two adults; HH-002 gave no date, so departments may not be asked about it; HH-003: one adult.
+    assert grants == {"HH-001": ("2023-12-20", 2, None), "HH-003": ("2024-02-28", 1, None)}
+    assert verification.has_grant(s, "HH-001") and not verification.has_grant(s, "HH-002")
+    assert s.execute(select(func.count()).select_from(AuditEntry)
+                     .where(AuditEntry.action == "verification.grants_imported")).scalar_one() == 1
+    assert cli.main(["register", "import", str(h), str(m)]) == 0  # again: nothing new, no second audit row
+    s.expire_all()
+    assert s.execute(select(func.count()).select_from(ConsentGrant)).scalar_one() == 2
+    assert s.execute(select(func.count()).select_from(AuditEntry)
+                     .where(AuditEntry.action == "verification.grants_imported")).scalar_one() == 1
+    clear_portal_caches()
