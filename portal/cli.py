@@ -39,9 +39,14 @@ def _demo_password() -> str:
     return path.read_text().strip()
 
 
-def demo() -> None:
+def demo() -> int:
     from portal.kernel.db import session_scope
     from portal import demo as demo_data
+
+    if get_settings().production:
+        print("error: PORTAL_PRODUCTION is set: demo accounts and data are never loaded into a real site",
+              file=sys.stderr)
+        return 2
 
     password = _demo_password()
     from portal.ratings import demo as demo_ratings
@@ -425,8 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate()
         return 0
     if args.command == "demo":
-        demo()
-        return 0
+        return demo() or 0
     if args.command == "create-user":
         return create_user(args)
     if args.command == "sweep":
@@ -436,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from portal.serve import serve
 
+        if get_settings().production and preflight(argparse.Namespace(lang="zh")) != 0:
+            return 1  # a real site serves only once preflight passes, however it is started
         return serve(args.port, args.host)
     if args.command == "register":
         return register_import(args)

@@ -1,5 +1,6 @@
-"""`python -m portal preflight`: what stops a real site from serving residents. `scripts/start` runs it when
-PORTAL_PRODUCTION=1 and does not start the portal until every check passes; each failure names the fix."""
+"""`python -m portal preflight`: what stops a real site from serving residents. With PORTAL_PRODUCTION=1,
+`python -m portal serve` (and so `scripts/start`) runs it and does not start the portal until every check passes;
+each failure names the fix."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleGrant, User
 from portal.kernel.settings import Settings, is_private_address
-from portal.regions.models import Region, RegionLevel
+from portal.regions.models import Region, RegionLevel, ServiceWindow
 
 
 def problems(session: Session, settings: Settings) -> list[tuple[str, dict[str, object]]]:
     """(message key, values) for every check that fails; [] when the site may serve."""
-    from portal.demo import ACCOUNTS
+    from portal.demo import ACCOUNTS, WINDOWS
+    from portal.register.models import Household
 
     found: list[tuple[str, dict[str, object]]] = []
     url = settings.public_base_url
@@ -32,6 +34,15 @@ def problems(session: Session, settings: Settings) -> list[tuple[str, dict[str, 
         found.append(("preflight.demo_accounts", {"names": shown}))
     if session.execute(select(Region.id).limit(1)).first() is None:
         found.append(("preflight.no_regions", {}))
+    # Demo data left behind (its windows' invented numbers would be shown to residents as real).
+    demo_windows = [code for code, *_ in WINDOWS]
+    if session.execute(select(ServiceWindow.id).where(ServiceWindow.code.in_(demo_windows)).limit(1)).first() or \
+            session.execute(select(Household.id).where(Household.code.like("DEMO-%")).limit(1)).first():
+        found.append(("preflight.demo_data", {}))
+    # The portal itself speaks plain HTTP: an https address means a reverse proxy in front, whose address must be
+    # trusted, or every resident shares the proxy's address for every per-address limit.
+    if urlsplit(url).scheme == "https" and not settings.trusted_proxies:
+        found.append(("preflight.no_trusted_proxies", {}))
     admin = session.execute(
         select(User.id).join(RoleGrant, RoleGrant.user_id == User.id).join(Region, Region.id == RoleGrant.region_id)
         .where(User.active.is_(True), RoleGrant.role == Role.ADMIN, Region.level == RegionLevel.PROVINCE).limit(1)

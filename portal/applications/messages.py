@@ -188,6 +188,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                     "For the income range you chose, income per person is not below the low-income edge line of ¥{line} (standard × {multiple}, {doc})."),
     "screen.line.near_poor_either": ("在您选择的收入范围内，人均收入可能高于也可能低于低保边缘家庭线 {line} 元（标准 × {multiple}，{doc}），要按实际收入核算。",
                                      "Within the income range you chose, income per person may be above or below the low-income edge line of ¥{line} (standard × {multiple}, {doc}); the exact income decides."),
+    "screen.line.single_over": ("{member} 为重度残疾或重病人员，但按您选择的收入范围，本人收入不低于标准 {standard} 元，不能单独申请（{doc}）。",
+                                "{member} is severely disabled or seriously ill, but for the income range you chose their own income is not below the standard of ¥{standard}: they cannot apply alone ({doc})."),
     "screen.line.single": ("{member} 为重度残疾或重病人员：本人收入低于标准 {standard} 元时可单独申请，补助 = 标准 − 本人收入（{doc}）。",
                            "{member} is severely disabled or seriously ill: with own income below the standard of ¥{standard}, they may apply alone for the standard minus their own income ({doc})."),
     "screen.windows": ("可以去这些窗口办理", "Where to apply in person"),

@@ -102,6 +102,8 @@ class Settings:
     allow_local_poster_url: bool = False
     # The province's own line for 低保 complaints and reports (the footer's 12345 is the general government line).
     complaint_line: str = ""
+    # A real site (PORTAL_PRODUCTION=1): no demo data, and the server does not start until preflight passes.
+    production: bool = False
 
     @property
     def complaint_tel(self) -> str:
@@ -157,5 +159,6 @@ def get_settings() -> Settings:
         trusted_proxies=parse_networks(os.environ.get("PORTAL_TRUSTED_PROXIES", "")),
         allow_local_poster_url=os.environ.get("PORTAL_ALLOW_LOCAL_POSTER_URL", "").strip().lower() in
         ("1", "true", "yes"),
+        production=os.environ.get("PORTAL_PRODUCTION", "").strip().lower() in ("1", "true", "yes"),
         complaint_line=re.sub(r"[^0-9+() -]", "", os.environ.get("PORTAL_COMPLAINT_LINE", ""))[:32].strip(),
     )

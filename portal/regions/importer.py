@@ -52,7 +52,7 @@ LEVEL_ALIASES = {
     "乡镇（街道）": RegionLevel.TOWNSHIP, "村": RegionLevel.VILLAGE, "社区": RegionLevel.VILLAGE,
     "村（社区）": RegionLevel.VILLAGE, **{lv.value: lv for lv in RegionLevel},
 }
-REGION_CODE_RE = re.compile(r"\d{2,20}")
+REGION_CODE_RE = re.compile(r"[0-9]{2,20}")
 WINDOW_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ()-]{4,30}")
 MAX_ADDRESS, MAX_HOURS = 200, 120
@@ -122,7 +122,10 @@ def _read(path: Path, columns: tuple[str, ...], report: Report) -> list[tuple[in
                 if len(rows) >= MAX_ROWS:
                     report.problems.append(Problem(name, line, "", "regions.err_too_many_rows", str(MAX_ROWS)))
                     break
-                rows.append((line, {k: (cells[i].strip() if i < len(cells) else "") for i, k in enumerate(keys)}))
+                # Hidden and control characters go before anything, so no value echoed in a problem can drive the
+                # operator's terminal.
+                rows.append((line, {k: (text_rules.plain(cells[i], 400) if i < len(cells) else "")
+                                    for i, k in enumerate(keys)}))
             return rows
     except (UnicodeDecodeError, csv.Error):
         report.problems.append(Problem(name, 1, "", "regions.err_unreadable"))
@@ -242,6 +245,10 @@ def run(session: Session, regions_file: Path, windows_file: Path | None = None, 
                                       hours=contact[2]))
             report.windows_added += 1
         elif (held.address, held.phone, held.hours) != contact:
+            # Residents call this number and walk to this address: each change is its own audit row.
+            audit.record(session, actor, ACTION_REGIONS_IMPORT, "service_window", held.code,
+                         before={"address": held.address, "phone": held.phone, "hours": held.hours},
+                         after={"address": contact[0], "phone": contact[1], "hours": contact[2]})
             held.address, held.phone, held.hours = contact
             report.windows_updated += 1
         else:

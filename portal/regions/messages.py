@@ -51,6 +51,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "Do not set PORTAL_ALLOW_LOCAL_POSTER_URL on a real site."),
     "preflight.demo_accounts": ("数据库中有演示账号（{names}）：请停用或删除后再上线。",
                                 "The database holds demo accounts ({names}): disable or remove them first."),
+    "preflight.demo_data": ("数据库中有演示数据（演示窗口或 DEMO- 开头的在册家庭）：正式环境请使用新的数据库。",
+                            "The database holds demo data (demo windows or DEMO- households): a real site starts "
+                            "from a fresh database."),
+    "preflight.no_trusted_proxies": ("PUBLIC_BASE_URL 是 https 地址，说明前面有反向代理：请把它的地址写入 "
+                                     "PORTAL_TRUSTED_PROXIES，否则所有居民会被当作同一个地址限流。",
+                                     "PUBLIC_BASE_URL is https, so a reverse proxy is in front: put its address in "
+                                     "PORTAL_TRUSTED_PROXIES, or every resident shares one address for the limits."),
     "preflight.no_regions": ("还没有区划：先运行 python -m portal regions import regions.csv windows.csv。",
                              "No regions yet: run python -m portal regions import regions.csv windows.csv first."),
     "preflight.no_admin": ("还没有可用的省级管理员：先运行 "

@@ -56,7 +56,8 @@ border-radius:8px;margin:0 0 1rem;border-left:6px solid}.err{border-color:#b71c1
 .info{border-color:#1d4ed8;background:#eef3fd}.warn{border-color:#a15c00;background:#fff4df}.ok{border-color:#1b7a3a;
 background:#e9f6ee}.receipt{font-size:2rem;font-weight:700;margin:.25rem 0}.links a{display:flex;align-items:center;
 min-height:44px}.inline{display:flex;gap:.5rem}.inline input{flex:1}.inline .btn{width:auto;margin:0;padding:0 1rem;
-min-height:44px}footer{color:#55554f;font-size:.875rem;text-align:center;padding:1rem}""".replace("\n", "")
+min-height:44px}footer{color:#55554f;font-size:.875rem;text-align:center;padding:1rem}
+footer a{display:inline-flex;align-items:center;min-height:44px;color:#0d47a1;text-decoration:underline}""".replace("\n", "")
 
 # Tapping submit twice on a slow network must not send two forms: the button turns into "submitting…" (a reload
 # or going back brings it back).

@@ -87,6 +87,14 @@ def _verdict(best: el.Line, worst: el.Line | None) -> bool | None:
     return best.ok if worst is None or worst.ok == best.ok else None
 
 
+def _near_poor_at(a: el.Assessment) -> bool | None:
+    """Is the household's counted income below the low-income edge line (standard × multiple) at this end?"""
+    param = next((p for p in a.params_used if p.key == el.NEAR_POOR_PERMILLE), None)
+    if param is None:
+        return None
+    return a.counted_income_fen * 1000 < a.standard_fen * int(param.value) * a.household_size  # type: ignore[arg-type]
+
+
 def _said_as_chosen(answers: Mapping[str, str], best: el.Assessment, worst: el.Assessment, low_fen: int,
                     high_fen: int) -> tuple[el.Line, ...]:
     at_worst = {line.key.removesuffix("_fail"): line for line in worst.lines}
@@ -96,7 +104,10 @@ def _said_as_chosen(answers: Mapping[str, str], best: el.Assessment, worst: el.A
         key, p = line.key, line.params
         if key in UNASKED_LINES or key in INCOME_DETAIL_LINES:
             if key == "elig.line.income_wage" and str(p.get("deduction", "0.00")) != "0.00":
-                deduction = el.Line("screen.line.deduction", {"deduction": _trim(p["deduction"]), "doc": p["doc"]})
+                # The full deduction: at the low end of a small range the wage may be less than it.
+                high = at_worst.get(key)
+                shown = high.params["deduction"] if high is not None else p["deduction"]
+                deduction = el.Line("screen.line.deduction", {"deduction": _trim(shown), "doc": p["doc"]})
             continue
         base = key.removesuffix("_fail")
         ok = _verdict(line, at_worst.get(base))
@@ -119,11 +130,15 @@ def _said_as_chosen(answers: Mapping[str, str], best: el.Assessment, worst: el.A
             out.append(el.Line(f"screen.line.{question}", {
                 "choice": f"screen.{question}.{answers[question]}", "limit": p["limit"], "doc": p["doc"]}, ok))
         elif base == "elig.line.near_poor":
-            # Emitted only when below the line at the low end: below at the high end too, or it depends.
-            ok = _verdict(line, at_worst[base]) if base in at_worst else None
+            # The income against the edge line at both ends, whatever else (savings) changes between them.
+            low, high = _near_poor_at(best), _near_poor_at(worst)
+            ok = low if low == high else None
             verdict = {True: "below", False: "above", None: "either"}[ok]
             out.append(el.Line(f"screen.line.near_poor_{verdict}", {
                 "line": _trim(p["line"]), "multiple": p["multiple"], **cite}, ok))
+        elif base == "elig.line.single_over":
+            out.append(el.Line("screen.line.single_over", {"member": p["member"], "standard": _trim(p["standard"]),
+                                                           **cite}, line.ok))
         elif base == "elig.line.single":
             out.append(el.Line("screen.line.single", {"member": p["member"], "standard": _trim(p["standard"]),
                                                       **cite}, line.ok))

@@ -169,6 +169,10 @@ def test_preflight_refuses_a_demo_like_site_and_passes_a_real_one(cli_db, tmp_pa
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://dibao.hebei.gov.cn")
     monkeypatch.delenv("PORTAL_ALLOW_LOCAL_POSTER_URL")
     clear_portal_caches()
+    assert [k for k, _ in problems(cli_db, get_settings())] == ["preflight.demo_accounts",
+                                                                "preflight.no_trusted_proxies"]
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "10.0.0.5")  # the TLS proxy in front of the portal
+    clear_portal_caches()
     assert [k for k, _ in problems(cli_db, get_settings())] == ["preflight.demo_accounts"]
     assert cli.main(["preflight"]) == 1
     assert "officer_county" in capsys.readouterr().err
@@ -178,3 +182,38 @@ def test_preflight_refuses_a_demo_like_site_and_passes_a_real_one(cli_db, tmp_pa
     cli_db.commit()
     assert cli.main(["preflight", "--lang", "en"]) == 0
     assert "All checks passed" in capsys.readouterr().out
+
+
+def test_control_characters_never_reach_a_problem_and_full_width_digits_are_no_code(db_session, tmp_path):
+    body = "code,name,level,parent_code\n１３,河北省,province,\n13\x1b[31m,河北省,province,\n"
+    report = importer.run(db_session, write(tmp_path, "r.csv", body))
+    assert [(p.line, p.key, p.value) for p in report.problems] == [(2, "regions.err_region_code", "１３"),
+                                                                   (3, "regions.err_region_code", "13[31m")]
+    assert all("\x1b" not in p.value for p in report.problems)
+
+
+def test_a_real_site_never_loads_the_demo_and_never_serves_before_preflight_passes(cli_db, monkeypatch, capsys):
+    from tests.conftest import clear_portal_caches
+    import portal.serve
+
+    served = []
+    monkeypatch.setattr(portal.serve, "serve", lambda port, host: served.append(port) or 0)
+    monkeypatch.setenv("PORTAL_PRODUCTION", "true")
+    clear_portal_caches()
+    assert cli.main(["demo"]) == 2 and "never loaded" in capsys.readouterr().err
+    assert cli_db.execute(select(func.count()).select_from(Region)).scalar_one() == 0
+    assert cli.main(["serve", "--port", "3999"]) == 1 and served == []  # preflight fails: no regions, no admin …
+    monkeypatch.setenv("PORTAL_PRODUCTION", "")
+    clear_portal_caches()
+    assert cli.main(["serve", "--port", "3999"]) == 0 and served == [3999]  # the demo site serves as before
+
+
+def test_demo_data_left_in_the_database_fails_preflight(cli_db, monkeypatch, fast_passwords):
+    from portal import demo
+    from tests.conftest import clear_portal_caches
+
+    demo.load(cli_db, "demo-password-123")
+    cli_db.execute(auth.User.__table__.update().values(active=False))  # demo accounts disabled: not enough
+    cli_db.commit()
+    clear_portal_caches()
+    assert "preflight.demo_data" in {k for k, _ in problems(cli_db, get_settings())}

@@ -133,3 +133,55 @@ def test_demo_cases_load_once(db_session, tmp_path):
     statuses = sorted(db_session.execute(select(Application.status)).scalars())
     assert statuses == sorted([apps.SUBMITTED, apps.INVESTIGATING, apps.MATERIALS, apps.TO_PUBLISH])
     assert db_session.execute(select(func.count(Application.id))).scalar_one() == 4
+
+
+def test_the_wage_deduction_shown_is_the_rule_not_the_low_end_of_a_small_range():
+    result = screener.screen({**BASE, "income": "lt500"}, params(income__wage_deduction=100_00))
+    texts = [el.describe(line, "zh") for line in result.lines]
+    assert "工资收入按规定先扣除就业成本 100 元再计入（TEST-income.wage_deduction）。" in texts
+
+
+def test_the_edge_line_verdict_follows_income_even_when_savings_straddle_their_limit():
+    # 4 people with ¥3,000–4,999 (¥750–1,249 a person) against a ¥1,400 edge line (¥700 × 2): below at both ends,
+    # while the savings range straddles its limit (the high end is not eligible for another reason).
+    answers = {**BASE, "size": "4", "income": "3000_5000", "savings": "60k_100k"}
+    lines = {line.key: line.ok for line in screener.screen(answers, params(
+        standard__urban=700_00, near_poor__multiple_permille=2000)).lines}
+    assert lines.get("screen.line.near_poor_below") is True, lines
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ANSWERS = st.fixed_dictionaries({
+    "township": st.just("130102001"), "residence": st.sampled_from(el.RESIDENCES),
+    "size": st.sampled_from(screener.SIZES), "income": st.sampled_from([r[0] for r in screener.INCOME_RANGES]),
+    "savings": st.sampled_from([r[0] for r in screener.SAVINGS_RANGES]), "vehicle": st.sampled_from(("no", "yes")),
+    "houses": st.sampled_from(("0", "1", "2")), "business": st.sampled_from(("no", "yes")),
+    "severe": st.sampled_from(("no", "yes")), "hardship": st.sampled_from(("no", "yes"))})
+FIGURE_LINES = {"elig.line.income_wage", "elig.line.income_counted", "elig.line.income_test",
+                "elig.line.income_test_fail", "elig.line.asset_deposits", "elig.line.amount_gap", "elig.line.rounded",
+                "elig.line.near_poor", "elig.line.single", "elig.line.single_over"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANSWERS, st.sampled_from([0, 100_00]))
+def test_screener_lines_never_contradict_the_outcome_or_state_a_figure_nobody_gave(answers, deduction):
+    result = screener.screen(answers, params(income__wage_deduction=deduction))
+    lines = result.lines
+    keys = [line.key for line in lines]
+    assert not FIGURE_LINES & set(keys)  # every engine line with a range-end figure is said as chosen
+    verdicts = {line.key: line.ok for line in lines}
+    income_key = next(k for k in keys if k.startswith("screen.line.income_"))
+    # The income verdict is the test at both ends: below at both, above at both, or it depends.
+    both = (result.assessment.income_ok, result.worst.income_ok)
+    assert income_key == {(True, True): "screen.line.income_below", (False, False): "screen.line.income_above"
+                          }.get(both, "screen.line.income_either")
+    assert verdicts[income_key] is (both[0] if both[0] == both[1] else None)
+    if result.firm and result.outcome == el.ELIGIBLE:
+        assert False not in verdicts.values()  # a firm "eligible" has no failing reason
+    if result.firm and result.outcome == el.NOT_ELIGIBLE:
+        assert False in verdicts.values()  # a firm "not eligible" names what fails
+    amount_lines = [k for k in keys if k.startswith("screen.line.amount_")]
+    assert len(amount_lines) <= 1 and (not amount_lines or result.amount_high_fen > 0)
+    for lang in ("zh", "en"):
+        assert all("{" not in el.describe(line, lang) for line in lines)
