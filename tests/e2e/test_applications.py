@@ -243,6 +243,16 @@ def test_screener_apply_with_photo_and_track(page, server):
     other.fill("#f-track-secret", secret.lower().replace("-", " "))  # typed loosely: lowercase, a space
     other.click("#track-open")
     other.wait_for_selector("#track-status")
+    assert "建北街 36 号" in other.inner_text("#track-contact")
+    # A shared phone: the next person reloads the same tab without this browser session's cookies. The snapshot the
+    # server sends before any on_load carries nothing of the case (status, steps, the office, the answers).
+    frames: list[str] = []
+    other.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    other.context.clear_cookies()
+    other.reload()
+    wait_hydrated(other)
+    other.wait_for_selector("#f-track-number")
+    assert frames and not any(number in f or "建北街 36 号" in f or "等待受理" in f for f in frames)
     other.context.close()
 
 

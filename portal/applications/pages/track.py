@@ -5,6 +5,8 @@ straight after submitting, from the same tab)."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from typing import TypedDict
 
 import reflex as rx
@@ -19,6 +21,8 @@ from portal.applications import services as svc
 from portal.shell.client import client_address
 from portal.shell.args import checked
 from portal.shell.contact import ContactRow, contact_row, office_card
+from portal.shell.session import held_elsewhere, on_hydrate
+from portal.kernel import policy
 
 STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
 STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
@@ -71,7 +75,13 @@ class CheckRow(TypedDict):
     settled: bool
 
 
+@on_hydrate
 class TrackState(rx.State):
+    # A case opened here (steps, reasons, amount, the resident's answers, the office) stays only for this browser
+    # session and while the tab is in use: the next person on a shared phone needs the number and secret again.
+    hold_key: str = rx.Cookie("", name="sd_apply_track", same_site="strict")
+    _hold_key: str = ""
+    _last_used: float = 0.0
     found: bool = False
     error_key: str = ""
     retry_at: str = ""  # with apply.err_throttled: when to try again
@@ -94,7 +104,16 @@ class TrackState(rx.State):
     answer_saved: bool = False
     contact: ContactRow = contact_row(None)
 
+    def _on_hydrate(self, session, storage: dict) -> None:
+        if self.found and held_elsewhere(self, "hold_key", self._hold_key, self._last_used, storage,
+                                         policy.get_int(session, "apply.idle_minutes")):
+            self.reset()
+            self._hold_key, self._last_used = "", 0.0
+
     def _show(self, case: queries.ResidentCase) -> None:
+        self._hold_key = self._hold_key or secrets.token_urlsafe(18)
+        self.hold_key = self._hold_key  # again: a reset() on load cleared the cookie var
+        self._last_used = time.time()
         view = case.view
         self.checks = [CheckRow(id=str(f.id), rule_key=f"verify.rule.{f.rule}", source_key=f"verify.source.{f.source}",
                                 as_of=f.as_of, answer=f.answer, settled=f.settled) for f in case.findings]
