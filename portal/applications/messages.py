@@ -270,6 +270,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Save the picture below, or write down the application number and secret. You need both to continue or to track; the secret is shown only now."),
     "apply.secret_hint": ("8 位字母和数字，如 K7QM-3XWD，不分大小写。以前的 16 位密码照常可用。",
                           "8 letters and digits, like K7QM-3XWD; capitals or not. An older 16-character secret still works."),
+    "apply.card_busy": ("服务器正忙，暂时无法生成图片。请把上面的申请编号和密码抄下来或截屏保存。",
+                        "The server is busy and cannot draw the picture now. Write down the number and secret above, or take a screenshot."),
     "apply.card_title": ("阳光低保 低保申请凭证", "Sunshine Dibao application receipt"),
     "apply.card_hint": ("凭申请编号和查询密码继续填写申请、查询办理进度。密码只显示这一次，请妥善保管，不要告诉他人。",
                         "Use the number and secret to continue your application or follow its progress. The secret is shown only this once: keep it safe and tell no one."),

@@ -195,6 +195,7 @@ def check_rows(session, app) -> list[CheckRow]:
 @on_hydrate
 class ApplyState(rx.State):
     screen: str = "start"
+    card_busy: bool = False  # the picture of the number and secret could not be drawn (the heavy pool was full)
     number: str = ""
     form: dict[str, str] = {}
     errors: list[ErrorItem] = []
@@ -428,13 +429,19 @@ class ApplyState(rx.State):
             self._bind(app.number, secret)
             number = app.number
         self._forget_draft()
-        self.screen = "created"
+        self.screen, self.card_busy = "created", False
         # The secret and its picture travel in this event only (never a state var): the page writes them into
         # #created-secret, #created-image and #created-download. The secret first: a slow phone shows it at once.
         yield show_once("created-secret", secret)
         lang = "en" if (await self.get_state(UIState)).lang == "en" else "zh"  # the card is drawn in it
-        card = await receipt_card(number, secret, now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"), lang)
-        yield [show_once("created-image", card, "src"), show_once("created-download", card, "href")]
+        try:
+            card = await receipt_card(number, secret, now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"), lang)
+        except heavy.Busy:  # the pool is full (anyone may start drafts): the number and secret as text suffice
+            self.card_busy = True
+            return
+        # Sent once (about 70 KB); the browser copies it into the download link.
+        yield [show_once("created-image", card, "src"), rx.call_script(
+            "document.getElementById('created-download').href = document.getElementById('created-image').src")]
 
     @rx.event
     def begin(self):
@@ -771,9 +778,10 @@ class ApplyState(rx.State):
 
 
 async def receipt_card(number: str, secret: str, created: str, lang: str) -> str:
-    """The picture of the number and secret as a data: URL, drawn in the heavy pool (off the event loop). The
-    draft already exists, so this waits for a slot rather than refusing."""
-    png = await heavy.run_waiting(drawing.receipt_card_png, number, secret, drawing.ReceiptCardText(
+    """The picture of the number and secret as a data: URL, drawn in the heavy pool (off the event loop). Raises
+    heavy.Busy when the pool is full: drafts need no sign-in, so a burst of them must not hold the pool for everyone
+    (the page then shows the number and secret as text only)."""
+    png = await heavy.run(drawing.receipt_card_png, number, secret, drawing.ReceiptCardText(
         text("apply.card_title", lang), text("apply.number", lang), text("apply.secret", lang),
         text("apply.card_hint", lang), created))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -905,11 +913,14 @@ def _created() -> rx.Component:
                 rx.text(size="7", weight="bold", id="created-secret", class_name="receipt-code"),
                 width="100%"),
         # The picture of both (show_once: src and href are set in the browser only).
-        rx.image(alt=t("apply.card_title"), width="100%", id="created-image", class_name="receipt-image"),
-        rx.text(t("apply.save_image_hint"), size="2"),
-        rx.el.a(rx.button(rx.icon("download", size=18), t("apply.save_image"), variant="outline", min_height=TAP,
-                          width="100%", type="button", tab_index=-1),
-                download="application-receipt.png", width="100%", id="created-download"),
+        rx.cond(s.card_busy,
+                rx.callout(t("apply.card_busy"), icon="pencil", color_scheme="amber", width="100%", id="card-busy"),
+                rx.fragment(
+                    rx.image(alt=t("apply.card_title"), width="100%", id="created-image", class_name="receipt-image"),
+                    rx.text(t("apply.save_image_hint"), size="2"),
+                    rx.el.a(rx.button(rx.icon("download", size=18), t("apply.save_image"), variant="outline",
+                                      min_height=TAP, width="100%", type="button", tab_index=-1),
+                            download="application-receipt.png", width="100%", id="created-download"))),
         rx.el.button(t("apply.continue"), on_click=s.begin, type="button", class_name="screen-next",
                      id="created-continue"),
         width="100%", spacing="4",

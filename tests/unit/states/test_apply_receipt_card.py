@@ -19,7 +19,7 @@ def _card(monkeypatch, lang: str) -> tuple[str, list[str], list[str], list]:
     threads: list[str] = []
     drawn: list[str] = []
     pooled: list = []
-    real_card, real_text, real_run = drawing.receipt_card_png, ImageDraw.ImageDraw.text, heavy.run_waiting
+    real_card, real_text, real_run = drawing.receipt_card_png, ImageDraw.ImageDraw.text, heavy.run
 
     def watched_card(*args, **kwargs):
         threads.append(threading.current_thread().name)
@@ -35,7 +35,7 @@ def _card(monkeypatch, lang: str) -> tuple[str, list[str], list[str], list]:
 
     monkeypatch.setattr(drawing, "receipt_card_png", watched_card)
     monkeypatch.setattr(ImageDraw.ImageDraw, "text", watched_text)
-    monkeypatch.setattr(heavy, "run_waiting", watched_run)
+    monkeypatch.setattr(heavy, "run", watched_run)
     loop_thread: list[str] = []
 
     async def go() -> str:
@@ -48,7 +48,7 @@ def _card(monkeypatch, lang: str) -> tuple[str, list[str], list[str], list]:
 
 def test_the_created_draft_picture_is_a_png_of_number_and_secret_drawn_off_the_loop(monkeypatch):
     url, (drawer, loop), drawn, pooled = _card(monkeypatch, "zh")
-    assert [fn.__name__ for fn in pooled] == ["watched_card"]  # through kernel.heavy, once
+    assert [fn.__name__ for fn in pooled] == ["watched_card"]  # through kernel.heavy (refusing when full), once
     assert drawer.startswith("heavy") and drawer != loop  # a worker of the heavy pool, not the event loop's thread
     assert url.startswith("data:image/png;base64,")
     png = base64.b64decode(url.split(",", 1)[1], validate=True)
@@ -66,3 +66,14 @@ def test_the_picture_is_drawn_in_the_residents_language(monkeypatch):
     _, _, drawn, _ = _card(monkeypatch, "en")
     assert {"Sunshine Dibao application receipt", "Application number", "Secret"} <= set(drawn)
     assert not any("申请" in t for t in drawn)
+
+
+def test_a_full_pool_refuses_the_picture_rather_than_queueing_behind_anyone(monkeypatch):
+    import pytest
+
+    async def full(fn, *args, **kwargs):
+        raise heavy.Busy()
+
+    monkeypatch.setattr(heavy, "run", full)
+    with pytest.raises(heavy.Busy):  # the page then shows the number and secret as text (apply.card_busy)
+        run_async(apply.receipt_card("SQ7K2M9XQP", "K7QM-3XWD", "2026-03-10 10:00", "zh"))
