@@ -22,7 +22,7 @@ from portal.workbench.pages.desk import (
     SearchState, TodoCardState, TodoState, search_page, todo_card, todo_page, workbench_cards,
 )
 from portal.ratings.pages.officer import OfficerRatingsState, officer_ratings
-from portal.shell.officer_home import OfficerHomeState, OfficerRegionState, officer_home, officer_region
+from portal.regions.pages.officer import OfficerHomeState, OfficerRegionState, officer_home, officer_region
 from portal.reports.pages.officer import OfficerReportsState, officer_reports
 from portal.roster.pages.officer import OfficerRosterState, officer_roster, officer_roster_batch
 from portal.applications.pages.apply import ApplyState, apply_page

@@ -1,10 +1,11 @@
-"""Read models for the admins' accounts page: accounts found by name, the region tree and windows to pick from."""
+"""Read models for the admins' pages: accounts found by name, the region tree and windows to pick from, and what the
+system holds (the admin home's counts)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import RoleGrant, User
@@ -93,3 +94,18 @@ def window_choices(session: Session, actor: Actor | None) -> list[WindowChoice]:
                            .where(or_(*[Region.path.startswith(p) for p in paths]), ServiceWindow.active.is_(True))
                            .order_by(ServiceWindow.code).limit(MAX_REGIONS)).all()
     return [WindowChoice(w.code, f"{w.office_name} {w.name}", code) for w, code in rows]
+
+
+@dataclass(frozen=True)
+class SystemCounts:
+    regions: int
+    windows: int
+    users: int
+
+
+def system_counts(session: Session, actor: Actor | None) -> SystemCounts:
+    """The admin home: regions, service windows and accounts in the whole system (any admin)."""
+    authorize(actor, Role.ADMIN)
+    return SystemCounts(session.execute(select(func.count()).select_from(Region)).scalar_one(),
+                        session.execute(select(func.count()).select_from(ServiceWindow)).scalar_one(),
+                        session.execute(select(func.count()).select_from(User)).scalar_one())

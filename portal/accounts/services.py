@@ -18,6 +18,7 @@ from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession
 from portal.kernel.base import utcnow
 from portal.regions.models import Region
 from portal.kernel import audit
+from portal.kernel.db import session_scope
 from portal.kernel import text_rules
 from portal.kernel import throttle as lookup_throttle
 from portal.kernel.permissions import Actor, Grant, PermissionDenied, authorize
@@ -385,3 +386,20 @@ def view_audit_log(session: Session, actor: Actor | None, flt: AuditFilter, *, p
                         "to": flt.date_to.isoformat() if flt.date_to else None, "page": page})
     return [AuditLine(r.id, r.at, r.actor, r.action, r.target_type, r.target_id, r.region_code or "", r.before,
                       r.after) for r in rows]
+
+
+def verify_audit_chain(session: Session, actor: Actor | None) -> audit.ChainReport:
+    """An admin walks the whole audit chain; the check itself is written to the log (under the admin's username)."""
+    authorize(actor, Role.ADMIN)
+    assert actor is not None
+    report = audit.verify_chain(session)
+    audit.record(session, actor.username, "audit.verify", "audit_log", "chain",
+                 after={"ok": report.ok, "rows": report.rows, "first_broken_id": report.first_broken_id})
+    return report
+
+
+def verify_audit_chain_now(actor: Actor | None) -> audit.ChainReport:
+    """`verify_audit_chain` in its own unit of work (the admin home runs it in a thread: it takes seconds on a year
+    of rows)."""
+    with session_scope() as session:
+        return verify_audit_chain(session, actor)

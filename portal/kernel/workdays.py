@@ -46,6 +46,16 @@ def china_today() -> date:
     return datetime.now(CHINA_TZ).date()
 
 
+def recent_months(n: int = 12) -> list[str]:
+    """The last `n` months in China ("YYYY-MM"), this month first."""
+    today = china_today()
+    months, year, month = [], today.year, today.month
+    for _ in range(n):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
 @dataclass(frozen=True, slots=True)
 class CalendarDay:
     """One exception to the Monday–Friday week: a day off (放假) or a make-up workday (调休上班)."""

@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
-from sqlalchemy import func, select
 
+from portal.accounts import queries as accounts_queries
+from portal.accounts import services as accounts
 from portal.shell.account import guarded, whoami
 from portal.shell.i18n import t, t_fmt
 from portal.kernel import routes
 from portal.shell.layout import TAP, nav_card, page
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role, User
-from portal.regions.models import Region, ServiceWindow
-from portal.kernel import audit
+from portal.kernel.permissions import Role
 from portal.shell.session import SignedInState
 
 
@@ -31,26 +29,22 @@ class AdminHomeState(SignedInState):
         actor = self._open_page(Role.ADMIN)
         if actor is None:
             return self._refused()
-        with session_scope() as session:
-            self.region_count = session.execute(select(func.count()).select_from(Region)).scalar_one()
-            self.window_count = session.execute(select(func.count()).select_from(ServiceWindow)).scalar_one()
-            self.user_count = session.execute(select(func.count()).select_from(User)).scalar_one()
+        found: list[accounts_queries.SystemCounts] = []
+        actor, key = self._perform(Role.ADMIN, lambda session, who: found.append(
+            accounts_queries.system_counts(session, who)))
+        if actor is None or key:
+            return None
+        counts = found[0]
+        self.region_count, self.window_count, self.user_count = counts.regions, counts.windows, counts.users
 
     @rx.event
     async def verify_audit(self):
-        if self._guard(Role.ADMIN) is None:
+        actor = self._guard(Role.ADMIN)
+        if actor is None:
             return
         # Walking the whole chain takes seconds on a year of rows: in a thread, never on the event loop.
-        report = await asyncio.to_thread(_verify_and_record, self.username)
+        report = await asyncio.to_thread(accounts.verify_audit_chain_now, actor)
         self.audit_ok, self.audit_rows, self.audit_broken_id = report.ok, report.rows, report.first_broken_id or 0
-
-
-def _verify_and_record(username: str):
-    with session_scope() as session:
-        report = audit.verify_chain(session)
-        audit.record(session, username, "audit.verify", "audit_log", "chain",
-                     after={"ok": report.ok, "rows": report.rows, "first_broken_id": report.first_broken_id})
-    return report
 
 
 def _stat(key: str, value) -> rx.Component:

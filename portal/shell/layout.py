@@ -10,6 +10,9 @@ from portal.shell.i18n import t, t_fmt
 from portal.shell.ui import UIState
 
 TAP = "44px"  # minimum tap target (WCAG 2.5.5 / mobile guidelines)
+# a native select as wide as the form, with a tap-sized target
+SELECT_STYLE = {"min_height": TAP, "width": "100%", "padding": "8px 10px", "border": "1px solid var(--gray-8)",
+                "border_radius": "6px", "background": "var(--color-panel-solid)", "box_sizing": "border-box"}
 
 
 def header(width: str = "760px") -> rx.Component:

@@ -19,7 +19,7 @@ ADMIN_HOME_LOAD = (
 )
 OFFICER_REGION_LOAD = (
     "reflex___state____state.portal___shell___session____signed_in_state"
-    ".portal___shell___officer_home____officer_region_state.load"
+    ".portal___regions___pages___officer____officer_region_state.load"
 )
 
 

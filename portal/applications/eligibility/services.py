@@ -77,6 +77,16 @@ def set_parameter(session: Session, actor: Actor, region: Region, key: str, valu
     return row
 
 
+def set_parameter_at(session: Session, actor: Actor, region_code: str, key: str, text: str, effective_from: date,
+                     document_no: str) -> EligibilityParameter:
+    """The admin form: `text` as typed (`parse_input`) set at the region with this code (`set_parameter`). An unknown
+    code is checked like a region nobody holds."""
+    region = session.execute(select(Region).where(Region.code == region_code)).scalar_one_or_none()
+    authorize(actor, Role.ADMIN, region.path if region else "/nonexistent/")
+    assert region is not None
+    return set_parameter(session, actor, region, key, parse_input(key, text), effective_from, document_no)
+
+
 def history(session: Session, region: Region, key: str | None = None) -> list[EligibilityParameter]:
     """Every value ever set at `region` (newest effective date first)."""
     stmt = select(EligibilityParameter).where(EligibilityParameter.region_id == region.id)

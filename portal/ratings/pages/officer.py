@@ -18,7 +18,7 @@ from portal.kernel.db import session_scope
 from portal.accounts.models import Role
 from portal.ratings import services as wf
 from portal.regions import services as regions
-from portal.kernel.workdays import china_today
+from portal.kernel.workdays import recent_months
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
 from portal.shell.once import show_once
@@ -47,15 +47,6 @@ class BurstView(TypedDict):
     window: str
     opened: str
     held: int
-
-
-def recent_months(n: int = 12) -> list[str]:
-    today = china_today()
-    months, year, month = [], today.year, today.month
-    for _ in range(n):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months
 
 
 def rank_views(rows: list[wf.RankedWindow]) -> list[RankView]:

@@ -15,22 +15,20 @@ from portal.shell.account import guarded
 from portal.shell.i18n import t, t_var
 from portal.shell.once import show_once
 from portal.shell.layout import TAP, page, pager
-from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES
-from portal.accounts.models import Role
-from portal.reports.models import ReportCategory, ReportOutcome, ReportStatus
-from portal.ratings.pages.officer import recent_months
+from portal.reports import queries
 from portal.reports import services as svc
 from portal.roster import services as roster_svc
-from portal.kernel.permissions import PermissionDenied
+from portal.kernel.permissions import PermissionDenied, Role
+from portal.kernel.workdays import recent_months
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
 from portal.shell.ui import CLEAR_ON_SUCCESS, clear_done_forms
 
 ROLES = (Role.OFFICER, Role.FINANCE, Role.IDENTITY_VIEWER)
-CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
-STATUS_KEYS = [f"report.status.{s.value}" for s in ReportStatus]
-OUTCOME_KEYS = [f"report.outcome.{o.value}" for o in ReportOutcome]
+CATEGORY_KEYS = [f"report.category.{c}" for c in queries.CATEGORIES]
+STATUS_KEYS = [f"report.status.{s}" for s in queries.STATUSES]
+OUTCOME_KEYS = [f"report.outcome.{o}" for o in queries.OUTCOMES]
 EVENT_KEYS = [k for k in MESSAGES if k.startswith("report.event.")]
 REWARD_KEYS = [k for k in MESSAGES if k.startswith("report.reward_status.")]
 ERROR_KEYS = [k for k in MESSAGES if k.startswith("report.err.")] + ["auth.forbidden"]
@@ -217,32 +215,21 @@ class OfficerReportsState(SignedInState):
             self._close()
             self.rows, self.register, self.finance_queue, self.finance_waiting = [], [], [], []
             return
-        with session_scope() as session:
-            if actor.has_role(Role.OFFICER):
-                flt = svc.InboxFilter(self.status_filter, self.category_filter, self.overdue_only, self.mine_only)
-                # One more than a page tells whether a next page exists.
-                found = svc.inbox(session, actor, flt, limit=svc.INBOX_PAGE + 1,
-                                  offset=(self.page_no - 1) * svc.INBOX_PAGE)
-                while not found and self.page_no > 1:  # the last page emptied (reports concluded, filters): step back
-                    self.page_no -= 1
-                    found = svc.inbox(session, actor, flt, limit=svc.INBOX_PAGE + 1,
-                                      offset=(self.page_no - 1) * svc.INBOX_PAGE)
-                self.has_next = len(found) > svc.INBOX_PAGE
-                self.rows = [inbox_view(r) for r in found[:svc.INBOX_PAGE]]
-            self.register = [register_view(r) for r in svc.reward_register(session, actor, self.month)] \
-                if actor.has_role(Role.OFFICER, Role.FINANCE) else []
-            queue = [register_view(r) for r in svc.finance_queue(session, actor)] \
-                if actor.has_role(Role.FINANCE) else []
-            self.finance_queue = [r for r in queue if r["claimed"]]
-            self.finance_waiting = [r for r in queue if not r["claimed"]]
-            if self._selected:
-                try:
-                    self._load_detail(session, actor)
-                except PermissionDenied:  # no longer theirs (a conflict declared, a grant withdrawn): show nothing
-                    self._close()
+        flt = svc.InboxFilter(self.status_filter, self.category_filter, self.overdue_only, self.mine_only)
+        desk = queries.open_desk(actor, flt, self.page_no, self.month, self._selected)
+        if desk.inbox is not None:
+            self.page_no, self.has_next = desk.page_no, desk.has_next
+            self.rows = [inbox_view(r) for r in desk.inbox]
+        self.register = [register_view(r) for r in desk.register]
+        queue = [register_view(r) for r in desk.finance_queue]
+        self.finance_queue = [r for r in queue if r["claimed"]]
+        self.finance_waiting = [r for r in queue if not r["claimed"]]
+        if desk.detail is not None:
+            self._show_detail(desk.detail)
+        elif desk.detail_refused:  # no longer theirs (a conflict declared, a grant withdrawn): show nothing
+            self._close()
 
-    def _load_detail(self, session, actor) -> None:
-        d = svc.detail(session, actor, self._selected)
+    def _show_detail(self, d: svc.Detail) -> None:
         self.detail = DetailView(
             id=d.id, receipt=d.receipt, category_key=f"report.category.{d.category}", subject=d.subject,
             description=d.description, region=d.region_name, handler_region=d.handler_region, status=d.status,
@@ -330,8 +317,7 @@ class OfficerReportsState(SignedInState):
             return
         try:
             self._selected = int(report_id)
-            with session_scope() as session:
-                self._load_detail(session, actor)
+            self._show_detail(queries.open_detail(actor, self._selected))
         except (PermissionDenied, ValueError, TypeError):
             self._close()
             self.error_key = "auth.forbidden"
@@ -400,15 +386,15 @@ class OfficerReportsState(SignedInState):
     @rx.event
     def reveal_identity(self):
         """Designated role only; the service writes the audit row before anything is shown."""
-        actor = self._guard(ROLES)
+        found: list[svc.Identity] = []
+        actor, key = self._perform(ROLES, lambda session, who: found.append(
+            svc.reveal_identity(session, who, self._selected)))
         if actor is None:
             return
-        try:
-            with session_scope() as session:
-                who = svc.reveal_identity(session, actor, self._selected)
-        except (PermissionDenied, ValueError, TypeError):
+        if key:  # refused, or input no form sends
             self.error_key, self.identity_shown = "auth.forbidden", False
             return
+        who = found[0]
         self.identity_shown = True
         return show_once("identity-text", f"{who.name} · {who.phone}")
 
@@ -431,12 +417,13 @@ class OfficerReportsState(SignedInState):
         if actor is None:
             return
         self.payout_for, self.payout_missing = 0, False
-        try:
-            with session_scope() as session:
-                payout = svc.payout_details(session, actor, int(report_id))
-        except (PermissionDenied, ValueError, TypeError):
+        found: list[str] = []
+        actor, key = self._perform(ROLES, lambda session, who: found.append(
+            svc.payout_details(session, who, int(report_id))))
+        if actor is None or key:  # refused, or input no form sends
             self.error_key = "auth.forbidden"
             return
+        payout = found[0]
         self.payout_for, self.payout_missing = int(report_id), not payout
         return show_once("payout-text", payout) if payout else None
 
@@ -451,8 +438,8 @@ def _select(options: list[tuple[str, str]], value, on_change, select_id: str, la
 def _filters() -> rx.Component:
     s = OfficerReportsState
     statuses = [("", "report.filter_open"), ("all", "report.filter_all")] + \
-        [(st.value, f"report.status.{st.value}") for st in ReportStatus]
-    categories = [("", "report.filter_all_categories")] + [(c.value, f"report.category.{c.value}") for c in ReportCategory]
+        [(st, f"report.status.{st}") for st in queries.STATUSES]
+    categories = [("", "report.filter_all_categories")] + [(c, f"report.category.{c}") for c in queries.CATEGORIES]
     return rx.flex(
         _select(statuses, s.status_filter, s.set_status_filter, "filter-status", "report.filter_status"),
         _select(categories, s.category_filter, s.set_category_filter, "filter-category", "report.category_label"),
@@ -519,7 +506,7 @@ def _handling() -> rx.Component:
         rx.cond(owner_open, _text_action("report.reply_label", "report.reply", s.reply, "reply-form")),
         rx.cond(d["mine"] & (d["status"] == "acknowledged"), _text_action(
             "report.conclude_label", "report.conclude", s.conclude, "conclude-form",
-            rx.el.select(*[rx.el.option(t(f"report.outcome.{o.value}"), value=o.value) for o in ReportOutcome],
+            rx.el.select(*[rx.el.option(t(f"report.outcome.{o}"), value=o) for o in queries.OUTCOMES],
                          name="outcome", class_name="plain-select", aria_label=t("report.conclude_label")),
             rx.el.label(t("report.recovered_label"), class_name="rt-Text rt-r-size-2"),
             rx.el.input(name="recovered", input_mode="decimal", class_name="plain-select", placeholder="0.00",

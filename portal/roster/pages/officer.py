@@ -9,33 +9,23 @@ from __future__ import annotations
 from typing import TypedDict
 
 import reflex as rx
-from sqlalchemy import select
 
 from portal.kernel import money
 from portal.kernel import routes
+from portal.kernel.permissions import Role
 from portal.shell.account import guarded
 from portal.shell.i18n import t, t_fmt, t_var
-from portal.shell.layout import TAP, page
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
-from portal.regions.models import LEVEL_ORDER, Region, RegionLevel
-from portal.kernel.base import utcnow
-from portal.roster.models import KIND_PUBLICITY, STATUS_WITHDRAWN, RosterBatch, RosterEntry
-from portal.roster.pages.resident import SELECT_STYLE
-from portal.regions import services as regions
+from portal.shell.layout import SELECT_STYLE, TAP, page
+from portal.roster import queries
 from portal.roster import services as svc
-from portal.kernel.permissions import PermissionDenied, region_paths_in_scope
 from portal.shell.session import SignedInState
 from portal.shell.args import checked
 
-MAX_SCOPE_OPTIONS = 400
-INDENT = chr(0x3000)  # an ideographic space: one level of the region tree in a native select
 MAX_DRAFT = 100
 ERROR_KEYS = ["name.err_invalid", "roster.err_household", "roster.err_amount", "roster.err_source_ref",
               "roster.err_village", "roster.err_empty", "roster.err_too_many", "roster.err_reason",
               "roster.err_already_withdrawn", "auth.forbidden", "roster.err_draft_full"]
 NOTICE_KEYS = ["roster.published", "roster.withdrawn"]
-LEVEL_KEYS = [f"level.{lvl.value}" for lvl in LEVEL_ORDER]
 
 
 class ScopeOption(TypedDict):
@@ -71,28 +61,14 @@ def officer_entry_row(e: svc.OfficerEntry) -> OfficerEntryRow:
     return OfficerEntryRow(
         id=e.public_id, name=e.name, masked=e.masked_name, size=e.household_size,
         amount=money.yuan(e.monthly_amount_fen), village=e.village_name,
-        kind_key="roster.kind_publicity" if e.kind == KIND_PUBLICITY else "roster.kind_standing",
-        status_key="roster.status_withdrawn" if e.status == STATUS_WITHDRAWN else "roster.status_active",
-        active=e.status != STATUS_WITHDRAWN, start=svc.fmt_time(e.starts_at), end=svc.fmt_time(e.ends_at),
+        kind_key="roster.kind_publicity" if e.kind == svc.KIND_PUBLICITY else "roster.kind_standing",
+        status_key="roster.status_withdrawn" if e.status == svc.STATUS_WITHDRAWN else "roster.status_active",
+        active=e.status != svc.STATUS_WITHDRAWN, start=svc.fmt_time(e.starts_at), end=svc.fmt_time(e.ends_at),
         reason=e.withdrawn_reason or "")
 
 
-def _scope_options(session, actor) -> list[ScopeOption]:
-    """The officer's regions and what lies below them, down to villages (capped, in tree order)."""
-    options: list[ScopeOption] = []
-    for path in region_paths_in_scope(actor, Role.OFFICER):
-        top = session.execute(select(Region).where(Region.path == path)).scalar_one_or_none()
-        if top is None:
-            continue
-        rows = session.execute(select(Region).where(svc.in_region(Region.path, path)).order_by(Region.path)
-                               .limit(MAX_SCOPE_OPTIONS)).scalars().all()
-        depth0 = top.path.count("/")
-        for r in rows:
-            indent = INDENT * (r.path.count("/") - depth0)
-            options.append(ScopeOption(code=r.code, label=indent + r.name))
-    return options[:MAX_SCOPE_OPTIONS]
-
-
+def _option(c: queries.Choice) -> ScopeOption:
+    return ScopeOption(code=c.code, label=c.label)
 
 
 class OfficerBatchRow(TypedDict):
@@ -107,10 +83,11 @@ class OfficerBatchRow(TypedDict):
     proof: str
 
 
-def officer_batch_row(b: svc.BatchInfo, now) -> OfficerBatchRow:
+def officer_batch_row(batch: queries.OfficerBatch) -> OfficerBatchRow:
+    b = batch.info
     return OfficerBatchRow(id=b.id, region=b.region_name, start=svc.fmt_time(b.starts_at),
                            end=svc.fmt_time(b.ends_at), count=b.entry_count - b.withdrawn_count,
-                           withdrawn=b.withdrawn_count, running=b.ends_at > now,
+                           withdrawn=b.withdrawn_count, running=batch.running,
                            href=routes.officer_roster_batch(b.id), proof=routes.roster_batch(b.id))
 
 
@@ -145,18 +122,16 @@ class OfficerRosterState(SignedInState):
     def _ok(self, key: str, href: str = "") -> None:
         self.error_key, self.error_detail, self.notice_key, self.notice_href = "", "", key, href
 
-    def _region_guard(self, session):
-        """The chosen region, re-checked for role + region on every call (a forged code gets nothing)."""
-        region = regions.by_code(session, self.region_code) if self.region_code else None
-        actor = self._guard(Role.OFFICER, region.path if region else "/nonexistent/")
-        return (actor, region) if actor is not None else (None, None)
+    def _region_guard(self):
+        """The caller, re-checked for role + region of the chosen region on every call (a forged code gets
+        nothing); the queries and services check again."""
+        path = queries.region_path(self.region_code) if self.region_code else None
+        return self._guard(Role.OFFICER, path or "/nonexistent/")
 
-    def _refresh_region(self, session, actor, region: Region) -> None:
-        self.villages = [ScopeOption(code=v.code, label=v.name) for v in session.execute(
-            select(Region).where(svc.in_region(Region.path, region.path), Region.level == RegionLevel.VILLAGE)
-            .order_by(Region.path).limit(MAX_SCOPE_OPTIONS)).scalars()]
-        now = utcnow()
-        self.batches = [officer_batch_row(b, now) for b in svc.batches_in_scope(session, actor, region)]
+    def _refresh_region(self, actor) -> None:
+        desk = queries.open_region_desk(actor, self.region_code)
+        self.villages = [_option(v) for v in desk.villages]
+        self.batches = [officer_batch_row(b) for b in desk.batches]
 
     # --- the roster desk ------------------------------------------------------------------------------------
 
@@ -166,36 +141,32 @@ class OfficerRosterState(SignedInState):
         if actor is None:
             return self._refused()
         self.error_key, self.notice_key, self.found, self.withdraw_id = "", "", [], ""
-        with session_scope() as session:
-            self.scope = _scope_options(session, actor)
-            codes = {o["code"] for o in self.scope}
-            if self.region_code not in codes:
-                self.region_code = self.scope[0]["code"] if self.scope else ""
-                self.draft = []
-            actor, region = self._region_guard(session)
-            if region is not None:
-                self._refresh_region(session, actor, region)
+        self.scope = [_option(c) for c in queries.open_scope_choices(actor)]
+        codes = {o["code"] for o in self.scope}
+        if self.region_code not in codes:
+            self.region_code = self.scope[0]["code"] if self.scope else ""
+            self.draft = []
+        actor = self._region_guard()
+        if actor is not None:
+            self._refresh_region(actor)
 
     @rx.event
     @checked
     def pick_region(self, code: str):
         self.region_code = str(code or "")[:20]
         self.draft, self.found, self.withdraw_id = [], [], ""
-        with session_scope() as session:
-            actor, region = self._region_guard(session)
-            if actor is None:
-                self.region_code, self.villages, self.batches = "", [], []
-                return
-            self._ok("")
-            self._refresh_region(session, actor, region)
+        actor = self._region_guard()
+        if actor is None:
+            self.region_code, self.villages, self.batches = "", [], []
+            return
+        self._ok("")
+        self._refresh_region(actor)
 
     @rx.event
     @checked
     def add_draft(self, form: dict):
-        with session_scope() as session:
-            actor, region = self._region_guard(session)
-            if actor is None:
-                return
+        if self._region_guard() is None:
+            return
         if len(self.draft) >= MAX_DRAFT:
             return self._fail("roster.err_draft_full")
         amount = svc.parse_amount_fen(str(form.get("amount", "")))
@@ -229,23 +200,26 @@ class OfficerRosterState(SignedInState):
 
     @rx.event
     def publish(self):
-        with session_scope() as session:
-            actor, region = self._region_guard(session)
-            if actor is None:
-                return
+        if self._region_guard() is None:
+            return
+        published: list[int] = []
+        failed: list[svc.RosterError] = []
+
+        def run(session, actor):
             try:
-                batch = svc.publish_batch(session, actor, region, self._draft_entries())
+                published.append(svc.publish_batch_for(session, actor, self.region_code, self._draft_entries()))
             except svc.RosterError as exc:
-                session.rollback()
-                return self._fail(exc.key, exc.detail)
-            except PermissionDenied:
-                session.rollback()
-                return self._fail("auth.forbidden")
-            batch_id = batch.id
-            session.commit()
-            self.draft = []
-            self._ok("roster.published", routes.officer_roster_batch(batch_id))
-            self._refresh_region(session, actor, region)
+                failed.append(exc)  # the detail (which village) is shown too
+                raise
+
+        actor, key = self._perform(Role.OFFICER, run, domain_errors=(svc.RosterError,))
+        if actor is None:
+            return
+        if key:
+            return self._fail(key, failed[0].detail if failed else "")
+        self.draft = []
+        self._ok("roster.published", routes.officer_roster_batch(published[0]))
+        self._refresh_region(actor)
 
     @rx.event
     @checked
@@ -255,12 +229,11 @@ class OfficerRosterState(SignedInState):
         self._find()
 
     def _find(self) -> None:
-        with session_scope() as session:
-            actor, region = self._region_guard(session)
-            if actor is None:
-                self.found = []
-                return
-            self.found = [officer_entry_row(e) for e in svc.officer_find(session, actor, region, self.find_query)]
+        actor = self._region_guard()
+        if actor is None:
+            self.found = []
+            return
+        self.found = [officer_entry_row(e) for e in queries.open_find(actor, self.region_code, self.find_query)]
 
     # --- withdrawing (both pages) ---------------------------------------------------------------------------
 
@@ -282,17 +255,16 @@ class OfficerRosterState(SignedInState):
     def withdraw(self, form: dict):
         if not self.withdraw_id:
             return
-        with session_scope() as session:
-            entry_path = session.execute(select(RosterEntry.region_path)
-                                         .where(RosterEntry.public_id == self.withdraw_id)).scalar_one_or_none()
-            actor = self._guard(Role.OFFICER, entry_path or "/nonexistent/")
-            if actor is None:
-                return
-            try:
-                svc.withdraw_entry(session, actor, self.withdraw_id, str(form.get("reason", ""))[: svc.MAX_REASON + 1])
-            except svc.RosterError as exc:
-                session.rollback()
-                return self._fail(exc.key)
+        entry_path = queries.entry_region_path(self.withdraw_id)
+        if self._guard(Role.OFFICER, entry_path or "/nonexistent/") is None:
+            return
+        actor, key = self._perform(Role.OFFICER, svc.withdraw_entry, self.withdraw_id,
+                                   str(form.get("reason", ""))[: svc.MAX_REASON + 1],
+                                   domain_errors=(svc.RosterError,))
+        if actor is None:
+            return
+        if key:
+            return self._fail(key)
         self.withdraw_id, self.withdraw_label = "", ""
         self._ok("roster.withdrawn")
         if self.batch_entries:
@@ -303,15 +275,14 @@ class OfficerRosterState(SignedInState):
     # --- one batch ------------------------------------------------------------------------------------------
 
     def _load_batch(self, batch_id: int) -> None:
-        with session_scope() as session:
-            batch = session.get(RosterBatch, batch_id)
-            actor = self._open_page(Role.OFFICER, batch.region_path if batch else "/nonexistent/")
-            if actor is None:
-                self.batch_entries = []
-                return
-            info, entries = svc.batch_entries(session, actor, batch_id)
-            self.batch = officer_batch_row(info, utcnow())
-            self.batch_entries = [officer_entry_row(e) for e in entries]
+        path = queries.batch_region_path(batch_id)
+        actor = self._open_page(Role.OFFICER, path or "/nonexistent/")
+        if actor is None:
+            self.batch_entries = []
+            return
+        batch, entries = queries.open_batch_view(actor, batch_id)
+        self.batch = officer_batch_row(batch)
+        self.batch_entries = [officer_entry_row(e) for e in entries]
 
     @rx.event
     def load_batch(self):

@@ -17,7 +17,7 @@ import reflex as rx
 from portal.kernel import money
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
-from portal.shell.layout import TAP, page, pager
+from portal.shell.layout import SELECT_STYLE, TAP, page, pager
 from portal.regions.cascade import LevelRow, cascade_levels, offered_choice
 from portal.kernel.db import session_scope
 from portal.regions.models import Region
@@ -32,8 +32,6 @@ KIND_KEY = {KIND_PUBLICITY: "roster.kind_publicity", KIND_STANDING: "roster.kind
 ERROR_KEYS = ["roster.rate_limited", "roster.region_missing"]
 ONE_YEAR = 365 * 24 * 3600
 
-SELECT_STYLE = {"min_height": TAP, "width": "100%", "padding": "8px 10px", "border": "1px solid var(--gray-8)",
-                "border_radius": "6px", "background": "var(--color-panel-solid)", "box_sizing": "border-box"}
 
 
 class EntryRow(TypedDict):

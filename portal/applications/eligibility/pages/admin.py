@@ -9,17 +9,14 @@ from datetime import date
 from typing import TypedDict
 
 import reflex as rx
-from sqlalchemy import select
 
 from portal.shell.account import guarded
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import page
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
-from portal.regions.models import Region, RegionLevel
+from portal.applications.eligibility import queries
 from portal.applications.eligibility import rules as el
 from portal.applications.eligibility import services as ep
-from portal.kernel.permissions import PermissionDenied, region_paths_in_scope
+from portal.kernel.permissions import Role
 from portal.kernel.workdays import china_today
 from portal.shell.session import SignedInState
 from portal.shell.args import checked
@@ -57,74 +54,50 @@ class AdminEligibilityState(SignedInState):
         actor = self._open_page(Role.ADMIN)
         if actor is None:
             return self._refused()
-        with session_scope() as session:
-            paths = region_paths_in_scope(actor, Role.ADMIN)
-            rows = session.execute(select(Region).where(
-                Region.level.in_([RegionLevel.CITY, RegionLevel.COUNTY])).order_by(Region.path)).scalars()
-            self.regions = [RegionChoice(code=r.code, name=r.name) for r in rows
-                            if any(r.path.startswith(p) for p in paths)]
+        self.regions = [RegionChoice(code=r.code, name=r.name) for r in queries.open_admin_regions(actor)]
         if self.region_code not in {r["code"] for r in self.regions}:
             self.region_code = self.regions[0]["code"] if self.regions else ""
-        self._refresh()
+        self._refresh(actor)
 
-    def _refresh(self) -> None:
+    def _refresh(self, actor) -> None:
         today = china_today()
         self.today = today.isoformat()
-        with session_scope() as session:
-            region = session.execute(select(Region).where(Region.code == self.region_code)).scalar_one_or_none()
-            if region is None:
-                self.rows = []
-                return
-            in_force = ep.params_for(session, region.path, today)
-            history = ep.history(session, region)
-            out = []
-            for key in el.PARAMETER_KEYS:
-                p = in_force.values.get(key)
-                past = [f"{h.effective_from.isoformat()} {ep.format_value(key, h.value)} ({h.document_no})"
-                        for h in history if h.key == key]
-                out.append(ParamRowView(key=key, label_key=f"elig.param.{key}",
-                                        value=ep.format_value(key, p.value) if p else "",
-                                        doc=p.document_no if p else "", since=p.effective_from.isoformat() if p else "",
-                                        source=p.region_name if p else "", history=" · ".join(past)))
-            self.rows = out
+        self.rows = [ParamRowView(key=p.key, label_key=f"elig.param.{p.key}", value=p.value, doc=p.doc,
+                                  since=p.since, source=p.source, history=p.history)
+                     for p in queries.open_parameter_lines(actor, self.region_code, today)]
 
     @rx.event
     @checked
     def pick_region(self, code: str):
-        if self._guard(Role.ADMIN) is None:
+        actor = self._guard(Role.ADMIN)
+        if actor is None:
             return
         self.region_code = code if code in {r["code"] for r in self.regions} else self.region_code
         self.error_key, self.saved = "", False
-        self._refresh()
+        self._refresh(actor)
 
     @rx.event
     @checked
     def save(self, form: dict):
-        with session_scope() as session:
-            region = session.execute(select(Region).where(Region.code == self.region_code)).scalar_one_or_none()
-            actor = self._guard(Role.ADMIN, region.path if region else "/nonexistent/")
-            if actor is None or region is None:
-                self.error_key = "auth.forbidden"
-                return
-            key = str(form.get("key", ""))
-            try:
-                since = date.fromisoformat(str(form.get("since", "")))
-            except ValueError:
-                self.error_key, self.saved = "elig.err_param_date", False
-                return
-            try:
-                value = ep.parse_input(key, str(form.get("value", ""))[:400])
-                ep.set_parameter(session, actor, region, key, value, since, str(form.get("doc", ""))[:100])
-            except ep.ParameterError as exc:
-                session.rollback()
-                self.error_key, self.saved = exc.key, False
-                return
-            except PermissionDenied:
-                session.rollback()
-                self.error_key, self.saved = "auth.forbidden", False
-                return
+        path = queries.region_path(self.region_code)
+        actor = self._guard(Role.ADMIN, path or "/nonexistent/")
+        if actor is None or path is None:
+            self.error_key = "auth.forbidden"
+            return
+        key = str(form.get("key", ""))
+        try:
+            since = date.fromisoformat(str(form.get("since", "")))
+        except ValueError:
+            self.error_key, self.saved = "elig.err_param_date", False
+            return
+        actor, err = self._perform(Role.ADMIN, ep.set_parameter_at, self.region_code, key,
+                                   str(form.get("value", ""))[:400], since, str(form.get("doc", ""))[:100],
+                                   domain_errors=(ep.ParameterError,))
+        if actor is None or err:
+            self.error_key, self.saved = err or "auth.forbidden", False
+            return
         self.error_key, self.saved = "", True
-        self._refresh()
+        self._refresh(actor)
 
 
 def _row(r: ParamRowView) -> rx.Component:

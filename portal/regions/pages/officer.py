@@ -1,4 +1,5 @@
-"""Officer home and the region overview, both scoped to the officer's grants."""
+"""Officer home and the region overview, both scoped to the officer's grants; the rows come from
+`regions.queries` (the page holds no session)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ from portal.shell.account import guarded, whoami
 from portal.shell.calendar_warning import calendar_gap_warning
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP, nav_card, page
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
-from portal.regions.models import LEVEL_ORDER, Region
-from portal.regions import services as regions
+from portal.kernel.permissions import Role
+from portal.regions import queries
 from portal.shell.session import SignedInState
 
-LEVEL_KEYS = [f"level.{lvl.value}" for lvl in LEVEL_ORDER]
+LEVEL_KEYS = [f"level.{level}" for level in queries.LEVELS]
 
 
 class RegionRow(TypedDict):
@@ -34,8 +33,8 @@ class WindowRow(TypedDict):
     active: bool
 
 
-def _row(region: Region) -> RegionRow:
-    return RegionRow(code=region.code, name=region.name, level_key=f"level.{region.level.value}",
+def _row(region: queries.RegionLine) -> RegionRow:
+    return RegionRow(code=region.code, name=region.name, level_key=f"level.{region.level}",
                      href=routes.officer_region(region.code))
 
 
@@ -47,9 +46,7 @@ class OfficerHomeState(SignedInState):
         actor = self._open_page(Role.OFFICER)
         if actor is None:
             return self._refused()
-        with session_scope() as session:
-            self.scope = [_row(r) for g in actor.grants if g.role == Role.OFFICER
-                          if (r := regions.by_code(session, g.region_code)) is not None]
+        self.scope = [_row(r) for r in queries.open_officer_regions(actor)]
 
 
 class OfficerRegionState(SignedInState):
@@ -64,18 +61,15 @@ class OfficerRegionState(SignedInState):
         """The region comes from the URL, so the region check runs here on the server, not in the page."""
         code = str(self.router.url.query_parameters.get("code") or self.router._page.params.get("code", ""))[:20]
         self.subregions, self.windows, self.trail, self.missing = [], [], [], False
-        with session_scope() as session:
-            region = regions.by_code(session, code)
-            # An unknown code is checked like a region nobody holds: no hint of what exists elsewhere.
-            actor = self._open_page(Role.OFFICER, region.path if region else "/nonexistent/")
-            if actor is None:
-                return self._refused()
-            assert region is not None
-            self.region = _row(region)
-            self.trail = [_row(r) for r in regions.ancestors(session, region)]
-            self.subregions = [_row(r) for r in regions.children(session, region)]
-            self.windows = [WindowRow(code=w.code, name=w.name, office=w.office_name, active=w.active)
-                            for w in regions.windows_under(session, region)]
+        # An unknown code is checked like a region nobody holds: no hint of what exists elsewhere.
+        actor = self._open_page(Role.OFFICER, queries.region_path(code) or "/nonexistent/")
+        if actor is None:
+            return self._refused()
+        found = queries.open_overview(actor, code)
+        self.region = _row(found.region)
+        self.trail = [_row(r) for r in found.trail]
+        self.subregions = [_row(r) for r in found.subregions]
+        self.windows = [WindowRow(code=w.code, name=w.name, office=w.office, active=w.active) for w in found.windows]
 
 
 def _region_link(row: RegionRow) -> rx.Component:

@@ -1,0 +1,79 @@
+"""Read models of the officer's region pages (the officer home's list of regions, one region's overview), each
+checked for role + region with the one guard and, for pages, in its own unit of work (`open_*`): the page holds no
+session. `region_path` only tells the page which region to guard, and shows nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from portal.kernel.db import session_scope
+from portal.kernel.permissions import Actor, Role, authorize
+from portal.regions import services as regions
+from portal.regions.models import LEVEL_ORDER, Region
+
+LEVELS = [lvl.value for lvl in LEVEL_ORDER]  # province first
+
+
+@dataclass(frozen=True)
+class RegionLine:
+    code: str
+    name: str
+    level: str  # a RegionLevel value
+
+
+@dataclass(frozen=True)
+class WindowLine:
+    code: str
+    name: str
+    office: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class RegionOverview:
+    region: RegionLine
+    trail: list[RegionLine]  # province first, the region itself last
+    subregions: list[RegionLine]
+    windows: list[WindowLine]
+
+
+def _line(region: Region) -> RegionLine:
+    return RegionLine(region.code, region.name, region.level.value)
+
+
+def region_path(code: str) -> str | None:
+    """The materialised path of the region with this code (None: unknown)."""
+    with session_scope() as session:
+        region = regions.by_code(session, code)
+        return region.path if region else None
+
+
+def officer_regions(session: Session, actor: Actor) -> list[RegionLine]:
+    """The regions the officer holds the officer role at, in the order of the grants."""
+    authorize(actor, Role.OFFICER)
+    return [_line(r) for g in actor.grants if g.role == Role.OFFICER
+            if (r := regions.by_code(session, g.region_code)) is not None]
+
+
+def overview(session: Session, actor: Actor, code: str) -> RegionOverview:
+    """One region in the officer's scope: the trail above it, the regions below and every window under it. An
+    unknown code is refused like a region nobody holds."""
+    region = regions.by_code(session, code)
+    authorize(actor, Role.OFFICER, region.path if region else "/nonexistent/")
+    assert region is not None
+    return RegionOverview(_line(region), [_line(r) for r in regions.ancestors(session, region)],
+                          [_line(r) for r in regions.children(session, region)],
+                          [WindowLine(w.code, w.name, w.office_name, w.active)
+                           for w in regions.windows_under(session, region)])
+
+
+def open_officer_regions(actor: Actor) -> list[RegionLine]:
+    with session_scope() as session:
+        return officer_regions(session, actor)
+
+
+def open_overview(actor: Actor, code: str) -> RegionOverview:
+    with session_scope() as session:
+        return overview(session, actor, code)
