@@ -470,9 +470,9 @@ def open_counts_by_rule(session: Session, review_path: str) -> dict[str, int]:
 MIN_TEXT, MAX_TEXT = 4, 2000
 
 
-def _text(value: str, key: str, max_len: int = MAX_TEXT) -> str:
+def _text(value: str, key: str, max_len: int = MAX_TEXT, min_len: int = MIN_TEXT) -> str:
     value = text_rules.clean_text(value or "", multiline=True)
-    if not MIN_TEXT <= len(value) <= max_len:
+    if not min_len <= len(value) <= max_len:
         raise SupervisionError(key)
     return value
 
@@ -628,7 +628,8 @@ def close_inspection(session: Session, actor: Actor, inspection_id: int, *, now:
 
 def refer(session: Session, actor: Actor, *, target: str, grounds: str, body: str, inspection_id: int | None = None,
           item_id: int | None = None, now: datetime | None = None):
-    """问责: refer a finding (an inspection's or a risk hit's) to a body, with the grounds."""
+    """问责: refer a finding (an inspection's or a risk hit's) to a body, with the grounds. The target is a person
+    (two characters is a whole name: 王五) or an office."""
     from portal.supervision.models import Referral
 
     if (inspection_id is None) == (item_id is None):
@@ -644,7 +645,7 @@ def refer(session: Session, actor: Actor, *, target: str, grounds: str, body: st
         path = item.region_path
     now = now or utcnow()
     row = Referral(inspection_id=inspection_id, item_id=item_id, region_path=path,
-                   target=_text(target, "sup.err_referral", 120), grounds=_text(grounds, "sup.err_referral"),
+                   target=_text(target, "sup.err_referral", 120, 2), grounds=_text(grounds, "sup.err_referral"),
                    body=_text(body, "sup.err_referral", 120), referred_on=china_date(now), referred_by=actor.user_id)
     session.add(row)
     session.flush()
