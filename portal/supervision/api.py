@@ -97,9 +97,10 @@ def notice_document(n: queries.PublishedNotice, lang: str) -> documents.Document
             widths=(0.3, 0.3, 0.22, 0.18)))
     return documents.Document(
         issuer=t("sup.rep.issuer", region=n.region), number=n.number,
-        title=t("sup.notice.pdf_title", kind=t(f"sup.notice.kind.{n.kind}"), title=n.title),
-        meta=(t("sup.notice.meta", region=n.region, start=n.period_start, end=n.period_end,
-                published=n.published_on),),
+        title=n.title,
+        meta=(t("sup.notice.pdf_kind", kind=t(f"sup.notice.kind.{n.kind}"),
+                meta=t("sup.notice.meta", region=n.region, start=n.period_start, end=n.period_end,
+                       published=n.published_on)),),
         sections=tuple(sections),
         signature=(t("sup.rep.issuer", region=n.region), n.published_on),
         footer=t("sup.notice.footer", number=n.number))

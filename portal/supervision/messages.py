@@ -165,7 +165,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sup.rep.findings": ("二、逐案督察发现", "2. Findings case by case"),
     "sup.rep.persons": ("涉及人员（脱敏）", "People (masked)"),
     "sup.rep.answered": ("{answer}（{date} 答复）", "{answer} (answered {date})"),
-    "sup.notice.pdf_title": ("{kind}：{title}", "{kind}: {title}"),
+    "sup.notice.pdf_kind": ("类别：{kind} · {meta}", "{kind} · {meta}"),
     "sup.rep.pending": ("待定", "Pending"),
     "sup.rep.none": ("无。", "None."),
     "sup.rep.closed_on": ("验收日期", "Accepted on"),
