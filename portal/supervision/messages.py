@@ -165,6 +165,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sup.rep.findings": ("二、逐案督察发现", "2. Findings case by case"),
     "sup.rep.persons": ("涉及人员（脱敏）", "People (masked)"),
     "sup.rep.answered": ("{answer}（{date} 答复）", "{answer} (answered {date})"),
+    "sup.refer_closes": ("移送后，这条监察事项即以“已移送”办结，问责事由作为处理情况（至少 10 字）。",
+                         "Once referred, the item is closed as referred, with the grounds as its outcome (at least 10 "
+                         "characters)."),
     "sup.notice.pdf_kind": ("类别：{kind} · {meta}", "{kind} · {meta}"),
     "sup.rep.pending": ("待定", "Pending"),
     "sup.rep.none": ("无。", "None."),

@@ -978,3 +978,16 @@ def return_notice(session: Session, actor: Actor, notice_id: int, reason: str, *
     audit.record(session, actor, "supervision.notice_returned", "supervision_notice", row.id, region_code=region_code,
                  at=now, before={"status": "draft"}, after={"status": "returned", "chars": len(row.return_reason)})
     return row
+
+
+def refer_item(session: Session, actor: Actor, item_id: int, *, target: str, grounds: str, body: str,
+               now: datetime | None = None):
+    """From the board: refer a risk hit for accountability and close it as referred (已移送), the grounds as its
+    written outcome, in one unit of work. The reviewing level only, never about oneself (as `close_item`)."""
+    cleaned = text_rules.clean_text(grounds or "", multiline=True)
+    if len(cleaned) < MIN_OUTCOME_TEXT:
+        raise SupervisionError("sup.err_outcome_text")
+    now = now or utcnow()
+    row = refer(session, actor, target=target, grounds=cleaned, body=body, item_id=item_id, now=now)
+    close_item(session, actor, item_id, "referred", cleaned, now=now)
+    return row

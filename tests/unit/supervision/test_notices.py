@@ -228,3 +228,30 @@ def test_a_returned_notice_is_never_published(w):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdftotext_is_there():
     assert shutil.which("pdftoppm")
+
+
+# --- referring a risk hit from the board ----------------------------------------------------------------------------
+
+def test_a_risk_hit_is_referred_from_the_board_and_closed_as_referred(w):
+    from portal.supervision.models import MonitoringItem
+
+    county = w.tree[COUNTY]
+    item = MonitoringItem(rule="too_fast", subject="A-1", region_id=county.id, region_path=county.path,
+                          review_path=w.tree["1301"].path, about_user_ids=[w.second.user_id], evidence=[],
+                          facts={}, due_on=date(2026, 3, 16))
+    w.s.add(item)
+    w.s.flush()
+    with pytest.raises(PermissionDenied):
+        sup.refer_item(w.s, w.inspector, item.id, target="长安区民政局", grounds="审批过快，未满公示期即审核确认。",
+                       body="石家庄市纪委监委")  # a county inspector does not review the city's items
+    with pytest.raises(sup.SupervisionError) as err:
+        sup.refer_item(w.s, w.city, item.id, target="长安区民政局", grounds="过快", body="石家庄市纪委监委")
+    assert err.value.key == "sup.err_outcome_text"
+    ref = sup.refer_item(w.s, w.city, item.id, target="长安区民政局", grounds="审批过快，未满公示期即审核确认。",
+                         body="石家庄市纪委监委", now=T0)
+    assert ref.item_id == item.id and ref.inspection_id is None and ref.region_path == county.path
+    assert item.status == "closed" and item.outcome == "referred" and item.closed_by == w.city.user_id
+    # The referral can carry a notice of criticism about the county.
+    notice = _draft(w, actor=w.city, referral_ids=(ref.id,), persons=())
+    sup.approve_notice(w.s, w.second, notice.id, now=T0)
+    assert queries.published_notice(w.s, notice.id).referrals[0]["target"] == "长安区民政局"
