@@ -302,10 +302,10 @@ def _public_card(n: PublicNotice) -> rx.Component:
         rx.cond(n["findings"].length() > 0, rx.el.ul(rx.foreach(n["findings"], lambda f: rx.el.li(
             t_var(f["topic_key"], TOPIC_KEYS), " #", f["position"], " · ",
             t_var(f["verdict_key"], [*VERDICT_KEYS, "sup.rep.pending"]), t("sup.colon"), f["finding"])),
-            class_name="eval-list notice-findings")),
+            class_name="eval-list notice-findings", style={"font_size": "14px"})),
         rx.cond(n["referrals"].length() > 0, rx.el.ul(rx.foreach(n["referrals"], lambda r: rx.el.li(
             r["target"], " → ", r["body"], " · ", t_var(r["outcome_key"], ACC_KEYS), " ", r["decided"])),
-            class_name="eval-list notice-referrals")),
+            class_name="eval-list notice-referrals", style={"font_size": "14px"})),
         rx.link(rx.icon("file-down", size=18), t("sup.notice.pdf"), href=n["pdf_url"], is_external=True,
                 min_height=TAP, display="flex", align_items="center", gap="6px",
                 id="notice-pdf-" + n["id"].to_string()),
