@@ -290,8 +290,8 @@ class PublicNoticesState(rx.State):
 
 def _public_card(n: PublicNotice) -> rx.Component:
     return rx.el.article(
-        rx.hstack(rx.badge(t_var(n["kind_key"], KIND_KEYS), color_scheme=rx.cond(n["criticism"], "red", "green"),
-                           size="2"),
+        rx.hstack(rx.cond(n["criticism"], rx.badge(t("sup.notice.kind.criticism"), color_scheme="red", size="2"),
+                          rx.badge(t("sup.notice.kind.praise"), color_scheme="green", size="2")),
                   rx.text(n["number"], size="1", color_scheme="gray"), spacing="2", wrap="wrap", align="center"),
         rx.heading(n["title"], size="3", as_="h3", margin_y="6px"),
         rx.text(t_fmt("sup.notice.meta", region=n["region"], start=n["start"], end=n["end"],
