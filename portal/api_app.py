@@ -21,6 +21,7 @@ from portal.ratings import web as rating_pages
 from portal.reports import api as reports
 from portal.shell.origin import OriginGuard
 from portal.verification import api as verification
+from portal.supervision import api as supervision
 from portal.shell.static_cache import ImmutableAssets
 
 # Reflex mounts its own app (the websocket /_event, /_upload, the pages) inside this one, so the guard sees all of it.
@@ -46,6 +47,8 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_APPLICATIONS_EXPORT, applications.queue_xlsx, methods=["GET"]),
     Route(routes.API_APPLICATION_FORM, applications.form_pdf, methods=["GET"]),
     Route(routes.API_PHOTOS, photos_api.take_photo, methods=["POST"]),
+    Route(routes.API_INSPECTION_REPORT_PDF, supervision.inspection_report_pdf, methods=["GET"]),
+    Route(routes.API_NOTICE_PDF, supervision.notice_pdf, methods=["GET"]),
     # Server-rendered resident pages (no Reflex): the rating page must work on 3G and with JavaScript off.
     Route(routes.RATE_ENTRY, rating_pages.rate_entry, methods=["GET"]),
     Route(routes.RATE_PAGE, rating_pages.rate_page, methods=["GET"]),

@@ -45,6 +45,7 @@ from portal.shell.session import SessionBinding
 from portal.supervision import services as supervision
 from portal.supervision.pages.inspections import InspectionsState, inspections_page
 from portal.supervision.pages.monitor import MonitorState, monitor_page
+from portal.supervision.pages.notices import NoticeDeskState, notices_desk_page, notices_section
 from portal.supervision.pages.powers import PowersState, powers_page
 from portal.shell.layout import NET_SCRIPT, net_banner
 
@@ -99,8 +100,9 @@ app.add_page(officer_roster, route=routes.OFFICER_ROSTER, title=page_title("rost
 app.add_page(officer_roster_batch, route=routes.OFFICER_ROSTER_BATCH, title=page_title("roster.officer_batch_title"), on_load=OfficerRosterState.load_batch)
 
 def results_with_sections() -> rx.Component:
-    """/results: the rankings, the evaluation notices (民主评议通报), the money paid and the reward pool."""
-    return results_page(evaluation_notices(), money_figures(), reward_pools())
+    """/results: the rankings, the evaluation notices (民主评议通报), the notices of praise and criticism (通报表扬与
+    批评), the money paid and the reward pool."""
+    return results_page(evaluation_notices(), notices_section(), money_figures(), reward_pools())
 
 
 app.add_page(results_with_sections, route=routes.RESULTS, title=page_title("results.title"), on_load=ResultsState.load)
@@ -125,3 +127,5 @@ app.add_page(report_track_page, route=routes.REPORT_TRACK, title=page_title("hom
 app.add_page(powers_page, route=routes.POWERS, title=page_title("sup.powers_title"), on_load=PowersState.load)
 app.add_page(monitor_page, route=routes.MONITOR, title=page_title("sup.monitor_title"), on_load=MonitorState.load)
 app.add_page(inspections_page, route=routes.INSPECTIONS, title=page_title("sup.ins_title"), on_load=InspectionsState.load)
+app.add_page(notices_desk_page, route=routes.NOTICES, title=page_title("sup.notice.title_page"),
+             on_load=NoticeDeskState.load)

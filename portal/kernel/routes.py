@@ -165,6 +165,17 @@ def roster_objection(public_entry_id: str) -> str:
 POWERS = "/powers"
 MONITOR = "/monitor"
 INSPECTIONS = "/inspections"
+NOTICES = "/notices"  # drafting and approving notices of praise and criticism (published on /results)
+API_INSPECTION_REPORT_PDF = "/api/supervision/inspections/{inspection_id:int}/report.pdf"
+API_NOTICE_PDF = "/api/supervision/notices/{notice_id:int}/notice.pdf"
+
+
+def inspection_report_pdf(inspection_id: int) -> str:
+    return f"/api/supervision/inspections/{int(inspection_id)}/report.pdf"
+
+
+def notice_pdf(notice_id: int) -> str:
+    return f"/api/supervision/notices/{int(notice_id)}/notice.pdf"
 
 # --- verification (issue 12) ---
 OFFICER_FINDINGS = "/officer/findings"

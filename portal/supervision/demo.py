@@ -1,5 +1,7 @@
-"""Demo data for supervision: two inspectors, and one case taken through by a single officer who surveyed and
-decided it (a real A/B-separation hit, opened by the risk rule as the decision was written). Idempotent."""
+"""Demo data for supervision: two inspectors, one case taken through by a single officer who surveyed and decided it
+(a real A/B-separation hit, opened by the risk rule as the decision was written), one closed inspection of 长安区 with
+its report (findings, a rectification answered and accepted, a referral with its outcome), and one notice of
+criticism resting on it, drafted by the city's inspector and approved by the county's officer. Idempotent."""
 
 from __future__ import annotations
 
@@ -70,6 +72,66 @@ def load_case(session: Session, store=None) -> int:
     return 1
 
 
+INSPECTED = "130102"
+RECTIFY_OFFICE = "130102001"
+SEED = 20261101
+
+
+def _actor(session: Session, username: str):
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    return None if user is None else auth.actor_for_user(session, user)
+
+
+def load_documents(session: Session) -> int:
+    """One closed inspection of 长安区 (its report is downloadable) and one published notice of criticism."""
+    from portal.supervision import services as sup
+    from portal.supervision.models import Inspection, InspectionCase, Notice
+
+    if session.execute(select(Notice.id)).first() is not None:
+        return 0
+    inspector, county, township = (_actor(session, u) for u in ("inspector", "officer_county", "officer_jianbei"))
+    region = session.execute(select(Region).where(Region.code == INSPECTED)).scalar_one_or_none()
+    if None in (inspector, county, township, region):
+        return 0
+    topic = next((t for t in ("funds", "identification") if sup.inspection_population(session, region, t)), None)
+    if topic is None:
+        return 0
+    at = datetime.now(timezone.utc) - timedelta(days=12)
+    ins = session.execute(select(Inspection).where(Inspection.seed == str(SEED))).scalar_one_or_none()
+    if ins is None:
+        ins = sup.open_inspection(session, inspector, INSPECTED, topic, size=3, seed=SEED, now=at)
+    cases = session.execute(select(InspectionCase).where(InspectionCase.inspection_id == ins.id)
+                            .order_by(InspectionCase.position)).scalars().all()
+    first = cases[0]
+    names = sup.case_persons(session, topic, [first.ref]).get(first.ref) or ["该户"]
+    sup.record_finding(session, inspector, first.id, "problem",
+                       f"{names[0]}家庭成员名下有一辆车辆未申报，经办人员未入户核实即审核通过。", now=at)
+    for case in cases[1:]:
+        sup.record_finding(session, inspector, case.id, "ok", "材料齐全，认定和金额符合规定。", now=at)
+    rect = sup.set_rectification(session, inspector, ins.id, RECTIFY_OFFICE,
+                                 "重新核查该户车辆情况，依规调整待遇，并对全街道在保家庭车辆情况开展自查。", 10,
+                                 case_id=first.id, now=at)
+    sup.answer_rectification(session, township, rect.id, "已入户核实并停发该户低保，追回多领保障金；全街道自查完毕。",
+                             now=at + timedelta(days=5))
+    sup.close_rectification(session, inspector, rect.id, now=at + timedelta(days=6))
+    sup.close_inspection(session, inspector, ins.id, now=at + timedelta(days=6))
+    ref = sup.refer(session, inspector, target="建北街道低保经办人", grounds="未入户核实即审核通过，造成多领保障金。",
+                    body="长安区纪委监委", inspection_id=ins.id, now=at + timedelta(days=6))
+    sup.record_accountability(session, inspector, ref.id, "notice", (at + timedelta(days=9)).date())
+    today = datetime.now(timezone.utc).date()
+    notice = sup.draft_notice(session, inspector, sup.NoticeDraft(
+        region_code=INSPECTED, kind="criticism", title="关于建北街道低保审核把关不严的通报批评",
+        body=f"{today.year}年资金发放专项督察发现，建北街道在审核中未入户核实{names[0]}家庭车辆情况即审核通过，"
+             "造成多领保障金。现予通报批评，请各街道引以为戒，严格落实入户调查和审核确认制度。",
+        period_start=today - timedelta(days=90), period_end=today,
+        offices=(RECTIFY_OFFICE,), persons=(), referral_ids=(ref.id,), case_ids=(first.id,)),
+        now=at + timedelta(days=10))
+    sup.approve_notice(session, county, notice.id, now=at + timedelta(days=11))
+    return 1
+
+
 def load(session: Session, password: str, store=None) -> int:
     load_accounts(session, password)
-    return load_case(session, store)
+    added = load_case(session, store)
+    load_documents(session)
+    return added

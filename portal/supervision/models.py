@@ -153,3 +153,37 @@ class Referral(Base):
     outcome: Mapped[str | None] = mapped_column(String(12))  # rules.ACCOUNTABILITY
     decided_on: Mapped[date | None] = mapped_column(Date)
     referred_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+
+class Notice(Base):
+    """通报表扬 / 通报批评: drafted by an inspector or officer of a region, approved (and so published) by another.
+
+    The draft keeps what the drafter wrote, with the individuals it names in `persons`; publication freezes
+    `public`, the text everyone reads, with every individual masked (kernel.masking) and numbers scrubbed, so the
+    public page and the PDF never read the draft.
+    """
+
+    __tablename__ = "supervision_notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(40), unique=True)  # 文号, given at publication
+    kind: Mapped[str] = mapped_column(String(10))  # praise | criticism
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    region_path: Mapped[str] = mapped_column(PathString)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    offices: Mapped[list] = mapped_column(JSON, default=list)  # region codes of the offices named
+    persons: Mapped[list] = mapped_column(JSON, default=list)  # individuals named (published masked only)
+    referral_ids: Mapped[list] = mapped_column(JSON, default=list)
+    case_ids: Mapped[list] = mapped_column(JSON, default=list)  # inspection cases (findings) it rests on
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | published | returned
+    drafted_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    drafted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[dict | None] = mapped_column(JSON)  # the published text, masked, frozen at publication
+
+    __table_args__ = (Index("ix_supervision_notice_scope", "status", "region_path"),)

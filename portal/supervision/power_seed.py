@@ -152,12 +152,15 @@ POWERS: tuple[PowerSeed, ...] = (
               ("reporting.set_weights", "reporting.pool_decide", "reporting.pool_approve", "reporting.pool_reject")),
     PowerSeed("supervision.watch", "在线监察与问责", "Online supervision and accountability", GRADE_B,
               "《关于权力阳光运行与监管的规定》", "county", 5, "上一级民政部门或督察人员", "同级纪检人员",
-              "风险提示 → 限期说明 → 书面结论（说明、纠正、移送）", "Risk hit → explained by the deadline → written "
-              "outcome (explained, corrected, referred)",
-              ("本人不得处理涉及本人的事项",), ("压下风险提示",),
+              "风险提示 → 限期说明 → 书面结论（说明、纠正、移送） → 通报（起草人之外的另一人审核后公开）",
+              "Risk hit → explained by the deadline → written outcome (explained, corrected, referred) → notice "
+              "(published once a second person approves)",
+              ("本人不得处理涉及本人的事项", "通报须由起草人之外的另一人审核", "通报中个人姓名脱敏"),
+              ("压下风险提示", "选择性通报"),
               ("supervision.item_closed", "supervision.power_set", "supervision.inspection_opened",
                "supervision.finding", "supervision.rectification_set", "supervision.rectification_closed",
                "supervision.inspection_closed", "supervision.referral", "supervision.accountability",
-               "supervision.rectification_answered",
+               "supervision.rectification_answered", "supervision.notice_drafted",
+               "supervision.notice_published", "supervision.notice_returned",
                "supervision.rule_set")),
 )

@@ -494,3 +494,131 @@ def rectifications_for_office(actor: Actor) -> list[tuple[int, str, str, str, st
             .order_by(Rectification.due_on).limit(100)).scalars().all()
         names = _names(session, (r.office_id for r in rows))
         return [(r.id, names.get(r.office_id, ""), r.demand, r.due_on.isoformat(), r.status) for r in rows]
+
+
+# --- notices of praise and criticism (通报) ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublishedNotice:
+    """A published notice as everyone reads it: only the frozen, masked `public` text, never the draft."""
+
+    id: int
+    number: str
+    kind: str
+    region: str
+    period_start: str
+    period_end: str
+    published_on: str
+    title: str
+    body: str
+    offices: tuple[str, ...]
+    referrals: tuple[dict, ...]  # target (masked), body, outcome, decided_on
+    findings: tuple[dict, ...]  # topic, position, verdict, finding (masked)
+
+
+def _published(row, region_name: str) -> PublishedNotice:
+    pub = row.public or {}
+    return PublishedNotice(row.id, row.number or "", row.kind, region_name, row.period_start.isoformat(),
+                           row.period_end.isoformat(), china_date(row.decided_at).isoformat(), pub.get("title", ""),
+                           pub.get("body", ""), tuple(pub.get("offices", ())), tuple(pub.get("referrals", ())),
+                           tuple(pub.get("findings", ())))
+
+
+def published_notice(session: Session, notice_id: int) -> PublishedNotice | None:
+    from portal.supervision.models import Notice
+
+    row = session.get(Notice, notice_id) if 0 < notice_id < 2**31 else None
+    if row is None or row.status != "published":
+        return None
+    return _published(row, session.get(Region, row.region_id).name)
+
+
+def published_notices(limit: int = 20) -> list[PublishedNotice]:
+    """The newest published notices, for /results (public)."""
+    from portal.supervision.models import Notice
+
+    with session_scope() as session:
+        rows = session.execute(select(Notice).where(Notice.status == "published")
+                               .order_by(Notice.decided_at.desc(), Notice.id.desc()).limit(limit)).scalars().all()
+        names = _names(session, (r.region_id for r in rows))
+        return [_published(r, names.get(r.region_id, "")) for r in rows]
+
+
+@dataclass(frozen=True)
+class DeskNotice:
+    id: int
+    kind: str
+    region: str
+    period: str
+    title: str
+    status: str
+    drafter: str
+    preview: str  # the text as it would be published (masked)
+    offices: str
+    return_reason: str
+    number: str
+    mine: bool
+
+
+@dataclass(frozen=True)
+class LinkChoice:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class NoticeDesk:
+    regions: list[RegionChoice]
+    offices: list[RegionChoice]
+    referrals: list[LinkChoice]
+    findings: list[LinkChoice]
+    to_approve: list[DeskNotice]
+    mine: list[DeskNotice]
+    published: list[DeskNotice]
+
+
+def notice_desk(actor: Actor) -> NoticeDesk:
+    """What an inspector or officer may draft in, link to, approve, and what they drafted."""
+    from portal.supervision import services as svc
+    from portal.supervision.models import Inspection, InspectionCase, Notice, Referral
+
+    authorize(actor, svc.NOTICE_ROLES)
+    paths = sorted({g.region_path for g in actor.grants if g.role in svc.NOTICE_ROLES})
+    within = lambda col: or_(*(col.startswith(p) for p in paths))  # noqa: E731
+    with session_scope() as session:
+        regions = session.execute(select(Region).where(within(Region.path), Region.level != RegionLevel.VILLAGE)
+                                  .order_by(Region.path).limit(300)).scalars().all()
+        choices = [RegionChoice(r.code, r.name, r.level.value) for r in regions]
+        refs = session.execute(select(Referral).where(within(Referral.region_path)).order_by(Referral.id.desc())
+                               .limit(50)).scalars().all()
+        cases = session.execute(select(InspectionCase, Inspection).join(
+            Inspection, Inspection.id == InspectionCase.inspection_id).where(
+            within(Inspection.region_path), InspectionCase.verdict == "problem").order_by(InspectionCase.id.desc())
+            .limit(50)).all()
+        rows = session.execute(select(Notice).where(within(Notice.region_path)).order_by(Notice.id.desc())
+                               .limit(100)).scalars().all()
+        names = _names(session, (r.region_id for r in rows))
+        from portal.accounts.models import User
+
+        drafters = dict(session.execute(select(User.id, User.display_name).where(
+            User.id.in_({r.drafted_by for r in rows}))).all())
+        office_names = dict(session.execute(select(Region.code, Region.name).where(
+            Region.code.in_({c for r in rows for c in r.offices or []}))).all())
+
+        def desk(r) -> DeskNotice:
+            pub = r.public if r.status == "published" else svc.public_notice(session, r)
+            return DeskNotice(r.id, r.kind, names.get(r.region_id, ""),
+                              f"{r.period_start.isoformat()} – {r.period_end.isoformat()}", pub["title"], r.status,
+                              drafters.get(r.drafted_by, ""), pub["body"],
+                              " · ".join(office_names.get(c, c) for c in r.offices or []), r.return_reason or "",
+                              r.number or "", r.drafted_by == actor.user_id)
+
+        shown = [desk(r) for r in rows]
+        return NoticeDesk(
+            regions=choices, offices=[c for c in choices if c.level != "province"],
+            referrals=[LinkChoice(r.id, f"{r.referred_on.isoformat()} {r.target} → {r.body}"
+                                  + (f" ({r.outcome})" if r.outcome else "")) for r in refs],
+            findings=[LinkChoice(c.id, f"#{i.id}-{c.position} {c.ref}: {(c.finding or '')[:40]}") for c, i in cases],
+            to_approve=[n for n in shown if n.status == "draft" and not n.mine],
+            mine=[n for n in shown if n.mine and n.status != "published"],
+            published=[n for n in shown if n.status == "published"][:20])

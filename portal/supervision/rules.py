@@ -44,6 +44,7 @@ NOT_A_POWER: dict[str, str] = {
     "payments.export": "audited read", "rating.export_ranking": "audited read", "report.export_inbox": "audited read",
     "report.export_rewards": "audited read", "verification.findings_export": "audited read",
     "verification.case_findings_view": "audited read",
+    "supervision.inspection_report": "audited read",
 }
 
 POWER_OF_ACTION: dict[str, str] = {a: p.key for p in POWERS for a in p.actions}
@@ -154,3 +155,60 @@ def draw_sample(population: list[str], size: int, seed: int) -> list[str]:
 
     ordered = sorted(population)
     return random.Random(seed).sample(ordered, min(size, len(ordered)))
+
+
+# --- documents: the inspection report and the notices (通报) --------------------------------------------------------
+
+NOTICE_KINDS = ("praise", "criticism")  # 通报表扬, 通报批评
+NOTICE_STATUSES = ("draft", "published", "returned")
+# Words that make a named target an office or a post (建北街道低保经办人, 长安区民政局), not an individual.
+OFFICE_WORDS = ("民政", "街道", "办事处", "政府", "经办", "工作人员", "救助", "中心", "委员会", "社区", "村委",
+                "局", "站", "所", "科", "办")
+PERSON_MAX_CHARS = 6
+NOTICE_NUMBER_FORMAT = "督通〔{year}〕{region}-{seq:03d}号"
+REPORT_NUMBER_FORMAT = "督报〔{year}〕{id:04d}号"
+
+
+def is_individual(target: str, office_names: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether a named target is a person (to be masked) rather than an office or a post. Short, with no office word
+    and no region's name in it: a person. When in doubt it is a person, so it is masked (fails closed).
+
+    >>> is_individual("王小明")
+    True
+    >>> is_individual("建北街道低保经办人")
+    False
+    >>> is_individual("长安区民政局")
+    False
+    """
+    from portal.kernel.masking import NAME_SEPARATORS
+
+    value = "".join((target or "").split())
+    if any(name and name in value for name in office_names) or any(w in value for w in OFFICE_WORDS):
+        return False
+    return len([c for c in value if c not in NAME_SEPARATORS]) <= PERSON_MAX_CHARS
+
+
+def mask_persons(text: str, persons, style: str | None = None) -> str:
+    """`text` with every listed individual's name replaced by its masked form (the one masker), longest name first
+    so 王小明 is masked before 王小; ID, phone and card numbers scrubbed as well.
+
+    >>> mask_persons("王小明未按时入户，王小明应作检查。电话13812345678", ["王小明"])
+    '王*明未按时入户，王*明应作检查。电话***********'
+    """
+    from portal.kernel.masking import FULL, MIDDLE, mask_name, scrub_numbers
+
+    style = MIDDLE if style in (None, FULL) else style  # a notice never names an individual in full
+    out = text or ""
+    for name in sorted({" ".join(p.split()) for p in persons if p and p.strip()}, key=len, reverse=True):
+        out = out.replace(name, mask_name(name, style or DEFAULT_STYLE))
+    return scrub_numbers(out)
+
+
+def notice_number(year: int, region_code: str, seq: int) -> str:
+    """The notice's document number (文号): 督通〔2026〕130102-001号."""
+    return NOTICE_NUMBER_FORMAT.format(year=year, region=region_code, seq=seq)
+
+
+def report_number(year: int, inspection_id: int) -> str:
+    """The inspection report's document number: 督报〔2026〕0007号 (the year the inspection was opened)."""
+    return REPORT_NUMBER_FORMAT.format(year=year, id=inspection_id)

@@ -470,9 +470,9 @@ def open_counts_by_rule(session: Session, review_path: str) -> dict[str, int]:
 MIN_TEXT, MAX_TEXT = 4, 2000
 
 
-def _text(value: str, key: str, max_len: int = MAX_TEXT) -> str:
+def _text(value: str, key: str, max_len: int = MAX_TEXT, min_len: int = MIN_TEXT) -> str:
     value = text_rules.clean_text(value or "", multiline=True)
-    if not MIN_TEXT <= len(value) <= max_len:
+    if not min_len <= len(value) <= max_len:
         raise SupervisionError(key)
     return value
 
@@ -628,7 +628,8 @@ def close_inspection(session: Session, actor: Actor, inspection_id: int, *, now:
 
 def refer(session: Session, actor: Actor, *, target: str, grounds: str, body: str, inspection_id: int | None = None,
           item_id: int | None = None, now: datetime | None = None):
-    """问责: refer a finding (an inspection's or a risk hit's) to a body, with the grounds."""
+    """问责: refer a finding (an inspection's or a risk hit's) to a body, with the grounds. The target is a person
+    (two characters is a whole name: 王五) or an office."""
     from portal.supervision.models import Referral
 
     if (inspection_id is None) == (item_id is None):
@@ -644,7 +645,7 @@ def refer(session: Session, actor: Actor, *, target: str, grounds: str, body: st
         path = item.region_path
     now = now or utcnow()
     row = Referral(inspection_id=inspection_id, item_id=item_id, region_path=path,
-                   target=_text(target, "sup.err_referral", 120), grounds=_text(grounds, "sup.err_referral"),
+                   target=_text(target, "sup.err_referral", 120, 2), grounds=_text(grounds, "sup.err_referral"),
                    body=_text(body, "sup.err_referral", 120), referred_on=china_date(now), referred_by=actor.user_id)
     session.add(row)
     session.flush()
@@ -668,3 +669,325 @@ def record_accountability(session: Session, actor: Actor, referral_id: int, outc
     session.flush()
     audit.record(session, actor, "supervision.accountability", "supervision_referral", row.id,
                  after={"outcome": outcome, "decided_on": decided_on.isoformat()})
+
+
+# --- documents: the inspection report (督察报告) for the level above ---------------------------------------------------
+
+def case_persons(session: Session, topic: str, refs: list[str]) -> dict[str, list[str]]:
+    """The individuals each drawn case is about (applicant and members; household head and members; reporter and
+    a person reported), so a document masks every one of them wherever the inspector's words repeat a name."""
+    from portal.applications.models import Application
+
+    out: dict[str, list[str]] = {ref: [] for ref in refs}
+    if not refs:
+        return out
+    if topic == "identification":
+        for number, name, answers in session.execute(select(Application.number, Application.applicant_name,
+                                                            Application.answers).where(Application.number.in_(refs))):
+            members = (answers or {}).get("members") or []
+            out[number] = [name, *(str(m.get("name", "")) for m in members if isinstance(m, dict))]
+    elif topic == "funds":
+        heads = dict(session.execute(select(Household.code, Household.head_name).where(Household.code.in_(refs))).all())
+        for code, head in heads.items():
+            out[code].append(head)
+        for code, name in session.execute(select(Household.code, Member.name).join(
+                Member, Member.household_id == Household.id).where(Household.code.in_(refs))):
+            out[code].append(name)
+    else:
+        ids = [int(r) for r in refs if r.isdigit()]
+        for rid, reporter, subject in session.execute(select(Report.id, Report.reporter_name, Report.subject)
+                                                      .where(Report.id.in_(ids))):
+            out[str(rid)] += [n for n in (reporter, subject if rules.is_individual(subject or "") else None) if n]
+    return {ref: sorted({n for n in names if n and n.strip()}) for ref, names in out.items()}
+
+
+def _office_names(session: Session, path: str) -> set[str]:
+    """Names of the regions inside `path` and above it: a target naming one of them is an office, not a person."""
+    codes = [c for c in path.strip("/").split("/") if c]
+    return set(session.execute(select(Region.name).where(or_(Region.path.startswith(path), Region.code.in_(codes))))
+               .scalars())
+
+
+def _mask_target(target: str, offices: set[str], persons: list[str], style: str) -> str:
+    if rules.is_individual(target, offices):
+        return rules.mask_persons(target, [target], style)
+    return rules.mask_persons(target, persons, style)
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    position: int
+    ref: str
+    persons: tuple[str, ...]  # the case's individuals, masked (张*明, 李*)
+    verdict: str  # ok | problem | "" (not recorded yet)
+    finding: str  # masked
+
+
+@dataclass(frozen=True)
+class ReportRectification:
+    office: str
+    demand: str
+    due_on: date
+    status: str
+    answer: str
+    answered_on: date | None
+    closed_on: date | None
+
+
+@dataclass(frozen=True)
+class ReportReferral:
+    target: str  # masked when a person
+    grounds: str
+    body: str
+    referred_on: date
+    outcome: str  # rules.ACCOUNTABILITY or ""
+    decided_on: date | None
+
+
+@dataclass(frozen=True)
+class InspectionReport:
+    id: int
+    number: str
+    region: str
+    region_code: str
+    above: str  # the level the report goes to
+    topic: str
+    status: str
+    inspector: str
+    opened_on: date
+    closed_on: date | None
+    population: int
+    sample_size: int
+    seed: str
+    confidence: int
+    margin_pct: int
+    computed_size: int  # what rules.sample_size gives for this population
+    cases: tuple[ReportCase, ...]
+    rectifications: tuple[ReportRectification, ...]
+    referrals: tuple[ReportReferral, ...]
+
+
+def report_allowed(session: Session, actor: Actor, inspection_id: int):
+    """The inspection, if the actor may read its report: an inspector over the inspected region, or an officer,
+    inspector or admin of the level above (the report is written for them). PermissionDenied otherwise."""
+    from portal.kernel.permissions import PermissionDenied
+    from portal.supervision.models import Inspection
+
+    ins = session.get(Inspection, int(inspection_id)) if 0 < int(inspection_id) < 2**31 else None
+    if ins is None:
+        raise PermissionDenied()
+    try:
+        authorize(actor, Role.INSPECTOR, ins.region_path)
+        return ins
+    except PermissionDenied:
+        pass
+    region = session.get(Region, ins.region_id)
+    parent = session.get(Region, region.parent_id) if region.parent_id else region
+    authorize(actor, SUPERVISING, parent.path)
+    return ins
+
+
+def inspection_report(session: Session, actor: Actor, inspection_id: int, *, lang: str = "zh",
+                      now: datetime | None = None) -> InspectionReport:
+    """Everything the report prints, individuals masked with the one masker; the read is audited."""
+    from portal.accounts.models import User
+    from portal.supervision.models import InspectionCase, Rectification, Referral
+
+    ins = report_allowed(session, actor, inspection_id)
+    region = session.get(Region, ins.region_id)
+    parent = session.get(Region, region.parent_id) if region.parent_id else region
+    style = region.name_mask_style
+    cases = session.execute(select(InspectionCase).where(InspectionCase.inspection_id == ins.id)
+                            .order_by(InspectionCase.position)).scalars().all()
+    persons = case_persons(session, ins.topic, [c.ref for c in cases])
+    everyone = sorted({n for names in persons.values() for n in names})
+    rects = session.execute(select(Rectification).where(Rectification.inspection_id == ins.id)
+                            .order_by(Rectification.id)).scalars().all()
+    office_name = dict(session.execute(select(Region.id, Region.name).where(
+        Region.id.in_({r.office_id for r in rects}))).all())
+    refs = session.execute(select(Referral).where(Referral.inspection_id == ins.id).order_by(Referral.id)
+                           ).scalars().all()
+    offices = _office_names(session, ins.region_path)
+    inspector = session.get(User, ins.opened_by)
+    report = InspectionReport(
+        id=ins.id, number=rules.report_number(china_date(ins.opened_at).year, ins.id), region=region.name,
+        region_code=region.code, above=parent.name, topic=ins.topic, status=ins.status,
+        inspector=inspector.display_name if inspector else "", opened_on=china_date(ins.opened_at),
+        closed_on=china_date(ins.closed_at) if ins.closed_at else None, population=ins.population,
+        sample_size=ins.sample_size, seed=ins.seed, confidence=95, margin_pct=5,
+        computed_size=rules.sample_size(ins.population),
+        cases=tuple(ReportCase(c.position, c.ref, tuple(rules.mask_persons(n, [n], style)
+                                                        for n in persons.get(c.ref, [])),
+                               c.verdict or "", rules.mask_persons(c.finding or "", everyone, style)) for c in cases),
+        rectifications=tuple(ReportRectification(
+            office_name.get(r.office_id, ""), rules.mask_persons(r.demand, everyone, style), r.due_on, r.status,
+            rules.mask_persons(r.answer or "", everyone, style),
+            china_date(r.answered_at) if r.answered_at else None,
+            china_date(r.closed_at) if r.closed_at else None) for r in rects),
+        referrals=tuple(ReportReferral(
+            _mask_target(r.target, offices, everyone, style), rules.mask_persons(r.grounds, everyone, style),
+            r.body, r.referred_on, r.outcome or "", r.decided_on) for r in refs),
+    )
+    audit.record(session, actor, "supervision.inspection_report", "supervision_inspection", ins.id,
+                 region_code=region.code, at=now, after={"lang": lang, "number": report.number})
+    return report
+
+
+# --- notices of praise and criticism (通报表扬 / 通报批评) ---------------------------------------------------------------
+
+NOTICE_ROLES = (Role.INSPECTOR, Role.OFFICER)
+MAX_TITLE = 120
+MAX_PERSONS = 20
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    region_code: str
+    kind: str
+    title: str
+    body: str
+    period_start: date
+    period_end: date
+    offices: tuple[str, ...] = ()  # region codes inside the region
+    persons: tuple[str, ...] = ()  # individuals named (masked when published)
+    referral_ids: tuple[int, ...] = ()
+    case_ids: tuple[int, ...] = ()
+
+
+def draft_notice(session: Session, actor: Actor, d: NoticeDraft, *, now: datetime | None = None):
+    """An inspector or officer of the region drafts a notice; links must be referrals and findings of the region."""
+    from portal.supervision.models import Inspection, InspectionCase, Notice, Referral
+
+    region = session.execute(select(Region).where(Region.code == (d.region_code or "")[:20])).scalar_one_or_none()
+    authorize(actor, NOTICE_ROLES, region.path if region else "/nonexistent/")
+    assert region is not None
+    if d.kind not in rules.NOTICE_KINDS:
+        raise SupervisionError("sup.err_notice_kind")
+    if d.period_end < d.period_start or (d.period_end - d.period_start).days > 366:
+        raise SupervisionError("sup.err_notice_period")
+    title = text_rules.clean_text(d.title or "", multiline=False)
+    if not MIN_TEXT <= len(title) <= MAX_TITLE:
+        raise SupervisionError("sup.err_notice_title")
+    body = _text(d.body, "sup.err_notice_body")
+    codes = list(dict.fromkeys(c.strip() for c in d.offices if c and c.strip()))
+    offices = session.execute(select(Region).where(Region.code.in_(codes))).scalars().all() if codes else []
+    if not codes or len(offices) != len(codes) or any(not o.path.startswith(region.path) for o in offices):
+        raise SupervisionError("sup.err_office")
+    persons = list(dict.fromkeys(" ".join(text_rules.clean_text(p or "", multiline=False).split())
+                                 for p in d.persons))
+    persons = [p for p in persons if p]
+    if len(persons) > MAX_PERSONS or any(len(p) > 40 for p in persons):
+        raise SupervisionError("sup.err_notice_persons")
+    ref_ids = sorted({int(i) for i in d.referral_ids})
+    refs = session.execute(select(Referral).where(Referral.id.in_(ref_ids))).scalars().all() if ref_ids else []
+    if len(refs) != len(ref_ids) or any(not r.region_path.startswith(region.path) for r in refs):
+        raise SupervisionError("sup.err_notice_link")
+    case_ids = sorted({int(i) for i in d.case_ids})
+    cases = session.execute(select(InspectionCase, Inspection.region_path).join(
+        Inspection, Inspection.id == InspectionCase.inspection_id).where(InspectionCase.id.in_(case_ids))
+    ).all() if case_ids else []
+    if len(cases) != len(case_ids) or any(not p.startswith(region.path) or c.verdict is None for c, p in cases):
+        raise SupervisionError("sup.err_notice_link")
+    now = now or utcnow()
+    row = Notice(kind=d.kind, region_id=region.id, region_path=region.path, period_start=d.period_start,
+                 period_end=d.period_end, title=title, body=body, offices=[o.code for o in offices],
+                 persons=persons, referral_ids=ref_ids, case_ids=case_ids, status="draft",
+                 drafted_by=actor.user_id, drafted_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "supervision.notice_drafted", "supervision_notice", row.id, region_code=region.code,
+                 at=now, after={"kind": d.kind, "offices": row.offices, "persons": len(persons),
+                                "referrals": ref_ids, "cases": case_ids})
+    return row
+
+
+def _notice_for_decision(session: Session, actor: Actor, notice_id: int):
+    from portal.supervision.models import Notice
+
+    row = session.get(Notice, int(notice_id)) if 0 < int(notice_id) < 2**31 else None
+    authorize(actor, NOTICE_ROLES, row.region_path if row else "/nonexistent/")
+    assert row is not None
+    if row.status != "draft":
+        raise SupervisionError("sup.err_notice_state")
+    if row.drafted_by == actor.user_id:
+        raise SupervisionError("sup.err_notice_self")
+    return row
+
+
+def public_notice(session: Session, row) -> dict:
+    """The text everyone reads: individuals masked (the drafter's list, each linked referral's target when it is a
+    person, each linked case's own people), numbers scrubbed; offices by name; links as their published lines."""
+    from portal.supervision.models import Inspection, InspectionCase, Referral
+
+    region = session.get(Region, row.region_id)
+    style = region.name_mask_style
+    cases = session.execute(select(InspectionCase, Inspection.topic).join(
+        Inspection, Inspection.id == InspectionCase.inspection_id).where(InspectionCase.id.in_(row.case_ids or [])
+                                                                          ).order_by(InspectionCase.id)).all()
+    persons = set(row.persons or [])
+    for case, topic in cases:
+        persons |= set(case_persons(session, topic, [case.ref]).get(case.ref, []))
+    refs = session.execute(select(Referral).where(Referral.id.in_(row.referral_ids or [])).order_by(Referral.id)
+                           ).scalars().all()
+    offices = _office_names(session, row.region_path)
+    persons |= {r.target for r in refs if rules.is_individual(r.target, offices)}
+    everyone = sorted(persons)
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(row.offices or []))).all())
+    return {
+        "title": rules.mask_persons(row.title, everyone, style),
+        "body": rules.mask_persons(row.body, everyone, style),
+        "offices": [names.get(c, c) for c in row.offices or []],
+        "referrals": [{"target": _mask_target(r.target, offices, everyone, style), "body": r.body,
+                       "outcome": r.outcome or "", "decided_on": r.decided_on.isoformat() if r.decided_on else ""}
+                      for r in refs],
+        "findings": [{"topic": topic, "position": case.position, "verdict": case.verdict or "",
+                      "finding": rules.mask_persons(case.finding or "", everyone, style)} for case, topic in cases],
+    }
+
+
+def approve_notice(session: Session, actor: Actor, notice_id: int, *, now: datetime | None = None):
+    """A second person (an inspector or officer of the region or above, never the drafter) approves: the notice is
+    published with its document number and the masked text frozen."""
+    from portal.supervision.models import Notice
+
+    row = _notice_for_decision(session, actor, notice_id)
+    now = now or utcnow()
+    region = session.get(Region, row.region_id)
+    year = china_date(now).year
+    prefix = rules.notice_number(year, region.code, 0).split("-")[0] + "-"
+    seq = session.execute(select(func.count()).select_from(Notice).where(Notice.number.startswith(prefix))
+                          ).scalar_one() + 1
+    row.public = public_notice(session, row)
+    row.number = rules.notice_number(year, region.code, seq)
+    row.status, row.decided_by, row.decided_at = "published", actor.user_id, now
+    session.flush()
+    audit.record(session, actor, "supervision.notice_published", "supervision_notice", row.id,
+                 region_code=region.code, at=now, before={"status": "draft"},
+                 after={"status": "published", "number": row.number, "drafted_by": row.drafted_by})
+    return row
+
+
+def return_notice(session: Session, actor: Actor, notice_id: int, reason: str, *, now: datetime | None = None):
+    """The second person sends the draft back with the reason; the drafter drafts again."""
+    row = _notice_for_decision(session, actor, notice_id)
+    now = now or utcnow()
+    row.return_reason = _text(reason, "sup.err_outcome_text")
+    row.status, row.decided_by, row.decided_at = "returned", actor.user_id, now
+    session.flush()
+    region_code = session.execute(select(Region.code).where(Region.id == row.region_id)).scalar_one()
+    audit.record(session, actor, "supervision.notice_returned", "supervision_notice", row.id, region_code=region_code,
+                 at=now, before={"status": "draft"}, after={"status": "returned", "chars": len(row.return_reason)})
+    return row
+
+
+def refer_item(session: Session, actor: Actor, item_id: int, *, target: str, grounds: str, body: str,
+               now: datetime | None = None):
+    """From the board: refer a risk hit for accountability and close it as referred (已移送), the grounds as its
+    written outcome, in one unit of work. The reviewing level only, never about oneself (as `close_item`)."""
+    cleaned = text_rules.clean_text(grounds or "", multiline=True)
+    if len(cleaned) < MIN_OUTCOME_TEXT:
+        raise SupervisionError("sup.err_outcome_text")
+    now = now or utcnow()
+    row = refer(session, actor, target=target, grounds=cleaned, body=body, item_id=item_id, now=now)
+    close_item(session, actor, item_id, "referred", cleaned, now=now)
+    return row

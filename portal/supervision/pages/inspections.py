@@ -12,6 +12,7 @@ from typing import TypedDict
 
 import reflex as rx
 
+from portal.kernel import routes
 from portal.kernel.permissions import PermissionDenied, Role
 from portal.shell.account import guarded, whoami
 from portal.shell.args import checked, row_id
@@ -94,6 +95,7 @@ class InspectionsState(SignedInState):
     mine: list[RectView] = []
     error_key: str = ""
     notice_key: str = ""
+    report_url: str = ""
 
     def _fill(self, actor) -> None:
         self.is_inspector = actor.has_role(Role.INSPECTOR)
@@ -105,6 +107,7 @@ class InspectionsState(SignedInState):
                 self.selected, self.cases, self.rects, self.refs, self.offices = 0, [], [], [], []
             else:
                 self.head = _ins(detail.head)
+                self.report_url = routes.inspection_report_pdf(detail.head.id)
                 self.cases = [CaseView(id=i, position=p, ref=ref, verdict_key=f"sup.verdict.{v}" if v else "",
                                        finding=f) for i, p, ref, v, f in detail.cases]
                 self.rects = [RectView(id=i, office=o, demand=d, due=due, status=f"sup.rect_status.{s}", answer=a)
@@ -307,6 +310,8 @@ def _detail() -> rx.Component:
         rx.heading(t_fmt("sup.ins_head", topic=t_var(h["topic_key"], TOPIC_KEYS).to(str), region=h["region"],
                          seed=h["seed"], n=h["population"], k=h["size"]), size="4", as_="h2", id="ins-head"),
         rx.text(t("sup.ins_redraw"), size="2", color_scheme="gray"),
+        rx.link(rx.icon("file-down", size=18), t("sup.rep.download"), href=s.report_url, is_external=True,
+                min_height=TAP, display="flex", align_items="center", gap="6px", id="ins-report-pdf"),
         _table(["sup.ins_no", "sup.ins_case", "sup.ins_verdict"], s.cases, _case_row, "ins-cases"),
         rx.heading(t("sup.ins_rect"), size="3", as_="h3"),
         _table(["sup.ins_office", "sup.ins_demand", "sup.drill_due", "sup.status", "sup.rect_answer", ""],
@@ -369,4 +374,6 @@ def inspections_page() -> rx.Component:
             spacing="1", width="100%"), width="100%"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
         _detail(), spacing="4", width="100%"))
-    return page(guarded(s, messages, _mine(), inspector, whoami(s)), title_key="sup.ins_title", wide=True)
+    to_notices = rx.link(t("sup.notice.title_page"), href=routes.NOTICES, min_height=TAP, display="flex",
+                         align_items="center", id="go-notices")
+    return page(guarded(s, messages, _mine(), inspector, to_notices, whoami(s)), title_key="sup.ins_title", wide=True)

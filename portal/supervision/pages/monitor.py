@@ -26,7 +26,7 @@ KIND_KEYS = [f"sup.kind.{k}" for k in KINDS]
 RULE_KEYS = [f"sup.rule.{r.key}" for r in rules.RISK_RULES]
 OUTCOME_KEYS = [f"sup.outcome.{o}" for o in rules.OUTCOMES]
 ERROR_KEYS = ["sup.err_self", "sup.err_closed", "sup.err_outcome", "sup.err_outcome_text", "auth.forbidden",
-              "common.bad_argument"]
+              "common.bad_argument", "sup.err_referral"]
 POWER_NAMES = {p.key: (p.name_zh, p.name_en) for p in rules.POWERS}
 REFRESH_MS = 30_000
 FIELD_STYLE = {"min_height": TAP, "font_size": "16px", "padding": "8px", "border": "1px solid var(--gray-7)",
@@ -86,6 +86,7 @@ class MonitorState(SignedInState):
     drill_title_en: str = ""
     drill_rows: list[DrillView] = []
     closing_id: int = 0
+    referring_id: int = 0
     error_key: str = ""
     notice_key: str = ""
 
@@ -141,7 +142,7 @@ class MonitorState(SignedInState):
         actor = self._guard(ROLES)
         if actor is None:
             return
-        self.drill_kind, self.drill_key, self.drill_rows, self.closing_id = "", "", [], 0
+        self.drill_kind, self.drill_key, self.drill_rows, self.closing_id, self.referring_id = "", "", [], 0, 0
         self._fill(actor, short_text(code, 20))
 
     @rx.event
@@ -153,21 +154,44 @@ class MonitorState(SignedInState):
         self.drill_kind = one_of(kind, (*KINDS, "rule", "power"))
         self.drill_key = short_text(key, 40)
         self.drill_title_zh, self.drill_title_en = short_text(label_zh, 120), short_text(label_en, 120)
-        self.closing_id, self.error_key, self.notice_key = 0, "", ""
+        self.closing_id, self.referring_id, self.error_key, self.notice_key = 0, 0, "", ""
         self._drill(actor)
 
     @rx.event
     def close_drill(self):
-        self.drill_kind, self.drill_key, self.drill_rows, self.closing_id = "", "", [], 0
+        self.drill_kind, self.drill_key, self.drill_rows, self.closing_id, self.referring_id = "", "", [], 0, 0
 
     @rx.event
     @checked
     def start_close(self, item_id: int):
-        self.closing_id, self.error_key, self.notice_key = row_id(item_id), "", ""
+        self.closing_id, self.referring_id, self.error_key, self.notice_key = row_id(item_id), 0, "", ""
 
     @rx.event
     def cancel_close(self):
-        self.closing_id = 0
+        self.closing_id, self.referring_id = 0, 0
+
+    @rx.event
+    @checked
+    def start_refer(self, item_id: int):
+        self.referring_id, self.closing_id, self.error_key, self.notice_key = row_id(item_id), 0, "", ""
+
+    @rx.event
+    @checked
+    def refer_item(self, form: dict):
+        if not self.referring_id:
+            return
+        item_id = self.referring_id
+
+        def run(session, actor):
+            services.refer_item(session, actor, item_id, target=str(form.get("target", ""))[:121],
+                                grounds=str(form.get("grounds", ""))[:services.MAX_TEXT + 1],
+                                body=str(form.get("body", ""))[:121])
+        actor, key = self._perform(ROLES, run, domain_errors=(services.SupervisionError,))
+        if actor is None or key:
+            self.error_key = key or "auth.forbidden"
+            return
+        self.referring_id, self.error_key, self.notice_key = 0, "", "sup.closed_ok"
+        self._fill(actor, self.region)
 
     @rx.event
     @checked
@@ -268,6 +292,30 @@ def _close_form() -> rx.Component:
     )
 
 
+def _refer_form() -> rx.Component:
+    """移送问责 straight from a risk hit: the item is closed as referred with the grounds as its outcome."""
+    s = MonitorState
+    field = {**FIELD_STYLE, "width": "100%"}
+    return rx.form(
+        rx.vstack(
+            rx.heading(t("sup.ins_refer"), size="3", as_="h3"),
+            rx.el.label(t("sup.ref_target"), html_for="refer-target", class_name="rt-Text rt-r-size-2"),
+            rx.el.input(name="target", id="refer-target", required=True, style=field),
+            rx.el.label(t("sup.ref_grounds"), html_for="refer-grounds", class_name="rt-Text rt-r-size-2"),
+            rx.el.textarea(name="grounds", id="refer-grounds", rows=3, required=True, style=field),
+            rx.el.label(t("sup.ref_body"), html_for="refer-body", class_name="rt-Text rt-r-size-2"),
+            rx.el.input(name="body", id="refer-body", required=True, style=field),
+            rx.text(t("sup.refer_closes"), size="1", color_scheme="gray"),
+            rx.hstack(rx.button(t("sup.ins_refer"), type="submit", min_height=TAP, id="refer-submit"),
+                      rx.button(t("roster.cancel"), type="button", variant="soft", on_click=s.cancel_close,
+                                min_height=TAP),
+                      spacing="2"),
+            spacing="2", width="100%", max_width="560px",
+        ),
+        on_submit=s.refer_item, reset_on_submit=False, width="100%", id="refer-form",
+    )
+
+
 def _drill_row(r: DrillView) -> rx.Component:
     s = MonitorState
     what = rx.cond(r["what"].startswith("sup.rule."), t_var(r["what"], RULE_KEYS), r["what"])
@@ -276,8 +324,11 @@ def _drill_row(r: DrillView) -> rx.Component:
         rx.table.cell(r["note"], class_name="drill-note"),
         rx.table.cell(rx.cond(r["item_id"] > 0, rx.cond(
             r["closable"],
-            rx.button(t("sup.close"), size="2", min_height=TAP, on_click=s.start_close(r["item_id"]),
-                      id="close-" + r["item_id"].to_string()),
+            rx.hstack(rx.button(t("sup.close"), size="2", min_height=TAP, on_click=s.start_close(r["item_id"]),
+                                id="close-" + r["item_id"].to_string()),
+                      rx.button(t("sup.ins_refer"), size="2", variant="outline", min_height=TAP,
+                                on_click=s.start_refer(r["item_id"]), id="refer-" + r["item_id"].to_string()),
+                      spacing="2"),
             rx.text(t("sup.not_yours"), size="1", color_scheme="gray")))),
         class_name="drill-row",
     )
@@ -299,6 +350,7 @@ def _drill() -> rx.Component:
             overflow_x="auto", width="100%"),
             rx.text(t("sup.drill_empty"), color_scheme="gray")),
         rx.cond(s.closing_id > 0, _close_form()),
+        rx.cond(s.referring_id > 0, _refer_form()),
         spacing="3", width="100%"), width="100%", id="drill"))
 
 

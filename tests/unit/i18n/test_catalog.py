@@ -153,6 +153,8 @@ def _supervision_dynamic_keys() -> dict[str, list[str]]:
         "sup.acc.": list(rules.ACCOUNTABILITY),
         "sup.ins_status.": ["open", "closed"],
         "sup.rect_status.": ["open", "answered", "closed"],
+        "sup.notice.kind.": list(rules.NOTICE_KINDS),
+        "sup.notice.status.": list(rules.NOTICE_STATUSES),
     }
 
 
@@ -227,6 +229,11 @@ CHINESE_ALLOWED_NAMES = {
     (PORTAL / "register" / "importer.py", "RELATION_ALIASES"),
     (PORTAL / "regions" / "importer.py", "ALIASES"),  # the same for the region tree and windows files
     (PORTAL / "regions" / "importer.py", "LEVEL_ALIASES"),
+    # Words that make a named target an office rather than a person (input, never shown), and the document-number
+    # formats (a 文号 is an identifier, printed the same in both languages).
+    (PORTAL / "supervision" / "rules.py", "OFFICE_WORDS"),
+    (PORTAL / "supervision" / "rules.py", "NOTICE_NUMBER_FORMAT"),
+    (PORTAL / "supervision" / "rules.py", "REPORT_NUMBER_FORMAT"),
 }
 # Han ideographs, CJK/full-width punctuation (、，。：；？！（）《》「」【】) and Bopomofo; not U+3000, which is a space.
 CHINESE = re.compile(r"[\u2e80-\u2fdf\u3001-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"
