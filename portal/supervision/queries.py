@@ -564,6 +564,7 @@ class DeskNotice:
 class LinkChoice:
     id: int
     label: str
+    key: str = ""  # a catalog key shown after the label (a referral's outcome), in the reader's language
 
 
 @dataclass(frozen=True)
@@ -616,8 +617,8 @@ def notice_desk(actor: Actor) -> NoticeDesk:
         shown = [desk(r) for r in rows]
         return NoticeDesk(
             regions=choices, offices=[c for c in choices if c.level != "province"],
-            referrals=[LinkChoice(r.id, f"{r.referred_on.isoformat()} {r.target} → {r.body}"
-                                  + (f" ({r.outcome})" if r.outcome else "")) for r in refs],
+            referrals=[LinkChoice(r.id, f"{r.referred_on.isoformat()} {r.target} → {r.body}",
+                                  f"sup.acc.{r.outcome}" if r.outcome else "sup.rep.pending") for r in refs],
             findings=[LinkChoice(c.id, f"#{i.id}-{c.position} {c.ref}: {(c.finding or '')[:40]}") for c, i in cases],
             to_approve=[n for n in shown if n.status == "draft" and not n.mine],
             mine=[n for n in shown if n.mine and n.status != "published"],

@@ -40,6 +40,7 @@ FIELD = {"min_height": TAP, "font_size": "16px", "padding": "8px", "border": "1p
 class Opt(TypedDict):
     value: str
     label: str
+    key: str  # "" or a catalog key shown after the label
 
 
 class DeskView(TypedDict):
@@ -79,10 +80,10 @@ class NoticeDeskState(SignedInState):
 
     def _fill(self, actor) -> None:
         d = queries.notice_desk(actor)
-        self.regions = [Opt(value=r.code, label=r.name) for r in d.regions]
-        self.offices = [Opt(value=r.code, label=r.name) for r in d.offices]
-        self.referrals = [Opt(value=str(r.id), label=r.label) for r in d.referrals]
-        self.findings = [Opt(value=str(c.id), label=c.label) for c in d.findings]
+        self.regions = [Opt(value=r.code, label=r.name, key="") for r in d.regions]
+        self.offices = [Opt(value=r.code, label=r.name, key="") for r in d.offices]
+        self.referrals = [Opt(value=str(r.id), label=r.label, key=r.key) for r in d.referrals]
+        self.findings = [Opt(value=str(c.id), label=c.label, key=c.key) for c in d.findings]
         self.to_approve = [_desk(n) for n in d.to_approve]
         self.mine = [_desk(n) for n in d.mine]
         self.published = [_desk(n) for n in d.published]
@@ -148,7 +149,8 @@ def _checks(items, prefix: str, box_id: str) -> rx.Component:
     return rx.box(rx.foreach(items, lambda o: rx.el.label(
         rx.el.input(type="checkbox", name=prefix + o["value"], id=box_id + "-" + o["value"],
                     style={"width": "20px", "height": "20px"}),
-        rx.text(o["label"], size="2", as_="span"),
+        rx.text(o["label"], rx.cond(o["key"] != "", rx.fragment(" · ", t_var(o["key"], ACC_KEYS))), size="2",
+                as_="span"),
         style={"display": "flex", "gap": "8px", "align_items": "center", "min_height": TAP})),
         id=box_id, max_height="220px", overflow_y="auto", width="100%")
 
