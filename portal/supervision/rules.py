@@ -44,6 +44,7 @@ NOT_A_POWER: dict[str, str] = {
     "payments.export": "audited read", "rating.export_ranking": "audited read", "report.export_inbox": "audited read",
     "report.export_rewards": "audited read", "verification.findings_export": "audited read",
     "verification.case_findings_view": "audited read",
+    "annual.download": "audited read",
 }
 
 POWER_OF_ACTION: dict[str, str] = {a: p.key for p in POWERS for a in p.actions}
