@@ -58,7 +58,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "annual.err_period": ("报告期不正确。", "The period is not valid."),
     "annual.err_wrong_state": ("当前状态不能进行这项操作。", "This cannot be done in the current status."),
     "annual.err_too_long": ("每一部分不超过 5000 字。", "Each section may have at most 5,000 characters."),
-    "annual.err_missing": ("以下部分还没有填写：{sections}", "Still to be written: {sections}"),
+    "annual.err_missing": ("标红的部分还没有填写，填写后才能报送。", "The sections marked in red must be written before submitting."),
+    "annual.required": ("必填，报送前须填写", "Required before submitting"),
+    "annual.all_years": ("全部年度", "All years"),
     "annual.err_reason": ("请写明退回理由（4 至 500 字）。", "Give the reason for returning (4 to 500 characters)."),
     # the narrative sections
     "annual.sec.policy": ("政策落实情况", "Policy implementation"),
@@ -138,5 +140,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "annual.pdf.sign_date": ("报送日期：{date}", "Date: {date}"),
     "annual.pdf.printed": ("打印：{who}，{when}；数据生成于 {computed}", "Printed by {who}, {when}; figures computed {computed}"),
     "annual.sheet.narrative": ("工作情况", "Narrative"),
+    # the number a submitted report is filed under (stored as written here, in Chinese: it is the file's number)
+    "annual.document_no": ("{code}〔{year}〕{kind}{n}号", "{code} ({year}) {kind} no. {n}"),
+    "annual.kind_year": ("低保年报", "dibao annual report"),
+    "annual.kind_quarter": ("低保第{q}季度报", "dibao Q{q} report"),
     "annual.sheet.cover": ("封面", "Cover"),
 }

@@ -79,40 +79,38 @@ def period_months(year: int, quarter: int) -> list[str]:
     return [f"{year:04d}-{m:02d}" for m in months]
 
 
-def document_no(region_code: str, year: int, quarter: int, revision: int) -> str:
-    """The report's number as filed: region, year, kind (年报 or 季报 Qn) and the submission's ordinal.
+def document_no(template: str, kind: str, region_code: str, year: int, revision: int) -> str:
+    """The report's number as filed, from the catalog's template and kind (`annual.document_no`, `annual.kind_*`):
+    region, year, the kind of report and the submission's ordinal.
 
-    >>> document_no("130102", 2026, 0, 1)
-    '130102〔2026〕年报1号'
-    >>> document_no("1301", 2026, 3, 2)
-    '1301〔2026〕季报Q3-2号'
+    >>> document_no("{code}({year}){kind}{n}", "Y", "130102", 2026, 1)
+    '130102(2026)Y1'
     """
-    kind = "年报" if quarter == 0 else f"季报Q{quarter}-"
-    return f"{region_code}〔{year}〕{kind}{revision}号"
+    return template.format(code=region_code, year=year, kind=kind, n=revision)
 
 
 # --- the figure set -------------------------------------------------------------------------------------------
 
-REGISTER_KEYS = ("households_start", "members_start", "households_end", "members_end", "admitted_households",
+REGISTER_COUNTERS = ("households_start", "members_start", "households_end", "members_end", "admitted_households",
                  "admitted_members", "stopped_households", "stopped_members")
-APPLICATION_KEYS = ("received", "approved", "refused")
-REPORT_KEYS = ("received", "concluded", "substantiated", "partly", "rewards_paid", "rewards_fen")
-RATING_KEYS = ("total", "satisfied")
-EVALUATION_KEYS = ("results", "scored", "score_milli", "combined_count", "combined_milli", "talks")
-SUPERVISION_KEYS = ("inspections", "cases_checked", "problems", "rectifications", "rectified", "items_opened",
+APPLICATION_COUNTERS = ("received", "approved", "refused")
+REPORT_COUNTERS = ("received", "concluded", "substantiated", "partly", "rewards_paid", "rewards_fen")
+RATING_COUNTERS = ("total", "satisfied")
+EVALUATION_COUNTERS = ("results", "scored", "score_milli", "combined_count", "combined_milli", "talks")
+SUPERVISION_COUNTERS = ("inspections", "cases_checked", "problems", "rectifications", "rectified", "items_opened",
                     "items_closed", "referrals")
-VERIFICATION_KEYS = ("findings", "resolved")
+VERIFICATION_COUNTERS = ("findings", "resolved")
 
 
 def empty(months: list[str]) -> dict:
     """The figure set with every counter at zero (so a quiet county still shows each line, and sums line up)."""
     return {
-        "register": dict.fromkeys(REGISTER_KEYS, 0), "stop_reasons": {},
-        "applications": dict.fromkeys(APPLICATION_KEYS, 0), "steps": {},
+        "register": dict.fromkeys(REGISTER_COUNTERS, 0), "stop_reasons": {},
+        "applications": dict.fromkeys(APPLICATION_COUNTERS, 0), "steps": {},
         "payments": {m: {"fen": 0, "households": 0, "people": 0} for m in months},
-        "reports": dict.fromkeys(REPORT_KEYS, 0), "ratings": dict.fromkeys(RATING_KEYS, 0),
-        "evaluations": dict.fromkeys(EVALUATION_KEYS, 0), "supervision": dict.fromkeys(SUPERVISION_KEYS, 0),
-        "accountability": {}, "verification": dict.fromkeys(VERIFICATION_KEYS, 0),
+        "reports": dict.fromkeys(REPORT_COUNTERS, 0), "ratings": dict.fromkeys(RATING_COUNTERS, 0),
+        "evaluations": dict.fromkeys(EVALUATION_COUNTERS, 0), "supervision": dict.fromkeys(SUPERVISION_COUNTERS, 0),
+        "accountability": {}, "verification": dict.fromkeys(VERIFICATION_COUNTERS, 0),
     }
 
 
@@ -170,10 +168,10 @@ def table(f: dict, step_kinds: tuple[str, ...] = ()) -> list[Section]:
     f = add(empty(sorted(f.get("payments", {}))), f)
     r, a, rep, rt, ev, sv, vf = (f["register"], f["applications"], f["reports"], f["ratings"], f["evaluations"],
                                  f["supervision"], f["verification"])
-    register = [Row(f"annual.row.{k}", r[k]) for k in REGISTER_KEYS]
+    register = [Row(f"annual.row.{k}", r[k]) for k in REGISTER_COUNTERS]
     register += [Row("annual.row.stop_reason", n, arg=reason) for reason, n in
                  sorted(f["stop_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))]
-    applications = [Row(f"annual.row.app_{k}", a[k]) for k in APPLICATION_KEYS]
+    applications = [Row(f"annual.row.app_{k}", a[k]) for k in APPLICATION_COUNTERS]
     applications.append(Row("annual.row.approval_rate", share(a["approved"], a["approved"] + a["refused"]), PERCENT))
     steps = []
     kinds = [k for k in step_kinds if k in f["steps"]] + sorted(k for k in f["steps"] if k not in step_kinds)
@@ -193,14 +191,14 @@ def table(f: dict, step_kinds: tuple[str, ...] = ()) -> list[Section]:
         payments.append(Row("annual.row.paid_month", p["fen"], YUAN, arg=month))
         payments.append(Row("annual.row.paid_households", p["households"], arg=month))
     payments.append(Row("annual.row.paid_total", sum(p["fen"] for p in f["payments"].values()), YUAN))
-    reports = [Row(f"annual.row.rep_{k}", rep[k], YUAN if k == "rewards_fen" else INT) for k in REPORT_KEYS]
+    reports = [Row(f"annual.row.rep_{k}", rep[k], YUAN if k == "rewards_fen" else INT) for k in REPORT_COUNTERS]
     ratings = [Row("annual.row.ratings_total", rt["total"]), Row("annual.row.ratings_satisfied", rt["satisfied"]),
                Row("annual.row.satisfaction", share(rt["satisfied"], rt["total"]), PERCENT)]
     evaluations = [Row("annual.row.eval_results", ev["results"]),
                    Row("annual.row.eval_score", mean(ev["score_milli"], ev["scored"], 1000), SCORE),
                    Row("annual.row.eval_combined", mean(ev["combined_milli"], ev["combined_count"], 1000), SCORE),
                    Row("annual.row.eval_talks", ev["talks"])]
-    supervision = [Row(f"annual.row.sup_{k}", sv[k]) for k in SUPERVISION_KEYS]
+    supervision = [Row(f"annual.row.sup_{k}", sv[k]) for k in SUPERVISION_COUNTERS]
     supervision += [Row("annual.row.accountability", n, arg_key=f"sup.acc.{k}")
                     for k, n in sorted(f["accountability"].items())]
     verification = [Row("annual.row.ver_findings", vf["findings"]), Row("annual.row.ver_resolved", vf["resolved"])]

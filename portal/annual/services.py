@@ -27,6 +27,7 @@ from portal.applications.models import Application, ApplicationStep
 from portal.annual import rules
 from portal.annual.models import AnnualReport
 from portal.evaluations.models import EvaluationResult, EvaluationRound, EvaluationTarget, RoundStatus
+from portal.i18n import text
 from portal.kernel import audit
 from portal.kernel.base import utcnow
 from portal.kernel.calendar_store import load_calendar
@@ -98,8 +99,8 @@ def county_figures(session: Session, county: Region, year: int, quarter: int = 0
     for reason, n in session.execute(select(Household.status_reason, func.count(Household.id))
                                      .where(_under(Household.region_path, path), *stopped)
                                      .group_by(Household.status_reason)):
-        key = " ".join((reason or "").split())[:80] or "—"
-        f["stop_reasons"][key] = f["stop_reasons"].get(key, 0) + int(n)
+        said = " ".join((reason or "").split())[:80] or "-"
+        f["stop_reasons"][said] = f["stop_reasons"].get(said, 0) + int(n)
 
     # Applications: received (submitted in the period), decided by the county (approved or refused).
     in_county = _under(Application.region_path, path)
@@ -404,7 +405,10 @@ def submit(session: Session, actor: Actor | None, report_id: int, sections: dict
     before = report.status
     report.figures = figures(session, region, report.year, report.quarter)
     report.revision += 1
-    report.document_no = rules.document_no(region.code, report.year, report.quarter, report.revision)
+    kind = (text("annual.kind_year", "zh") if report.quarter == 0
+            else text("annual.kind_quarter", "zh", q=report.quarter))
+    report.document_no = rules.document_no(text("annual.document_no", "zh"), kind, region.code, report.year,
+                                           report.revision)
     report.status, report.computed_at, report.updated_at = rules.SUBMITTED, now, now
     report.submitted_by, report.submitted_at = actor.user_id, now
     report.reviewed_by = report.reviewed_at = None

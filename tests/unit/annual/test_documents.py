@@ -47,7 +47,7 @@ def test_pdf_has_real_chinese_text(submitted, tmp_path):
         pytest.skip("pdftotext not installed")
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
                          check=True).stdout
-    for needle in ("county-130102", "最低生活保障工作报告", "文号：130102〔2026〕年报1号", "一、工作数据", "保障对象",
+    for needle in ("county-130102", "最低生活保障工作报告", "文号：130102〔2026〕低保年报1号", "一、工作数据", "保障对象",
                    "期末在册人数", "满意率", "60.0%", "二、工作情况", "政策落实情况", "policy 的情况说明",
                    "第二段：依法依规", "报送单位（盖章）", "单位负责人", "填报人：长安区民政局 王科长",
                    "报送：city-1301"):
@@ -86,7 +86,7 @@ def test_workbook_has_one_sheet_per_section_with_typed_cells(submitted):
         "存在问题、整改措施和下一步计划")]
     assert "第二段" in narrative[0][1]
     cover = dict(book["封面"].iter_rows(min_row=2, values_only=True))
-    assert cover["文号"] == "130102〔2026〕年报1号"
+    assert cover["文号"] == "130102〔2026〕低保年报1号"
 
 
 def test_downloads_are_audited_reads_refused_to_others(submitted):

@@ -73,7 +73,7 @@ def test_submit_needs_every_section_then_freezes_and_numbers(w):
     svc.recompute(w.s, w.county_officer, report.id, now=NOW)
     assert report.figures["register"]["households_end"] == 5
     svc.submit(w.s, w.county_officer, report.id, now=NOW)
-    assert report.status == rules.SUBMITTED and report.document_no == "130102〔2026〕年报1号"
+    assert report.status == rules.SUBMITTED and report.document_no == "130102〔2026〕低保年报1号"
     assert report.sections["policy"] == TEXTS["policy"]
     frozen = dict(report.figures["register"])
     add_households(w.s, w.tree.villages["130102002"][0], 1, start=date(2026, 11, 2), prefix="M")
@@ -99,7 +99,8 @@ def test_the_city_returns_the_county_resubmits_the_city_accepts(w):
     with pytest.raises(svc.AnnualError):
         svc.review(w.s, w.city_officer, report.id, True, now=NOW)  # nothing to review until resubmitted
     svc.submit(w.s, w.county_officer, report.id, {**TEXTS, "funds": "全年发放 1,200 元，专款专用。"}, now=NOW)
-    assert report.status == rules.SUBMITTED and report.revision == 2 and report.document_no == "130102〔2026〕年报2号"
+    assert report.status == rules.SUBMITTED and report.revision == 2
+    assert report.document_no == "130102〔2026〕低保年报2号"
     svc.review(w.s, w.city_officer, report.id, True, now=NOW)
     assert report.status == rules.ACCEPTED
     with pytest.raises(svc.AnnualError):
