@@ -91,6 +91,11 @@ def demo() -> None:
         print(f"  {username:<22} inspector @ {code}  ({name})")
     if cases:
         print("demo supervision: one case surveyed and decided by the same officer (an A/B risk hit for the city)")
+    from portal.annual import demo as demo_annual
+
+    with session_scope() as session:  # last: its figures read everything above
+        if demo_annual.load(session):
+            print("demo annual reports: 长安区's report submitted to 石家庄市 (officer_city), the city's own draft")
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from portal.accounts.models import Role
 from portal.annual import rules
+from portal.annual.models import AnnualReport
 from portal.annual import services as svc
 from portal.kernel.audit import verify_chain
 from portal.kernel.audit_models import AuditEntry
@@ -128,3 +130,18 @@ def test_every_act_is_on_the_power_list():
                    svc.ACTION_ANNUAL_SUBMIT, svc.ACTION_ANNUAL_ACCEPT, svc.ACTION_ANNUAL_RETURN):
         assert sup_rules.power_for(action) == "reporting.annual_report"
     assert svc.ACTION_ANNUAL_DOWNLOAD in sup_rules.NOT_A_POWER
+
+
+def test_demo_submits_the_county_report_and_drafts_the_citys(db_session, fast_passwords):
+    from portal.annual import demo
+    from tests import factories
+
+    s = db_session
+    tree = factories.region_tree(s)
+    assert demo.load(s) is False  # no officers yet: nothing
+    factories.user(s, [(Role.OFFICER, tree["130102"])], username="officer_county")
+    factories.user(s, [(Role.OFFICER, tree.city)], username="officer_city")
+    assert demo.load(s) is True and demo.load(s) is False
+    county, city = s.execute(select(AnnualReport).order_by(AnnualReport.id)).scalars().all()
+    assert (county.status, county.level, city.status, city.level) == ("submitted", "county", "draft", "city")
+    assert not rules.missing_sections(county.sections)
