@@ -261,7 +261,7 @@ def _line(x: LineView) -> rx.Component:
     return rx.cond(
         x["head"],
         rx.el.tr(rx.el.th(_pick(x["zh"], x["en"]), col_span=2), class_name="annual-head"),
-        rx.el.tr(rx.el.td(_pick(x["zh"], x["en"])), rx.el.td(x["value"], text_align="right")),
+        rx.el.tr(rx.el.td(_pick(x["zh"], x["en"])), rx.el.td(x["value"], style={"text_align": "right", "white_space": "nowrap"})),
     )
 
 
@@ -312,8 +312,10 @@ def _opened() -> rx.Component:
             rx.vstack(
                 rx.heading(t("annual.figures"), size="4", as_="h3"),
                 rx.text(t_fmt("annual.computed", when=s.o_computed), size="1", color_scheme="gray"),
-                rx.cond(~s.can_edit, rx.text(t("annual.frozen"), size="1", color_scheme="gray")),
-                rx.el.table(rx.el.thead(rx.el.tr(rx.el.th(t("annual.col.item")), rx.el.th(t("annual.col.value")))),
+                rx.cond((s.o_status == rules.SUBMITTED) | (s.o_status == rules.ACCEPTED),
+                        rx.text(t("annual.frozen"), size="1", color_scheme="gray")),
+                rx.el.table(rx.el.thead(rx.el.tr(rx.el.th(t("annual.col.item")),
+                                                     rx.el.th(t("annual.col.value"), style={"text_align": "right"}))),
                             rx.el.tbody(rx.foreach(s.lines, _line)), class_name="results-table",
                             id="annual-figures"),
                 width="100%", align="start",
