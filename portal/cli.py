@@ -95,7 +95,7 @@ def demo() -> None:
 
     with session_scope() as session:  # last: its figures read everything above
         if demo_annual.load(session):
-            print("demo annual reports: 长安区's report submitted to 石家庄市 (officer_city), the city's own draft")
+            print("demo annual reports: county 130102's report submitted to city 1301 (officer_city), the city's draft")
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -273,7 +273,6 @@ def _section(sec: SectionView) -> rx.Component:
             s.can_edit,
             rx.text_area(value=sec["text"], on_change=lambda v: s.set_section(sec["key"], v), rows="5",
                          width="100%", max_length=rules.MAX_SECTION, id="section-" + sec["key"],
-                         color_scheme=rx.cond(sec["missing"], "red", "gray"),
                          aria_invalid=rx.cond(sec["missing"], "true", "false")),
             rx.text(rx.cond(sec["text"] != "", sec["text"], "—"), white_space="pre-wrap", size="2",
                     id="section-" + sec["key"]),
