@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from portal.shell.limits import RequestSizeLimit
 from portal.kernel import routes
+from portal.annual import api as annual
 from portal.applications import api as applications
 from portal.accounts import api as auth
 from portal.evaluations import api as evaluations
@@ -46,6 +47,8 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_FINDINGS_XLSX, verification.findings_xlsx, methods=["GET"]),
     Route(routes.API_APPLICATIONS_EXPORT, applications.queue_xlsx, methods=["GET"]),
     Route(routes.API_APPLICATION_FORM, applications.form_pdf, methods=["GET"]),
+    Route(routes.API_ANNUAL_REPORT_PDF, annual.report_pdf, methods=["GET"]),
+    Route(routes.API_ANNUAL_REPORT_XLSX, annual.report_xlsx, methods=["GET"]),
     Route(routes.API_PHOTOS, photos_api.take_photo, methods=["POST"]),
     Route(routes.API_INSPECTION_REPORT_PDF, supervision.inspection_report_pdf, methods=["GET"]),
     Route(routes.API_NOTICE_PDF, supervision.notice_pdf, methods=["GET"]),

@@ -96,6 +96,11 @@ def demo() -> int:
         print(f"  {username:<22} inspector @ {code}  ({name})")
     if cases:
         print("demo supervision: one case surveyed and decided by the same officer (an A/B risk hit for the city)")
+    from portal.annual import demo as demo_annual
+
+    with session_scope() as session:  # last: its figures read everything above
+        if demo_annual.load(session):
+            print("demo annual reports: county 130102's report submitted to city 1301 (officer_city), the city's draft")
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ from portal.evaluations.pages.notices import evaluation_notices
 from portal.payments.pages.figures import money_figures
 from portal.reporting.pages.pool import reward_pools
 from portal.payments.pages.officer import OfficerPaymentsState, officer_payments
+from portal.annual.pages.officer import AnnualReportsState, annual_reports
 from portal.reports.pages.resident import ReportState, ReportTrackState, report_page, report_track_page
 from portal.ratings.pages.staff import StaffHomeState, staff_home
 from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
@@ -122,6 +123,7 @@ app.add_page(admin_eligibility, route=routes.ADMIN_ELIGIBILITY, title=page_title
 app.add_page(report_page, route=routes.REPORT, title=page_title("report.title"), on_load=ReportState.load)
 app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=page_title("report.officer_title"), on_load=OfficerReportsState.load)
 app.add_page(officer_payments, route=routes.OFFICER_PAYMENTS, title=page_title("payments.title"), on_load=OfficerPaymentsState.load)
+app.add_page(annual_reports, route=routes.OFFICER_ANNUAL_REPORTS, title=page_title("annual.title"), on_load=AnnualReportsState.load)
 app.add_page(report_track_page, route=routes.REPORT_TRACK, title=page_title("home.report_track"), on_load=ReportTrackState.load)
 
 app.add_page(powers_page, route=routes.POWERS, title=page_title("sup.powers_title"), on_load=PowersState.load)

@@ -19,6 +19,7 @@ import portal.verification.models  # noqa: E402,F401
 import portal.payments.models  # noqa: E402,F401
 import portal.reporting.models  # noqa: E402,F401
 import portal.supervision.models  # noqa: E402,F401
+import portal.annual.models  # noqa: E402,F401
 
 __all__ = [
     "AuditCheckpoint", "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",

@@ -1,11 +1,8 @@
 """notices of praise and criticism (通报表扬 / 通报批评): drafted, approved by a second person, published masked
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-05 21:30:00
-
-Written on the `notices` branch, where 0018 (another branch's) does not exist yet: when both are merged, set
-down_revision to '0018' so the chain stays linear.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,7 +10,7 @@ import portal.kernel.base
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

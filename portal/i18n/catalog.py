@@ -173,11 +173,12 @@ from portal.supervision import messages as _supervision  # noqa: E402
 from portal.workbench import messages as _workbench  # noqa: E402
 from portal.accounts import messages as _accounts  # noqa: E402
 from portal.regions import messages as _regions  # noqa: E402
+from portal.annual import messages as _annual  # noqa: E402
 
 MESSAGES: dict[str, tuple[str, str]] = _merge(
     CORE, _ratings.MESSAGES, _roster.MESSAGES, _applications.MESSAGES, _reports.MESSAGES, _evaluations.MESSAGES,
     _register.MESSAGES, _verification.MESSAGES, _payments.MESSAGES, _reporting.MESSAGES, _supervision.MESSAGES,
-    _workbench.MESSAGES, _accounts.MESSAGES, _regions.MESSAGES,
+    _workbench.MESSAGES, _accounts.MESSAGES, _regions.MESSAGES, _annual.MESSAGES,
 )
 
 

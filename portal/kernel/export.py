@@ -18,10 +18,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-__all__ = ["Column", "TEXT", "INT", "YUAN", "DATE", "DATETIME", "PERCENT", "xlsx", "response_headers"]
+__all__ = ["Column", "Sheet", "Typed", "TEXT", "INT", "YUAN", "DATE", "DATETIME", "PERCENT", "DECIMAL", "xlsx",
+           "workbook", "response_headers"]
 
-TEXT, INT, YUAN, DATE, DATETIME, PERCENT = "text", "int", "yuan", "date", "datetime", "percent"
-FORMATS = {INT: "0", YUAN: "#,##0.00", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.0%"}
+TEXT, INT, YUAN, DATE, DATETIME, PERCENT, DECIMAL = "text", "int", "yuan", "date", "datetime", "percent", "decimal"
+FORMATS = {INT: "0", YUAN: "#,##0.00", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.0%",
+           DECIMAL: "0.0"}
 MAX_ROWS = 50_000
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,7 +35,24 @@ class Column:
     width: int = 14
 
 
+@dataclass(frozen=True)
+class Typed:
+    """A cell whose kind differs from its column's (a two-column sheet of labelled figures: counts, yuan, shares)."""
+
+    kind: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[object]]
+
+
 def _cell(kind: str, value: object) -> object:
+    if isinstance(value, Typed):
+        kind, value = value.kind, value.value
     if value is None or value == "":
         return None
     if kind == YUAN:
@@ -53,9 +72,31 @@ def _cell(kind: str, value: object) -> object:
 
 def xlsx(title: str, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> bytes:
     """One sheet: a bold, frozen heading row, then the rows (at most MAX_ROWS) with typed cells."""
+    return workbook([Sheet(title, columns, rows)])
+
+
+_BAD_TITLE = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def workbook(sheets: Sequence[Sheet]) -> bytes:
+    """Several sheets, each like `xlsx`'s one (titles cut to Excel's 31 characters, made unique)."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
+    book.remove(book.active)
+    seen: set[str] = set()
+    for spec in sheets:
+        title = spec.title.translate(_BAD_TITLE).strip()[:31] or "Sheet"
+        n = 2
+        while title.lower() in seen:
+            title = f"{title[:28]} {n}"
+            n += 1
+        seen.add(title.lower())
+        _write(book.create_sheet(title), spec.columns, spec.rows)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _write(sheet, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> None:
     sheet.append([c.header for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -65,15 +106,15 @@ def xlsx(title: str, columns: Sequence[Column], rows: Iterable[Sequence[object]]
         if n >= MAX_ROWS:
             break
         sheet.append([_cell(c.kind, v) for c, v in zip(columns, row)])
-        for c, cell in zip(columns, sheet[sheet.max_row]):
-            if c.kind in FORMATS:
-                cell.number_format = FORMATS[c.kind]
+        for c, v, cell in zip(columns, row, sheet[sheet.max_row]):
+            kind = v.kind if isinstance(v, Typed) else c.kind
+            if kind in FORMATS:
+                cell.number_format = FORMATS[kind]
+            if c.kind == TEXT and isinstance(v, str) and "\n" in v:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, c in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = c.width
     sheet.freeze_panes = "A2"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
 
 
 def response_headers(filename: str) -> dict[str, str]:

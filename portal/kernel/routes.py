@@ -74,6 +74,9 @@ def application_document(doc_id: int) -> str:
 # --- reports (issue 6): add this feature's routes here ---
 OFFICER_REPORTS = "/officer/reports"
 OFFICER_PAYMENTS = "/officer/payments"
+OFFICER_ANNUAL_REPORTS = "/officer/annual-reports"
+API_ANNUAL_REPORT_PDF = "/api/annual-reports/{report_id:int}.pdf"
+API_ANNUAL_REPORT_XLSX = "/api/annual-reports/{report_id:int}.xlsx"
 # Evidence photos of a report, for officers who may handle it (portal/reports/api.py; Starlette pattern).
 API_REPORT_EVIDENCE = "/api/reports/{report_id}/evidence/{image_id}.jpg"
 

@@ -45,6 +45,7 @@ NOT_A_POWER: dict[str, str] = {
     "report.export_rewards": "audited read", "verification.findings_export": "audited read",
     "verification.case_findings_view": "audited read",
     "supervision.inspection_report": "audited read",
+    "annual.download": "audited read",
 }
 
 POWER_OF_ACTION: dict[str, str] = {a: p.key for p in POWERS for a in p.actions}

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PORTAL = ROOT / "portal"
 DOMAINS = {"accounts", "regions", "ratings", "reports", "applications", "roster", "evaluations", "register",
-           "verification", "payments", "reporting", "supervision", "workbench"}
+           "verification", "payments", "reporting", "supervision", "workbench", "annual"}
 APP = {"portal.portal", "portal.api_app", "portal.cli", "portal.__main__", "portal.demo", "portal.schema"}
 # What another domain may use of a domain: its use cases, tables, pure rules, read models and messages.
 PUBLIC_KINDS = {"package", "services", "models", "rules", "queries", "messages", "screener", "crosscheck",

@@ -100,6 +100,8 @@ def officer_home(*top: rx.Component) -> rx.Component:
                      "go-officer-reports"),
             nav_card("publicity.title", "publicity.link_desc", routes.OFFICER_PUBLICITY, "list-checks",
                      "go-officer-publicity"),
+            nav_card("annual.title", "annual.link_desc", routes.OFFICER_ANNUAL_REPORTS, "book-open-text",
+                     "go-annual-reports"),
             rx.heading(t("officer.regions"), size="4", as_="h2"),
             rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
         ),

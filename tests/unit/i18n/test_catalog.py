@@ -195,7 +195,15 @@ def _workbench_dynamic_keys() -> dict[str, list[str]]:
     }
 
 
-DYNAMIC_KEYS = {**_dynamic_keys(), **_supervision_dynamic_keys()}
+def _annual_dynamic_keys() -> dict[str, list[str]]:
+    """Dynamic key prefixes of the annual reports (issue 18 §2)."""
+    from portal.annual import rules
+
+    return {"annual.level.": ["county", "city", "province"], "annual.status.": list(rules.STATUSES),
+            "annual.sec.": list(rules.SECTIONS), "annual.fig.": list(rules.TABLE_SECTIONS)}
+
+
+DYNAMIC_KEYS = {**_dynamic_keys(), **_supervision_dynamic_keys(), **_annual_dynamic_keys()}
 def _workbench_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the workbench (issue 13)."""
     from portal.ratings import rules as ratings

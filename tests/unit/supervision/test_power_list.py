@@ -33,6 +33,7 @@ COMPUTED: dict[tuple[str, str], set[str]] = {
                                                                                       "payments.reject"},
     ("portal/reporting/services.py", "ACTION_APPROVE if approve else ACTION_REJECT"): {"reporting.pool_approve",
                                                                                        "reporting.pool_reject"},
+    ("portal/annual/services.py", "action"): {"annual.accept", "annual.return"},
 }
 
 

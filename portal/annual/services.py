@@ -1,0 +1,453 @@
+"""Annual and periodic reports: figures computed from the portal's own data, and the county → city → province
+workflow (docs/annual-reports.md).
+
+A county's figures come from each domain's tables for the period, the same way the reporting scores read them (the
+year as lived in China). A city's figures are the sum of its counties' (`rules.add`), computed the same way, so the
+two always agree. The county officer drafts the report (figures computed; recomputable while a draft or returned),
+writes the sections and submits it: the figures are computed once more and frozen, and the report gets its document
+number. An officer of the city (the region just above) accepts it or returns it with a reason; a returned report is
+edited and submitted again under a new number. A city drafts and submits its own to the province the same way.
+
+The guard: role + region (`authorize`), and the office itself for its own acts: drafting, editing and submitting
+need an officer grant AT the report's region, reviewing one AT the region above (a grant higher up covers the
+region for reading, not for acting in another office's name). Drafts are read only by their own office.
+Every act is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role
+from portal.applications import services as apps
+from portal.applications.models import Application, ApplicationStep
+from portal.annual import rules
+from portal.annual.models import AnnualReport
+from portal.evaluations.models import EvaluationResult, EvaluationRound, EvaluationTarget, RoundStatus
+from portal.i18n import text
+from portal.kernel import audit
+from portal.kernel.base import utcnow
+from portal.kernel.calendar_store import load_calendar
+from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
+from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date
+from portal.payments import rules as pay_rules
+from portal.payments.models import PaymentBatch
+from portal.ratings.models import Rating, RatingStatus
+from portal.regions.models import Region, RegionLevel, ServiceWindow
+from portal.register.models import STATUS_STOPPED, Household, Member
+from portal.reports.models import Report, ReportOutcome, ReportReward, RewardStatus
+from portal.supervision.models import Inspection, InspectionCase, MonitoringItem, Rectification, Referral
+from portal.verification.models import Finding
+
+NOWHERE = "/nonexistent/"
+ACTION_ANNUAL_DRAFT = "annual.draft"
+ACTION_ANNUAL_RECOMPUTE = "annual.recompute"
+ACTION_ANNUAL_SAVE = "annual.save"
+ACTION_ANNUAL_SUBMIT = "annual.submit"
+ACTION_ANNUAL_ACCEPT = "annual.accept"
+ACTION_ANNUAL_RETURN = "annual.return"
+ACTION_ANNUAL_DOWNLOAD = "annual.download"
+
+
+class AnnualError(ValueError):
+    def __init__(self, key: str, missing: list[str] | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.missing = missing or []
+
+
+# --- figures ------------------------------------------------------------------------------------------------------
+
+def _under(column, path: str):
+    return and_(column >= path, column < path + "~")
+
+
+def _moment(d: date) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=CHINA_TZ)
+
+
+def county_figures(session: Session, county: Region, year: int, quarter: int = 0,
+                   cal: WorkCalendar | None = None) -> dict:
+    """One county's figures for the period, from the data (see `rules.empty` for the shape)."""
+    first, after = rules.period_bounds(year, quarter)
+    start, end = _moment(first), _moment(after)
+    months = rules.period_months(year, quarter)
+    cal = cal or load_calendar(session)
+    f = rules.empty(months)
+    path = county.path
+
+    # The register: households on it (active or suspended) at the start and at the end, who came and who left.
+    def on_register(day: date):
+        return and_(Household.started_on < day, (Household.stopped_on.is_(None)) | (Household.stopped_on >= day))
+
+    def households_and_members(*where) -> tuple[int, int]:
+        n = session.execute(select(func.count(Household.id)).where(_under(Household.region_path, path), *where))
+        m = session.execute(select(func.count(Member.id)).join(Household, Household.id == Member.household_id)
+                            .where(_under(Household.region_path, path), *where))
+        return int(n.scalar_one()), int(m.scalar_one())
+
+    reg = f["register"]
+    reg["households_start"], reg["members_start"] = households_and_members(on_register(first))
+    reg["households_end"], reg["members_end"] = households_and_members(on_register(after))
+    reg["admitted_households"], reg["admitted_members"] = households_and_members(
+        Household.started_on >= first, Household.started_on < after)
+    stopped = (Household.status == STATUS_STOPPED, Household.stopped_on >= first, Household.stopped_on < after)
+    reg["stopped_households"], reg["stopped_members"] = households_and_members(*stopped)
+    for reason, n in session.execute(select(Household.status_reason, func.count(Household.id))
+                                     .where(_under(Household.region_path, path), *stopped)
+                                     .group_by(Household.status_reason)):
+        said = " ".join((reason or "").split())[:80] or "-"
+        f["stop_reasons"][said] = f["stop_reasons"].get(said, 0) + int(n)
+
+    # Applications: received (submitted in the period), decided by the county (approved or refused).
+    in_county = _under(Application.region_path, path)
+    f["applications"]["received"] = int(session.execute(select(func.count(Application.id)).where(
+        in_county, Application.submitted_at >= start, Application.submitted_at < end)).scalar_one())
+    for outcome, n in session.execute(
+            select(ApplicationStep.outcome, func.count(ApplicationStep.id))
+            .join(Application, Application.id == ApplicationStep.application_id)
+            .where(in_county, ApplicationStep.kind == apps.STEP_COUNTY, ApplicationStep.state == "done",
+                   ApplicationStep.done_at >= start, ApplicationStep.done_at < end)
+            .group_by(ApplicationStep.outcome)):
+        if outcome == "approve":
+            f["applications"]["approved"] += int(n)
+        elif outcome == "refuse":
+            f["applications"]["refused"] += int(n)
+    # Every step finished in the period: working days taken (the one calendar) and whether it passed its deadline.
+    for kind, started_on, done_at, due_on in session.execute(
+            select(ApplicationStep.kind, ApplicationStep.started_on, ApplicationStep.done_at, ApplicationStep.due_on)
+            .join(Application, Application.id == ApplicationStep.application_id)
+            .where(in_county, ApplicationStep.state == "done", ApplicationStep.done_at >= start,
+                   ApplicationStep.done_at < end)):
+        done_on = china_date(done_at)
+        s = f["steps"].setdefault(kind, {"done": 0, "days": 0, "overdue": 0})
+        s["done"] += 1
+        s["days"] += max(0, cal.working_days_between(started_on, done_on))
+        s["overdue"] += int(due_on is not None and done_on > due_on)
+
+    # Money paid: each paid batch of the period's months, less what the bank returned.
+    for period, fen, returned_fen, households, returned in session.execute(
+            select(PaymentBatch.period, PaymentBatch.total_fen, PaymentBatch.returned_fen,
+                   PaymentBatch.household_count, PaymentBatch.returned_count)
+            .where(PaymentBatch.county_id == county.id, PaymentBatch.status == pay_rules.BATCH_PAID,
+                   PaymentBatch.period.in_(months))):
+        p = f["payments"][period]
+        p["fen"] += int(fen) - int(returned_fen)
+        p["households"] += int(households) - int(returned)
+    for period, people in session.execute(
+            select(PaymentBatch.period, PaymentBatch.people - PaymentBatch.returned_people)
+            .where(PaymentBatch.county_id == county.id, PaymentBatch.status == pay_rules.BATCH_PAID,
+                   PaymentBatch.period.in_(months))):
+        f["payments"][period]["people"] += int(people)
+
+    # Reports about the county: received, concluded, substantiated; rewards paid.
+    rep = f["reports"]
+    place = select(Region.id).where(_under(Region.path, path))
+    about = Report.region_id.in_(place)
+    rep["received"] = int(session.execute(select(func.count(Report.id)).where(
+        about, Report.created_at >= start, Report.created_at < end)).scalar_one())
+    concluded = (about, Report.concluded_at >= start, Report.concluded_at < end)
+    rep["concluded"] = int(session.execute(select(func.count(Report.id)).where(*concluded)).scalar_one())
+    rep["substantiated"] = int(session.execute(select(func.count(Report.id)).where(
+        *concluded, Report.outcome == ReportOutcome.SUBSTANTIATED)).scalar_one())
+    rep["partly"] = int(session.execute(select(func.count(Report.id)).where(
+        *concluded, Report.outcome == ReportOutcome.PARTLY)).scalar_one())
+    n, fen = session.execute(select(func.count(ReportReward.id), func.coalesce(func.sum(ReportReward.amount_fen), 0))
+                             .join(Report, Report.id == ReportReward.report_id)
+                             .where(about, ReportReward.status == RewardStatus.PAID,
+                                    ReportReward.paid_on >= first, ReportReward.paid_on < after)).one()
+    rep["rewards_paid"], rep["rewards_fen"] = int(n), int(fen)
+
+    # Window satisfaction: counted ratings of the county's windows (4 or 5 stars is satisfied).
+    windows = select(ServiceWindow.id).join(Region, Region.id == ServiceWindow.region_id).where(
+        _under(Region.path, path))
+    ratings = (Rating.window_id.in_(windows), Rating.status == RatingStatus.COUNTED, Rating.created_at >= start,
+               Rating.created_at < end)
+    f["ratings"]["total"] = int(session.execute(select(func.count(Rating.id)).where(*ratings)).scalar_one())
+    f["ratings"]["satisfied"] = int(session.execute(select(func.count(Rating.id)).where(
+        *ratings, Rating.level >= 4)).scalar_one())
+
+    # Supervisors' evaluations: results of rounds closed in the period for targets in the county.
+    ev = f["evaluations"]
+    for score, combined, talk in session.execute(
+            select(EvaluationResult.supervisor_score, EvaluationResult.combined, EvaluationResult.talk_flag)
+            .join(EvaluationRound, EvaluationRound.id == EvaluationResult.round_id)
+            .join(EvaluationTarget, EvaluationTarget.id == EvaluationResult.target_id)
+            .join(Region, Region.id == EvaluationTarget.region_id)
+            .where(_under(Region.path, path), EvaluationRound.status == RoundStatus.CLOSED,
+                   EvaluationRound.closed_at >= start, EvaluationRound.closed_at < end)):
+        ev["results"] += 1
+        if score is not None:
+            ev["scored"] += 1
+            ev["score_milli"] += round(score * 1000)
+        if combined is not None:
+            ev["combined_count"] += 1
+            ev["combined_milli"] += round(combined * 1000)
+        ev["talks"] += int(bool(talk))
+
+    # Supervision: inspections of the county's offices, what they found, rectifications, risk items, referrals.
+    sv = f["supervision"]
+    inspections = select(Inspection.id).where(_under(Inspection.region_path, path), Inspection.opened_at >= start,
+                                              Inspection.opened_at < end)
+    sv["inspections"] = int(session.execute(select(func.count()).select_from(inspections.subquery())).scalar_one())
+    cases = (InspectionCase.inspection_id.in_(inspections), InspectionCase.verdict.is_not(None))
+    sv["cases_checked"] = int(session.execute(select(func.count(InspectionCase.id)).where(*cases)).scalar_one())
+    sv["problems"] = int(session.execute(select(func.count(InspectionCase.id)).where(
+        *cases, InspectionCase.verdict == "problem")).scalar_one())
+    sv["rectifications"] = int(session.execute(select(func.count(Rectification.id)).where(
+        Rectification.inspection_id.in_(inspections))).scalar_one())
+    sv["rectified"] = int(session.execute(select(func.count(Rectification.id)).where(
+        _under(Rectification.office_path, path), Rectification.status == "closed",
+        Rectification.closed_at >= start, Rectification.closed_at < end)).scalar_one())
+    sv["items_opened"] = int(session.execute(select(func.count(MonitoringItem.id)).where(
+        _under(MonitoringItem.region_path, path), MonitoringItem.opened_at >= start,
+        MonitoringItem.opened_at < end)).scalar_one())
+    sv["items_closed"] = int(session.execute(select(func.count(MonitoringItem.id)).where(
+        _under(MonitoringItem.region_path, path), MonitoringItem.status == "closed",
+        MonitoringItem.closed_at >= start, MonitoringItem.closed_at < end)).scalar_one())
+    referrals = (_under(Referral.region_path, path), Referral.referred_on >= first, Referral.referred_on < after)
+    sv["referrals"] = int(session.execute(select(func.count(Referral.id)).where(*referrals)).scalar_one())
+    for outcome, n in session.execute(select(Referral.outcome, func.count(Referral.id)).where(
+            _under(Referral.region_path, path), Referral.outcome.is_not(None), Referral.decided_on >= first,
+            Referral.decided_on < after).group_by(Referral.outcome)):
+        f["accountability"][outcome] = int(n)
+
+    # Verification: findings first found in the period, and findings resolved in it.
+    vf = f["verification"]
+    vf["findings"] = int(session.execute(select(func.count(Finding.id)).where(
+        Finding.county_code == county.code, Finding.created_at >= start, Finding.created_at < end)).scalar_one())
+    vf["resolved"] = int(session.execute(select(func.count(Finding.id)).where(
+        Finding.county_code == county.code, Finding.resolution.is_not(None), Finding.resolved_at >= start,
+        Finding.resolved_at < end)).scalar_one())
+    return f
+
+
+def counties_of(session: Session, region: Region) -> list[Region]:
+    if region.level == RegionLevel.COUNTY:
+        return [region]
+    return list(session.execute(select(Region).where(_under(Region.path, region.path),
+                                                     Region.level == RegionLevel.COUNTY)
+                                .order_by(Region.path)).scalars())
+
+
+def figures(session: Session, region: Region, year: int, quarter: int = 0) -> dict:
+    """A county's own figures; a city's (or the province's) as the sum of its counties'."""
+    cal = load_calendar(session)
+    parts = [county_figures(session, c, year, quarter, cal) for c in counties_of(session, region)]
+    return rules.total(parts, rules.period_months(year, quarter))
+
+
+# --- the guard ----------------------------------------------------------------------------------------------------
+
+def _level(region: Region) -> str:
+    return region.level.value if hasattr(region.level, "value") else str(region.level)
+
+
+def _holds_office(actor: Actor | None, region: Region) -> None:
+    """An officer grant AT `region` (after the one guard): acting in the office's own name."""
+    authorize(actor, Role.OFFICER, region.path)
+    assert actor is not None
+    if not any(g.role == Role.OFFICER and g.region_path == region.path for g in actor.grants):
+        raise PermissionDenied()
+
+
+def offices(actor: Actor) -> list[tuple[str, str, str]]:
+    """(code, name, path) of the county and city offices where the actor may draft reports."""
+    return sorted({(g.region_code, g.region_name, g.region_path) for g in actor.grants
+                   if g.role == Role.OFFICER and g.region_path.count("/") in (3, 4)}, key=lambda x: x[2])
+
+
+def _region(session: Session, report: AnnualReport) -> Region:
+    region = session.get(Region, report.region_id)
+    assert region is not None
+    return region
+
+
+def _report(session: Session, report_id: int) -> AnnualReport | None:
+    return session.get(AnnualReport, int(report_id)) if isinstance(report_id, int) and report_id > 0 else None
+
+
+def can_edit(actor: Actor, report: AnnualReport) -> bool:
+    return report.status in rules.EDITABLE and any(
+        g.role == Role.OFFICER and g.region_path == report.region_path for g in actor.grants)
+
+
+def reviewer_path(report: AnnualReport) -> str:
+    """The region just above the report's: its path without the last segment."""
+    parts = report.region_path.strip("/").split("/")
+    return "/" + "/".join(parts[:-1]) + "/"
+
+
+def can_review(actor: Actor, report: AnnualReport) -> bool:
+    return report.status == rules.SUBMITTED and any(
+        g.role == Role.OFFICER and g.region_path == reviewer_path(report) for g in actor.grants)
+
+
+def for_reader(session: Session, actor: Actor | None, report_id: int) -> AnnualReport:
+    """A report the actor may read: in their region; a draft only by its own office (refused like a missing one)."""
+    report = _report(session, report_id)
+    authorize(actor, Role.OFFICER, report.region_path if report else NOWHERE)
+    assert report is not None and actor is not None
+    if report.status == rules.DRAFT and not any(g.role == Role.OFFICER and g.region_path == report.region_path
+                                                for g in actor.grants):
+        raise PermissionDenied()
+    return report
+
+
+def visible(session: Session, actor: Actor, year: int | None = None) -> list[AnnualReport]:
+    """Reports in the actor's regions: their own office's in every status, the ones below once submitted."""
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    if not paths:
+        return []
+    own = {g.region_path for g in actor.grants if g.role == Role.OFFICER}
+    stmt = select(AnnualReport).where(or_(*[_under(AnnualReport.region_path, p) for p in paths]))
+    if year is not None:
+        stmt = stmt.where(AnnualReport.year == year)
+    rows = session.execute(stmt.order_by(AnnualReport.year.desc(), AnnualReport.quarter,
+                                         AnnualReport.region_path)).scalars().all()
+    return [r for r in rows if r.status != rules.DRAFT or r.region_path in own]
+
+
+# --- the workflow -------------------------------------------------------------------------------------------------
+
+def _code(report: AnnualReport) -> str:
+    return report.region_path.strip("/").split("/")[-1]
+
+
+def draft(session: Session, actor: Actor | None, region_code: str, year: int, quarter: int = 0, *,
+          now: datetime | None = None) -> AnnualReport:
+    """Open the office's report for the period: the existing one, or a new draft with its figures computed."""
+    now = now or utcnow()
+    region = session.execute(select(Region).where(Region.code == str(region_code or "")[:20])).scalar_one_or_none()
+    ok = region is not None and _level(region) in rules.REPORTING_LEVELS
+    _holds_office(actor, region) if ok else authorize(actor, Role.OFFICER, NOWHERE)
+    assert region is not None and actor is not None
+    try:
+        rules.check_period(year, quarter)
+    except ValueError:
+        raise AnnualError("annual.err_period") from None
+    if year > china_date(now).year:
+        raise AnnualError("annual.err_period")
+    existing = session.execute(select(AnnualReport).where(
+        AnnualReport.region_id == region.id, AnnualReport.year == year, AnnualReport.quarter == quarter)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    report = AnnualReport(region_id=region.id, region_path=region.path, level=_level(region), year=year,
+                          quarter=quarter, status=rules.DRAFT, figures=figures(session, region, year, quarter),
+                          computed_at=now, sections=dict.fromkeys(rules.SECTIONS, ""), revision=0,
+                          created_by=actor.user_id, created_at=now, updated_at=now)
+    session.add(report)
+    session.flush()
+    audit.record(session, actor, ACTION_ANNUAL_DRAFT, "annual_report", report.id, region_code=region.code, at=now,
+                 after={"year": year, "quarter": quarter})
+    return report
+
+
+def _editable(session: Session, actor: Actor | None, report_id: int) -> AnnualReport:
+    report = _report(session, report_id)
+    if report is None:
+        authorize(actor, Role.OFFICER, NOWHERE)
+    assert report is not None
+    _holds_office(actor, _region(session, report))
+    if report.status not in rules.EDITABLE:
+        raise AnnualError("annual.err_wrong_state")
+    return report
+
+
+def recompute(session: Session, actor: Actor | None, report_id: int, *, now: datetime | None = None) -> AnnualReport:
+    """While a draft (or returned): the figures again from today's data."""
+    now = now or utcnow()
+    report = _editable(session, actor, report_id)
+    report.figures = figures(session, _region(session, report), report.year, report.quarter)
+    report.computed_at = report.updated_at = now
+    session.flush()
+    audit.record(session, actor, ACTION_ANNUAL_RECOMPUTE, "annual_report", report.id, region_code=_code(report),
+                 at=now)
+    return report
+
+
+def _store_sections(report: AnnualReport, sections: dict) -> dict[str, str]:
+    try:
+        clean = rules.clean_sections(sections)
+    except ValueError:
+        raise AnnualError("annual.err_too_long") from None
+    report.sections = clean
+    return clean
+
+
+def save_sections(session: Session, actor: Actor | None, report_id: int, sections: dict, *,
+                  now: datetime | None = None) -> AnnualReport:
+    now = now or utcnow()
+    report = _editable(session, actor, report_id)
+    clean = _store_sections(report, sections)
+    report.updated_at = now
+    session.flush()
+    audit.record(session, actor, ACTION_ANNUAL_SAVE, "annual_report", report.id, region_code=_code(report), at=now,
+                 after={"lengths": {k: len(v) for k, v in clean.items()}})
+    return report
+
+
+def submit(session: Session, actor: Actor | None, report_id: int, sections: dict | None = None, *,
+           now: datetime | None = None) -> AnnualReport:
+    """Submit to the level above: the sections (as given, if given) must all be written; the figures are computed
+    once more and frozen; the report gets its document number."""
+    now = now or utcnow()
+    report = _editable(session, actor, report_id)
+    assert actor is not None
+    clean = _store_sections(report, sections) if sections is not None else rules.clean_sections(report.sections)
+    missing = rules.missing_sections(clean)
+    if missing:
+        raise AnnualError("annual.err_missing", missing)
+    region = _region(session, report)
+    before = report.status
+    report.figures = figures(session, region, report.year, report.quarter)
+    report.revision += 1
+    kind = (text("annual.kind_year", "zh") if report.quarter == 0
+            else text("annual.kind_quarter", "zh", q=report.quarter))
+    report.document_no = rules.document_no(text("annual.document_no", "zh"), kind, region.code, report.year,
+                                           report.revision)
+    report.status, report.computed_at, report.updated_at = rules.SUBMITTED, now, now
+    report.submitted_by, report.submitted_at = actor.user_id, now
+    report.reviewed_by = report.reviewed_at = None
+    session.flush()
+    audit.record(session, actor, ACTION_ANNUAL_SUBMIT, "annual_report", report.id, region_code=region.code, at=now,
+                 before={"status": before}, after={"status": report.status, "document_no": report.document_no})
+    return report
+
+
+def review(session: Session, actor: Actor | None, report_id: int, accept: bool, reason: str = "", *,
+           now: datetime | None = None) -> AnnualReport:
+    """The level above accepts a submitted report, or returns it to the office with a reason."""
+    now = now or utcnow()
+    report = _report(session, report_id)
+    authorize(actor, Role.OFFICER, report.region_path if report else NOWHERE)
+    assert report is not None and actor is not None
+    above = session.execute(select(Region).where(Region.path == reviewer_path(report))).scalar_one_or_none()
+    if above is None:
+        raise PermissionDenied()
+    _holds_office(actor, above)
+    if report.status != rules.SUBMITTED:
+        raise AnnualError("annual.err_wrong_state")
+    if not accept:
+        clean = rules.clean_reason(reason)
+        if clean is None:
+            raise AnnualError("annual.err_reason")
+        report.return_reason = clean
+    report.status = rules.ACCEPTED if accept else rules.RETURNED
+    report.reviewed_by, report.reviewed_at, report.updated_at = actor.user_id, now, now
+    session.flush()
+    action = ACTION_ANNUAL_ACCEPT if accept else ACTION_ANNUAL_RETURN
+    audit.record(session, actor, action, "annual_report", report.id, region_code=_code(report), at=now,
+                 before={"status": rules.SUBMITTED}, after={"status": report.status, "reason": report.return_reason})
+    return report
+
+
+def record_download(session: Session, actor: Actor | None, report_id: int, kind: str) -> AnnualReport:
+    """An audited read: the PDF or the workbook of one report."""
+    report = for_reader(session, actor, report_id)
+    audit.record(session, actor, ACTION_ANNUAL_DOWNLOAD, "annual_report", report.id, region_code=_code(report),
+                 after={"kind": kind, "status": report.status})
+    return report
