@@ -93,7 +93,7 @@ def _findings(session: Session, actor: Actor) -> list[TodoItem]:
 
 def _evaluation_items(session: Session, actor: Actor, today: date) -> list[TodoItem]:
     """A supervisor's targets not yet submitted in open rounds, due with the round."""
-    return [TodoItem("evaluation", target.label, rnd.title, f"workbench.step.evaluation_{target.status}", rnd.title,
+    return [TodoItem("evaluation", target.label, rnd.title, f"workbench.step.evaluation_{target.status}", "",
                      rnd.due_on, rnd.due_on < today, True, routes.supervisor_evaluate(target.assignment_id))
             for rnd in evaluations.my_open_rounds(session, actor) for target in rnd.targets
             if target.status != "submitted"]
