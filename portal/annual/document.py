@@ -59,12 +59,7 @@ def _all_text(d: DocText) -> str:
 
 
 def report_pdf(d: DocText) -> bytes:
-    text = _all_text(d)
-    regular, bold = pdf.cjk_font_for(text), pdf.cjk_font_for(text, bold=True)
-    try:
-        return _draw(d, regular, bold)
-    finally:
-        pdf.release(regular, bold)
+    return pdf.drawn_with_cjk(_all_text(d), lambda regular, bold: _draw(d, regular, bold))
 
 
 def _draw(d: DocText, regular: str, bold: str) -> bytes:

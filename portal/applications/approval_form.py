@@ -45,12 +45,7 @@ def _all_text(f: FormText) -> str:
 
 
 def approval_form_pdf(f: FormText) -> bytes:
-    text = _all_text(f)
-    regular, bold = pdf.cjk_font_for(text), pdf.cjk_font_for(text, bold=True)
-    try:
-        return _draw(f, regular, bold)
-    finally:
-        pdf.release(regular, bold)
+    return pdf.drawn_with_cjk(_all_text(f), lambda regular, bold: _draw(f, regular, bold))
 
 
 def _draw(f: FormText, regular: str, bold: str) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 import threading
+from collections.abc import Callable
 
 from fontTools import subset
 from fontTools.pens.cu2quPen import Cu2QuPen
@@ -103,3 +104,13 @@ def release(*names: str) -> None:
             font = pdfmetrics._fonts.get(name)  # noqa: SLF001 - looked up only to unregister it
             if font is not None:
                 font.unregister()
+
+
+def drawn_with_cjk(text: str, draw: Callable[[str, str], bytes]) -> bytes:
+    """`draw(regular, bold)` with a regular and a bold CJK font cut for `text` (every character the document
+    shows), released afterwards: the one way a document gets its fonts."""
+    regular, bold = cjk_font_for(text), cjk_font_for(text, bold=True)
+    try:
+        return draw(regular, bold)
+    finally:
+        release(regular, bold)

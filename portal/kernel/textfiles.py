@@ -4,6 +4,7 @@ writes. The one encoding guess for every importer."""
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
 
 SNIFF_BYTES = 1 << 16
@@ -21,3 +22,14 @@ def detect_encoding(path: Path) -> str:
         if exc.start < len(head) - 3:  # not just a character cut off at the end of the sample
             return "gb18030"
     return "utf-8"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad line of an imported file, as an importer reports it: `file:line: [column] reason`."""
+
+    file: str
+    line: int  # 1 = the header
+    column: str
+    key: str  # message-catalog key
+    value: str = ""

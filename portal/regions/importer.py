@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.kernel import audit, text_rules
-from portal.kernel.textfiles import detect_encoding
+from portal.kernel.textfiles import Problem, detect_encoding
 from portal.regions.models import LEVEL_ORDER, Region, RegionLevel, ServiceWindow
 from portal.regions.services import child_path
 
@@ -56,15 +56,6 @@ REGION_CODE_RE = re.compile(r"[0-9]{2,20}")
 WINDOW_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ()-]{4,30}")
 MAX_ADDRESS, MAX_HOURS = 200, 120
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int  # 1 = the header
-    column: str
-    key: str  # message-catalog key
-    value: str = ""
 
 
 @dataclass

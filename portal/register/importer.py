@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from portal.kernel import audit, money
 from portal.kernel.base import utcnow
 from portal.kernel.masking import mask_id_number
-from portal.kernel.textfiles import detect_encoding
+from portal.kernel.textfiles import Problem, detect_encoding
 from portal.kernel.workdays import china_date
 from portal.regions.models import Region, RegionLevel
 from portal.register import rules
@@ -54,15 +54,6 @@ STATUS_ALIASES = {"在保": STATUS_ACTIVE, "正常": STATUS_ACTIVE, "暂停": ST
 RELATION_ALIASES = {"户主": "head", "本人": "head", "配偶": "spouse", "子女": "child", "儿子": "child", "女儿": "child",
                     "父母": "parent", "父亲": "parent", "母亲": "parent", "孙子女": "grandchild", "兄弟姐妹": "sibling",
                     "其他": "other"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int  # 1 = the header
-    column: str
-    key: str  # message-catalog key
-    value: str = ""
 
 
 @dataclass

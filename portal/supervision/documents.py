@@ -53,12 +53,7 @@ def _all_text(d: Document) -> str:
 
 
 def document_pdf(d: Document) -> bytes:
-    text = _all_text(d) + "/"
-    regular, bold = pdf.cjk_font_for(text), pdf.cjk_font_for(text, bold=True)
-    try:
-        return _draw(d, regular, bold)
-    finally:
-        pdf.release(regular, bold)
+    return pdf.drawn_with_cjk(_all_text(d) + "/", lambda regular, bold: _draw(d, regular, bold))
 
 
 def _draw(d: Document, regular: str, bold: str) -> bytes:
@@ -72,7 +67,6 @@ def _draw(d: Document, regular: str, bold: str) -> bytes:
     cell = ParagraphStyle("cell", fontName=regular, fontSize=9, leading=12, wordWrap="CJK")
     cell_bold = ParagraphStyle("cellb", parent=cell, fontName=bold)
     right = ParagraphStyle("right", fontName=regular, fontSize=10.5, leading=17, alignment=2)
-    small = ParagraphStyle("small", fontName=regular, fontSize=8.5, leading=12, textColor=colors.grey)
 
     def p(value: str, style=cell) -> Paragraph:
         return Paragraph(escape(value or "").replace("\n", "<br/>"), style)
