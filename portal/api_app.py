@@ -40,6 +40,7 @@ api = Starlette(middleware=[Middleware(OriginGuard)], routes=[
     Route(routes.API_RANKING_EXPORT, posters.ranking_xlsx, methods=["GET"]),
     Route(routes.API_REWARDS_EXPORT, reports.rewards_xlsx, methods=["GET"]),
     Route(routes.API_EVALUATION_NOTICE_PDF, evaluations.notice_pdf_file, methods=["GET"]),
+    Route(routes.API_EVALUATION_RESULTS_XLSX, evaluations.results_xlsx, methods=["GET"]),
     Route(routes.API_EVALUATION_PHOTO, evaluations.photo, methods=["GET"]),
     Route(routes.API_PAYMENT_FILE, payments.bank_file, methods=["GET"]),
     Route(routes.API_PAYMENT_RETURNS, payments.return_file, methods=["POST"]),

@@ -1,6 +1,7 @@
 """Evaluation files: the published notice as a printable PDF (public), and evaluation photos (private).
 
 GET /api/evaluations/rounds/{id}/notice.pdf: anyone, once the round is closed (the notice is public); 404 before.
+GET /api/evaluations/rounds/{id}/results.xlsx: the same results as a workbook (typed cells), on the same terms.
 GET /api/evaluations/{assignment}/photos/{image}.jpg: the supervisor who took it, or an admin over the target's
 region (`evaluation_workflow.photo_allowed`, the one guard inside). 401 when not signed in, then 404 for anything
 not allowed, so nobody learns which assignments or photos exist. Admins' views are written to the audit log.
@@ -20,7 +21,7 @@ from portal.shell.format import DASH, percent, rank_text
 from portal.kernel.db import session_scope
 from portal.i18n import text
 from portal.kernel import audit
-from portal.kernel import heavy
+from portal.kernel import export, heavy
 from portal.evaluations import services as ew
 from portal.evaluations import notice_pdf
 from portal.kernel.images import PrivateImageStore
@@ -105,6 +106,38 @@ async def notice_pdf_file(request: Request) -> Response:
         "Cache-Control": "public, max-age=300",
         "X-Content-Type-Options": "nosniff",
     })
+
+
+def results_workbook(n: ew.Notice, lang: str) -> bytes:
+    """The notice's table as a sheet: rank, target, office, evaluations in, the three scores (numbers, two
+    decimals), residents' ratings counted, and the talk flag."""
+    columns = [export.Column(text("eval.notice.rank", lang), export.INT, 8),
+               export.Column(text("eval.notice.target", lang), export.TEXT, 36),
+               export.Column(text("eval.xlsx.office", lang), export.TEXT, 28),
+               export.Column(text("eval.xlsx.submitted", lang), export.INT, 12),
+               export.Column(text("eval.notice.sup", lang), export.SCORE, 12),
+               export.Column(text("eval.xlsx.resident_count", lang), export.INT, 12),
+               export.Column(text("eval.notice.res", lang), export.PERCENT, 12),
+               export.Column(text("eval.notice.combined", lang), export.SCORE, 12),
+               export.Column(text("eval.notice.talk", lang), export.TEXT, 8)]
+    rows = [(r.rank, r.label, r.office_name, r.submitted, r.supervisor_score, r.resident_count,
+             r.resident_rate, r.combined, text("eval.notice.talk", lang) if r.talk_flag else "") for r in n.rows]
+    return export.xlsx(n.title, columns, rows)
+
+
+async def results_xlsx(request: Request) -> Response:
+    round_id = path_id(request, "round_id")
+    n = await asyncio.to_thread(_load_notice, round_id) if round_id else None
+    if n is None:
+        return error(request, 404, "eval.notice.missing")
+    lang = request_lang(request)
+    try:
+        body = await heavy.run(results_workbook, n, lang)
+    except heavy.Busy as exc:
+        return error(request, 503, exc.key)
+    headers = export.response_headers(f"{n.title}-{n.closed_on.isoformat()}.xlsx")
+    headers["Cache-Control"] = "public, max-age=300"  # public results, frozen once the round closed
+    return Response(body, media_type=export.MEDIA_TYPE, headers=headers)
 
 
 def _photo(request: Request) -> Response:

@@ -18,12 +18,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-__all__ = ["Column", "Sheet", "Typed", "TEXT", "INT", "YUAN", "DATE", "DATETIME", "PERCENT", "DECIMAL", "xlsx",
-           "workbook", "response_headers"]
+__all__ = ["Column", "Sheet", "Typed", "TEXT", "INT", "YUAN", "DATE", "DATETIME", "PERCENT", "DECIMAL", "SCORE",
+           "xlsx", "workbook", "response_headers"]
 
 TEXT, INT, YUAN, DATE, DATETIME, PERCENT, DECIMAL = "text", "int", "yuan", "date", "datetime", "percent", "decimal"
+SCORE = "score"  # a score out of 100 with two decimals, as notices print it
 FORMATS = {INT: "0", YUAN: "#,##0.00", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.0%",
-           DECIMAL: "0.0"}
+           DECIMAL: "0.0", SCORE: "0.00"}
 MAX_ROWS = 50_000
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -100,6 +100,7 @@ ADMIN_EVALUATIONS = "/admin/evaluations"
 SUPERVISOR_EVALUATE = "/supervisor/evaluate/[assignment]"
 # Starlette route patterns (portal/evaluations/api.py): the public notice PDF, and a private evaluation photo.
 API_EVALUATION_NOTICE_PDF = "/api/evaluations/rounds/{round_id:int}/notice.pdf"
+API_EVALUATION_RESULTS_XLSX = "/api/evaluations/rounds/{round_id:int}/results.xlsx"
 API_PAYMENT_FILE = "/api/payments/batches/{batch_id:int}.csv"
 API_PAYMENT_RETURNS = "/api/payments/batches/{batch_id:int}/returns"
 API_EVALUATION_PHOTO = "/api/evaluations/{assignment_id:int}/photos/{image_id}.jpg"
@@ -111,6 +112,10 @@ def supervisor_evaluate(assignment_id: int) -> str:
 
 def evaluation_notice_pdf(round_id: int) -> str:
     return f"/api/evaluations/rounds/{round_id}/notice.pdf"
+
+
+def evaluation_results_xlsx(round_id: int) -> str:
+    return f"/api/evaluations/rounds/{round_id}/results.xlsx"
 
 
 def evaluation_photo(assignment_id: int, image_id: str) -> str:

@@ -319,6 +319,15 @@ def test_supervisor_evaluates_admin_closes_public_notice_ranks(browser, server):
     shot(pub, "results-evaluation-notice")
     pdf = pub.request.get(server.base_url + pub.get_attribute("#notice-pdf", "href"))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:4] == b"%PDF"
+    # The same results as a workbook: one row per target, ranks as numbers, the round's first place first.
+    import io
+
+    import openpyxl
+
+    book = pub.request.get(server.base_url + pub.get_attribute("#notice-xlsx", "href"))
+    assert book.status == 200 and book.headers["content-type"].startswith("application/vnd.openxmlformats")
+    rows = list(openpyxl.load_workbook(io.BytesIO(book.body())).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + len(ranks) and rows[1][0] == 1
     for c in (sup_ctx, admin_ctx, pub_ctx):
         c.close()
 

@@ -58,6 +58,7 @@ class EvaluationNoticeState(rx.State):
     ws: str = ""
     wr: str = ""
     pdf_url: str = ""
+    xlsx_url: str = ""
     rows: list[NoticeRowView] = []
     offices: list[str] = []
     office: str = ""
@@ -86,6 +87,7 @@ class EvaluationNoticeState(rx.State):
         self.period_start, self.period_end = n.period_start.isoformat(), n.period_end.isoformat()
         self.ws, self.wr = str(n.weight_supervisors), str(n.weight_residents)
         self.pdf_url = routes.evaluation_notice_pdf(n.round_id)
+        self.xlsx_url = routes.evaluation_results_xlsx(n.round_id)
         self.rows = [NoticeRowView(rank=rank_text(r.rank), label=r.label, sup=_score(r.supervisor_score),
                                    sup_n=str(r.submitted), assigned=str(r.assigned), res=percent(r.resident_rate),
                                    res_n=str(r.resident_count), combined=_score(r.combined), talk=r.talk_flag)
@@ -158,6 +160,8 @@ def evaluation_notices() -> rx.Component:
                     class_name="results-table notice-table", id="notice-table"), class_name="table-scroll"),
                 rx.link(rx.icon("file-down", size=18), t("eval.notice.pdf"), href=s.pdf_url, is_external=True,
                         min_height=TAP, display="flex", align_items="center", gap="6px", id="notice-pdf"),
+                rx.link(rx.icon("sheet", size=18), t("eval.notice.xlsx"), href=s.xlsx_url, is_external=True,
+                        min_height=TAP, display="flex", align_items="center", gap="6px", id="notice-xlsx"),
                 rx.heading(t("eval.notice.records"), size="4", as_="h3", margin_top="12px"),
                 rx.el.select(rx.foreach(s.offices, lambda o: rx.el.option(o, value=o)), value=s.office,
                              on_change=s.set_office, class_name="plain-select", aria_label="office",

@@ -123,3 +123,31 @@ def test_ids_no_row_can_have_are_404_not_a_server_error(client: TestClient, eval
     assert client.get(routes.evaluation_notice_pdf(0)).status_code == 404
     login(client, "supervisor")
     assert client.get(routes.evaluation_photo(huge, "a" * 64)).status_code == 404
+
+
+def test_a_closed_rounds_results_download_as_a_typed_workbook_matching_the_notice(client: TestClient, evaluations,
+                                                                                   db_file):
+    import openpyxl
+
+    round_id = evaluations["closed"][0]
+    r = client.get(routes.evaluation_results_xlsx(round_id))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in r.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("名次", "评议对象", "所属机构")
+    engine = make_engine(f"sqlite:///{db_file}")
+    with Session(engine) as s:
+        n = ew.notice(s, round_id)
+    engine.dispose()
+    assert len(rows) == len(n.rows) + 1
+    for got, want in zip(rows[1:], n.rows):
+        assert (got[0], got[1], got[2], got[3]) == (want.rank, want.label, want.office_name, want.submitted)
+        for cell, value in ((got[4], want.supervisor_score), (got[7], want.combined)):
+            assert cell is None if value is None else abs(cell - value) < 1e-9  # numbers, not text
+    assert sheet.cell(row=2, column=5).number_format == "0.00"
+    client.cookies.set("sd_lang", "en")  # the reader's language, as the page's toggle sets it
+    english = openpyxl.load_workbook(io.BytesIO(client.get(routes.evaluation_results_xlsx(round_id)).content)).active
+    assert [c.value for c in english[1]][:3] == ["Rank", "Target", "Office"]
+    assert client.get(routes.evaluation_results_xlsx(evaluations["open"])).status_code == 404
+    assert client.get(routes.evaluation_results_xlsx(99999)).status_code == 404
