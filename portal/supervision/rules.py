@@ -62,7 +62,7 @@ def power_for(action: str) -> str | None:
 class RiskRule:
     key: str
     threshold: int  # the number the rule compares with (days, hours, count); see `unit`
-    unit: str  # "working_days", "hours", "count"
+    unit: str  # "working_days", "hours", "days", "count", "fen"
     window_days: int  # how far back the rule looks
     review_level: str  # "above": the level above the office where the act happened
     deadline_wd: int  # working days the reviewing level has to write the outcome
@@ -77,6 +77,8 @@ RISK_RULES: tuple[RiskRule, ...] = (
     RiskRule("burst_repeat", 3, "count", 30, "above", 5, ("rating.burst_flagged",)),
     RiskRule("retaliation", 180, "days", 180, "above", 5, ("register.stop", "register.suspend")),
     RiskRule("bulk_admit", 10, "count", 3, "above", 5, ("register.admit",)),
+    RiskRule("staff_case_no_visit", 1, "count", 365, "above", 5, ("application.county_decision",)),
+    RiskRule("amount_differs", 100, "fen", 365, "above", 5, ("application.county_decision",)),
 )
 RULES_BY_KEY = {r.key: r for r in RISK_RULES}
 TRIGGERS: dict[str, tuple[str, ...]] = {}
@@ -100,6 +102,25 @@ def within_hours(published: datetime, withdrawn: datetime, hours: int) -> bool:
 def repeated(count: int, threshold: int) -> bool:
     """The n-th occurrence in the window reaches the threshold."""
     return count >= threshold
+
+
+def visit_missing(related_to_staff: bool, visits: int, required: int) -> bool:
+    """A case of a relative of staff or a cadre decided with fewer county home visits than required (1).
+
+    >>> visit_missing(True, 0, 1), visit_missing(True, 1, 1), visit_missing(False, 0, 1)
+    (True, False, False)
+    """
+    return related_to_staff and visits < required
+
+
+def amount_differs(decided_fen: int, engine_fen: int, threshold_fen: int) -> bool:
+    """The decided monthly amount is more than `threshold_fen` away from the engine's, either way (the boundary
+    does not count: exactly ¥1 off with a ¥1 threshold is no hit).
+
+    >>> amount_differs(50_101, 50_000, 100), amount_differs(49_900, 50_000, 100)
+    (True, False)
+    """
+    return abs(decided_fen - engine_fen) > threshold_fen
 
 
 def within_days(first: datetime, then: datetime, days: int) -> bool:

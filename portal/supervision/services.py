@@ -19,6 +19,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import RoleGrant
+from portal.applications import services as applications
+from portal.applications.models import Application
 from portal.kernel import audit, text_rules
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.base import utcnow
@@ -331,6 +333,48 @@ def _check_bulk_admit(session: Session, entry: AuditEntry, rule: RuleInForce) ->
                {"households": len(ids), "days": rule.window_days, "village": village.name})
 
 
+def _application(session: Session, entry: AuditEntry) -> Application | None:
+    return session.execute(select(Application).where(Application.number == entry.target_id)).scalar_one_or_none()
+
+
+def _check_staff_case_no_visit(session: Session, entry: AuditEntry, rule: RuleInForce) -> Hit | None:
+    """A case of a relative of staff or a village cadre decided without the county's own home visit."""
+    app = _application(session, entry)
+    village = _region(session, entry.region_code)
+    if app is None or village is None:
+        return None
+    visits = [r for r in _rows(session, "application", entry.target_id, "application.county_visit") if r.id < entry.id]
+    if not rules.visit_missing(bool(app.related_to_staff), len(visits), rule.threshold):
+        return None
+    accepted = _rows(session, "application", entry.target_id, "application.accept")
+    return Hit(entry.target_id, _ancestor_at(session, village, RegionLevel.COUNTY),
+               [*(r.id for r in accepted[:1]), entry.id], [entry.actor_id] if entry.actor_id else [],
+               {"visits": len(visits), "required": rule.threshold})
+
+
+def _check_amount_differs(session: Session, entry: AuditEntry, rule: RuleInForce) -> Hit | None:
+    """An approval whose monthly amount is not what the engine gives for the recorded household with the parameters
+    in force on the decision date. The amount the portal itself fixes (the engine with the values in force on the
+    case date, `applications.assessment`) is no hit even when the values changed before the decision."""
+    if (entry.after or {}).get("status") != applications.APPROVED:
+        return None
+    app = _application(session, entry)
+    village = _region(session, entry.region_code)
+    if app is None or village is None or app.monthly_amount_fen is None:
+        return None
+    decided = int(app.monthly_amount_fen)
+    on_decision = applications.assessment(session, app, china_date(entry.at))
+    if on_decision is None or not rules.amount_differs(decided, on_decision.monthly_amount_fen, rule.threshold):
+        return None
+    on_case = applications.assessment(session, app)
+    if on_case is not None and not rules.amount_differs(decided, on_case.monthly_amount_fen, rule.threshold):
+        return None
+    return Hit(entry.target_id, _ancestor_at(session, village, RegionLevel.COUNTY), [entry.id],
+               [entry.actor_id] if entry.actor_id else [],
+               {"decided_fen": decided, "engine_fen": on_decision.monthly_amount_fen,
+                "difference_fen": decided - on_decision.monthly_amount_fen, "threshold_fen": rule.threshold})
+
+
 CHECKS: dict[str, Callable[[Session, AuditEntry, RuleInForce], Hit | None]] = {
     "ab_separation": _check_ab_separation,
     "too_fast": _check_too_fast,
@@ -339,6 +383,8 @@ CHECKS: dict[str, Callable[[Session, AuditEntry, RuleInForce], Hit | None]] = {
     "burst_repeat": _check_burst_repeat,
     "retaliation": _check_retaliation,
     "bulk_admit": _check_bulk_admit,
+    "staff_case_no_visit": _check_staff_case_no_visit,
+    "amount_differs": _check_amount_differs,
 }
 
 

@@ -249,6 +249,115 @@ def test_a_failing_check_never_undoes_the_act(w, monkeypatch):
     assert w.s.get(AuditEntry, decided.id) is not None
 
 
+# --- a relative of staff decided without the county's visit; a decided amount not the engine's ----------------
+
+CASE_ANSWERS = {
+    "village": VILLAGE, "residence": "urban", "applicant": {"name": "张建国", "phone": "13800138000"},
+    "members": [
+        {"name": "张建国", "relationship": "applicant", "age": 52, "incomes": {"wage": 600_00},
+         "id_number": "130102197403150011"},
+        {"name": "李秀兰", "relationship": "spouse", "age": 50, "incomes": {}, "id_number": "130102197607200025"},
+    ],
+    "assets": {"deposits": 5_000_00, "vehicles": 0, "houses": 1, "housing_area": 60, "businesses": 0},
+    "hardship": False, "related": {"any": False, "detail": ""}, "consent": [0, 1],
+}
+
+
+def _standard(w, urban_fen, since, doc):
+    from portal.applications.eligibility import rules as el, services as ep
+
+    values = {el.STANDARD_URBAN: urban_fen}
+    if since == date(2025, 1, 1):
+        values |= {el.STANDARD_RURAL: 700_00, el.DEPOSIT_PER_MEMBER: 20_000_00, el.MAX_VEHICLES: 0,
+                   el.MAX_HOUSES: 1, el.AREA_PER_MEMBER: 40, el.MAX_BUSINESSES: 0, el.EXCLUDED_KINDS: [],
+                   el.WAGE_DEDUCTION: 0, el.NEAR_POOR_PERMILLE: 1500, el.TIERS: [], el.ROUND_TO_YUAN: False}
+    ep.seed(w.s, w.tree.city, values, since, doc)
+
+
+@pytest.fixture
+def case(w, tmp_path):
+    """A submitted application (2 people, urban ¥900 standard, ¥600 wage: the engine gives ¥1,200 a month)."""
+    from PIL import Image
+    import io
+
+    from portal.applications import services as apps
+    from portal.kernel.images import PrivateImageStore
+
+    _standard(w, 900_00, date(2025, 1, 1), "DOC-1")
+    app, _ = apps.create_draft(w.s, now=T0)
+    for section, value in CASE_ANSWERS.items():
+        apps.save_section(w.s, app, section, value, now=T0)
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 180, 160)).save(buf, "JPEG")
+    apps.add_document(w.s, app, "id_card", buf.getvalue(), PrivateImageStore(tmp_path / "private"), now=T0)
+    apps.submit(w.s, app, now=T0)
+    assert app.monthly_amount_fen == 1200_00
+    return app
+
+
+def _decided(w, app, at=T0 + timedelta(days=20), status="approved"):
+    return act(w, w.b, "application.county_decision", "application", app.number, at, after={"status": status})
+
+
+def _rule(w, entry, key):
+    return [i for i in hits(w, entry) if i.rule == key]
+
+
+@pytest.mark.parametrize("related, visited, hit", [(True, False, True), (True, True, False), (False, False, False)])
+def test_staff_case_no_visit_at_its_boundary(w, case, related, visited, hit):
+    case.related_to_staff = related
+    act(w, w.a, "application.accept", "application", case.number, T0)
+    if visited:
+        act(w, w.b, "application.county_visit", "application", case.number, T0 + timedelta(days=3))
+    decided = _decided(w, case, status="refused")  # any decision, approval or refusal
+    found = _rule(w, decided, "staff_case_no_visit")
+    assert bool(found) is hit
+    if hit:
+        assert found[0].review_path == w.tree.city.path and found[0].about_user_ids == [w.b.user_id]
+        assert found[0].facts == {"visits": 0, "required": 1} and len(found[0].evidence) == 2
+
+
+def test_a_visit_recorded_after_the_decision_does_not_count(w, case):
+    case.related_to_staff = True
+    decided = _decided(w, case)
+    act(w, w.b, "application.county_visit", "application", case.number, T0 + timedelta(days=21))
+    assert _rule(w, decided, "staff_case_no_visit")
+
+
+@pytest.mark.parametrize("off_by, hit", [(100, False), (101, True), (-100, False), (-101, True)])
+def test_amount_differs_at_its_boundary(w, case, off_by, hit):
+    case.monthly_amount_fen = 1200_00 + off_by
+    found = _rule(w, _decided(w, case), "amount_differs")
+    assert bool(found) is hit
+    if hit:
+        assert found[0].review_path == w.tree.city.path
+        assert found[0].facts == {"decided_fen": 1200_00 + off_by, "engine_fen": 1200_00, "difference_fen": off_by,
+                                  "threshold_fen": 100}
+
+
+def test_amount_differs_only_looks_at_approvals(w, case):
+    case.monthly_amount_fen = 1500_00
+    assert _rule(w, _decided(w, case, status="refused"), "amount_differs") == []
+
+
+def test_amount_differs_uses_the_parameters_in_force_on_the_decision_date(w, case):
+    _standard(w, 950_00, date(2026, 3, 20), "DOC-2")  # after submission (T0), before the decision
+    check, rule = sup.CHECKS["amount_differs"], sup.rule_in_force(w.s, "amount_differs")
+    decided = _decided(w, case)
+    # The amount fixed on the case date (¥1,200) is the portal's own rule: no hit although ¥1,300 is now in force.
+    assert check(w.s, decided, rule) is None
+    case.monthly_amount_fen = 1250_00  # neither the case date's ¥1,200 nor the decision date's ¥1,300
+    assert check(w.s, decided, rule).facts == {"decided_fen": 1250_00, "engine_fen": 1300_00,
+                                               "difference_fen": -50_00, "threshold_fen": 100}
+
+
+def test_amount_differs_threshold_is_the_setting_in_force(w, case):
+    admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
+    sup.set_rule(w.s, admin, "amount_differs", True, 500, 365)
+    case.monthly_amount_fen = 1200_00 + 500
+    assert _rule(w, _decided(w, case), "amount_differs") == []
+
+
 # --- who sees and closes an item ------------------------------------------------------------------------------
 
 def _item(w) -> MonitoringItem:
