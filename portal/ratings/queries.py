@@ -1,4 +1,7 @@
-"""Read models for the public results page: the published monthly rankings, cached.
+"""Read models of ratings: the public results page's published monthly rankings (cached), and the window staff
+desk (`staff_desk`: the staff member's own window, its figures and its open follow-up cases).
+
+The published rankings:
 
 /results is anonymous and each choice of region or month is three group-by scans over a month of a province's
 ratings. A published month is complete, so its ranking changes only when an officer clears a held burst: the cache
@@ -11,12 +14,16 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal.kernel.db import session_scope
+from portal.kernel.permissions import Actor, Role, authorize
+from portal.ratings import rules
 from portal.ratings import services as wf
-from portal.regions.models import Region, RegionLevel
+from portal.regions.models import Region, RegionLevel, ServiceWindow
 
 TTL_SECONDS = 600
 PUBLISHED_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
@@ -66,3 +73,35 @@ def _ranking(region_code: str, month: str, _bucket: int) -> PublishedRanking | N
             return None
         return PublishedRanking(tuple(wf.monthly_ranking(session, path, month)),
                                 tuple(wf.office_ranking(session, path, month)))
+
+
+# --- the window staff desk (/staff) ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StaffDesk:
+    """The caller's own window, its summary over [start, end], its comments (none while the summary is suppressed)
+    and its follow-up cases as the staff member may see them (numbers in comments scrubbed, no phone)."""
+
+    window_name: str
+    window_code: str
+    office_name: str
+    summary: rules.WindowSummary
+    comments: list[tuple[date, int, str]]
+    cases: list[wf.CaseRow]
+
+
+def staff_desk(session: Session, actor: Actor, start: date, end: date) -> StaffDesk | None:
+    """None: the caller has no window (or it is gone). Refuses (PermissionDenied) a caller who is not window staff."""
+    authorize(actor, Role.WINDOW_STAFF)
+    window = session.get(ServiceWindow, actor.window_id) if actor.window_id else None
+    if window is None:
+        return None
+    summary = wf.window_summary(session, window.id, start, end)
+    comments = wf.recent_comments(session, window.id, start, end) if not summary.suppressed else []
+    cases = wf.list_cases(session, actor, window_id=window.id)
+    return StaffDesk(window.name, window.code, window.office_name, summary, comments, cases)
+
+
+def open_staff_desk(actor: Actor, start: date, end: date) -> StaffDesk | None:
+    with session_scope() as session:
+        return staff_desk(session, actor, start, end)

@@ -1,6 +1,9 @@
 """Read models of the officer's region pages (the officer home's list of regions, one region's overview), each
 checked for role + region with the one guard and, for pages, in its own unit of work (`open_*`): the page holds no
-session. `region_path` only tells the page which region to guard, and shows nothing."""
+session. `region_path` only tells the page which region to guard, and shows nothing.
+
+`place` is the public pages' region cascade (anyone, no account: region names are public): the selectors for one
+region and the names above it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, Role, authorize
 from portal.regions import services as regions
+from portal.regions.cascade import LevelRow, cascade_levels
 from portal.regions.models import LEVEL_ORDER, Region
 
 LEVELS = [lvl.value for lvl in LEVEL_ORDER]  # province first
@@ -77,3 +81,35 @@ def open_officer_regions(actor: Actor) -> list[RegionLine]:
 def open_overview(actor: Actor, code: str) -> RegionOverview:
     with session_scope() as session:
         return overview(session, actor, code)
+
+
+# --- the public pages' region cascade ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Place:
+    code: str  # "" when no region (the cascade opens at the roots)
+    label: str  # the names from the province down to the region, space-separated
+    levels: list[LevelRow]
+
+
+def place(session: Session, code: str, *, or_root: bool = False) -> Place | None:
+    """The cascade for the region with this code. An unknown or empty code: None, or with `or_root` the first root
+    (None still when there is no region at all)."""
+    region = regions.by_code(session, code) if code else None
+    if region is None and or_root:
+        roots = regions.roots(session)
+        region = roots[0] if roots else None
+    if region is None:
+        return None
+    return Place(region.code, " ".join(r.name for r in regions.ancestors(session, region)),
+                 cascade_levels(session, region))
+
+
+def no_place(session: Session) -> list[LevelRow]:
+    """The cascade with nothing chosen: the roots open."""
+    return cascade_levels(session, None)
+
+
+def open_place(code: str, *, or_root: bool = False) -> Place | None:
+    with session_scope() as session:
+        return place(session, code, or_root=or_root)

@@ -5,12 +5,16 @@ batch's entries. Every read that shows roster data checks role + region with the
 
 The session-taking functions (`scope_choices`, `region_desk`, `find`, `batch_view`) are the read models; the
 `open_*` ones open the session for a page.
+
+The public /roster pages (anyone, no account) read through `public_page` and `public_proof`: each counts one read
+for the client (`take_read`) in the same unit of work and shows only what the services hand out (masked names).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +25,7 @@ from portal.kernel.permissions import Actor, Role, authorize, region_paths_in_sc
 from portal.regions import services as regions
 from portal.regions.models import Region, RegionLevel
 from portal.roster import services as svc
-from portal.roster.models import RosterBatch, RosterEntry
+from portal.roster.models import KIND_PUBLICITY, KIND_STANDING, RosterBatch, RosterEntry
 
 MAX_SCOPE_OPTIONS = 400
 INDENT = chr(0x3000)  # an ideographic space: one level of the region tree in a native select
@@ -137,3 +141,56 @@ def open_find(actor: Actor, code: str, name: str) -> list[svc.OfficerEntry]:
 def open_batch_view(actor: Actor, batch_id: int) -> tuple[OfficerBatch, list[svc.OfficerEntry]]:
     with session_scope() as session:
         return batch_view(session, actor, batch_id)
+
+
+# --- the public roster (/roster, /roster/batch/<id>) -------------------------------------------------------------
+
+PUBLICITY, STANDING = KIND_PUBLICITY, KIND_STANDING  # the two views (the page does not import the tables' module)
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """One page read. `error_key` "roster.region_missing" (the region is gone: nothing read, nothing counted) or
+    "roster.rate_limited" (over the client's budget); otherwise "" with the page's entries. `totals` and `batches`
+    come with the first page of a view (not of a search): None otherwise."""
+
+    error_key: str
+    entries: list[svc.PublicEntry]
+    next_cursor: Any
+    totals: tuple[int, bool] | None = None
+    batches: list[svc.BatchInfo] | None = None
+
+
+def public_page(session: Session, client: str, region_code: str, view: str, name: str | None, cursor: Any
+                ) -> PublicPage:
+    """The page after `cursor` (None: the first) of the region's `view`, or of the exact-name search when `name`."""
+    region = regions.by_code(session, region_code) if region_code else None
+    if region is None:
+        return PublicPage("roster.region_missing", [], None)
+    if not svc.take_read(session, client):
+        return PublicPage("roster.rate_limited", [], None)
+    if name is not None:
+        result = svc.search_name(session, region.path, name, cursor=cursor)
+        return PublicPage("", result.entries, result.next_cursor)
+    result = svc.browse(session, region.path, view, cursor=cursor)
+    if cursor is not None:
+        return PublicPage("", result.entries, result.next_cursor)
+    return PublicPage("", result.entries, result.next_cursor, svc.count_capped(session, region.path, view),
+                      svc.current_batches(session, region))
+
+
+def public_proof(session: Session, client: str, raw_id: str) -> tuple[bool, svc.BatchProof | None]:
+    """(counted, proof): counted False when the client is over its read budget; proof None for no such batch."""
+    if not svc.take_read(session, client):
+        return False, None
+    return True, svc.batch_proof(session, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 12 else None
+
+
+def open_public_page(client: str, region_code: str, view: str, name: str | None, cursor: Any) -> PublicPage:
+    with session_scope() as session:
+        return public_page(session, client, region_code, view, name, cursor)
+
+
+def open_public_proof(client: str, raw_id: str) -> tuple[bool, svc.BatchProof | None]:
+    with session_scope() as session:
+        return public_proof(session, client, raw_id)

@@ -12,14 +12,11 @@ from portal.kernel import routes
 from portal.shell.account import guarded
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
-from portal.evaluations.models import AssignmentStatus, RoundStatus
+from portal.evaluations import queries
 from portal.evaluations import services as ew
 from portal.evaluations import rules
-from portal.regions import services as regions
 from portal.evaluations.rules import EvaluationRuleError
-from portal.kernel.permissions import NotSignedIn, PermissionDenied
+from portal.kernel.permissions import NotSignedIn, PermissionDenied, Role
 from portal.kernel.workdays import china_today
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
@@ -31,8 +28,8 @@ ERROR_KEYS = ["eval.err.criteria", "eval.err.weights", "eval.err.too_long", "eva
               "eval.err.duplicate", "eval.err.not_appointed", "eval.err.conflict_declared", "eval.err.own_window",
               "eval.err.submitted",
               "eval.err.no_targets", "eval.err.bad_input", "auth.forbidden"]
-STATUS_KEYS = [f"eval.status.{s.value}" for s in AssignmentStatus]
-ROUND_KEYS = [f"eval.round.{s.value}" for s in RoundStatus]
+STATUS_KEYS = [f"eval.status.{s}" for s in queries.ASSIGNMENT_STATUSES]
+ROUND_KEYS = [f"eval.round.{s}" for s in queries.ROUND_STATUSES]
 KIND_KEYS = ["eval.kind.window", "eval.kind.office"]
 CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
 DEFAULT_WEIGHTS = dict(rules.DEFAULT_CRITERIA)
@@ -123,10 +120,6 @@ class AdminEvaluationsState(SignedInState):
         self.error_key, self.notice = "", False
         self._refresh()
 
-    def _region_path(self, session) -> str:
-        region = regions.by_code(session, self.region_code)
-        return region.path if region else "/none/"
-
     def _clear(self) -> None:
         """The page's own vars back to defaults (the region picked and the forms' defaults included)."""
         self.reset()
@@ -137,51 +130,45 @@ class AdminEvaluationsState(SignedInState):
             self._clear()
             return
         try:
-            with session_scope() as session:
-                path = self._region_path(session)
-                self.appointments = [AppointmentView(
-                    who=f"{a.display_name} ({a.username})", region=a.region_name,
-                    term=f"{a.term_start} ~ {a.term_end}", current=a.current)
-                    for a in ew.list_appointments(session, actor, path)]
-                rows = ew.list_rounds(session, actor, path)
-                self.rounds = [RoundView(id=r.id, title=r.title, region=r.region_name,
-                                         period=f"{r.period_start} ~ {r.period_end}", due=r.due_on.isoformat(),
-                                         status_key=f"eval.round.{r.status}", targets=r.targets, assigned=r.assigned,
-                                         submitted=r.submitted) for r in rows]
-                self.rounds_short = ew.rounds_needed_this_year(session, path, china_today().year)
-                selected = next((r for r in rows if r.id == self.round_id), None)
-                if selected is None:
-                    self.round_id, self.targets, self.round_title, self.round_open = 0, [], "", False
-                    return
-                self.round_title, self.round_open = selected.title, selected.status == RoundStatus.OPEN.value
-                self.round_pdf = routes.evaluation_notice_pdf(selected.id)
-                self.targets = [TargetView(
-                    id=x.id, kind_key=f"eval.kind.{x.kind}", label=x.label,
-                    assignments=[AssignView(id=a.id, supervisor=a.supervisor, status_key=f"eval.status.{a.status}",
-                                            removable=self.round_open and a.status in ("assigned", "draft"))
-                                 for a in x.assignments])
-                    for x in ew.round_targets(session, actor, selected.id)]
+            desk = queries.open_admin_desk(actor, self.region_code, self.round_id, china_today().year)
         except (PermissionDenied, NotSignedIn):
             self.error_key = "auth.forbidden"
+            return
+        self.appointments = [AppointmentView(
+            who=f"{a.display_name} ({a.username})", region=a.region_name,
+            term=f"{a.term_start} ~ {a.term_end}", current=a.current)
+            for a in desk.appointments]
+        self.rounds = [RoundView(id=r.id, title=r.title, region=r.region_name,
+                                 period=f"{r.period_start} ~ {r.period_end}", due=r.due_on.isoformat(),
+                                 status_key=f"eval.round.{r.status}", targets=r.targets, assigned=r.assigned,
+                                 submitted=r.submitted) for r in desk.rounds]
+        self.rounds_short = desk.rounds_short
+        selected = desk.selected
+        if selected is None:
+            self.round_id, self.targets, self.round_title, self.round_open = 0, [], "", False
+            return
+        self.round_title, self.round_open = selected.title, selected.status == queries.ROUND_OPEN
+        self.round_pdf = routes.evaluation_notice_pdf(selected.id)
+        self.targets = [TargetView(
+            id=x.id, kind_key=f"eval.kind.{x.kind}", label=x.label,
+            assignments=[AssignView(id=a.id, supervisor=a.supervisor, status_key=f"eval.status.{a.status}",
+                                    removable=self.round_open and a.status in ("assigned", "draft"))
+                         for a in x.assignments])
+            for x in desk.targets]
 
     def _act(self, fn, *args):
         """Run one admin action; a refusal keeps what the forms hold, a success clears them (clear_done_forms)."""
         self.confirm_close = False
-        actor = self._guard(Role.ADMIN)
+        try:
+            actor, key = self._perform(Role.ADMIN, fn, *args, domain_errors=(EvaluationRuleError,), bad_input=())
+        except (ValueError, TypeError):
+            self.error_key, self.notice = "eval.err.bad_input", False
+            return None
         if actor is None:
             self._clear()
             return None
-        try:
-            with session_scope() as session:
-                fn(session, actor, *args)
-        except EvaluationRuleError as exc:
-            self.error_key, self.notice = exc.key, False
-            return None
-        except (PermissionDenied, NotSignedIn):
-            self.error_key, self.notice = "auth.forbidden", False
-            return None
-        except (ValueError, TypeError):
-            self.error_key, self.notice = "eval.err.bad_input", False
+        if key:
+            self.error_key, self.notice = key, False
             return None
         self.error_key, self.notice = "", True
         self._refresh()

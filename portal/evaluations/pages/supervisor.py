@@ -10,13 +10,11 @@ from portal.kernel import routes
 from portal.shell.account import guarded, whoami
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, nav_card, page
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
-from portal.evaluations.models import AssignmentStatus
-from portal.evaluations import services as ew
+from portal.kernel.permissions import Role
+from portal.evaluations import queries
 from portal.shell.session import SignedInState
 
-STATUS_KEYS = [f"eval.status.{s.value}" for s in AssignmentStatus]
+STATUS_KEYS = [f"eval.status.{s}" for s in queries.ASSIGNMENT_STATUSES]
 
 
 class TargetView(TypedDict):
@@ -45,8 +43,7 @@ class SupervisorHomeState(SignedInState):
         actor = self._open_page(Role.SUPERVISOR)
         if actor is None:
             return self._refused()
-        with session_scope() as session:
-            mine = ew.my_open_rounds(session, actor)
+        mine = queries.open_my_rounds(actor)
         self.rounds = [RoundView(
             id=r.id, title=r.title, period=f"{r.period_start} ~ {r.period_end}", due=r.due_on.isoformat(),
             done=r.submitted, total=len(r.targets),

@@ -14,10 +14,9 @@ from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.ratings.poster_links import window_poster_links
 from portal.ratings.components import CaseView, case_card, case_view
-from portal.kernel.db import session_scope
 from portal.i18n import MESSAGES
-from portal.accounts.models import Role
-from portal.regions.models import ServiceWindow
+from portal.kernel.permissions import Role
+from portal.ratings import queries
 from portal.ratings import services as wf
 from portal.ratings import rules
 from portal.kernel.workdays import china_today
@@ -86,18 +85,16 @@ class StaffHomeState(SignedInState):
     def _refresh(self, actor) -> None:
         end = china_today()
         start = end - timedelta(days=int(self.period) - 1)
-        with session_scope() as session:
-            window = session.get(ServiceWindow, actor.window_id) if actor.window_id else None
-            if window is None:
-                self.window_code = ""
-                return
-            self.window_name, self.window_code, self.office_name = window.name, window.code, window.office_name
-            settings = get_settings()
-            self.poster_url = rating_url(settings.public_base_url, window.code)
-            self.poster_refused = settings.poster_url_refused
-            summary = wf.window_summary(session, window.id, start, end)
-            comments = wf.recent_comments(session, window.id, start, end) if not summary.suppressed else []
-            cases = wf.list_cases(session, actor, window_id=window.id)
+        desk = queries.open_staff_desk(actor, start, end)
+        if desk is None:
+            self.window_code = ""
+            return
+        self.window_name, self.window_code, self.office_name = desk.window_name, desk.window_code, desk.office_name
+        settings = get_settings()
+        self.poster_url = rating_url(settings.public_base_url, desk.window_code)
+        self.poster_refused = settings.poster_url_refused
+        summary, comments = desk.summary, desk.comments
+        cases = desk.cases
         self.count, self.suppressed = summary.count, summary.suppressed
         self.satisfaction, self.bad_rate = percent(summary.satisfaction_rate), percent(summary.bad_rate)
         total = max(summary.count, 1)

@@ -18,16 +18,15 @@ from portal.kernel import money
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import SELECT_STYLE, TAP, page, pager
-from portal.regions.cascade import LevelRow, cascade_levels, offered_choice
-from portal.kernel.db import session_scope
-from portal.regions.models import Region
-from portal.roster.models import KIND_PUBLICITY, KIND_STANDING
-from portal.regions import services as regions
+from portal.regions.cascade import LevelRow, offered_choice
+from portal.regions import queries as places
+from portal.roster import queries
 from portal.roster import services as svc
 from portal.shell.client import client_address
 from portal.shell.args import checked
 
 LEVEL_KEYS = ["level.province", "level.city", "level.county", "level.township", "level.village"]
+KIND_PUBLICITY, KIND_STANDING = queries.PUBLICITY, queries.STANDING
 KIND_KEY = {KIND_PUBLICITY: "roster.kind_publicity", KIND_STANDING: "roster.kind_standing"}
 ERROR_KEYS = ["roster.rate_limited", "roster.region_missing"]
 ONE_YEAR = 365 * 24 * 3600
@@ -93,30 +92,23 @@ class RosterState(rx.State):
 
     # --- region cascade -------------------------------------------------------------------------------------
 
-    def _set_region(self, session, region: Region) -> None:
-        """Rebuild the selectors for `region`: its ancestors chosen, one more level open below it."""
-        self.levels = cascade_levels(session, region)
-        self.region_code = region.code
-        self.region_label = " ".join(r.name for r in regions.ancestors(session, region))
-        self.saved_region = region.code
-
-    def _region(self, session) -> Region | None:
-        return regions.by_code(session, self.region_code) if self.region_code else None
+    def _set_region(self, place: places.Place) -> None:
+        """Rebuild the selectors for the region: its ancestors chosen, one more level open below it."""
+        self.levels = place.levels
+        self.region_code = place.code
+        self.region_label = place.label
+        self.saved_region = place.code
 
     @rx.event
     def load(self):
         """Region from the link (?region=<code>, e.g. a village notice board's QR code), else this device's last."""
         wanted = str(self.router.url.query_parameters.get("region") or self.saved_region or "")[:20]
         self.error_key, self.query, self.searching = "", "", False
-        with session_scope() as session:
-            region = regions.by_code(session, wanted) if wanted else None
-            if region is None:
-                roots = regions.roots(session)
-                region = roots[0] if roots else None
-            if region is None:
-                self.levels, self.entries, self.loaded = [], [], True
-                return
-            self._set_region(session, region)
+        place = places.open_place(wanted, or_root=True)
+        if place is None:
+            self.levels, self.entries, self.loaded = [], [], True
+            return
+        self._set_region(place)
         self._first_page()
         self.loaded = True
 
@@ -127,42 +119,33 @@ class RosterState(rx.State):
         code = offered_choice(self.levels, index, code)
         if not code:  # refused, or "all" at the top level
             return
-        with session_scope() as session:
-            region = regions.by_code(session, code)
-            if region is None:
-                return
-            self._set_region(session, region)
+        place = places.open_place(code)
+        if place is None:
+            return
+        self._set_region(place)
         self.query, self.searching = "", False
         self._first_page()
 
     # --- reading, a metered page at a time -------------------------------------------------------------------
 
-    def _take_read(self, session) -> bool:
-        if svc.take_read(session, client_address(self)):
-            return True
-        self.error_key = "roster.rate_limited"
-        self.entries, self.has_next = [], False
-        return False
-
     def _read(self, cursor) -> None:
-        with session_scope() as session:
-            region = self._region(session)
-            if region is None:
-                self.error_key, self.entries, self.has_next = "roster.region_missing", [], False
-                return
-            if not self._take_read(session):
-                return
-            self.error_key = ""
-            if self.searching:
-                result = svc.search_name(session, region.path, self.query, cursor=cursor)
-            else:
-                result = svc.browse(session, region.path, self.view, cursor=cursor)
-                if cursor is None:
-                    self.total, self.total_capped = svc.count_capped(session, region.path, self.view)
-                    self.batches = [batch_row(b) for b in svc.current_batches(session, region)]
-            self.entries = [entry_row(e) for e in result.entries]
-            self._next = result.next_cursor
-            self.has_next = result.next_cursor is not None
+        got = queries.open_public_page(client_address(self), self.region_code, self.view,
+                                       self.query if self.searching else None, cursor)
+        if got.error_key == "roster.region_missing":
+            self.error_key, self.entries, self.has_next = got.error_key, [], False
+            return
+        if got.error_key:
+            self.error_key = got.error_key
+            self.entries, self.has_next = [], False
+            return
+        self.error_key = ""
+        if got.totals is not None:
+            self.total, self.total_capped = got.totals
+        if got.batches is not None:
+            self.batches = [batch_row(b) for b in got.batches]
+        self.entries = [entry_row(e) for e in got.entries]
+        self._next = got.next_cursor
+        self.has_next = got.next_cursor is not None
 
     def _first_page(self) -> None:
         self._cursors, self.page_no = [None], 1
@@ -380,11 +363,10 @@ class BatchProofState(rx.State):
     def load(self):
         raw = str(self.router.url.query_parameters.get("batch") or self.router._page.params.get("batch", ""))
         self.found, self.rows, self.error_key = False, [], ""
-        with session_scope() as session:
-            if not svc.take_read(session, client_address(self)):
-                self.error_key, self.loaded = "roster.rate_limited", True
-                return
-            proof = svc.batch_proof(session, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        counted, proof = queries.open_public_proof(client_address(self), raw)
+        if not counted:
+            self.error_key, self.loaded = "roster.rate_limited", True
+            return
         self.loaded = True
         if proof is None:
             return
