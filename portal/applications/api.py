@@ -23,6 +23,7 @@ from portal.i18n import text
 from portal.kernel import export, heavy
 from portal.kernel.base import utcnow
 from portal.kernel.masking import mask_id_number
+from portal.kernel.workdays import china_today
 from portal.register import rules as id_rules
 from portal.shell.http import request_lang
 
@@ -170,6 +171,6 @@ async def queue_xlsx(request: Request) -> Response:
         body = await heavy.run(export.xlsx, text("officer_apps.title", lang), columns, rows)
     except heavy.Busy as exc:
         return error(request, 503, exc.key)
-    day = queries.today().isoformat()
+    day = china_today().isoformat()
     return Response(body, media_type=export.MEDIA_TYPE,
                     headers=export.response_headers(f"{text('officer_apps.title', lang)}-{day}.xlsx"))

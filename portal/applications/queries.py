@@ -177,10 +177,6 @@ def queue_for_export(session: Session, actor: Actor, *, status: str = "", overdu
             for r in rows]
 
 
-def today() -> date:
-    return china_today()
-
-
 @dataclass(frozen=True)
 class CaseDetail:
     """Everything the officer's case page shows, read in one unit of work. `phone` and the members' full ID numbers

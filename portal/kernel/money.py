@@ -11,8 +11,7 @@ def yuan(fen: int, per: int = 1, places: int = 2, *, trim: bool = False) -> str:
     the value is exact to the fen. `trim` drops '.00' from a whole number of yuan ('1,015'), for residents' pages
     where an estimate's decimals would claim a precision it does not have."""
     if trim:
-        shown = yuan(fen, per, places)
-        return shown[:-3] if shown.endswith(".00") else shown
+        return trimmed(yuan(fen, per, places))
     sign = "-" if fen * per < 0 else ""
     fen, per = abs(fen), abs(per)
     places = max(2, places)
@@ -26,6 +25,12 @@ def yuan(fen: int, per: int = 1, places: int = 2, *, trim: bool = False) -> str:
     if cut * per == fen * scale:  # exact: no trailing zeros past the fen
         digits = digits[:2] + digits[2:].rstrip("0")
     return f"{sign}{whole:,}.{digits}"
+
+
+def trimmed(shown: object) -> str:
+    """A figure shown by `yuan` ('1,015.00') without the decimals a whole number of yuan does not need ('1,015')."""
+    text = str(shown)
+    return text[:-3] if text.endswith(".00") else text
 
 
 def parse_yuan(text: str | None, *, empty: int | None = None) -> int | None:

@@ -113,6 +113,12 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def born_by(age: int, day: date) -> date:
+    """The latest birth date of someone `age` or older on `day` (`age_on(b, day) >= age` ⇔ `b <= born_by(age, day)`),
+    for a query that compares birth dates; 29 February falls back to the 28th in a year without it."""
+    return date(day.year - age, day.month, 28 if (day.month, day.day) == (2, 29) else day.day)
+
+
 def make_number(first17: str) -> str:
     """A well-formed number from 17 digits (demo data and tests): the check character appended."""
     return first17 + check_char(first17)

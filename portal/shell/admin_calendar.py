@@ -8,14 +8,14 @@ moves; saving stores those new dates with it. The page reads and writes only thr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TypedDict
 
 import reflex as rx
 
 from portal.kernel.permissions import Role
 from portal.kernel import calendar_store, policy
-from portal.kernel.workdays import CHINA_TZ, HOLIDAY, WORKDAY, CalendarDay
+from portal.kernel.workdays import HOLIDAY, WORKDAY, CalendarDay, china_today
 from portal.shell.account import guarded
 from portal.shell.args import checked, one_of
 from portal.shell.i18n import t, t_fmt, t_var
@@ -51,10 +51,6 @@ class PolicyRow(TypedDict):
     key: str
     label_key: str
     value: str
-
-
-def _today() -> date:
-    return datetime.now(CHINA_TZ).date()
 
 
 def _day_row(d: CalendarDay, change: str = "same") -> DayRow:
@@ -106,7 +102,7 @@ class AdminCalendarState(SignedInState):
         actor = self._open_page(Role.ADMIN)
         if actor is None:
             return self._refused()
-        this_year = _today().year
+        this_year = china_today().year
         self.years = [str(y) for y in range(this_year - 1, this_year + 3)]
         self.year = self.year if self.year in self.years else str(this_year)
         self._drop_pending()
@@ -123,7 +119,7 @@ class AdminCalendarState(SignedInState):
 
     def _refresh(self) -> None:
         year = int(self.year)
-        today = _today()
+        today = china_today()
 
         def read(session):
             return (calendar_store.year_days(session, year),

@@ -72,6 +72,11 @@ class SignedInState(rx.State):
         if type(self) is not SignedInState:
             self.reset()
 
+    def _refuse_page(self) -> None:
+        """A refusal met while filling an opened page (a region the caller does not hold): only the refusal shows."""
+        self._wipe_page()
+        self.denied_key = "auth.forbidden"
+
     def _perform(self, roles: Role | Iterable[Role], fn, *args, domain_errors: tuple[type[Exception], ...] = (),
                  bad_input: tuple[type[Exception], ...] = (ValueError, TypeError)) -> tuple[Actor | None, str]:
         """One privileged action: the guard, then `fn(session, actor, *args)` in one unit of work (the service checks

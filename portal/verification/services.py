@@ -574,8 +574,9 @@ def count_grant_adults(session: Session, actor: str, today: date, added: int) ->
     """Adults (18 or over today) of each household whose imported grant has none counted yet, in one UPDATE; then
     one audit row for the import's grants."""
     from portal.register.models import Household, Member
+    from portal.register.rules import born_by
 
-    cutoff = date(today.year - 18, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+    cutoff = born_by(18, today)
     adults = (select(func.count(Member.id)).join(Household, Household.id == Member.household_id)
               .where(Household.code == ConsentGrant.household_code, Member.birth_date <= cutoff)
               .scalar_subquery())

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal.applications.eligibility import rules as el
+from portal.kernel.money import trimmed
 
 # Choice ranges, yuan per month (income) and yuan (savings): (value, low, high)
 INCOME_RANGES = (("none", 0, 0), ("lt500", 1, 499), ("500_1000", 500, 999), ("1000_2000", 1000, 1999),
@@ -77,12 +78,6 @@ class ScreenResult:
         return _said_as_chosen(self.answers, self.assessment, self.worst, self.amount_low_fen, self.amount_high_fen)
 
 
-def _trim(shown: object) -> str:
-    """An engine figure ('1,015.00') without decimals that claim nothing ('1,015')."""
-    text = str(shown)
-    return text[:-3] if text.endswith(".00") else text
-
-
 def _verdict(best: el.Line, worst: el.Line | None) -> bool | None:
     return best.ok if worst is None or worst.ok == best.ok else None
 
@@ -107,7 +102,7 @@ def _said_as_chosen(answers: Mapping[str, str], best: el.Assessment, worst: el.A
                 # The full deduction: at the low end of a small range the wage may be less than it.
                 high = at_worst.get(key)
                 shown = high.params["deduction"] if high is not None else p["deduction"]
-                deduction = el.Line("screen.line.deduction", {"deduction": _trim(shown), "doc": p["doc"]})
+                deduction = el.Line("screen.line.deduction", {"deduction": trimmed(shown), "doc": p["doc"]})
             continue
         base = key.removesuffix("_fail")
         ok = _verdict(line, at_worst.get(base))
@@ -116,14 +111,14 @@ def _said_as_chosen(answers: Mapping[str, str], best: el.Assessment, worst: el.A
             verdict = {True: "below", False: "above", None: "either"}[ok]
             out.append(el.Line(f"screen.line.income_{verdict}", {
                 "choice": f"screen.income.{answers['income']}", "size": p["size"], "residence": p["residence"],
-                "standard": _trim(p["standard"]), **cite}, ok))
+                "standard": trimmed(p["standard"]), **cite}, ok))
             if deduction is not None:
                 out.append(deduction)
         elif base == "elig.line.asset_deposits":
             verdict = {True: "within", False: "over", None: "either"}[ok]
             out.append(el.Line(f"screen.line.savings_{verdict}", {
-                "choice": f"screen.savings.{answers['savings']}", "limit": _trim(p["limit"]),
-                "per_member": _trim(p["per_member"]), "size": p["size"], "doc": p["doc"]}, ok))
+                "choice": f"screen.savings.{answers['savings']}", "limit": trimmed(p["limit"]),
+                "per_member": trimmed(p["per_member"]), "size": p["size"], "doc": p["doc"]}, ok))
         elif base in ("elig.line.asset_vehicles", "elig.line.asset_houses", "elig.line.asset_business"):
             question = {"elig.line.asset_vehicles": "vehicle", "elig.line.asset_houses": "houses",
                         "elig.line.asset_business": "business"}[base]
@@ -135,12 +130,12 @@ def _said_as_chosen(answers: Mapping[str, str], best: el.Assessment, worst: el.A
             ok = low if low == high else None
             verdict = {True: "below", False: "above", None: "either"}[ok]
             out.append(el.Line(f"screen.line.near_poor_{verdict}", {
-                "line": _trim(p["line"]), "multiple": p["multiple"], **cite}, ok))
+                "line": trimmed(p["line"]), "multiple": p["multiple"], **cite}, ok))
         elif base == "elig.line.single_over":
-            out.append(el.Line("screen.line.single_over", {"member": p["member"], "standard": _trim(p["standard"]),
+            out.append(el.Line("screen.line.single_over", {"member": p["member"], "standard": trimmed(p["standard"]),
                                                            **cite}, line.ok))
         elif base == "elig.line.single":
-            out.append(el.Line("screen.line.single", {"member": p["member"], "standard": _trim(p["standard"]),
+            out.append(el.Line("screen.line.single", {"member": p["member"], "standard": trimmed(p["standard"]),
                                                       **cite}, line.ok))
         elif base == "elig.line.amount_gap":
             if low_fen and low_fen != high_fen:

@@ -133,8 +133,7 @@ class InspectionsState(SignedInState):
         try:
             self._fill(actor)
         except PermissionDenied:
-            self._wipe_page()
-            self.denied_key = "auth.forbidden"
+            self._refuse_page()
 
     @rx.event
     @checked

@@ -94,8 +94,7 @@ class MonitorState(SignedInState):
         try:
             choices, b = queries.board_for(actor, code)
         except PermissionDenied:
-            self._wipe_page()
-            self.denied_key = "auth.forbidden"
+            self._refuse_page()
             return
         self.regions = [Choice(code=c.code, name=c.name) for c in choices]
         self.region, self.region_name, self.as_of = b.region_code, b.region_name, b.as_of

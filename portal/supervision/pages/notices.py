@@ -103,8 +103,7 @@ class NoticeDeskState(SignedInState):
         try:
             self._fill(actor)
         except PermissionDenied:
-            self._wipe_page()
-            self.denied_key = "auth.forbidden"
+            self._refuse_page()
 
     @rx.event
     @checked

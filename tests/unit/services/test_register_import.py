@@ -221,3 +221,13 @@ def test_consent_dates_become_grants_with_adults_counted_so_departments_may_be_a
     assert s.execute(select(func.count()).select_from(AuditEntry)
                      .where(AuditEntry.action == "verification.grants_imported")).scalar_one() == 1
     clear_portal_caches()
+
+
+def test_born_by_is_the_birth_date_bound_of_an_age_for_queries():
+    from datetime import date, timedelta
+
+    for today in (date(2026, 2, 28), date(2028, 2, 29), date(2026, 3, 1), date(2026, 12, 31)):
+        cutoff = rules.born_by(18, today)
+        for offset in range(-800, 800, 7):
+            born = cutoff + timedelta(days=offset)
+            assert (rules.age_on(born, today) >= 18) == (born <= cutoff), (today, born)
