@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -70,7 +71,8 @@ def baseline_app():
     engine = make_engine(os.environ["BENCH_DATABASE_URL"])
     table = Table("bench_baseline", MetaData(), Column("id", Integer, primary_key=True),
                   Column("device", String(64)), Column("level", Integer))
-    lock = threading.Lock()  # the same one-writer-at-a-time rule the portal's write_scope applies on SQLite
+    # The same one-writer-at-a-time rule the portal's write_scope applies on SQLite; PostgreSQL needs none.
+    lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     def store(device: str, level: int) -> int:
         with lock, engine.begin() as conn:
@@ -116,12 +118,12 @@ class Served:
             self.proc.kill()
 
 
-def start(target: str, env: dict[str, str], log: Path) -> Served:
-    """One Granian worker; its own address is the public origin (the portal refuses POSTs from other origins)."""
+def start(target: str, env: dict[str, str], log: Path, workers: int = 1) -> Served:
+    """Granian workers; the server's own address is the public origin (the portal refuses POSTs from elsewhere)."""
     port = free_port()
     env = {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1", "--host", "127.0.0.1",
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", str(workers), "--host", "127.0.0.1",
          "--port", str(port), "--no-ws", target],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     import httpx
@@ -139,14 +141,17 @@ def start(target: str, env: dict[str, str], log: Path) -> Served:
     raise SystemExit(f"server did not start; log: {log}")
 
 
-def prepare(data_dir: Path, windows: int) -> tuple[dict[str, str], str, list[str]]:
+def prepare(data_dir: Path, windows: int, database_url: str | None = None) -> tuple[dict[str, str], str, list[str]]:
+    """Migrate a fresh database (a SQLite file in `data_dir`, or the PostgreSQL database given) and add windows."""
     env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_SECRET_KEY": secrets.token_urlsafe(32),
            "PORTAL_TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    env.pop("REDIS_URL", None)  # the rating page's path never touches Reflex's state store
+    if database_url:
+        env["DATABASE_URL"] = database_url
     subprocess.run([sys.executable, "-m", "portal", "migrate"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    database_url = f"sqlite:///{data_dir / 'portal.db'}"
+    database_url = database_url or f"sqlite:///{data_dir / 'portal.db'}"
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
@@ -160,7 +165,8 @@ def prepare(data_dir: Path, windows: int) -> tuple[dict[str, str], str, list[str
         region = regions.add_region(session, "99", "压测省", RegionLevel.PROVINCE, None)
         session.add_all(ServiceWindow(code=code, name=f"压测窗口 {i}", office_name=f"压测办事处 {i % 5}",
                                       region_id=region.id, active=True) for i, code in enumerate(codes))
-        session.execute(text("CREATE TABLE bench_baseline (id INTEGER PRIMARY KEY, device VARCHAR(64), level INTEGER)"))
+        key = "INTEGER PRIMARY KEY" if engine.dialect.name == "sqlite" else "SERIAL PRIMARY KEY"
+        session.execute(text(f"CREATE TABLE bench_baseline (id {key}, device VARCHAR(64), level INTEGER)"))
         session.commit()
     engine.dispose()
     return env, database_url, codes
@@ -294,20 +300,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ratings", type=int, default=30, help="ratings per phone")
     p.add_argument("--per-window", type=int, default=8, help="most ratings any window gets (burst floor: 8)")
     p.add_argument("--seed", type=int, default=17)
+    p.add_argument("--backend", choices=("sqlite", "pg"), default="sqlite",
+                   help="pg: a fresh database next to PG_URL (default postgres@127.0.0.1:5432/test), dropped after")
+    p.add_argument("--workers", type=int, default=None, help="Granian workers per server (SQLite: 1; pg: 2)")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
+    workers = a.workers or (2 if a.backend == "pg" else 1)
+    if a.backend == "sqlite" and workers != 1:
+        raise SystemExit("SQLite: one worker (one writer at a time)")
     if not (1 <= a.phones <= 500 and 1 <= a.ratings <= 1000):
         raise SystemExit("--phones 1..500, --ratings 1..1000")
     windows = max(a.ratings, math.ceil(a.phones * a.ratings / a.per_window))
-    with tempfile.TemporaryDirectory(prefix="bench-ratings-http-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-ratings-http-") as tmp, contextlib.ExitStack() as cleanup:
         data_dir = Path(tmp)
-        env, database_url, codes = prepare(data_dir, windows)
+        pg_url = None
+        if a.backend == "pg":
+            from tests.serve import pg_database
+
+            pg_url, drop = pg_database("sd_bench_ratings")
+            cleanup.callback(drop)
+        env, database_url, codes = prepare(data_dir, windows, pg_url)
         results = {}
         for name, target, portal, prefix in (("http", "bench.ratings_http:baseline", False, "/noop"),
                                              ("baseline", "bench.ratings_http:baseline", False, ""),
                                              ("portal", "portal.api_app:api", True, "")):
             run_env = {**env, "BENCH_DATABASE_URL": database_url}
-            server = start(target, run_env, data_dir / f"{name}.log")
+            server = start(target, run_env, data_dir / f"{name}.log", workers)
             try:
                 results[name] = asyncio.run(run_phones(server.url, codes, a.phones, a.ratings, portal=portal,
                                                        seed=a.seed, prefix=prefix))
@@ -318,14 +336,16 @@ def main(argv: list[str] | None = None) -> int:
     port, base, bare = results["portal"], results["baseline"], results["http"]
     ratio = port["per_second"] / base["per_second"] if base["per_second"] else 0
     out = {
-        "phones": a.phones, "ratings_per_phone": a.ratings, "windows": windows,
+        "phones": a.phones, "ratings_per_phone": a.ratings, "windows": windows, "backend": a.backend,
+        "workers": workers,
         "portal": {k: v for k, v in port.items() if k != "phones"},
         "baseline": {k: v for k, v in base.items() if k != "phones"}, "baseline_rows": base_stored,
         "http_only": {k: v for k, v in bare.items() if k != "phones"},
         "ratio": ratio, "check": check, "load_average": os.getloadavg(),
     }
     print(f"\n{a.phones} phones × {a.ratings} ratings, closed loop, over {windows} windows "
-          f"(≤ {a.per_window} each); one Granian worker, SQLite (WAL)")
+          f"(≤ {a.per_window} each); {workers} Granian worker(s) per server, "
+          f"{'SQLite (WAL)' if a.backend == 'sqlite' else 'PostgreSQL'}")
     for name, r in (("portal /r/<code> POST", port), ("baseline: bare insert", base),
                     ("HTTP only (no database)", bare)):
         print(f"  {name:<24} {r['per_second']:8.0f}/s   p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms   "
