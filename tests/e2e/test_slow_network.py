@@ -183,6 +183,31 @@ def test_hashed_assets_are_cached_for_a_year_and_pages_revalidate(page, server):
     assert "immutable" not in seen[server.base_url + "/report"]
 
 
+def test_a_browser_that_accepts_brotli_gets_it_for_every_script_and_stylesheet(page, server):
+    """Chromium asks for br over HTTPS only (production); what it sends there is replayed with httpx."""
+    assets: set[str] = set()
+    page.on("response", lambda r: assets.add(r.url) if "/assets/" in r.url and r.url.endswith((".js", ".css")) else None)
+    page.goto(server.base_url + "/report")
+    wait_hydrated(page)
+    assert any(u.endswith(".css") for u in assets) and any(u.endswith(".js") for u in assets), assets
+    sizes = {"br": 0, "gzip": 0}
+    for url in sorted(assets):
+        sent = {}
+        for offered, header in (("br", "gzip, deflate, br, zstd"), ("gzip", "gzip, deflate")):
+            # Streamed and never decoded: the bytes counted are the bytes sent.
+            with httpx.stream("GET", url, headers={"Accept-Encoding": header}) as r:
+                assert r.status_code == 200, url
+                sent[offered] = (r.headers.get("content-encoding"), sum(len(c) for c in r.iter_raw()))
+        # The build compresses only files worth it (a few hundred bytes and up): those come in both encodings.
+        if sent["gzip"][0] is None:
+            assert sent["br"][0] is None and sent["gzip"][1] < 1024, (url, sent)
+            continue
+        assert sent["br"][0] == "br" and sent["gzip"][0] == "gzip", (url, sent)
+        sizes["br"] += sent["br"][1]
+        sizes["gzip"] += sent["gzip"][1]
+    assert sizes["br"] < sizes["gzip"] * 0.9, sizes
+
+
 def test_large_text_is_a_real_step_and_codes_do_not_break(page, server):
     page.goto(server.base_url + "/report")
     wait_hydrated(page)
