@@ -4,6 +4,7 @@ register import, crosscheck (load | run)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import secrets
@@ -156,6 +157,8 @@ def sweep() -> int:
     print(f"upload sweep: {result.drafts} abandoned drafts, {result.files} unfiled photos "
           f"({result.bytes / 1024 / 1024:.1f} MB) removed; verification retention: {result.batches} department "
           f"batches, {result.findings} settled findings purged")
+    checks = asyncio.run(sweeper.retry_checks())
+    print(f"household checks waiting on a department: {checks['done']} done, {checks['waiting']} still waiting")
     return 0
 
 
