@@ -32,6 +32,8 @@ from portal.register import services as register
 from portal.reports import services as reports
 from portal.verification import services as verification
 
+WAIT_STEPS = {"check_waiting": "workbench.step.check_waiting", "answer_due": "workbench.step.answer_due",
+              "answer_lapsed": "workbench.step.answer_lapsed"}
 KINDS = ("application", "report", "reward", "followup", "payment", "finding", "evaluation")
 MAX_ITEMS = 300
 
@@ -73,7 +75,7 @@ def _officer_items(session: Session, actor: Actor, today: date) -> list[TodoItem
                 items.append(TodoItem("followup", c.window_code, c.window_name, f"workbench.step.followup_{c.status}",
                                       c.window_name, c.resolve_due, c.overdue, c.status in ("answered", "appealed"),
                                       routes.OFFICER_RATINGS))
-    items += [TodoItem("application", w.number, w.applicant, f"workbench.step.{w.kind}", "", w.due_on, w.overdue,
+    items += [TodoItem("application", w.number, w.applicant, WAIT_STEPS[w.kind], "", w.due_on, w.overdue,
                        True, routes.officer_application(w.number))
               for w in applications.verification_waits(session, actor, today=today)]
     items += _findings(session, actor)
