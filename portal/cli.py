@@ -63,6 +63,8 @@ def demo() -> int:
         demo_verification.load_sources(session)
     with session_scope() as session:
         applications_added = demo_applications.load(session)
+    with session_scope() as session:
+        demo_verification.load_case_states(session)
     demo_findings = demo_verification.run_register()
     print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
     staff = [a for a in accounts if a.window_code]
