@@ -4,6 +4,7 @@ register import, crosscheck (load | run)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import secrets
@@ -62,6 +63,8 @@ def demo() -> int:
         demo_verification.load_sources(session)
     with session_scope() as session:
         applications_added = demo_applications.load(session)
+    with session_scope() as session:
+        demo_verification.load_case_states(session)
     demo_findings = demo_verification.run_register()
     print("demo data loaded. Demo sign-ins (password for all: %s):" % password)
     staff = [a for a in accounts if a.window_code]
@@ -156,6 +159,8 @@ def sweep() -> int:
     print(f"upload sweep: {result.drafts} abandoned drafts, {result.files} unfiled photos "
           f"({result.bytes / 1024 / 1024:.1f} MB) removed; verification retention: {result.batches} department "
           f"batches, {result.findings} settled findings purged")
+    checks = asyncio.run(sweeper.retry_checks())
+    print(f"household checks waiting on a department: {checks['done']} done, {checks['waiting']} still waiting")
     return 0
 
 

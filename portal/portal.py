@@ -66,6 +66,7 @@ app = rx.App(
 )
 # Photos of forms never sent are removed hourly by every serving process (the sweep is idempotent).
 app.register_lifespan_task(sweep.every_hour)
+app.register_lifespan_task(sweep.checks_loop)
 # The connection banner in the page's language ("网络不好，正在重试") replaces Reflex's English toast and pulser.
 app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(net_banner()) if stateful else None
 app.add_middleware(SessionBinding())

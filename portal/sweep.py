@@ -11,6 +11,10 @@ document photos while the resident fills it in. Two steps, each in its own unit 
 
 3. `verification.services.purge`: department batches and settled findings older than the verification retention
    (`PORTAL_VERIFY_RETENTION_DAYS`).
+4. `retry_checks`: the household checks at acceptance that wait on a department's API are asked again once the
+   department's circuit breaker lets a probe through: by `python -m portal sweep`, and by the app every time a
+   circuit may have half-opened (`checks_loop`, on the event loop: departments are awaited, not waited for in a
+   thread).
 
 Filed evidence is never touched: a file is removed only when nothing refers to it. Each run that removes anything
 is written to the audit log. Run by `python -m portal sweep` and, hourly, by the app itself (`portal/portal.py`).
@@ -135,6 +139,13 @@ def run_configured() -> SweepResult:
                unfiled_hours=s.sweep_unfiled_hours, draft_days=s.sweep_draft_days)
 
 
+async def retry_checks() -> dict[str, int]:
+    """Cases waiting on a department, asked again where its circuit is closed or half-open (verification services)."""
+    from portal.verification import services as verification
+
+    return await verification.retry_waiting()
+
+
 def run_supervision() -> tuple[int, int]:
     """The risk rules over audit rows no listener saw (written by another process, or before an upgrade)."""
     from portal.kernel.db import session_scope
@@ -164,4 +175,21 @@ async def every_hour() -> None:
             await heavy.run_waiting(run_supervision)
         except Exception:
             log.exception("supervision sweep failed")
+
         await asyncio.sleep(INTERVAL_SECONDS)
+
+
+async def checks_loop() -> None:
+    """The app's lifespan task for household checks waiting on a department: asked again as often as a department's
+    circuit can half-open (PORTAL_DEPT_BREAKER_OPEN_S, at least a minute apart), so a case waits about as long as
+    the department is down. A failed round is logged and tried again next time."""
+    import asyncio
+
+    from portal.verification.connector import BreakerConfig
+
+    while True:
+        await asyncio.sleep(max(60.0, BreakerConfig.from_env().open_s))
+        try:
+            await retry_checks()
+        except Exception:  # serving must not stop for it
+            log.exception("retrying the household checks waiting on a department failed")

@@ -98,6 +98,10 @@ CASES = [
      _members(("陈淑芬", "applicant", 71, 0, {"transfer": 400_00, "basic_pension": 160_00})),
      {"deposits": 3_000_00, "vehicles": 0, "houses": 1, "housing_area": 35, "businesses": 0},
      "侄子为社区居委会委员", "materials", 2),
+    # Its check at acceptance waits on the vehicles department's API, which timed out (verification/demo.py).
+    ("130102001002", "周建华", "13931100005", "urban",
+     _members(("周建华", "applicant", 58, 2, {"basic_pension": 150_00}), ("吴兰", "spouse", 56, 0, {})),
+     {"deposits": 4_000_00, "vehicles": 0, "houses": 1, "housing_area": 45, "businesses": 0}, None, "surveyed", 3),
     ("130102001001", "赵国强", "13931100004", "urban",
      _members(("赵国强", "applicant", 47, 1, {}), ("孙梅", "spouse", 45, 0, {"wage": 900_00})),
      {"deposits": 2_000_00, "vehicles": 0, "houses": 1, "housing_area": 40, "businesses": 0}, None, "approved", 14),

@@ -256,6 +256,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "apply.err_village": ("请选择所在村（社区）。", "Choose your village (community)."),
     "apply.err_wrong_step": ("当前环节不能进行这项操作。", "This action is not possible at the current step."),
     "apply.err_findings_unresolved": ("核对发现尚未全部处理，不能初审。", "Every verification finding must be settled before the preliminary decision."),
+    "apply.err_check_waiting": ("部门核对尚未完成（部门系统暂不可用），完成后才能初审", "The department check is not finished (a department's system is unavailable): the preliminary decision waits for it"),
     "apply.err_finding_not_found": ("本案没有这条核对发现。", "No such finding on this case."),
     # --- wizard (/apply) and tracking (/apply/track) ---------------------------------------------------------------
     "apply.intro": ("在手机上一步一步填写，每一步都会自动保存。大约需要 10 分钟。请准备好全家人的身份证、户口簿。",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
@@ -22,6 +22,8 @@ from portal.kernel.permissions import Actor, PermissionDenied, authorize, region
 from portal.kernel.workdays import CHINA_TZ, china_date, china_today
 from portal.regions import services as regions
 from portal.regions.models import Region
+from portal.verification import services as verification
+from portal.verification.models import CHECK_WAITING, Finding, OnlineCheck
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ class CaseDetail:
     powers: CasePowers
     findings: tuple = ()  # what the household economic check found (services.findings_for_officer)
     can_resolve: bool = False  # findings can be settled at this stage (before 初审)
+    check: object = None  # verification.services.OnlineCheckView: the online check at acceptance, if there is one
 
 
 def case_detail(session: Session, actor: Actor, number: str) -> CaseDetail:
@@ -212,7 +215,8 @@ def case_detail(session: Session, actor: Actor, number: str) -> CaseDetail:
         app.assessed_on.isoformat() if app.assessed_on else "", svc.assessment(session, app),
         svc.member_ids_for_officer(session, actor, app), tuple((d.id, d.kind) for d in svc.documents(session, app)),
         svc.track(session, app), tuple(history(session, actor, app)), powers(session, actor, app),
-        tuple(svc.findings_for_officer(session, actor, app)), app.status in svc.ALLOWED["resolve_finding"])
+        tuple(svc.findings_for_officer(session, actor, app)), app.status in svc.ALLOWED["resolve_finding"],
+        verification.online_check(session, app.id))
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,43 @@ def waiting_steps(session: Session, actor: Actor, *, today: date | None = None, 
         if mine or overdue:
             out.append(WaitingStep(app.number, app.applicant_name, step.kind, svc.office_name(session, office),
                                    step.due_on, overdue, mine))
+    return out
+
+
+@dataclass(frozen=True)
+class VerificationWait:
+    """A case in the officer's regions that waits on the household check: its online check waits on a department
+    (`kind` check_waiting), or the applicant's time to answer a finding runs (answer_due) or ran out unanswered
+    (answer_lapsed: the officer may now settle it, refusal included)."""
+
+    number: str
+    applicant: str
+    kind: str
+    due_on: date | None
+    overdue: bool
+
+
+def verification_waits(session: Session, actor: Actor, *, today: date | None = None,
+                       limit: int = 500) -> list[VerificationWait]:
+    authorize(actor, Role.OFFICER)
+    today = today or china_today()
+    paths = region_paths_in_scope(actor, Role.OFFICER)
+    live = (svc.INVESTIGATING, svc.RECHECK, svc.PRELIMINARY)
+    scope = (Application.status.in_(live), svc._in_scope(Application.region_path, paths))
+    out: list[VerificationWait] = []
+    for number, name, _status in session.execute(
+            select(Application.number, Application.applicant_name, OnlineCheck.status)
+            .join(OnlineCheck, OnlineCheck.application_id == Application.id)
+            .where(OnlineCheck.status == CHECK_WAITING, *scope).limit(limit)):
+        out.append(VerificationWait(number, name, "check_waiting", None, False))
+    for number, name, due in session.execute(
+            select(Application.number, Application.applicant_name, func.min(Finding.answer_due_on))
+            .join(Finding, Finding.application_id == Application.id)
+            .where(Finding.resolution.is_(None), Finding.applicant_answer.is_(None),
+                   Finding.answer_due_on.is_not(None), *scope)
+            .group_by(Application.number, Application.applicant_name).limit(limit)):
+        lapsed = due < today
+        out.append(VerificationWait(number, name, "answer_lapsed" if lapsed else "answer_due", due, lapsed))
     return out
 
 

@@ -57,6 +57,7 @@ from portal.kernel.masking import mask_id_number
 from portal.kernel.images import IntakePolicy, PrivateImageStore
 from portal.kernel.permissions import Actor, authorize, region_paths_in_scope
 from portal.kernel.workdays import WorkCalendar, china_date, china_today
+from portal.kernel.db import session_scope
 
 # --- statuses and steps -----------------------------------------------------------------------------------------
 
@@ -139,6 +140,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "extend": (INVESTIGATING, RECHECK, PRELIMINARY, TO_PUBLISH, PUBLICITY, COUNTY),
     # Findings of the check at acceptance are settled before 初审, and answered by the applicant until then.
     "resolve_finding": (INVESTIGATING, RECHECK, PRELIMINARY),
+    "retry_check": (INVESTIGATING, RECHECK, PRELIMINARY),
     "answer_finding": (INVESTIGATING, RECHECK, PRELIMINARY),
 }
 
@@ -601,9 +603,37 @@ def accept(session: Session, actor: Actor, number: str, *, now: datetime | None 
         tuple(ctx.app.answers["members"][i]["name"] for i in adult_indexes(ctx.app.answers))))
     if report is not None:  # an automated provider answered at once
         _record_check(session, actor, ctx, check, report.outcome, report.note)
-    # The household as declared against the latest department batches (the grant was given on submission).
-    verification.check_case(session, actor, ctx.app, on=ctx.today)
-    _audit(session, actor, ctx, "application.accept", {"status": SUBMITTED}, {"status": ctx.app.status})
+    # The household as declared against department records (the grant was given on submission): through the
+    # departments' APIs when connectors are configured (the caller then awaits `run_online_check`, after this
+    # transaction commits, so no department is waited on while it is open), else the latest loaded batches.
+    online = verification.online_sources(session, ctx.app)
+    if online:
+        verification.start_online_check(session, actor, ctx.app, online)
+    else:
+        verification.check_case(session, actor, ctx.app, on=ctx.today)
+    _audit(session, actor, ctx, "application.accept", {"status": SUBMITTED},
+           {"status": ctx.app.status, "online_check": online})
+    return ctx.app
+
+
+async def run_online_check(actor: Actor, number: str) -> str:
+    """The online check of an accepted case (after `accept` or `retry_online_check` committed): departments are
+    asked on the event loop and the findings stored in one transaction; a department unavailable leaves the case
+    waiting (verification.services.check_case_online). Returns the check's status ('' when there is none)."""
+    with session_scope() as session:
+        get_for_officer(session, actor, number)  # role + region, like every read of the case
+    return await verification.check_case_online(number, actor)
+
+
+def retry_online_check(session: Session, actor: Actor, number: str, *, now: datetime | None = None) -> Application:
+    """The officer asks again for a check that waits on a department (audited); the caller then awaits
+    `run_online_check`. The department's circuit still decides whether it is asked."""
+    ctx = _begin(session, actor, number, "retry_check", now=now, cal=None)
+    try:
+        verification.request_retry(session, actor, ctx.app, now=ctx.now)
+    except verification.RuleError as exc:
+        raise ApplicationError(str(exc)) from None
+    ctx.app.updated_at = ctx.now
     return ctx.app
 
 
@@ -710,6 +740,8 @@ def preliminary_decision(session: Session, actor: Actor, number: str, approve: b
     cases: an eligible-¥0 household gets its status help but no publicity and no payment). A proposed refusal goes
     to the county decision without publicity."""
     ctx = _begin(session, actor, number, "preliminary", now=now, cal=cal)
+    if verification.check_incomplete(session, ctx.app.id):
+        raise ApplicationError("apply.err_check_waiting", "findings")
     if verification.unresolved_on_case(session, ctx.app.id):
         raise ApplicationError("apply.err_findings_unresolved", "findings")
     reasons = _clean_text(reasons, MIN_REASON)
@@ -1155,8 +1187,9 @@ def field_errors(session: Session, app: Application, prefixes: tuple[str, ...]) 
 
 def resolve_finding(session: Session, actor: Actor, number: str, finding_id: int, resolution: str, note: str, *,
                     now: datetime | None = None) -> Application:
-    """The officer settles one finding on the case before 初审: explained, declaration corrected, or refused on it
-    (with a note). A finding routed to the county (关系保) is settled by the county."""
+    """The officer settles one finding on the case before 初审: explained, declaration corrected, disputed with the
+    department, or refused on it (with a note; a refusal only once the applicant answered or the answer deadline
+    passed). A finding routed to the county (关系保) is settled by the county."""
     finding = verification.case_finding(session, _app_id(session, number), finding_id)
     level = "county" if finding is not None and finding.routed_to == "county" else "township"
     ctx = _begin(session, actor, number, "resolve_finding", now=now, cal=None, level=level)
@@ -1188,7 +1221,7 @@ def answer_finding(session: Session, app: Application, finding_id: int, text: st
         raise ApplicationError(str(exc), "finding-answer") from None
 
 
-FINDING_RESOLUTIONS = ("explained", "corrected", "refused")
+FINDING_RESOLUTIONS = verification.CASE_RESOLUTIONS
 
 
 def place_of(session: Session, app: Application) -> str:

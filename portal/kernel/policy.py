@@ -41,6 +41,8 @@ DEFAULTS: dict[str, object] = {
     "apply.max_drafts_per_client_day": 50,
     # A tab forgets the draft it holds after this many minutes without use (shared phones, kiosks).
     "apply.idle_minutes": 15,
+    # 核对: working days the applicant has to answer a finding on their case before it may be refused on it.
+    "verify.answer_working_days": 5,
     # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
     "evaluation.weight_supervisors": 60,
     "evaluation.weight_residents": 40,

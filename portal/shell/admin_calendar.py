@@ -28,6 +28,7 @@ KIND_KEYS = ["admin.cal_kind.holiday", "admin.cal_kind.workday", "admin.cal_kind
 CHANGE_KEYS = ["admin.cal_change.added", "admin.cal_change.removed", "admin.cal_change.changed",
                "admin.cal_change.same"]
 DEADLINE_KEYS = ["deadline.report_conclude", "deadline.followup_resolve", "deadline.followup_callback",
+                 "deadline.verify_answer",
                  *[f"apply.step.{k}" for k in ("accept", "materials", "home_survey", "cross_check", "recheck",
                                               "county_visit", "preliminary", "county_decision", "notice")]]
 POLICY_KEYS = [f"policy.{k}" for k in policy.DEFAULTS]

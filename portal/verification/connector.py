@@ -25,13 +25,14 @@ checkpoint, and the records become a batch through the same validation as a file
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -96,6 +97,35 @@ def signature(body: bytes, key: str) -> str:
     return hmac.new(key.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
+
+def parse_answer(response: httpx.Response, transaction_id: str, reference_id: str, page: int) -> Page:
+    """One answer checked whole: status, JSON shape, both ids echoed and the page asked for; else DepartmentError."""
+    if response.status_code in (401, 403):
+        raise AuthRefused(f"http {response.status_code}")
+    if response.status_code != 200:
+        raise DepartmentError(f"http {response.status_code}")
+    try:
+        doc = response.json()
+        msg = doc["message"]
+        if msg["transaction_id"] != transaction_id:
+            raise DepartmentError("wrong transaction_id")
+        answer = msg["search_response"][0]
+        if answer["reference_id"] != reference_id:
+            raise DepartmentError("wrong reference_id")
+        if answer.get("status") != "succ":
+            raise DepartmentError(f"status {str(answer.get('status'))[:20]}")
+        records = answer["data"]["reg_records"]
+        paging = answer["pagination"]
+        total, number = int(paging["total_count"]), int(paging["page_number"])
+    except DepartmentError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise DepartmentError("malformed answer") from None
+    if number != page or not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise DepartmentError("malformed answer")
+    return Page(records, total, 1)
+
+
 class Department:
     """One department's endpoint. `sleep` and `clock` are injectable so tests of the backoff need not wait."""
 
@@ -129,13 +159,18 @@ class Department:
                                     "pagination": {"page_size": self.config.page_size, "page_number": page}}}]},
         }, separators=(",", ":")).encode("utf-8")
 
-    def _once(self, transaction_id: str, reference_id: str, people: list[str], page: int) -> Page:
+    def _request(self, transaction_id: str, reference_id: str, people: list[str], page: int
+                 ) -> tuple[bytes, dict[str, str]]:
         body = self._body(transaction_id, reference_id, people, page)
         headers = {"Content-Type": "application/json"}
         if self.config.token:
             headers["Authorization"] = f"Bearer {self.config.token}"
         if self.config.key:
             headers["X-Signature"] = signature(body, self.config.key)
+        return body, headers
+
+    def _once(self, transaction_id: str, reference_id: str, people: list[str], page: int) -> Page:
+        body, headers = self._request(transaction_id, reference_id, people, page)
         self._pace()
         self.requests += 1
         try:
@@ -144,30 +179,7 @@ class Department:
             raise DepartmentError("timeout") from None
         except httpx.HTTPError as exc:
             raise DepartmentError(f"connection: {type(exc).__name__}") from None
-        if response.status_code in (401, 403):
-            raise AuthRefused(f"http {response.status_code}")
-        if response.status_code != 200:
-            raise DepartmentError(f"http {response.status_code}")
-        try:
-            doc = response.json()
-            msg = doc["message"]
-            if msg["transaction_id"] != transaction_id:
-                raise DepartmentError("wrong transaction_id")
-            answer = msg["search_response"][0]
-            if answer["reference_id"] != reference_id:
-                raise DepartmentError("wrong reference_id")
-            if answer.get("status") != "succ":
-                raise DepartmentError(f"status {str(answer.get('status'))[:20]}")
-            records = answer["data"]["reg_records"]
-            paging = answer["pagination"]
-            total, number = int(paging["total_count"]), int(paging["page_number"])
-        except DepartmentError:
-            raise
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise DepartmentError("malformed answer") from None
-        if number != page or not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise DepartmentError("malformed answer")
-        return Page(records, total, 1)
+        return parse_answer(response, transaction_id, reference_id, page)
 
     def search(self, transaction_id: str, reference_id: str, people: list[str], page: int) -> Page:
         """One page of the search, retried with backoff; DepartmentError after the last attempt, AuthRefused at once."""
@@ -183,3 +195,92 @@ class Department:
                     raise
                 self.sleep(self.config.backoff_s * (2 ** attempt))
                 attempt += 1
+
+
+class AsyncDepartment(Department):
+    """The same exchange on the event loop (the online check of one case at acceptance): httpx's async client, so a
+    slow department never holds a server worker; `sleep` is awaited."""
+
+    def __init__(self, config: DepartmentConfig, *, client: httpx.AsyncClient | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.aclient = client or httpx.AsyncClient(timeout=config.timeout_s)
+        self.asleep, self.clock = sleep, clock
+        self._last = -1e9
+        self.requests = 0
+
+    async def aclose(self) -> None:
+        await self.aclient.aclose()
+
+    async def _apace(self) -> None:
+        gap = 1.0 / self.config.rate_per_s if self.config.rate_per_s > 0 else 0.0
+        wait = self._last + gap - self.clock()
+        if wait > 0:
+            await self.asleep(wait)
+        self._last = self.clock()
+
+    async def _aonce(self, transaction_id: str, reference_id: str, people: list[str], page: int) -> Page:
+        body, headers = self._request(transaction_id, reference_id, people, page)
+        await self._apace()
+        self.requests += 1
+        try:
+            response = await self.aclient.post(self.config.url, content=body, headers=headers)
+        except httpx.TimeoutException:
+            raise DepartmentError("timeout") from None
+        except httpx.HTTPError as exc:
+            raise DepartmentError(f"connection: {type(exc).__name__}") from None
+        return parse_answer(response, transaction_id, reference_id, page)
+
+    async def asearch(self, transaction_id: str, reference_id: str, people: list[str], page: int) -> Page:
+        """One page, retried with backoff like `search`."""
+        attempt = 0
+        while True:
+            try:
+                result = await self._aonce(transaction_id, reference_id, people, page)
+                return Page(result.records, result.total, attempt + 1)
+            except AuthRefused:
+                raise
+            except DepartmentError:
+                if attempt >= self.config.retries:
+                    raise
+                await self.asleep(self.config.backoff_s * (2 ** attempt))
+                attempt += 1
+
+    async def records_of(self, transaction_id: str, people: list[str]) -> list[dict]:
+        """Every record about `people` (chunked, every page); DepartmentError as soon as one page fails for good."""
+        out: list[dict] = []
+        for c in range(0, max(1, len(people)), self.config.chunk):
+            chunk = people[c:c + self.config.chunk]
+            page, pages = 1, 1
+            while page <= pages:
+                got = await self.asearch(transaction_id, f"{transaction_id}-{c // self.config.chunk}-{page}", chunk,
+                                         page)
+                pages = max(1, -(-got.total // self.config.page_size))
+                out.extend(got.records)
+                page += 1
+        return out
+
+
+def configured_sources(env: dict[str, str] | None = None) -> dict[str, DepartmentConfig]:
+    """Every source with a department API configured (PORTAL_DEPT_<SOURCE>_URL)."""
+    from portal.verification.rules import SOURCES
+
+    out = {}
+    for source in SOURCES:
+        config = DepartmentConfig.from_env(source, env)
+        if config is not None:
+            out[source] = config
+    return out
+
+
+@dataclass(frozen=True)
+class BreakerConfig:
+    failures: int = 3  # consecutive failed searches that open the circuit
+    open_s: float = 300.0  # how long it stays open before one probe is let through
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> BreakerConfig:
+        env = dict(os.environ if env is None else env)
+        return cls(max(1, int(env.get("PORTAL_DEPT_BREAKER_FAILURES", 3))),
+                   float(env.get("PORTAL_DEPT_BREAKER_OPEN_S", 300)))

@@ -1,8 +1,10 @@
 """Demo verification: the comparison rules of 石家庄 (marked 演示), a grant for every register household, one
 department batch per source with records planted so that every rule finds something (a deposit above the limit, a
 car, a second dwelling, a company, wages, a death, a cadre, the child listed in both 张小明 households), and two
-records of a demo applicant (刘德明) so his case shows findings before 初审. Idempotent: nothing is done when any
-rule exists; the register run is skipped when register findings exist."""
+records of a demo applicant (刘德明) so his case shows findings before 初审, one of them disputed with the bank;
+and one case (周建华) whose check at acceptance waits on the vehicles department, whose API timed out until its
+circuit opened. Idempotent: nothing is done when any rule exists; the register run is skipped when register
+findings exist; the case states only once."""
 
 from __future__ import annotations
 
@@ -122,3 +124,45 @@ def run_register() -> int:
         if session.execute(select(Finding.id).where(Finding.scope == SCOPE_REGISTER).limit(1)).first() is not None:
             return 0
     return vs.run("demo").found_new
+
+
+WAITING_APPLICANT = "周建华"
+
+
+def load_case_states(session: Session) -> int:
+    """After the demo applications: 刘德明's deposit finding disputed with the bank (the county sees it before its
+    decision), and 周建华's check waiting on the vehicles department, recorded as it happens when that department
+    times out three times running (its circuit open, the case showing "部门系统暂不可用" with a retry)."""
+    from datetime import datetime, timezone
+
+    from portal.applications import services as apps
+    from portal.applications.models import Application
+    from portal.demo import _officer_actor
+    from portal.verification import connector as dc
+    from portal.verification.models import OnlineCheck
+
+    if session.execute(select(OnlineCheck.id).limit(1)).first() is not None:
+        return 0
+    cases = {a.applicant_name: a for a in session.execute(select(Application).where(
+        Application.applicant_name.in_([APPLICANT, WAITING_APPLICANT]))).scalars()}
+    done = 0
+    disputed = cases.get(APPLICANT)
+    if disputed is not None:
+        officer = _officer_actor(session, session.get(Region, disputed.village_id).parent)
+        deposit = session.execute(select(Finding).where(Finding.application_id == disputed.id,
+                                                        Finding.rule == "deposits")).scalar_one_or_none()
+        if officer is not None and deposit is not None:
+            apps.resolve_finding(session, officer, disputed.number, deposit.id, "disputed",
+                                 "申请人称该账户为他人冒用其身份开立，已函请银行核查更正")
+            done += 1
+    waiting = cases.get(WAITING_APPLICANT)
+    if waiting is not None and waiting.status in apps.ALLOWED["retry_check"]:
+        now = datetime.now(timezone.utc)
+        breaker = dc.BreakerConfig.from_env()
+        vs.start_online_check(session, "demo", waiting, ["vehicles"])
+        for _ in range(breaker.failures):
+            vs._outcome(session, "vehicles", "timeout", now, breaker)
+        row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == waiting.id)).scalar_one()
+        vs._wait(session, "demo", waiting, row, {"vehicles": "timeout"}, now)
+        done += 1
+    return done

@@ -28,7 +28,9 @@ SCOPE_CASE = "case"
 
 # How an officer settled a finding. On a case, before 初审: the applicant explained it, corrected the declaration,
 # or the finding stands and the case is refused on it. On the register: keep the household, review its case, suspend.
-CASE_RESOLUTIONS = ("explained", "corrected", "refused")
+# "disputed": the office contests the department's record with the department (a wrong record, another person's
+# data); the finding counts as settled for 初审 and the county decision page shows it first (docs/verification.md).
+CASE_RESOLUTIONS = ("explained", "corrected", "disputed", "refused")
 REGISTER_RESOLUTIONS = ("keep", "review", "suspend")
 
 PULL_RUNNING = "running"
@@ -135,6 +137,10 @@ class Finding(Base):
     # The applicant's answer from the tracking page (a case finding only), kept beside the officer's resolution.
     applicant_answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
+    # The last working day the applicant may answer before the case is refused on this finding (a case finding).
+    answer_due_on: Mapped[date | None] = mapped_column(Date)
+    # The online search that found it (a case checked through a department's API); else source_batch_id.
+    pull_id: Mapped[int | None] = mapped_column(ForeignKey("verification_pull.id"))
 
     __table_args__ = (Index("ix_verification_finding_queue", "township_code", "status", "rule"),
                       Index("ix_verification_finding_household", "household_id"),
@@ -179,3 +185,44 @@ class Pull(Base):
     finished_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_verification_pull_source", "source", "status"),)
+
+
+CHECK_PENDING = "pending"  # accepted; the online check has not answered yet
+CHECK_WAITING = "waiting"  # a department was unavailable: nothing stored, retried by the officer or the sweep
+CHECK_DONE = "done"
+
+
+
+class OnlineCheck(Base):
+    """The check at acceptance of one application through departments' search APIs (the online check). Findings are
+    written only once every department asked has answered, in one transaction; until then the case waits here."""
+
+    __tablename__ = "verification_case_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(8), default=CHECK_PENDING)
+    online: Mapped[list] = mapped_column(JSON, default=list)  # the sources asked through their API
+    waiting_on: Mapped[dict] = mapped_column(JSON, default=dict)  # source → why it is unavailable
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_try_at: Mapped[datetime | None]
+    next_try_at: Mapped[datetime | None]  # when the sweep may ask again (the earliest circuit's half-open time)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_verification_case_check_status", "status", "next_try_at"),)
+
+
+class DepartmentCircuit(Base):
+    """The circuit breaker of one department's API, shared by every worker: after `failures` consecutive failed
+    searches it opens until `open_until`; then one caller claims the half-open probe (an UPDATE that only one wins)
+    and its outcome closes or reopens it."""
+
+    __tablename__ = "verification_circuit"
+
+    source: Mapped[str] = mapped_column(String(24), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed searches
+    open_until: Mapped[datetime | None]  # None: closed
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    last_failure_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]

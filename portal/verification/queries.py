@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.kernel.masking import mask_id_number
+from portal.kernel.workdays import china_today
 from portal.kernel.permissions import Actor, Role, region_paths_in_scope
 from portal.register.models import Household, Member
 from portal.regions.models import Region
@@ -51,17 +52,25 @@ class CaseFinding:
     note: str
     resolved_by: str
     answer: str  # the applicant's answer
+    answer_due: str = ""  # the last day the applicant may answer ('' for findings made before the deadline existed)
+    answer_lapsed: bool = False  # that day passed without an answer: the officer may refuse on it
+    online: bool = False  # found by asking the department's API at acceptance (as_of is the day it was asked)
 
 
-def case_findings(session: Session, application_id: int, names_by_hash: dict[str, str]) -> list[CaseFinding]:
+def case_findings(session: Session, application_id: int, names_by_hash: dict[str, str],
+                  today: date | None = None) -> list[CaseFinding]:
     """The case's findings for the officer allowed to see the case (the caller checked that)."""
+    today = today or china_today()
     rows = session.execute(select(Finding).where(Finding.application_id == application_id,
                                                  Finding.scope == SCOPE_CASE).order_by(Finding.id)).scalars()
     return [CaseFinding(f.id, f.rule, f.severity, f.routed_to, names_by_hash.get(f.member_id_hash or "", ""),
                         show_value(f.rule, f.declared_value), show_value(f.rule, f.found_value),
                         " · ".join(f.record_refs or []), source_of(f.rule),
                         f.as_of.isoformat() if f.as_of else "", f.document_no, f.resolution or "",
-                        f.resolution_note or "", f.resolved_by or "", f.applicant_answer or "") for f in rows]
+                        f.resolution_note or "", f.resolved_by or "", f.applicant_answer or "",
+                        f.answer_due_on.isoformat() if f.answer_due_on else "",
+                        bool(f.answer_due_on and not f.applicant_answer and today > f.answer_due_on),
+                        f.pull_id is not None) for f in rows]
 
 
 @dataclass(frozen=True)
@@ -75,13 +84,19 @@ class ApplicantFinding:
     as_of: str
     answer: str
     settled: bool
+    answer_due: str = ""  # the last day to answer before the case may be refused on it
+    lapsed: bool = False  # that day has passed without an answer
 
 
-def applicant_findings(session: Session, application_id: int) -> list[ApplicantFinding]:
+def applicant_findings(session: Session, application_id: int, today: date | None = None) -> list[ApplicantFinding]:
+    today = today or china_today()
     rows = session.execute(select(Finding).where(Finding.application_id == application_id,
                                                  Finding.scope == SCOPE_CASE).order_by(Finding.id)).scalars()
     return [ApplicantFinding(f.id, f.rule, source_of(f.rule), f.as_of.isoformat() if f.as_of else "",
-                             f.applicant_answer or "", f.resolution is not None) for f in rows]
+                             f.applicant_answer or "", f.resolution is not None,
+                             f.answer_due_on.isoformat() if f.answer_due_on else "",
+                             bool(f.answer_due_on and not f.applicant_answer and today > f.answer_due_on))
+            for f in rows]
 
 
 # --- the region's work queue (register runs) -------------------------------------------------------------------

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -32,11 +32,11 @@ from portal.applications.eligibility.rules import ParamRow
 from portal.kernel import audit, text_rules
 from portal.kernel.base import utcnow
 from portal.kernel.settings import get_settings
-from portal.kernel.workdays import china_today
+from portal.kernel.workdays import china_date, china_today
 from portal.regions import services as regions
 from portal.verification import contract
 from portal.verification import rules as vr
-from portal.verification.models import (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
+from portal.verification.models import (CASE_RESOLUTIONS, FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
                                         REGISTER_RESOLUTIONS, RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
                                         SourceBatch, VerificationRule, VerificationRun)
 
@@ -163,6 +163,33 @@ def validate(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, name: str, off
     return person
 
 
+def _typed(spec: vr.SourceSpec, path: Path, work: Path, id_key: str | None) -> tuple[Path, int]:
+    """Validate a department file whole (LoadError listing its problems) and write it typed to work/batch.parquet."""
+    con = _duck(str(work / "load.duckdb"), work)
+    try:
+        offset = _read_raw(con, path, path.name, work)
+        person = validate(con, spec, path.name, offset)
+        header = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()}
+        source = "raw"
+        if person == "id_number":
+            # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back.
+            numbers = con.sql("SELECT DISTINCT trim(id_number) AS n FROM raw").to_arrow_table().column(
+                "n").to_pylist()
+            key = id_key or get_settings().secret_key
+            con.register("id_map", pa.table({"n": numbers, "h": [contract.id_hash(x, key) for x in numbers]}))
+            source = "raw JOIN id_map ON id_map.n = trim(raw.id_number)"
+            who = "id_map.h AS id_hash"
+        else:
+            who = "trim(id_hash) AS id_hash"
+        cols = ", ".join([who] + [vr.typed_column_sql(c, c.name in header) for c in spec.columns])
+        part = work / "batch.parquet"
+        con.execute(f"COPY (SELECT {cols} FROM {source} ORDER BY raw.rowid) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
+        rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    return part, rows
+
+
 def load_source(session: Session, kind: str, file: Path | str, *, as_of: date, loaded_by: str,
                 data_dir: Path | None = None, id_key: str | None = None) -> LoadResult:
     """Validate and store one department file as a batch of `kind` (audited). Raises LoadError, nothing stored."""
@@ -183,28 +210,7 @@ def load_source(session: Session, kind: str, file: Path | str, *, as_of: date, l
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         work = Path(tmp)
-        con = _duck(str(work / "load.duckdb"), work)
-        try:
-            offset = _read_raw(con, path, path.name, work)
-            person = validate(con, spec, path.name, offset)
-            header = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()}
-            source = "raw"
-            if person == "id_number":
-                # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back.
-                numbers = con.sql("SELECT DISTINCT trim(id_number) AS n FROM raw").to_arrow_table().column(
-                    "n").to_pylist()
-                key = id_key or get_settings().secret_key
-                con.register("id_map", pa.table({"n": numbers, "h": [contract.id_hash(x, key) for x in numbers]}))
-                source = "raw JOIN id_map ON id_map.n = trim(raw.id_number)"
-                who = "id_map.h AS id_hash"
-            else:
-                who = "trim(id_hash) AS id_hash"
-            cols = ", ".join([who] + [vr.typed_column_sql(c, c.name in header) for c in spec.columns])
-            part = work / "batch.parquet"
-            con.execute(f"COPY (SELECT {cols} FROM {source} ORDER BY raw.rowid) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
-            rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
-        finally:
-            con.close()
+        part, rows = _typed(spec, path, work, id_key)
         os.replace(part, target)
     batch = SourceBatch(kind=kind, as_of=as_of, content_hash=content_hash, file_name=path.name[:255], path=str(rel),
                         row_count=rows, loaded_by=loaded_by)
@@ -607,21 +613,43 @@ def case_fingerprint(number: str, fp: str) -> str:
     return hashlib.sha256(f"case\x1f{number}\x1f{fp}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class OnlineSource:
+    """One department's answer about a case's members, validated and typed like a file, and the pull that got it."""
+
+    path: Path  # typed Parquet, as a batch's
+    pull_id: int
+
+
+ANSWER_POLICY = "verify.answer_working_days"
+
+
+def answer_due(session: Session, on: date) -> date:
+    """The last day the applicant may answer a finding made on `on`: the policy's working days on the one calendar."""
+    from portal.kernel import policy
+    from portal.kernel.calendar_store import load_calendar
+
+    return load_calendar(session).add_working_days(on, policy.get_int(session, ANSWER_POLICY))
+
+
 def check_case(session: Session, actor, application, *, on: date | None = None,
-               data_dir: Path | None = None) -> CaseCheck:
-    """Compare one application's declared household with the latest department batches, by the same rules and SQL as
-    the register runs, and store the differences as findings on the case (audited, in the caller's transaction).
+               data_dir: Path | None = None, online: dict[str, OnlineSource] | None = None) -> CaseCheck:
+    """Compare one application's declared household with department records, by the same rules and SQL as the
+    register runs, and store the differences as findings on the case (audited, in the caller's transaction): a source
+    in `online` with what its department answered about the members just now, every other with its latest batch.
     No grant (授权书) on the case: nothing is compared. Running it again adds only findings not already there."""
     number = application.number
     if not has_grant(session, number):
         return CaseCheck(False, 0, {"*": "no_grant"})
     on = on or china_today()
+    online = online or {}
     base = _data_dir(data_dir)
     batches = latest_batches(session)
     who = actor if isinstance(actor, str) else actor.username
     run_row = VerificationRun(region_path=application.region_path or "/", status=RUN_DONE,
-                              batches={k: b.id for k, b in batches.items()}, started_by=who,
-                              checkpoint={"case": number}, progress_permille=1000)
+                              batches={k: b.id for k, b in batches.items() if k not in online}, started_by=who,
+                              checkpoint={"case": number, "online": {k: o.pull_id for k, o in online.items()}},
+                              progress_permille=1000)
     session.add(run_row)
     session.flush()
     skipped: dict[str, str] = {}
@@ -640,24 +668,26 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
                 if key not in params:
                     skipped[key] = "no_params"
                     continue
-                if spec.source is not None and spec.source not in batches:
+                if spec.source is not None and spec.source not in online and spec.source not in batches:
                     skipped[key] = "no_batch"
                     continue
                 con.register("p_arrow", _params_table(key, params[key]))
                 con.execute("CREATE OR REPLACE TABLE p AS SELECT * FROM p_arrow")
                 con.unregister("p_arrow")
                 if spec.source is not None:
-                    con.execute(f"CREATE OR REPLACE VIEW src AS SELECT * FROM "
-                                f"read_parquet('{base / batches[spec.source].path}')")
+                    records = online[spec.source].path if spec.source in online else base / batches[spec.source].path
+                    con.execute(f"CREATE OR REPLACE VIEW src AS SELECT * FROM read_parquet('{records}')")
                 for row in con.execute(f"SELECT {', '.join(columns)} FROM ({vr.rule_sql(key)})").fetchall():
                     hit = dict(zip(columns, row))
                     hit["rule"] = key
-                    hit["batch"] = batches[spec.source] if spec.source else None
+                    hit["batch"] = batches[spec.source] if spec.source and spec.source not in online else None
+                    hit["pull"] = online[spec.source].pull_id if spec.source in online else None
                     hits.append(hit)
         finally:
             con.close()
     known = set(session.execute(select(Finding.fingerprint).where(Finding.application_id == application.id)).scalars())
     now = utcnow()
+    due = answer_due(session, on)
     added = 0
     for h in hits:
         fp = case_fingerprint(number, vr.fingerprint(h["rule"], vr.Hit(
@@ -669,18 +699,20 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
         session.add(Finding(
             fingerprint=fp, household_id=number, member_id_hash=h["id_hash"] or None, rule=h["rule"],
             rule_row_id=h["rule_row_id"], document_no=h["document_no"] or "", declared_value=(h["declared"] or "")[:200],
-            found_value=(h["found"] or "")[:200], source_batch_id=batch.id if batch else None,
-            record_refs=(h["refs"] or "").split("|") if h["refs"] else [], as_of=batch.as_of if batch else None,
+            found_value=(h["found"] or "")[:200], source_batch_id=batch.id if batch else None, pull_id=h["pull"],
+            record_refs=(h["refs"] or "").split("|") if h["refs"] else [],
+            as_of=batch.as_of if batch else (on if h["pull"] else None),
             severity=spec.severity, routed_to=spec.routed_to, township_code=h["township_code"] or "",
             county_code=h["county_code"] or "", status=FINDING_NEW, first_run_id=run_row.id,
             last_run_id=run_row.id, created_at=now, updated_at=now, scope=SCOPE_CASE,
-            application_id=application.id))
+            application_id=application.id, answer_due_on=due))
         known.add(fp)
         added += 1
     run_row.found_new, run_row.finished_at = added, now
     session.flush()
     audit.record(session, actor, "verification.case_checked", "application", number,
-                 after={"findings": added, "skipped": skipped, "run": run_row.id})
+                 after={"findings": added, "skipped": skipped, "run": run_row.id,
+                        "online": {k: o.pull_id for k, o in online.items()}})
     return CaseCheck(True, added, skipped)
 
 
@@ -693,6 +725,340 @@ def unresolved_on_case(session: Session, application_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Finding).where(
         Finding.application_id == application_id, Finding.scope == SCOPE_CASE,
         Finding.resolution.is_(None))) or 0
+
+
+# --- the online check of one case: departments' search APIs, behind a circuit breaker per department ------------
+
+@dataclass(frozen=True)
+class Circuit:
+    state: str  # closed | open | half_open
+    failures: int
+    open_until: datetime | None
+    last_error: str
+
+
+def _circuit_row(session: Session, source: str):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.verification.models import DepartmentCircuit
+
+    row = session.get(DepartmentCircuit, source)
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = DepartmentCircuit(source=source, failures=0, last_error="")
+                session.add(row)
+        except IntegrityError:  # another worker made it first
+            row = session.get(DepartmentCircuit, source)
+    return row
+
+
+def circuit(session: Session, source: str, now: datetime | None = None) -> Circuit:
+    from portal.verification.models import DepartmentCircuit
+
+    now = now or utcnow()
+    row = session.get(DepartmentCircuit, source)
+    if row is None or row.open_until is None:
+        return Circuit("closed", row.failures if row else 0, None, row.last_error if row else "")
+    return Circuit("open" if row.open_until > now else "half_open", row.failures, row.open_until, row.last_error)
+
+
+def _claim(session: Session, source: str, now: datetime, breaker) -> bool:
+    """May this caller ask the department now? Closed: yes. Open: no. Half-open: only the one caller whose UPDATE
+    moves the reopening time on wins the probe (a row shared by every worker, so exactly one probes)."""
+    from sqlalchemy import update as sql_update
+
+    from portal.verification.models import DepartmentCircuit
+
+    state = circuit(session, source, now)
+    if state.state == "closed":
+        return True
+    if state.state == "open":
+        return False
+    won = session.execute(sql_update(DepartmentCircuit).where(
+        DepartmentCircuit.source == source, DepartmentCircuit.open_until == state.open_until).values(
+        open_until=now + timedelta(seconds=breaker.open_s))).rowcount
+    return won == 1
+
+
+def _outcome(session: Session, source: str, reason: str, now: datetime, breaker) -> None:
+    """A search's outcome on the department's circuit: success closes it; the `breaker.failures`-th failure in a
+    row opens it (audited when it opens), a failed probe reopens it."""
+    from sqlalchemy import update as sql_update
+
+    from portal.verification.models import DepartmentCircuit
+
+    row = _circuit_row(session, source)
+    if not reason:
+        row.failures, row.open_until, row.last_success_at = 0, None, now
+        session.flush()
+        return
+    session.execute(sql_update(DepartmentCircuit).where(DepartmentCircuit.source == source).values(
+        failures=DepartmentCircuit.failures + 1, last_error=reason[:200], last_failure_at=now))
+    session.refresh(row)
+    if row.failures >= breaker.failures:
+        was_open = row.open_until is not None
+        row.open_until = now + timedelta(seconds=breaker.open_s)
+        session.flush()
+        if not was_open:
+            audit.record(session, "system:verification", "verification.department_unavailable",
+                         "verification_circuit", source, at=now,
+                         after={"failures": row.failures, "reason": row.last_error,
+                                "open_until": row.open_until.isoformat()})
+
+
+def online_sources(session: Session, application, configs: dict | None = None) -> list[str]:
+    """The sources a case is checked against through their department's API (a connector configured and a rule of
+    the case's county using it); every other source uses its latest batch."""
+    from portal.verification import connector as dc
+
+    configs = dc.configured_sources() if configs is None else configs
+    county = "/" + "/".join([p for p in (application.region_path or "/").split("/") if p][:3]) + "/"
+    params = vr.params_by_county(rule_rows(session), [county], china_today())
+    used = {vr.RULES[k].source for k in params if vr.RULES[k].source}
+    return sorted(s for s in configs if s in used)
+
+
+def start_online_check(session: Session, actor, application, sources: list[str]) -> None:
+    """At acceptance, when departments are asked online: the case's check is pending until they answer (the caller
+    then awaits `check_case_online`). Nothing is compared yet; the grant is required as for any check."""
+    from portal.verification.models import CHECK_PENDING, OnlineCheck
+
+    if not has_grant(session, application.number):
+        return
+    row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == application.id)
+                          ).scalar_one_or_none()
+    if row is None:
+        session.add(OnlineCheck(application_id=application.id, status=CHECK_PENDING, online=sources, waiting_on={},
+                                attempts=0))
+        session.flush()
+
+
+@dataclass(frozen=True)
+class OnlineCheckView:
+    status: str  # pending | waiting | done
+    online: tuple[str, ...]
+    waiting_on: dict[str, str]  # source → reason ("open": its circuit is open)
+    attempts: int
+    last_try_at: datetime | None
+    next_try_at: datetime | None
+    next_try_local: str = ""  # next_try_at in China time, as the case page shows it
+
+
+def online_check(session: Session, application_id: int) -> OnlineCheckView | None:
+    from portal.verification.models import OnlineCheck
+
+    row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == application_id)
+                          ).scalar_one_or_none()
+    if row is None:
+        return None
+    from portal.kernel.workdays import CHINA_TZ
+
+    local = row.next_try_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if row.next_try_at else ""
+    return OnlineCheckView(row.status, tuple(row.online or ()), dict(row.waiting_on or {}), row.attempts,
+                           row.last_try_at, row.next_try_at, local)
+
+
+def check_incomplete(session: Session, application_id: int) -> bool:
+    """The online check has not stored its findings yet (pending or waiting on a department): no 初审 until it has."""
+    view = online_check(session, application_id)
+    return view is not None and view.status != "done"
+
+
+def request_retry(session: Session, actor, application, now: datetime | None = None) -> OnlineCheckView:
+    """The officer asks for a waiting check to be tried again now (the caller checked role and region). Audited; the
+    circuit still decides whether a department is asked."""
+    from portal.verification.models import CHECK_DONE, OnlineCheck
+
+    row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == application.id)
+                          ).scalar_one_or_none()
+    if row is None or row.status == CHECK_DONE:
+        raise RuleError("verify.err_nothing_to_retry")
+    row.next_try_at = now or utcnow()
+    audit.record(session, actor, "verification.case_check_retry", "application", application.number,
+                 after={"waiting_on": row.waiting_on, "attempts": row.attempts})
+    session.flush()
+    return online_check(session, application.id)  # type: ignore[return-value]
+
+
+def _online_records(source: str, records: list[dict], asked: set[str], work: Path) -> Path:
+    """What a department answered about a case, through the same validation as a file (LoadError when bad)."""
+    import pyarrow.parquet as pq
+
+    if any(str(r.get("id_hash", "")) not in asked for r in records):
+        raise LoadError([LoadProblem(source, 0, "id_hash", "verify.err_pull_stray")])
+    columns = sorted({k for r in records for k in r}) or ["id_hash"] + [c.name for c in vr.SOURCES[source].columns]
+    raw = work / f"{source}-raw.parquet"
+    pq.write_table(pa.table({c: pa.array([None if r.get(c) is None else str(r.get(c)) for r in records],
+                                         type=pa.string()) for c in columns}), raw)
+    sub = _ensure(work / source)
+    if not records:  # nothing about these people: an empty typed file, so the rule finds nothing
+        part = sub / "batch.parquet"
+        con = _duck()
+        try:
+            cols = ", ".join(["CAST(NULL AS VARCHAR) AS id_hash"] + [
+                vr.typed_column_sql(c, False) for c in vr.SOURCES[source].columns])
+            con.execute(f"COPY (SELECT {cols} WHERE false) TO '{part}' (FORMAT parquet)")
+        finally:
+            con.close()
+        return part
+    part, _rows = _typed(vr.SOURCES[source], raw, sub, None)
+    return part
+
+
+def _store_online(sf: SessionFactory, actor, number: str, fetched: dict[str, dict], on: date, now: datetime,
+                  breaker, data_dir: Path | None) -> tuple[str, dict[str, str]]:
+    """Every department answered: validate the answers, record each search as a pull (the provenance of its
+    findings), compare and store the findings and mark the check done, all in one transaction. An answer that fails
+    validation stores nothing and counts as that department failing."""
+    from portal.applications.models import Application
+    from portal.verification.models import CHECK_DONE, CHECK_WAITING, PULL_DONE, OnlineCheck, Pull
+
+    base = _data_dir(data_dir)
+    bad: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(dir=_ensure(base / "verification" / "cases")) as tmp:
+        work = Path(tmp)
+        paths: dict[str, Path] = {}
+        for source, got in fetched.items():
+            try:
+                paths[source] = _online_records(source, got["records"], set(got["people"]), work)
+            except LoadError as exc:
+                bad[source] = f"invalid: {exc.problems[0].reason}"
+        with sf() as session:
+            app = session.execute(select(Application).where(Application.number == number)).scalar_one()
+            row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == app.id)
+                                  .with_for_update()).scalar_one()
+            if row.status == CHECK_DONE:  # another worker finished it meanwhile
+                return CHECK_DONE, {}
+            if bad:
+                for source, reason in bad.items():
+                    _outcome(session, source, reason, now, breaker)
+                _wait(session, actor, app, row, bad, now)
+                return CHECK_WAITING, bad
+            online: dict[str, OnlineSource] = {}
+            who = actor if isinstance(actor, str) else actor.username
+            for source, got in fetched.items():
+                pull_row = Pull(source=source, transaction_id=got["txn"], endpoint=got["url"][:300],
+                                status=PULL_DONE, persons=len(got["people"]), requests=got["requests"],
+                                records=len(got["records"]), checkpoint={"case": number}, started_by=who,
+                                started_at=got["started"], finished_at=now)
+                session.add(pull_row)
+                session.flush()
+                online[source] = OnlineSource(paths[source], pull_row.id)
+            check_case(session, actor, app, on=on, data_dir=base, online=online)
+            row.status, row.waiting_on, row.attempts = CHECK_DONE, {}, row.attempts + 1
+            row.last_try_at = row.updated_at = now
+            row.next_try_at = None
+    return CHECK_DONE, {}
+
+
+def _wait(session: Session, actor, app, row, reasons: dict[str, str], now: datetime) -> None:
+    from portal.verification.models import CHECK_WAITING, DepartmentCircuit
+
+    opens = [c.open_until for c in session.execute(select(DepartmentCircuit).where(
+        DepartmentCircuit.source.in_(list(reasons)))).scalars() if c.open_until is not None]
+    row.status, row.waiting_on, row.attempts = CHECK_WAITING, reasons, row.attempts + 1
+    row.last_try_at = row.updated_at = now
+    row.next_try_at = min(opens) if opens else now
+    audit.record(session, actor, "verification.case_check_waiting", "application", app.number, at=now,
+                 after={"waiting_on": reasons, "attempts": row.attempts})
+
+
+async def check_case_online(number: str, actor, *, configs: dict | None = None, breaker=None,
+                            departments: dict | None = None, session_factory: SessionFactory | None = None,
+                            data_dir: Path | None = None, now: datetime | None = None,
+                            on: date | None = None) -> str:
+    """Ask each department of a pending or waiting case about its members (their keyed hashes, as a pull does), all
+    at once on the event loop, then store the findings in one transaction (the comparison in the heavy pool). A
+    department whose circuit is open is not asked; one that fails after its retries counts on its circuit. Either
+    way the case waits, visibly, with nothing stored, until the officer or the sweep retries. Returns the status."""
+    import asyncio
+
+    from portal.applications.models import Application
+    from portal.kernel import heavy
+    from portal.kernel.db import session_scope
+    from portal.verification import connector as dc
+    from portal.verification.models import CHECK_DONE, CHECK_WAITING, OnlineCheck
+
+    sf: SessionFactory = session_factory or session_scope
+    configs = dc.configured_sources() if configs is None else configs
+    breaker = breaker or dc.BreakerConfig.from_env()
+    departments = departments or {}
+    now = now or utcnow()
+    on = on or china_today()
+    with sf() as session:
+        app = session.execute(select(Application).where(Application.number == number)).scalar_one_or_none()
+        row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == app.id)
+                              ).scalar_one_or_none() if app is not None else None
+        if row is None or row.status == CHECK_DONE:
+            return row.status if row is not None else ""
+        key = get_settings().secret_key
+        people = sorted({contract.id_hash(str(m["id_number"]), key) for m in (app.answers or {}).get("members", [])
+                         if isinstance(m, dict) and m.get("id_number")})
+        sources = list(row.online or [])
+        closed = {src: "open" for src in sources if circuit(session, src, now).state == "open"}
+        missing = {src: "not_configured" for src in sources if src not in configs}
+        if closed or missing:
+            _wait(session, actor, app, row, {**closed, **missing}, now)
+            return CHECK_WAITING
+        lost = {src: "probing" for src in sources if not _claim(session, src, now, breaker)}
+        if lost:  # another worker is probing the half-open department: wait for its outcome
+            _wait(session, actor, app, row, lost, now)
+            return CHECK_WAITING
+
+    async def ask(source: str) -> tuple[str, dict | None, str]:
+        own = source not in departments
+        dept = departments.get(source) or dc.AsyncDepartment(configs[source])
+        txn, started = uuid.uuid4().hex, utcnow()
+        try:
+            records = await dept.records_of(txn, people)
+            return source, {"txn": txn, "records": records, "people": people, "requests": dept.requests,
+                            "url": configs[source].url, "started": started}, ""
+        except dc.DepartmentError as exc:
+            return source, None, exc.reason
+        finally:
+            if own:
+                await dept.aclose()
+
+    answers = await asyncio.gather(*(ask(src) for src in sources))
+    failed = {src: reason for src, _got, reason in answers if reason}
+    with sf() as session:
+        for src, _got, reason in answers:
+            _outcome(session, src, reason, now, breaker)
+        if failed:
+            app = session.execute(select(Application).where(Application.number == number)).scalar_one()
+            row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == app.id)).scalar_one()
+            _wait(session, actor, app, row, failed, now)
+            return CHECK_WAITING
+    fetched = {src: got for src, got, _reason in answers if got is not None}
+    status, _bad = await heavy.run_waiting(_store_online, sf, actor, number, fetched, on, now, breaker, data_dir)
+    return status
+
+
+async def retry_waiting(*, session_factory: SessionFactory | None = None, now: datetime | None = None,
+                        limit: int = 200, **kw) -> dict[str, int]:
+    """The sweep's part: every waiting (or long-pending) case whose departments may be asked again — their circuits
+    closed or half-open — is checked again, oldest first. A failed probe reopens the circuit, so the cases after it
+    wait again without asking. Returns how many ended done and waiting."""
+    from portal.kernel.db import session_scope
+    from portal.verification.models import CHECK_PENDING, CHECK_WAITING, OnlineCheck
+    from portal.applications.models import Application
+
+    sf: SessionFactory = session_factory or session_scope
+    now = now or utcnow()
+    stale = now - timedelta(minutes=10)  # a pending check whose worker stopped before it finished
+    with sf() as session:
+        numbers = list(session.execute(
+            select(Application.number).join(OnlineCheck, OnlineCheck.application_id == Application.id).where(
+                ((OnlineCheck.status == CHECK_WAITING) & (OnlineCheck.next_try_at <= now))
+                | ((OnlineCheck.status == CHECK_PENDING) & (OnlineCheck.updated_at <= stale)))
+            .order_by(OnlineCheck.last_try_at, OnlineCheck.id).limit(limit)).scalars())
+    out = {"done": 0, "waiting": 0}
+    for number in numbers:
+        status = await check_case_online(number, "system:sweep", session_factory=sf, now=now, **kw)
+        if status in out:
+            out[status] += 1
+    return out
 
 
 # --- pulling a department's records over its search API ------------------------------------------------------------
@@ -915,7 +1281,15 @@ def resolve_case_finding(session: Session, actor, finding: Finding, resolution: 
     if resolution not in CASE_RESOLUTIONS:
         raise RuleError("verify.err_resolution")
     note = _note(note, MIN_NOTE, MAX_NOTE, "verify.err_resolution_note")
+    if resolution == "refused" and answer_pending(finding, china_date(now) if now else china_today()):
+        raise RuleError("verify.err_answer_pending")
     return _settle(session, actor, finding, resolution, note, now, "verification.case_finding_resolved")
+
+
+def answer_pending(finding: Finding, today: date) -> bool:
+    """The applicant may still answer before the case is refused on this finding: no answer yet and the deadline
+    (`answer_due_on`, the last day to answer) not passed."""
+    return not finding.applicant_answer and finding.answer_due_on is not None and today <= finding.answer_due_on
 
 
 def _settle(session: Session, actor, finding: Finding, resolution: str, note: str, now, action: str) -> Finding:
@@ -1068,3 +1442,34 @@ def set_rule_by_admin(session: Session, actor, region_code: str, rule: str, para
     if region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
         raise RuleError("verify.err_rule_level")
     return add_rule(session, actor, region.path, region.id, rule, params, effective_from, document_no)
+
+
+# --- the applicants' answer deadlines a calendar change moves (kernel.calendar_store) ------------------------------
+
+def _answer_deadlines(session: Session) -> list:
+    from portal.applications.models import Application
+    from portal.kernel import calendar_store
+
+    rows = session.execute(
+        select(Finding.id, Finding.created_at, Finding.answer_due_on, Application.number, Application.region_path)
+        .join(Application, Application.id == Finding.application_id)
+        .where(Finding.scope == SCOPE_CASE, Finding.answer_due_on.is_not(None), Finding.resolution.is_(None),
+               Finding.applicant_answer.is_(None))).all()
+    return [calendar_store.OpenDeadline("deadline.verify_answer", number, path or "/", china_date(created), due,
+                                        row_id=fid) for fid, created, due, number, path in rows]
+
+
+def _reschedule_answer(session: Session, deadline, new_due: date) -> None:
+    finding = session.get(Finding, deadline.row_id)
+    if finding is not None and finding.resolution is None:
+        finding.answer_due_on = new_due
+
+
+def _register_deadlines() -> None:
+    from portal.kernel import calendar_store
+
+    calendar_store.register_deadline_source(calendar_store.DeadlineSource(
+        "verification.answers", _answer_deadlines, _reschedule_answer))
+
+
+_register_deadlines()

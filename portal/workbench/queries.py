@@ -7,7 +7,8 @@ To-do, for the signed-in person: application steps their own office handles (and
 steps at the offices below it), reports they own or nobody has taken yet (首问负责) and other officers' overdue ones,
 rewards waiting for a second officer's approval, 差评 follow-ups (staff: their window's open cases; officers: appeals
 to decide and overdue cases), rewards waiting for payment (finance), the re-verification findings still new in
-their townships, and a supervisor's evaluations not yet submitted. Overdue first, then by due date.
+their townships, cases whose household check waits on a department or on the applicant's answer (due, or lapsed:
+the officer may proceed), and a supervisor's evaluations not yet submitted. Overdue first, then by due date.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from portal.register import services as register
 from portal.reports import services as reports
 from portal.verification import services as verification
 
+WAIT_STEPS = {"check_waiting": "workbench.step.check_waiting", "answer_due": "workbench.step.answer_due",
+              "answer_lapsed": "workbench.step.answer_lapsed"}
 KINDS = ("application", "report", "reward", "followup", "payment", "finding", "evaluation")
 MAX_ITEMS = 300
 
@@ -72,6 +75,9 @@ def _officer_items(session: Session, actor: Actor, today: date) -> list[TodoItem
                 items.append(TodoItem("followup", c.window_code, c.window_name, f"workbench.step.followup_{c.status}",
                                       c.window_name, c.resolve_due, c.overdue, c.status in ("answered", "appealed"),
                                       routes.OFFICER_RATINGS))
+    items += [TodoItem("application", w.number, w.applicant, WAIT_STEPS[w.kind], "", w.due_on, w.overdue,
+                       True, routes.officer_application(w.number))
+              for w in applications.verification_waits(session, actor, today=today)]
     items += _findings(session, actor)
     return items
 

@@ -101,6 +101,7 @@ def test_findings_are_settled_before_the_preliminary_decision_and_the_applicant_
     checks = page.inner_text("#track-checks")
     assert "存款和有价证券超过家庭人数对应的资产限额" in checks and "银行存款和有价证券" in checks
     assert "88,000" not in checks and "ICBC-E2E-0001" not in checks and "TAX-E2E-7" not in checks
+    assert "之前写说明" in checks  # the answer's deadline, in plain words
     first = page.locator("#track-checks .check-row").first
     first.locator("textarea").fill("这是女儿的手术费，医院收据已交窗口。")
     first.locator("button[type=submit]").click()
@@ -135,6 +136,56 @@ def test_findings_are_settled_before_the_preliminary_decision_and_the_applicant_
     english.wait_for_selector("#case-findings")
     assert "Every finding is settled" in english.inner_text("#case-findings")
     shot(english, "officer-case-findings-en")
+    english.context.close()
+
+
+def open_demo_case(officer, server, applicant: str) -> None:
+    officer.goto(f"{server.base_url}/officer/applications")
+    officer.wait_for_selector("#queue")
+    wait_hydrated(officer)
+    officer.locator("#queue tr", has_text=applicant).locator("a").first.click()
+    officer.wait_for_selector("#case-status")
+
+
+def test_a_check_waiting_on_a_department_and_a_disputed_finding(server, browser):
+    """The demo's 周建华: the vehicles department's API timed out until its circuit opened, so the case shows the
+    department unavailable with a retry (still unavailable: nothing is stored) and is on the to-do list; 刘德明's
+    deposit finding is disputed with the bank, shown apart, and his open finding shows the applicant's deadline."""
+    officer = desktop(browser, server, "officer_jianbei")
+    open_demo_case(officer, server, "周建华")
+    officer.wait_for_selector("#check-waiting")
+    waiting = officer.inner_text("#check-waiting")
+    assert "部门系统暂不可用" in waiting and "机动车登记" in waiting and "已尝试 1 次" in waiting
+    assert officer.query_selector("#case-findings") is None
+    officer.click("#check-retry")
+    officer.wait_for_selector("#case-notice")
+    officer.wait_for_function("document.querySelector('#check-waiting')?.innerText.includes('已尝试 2 次')")
+    assert officer.query_selector("#case-findings") is None  # still nothing stored
+    shot(officer, "officer-case-check-waiting-zh")
+
+    open_demo_case(officer, server, "刘德明")
+    officer.wait_for_selector("#findings-disputed")
+    assert "1 条核对发现与部门数据存在争议" in officer.inner_text("#findings-disputed")
+    disputed = officer.locator("#case-findings tr.finding-disputed")
+    assert "与部门数据有争议" in disputed.inner_text() and "他人冒用" in disputed.inner_text()
+    assert "申请人可在" in officer.inner_text("#case-findings tr.finding-open")
+    shot(officer, "officer-case-disputed-zh")
+
+    officer.goto(f"{server.base_url}/todo")
+    officer.wait_for_selector("#todo-table")
+    wait_hydrated(officer)
+    assert "周建华" in officer.locator("#todo-table tr", has_text="核对等待部门系统恢复").first.inner_text()
+    officer.context.close()
+
+    english = desktop(browser, server, "officer_jianbei", lang="en")
+    open_demo_case(english, server, "周建华")
+    english.wait_for_selector("#check-waiting")
+    assert "Department system unavailable" in english.inner_text("#check-waiting")
+    shot(english, "officer-case-check-waiting-en")
+    open_demo_case(english, server, "刘德明")
+    english.wait_for_selector("#findings-disputed")
+    assert "Disputed with the department" in english.inner_text("#case-findings")
+    shot(english, "officer-case-disputed-en")
     english.context.close()
 
 

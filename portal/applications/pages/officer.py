@@ -20,7 +20,7 @@ from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.shell.once import show_once
 from portal.i18n import MESSAGES
-from portal.kernel.permissions import Role
+from portal.kernel.permissions import PermissionDenied, Role
 from portal.applications.pages.track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
 from portal.applications.eligibility.pages.resident import Reason, _reason, reasons_of
 from portal.applications import queries
@@ -88,6 +88,10 @@ class FindingRow(TypedDict):
     resolution_key: str  # '' when unresolved
     note: str
     answer: str  # the applicant's
+    answer_due: str  # the applicant's last day to answer ('' when none)
+    answer_lapsed: bool  # passed without an answer: the officer may refuse on it
+    online: bool  # asked from the department's API at acceptance
+    disputed: bool
 
 
 class DocView(TypedDict):
@@ -184,7 +188,13 @@ class OfficerCaseState(SignedInState):
     docs: list[DocView] = []
     findings: list[FindingRow] = []
     findings_open: int = 0
+    findings_disputed: int = 0
     can_resolve: bool = False
+    check_status: str = ""  # the online check at acceptance: '' none, pending, waiting, done
+    check_sources: list[str] = []  # catalog keys of the departments it waits on
+    check_reasons: str = ""
+    check_attempts: int = 0
+    check_next: str = ""  # when the sweep tries again (China time)
     steps: list[StepRow] = []
     history: list[HistoryView] = []
     open_kinds: list[str] = []
@@ -240,8 +250,17 @@ class OfficerCaseState(SignedInState):
             member=f.member, declared=f.declared, found=f.found, refs=f.refs, source_key=f"verify.source.{f.source}",
             as_of=f.as_of, document_no=f.document_no,
             resolution_key=f"verify.resolution.{f.resolution}" if f.resolution else "", note=f.note,
-            answer=f.answer) for f in d.findings]
+            answer=f.answer, answer_due=f.answer_due, answer_lapsed=f.answer_lapsed, online=f.online,
+            disputed=f.resolution == "disputed") for f in d.findings]
         self.findings_open = sum(1 for f in self.findings if not f["resolution_key"])
+        self.findings_disputed = sum(1 for f in self.findings if f["disputed"])
+        check = d.check
+        self.check_status = check.status if check is not None else ""
+        waiting = check.waiting_on if check is not None and check.status == "waiting" else {}
+        self.check_sources = [f"verify.source.{k}" for k in sorted(waiting) if k in vr.SOURCES]
+        self.check_reasons = " · ".join(f"{k}: {v}" for k, v in sorted(waiting.items()))
+        self.check_attempts = check.attempts if check is not None else 0
+        self.check_next = check.next_try_local if check is not None else ""
         self.can_resolve = d.can_resolve
         view = d.track
         self.steps = step_rows(view)
@@ -256,7 +275,8 @@ class OfficerCaseState(SignedInState):
         """Forget the previously shown case (household, incomes, reasons), whatever this load finds."""
         for name in ("number", "found", "applicant", "place", "status", "status_key", "county_powers", "can_extend",
                      "can_approve", "related", "related_detail", "assessed_on", "verdict_key", "amount", "members",
-                     "assets", "reasons", "docs", "findings", "findings_open", "can_resolve", "steps", "history", "open_kinds", "missing_keys", "missing_other",
+                     "assets", "reasons", "docs", "findings", "findings_open", "findings_disputed", "can_resolve", "check_status", "check_sources",
+                     "check_reasons", "check_attempts", "check_next", "steps", "history", "open_kinds", "missing_keys", "missing_other",
                      "overall_due", "overall_wd", "error_key", "notice_key"):
             field = self.get_fields()[name]
             setattr(self, name, field.default_factory() if field.default_factory is not None else field.default)
@@ -310,9 +330,28 @@ class OfficerCaseState(SignedInState):
         resolution, note = str(form.get("resolution", ""))[:16], str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.resolve_finding(s, a, self.number, finding, resolution, note))
 
+    async def _check_online(self, events):
+        """After acceptance or a retry committed: ask the departments (awaited on the event loop, never inside the
+        transaction), then show the case as it now stands, waiting or with its findings."""
+        if self.error_key or not self.found:
+            return events
+        actor = self._guard(Role.OFFICER)
+        if actor is None:
+            return events
+        try:
+            await svc.run_online_check(actor, self.number)
+        except PermissionDenied:
+            return events
+        detail, _ = self._read(self.number)
+        return [*(events or []), *self._fill(detail)] if detail is not None else events
+
     @rx.event
-    def accept(self):
-        return self._act(lambda s, a: svc.accept(s, a, self.number))
+    async def accept(self):
+        return await self._check_online(self._act(lambda s, a: svc.accept(s, a, self.number)))
+
+    @rx.event
+    async def retry_check(self):
+        return await self._check_online(self._act(lambda s, a: svc.retry_online_check(s, a, self.number)))
 
     @rx.event
     @checked
@@ -503,7 +542,11 @@ def _actions() -> rx.Component:
         rx.cond(((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY)) & ~s.county_powers,
                 rx.callout(t("officer_apps.pending_county"), icon="info", id="case-county-only", width="100%")),
         rx.cond(((s.status == svc.PUBLICITY) | (s.status == svc.COUNTY)) & s.county_powers, _action_form(
-            "apply.step.county_decision", rx.text(t("officer_apps.county_hint"), size="2"),
+            "apply.step.county_decision",
+            rx.cond(s.findings_disputed > 0,
+                    rx.callout(t_fmt("verify.disputed_count", n=s.findings_disputed), icon="scale",
+                               color_scheme="purple", width="100%", id="county-disputed")),
+            rx.text(t("officer_apps.county_hint"), size="2"),
             _decision_radios("county", s.can_approve),
             _note("act-county", "officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
             button_key="officer_apps.decide")),
@@ -540,19 +583,48 @@ def _finding(f: FindingRow) -> rx.Component:
         rx.el.td(rx.el.strong(f["found"]), rx.cond(f["refs"] != "", rx.el.div(rx.el.small(f["refs"]))),
                  class_name="finding-found"),
         rx.el.td(t_var(f["source_key"], SOURCE_KEYS),
+                 rx.cond(f["online"], rx.el.div(rx.el.small(t("verify.online_found")))),
                  rx.cond(f["as_of"] != "", rx.el.div(rx.el.small(t_fmt("verify.as_of", day=f["as_of"])))),
                  rx.cond(f["document_no"] != "", rx.el.div(rx.el.small(f["document_no"])))),
         rx.el.td(
             rx.cond(f["answer"] != "", rx.el.div(rx.el.small(t("verify.applicant_answered")), rx.el.br(),
-                                                  f["answer"], class_name="finding-answer")),
+                                                  f["answer"], class_name="finding-answer"),
+                    rx.cond((f["answer_due"] != "") & (f["resolution_key"] == ""),
+                            rx.el.div(rx.cond(f["answer_lapsed"],
+                                              t_fmt("verify.answer_lapsed", due=f["answer_due"]),
+                                              t_fmt("verify.answer_due", due=f["answer_due"])),
+                                      class_name="finding-answer-due"))),
             rx.cond(f["resolution_key"] != "",
-                    rx.vstack(rx.badge(t_var(f["resolution_key"], RESOLUTION_KEYS), color_scheme="green"),
+                    rx.vstack(rx.badge(t_var(f["resolution_key"], RESOLUTION_KEYS),
+                                       color_scheme=rx.cond(f["disputed"], "purple", "green")),
                               rx.text(f["note"], size="2"),
                               rx.cond(s.can_resolve, rx.el.details(
                                   rx.el.summary(t("verify.resolve_again"), class_name="action-summary"), settle)),
                               spacing="1", align="start"),
                     rx.cond(s.can_resolve, settle, rx.badge(t("verify.unresolved"), color_scheme="orange")))),
-        id="finding-" + f["id"], class_name=rx.cond(f["resolution_key"] == "", "finding-open", "finding-done"),
+        id="finding-" + f["id"], class_name=rx.cond(f["resolution_key"] == "", "finding-open",
+                                                    rx.cond(f["disputed"], "finding-done finding-disputed",
+                                                            "finding-done")),
+    )
+
+
+def _online_check() -> rx.Component:
+    s = OfficerCaseState
+    return rx.fragment(
+        rx.cond(s.check_status == "pending",
+                rx.callout(t("verify.check_pending"), icon="loader", color_scheme="blue", width="100%",
+                           id="check-pending")),
+        rx.cond(s.check_status == "waiting", rx.callout(
+            rx.vstack(
+                rx.text(t("verify.check_waiting"), weight="bold", size="3"),
+                rx.el.ul(rx.foreach(s.check_sources, lambda k: rx.el.li(t_var(k, SOURCE_KEYS))),
+                         class_name="screen-list"),
+                rx.text(t_fmt("verify.check_waiting_detail", n=s.check_attempts, next=s.check_next), size="2"),
+                rx.text(s.check_reasons, size="1", color_scheme="gray"),
+                rx.cond(s.can_resolve, rx.el.button(t("verify.check_retry"), on_click=s.retry_check, type="button",
+                                                    class_name="screen-next", id="check-retry")),
+                spacing="2", align="start"),
+            icon="cloud-off", color_scheme="red", width="100%", id="check-waiting", role="status")),
     )
 
 
@@ -564,6 +636,9 @@ def _findings() -> rx.Component:
                 rx.callout(t_fmt("verify.findings_open", n=s.findings_open), icon="triangle-alert",
                            color_scheme="orange", width="100%", id="findings-open"),
                 rx.callout(t("verify.findings_all_settled"), icon="check", color_scheme="green", width="100%")),
+        rx.cond(s.findings_disputed > 0,
+                rx.callout(t_fmt("verify.disputed_count", n=s.findings_disputed), icon="scale",
+                           color_scheme="purple", width="100%", id="findings-disputed")),
         rx.box(rx.el.table(
             rx.el.thead(rx.el.tr(rx.el.th(t("verify.col_rule")), rx.el.th(t("verify.col_declared")),
                                  rx.el.th(t("verify.col_found")), rx.el.th(t("verify.col_source")),
@@ -651,6 +726,7 @@ def officer_case() -> rx.Component:
             rx.el.ul(rx.foreach(s.missing_keys, lambda k: rx.el.li(t_var(k, MATERIAL_KEYS)))),
             rx.cond(s.missing_other != "", rx.text(s.missing_other, size="2")),
             class_name="wiz-summary", id="case-missing")),
+        _online_check(),
         _findings(),
         case_history(),
         rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),

@@ -73,6 +73,8 @@ class CheckRow(TypedDict):
     as_of: str
     answer: str
     settled: bool
+    answer_due: str  # the last day to answer ('' when none)
+    lapsed: bool
 
 
 @on_hydrate
@@ -116,7 +118,8 @@ class TrackState(rx.State):
         self._last_used = time.time()
         view = case.view
         self.checks = [CheckRow(id=str(f.id), rule_key=f"verify.rule.{f.rule}", source_key=f"verify.source.{f.source}",
-                                as_of=f.as_of, answer=f.answer, settled=f.settled) for f in case.findings]
+                                as_of=f.as_of, answer=f.answer, settled=f.settled, answer_due=f.answer_due,
+                                lapsed=f.lapsed) for f in case.findings]
         self.can_answer = case.can_answer
         self.found, self.error_key, self.number = True, "", view.number
         self.status, self.status_key = view.status, f"apply.status.{view.status}"
@@ -218,6 +221,10 @@ def _check(row: CheckRow) -> rx.Component:
                 size="2", color_scheme="gray"),
         rx.cond(row["answer"] != "", rx.text(t("verify.track_answered"), " ", row["answer"], size="2",
                                              class_name="check-answer")),
+        rx.cond(~row["settled"] & (row["answer"] == "") & (row["answer_due"] != ""),
+                rx.text(rx.cond(row["lapsed"], t_fmt("verify.track_answer_lapsed", due=row["answer_due"]),
+                                t_fmt("verify.track_answer_due", due=row["answer_due"])),
+                        size="3", weight="medium", class_name="check-due", id="check-due-" + row["id"])),
         rx.cond(row["settled"], rx.badge(t("verify.track_settled"), color_scheme="green"),
                 rx.cond(s.can_answer & (row["answer"] == ""), rx.form(
                     rx.vstack(

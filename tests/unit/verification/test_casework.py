@@ -184,3 +184,80 @@ def test_retention_purges_old_batches_and_settled_findings_only(reg):
     assert sorted(left) == [("dead", None, date(2026, 6, 30)), ("public_staff", None, date(2026, 6, 30))]
     assert reg.s.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "verification.purged")) == 1
+
+
+# --- the applicant's answer deadline and the disputed resolution ---------------------------------------------------
+
+def _findings(db_session, app):
+    return {f.rule: f for f in db_session.execute(select(Finding).where(Finding.application_id == app.id)).scalars()}
+
+
+def test_a_refusal_on_a_finding_waits_for_the_answer_or_its_deadline(db_session, world, tmp_path):
+    departments(db_session, world, tmp_path)
+    app = investigated(db_session, world)
+    found = _findings(db_session, app)
+    due = found["deposits"].answer_due_on
+    assert due == CAL.add_working_days(date(2026, 3, 3), 5) == date(2026, 3, 10)
+    officer = world["officer"]
+    on_due_day = datetime(2026, 3, 10, 23, 0, tzinfo=timezone(timedelta(hours=8)))
+    with pytest.raises(svc.ApplicationError) as info:  # the last day to answer is still the applicant's
+        svc.resolve_finding(db_session, officer, app.number, found["deposits"].id, "refused", "存款属实，据此不予批准",
+                            now=on_due_day)
+    assert info.value.key == "verify.err_answer_pending"
+    # explaining, correcting or disputing need not wait
+    svc.resolve_finding(db_session, officer, app.number, found["deposits"].id, "explained", "手术费暂存", now=on_due_day)
+    svc.resolve_finding(db_session, officer, app.number, found["deposits"].id, "refused", "存款属实，据此不予批准",
+                        now=on_due_day + timedelta(hours=1))  # 00:00 the next day in China: the time has run out
+    assert found["deposits"].resolution == "refused"
+    # an answer ends the wait at once
+    svc.answer_finding(db_session, app, found["income"].id, "工资是临时工，已经辞职。")
+    svc.resolve_finding(db_session, officer, app.number, found["income"].id, "refused", "工资收入属实", now=at(2026, 3, 5))
+    assert found["income"].resolution == "refused"
+
+
+def test_a_disputed_finding_counts_as_settled_and_the_county_sees_it(db_session, world, tmp_path):
+    departments(db_session, world, tmp_path)
+    app = investigated(db_session, world)
+    found = _findings(db_session, app)
+    officer = world["officer"]
+    svc.resolve_finding(db_session, officer, app.number, found["deposits"].id, "disputed",
+                        "银行记录为同名他人账户，已向银行发函更正")
+    svc.resolve_finding(db_session, officer, app.number, found["income"].id, "corrected", "申报已按税务记录更正")
+    svc.preliminary_decision(db_session, officer, app.number, False, "收入超过标准，建议不予批准。", cal=CAL)
+    assert app.status == svc.COUNTY
+    names = {vs.contract.id_hash(m["id_number"], "casework-key"): m["name"] for m in ANSWERS["members"]}
+    seen = {f.rule: (f.resolution, f.note) for f in vq.case_findings(db_session, app.id, names)}
+    assert seen["deposits"] == ("disputed", "银行记录为同名他人账户，已向银行发函更正")
+    county = svc.findings_for_officer(db_session, world["county_officer"], app)
+    assert [f.resolution for f in county] == ["disputed", "corrected"]
+
+
+def test_the_officers_to_do_shows_the_answer_deadline_then_that_it_passed(db_session, world, tmp_path):
+    from portal.applications import queries
+    from portal.kernel import calendar_store
+
+    departments(db_session, world, tmp_path)
+    app = investigated(db_session, world)
+    officer = world["officer"]
+    waits = queries.verification_waits(db_session, officer, today=date(2026, 3, 10))
+    assert [(w.number, w.kind, w.due_on, w.overdue) for w in waits] == [
+        (app.number, "answer_due", date(2026, 3, 10), False)]
+    waits = queries.verification_waits(db_session, officer, today=date(2026, 3, 11))
+    assert [(w.kind, w.overdue) for w in waits] == [("answer_lapsed", True)]
+    assert queries.verification_waits(db_session, world["stranger"], today=date(2026, 3, 11)) == []
+    found = _findings(db_session, app)
+    for f in found.values():
+        svc.answer_finding(db_session, app, f.id, "这些情况我已经向村里说明。")
+    assert queries.verification_waits(db_session, officer, today=date(2026, 3, 11)) == []
+    # the calendar page moves the deadlines still running: none once answered
+    kinds = [d.kind_key for _src, d in calendar_store.open_deadlines(db_session)]
+    assert "deadline.verify_answer" not in kinds
+
+
+def test_the_answer_deadline_is_a_deadline_the_calendar_moves(db_session, world, tmp_path):
+    from portal.kernel import calendar_store
+
+    departments(db_session, world, tmp_path)
+    app = investigated(db_session, world)
+    mine = [d for _src, d in calendar_store.open_deadlines(db_session) if d.kind_key == "deadline.verify_answer"]
+    assert sorted((d.ref, d.due_on) for d in mine) == [(app.number, date(2026, 3, 10))] * 2
