@@ -105,10 +105,28 @@ def _lines(p: _Page, text: str, y: int, size: int, fill, bold: bool = False, cen
     return y
 
 
+HEADER_SIZES = (CELL_SIZE, 22, 20, 18)
+
+
+def _header_cell(p: _Page, heading: str, width: int) -> tuple[int, list[str]]:
+    """The largest size at which every word of a heading fits its column, on at most two lines (an English
+    heading such as "Supervisors" is wider than its column at the table's size)."""
+    for size in HEADER_SIZES:
+        width_of = p.width_of(True, size)
+        lines = wrap_text(heading, width_of, width)
+        if len(lines) <= 2 and all(width_of(word) <= width for word in heading.split()):
+            return size, lines
+    return size, lines[:2]
+
+
 def _header_row(p: _Page, headers: dict[str, str], y: int) -> int:
     p.box(MARGIN, y, A4_SIZE[0] - MARGIN, y + ROW_H, HEAD_FILL)
-    for key, x, _w in COLS:
-        p.text(x + 6, y + ROW_H / 2, headers[key], CELL_SIZE, BLACK, bold=True, middle=True)
+    for key, x, w in COLS:
+        size, lines = _header_cell(p, headers[key], w - 12)
+        leading = size * 1.2
+        for i, line in enumerate(lines):
+            middle = y + ROW_H / 2 + (i - (len(lines) - 1) / 2) * leading
+            p.text(x + 6, middle, line, size, BLACK, bold=True, middle=True)
     return y + ROW_H
 
 

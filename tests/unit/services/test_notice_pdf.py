@@ -85,6 +85,8 @@ def test_an_english_notice_prints_the_callers_words(tmp_path):
     [page] = _pages_text(notice_pdf.notice_pdf(text, [_line(1)]), tmp_path)
     for needle in ("Chang'an District Civil Affairs", "Evaluation results", "Round 2", "Supervisors", "Combined"):
         assert needle in page, needle
+    # A heading wider than its column at the table's size is set smaller, not run into its neighbour.
+    assert re.search(r"Supervisors\s+Residents\s+Combined\s+Talk", page)
 
 
 def test_a_cell_too_long_for_two_lines_is_cut_with_a_mark(tmp_path):
