@@ -135,7 +135,6 @@ _MONO_CHARSET = "".join(chr(c) for c in range(32, 127)) + "…"
 def _cut(path: str, face: int, chars: str) -> bytes:
     """The face cut down to `chars`, with TrueType outlines: the same characters give the same bytes, so a poster
     downloaded again, or the monospaced face of every poster, is cut once per process."""
-    font = TTFont(path, fontNumber=face, lazy=False)
     options = subset.Options()
     options.layout_features = []
     options.drop_tables += _UNUSED_TABLES
@@ -144,10 +143,13 @@ def _cut(path: str, face: int, chars: str) -> bytes:
     options.desubroutinize = True
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
-    subsetter.subset(font)
-    _to_truetype(font)
     buf = io.BytesIO()
-    font.save(buf)
+    # Lazy, as fontTools' own subsetter loads fonts: a table is parsed when the cut needs it (less memory); the file
+    # stays open until then, so it is closed here rather than whenever the object is collected.
+    with TTFont(path, fontNumber=face, lazy=True) as font:
+        subsetter.subset(font)
+        _to_truetype(font)
+        font.save(buf)
     return buf.getvalue()
 
 
