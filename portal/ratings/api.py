@@ -5,9 +5,10 @@ under a region, one page each). Order of answers: 401 when not signed in (so nob
 exist), then 404 for an unknown code, then 403 from the one guard. Window staff may print only their own window;
 officers and admins any window their grant covers. Every download is written to the audit log.
 
-Drawing is CPU-bound Pillow work (a batch page is ~225 KB of PDF and ~10 MB of RSS while it is built), so it runs
-in the bounded heavy pool (services/heavy: 503 with a message when it is full) and batches are capped at MAX_BATCH
-windows.
+The PDFs are vector files for printing (`kernel.drawing.posters_pdf`: embedded Chinese text, the QR code as squares,
+~3 KB a page in a batch); the PNGs are for screens. Drawing is CPU-bound (cutting the font faces for the file, the QR
+codes' mask choice), so it runs in the bounded heavy pool (`kernel.heavy`: 503 with a message when it is full) and
+batches are capped at MAX_BATCH windows.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from portal.shell.http import request_lang
 from portal.kernel.settings import get_settings
 
 ACTION = "poster.download"
-MAX_BATCH = 60  # windows per batch PDF: ~13 MB of PDF, ~4 s and ~550 MB of RSS while drawing
+MAX_BATCH = 60  # windows per batch PDF: one slot of the heavy pool for a few seconds (bench/posters_pdf.py)
 POSTER_LANG = "zh"  # posters hang on Chinese notice boards, whatever the downloader's UI language
 MAX_CODE = 32  # ServiceWindow.code / Region.code column widths
 

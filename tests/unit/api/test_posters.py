@@ -76,8 +76,18 @@ def decode(png: bytes) -> list[str]:
 
 
 def pdf_page_count(pdf: bytes) -> int:
-    # "/Type /Page" but not "/Type /Pages" (Pillow writes a plain, non-incremental PDF).
+    # "/Type /Page" but not "/Type /Pages" (ReportLab writes a plain, non-incremental PDF).
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def page_texts(pdf: bytes, tmp_path: Path) -> list[str]:
+    """What poppler's pdftotext reads on each page (pages end with a form feed)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (Debian package poppler-utils; scripts/test installs it)")
+    src = tmp_path / "text.pdf"
+    src.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", str(src), "-"], capture_output=True, text=True, check=True, timeout=120).stdout
+    return out.split("\f")[:-1]
 
 
 def rasterize(pdf: bytes, tmp_path: Path) -> list[bytes]:
@@ -126,6 +136,9 @@ def test_poster_pdf_is_one_page_whose_qr_decodes(client, tmp_path):
     pages = rasterize(r.content, tmp_path)
     assert len(pages) == 1
     assert decode(pages[0]) == [f"{BASE_URL}/r/{WINDOW}"]
+    [words] = page_texts(r.content, tmp_path)
+    for needle in ("建北街道便民服务中心", "低保受理窗口", WINDOW, f"{BASE_URL}/r/{WINDOW}", text("poster.instruction", "zh")):
+        assert needle in words, needle
 
 
 def test_region_batch_has_one_page_per_window_in_code_order(client, tmp_path):
@@ -137,6 +150,11 @@ def test_region_batch_has_one_page_per_window_in_code_order(client, tmp_path):
     assert pdf_page_count(r.content) == len(expected)
     pages = rasterize(r.content, tmp_path)
     assert [decode(p) for p in pages] == [[f"{BASE_URL}/r/{code}"] for code in expected]
+    words = page_texts(r.content, tmp_path)
+    assert len(words) == len(expected)
+    for code, page in zip(expected, words, strict=True):
+        assert code in page and f"{BASE_URL}/r/{code}" in page
+        assert [c for c in expected if c in page] == [code]  # one window per page
 
 
 def test_poster_text_is_chinese_from_the_catalog_whatever_the_ui_language(client, monkeypatch):
@@ -159,19 +177,19 @@ def test_poster_text_is_chinese_from_the_catalog_whatever_the_ui_language(client
 
 
 def test_drawing_runs_off_the_event_loop(client, monkeypatch):
-    """Pillow work in a worker thread (asyncio.to_thread): no running loop where the page is drawn."""
+    """Poster layout and drawing in a worker thread (the heavy pool): no running loop where a page is laid out."""
     threads: list[bool] = []
-    original = qr.poster_image
+    original = qr._poster_layout
 
-    def spy(url: str, poster_text: qr.PosterText):
+    def spy(*args):
         try:
             asyncio.get_running_loop()
             threads.append(False)
         except RuntimeError:
             threads.append(True)
-        return original(url, poster_text)
+        return original(*args)
 
-    monkeypatch.setattr(qr, "poster_image", spy)
+    monkeypatch.setattr(qr, "_poster_layout", spy)
     login(client, "officer_county")
     assert client.get(window_url(WINDOW, "poster.pdf")).status_code == 200
     assert client.get(region_url(COUNTY)).status_code == 200
@@ -399,8 +417,8 @@ def test_the_setting_allows_local_posters_for_a_demo_or_a_test(client, monkeypat
 def test_the_poster_prints_the_address_its_code_encodes(monkeypatch):
     """The same QR drawn for two addresses: the posters differ (the address line under the code), and only in the
     band below the window code box."""
-    fixed = qr._qr_image("https://x.example/r/A", 1)
-    monkeypatch.setattr(qr, "_qr_image", lambda url, box: fixed)
+    fixed = qr._qr_matrix("https://x.example/r/A")
+    monkeypatch.setattr(qr, "_qr_matrix", lambda url: fixed)
     text = qr.PosterText(window_name="低保受理窗口", window_code=WINDOW, office_name="建北街道便民服务中心",
                          instruction="扫码评价", footer="阳光低保")
     one = qr.poster_image("https://dibao.example.cn/r/HB-SJZ-0002", text)
