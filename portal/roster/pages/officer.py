@@ -355,15 +355,15 @@ def officer_roster_batch() -> rx.Component:
     b = s.batch
     side = rx.el.aside(
         rx.link(t("roster.back_desk"), href=routes.OFFICER_ROSTER, size="2", min_height=TAP, display="flex",
-                align_items="center"),
+                align_items="center", class_name="no-print"),
         rx.heading(b["region"], size="5", as_="h2", id="officer-batch-region"),
         rx.text(t_fmt("roster.period", start=b["start"], end=b["end"]), size="2"),
         rx.hstack(_status_badge(b["running"]),
                   rx.text(t_fmt("roster.proof_counts", n=b["count"], w=b["withdrawn"]), size="2"),
                   spacing="2", align="center", wrap="wrap"),
         rx.link(t("roster.proof_link"), href=b["proof"], size="3", min_height=TAP, display="flex",
-                align_items="center", id="officer-batch-proof"),
-        class_name="desk-side",
+                align_items="center", id="officer-batch-proof", class_name="no-print"),
+        class_name="desk-side print-keep",
     )
     return page(
         guarded(
