@@ -392,8 +392,8 @@ def test_officer_publishes_approved_cases_as_a_batch_and_withdraws_with_a_reason
     assert "青园社区" in rows
     # Each line is its case's: name, household size and amount (yuan, thousands grouped, two decimals).
     for name, (_number, size, fen) in cases.items():
-        line = desk.locator("#officer-batch-entries .officer-entry", has_text=name).inner_text()
-        assert money.yuan(fen) in line and str(size) in line, line
+        cells = desk.locator("#officer-batch-entries .officer-entry", has_text=name).locator("td").all_inner_texts()
+        assert [c.strip() for c in cells[1:4]] == ["青园社区", str(size), money.yuan(fen)], cells
     batch_url = desk.url
 
     # The same batch from the roster desk's list of the region's batches.
