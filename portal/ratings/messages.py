@@ -123,6 +123,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "officer.ratings_title": ("窗口评价管理", "Window ratings"),
     "officer.ratings_link": ("窗口评价、差评整改与排名", "Window ratings, bad reviews and ranking"),
     "officer.ranking": ("满意度排名", "Satisfaction ranking"),
+    "officer.h_rank": ("名次", "Rank"),
     "officer.trend_title": ("满意率月度走势", "Satisfaction by month"),
     "officer.trend_pick": ("选择窗口或单位", "Choose a window or office"),
     "officer.trend_hint": ("近 12 个月，只计已计入的评价；当月评价少于排名所需条数时不显示比例（图中留空）。",

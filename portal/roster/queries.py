@@ -1,6 +1,5 @@
 """Read models of the officer's roster desk (/officer/roster and one batch), each in its own unit of work so the page
-holds no session: the regions an officer may publish for, a region's villages and batches, a name look-up, one
-batch's entries. Every read that shows roster data checks role + region with the one guard (`authorize`); the
+holds no session: the regions an officer may look at, a region's batches, a name look-up, one batch's entries. Every read that shows roster data checks role + region with the one guard (`authorize`); the
 `*_path` look-ups only tell the page which region to guard, and show nothing.
 
 The session-taking functions (`scope_choices`, `region_desk`, `find`, `batch_view`) are the read models; the
@@ -23,7 +22,7 @@ from portal.kernel.base import utcnow
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, Role, authorize, region_paths_in_scope
 from portal.regions import services as regions
-from portal.regions.models import Region, RegionLevel
+from portal.regions.models import Region
 from portal.roster import services as svc
 from portal.roster.models import KIND_PUBLICITY, KIND_STANDING, RosterBatch, RosterEntry
 
@@ -45,7 +44,6 @@ class OfficerBatch:
 
 @dataclass(frozen=True)
 class RegionDesk:
-    villages: list[Choice]
     batches: list[OfficerBatch]
 
 
@@ -102,12 +100,9 @@ def _region(session: Session, actor: Actor, code: str) -> Region:
 
 
 def region_desk(session: Session, actor: Actor, code: str, *, now: datetime | None = None) -> RegionDesk:
-    """The villages a draft entry may name, and the newest batches published inside the region."""
+    """The newest batches published inside the region."""
     region = _region(session, actor, code)
-    villages = [Choice(code=v.code, label=v.name) for v in session.execute(
-        select(Region).where(svc.in_region(Region.path, region.path), Region.level == RegionLevel.VILLAGE)
-        .order_by(Region.path).limit(MAX_SCOPE_OPTIONS)).scalars()]
-    return RegionDesk(villages, _officer_batches(svc.batches_in_scope(session, actor, region), now or utcnow()))
+    return RegionDesk(_officer_batches(svc.batches_in_scope(session, actor, region), now or utcnow()))
 
 
 def find(session: Session, actor: Actor, code: str, name: str) -> list[svc.OfficerEntry]:

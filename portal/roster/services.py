@@ -196,16 +196,6 @@ def publish_batch(session: Session, actor: Actor, region: Region, entries: Seque
     return batch
 
 
-def publish_batch_for(session: Session, actor: Actor, region_code: str, entries: Sequence[NewEntry], *,
-                      now: datetime | None = None) -> int:
-    """`publish_batch` for the region with this code (the officer desk's form sends a code); returns the batch id.
-    An unknown code is checked like a region nobody holds."""
-    region = session.execute(select(Region).where(Region.code == region_code)).scalar_one_or_none()
-    authorize(actor, Role.OFFICER, region.path if region else "/nonexistent/")
-    assert region is not None
-    return publish_batch(session, actor, region, entries, now=now).id
-
-
 STANDING_REF_PREFIX = "household:"
 
 

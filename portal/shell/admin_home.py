@@ -53,35 +53,41 @@ def _stat(key: str, value) -> rx.Component:
 
 
 def admin_home() -> rx.Component:
+    """At a desk: who is signed in, the counts and the audit-chain check in the side column; the admin's pages in two
+    columns beside it. One column on a phone."""
     s = AdminHomeState
-    return page(
-        guarded(
-            s,
-            whoami(s),
-            nav_card("accounts.title", "accounts.link_desc", routes.ADMIN_ACCOUNTS, "users", "go-accounts"),
-            nav_card("audit.title", "audit.link_desc", routes.ADMIN_AUDIT, "scroll-text", "go-audit"),
-            nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
-            nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
-                     "go-evaluations"),
-            nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
-            nav_card("verify.rules_title", "verify.rules_link_desc", routes.ADMIN_VERIFICATION_RULES, "list-checks",
-                     "go-admin-verification-rules"),
-            rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
-                      _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
-            rx.card(
-                rx.vstack(
-                    rx.heading(t("admin.audit"), size="4", as_="h2"),
-                    rx.button(t("admin.audit_verify"), on_click=s.verify_audit, min_height=TAP, id="verify-audit"),
-                    rx.cond(s.audit_rows >= 0,
-                            rx.cond(s.audit_ok,
-                                    rx.callout(t_fmt("admin.audit_ok", n=s.audit_rows), color_scheme="green",
-                                               icon="shield-check", id="audit-result"),
-                                    rx.callout(t_fmt("admin.audit_broken", id=s.audit_broken_id),
-                                               color_scheme="red", icon="shield-x", id="audit-result"))),
-                    spacing="3", align="start",
-                ),
-                width="100%",
+    side = rx.el.aside(
+        whoami(s),
+        rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
+                  _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
+        rx.card(
+            rx.vstack(
+                rx.heading(t("admin.audit"), size="4", as_="h2"),
+                rx.button(t("admin.audit_verify"), on_click=s.verify_audit, min_height=TAP, id="verify-audit"),
+                rx.cond(s.audit_rows >= 0,
+                        rx.cond(s.audit_ok,
+                                rx.callout(t_fmt("admin.audit_ok", n=s.audit_rows), color_scheme="green",
+                                           icon="shield-check", id="audit-result"),
+                                rx.callout(t_fmt("admin.audit_broken", id=s.audit_broken_id),
+                                           color_scheme="red", icon="shield-x", id="audit-result"))),
+                spacing="3", align="start",
             ),
+            width="100%",
         ),
-        title_key="admin.home_title",
+        class_name="desk-side",
+    )
+    main = rx.el.div(
+        nav_card("accounts.title", "accounts.link_desc", routes.ADMIN_ACCOUNTS, "users", "go-accounts"),
+        nav_card("audit.title", "audit.link_desc", routes.ADMIN_AUDIT, "scroll-text", "go-audit"),
+        nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
+        nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
+                 "go-evaluations"),
+        nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
+        nav_card("verify.rules_title", "verify.rules_link_desc", routes.ADMIN_VERIFICATION_RULES, "list-checks",
+                 "go-admin-verification-rules"),
+        class_name="desk-cards",
+    )
+    return page(
+        guarded(s, rx.el.div(side, main, class_name="desk-grid")),
+        title_key="admin.home_title", desk=True,
     )

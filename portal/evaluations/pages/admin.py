@@ -424,18 +424,23 @@ def admin_evaluations() -> rx.Component:
             rx.cond(s.notice, rx.callout(t("eval.admin.done"), icon="check", color_scheme="green",
                                          id="eval-admin-notice", width="100%")),
             rx.cond(s.round_id > 0, _selected_round()),
-            rx.card(
-                rx.vstack(
-                    rx.heading(t("eval.admin.rounds"), size="4", as_="h2"),
-                    rx.cond(s.rounds_short > 0, rx.callout(t_fmt("eval.admin.rounds_short", n=s.rounds_short),
-                                                           icon="calendar-clock", color_scheme="amber", width="100%")),
-                    _new_round(),
-                    rx.el.ul(rx.foreach(s.rounds, _round_row), class_name="eval-list", id="rounds"),
-                    spacing="3", width="100%",
+            # At a desk the rounds and the supervisors' appointments sit side by side; one column on a phone.
+            rx.el.div(
+                rx.card(
+                    rx.vstack(
+                        rx.heading(t("eval.admin.rounds"), size="4", as_="h2"),
+                        rx.cond(s.rounds_short > 0, rx.callout(t_fmt("eval.admin.rounds_short", n=s.rounds_short),
+                                                               icon="calendar-clock", color_scheme="amber",
+                                                               width="100%")),
+                        _new_round(),
+                        rx.el.ul(rx.foreach(s.rounds, _round_row), class_name="eval-list", id="rounds"),
+                        spacing="3", width="100%",
+                    ),
+                    width="100%",
                 ),
-                width="100%",
+                _appointments(),
+                class_name="desk-cards",
             ),
-            _appointments(),
         ),
-        title_key="eval.admin.link",
+        title_key="eval.admin.link", desk=True,
     )

@@ -145,80 +145,92 @@ class OfficerPaymentsState(SignedInState):
                   str(form.get("bank_ref", ""))[:60], paid_on)
 
 
-def _batch(b: BatchView) -> rx.Component:
+def _actions(b: BatchView) -> rx.Component:
+    """What may be done with the batch now: approve or reject (a second officer), mark paid, the bank file."""
     s = OfficerPaymentsState
-    return rx.card(
-        rx.vstack(
-            rx.hstack(rx.text(b["county"], " · ", b["period"], weight="bold"),
-                      rx.badge(t_var(b["status_key"], STATUS_KEYS), class_name="batch-status"),
-                      rx.spacer(), rx.text(b["batch_no"], size="1", color_scheme="gray"),
-                      width="100%", align="center", wrap="wrap"),
-            rx.hstack(rx.text(t("payments.households"), ": ", b["households"]),
-                      rx.text(t("payments.total"), ": ¥", b["total"], class_name="batch-total"),
-                      rx.cond(b["bank_ref"] != "", rx.text(t("payments.bank_ref"), ": ", b["bank_ref"])),
-                      rx.cond(b["returned"] != "", rx.text(t("payments.returned"), ": ", b["returned"])),
-                      spacing="4", wrap="wrap"),
+    return rx.vstack(
+        rx.cond(
+            b["status"] == rules.PREPARED,
             rx.cond(
-                b["status"] == rules.PREPARED,
-                rx.cond(
-                    b["mine"],
-                    rx.text(t("payments.awaits_second"), size="2", color_scheme="gray"),
-                    rx.cond(s.is_officer, rx.hstack(
-                        rx.button(t("payments.approve"), on_click=s.approve(b["id"]), min_height=TAP,
-                                  class_name="batch-approve"),
-                        rx.el.form(
-                            rx.el.input(type="hidden", name="batch_id", value=b["id"].to_string()),
-                            rx.input(name="reason", placeholder=t("payments.reject_reason"), min_height=TAP),
-                            rx.button(t("payments.reject"), type="submit", variant="soft", color_scheme="red",
-                                      min_height=TAP),
-                            on_submit=s.reject, reset_on_submit=True, class_name="inline-form"),
-                        spacing="3", wrap="wrap", width="100%")),
-                ),
+                b["mine"],
+                rx.text(t("payments.awaits_second"), size="2", color_scheme="gray"),
+                rx.cond(s.is_officer, rx.hstack(
+                    rx.button(t("payments.approve"), on_click=s.approve(b["id"]), min_height=TAP,
+                              class_name="batch-approve"),
+                    rx.el.form(
+                        rx.el.input(type="hidden", name="batch_id", value=b["id"].to_string()),
+                        rx.input(name="reason", placeholder=t("payments.reject_reason"), min_height=TAP),
+                        rx.button(t("payments.reject"), type="submit", variant="soft", color_scheme="red",
+                                  min_height=TAP),
+                        on_submit=s.reject, reset_on_submit=True, class_name="inline-form"),
+                    spacing="3", wrap="wrap", width="100%")),
             ),
-            rx.cond(
-                b["status"] == rules.APPROVED,
-                rx.el.form(
-                    rx.el.input(type="hidden", name="batch_id", value=b["id"].to_string()),
-                    rx.input(name="bank_ref", placeholder=t("payments.bank_ref"), min_height=TAP,
-                             class_name="bank-ref"),
-                    rx.input(name="paid_on", type="date", min_height=TAP, class_name="paid-on"),
-                    rx.button(t("payments.mark_paid"), type="submit", min_height=TAP, class_name="batch-paid"),
-                    on_submit=s.mark_paid, class_name="inline-form"),
-            ),
-            rx.cond((b["status"] == rules.APPROVED) | (b["status"] == rules.BATCH_PAID),
-                    rx.link(rx.icon("file-down", size=18), t("payments.bank_file"), href=b["file_url"],
-                            is_external=True, min_height=TAP, display="flex", align_items="center", gap="6px",
-                            class_name="batch-file")),
-            spacing="2", width="100%", align="start",
         ),
-        width="100%", class_name="batch-card",
+        rx.cond(
+            b["status"] == rules.APPROVED,
+            rx.el.form(
+                rx.el.input(type="hidden", name="batch_id", value=b["id"].to_string()),
+                rx.input(name="bank_ref", placeholder=t("payments.bank_ref"), min_height=TAP,
+                         class_name="bank-ref"),
+                rx.input(name="paid_on", type="date", min_height=TAP, class_name="paid-on"),
+                rx.button(t("payments.mark_paid"), type="submit", min_height=TAP, class_name="batch-paid"),
+                on_submit=s.mark_paid, class_name="inline-form"),
+        ),
+        rx.cond((b["status"] == rules.APPROVED) | (b["status"] == rules.BATCH_PAID),
+                rx.link(rx.icon("file-down", size=18), t("payments.bank_file"), href=b["file_url"],
+                        is_external=True, min_height=TAP, display="flex", align_items="center", gap="6px",
+                        class_name="batch-file")),
+        spacing="2", width="100%", align="start",
+    )
+
+
+def _batch(b: BatchView) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(rx.text(b["county"], " · ", b["period"], weight="bold"),
+                 rx.text(b["batch_no"], size="1", color_scheme="gray")),
+        rx.el.td(rx.badge(t_var(b["status_key"], STATUS_KEYS), class_name="batch-status")),
+        rx.el.td(b["households"], class_name="num"),
+        rx.el.td("¥", b["total"], class_name="num batch-total"),
+        rx.el.td(b["bank_ref"], rx.cond(b["returned"] != "", rx.el.div(t("payments.returned"), ": ", b["returned"]))),
+        rx.el.td(_actions(b)),
+        class_name="batch-card",
     )
 
 
 def officer_payments() -> rx.Component:
     s = OfficerPaymentsState
+    side = rx.el.aside(
+        rx.text(t("payments.intro"), size="2", color_scheme="gray"),
+        rx.cond(s.is_officer & (s.counties.length() > 0), rx.vstack(
+            rx.el.select(rx.foreach(s.counties, lambda c: rx.el.option(c["label"], value=c["value"])),
+                         value=s.county, on_change=s.set_county, class_name="plain-select",
+                         aria_label="county", id="prepare-county"),
+            rx.input(value=s.period, on_change=s.set_period, type="month", min_height=TAP, id="prepare-period",
+                     aria_label="month", width="100%"),
+            rx.button(t("payments.prepare"), on_click=s.prepare, loading=s.busy, min_height=TAP, width="100%",
+                      id="prepare-batch"),
+            spacing="2", width="100%")),
+        class_name="desk-side",
+    )
+    main = rx.el.div(
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), color_scheme="red", role="alert",
+                                              id="payments-error", width="100%")),
+        rx.cond(s.done_key != "", rx.callout(t_var(s.done_key, DONE_KEYS), color_scheme="green",
+                                             id="payments-done", width="100%")),
+        rx.heading(t("payments.batches"), size="5", as_="h2"),
+        rx.cond(s.batches.length() > 0,
+                rx.el.table(
+                    rx.el.thead(rx.el.tr(rx.el.th(t("payments.h_batch")), rx.el.th(t("payments.h_status")),
+                                         rx.el.th(t("payments.households"), class_name="num"),
+                                         rx.el.th(t("payments.total"), class_name="num"),
+                                         rx.el.th(t("payments.bank_ref")), rx.el.th(t("payments.h_actions")))),
+                    rx.el.tbody(rx.foreach(s.batches, _batch)), class_name="desk-table", id="batches"),
+                rx.text(t("payments.no_batches"), color_scheme="gray")),
+        class_name="desk-main",
+    )
     return page(
-        guarded(
-            s,
-            rx.text(t("payments.intro"), size="2", color_scheme="gray"),
-            rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), color_scheme="red", role="alert",
-                                                  id="payments-error", width="100%")),
-            rx.cond(s.done_key != "", rx.callout(t_var(s.done_key, DONE_KEYS), color_scheme="green",
-                                                 id="payments-done", width="100%")),
-            rx.cond(s.is_officer & (s.counties.length() > 0), rx.hstack(
-                rx.el.select(rx.foreach(s.counties, lambda c: rx.el.option(c["label"], value=c["value"])),
-                             value=s.county, on_change=s.set_county, class_name="plain-select",
-                             aria_label="county", id="prepare-county"),
-                rx.input(value=s.period, on_change=s.set_period, type="month", min_height=TAP, id="prepare-period",
-                         aria_label="month"),
-                rx.button(t("payments.prepare"), on_click=s.prepare, loading=s.busy, min_height=TAP,
-                          id="prepare-batch"),
-                spacing="3", wrap="wrap", align="center", width="100%")),
-            rx.heading(t("payments.batches"), size="5", as_="h2"),
-            rx.cond(s.batches.length() > 0, rx.vstack(rx.foreach(s.batches, _batch), width="100%", id="batches"),
-                    rx.text(t("payments.no_batches"), color_scheme="gray")),
-        ),
-        title_key="payments.title",
+        guarded(s, rx.el.div(side, main, class_name="desk-grid")),
+        title_key="payments.title", desk=True,
     )
 
 

@@ -189,17 +189,16 @@ class OfficerRatingsState(SignedInState):
 
 
 def _rank_row(r: RankView) -> rx.Component:
-    return rx.card(rx.hstack(
-        rx.heading(r["rank"], size="5", min_width="32px"),
-        rx.vstack(rx.text(r["name"], weight="medium", size="2"),
-                  rx.hstack(rx.badge(r["code"], variant="outline"),
-                            rx.cond(r["talk_flag"], rx.badge(t("officer.talk_flag"), color_scheme="red",
-                                                             variant="solid", class_name="talk-flag")),
-                            wrap="wrap"),
-                  rx.text(t("dash.count"), " ", r["count"], " · ", t("dash.satisfaction"), " ", r["satisfaction"],
-                          " · ", t("dash.bad_rate"), " ", r["bad_rate"], size="1", color_scheme="gray"),
-                  spacing="1", align="start"),
-        align="center", spacing="3", width="100%"), width="100%", class_name="rank-row")
+    return rx.el.tr(
+        rx.el.td(rx.text(r["rank"], weight="bold"), class_name="num"),
+        rx.el.td(r["name"], rx.cond(r["talk_flag"], rx.badge(t("officer.talk_flag"), color_scheme="red",
+                                                             variant="solid", class_name="talk-flag",
+                                                             margin_left="6px"))),
+        rx.el.td(rx.badge(r["code"], variant="outline"), class_name="nowrap"),
+        rx.el.td(r["count"], class_name="num"),
+        rx.el.td(r["satisfaction"], class_name="num"),
+        rx.el.td(r["bad_rate"], class_name="num"),
+        class_name="rank-row")
 
 
 def _burst(b: BurstView) -> rx.Component:
@@ -249,39 +248,48 @@ def _trend_panel() -> rx.Component:
 
 
 def officer_ratings() -> rx.Component:
+    """At a desk: the region, the month, the poster address and the downloads in the side column; the trend, the
+    ranking table and the cases to answer beside it (cases two by two). One column on a phone."""
     s = OfficerRatingsState
+    side = rx.el.aside(
+        rx.heading(t("officer_apps.filters"), size="3", as_="h2"),
+        rx.el.select(rx.foreach(s.scopes, lambda c: rx.el.option(c["label"], value=c["value"])),
+                     value=s.region_code, on_change=s.set_region, class_name="plain-select",
+                     aria_label="region", id="ratings-region"),
+        rx.el.select(rx.foreach(s.months, lambda m: rx.el.option(m, value=m)), value=s.month,
+                     on_change=s.set_month, class_name="plain-select", aria_label="month",
+                     id="ratings-month"),
+        rx.link(t("officer.export_ranking"), href=routes.api_ranking_export(s.region_code, s.month),
+                reload_document=True, id="ranking-export", class_name="tap-link"),
+        poster_address(s.poster_base, s.poster_refused),
+        rx.cond(~s.poster_refused, region_poster_link(s.region_code)),
+        class_name="desk-side",
+    )
+    main = rx.el.div(
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERRORS), color_scheme="red", role="alert",
+                                              icon="triangle-alert", width="100%", id="officer-error")),
+        rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
+                                     id="officer-notice")),
+        _trend_panel(),
+        rx.heading(t("officer.ranking"), size="5", as_="h2"),
+        rx.el.table(
+            rx.el.thead(rx.el.tr(rx.el.th(t("officer.h_rank"), class_name="num"), rx.el.th(t("officer.h_window")),
+                                 rx.el.th(t("officer.h_window_code")), rx.el.th(t("dash.count"), class_name="num"),
+                                 rx.el.th(t("dash.satisfaction"), class_name="num"),
+                                 rx.el.th(t("dash.bad_rate"), class_name="num"))),
+            rx.el.tbody(rx.foreach(s.ranking, _rank_row)), class_name="desk-table", id="ranking"),
+        rx.heading(t("officer.cases"), size="5", as_="h2"),
+        rx.cond(s.cases.length() > 0,
+                rx.el.div(rx.foreach(s.cases, lambda c: case_card(
+                    c, officer_actions=(s.callback, s.close, s.decide, s.show_phone))), class_name="desk-cards",
+                    id="officer-cases"),
+                rx.text(t("case.none"), color_scheme="gray")),
+        rx.cond(s.bursts.length() > 0, rx.vstack(
+            rx.heading(t("officer.bursts"), size="5", as_="h2"),
+            rx.el.div(rx.foreach(s.bursts, _burst), class_name="desk-cards"), width="100%", id="bursts")),
+        class_name="desk-main",
+    )
     return page(
-        guarded(
-            s,
-            rx.hstack(
-                rx.el.select(rx.foreach(s.scopes, lambda c: rx.el.option(c["label"], value=c["value"])),
-                             value=s.region_code, on_change=s.set_region, class_name="plain-select",
-                             aria_label="region", id="ratings-region"),
-                rx.el.select(rx.foreach(s.months, lambda m: rx.el.option(m, value=m)), value=s.month,
-                             on_change=s.set_month, class_name="plain-select", aria_label="month",
-                             id="ratings-month"),
-                spacing="2", wrap="wrap", width="100%",
-            ),
-            rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERRORS), color_scheme="red", role="alert",
-                                                  icon="triangle-alert", width="100%", id="officer-error")),
-            rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
-                                         id="officer-notice")),
-            poster_address(s.poster_base, s.poster_refused),
-            rx.cond(~s.poster_refused, region_poster_link(s.region_code)),
-            _trend_panel(),
-            rx.hstack(rx.heading(t("officer.ranking"), size="5", as_="h2"), rx.spacer(),
-                      rx.link(t("officer.export_ranking"), href=routes.api_ranking_export(s.region_code, s.month),
-                              reload_document=True, id="ranking-export", class_name="tap-link"),
-                      width="100%", align="center"),
-            rx.vstack(rx.foreach(s.ranking, _rank_row), width="100%", id="ranking"),
-            rx.heading(t("officer.cases"), size="5", as_="h2"),
-            rx.cond(s.cases.length() > 0,
-                    rx.vstack(rx.foreach(s.cases, lambda c: case_card(
-                        c, officer_actions=(s.callback, s.close, s.decide, s.show_phone))), width="100%", id="officer-cases"),
-                    rx.text(t("case.none"), color_scheme="gray")),
-            rx.cond(s.bursts.length() > 0, rx.vstack(
-                rx.heading(t("officer.bursts"), size="5", as_="h2"),
-                rx.foreach(s.bursts, _burst), width="100%", id="bursts")),
-        ),
-        title_key="officer.ratings_title", wide=True,
+        guarded(s, rx.el.div(side, main, class_name="desk-grid")),
+        title_key="officer.ratings_title", desk=True,
     )

@@ -82,55 +82,82 @@ def _region_link(row: RegionRow) -> rx.Component:
 
 
 def officer_home(*top: rx.Component) -> rx.Component:
-    """`top`: cards the app puts first (the workbench's to-do and search, which the shell may not import)."""
-    return page(
-        guarded(
-            OfficerHomeState,
-            whoami(OfficerHomeState),
-            calendar_gap_warning(),
+    """`top`: cards the app puts first (the workbench's to-do and search, which the shell may not import). At a desk
+    the signed-in officer and their regions sit in the side column, the way to each job in two columns beside it."""
+    side = rx.el.aside(
+        whoami(OfficerHomeState),
+        rx.heading(t("officer.regions"), size="4", as_="h2"),
+        rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
+        class_name="desk-side",
+    )
+    main = rx.el.div(
+        calendar_gap_warning(),
+        rx.el.div(
             *top,
-            nav_card("officer.ratings_link", "officer.ratings_title", routes.OFFICER_RATINGS, "star", "go-ratings"),
-            nav_card("roster.officer_title", "roster.officer_link_desc", routes.OFFICER_ROSTER, "users",
-                     "go-officer-roster"),
-            nav_card("verify.findings_title", "verify.findings_link_desc", routes.OFFICER_FINDINGS, "scan-search",
-                     "go-findings"),
             nav_card("officer_apps.title", "officer_apps.link_desc", routes.OFFICER_APPLICATIONS, "file-text",
                      "go-officer-applications"),
-            nav_card("report.officer_link", "report.officer_link_desc", routes.OFFICER_REPORTS, "megaphone",
-                     "go-officer-reports"),
             nav_card("publicity.title", "publicity.link_desc", routes.OFFICER_PUBLICITY, "list-checks",
                      "go-officer-publicity"),
+            nav_card("roster.officer_title", "roster.officer_link_desc", routes.OFFICER_ROSTER, "users",
+                     "go-officer-roster"),
+            nav_card("report.officer_link", "report.officer_link_desc", routes.OFFICER_REPORTS, "megaphone",
+                     "go-officer-reports"),
+            nav_card("officer.ratings_link", "officer.ratings_title", routes.OFFICER_RATINGS, "star", "go-ratings"),
+            nav_card("verify.findings_title", "verify.findings_link_desc", routes.OFFICER_FINDINGS, "scan-search",
+                     "go-findings"),
             nav_card("annual.title", "annual.link_desc", routes.OFFICER_ANNUAL_REPORTS, "book-open-text",
                      "go-annual-reports"),
-            rx.heading(t("officer.regions"), size="4", as_="h2"),
-            rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
+            class_name="desk-cards",
         ),
-        title_key="officer.home_title",
+        class_name="desk-main",
     )
+    return page(
+        guarded(OfficerHomeState, rx.el.div(side, main, class_name="desk-grid")),
+        title_key="officer.home_title", desk=True,
+    )
+
+
+def _region_row(row: RegionRow) -> rx.Component:
+    return rx.el.tr(rx.el.td(rx.link(row["name"], href=row["href"])),
+                    rx.el.td(t_var(row["level_key"], LEVEL_KEYS)))
+
+
+def _window_row(w: WindowRow) -> rx.Component:
+    return rx.el.tr(rx.el.td(rx.badge(w["code"], variant="outline"), class_name="nowrap"), rx.el.td(w["name"]),
+                    rx.el.td(w["office"]),
+                    rx.el.td(rx.cond(w["active"], rx.badge(t("officer.window_open"), color_scheme="green"),
+                                     rx.badge(t("officer.window_closed"), color_scheme="gray"))))
 
 
 def officer_region() -> rx.Component:
     s = OfficerRegionState
-    return page(
-        guarded(
-            s,
-            rx.hstack(rx.foreach(s.trail, lambda r: rx.link(r["name"], href=r["href"], size="2", min_height=TAP,
-                                                           display="flex", align_items="center", padding_x="4px")),
-                      spacing="1", wrap="wrap", id="region-trail"),
-            rx.heading(s.region["name"], size="6", id="region-name"),
-            rx.badge(t_var(s.region["level_key"], LEVEL_KEYS), size="2"),
-            rx.cond(s.subregions.length() > 0,
-                    rx.vstack(rx.heading(t("officer.subregions"), size="4", as_="h2"),
-                              rx.foreach(s.subregions, _region_link), width="100%")),
-            rx.heading(t("officer.windows"), size="4", as_="h2"),
-            rx.cond(
-                s.windows.length() > 0,
-                rx.vstack(rx.foreach(s.windows, lambda w: rx.card(rx.vstack(
-                    rx.text(w["name"], weight="medium"),
-                    rx.hstack(rx.badge(w["code"], variant="outline"), rx.text(w["office"], size="2"), wrap="wrap"),
-                    spacing="1"), width="100%")), width="100%", id="region-windows"),
-                rx.text(t("officer.no_windows"), color_scheme="gray"),
-            ),
+    side = rx.el.aside(
+        rx.hstack(rx.foreach(s.trail, lambda r: rx.link(r["name"], href=r["href"], size="2", min_height=TAP,
+                                                       display="flex", align_items="center", padding_x="4px")),
+                  spacing="1", wrap="wrap", id="region-trail"),
+        rx.heading(s.region["name"], size="6", id="region-name"),
+        rx.badge(t_var(s.region["level_key"], LEVEL_KEYS), size="2", width="fit-content"),
+        class_name="desk-side",
+    )
+    main = rx.el.div(
+        rx.cond(s.subregions.length() > 0, rx.el.div(
+            rx.heading(t("officer.subregions"), size="4", as_="h2"),
+            rx.el.table(rx.el.thead(rx.el.tr(rx.el.th(t("officer.h_region")), rx.el.th(t("officer.h_level")))),
+                        rx.el.tbody(rx.foreach(s.subregions, _region_row)), class_name="desk-table",
+                        id="region-subregions"),
+            class_name="desk-main")),
+        rx.heading(t("officer.windows"), size="4", as_="h2"),
+        rx.cond(
+            s.windows.length() > 0,
+            rx.el.table(rx.el.thead(rx.el.tr(rx.el.th(t("officer.h_window_code")), rx.el.th(t("officer.h_window")),
+                                             rx.el.th(t("officer.h_office")), rx.el.th(t("officer.h_window_state")))),
+                        rx.el.tbody(rx.foreach(s.windows, _window_row)), class_name="desk-table",
+                        id="region-windows"),
+            rx.text(t("officer.no_windows"), color_scheme="gray"),
         ),
-        title_key="officer.region_title",
+        class_name="desk-main",
+    )
+    return page(
+        guarded(s, rx.el.div(side, main, class_name="desk-grid")),
+        title_key="officer.region_title", desk=True,
     )

@@ -436,18 +436,26 @@ def _select(options: list[tuple[str, str]], value, on_change, select_id: str, la
 
 
 def _filters() -> rx.Component:
+    """The inbox's filters, stacked in the desk's side column (side by side above the list on a phone)."""
     s = OfficerReportsState
     statuses = [("", "report.filter_open"), ("all", "report.filter_all")] + \
         [(st, f"report.status.{st}") for st in queries.STATUSES]
     categories = [("", "report.filter_all_categories")] + [(c, f"report.category.{c}") for c in queries.CATEGORIES]
-    return rx.flex(
+    return rx.el.aside(
+        rx.heading(t("officer_apps.filters"), size="3", as_="h2"),
         _select(statuses, s.status_filter, s.set_status_filter, "filter-status", "report.filter_status"),
         _select(categories, s.category_filter, s.set_category_filter, "filter-category", "report.category_label"),
-        rx.el.button(t("report.filter_overdue"), type="button", on_click=s.toggle_overdue, id="filter-overdue",
-                     class_name=rx.cond(s.overdue_only, "chip on", "chip")),
-        rx.el.button(t("report.filter_mine"), type="button", on_click=s.toggle_mine, id="filter-mine",
-                     class_name=rx.cond(s.mine_only, "chip on", "chip")),
-        wrap="wrap", gap="8px", width="100%",
+        rx.flex(
+            rx.el.button(t("report.filter_overdue"), type="button", on_click=s.toggle_overdue, id="filter-overdue",
+                         class_name=rx.cond(s.overdue_only, "chip on", "chip")),
+            rx.el.button(t("report.filter_mine"), type="button", on_click=s.toggle_mine, id="filter-mine",
+                         class_name=rx.cond(s.mine_only, "chip on", "chip")),
+            wrap="wrap", gap="8px"),
+        rx.link(t("report.export"), href=routes.API_REPORTS_EXPORT, reload_document=True,
+                id="report-inbox-export", class_name="tap-link"),
+        rx.el.button(t("officer_apps.print"), type="button", on_click=rx.call_script("window.print()"),
+                     class_name="screen-back", id="report-inbox-print"),
+        class_name="desk-side",
     )
 
 
@@ -457,26 +465,27 @@ def _pager() -> rx.Component:
 
 
 def _inbox_card(r: InboxView) -> rx.Component:
-    return rx.card(rx.vstack(
-        rx.hstack(rx.badge(t_var(r["status_key"], STATUS_KEYS), variant="outline"),
-                  rx.badge(t_var(r["category_key"], CATEGORY_KEYS), color_scheme="gray"),
-                  rx.cond(r["overdue"], rx.badge(t("report.overdue"), color_scheme="red", variant="solid",
-                                                 class_name="overdue-flag")),
-                  rx.cond(r["group_size"] > 1, rx.badge(t("report.grouped"), " ", r["group_size"],
-                                                        color_scheme="purple", class_name="group-flag")),
-                  rx.cond(~r["anonymous"], rx.badge(t("report.real_name_badge"), color_scheme="blue")),
-                  rx.cond(r["reply_owed"], rx.badge(t("report.reply_owed"), color_scheme="orange")),
-                  rx.cond(r["about_staff"], rx.badge(t("report.about_staff_badge"), color_scheme="amber")),
-                  wrap="wrap", spacing="1"),
-        rx.text(r["subject"], weight="medium", size="3"),
-        rx.text(r["region"], " · ", r["receipt"], size="1", color_scheme="gray"),
-        rx.text(t("report.ack_due"), " ", r["ack_due"], " · ", t("report.conclude_due"), " ", r["conclude_due"],
-                size="1", color_scheme="gray"),
-        rx.cond(r["owner"] != "", rx.text(t("report.owner"), " ", r["owner"], size="1")),
-        rx.button(t("report.open"), on_click=OfficerReportsState.open_report(r["id"]), min_height=TAP,
-                  variant="soft", class_name="open-report"),
-        spacing="1", align="start", width="100%"), width="100%", class_name="inbox-card",
-        data_report=r["id"].to_string())
+    """One row of the inbox table: state and flags, the subject with its place and receipt, the two deadlines."""
+    return rx.el.tr(
+        rx.el.td(rx.flex(
+            rx.badge(t_var(r["status_key"], STATUS_KEYS), variant="outline"),
+            rx.cond(r["overdue"], rx.badge(t("report.overdue"), color_scheme="red", variant="solid",
+                                           class_name="overdue-flag")),
+            rx.cond(r["group_size"] > 1, rx.badge(t("report.grouped"), " ", r["group_size"],
+                                                  color_scheme="purple", class_name="group-flag")),
+            rx.cond(~r["anonymous"], rx.badge(t("report.real_name_badge"), color_scheme="blue")),
+            rx.cond(r["reply_owed"], rx.badge(t("report.reply_owed"), color_scheme="orange")),
+            rx.cond(r["about_staff"], rx.badge(t("report.about_staff_badge"), color_scheme="amber")),
+            wrap="wrap", gap="4px")),
+        rx.el.td(t_var(r["category_key"], CATEGORY_KEYS)),
+        rx.el.td(rx.text(r["subject"], weight="medium"),
+                 rx.text(r["region"], " · ", r["receipt"], size="1", color_scheme="gray")),
+        rx.el.td(r["ack_due"], class_name="nowrap"),
+        rx.el.td(r["conclude_due"], class_name="nowrap"),
+        rx.el.td(r["owner"]),
+        rx.el.td(rx.button(t("report.open"), on_click=OfficerReportsState.open_report(r["id"]), min_height=TAP,
+                           variant="soft", class_name="open-report")),
+        class_name=rx.cond(r["overdue"], "inbox-card overdue", "inbox-card"), data_report=r["id"].to_string())
 
 
 def _text_action(label_key: str, submit_key: str, handler, form_id: str, *extra: rx.Component,
@@ -551,7 +560,7 @@ def _reward_panel() -> rx.Component:
 def _detail() -> rx.Component:
     s = OfficerReportsState
     d = s.detail
-    return rx.card(rx.vstack(
+    facts = rx.vstack(
         rx.hstack(rx.heading(d["receipt"], size="4", class_name="receipt-code"), rx.spacer(),
                   rx.button(t("report.close"), on_click=s.close_report, variant="ghost", min_height=TAP),
                   width="100%", align="center"),
@@ -589,8 +598,8 @@ def _detail() -> rx.Component:
                                               rx.text(d["conclusion"], size="2"),
                                               rx.cond(d["recovered"] != "", rx.text(
                                                   t("report.recovered_label"), " ", d["recovered"], size="2")))),
-        rx.cond(s.is_officer, _handling()),
-        rx.cond(s.is_officer, _reward_panel()),
+        spacing="2", align="start", width="100%")
+    history = rx.vstack(
         rx.text(t("report.history"), weight="bold"),
         rx.vstack(rx.foreach(s.history, lambda h: rx.box(
             rx.hstack(rx.text(t_var(h["kind_key"], EVENT_KEYS), weight="medium", size="2"),
@@ -599,7 +608,12 @@ def _detail() -> rx.Component:
             rx.cond(h["by"] != "", rx.text(h["by"], size="1", color_scheme="gray")),
             rx.cond(h["note"] != "", rx.text(h["note"], size="2", white_space="pre-wrap")),
             class_name="timeline-step")), width="100%", spacing="2", id="detail-history"),
-        spacing="2", align="start", width="100%"), width="100%", id="report-detail")
+        spacing="2", align="start", width="100%")
+    actions = rx.vstack(rx.cond(s.is_officer, _handling()), rx.cond(s.is_officer, _reward_panel()), width="100%",
+                        spacing="2")
+    # At a desk the facts and the history sit beside what the officer may do; one column on a phone.
+    return rx.card(rx.el.div(rx.vstack(facts, history, width="100%", spacing="3"), actions, class_name="desk-cards"),
+                   width="100%", id="report-detail")
 
 
 def _register_row(r: RegisterView, pay: bool = False) -> rx.Component:
@@ -632,8 +646,34 @@ def _register_row(r: RegisterView, pay: bool = False) -> rx.Component:
         spacing="1", width="100%", align="start"), width="100%", class_name="register-row")
 
 
+def _register_line(r: RegisterView) -> rx.Component:
+    """One reward of the month's register, as a table row."""
+    return rx.el.tr(
+        rx.el.td(r["receipt"], class_name="receipt-code nowrap"),
+        rx.el.td(r["region"]),
+        rx.el.td(r["amount"], class_name="num"),
+        rx.el.td(rx.badge(t_var(r["status_key"], REWARD_KEYS))),
+        rx.el.td(r["decided"], class_name="nowrap"),
+        rx.el.td(r["approved"], class_name="nowrap"),
+        rx.el.td(r["paid_on"], rx.cond(r["payment_ref"] != "", rx.el.div(r["payment_ref"])), class_name="nowrap"),
+        class_name="register-row")
+
+
 def officer_reports() -> rx.Component:
     s = OfficerReportsState
+    inbox = rx.el.div(
+        rx.heading(t("report.inbox"), size="5", as_="h2"),
+        rx.cond(s.rows.length() > 0,
+                rx.el.table(
+                    rx.el.thead(rx.el.tr(rx.el.th(t("report.h_state")), rx.el.th(t("report.category_label")),
+                                         rx.el.th(t("report.h_subject")), rx.el.th(t("report.ack_due")),
+                                         rx.el.th(t("report.conclude_due")), rx.el.th(t("report.h_owner")),
+                                         rx.el.th(""))),
+                    rx.el.tbody(rx.foreach(s.rows, _inbox_card)), class_name="desk-table", id="report-inbox"),
+                rx.text(t("report.inbox_empty"), color_scheme="gray", id="report-inbox-empty")),
+        rx.cond((s.page_no > 1) | s.has_next, _pager()),
+        class_name="desk-main",
+    )
     return page(
         guarded(
             s,
@@ -642,28 +682,18 @@ def officer_reports() -> rx.Component:
             rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
                                          id="reports-notice")),
             rx.cond(s.has_detail, _detail()),
-            rx.cond(s.is_officer, rx.vstack(
-                rx.hstack(rx.heading(t("report.inbox"), size="5", as_="h2"), rx.spacer(),
-                          rx.link(t("report.export"), href=routes.API_REPORTS_EXPORT, reload_document=True,
-                                  id="report-inbox-export", class_name="tap-link"),
-                          width="100%", align="center"),
-                _filters(),
-                rx.cond(s.rows.length() > 0, rx.vstack(rx.foreach(s.rows, _inbox_card), width="100%",
-                                                       id="report-inbox"),
-                        rx.text(t("report.inbox_empty"), color_scheme="gray", id="report-inbox-empty")),
-                rx.cond((s.page_no > 1) | s.has_next, _pager()),
-                width="100%", spacing="3")),
+            rx.cond(s.is_officer, rx.el.div(_filters(), inbox, class_name="desk-grid")),
             rx.cond(s.is_finance, rx.vstack(
                 rx.heading(t("report.finance_queue"), size="5", as_="h2"),
                 rx.cond(s.finance_queue.length() > 0,
-                        rx.vstack(rx.foreach(s.finance_queue, lambda r: _register_row(r, pay=True)), width="100%",
-                                  id="finance-queue"),
+                        rx.el.div(rx.foreach(s.finance_queue, lambda r: _register_row(r, pay=True)),
+                                  class_name="desk-cards three", id="finance-queue"),
                         rx.text(t("report.nothing_to_pay"), color_scheme="gray", id="finance-nothing")),
                 rx.cond(s.finance_waiting.length() > 0, rx.vstack(
                     rx.heading(t("report.finance_waiting"), size="4", as_="h3"),
                     rx.callout(t("report.finance_waiting_why"), icon="hourglass", color_scheme="gray", width="100%"),
-                    rx.vstack(rx.foreach(s.finance_waiting, lambda r: _register_row(r)), width="100%",
-                              id="finance-waiting"),
+                    rx.el.div(rx.foreach(s.finance_waiting, lambda r: _register_row(r)),
+                              class_name="desk-cards three", id="finance-waiting"),
                     width="100%", spacing="2")),
                 width="100%", spacing="3")),
             rx.cond(s.is_officer | s.is_finance, rx.vstack(
@@ -675,10 +705,16 @@ def officer_reports() -> rx.Component:
                                   id="reward-register-export", class_name="tap-link"),
                           width="100%", align="center", wrap="wrap"),
                 rx.cond(s.register.length() > 0,
-                        rx.vstack(rx.foreach(s.register, lambda r: _register_row(r)), width="100%",
-                                  id="reward-register"),
+                        rx.el.table(
+                            rx.el.thead(rx.el.tr(
+                                rx.el.th(t("report.h_receipt")), rx.el.th(t("report.h_region")),
+                                rx.el.th(t("report.h_amount"), class_name="num"),
+                                rx.el.th(t("report.h_state")), rx.el.th(t("report.decided_on")),
+                                rx.el.th(t("report.approved_on")), rx.el.th(t("report.h_paid")))),
+                            rx.el.tbody(rx.foreach(s.register, _register_line)), class_name="desk-table",
+                            id="reward-register"),
                         rx.text(t("report.register_empty"), color_scheme="gray")),
                 width="100%", spacing="3")),
         ),
-        title_key="report.officer_title",
+        title_key="report.officer_title", desk=True,
     )

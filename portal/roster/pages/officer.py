@@ -1,5 +1,6 @@
-"""Officer side of the public roster: publish a 7-day publicity batch for a region in scope (the standing roster
-follows the recipient register and is not typed in here), see the region's batches, find an entry by name and withdraw it with a written reason.
+"""Officer side of the public roster: see a region's publicity batches, find an entry by name and withdraw it with a
+written reason. Nothing is typed in here: publicity batches are built from cases approved at 初审
+(/officer/publicity, `applications.services.publish_cases`) and the standing roster follows the recipient register.
 
 Every handler re-checks role + region with `SignedInState._guard`; the services check again (`authorize`).
 """
@@ -21,25 +22,13 @@ from portal.roster import services as svc
 from portal.shell.session import SignedInState
 from portal.shell.args import checked
 
-MAX_DRAFT = 100
-ERROR_KEYS = ["name.err_invalid", "roster.err_household", "roster.err_amount", "roster.err_source_ref",
-              "roster.err_village", "roster.err_empty", "roster.err_too_many", "roster.err_reason",
-              "roster.err_already_withdrawn", "auth.forbidden", "roster.err_draft_full"]
-NOTICE_KEYS = ["roster.published", "roster.withdrawn"]
+ERROR_KEYS = ["roster.err_reason", "roster.err_already_withdrawn", "auth.forbidden"]
+NOTICE_KEYS = ["roster.withdrawn"]
 
 
 class ScopeOption(TypedDict):
     code: str
     label: str
-
-
-class DraftRow(TypedDict):
-    key: int
-    name: str
-    size: int
-    amount: str
-    village_code: str
-    village: str
 
 
 class OfficerEntryRow(TypedDict):
@@ -96,13 +85,9 @@ class OfficerRosterState(SignedInState):
 
     scope: list[ScopeOption] = []
     region_code: str = ""
-    villages: list[ScopeOption] = []
-    draft: list[DraftRow] = []
     batches: list[OfficerBatchRow] = []
     error_key: str = ""
-    error_detail: str = ""
     notice_key: str = ""
-    notice_href: str = ""
     found: list[OfficerEntryRow] = []
     find_query: str = ""
     withdraw_id: str = ""
@@ -112,15 +97,14 @@ class OfficerRosterState(SignedInState):
                                              href="", proof="")
     batch_entries: list[OfficerEntryRow] = []
     batch_missing: bool = False
-    _draft_seq: int = 0
 
     # --- helpers --------------------------------------------------------------------------------------------
 
-    def _fail(self, key: str, detail: str = "") -> None:
-        self.error_key, self.error_detail, self.notice_key, self.notice_href = key, detail, "", ""
+    def _fail(self, key: str) -> None:
+        self.error_key, self.notice_key = key, ""
 
-    def _ok(self, key: str, href: str = "") -> None:
-        self.error_key, self.error_detail, self.notice_key, self.notice_href = "", "", key, href
+    def _ok(self, key: str) -> None:
+        self.error_key, self.notice_key = "", key
 
     def _region_guard(self):
         """The caller, re-checked for role + region of the chosen region on every call (a forged code gets
@@ -129,9 +113,7 @@ class OfficerRosterState(SignedInState):
         return self._guard(Role.OFFICER, path or "/nonexistent/")
 
     def _refresh_region(self, actor) -> None:
-        desk = queries.open_region_desk(actor, self.region_code)
-        self.villages = [_option(v) for v in desk.villages]
-        self.batches = [officer_batch_row(b) for b in desk.batches]
+        self.batches = [officer_batch_row(b) for b in queries.open_region_desk(actor, self.region_code).batches]
 
     # --- the roster desk ------------------------------------------------------------------------------------
 
@@ -145,7 +127,6 @@ class OfficerRosterState(SignedInState):
         codes = {o["code"] for o in self.scope}
         if self.region_code not in codes:
             self.region_code = self.scope[0]["code"] if self.scope else ""
-            self.draft = []
         actor = self._region_guard()
         if actor is not None:
             self._refresh_region(actor)
@@ -154,71 +135,12 @@ class OfficerRosterState(SignedInState):
     @checked
     def pick_region(self, code: str):
         self.region_code = str(code or "")[:20]
-        self.draft, self.found, self.withdraw_id = [], [], ""
+        self.found, self.withdraw_id = [], ""
         actor = self._region_guard()
         if actor is None:
-            self.region_code, self.villages, self.batches = "", [], []
+            self.region_code, self.batches = "", []
             return
         self._ok("")
-        self._refresh_region(actor)
-
-    @rx.event
-    @checked
-    def add_draft(self, form: dict):
-        if self._region_guard() is None:
-            return
-        if len(self.draft) >= MAX_DRAFT:
-            return self._fail("roster.err_draft_full")
-        amount = svc.parse_amount_fen(str(form.get("amount", "")))
-        size = str(form.get("household", "")).strip()
-        village = str(form.get("village", ""))[:20]
-        entry = svc.NewEntry(name=str(form.get("name", ""))[:100], household_size=int(size) if size.isdigit() else 0,
-                             monthly_amount_fen=amount or 0, village_code=village)
-        try:
-            checked = svc.check_entry(entry)
-        except svc.RosterError as exc:
-            return self._fail(exc.key)
-        names = {v["code"]: v["label"] for v in self.villages}
-        if village not in names:
-            return self._fail("roster.err_village")
-        self._draft_seq += 1
-        self.draft = [*self.draft, DraftRow(key=self._draft_seq, name=checked.name, size=checked.household_size,
-                                            amount=money.yuan(checked.monthly_amount_fen),
-                                            village_code=village, village=names[village])]
-        self._ok("")
-
-    @rx.event
-    @checked
-    def drop_draft(self, key: int):
-        if self._guard(Role.OFFICER) is None:
-            return
-        self.draft = [d for d in self.draft if d["key"] != key]
-
-    def _draft_entries(self) -> list[svc.NewEntry]:
-        return [svc.NewEntry(d["name"], d["size"], svc.parse_amount_fen(d["amount"]) or 0, d["village_code"])
-                for d in self.draft]
-
-    @rx.event
-    def publish(self):
-        if self._region_guard() is None:
-            return
-        published: list[int] = []
-        failed: list[svc.RosterError] = []
-
-        def run(session, actor):
-            try:
-                published.append(svc.publish_batch_for(session, actor, self.region_code, self._draft_entries()))
-            except svc.RosterError as exc:
-                failed.append(exc)  # the detail (which village) is shown too
-                raise
-
-        actor, key = self._perform(Role.OFFICER, run, domain_errors=(svc.RosterError,))
-        if actor is None:
-            return
-        if key:
-            return self._fail(key, failed[0].detail if failed else "")
-        self.draft = []
-        self._ok("roster.published", routes.officer_roster_batch(published[0]))
         self._refresh_region(actor)
 
     @rx.event
@@ -301,90 +223,55 @@ def _messages(s) -> rx.Component:
                 rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert", color_scheme="red", role="alert",
                            id="officer-roster-error", width="100%")),
         rx.cond(s.notice_key != "",
-                rx.callout(rx.hstack(t_var(s.notice_key, NOTICE_KEYS),
-                                     rx.cond(s.notice_href != "",
-                                             rx.link(t("roster.open_batch"), href=s.notice_href,
-                                                     id="officer-roster-notice-link")),
-                                     spacing="2", wrap="wrap"),
-                           icon="circle-check", color_scheme="green", role="status", id="officer-roster-notice",
-                           width="100%")),
+                rx.callout(t_var(s.notice_key, NOTICE_KEYS), icon="circle-check", color_scheme="green", role="status",
+                           id="officer-roster-notice", width="100%")),
     )
 
 
-def _field(label_key: str, control_id: str, control: rx.Component) -> rx.Component:
-    return rx.el.div(rx.el.label(t(label_key), html_for=control_id, class_name="rt-Text rt-r-size-2"), control,
-                     class_name="form-field")
+def _status_badge(running) -> rx.Component:
+    return rx.cond(running, rx.badge(t("roster.batch_running"), color_scheme="amber"),
+                   rx.badge(t("roster.batch_done"), color_scheme="green"))
 
 
-def _draft_form(s) -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            _field("roster.field_village", "draft-village", rx.el.select(
-                rx.foreach(s.villages, lambda v: rx.el.option(v["label"], value=v["code"])),
-                name="village", id="draft-village", style=SELECT_STYLE)),
-            _field("roster.field_name", "draft-name", rx.el.input(id="draft-name", name="name", type="text", required=True,
-                                                    max_length=svc.MAX_NAME, auto_complete="off")),
-            rx.hstack(
-                _field("roster.field_household", "draft-household", rx.el.input(id="draft-household", name="household", type="number",
-                                                             min=1, max=svc.MAX_HOUSEHOLD, required=True,
-                                                             input_mode="numeric")),
-                _field("roster.field_amount", "draft-amount", rx.el.input(id="draft-amount", name="amount", type="text",
-                                                          input_mode="decimal", required=True, max_length=12)),
-                spacing="2", width="100%",
-            ),
-            rx.button(t("roster.add_draft"), type="submit", variant="soft", min_height=TAP, width="100%",
-                      id="draft-add"),
-            spacing="2", width="100%",
-        ),
-        on_submit=s.add_draft, reset_on_submit=True, width="100%",
-    )
-
-
-def _draft_row(d: DraftRow) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(rx.text(d["name"], weight="medium"),
-                  rx.text(d["village"], " · ", t_fmt("roster.household", n=d["size"]), " · ",
-                          t_fmt("roster.amount", amount=d["amount"]), size="2", color_scheme="gray"),
-                  spacing="0"),
-        rx.spacer(),
-        rx.button(rx.icon("x", size=16), on_click=OfficerRosterState.drop_draft(d["key"]), variant="ghost",
-                  min_height=TAP, min_width=TAP, aria_label="remove"),
-        align="center", width="100%", class_name="draft-row",
-    )
-
-
-def _batch_link(b: OfficerBatchRow) -> rx.Component:
-    return rx.link(
-        rx.card(rx.vstack(
-            rx.hstack(rx.text(b["region"], weight="medium"), rx.spacer(),
-                      rx.cond(b["running"], rx.badge(t("roster.batch_running"), color_scheme="amber"),
-                              rx.badge(t("roster.batch_done"), color_scheme="green")), width="100%"),
-            rx.text(t_fmt("roster.period", start=b["start"], end=b["end"]), size="2"),
-            rx.text(t_fmt("roster.proof_counts", n=b["count"], w=b["withdrawn"]), size="2", color_scheme="gray"),
-            spacing="1"), width="100%", min_height=TAP),
-        href=b["href"], underline="none", width="100%", class_name="officer-batch-link",
+def _batch_row(b: OfficerBatchRow) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(rx.link(b["region"], href=b["href"], class_name="officer-batch-open")),
+        rx.el.td(b["start"], " – ", b["end"], class_name="nowrap"),
+        rx.el.td(_status_badge(b["running"])),
+        rx.el.td(b["count"], class_name="num"),
+        rx.el.td(b["withdrawn"], class_name="num"),
+        rx.el.td(rx.link(t("roster.proof_link_short"), href=b["proof"])),
+        class_name="officer-batch-link",
     )
 
 
 def _entry_row(e: OfficerEntryRow) -> rx.Component:
     s = OfficerRosterState
-    return rx.card(
-        rx.vstack(
-            rx.hstack(rx.text(e["name"], weight="bold"), rx.text(e["masked"], size="2", color_scheme="gray"),
-                      rx.spacer(), rx.cond(e["active"], rx.badge(t("roster.status_active"), color_scheme="green"),
-                                          rx.badge(t("roster.status_withdrawn"), color_scheme="gray")),
-                      width="100%", align="center", wrap="wrap"),
-            rx.text(e["village"], " · ", t_fmt("roster.household", n=e["size"]), " · ",
-                    t_fmt("roster.amount", amount=e["amount"]), size="2"),
-            rx.cond(e["reason"] != "", rx.text(t("roster.reason_label"), " ", e["reason"], size="2",
-                                               color_scheme="gray", class_name="withdraw-reason")),
-            rx.cond(e["active"],
-                    rx.button(t("roster.withdraw"), on_click=s.start_withdraw(e["id"], e["name"]), variant="outline",
-                              color_scheme="red", min_height=TAP, class_name="withdraw-start")),
-            spacing="1", width="100%",
-        ),
-        width="100%", class_name="officer-entry",
+    return rx.el.tr(
+        rx.el.td(rx.text(e["name"], weight="bold"), rx.text(e["masked"], size="1", color_scheme="gray")),
+        rx.el.td(e["village"]),
+        rx.el.td(e["size"], class_name="num"),
+        rx.el.td(e["amount"], class_name="num"),
+        rx.el.td(t_var(e["kind_key"], ["roster.kind_publicity", "roster.kind_standing"])),
+        rx.el.td(rx.cond(e["active"], rx.badge(t("roster.status_active"), color_scheme="green"),
+                         rx.badge(t("roster.status_withdrawn"), color_scheme="gray")),
+                 rx.cond(e["reason"] != "", rx.el.div(t("roster.reason_label"), " ", e["reason"],
+                                                      class_name="withdraw-reason rt-Text rt-r-size-1"))),
+        rx.el.td(rx.cond(e["active"],
+                         rx.button(t("roster.withdraw"), on_click=s.start_withdraw(e["id"], e["name"]),
+                                   variant="outline", color_scheme="red", min_height=TAP,
+                                   class_name="withdraw-start"))),
+        class_name="officer-entry",
     )
+
+
+def _entries_table(rows, table_id: str) -> rx.Component:
+    return rx.el.table(
+        rx.el.thead(rx.el.tr(rx.el.th(t("roster.h_name")), rx.el.th(t("roster.h_village")),
+                             rx.el.th(t("roster.h_household"), class_name="num"),
+                             rx.el.th(t("roster.h_amount"), class_name="num"), rx.el.th(t("roster.h_kind")),
+                             rx.el.th(t("roster.h_status")), rx.el.th(""))),
+        rx.el.tbody(rx.foreach(rows, _entry_row)), class_name="desk-table", id=table_id)
 
 
 def _withdraw_panel() -> rx.Component:
@@ -413,66 +300,79 @@ def _withdraw_panel() -> rx.Component:
 
 def officer_roster() -> rx.Component:
     s = OfficerRosterState
+    side = rx.el.aside(
+        rx.el.div(
+            rx.el.label(t("roster.field_region"), html_for="officer-roster-region", class_name="wiz-label"),
+            rx.el.select(rx.foreach(s.scope, lambda o: rx.el.option(o["label"], value=o["code"])),
+                         value=s.region_code, on_change=s.pick_region, id="officer-roster-region",
+                         style=SELECT_STYLE),
+            class_name="form-field",
+        ),
+        rx.heading(t("roster.find_title"), size="3", as_="h2"),
+        rx.form(rx.vstack(
+            rx.input(name="name", id="officer-find", placeholder=t("roster.search_placeholder"), width="100%",
+                     size="3", min_height=TAP, max_length=svc.MAX_NAME),
+            rx.button(t("roster.search"), type="submit", size="3", min_height=TAP, width="100%",
+                      id="officer-find-go"),
+            width="100%", spacing="2"), on_submit=s.find, reset_on_submit=False, width="100%"),
+        rx.card(rx.vstack(
+            rx.text(t("roster.from_cases"), size="2"),
+            rx.link(t("publicity.title"), href=routes.OFFICER_PUBLICITY, id="officer-roster-publicity",
+                    class_name="tap-link"),
+            spacing="2"), width="100%"),
+        class_name="desk-side",
+    )
+    main = rx.el.div(
+        _messages(s),
+        _withdraw_panel(),
+        rx.cond(s.found.length() > 0, rx.vstack(
+            rx.heading(t("roster.found_title"), size="4", as_="h2"),
+            _entries_table(s.found, "officer-found"), width="100%", spacing="2")),
+        rx.heading(t("roster.batches_in_region"), size="4", as_="h2"),
+        rx.cond(s.batches.length() > 0,
+                rx.el.table(
+                    rx.el.thead(rx.el.tr(rx.el.th(t("roster.field_region")), rx.el.th(t("roster.h_period")),
+                                         rx.el.th(t("roster.h_status")),
+                                         rx.el.th(t("roster.h_listed"), class_name="num"),
+                                         rx.el.th(t("roster.status_withdrawn"), class_name="num"),
+                                         rx.el.th(t("roster.proof_link_short")))),
+                    rx.el.tbody(rx.foreach(s.batches, _batch_row)), class_name="desk-table", id="officer-batches"),
+                rx.text(t("roster.no_batches"), color_scheme="gray")),
+        style={"display": "flex", "flexDirection": "column", "gap": "12px"},
+    )
     return page(
         guarded(
             s,
             rx.text(t("roster.officer_intro"), size="2", color_scheme="gray"),
-            rx.el.div(
-                rx.el.label(t("roster.field_region"), html_for="officer-roster-region",
-                            class_name="rt-Text rt-r-size-2"),
-                rx.el.select(rx.foreach(s.scope, lambda o: rx.el.option(o["label"], value=o["code"])),
-                             value=s.region_code, on_change=s.pick_region, id="officer-roster-region",
-                             style=SELECT_STYLE),
-                class_name="form-field",
-            ),
-            _messages(s),
-            rx.card(rx.vstack(
-                rx.heading(t("roster.new_entries"), size="4", as_="h2"),
-                rx.text(t("roster.new_entries_hint"), size="2", color_scheme="gray"),
-                _draft_form(s),
-                rx.vstack(rx.foreach(s.draft, _draft_row), width="100%", spacing="1", id="draft-list"),
-                rx.cond(s.draft.length() > 0, rx.vstack(
-                    rx.button(t("roster.publish"), on_click=s.publish, min_height=TAP, width="100%",
-                              id="publish-batch"),
-                    rx.text(t("roster.publish_hint"), size="1", color_scheme="gray"),
-                    width="100%", spacing="2")),
-                spacing="3", width="100%"), width="100%"),
-            rx.heading(t("roster.batches_in_region"), size="4", as_="h2"),
-            rx.cond(s.batches.length() > 0,
-                    rx.vstack(rx.foreach(s.batches, _batch_link), width="100%", spacing="2", id="officer-batches"),
-                    rx.text(t("roster.no_batches"), color_scheme="gray")),
-            rx.heading(t("roster.find_title"), size="4", as_="h2"),
-            rx.form(rx.hstack(
-                rx.input(name="name", id="officer-find", placeholder=t("roster.search_placeholder"), flex="1",
-                         size="3", min_height=TAP, max_length=svc.MAX_NAME),
-                rx.button(t("roster.search"), type="submit", size="3", min_height=TAP, id="officer-find-go"),
-                width="100%", spacing="2"), on_submit=s.find, reset_on_submit=False, width="100%"),
-            _withdraw_panel(),
-            rx.vstack(rx.foreach(s.found, _entry_row), width="100%", spacing="2", id="officer-found"),
+            rx.el.div(side, main, class_name="desk-grid"),
         ),
-        title_key="roster.officer_title",
+        title_key="roster.officer_title", desk=True,
     )
 
 
 def officer_roster_batch() -> rx.Component:
     s = OfficerRosterState
     b = s.batch
+    side = rx.el.aside(
+        rx.link(t("roster.back_desk"), href=routes.OFFICER_ROSTER, size="2", min_height=TAP, display="flex",
+                align_items="center", class_name="no-print"),
+        rx.heading(b["region"], size="5", as_="h2", id="officer-batch-region"),
+        rx.text(t_fmt("roster.period", start=b["start"], end=b["end"]), size="2"),
+        rx.hstack(_status_badge(b["running"]),
+                  rx.text(t_fmt("roster.proof_counts", n=b["count"], w=b["withdrawn"]), size="2"),
+                  spacing="2", align="center", wrap="wrap"),
+        rx.link(t("roster.proof_link"), href=b["proof"], size="3", min_height=TAP, display="flex",
+                align_items="center", id="officer-batch-proof", class_name="no-print"),
+        class_name="desk-side print-keep",
+    )
     return page(
         guarded(
             s,
-            rx.link(t("roster.back_desk"), href=routes.OFFICER_ROSTER, size="2", min_height=TAP, display="flex",
-                    align_items="center"),
-            rx.heading(b["region"], size="5", as_="h2", id="officer-batch-region"),
-            rx.text(t_fmt("roster.period", start=b["start"], end=b["end"]), size="2"),
-            rx.hstack(rx.cond(b["running"], rx.badge(t("roster.batch_running"), color_scheme="amber"),
-                              rx.badge(t("roster.batch_done"), color_scheme="green")),
-                      rx.text(t_fmt("roster.proof_counts", n=b["count"], w=b["withdrawn"]), size="2"),
-                      spacing="2", align="center", wrap="wrap"),
-            rx.link(t("roster.proof_link"), href=b["proof"], size="3", min_height=TAP, display="flex",
-                    align_items="center", id="officer-batch-proof"),
-            _messages(s),
-            _withdraw_panel(),
-            rx.vstack(rx.foreach(s.batch_entries, _entry_row), width="100%", spacing="2", id="officer-batch-entries"),
+            rx.el.div(
+                side,
+                rx.el.div(_messages(s), _withdraw_panel(), _entries_table(s.batch_entries, "officer-batch-entries"),
+                          style={"display": "flex", "flexDirection": "column", "gap": "12px"}),
+                class_name="desk-grid"),
         ),
-        title_key="roster.officer_batch_title",
+        title_key="roster.officer_batch_title", desk=True,
     )

@@ -21,10 +21,10 @@ def world(db_session, fast_passwords):
     tree = factories.region_tree(db_session)
     township = tree["130102001"]
     officer = factories.actor_with(db_session, (Role.OFFICER, township))
-    batch_id = roster.publish_batch_for(
-        db_session, officer, township.code,
+    batch_id = roster.publish_batch(
+        db_session, officer, township,
         [roster.NewEntry("张小明", 3, 90_000, "130102001001"), roster.NewEntry("欧阳娜娜", 2, 80_000, "130102001002")],
-        now=datetime.now(timezone.utc))
+        now=datetime.now(timezone.utc)).id
     db_session.commit()
     return dataclasses.make_dataclass("World", ["session", "tree", "township", "batch_id"])(
         db_session, tree, township, batch_id)

@@ -1,5 +1,5 @@
 """The officer roster desk's read models (portal/roster/queries.py): the regions an officer may pick, a region's
-villages and batches, the name look-up, one batch, and the code-taking publish; each checked for role + region."""
+batches, the name look-up, one batch; each checked for role + region."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def entries():
 
 
 def publish(w, at=T0) -> int:
-    batch_id = roster.publish_batch_for(w.session, w.officer, w.township.code, entries(), now=at)
+    batch_id = roster.publish_batch(w.session, w.officer, w.township, entries(), now=at).id
     w.session.commit()
     return batch_id
 
@@ -45,11 +45,10 @@ def test_scope_lists_the_officers_region_and_below_in_tree_order(world):
     assert choices[1].label == queries.INDENT + world.tree["130102001001"].name
 
 
-def test_region_desk_shows_villages_and_batches_running_or_done(world):
+def test_region_desk_shows_batches_running_or_done(world):
     old = publish(world, at=T0 - timedelta(days=30))
     new = publish(world)
     desk = queries.region_desk(world.session, world.officer, world.township.code, now=T0 + timedelta(days=1))
-    assert [v.code for v in desk.villages] == ["130102001001", "130102001002"]
     assert [(b.info.id, b.running) for b in desk.batches] == [(new, True), (old, False)]
     assert desk.batches[0].info.entry_count == 2
 
@@ -77,13 +76,6 @@ def test_batch_view_and_its_guard(world):
         queries.batch_view(world.session, world.sibling_officer, batch_id)
     with pytest.raises(PermissionDenied):
         queries.batch_view(world.session, world.officer, batch_id + 1000)
-
-
-def test_publish_for_an_unknown_or_foreign_code_is_refused(world):
-    with pytest.raises(PermissionDenied):
-        roster.publish_batch_for(world.session, world.officer, "999999", entries())
-    with pytest.raises(PermissionDenied):
-        roster.publish_batch_for(world.session, world.sibling_officer, world.township.code, entries())
 
 
 def test_the_paths_the_page_guards_with(world, portal_env, monkeypatch):

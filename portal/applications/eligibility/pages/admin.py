@@ -101,44 +101,55 @@ class AdminEligibilityState(SignedInState):
 
 
 def _row(r: ParamRowView) -> rx.Component:
-    return rx.box(
-        rx.text(t_var(r["label_key"], PARAM_KEYS), weight="bold", size="2"),
-        rx.text(rx.cond(r["value"] != "", r["value"], "—"), size="3", data_key=r["key"]),
-        rx.cond(r["doc"] != "", rx.text(r["doc"] + " · " + r["since"] + " · " + r["source"], size="1",
-                                        color_scheme="gray")),
-        rx.cond(r["history"] != "", rx.text(r["history"], size="1", color_scheme="gray")),
-        class_name="check-row", display="block",
+    return rx.el.tr(
+        rx.el.td(rx.text(t_var(r["label_key"], PARAM_KEYS), weight="bold", size="2"), class_name="nowrap"),
+        rx.el.td(rx.text(rx.cond(r["value"] != "", r["value"], "—"), size="3", data_key=r["key"])),
+        rx.el.td(r["doc"], class_name="nowrap"),
+        rx.el.td(r["since"], class_name="nowrap"),
+        rx.el.td(r["source"]),
+        rx.el.td(rx.text(r["history"], size="1", color_scheme="gray")),
     )
 
 
 def admin_eligibility() -> rx.Component:
+    """At a desk the parameters in force fill the width as a table; the region and the form for a new value sit in
+    the side column. One column on a phone."""
     s = AdminEligibilityState
+    side = rx.el.aside(
+        rx.el.label(t("elig.admin_region"), html_for="param-region", class_name="wiz-label"),
+        rx.el.select(rx.foreach(s.regions, lambda r: rx.el.option(r["name"], value=r["code"])),
+                     value=s.region_code, on_change=s.pick_region, id="param-region", class_name="screen-select"),
+        rx.card(rx.form(rx.vstack(
+            rx.heading(t("elig.admin_new"), size="3", as_="h2"),
+            rx.el.label(t("elig.admin_key"), html_for="f-param-key", class_name="wiz-label"),
+            rx.el.select(*[rx.el.option(t(f"elig.param.{k}"), value=k) for k in el.PARAMETER_KEYS], name="key",
+                         id="f-param-key", class_name="screen-select"),
+            rx.el.label(t("elig.admin_value"), html_for="f-param-value", class_name="wiz-label"),
+            rx.text(t("elig.admin_value_hint"), size="1", color_scheme="gray"),
+            rx.el.input(name="value", id="f-param-value", class_name="wiz-input"),
+            rx.el.label(t("elig.admin_since"), html_for="f-param-since", class_name="wiz-label"),
+            rx.el.input(name="since", id="f-param-since", type="date", class_name="wiz-input"),
+            rx.el.label(t("elig.admin_doc"), html_for="f-param-doc", class_name="wiz-label"),
+            rx.el.input(name="doc", id="f-param-doc", class_name="wiz-input"),
+            rx.el.button(t("elig.admin_save"), type="submit", class_name="screen-next", id="param-save"),
+            width="100%", spacing="2"), on_submit=s.save, reset_on_submit=True, width="100%"), width="100%"),
+        class_name="desk-side",
+    )
+    main = rx.el.div(
+        rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
+                                              color_scheme="red", role="alert", id="param-error", width="100%")),
+        rx.cond(s.saved, rx.callout(t("elig.admin_saved"), icon="check", color_scheme="green", id="param-saved",
+                                    width="100%")),
+        rx.heading(t("elig.admin_in_force"), size="4", as_="h2"),
+        rx.el.table(
+            rx.el.thead(rx.el.tr(rx.el.th(t("elig.admin_key")), rx.el.th(t("elig.admin_value")),
+                                 rx.el.th(t("elig.admin_doc")), rx.el.th(t("elig.admin_since")),
+                                 rx.el.th(t("elig.admin_source")), rx.el.th(t("elig.admin_history")))),
+            rx.el.tbody(rx.foreach(s.rows, _row)), class_name="desk-table", id="param-rows"),
+        class_name="desk-main",
+    )
     return page(
-        guarded(
-            s,
-            rx.text(t("elig.admin_intro"), size="2"),
-            rx.el.select(rx.foreach(s.regions, lambda r: rx.el.option(r["name"], value=r["code"])),
-                         value=s.region_code, on_change=s.pick_region, id="param-region", class_name="screen-select"),
-            rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
-                                                  color_scheme="red", role="alert", id="param-error", width="100%")),
-            rx.cond(s.saved, rx.callout(t("elig.admin_saved"), icon="check", color_scheme="green", id="param-saved",
-                                        width="100%")),
-            rx.card(rx.form(rx.vstack(
-                rx.heading(t("elig.admin_new"), size="3", as_="h2"),
-                rx.el.label(t("elig.admin_key"), html_for="f-param-key", class_name="wiz-label"),
-                rx.el.select(*[rx.el.option(t(f"elig.param.{k}"), value=k) for k in el.PARAMETER_KEYS], name="key",
-                             id="f-param-key", class_name="screen-select"),
-                rx.el.label(t("elig.admin_value"), html_for="f-param-value", class_name="wiz-label"),
-                rx.text(t("elig.admin_value_hint"), size="1", color_scheme="gray"),
-                rx.el.input(name="value", id="f-param-value", class_name="wiz-input"),
-                rx.el.label(t("elig.admin_since"), html_for="f-param-since", class_name="wiz-label"),
-                rx.el.input(name="since", id="f-param-since", type="date", class_name="wiz-input"),
-                rx.el.label(t("elig.admin_doc"), html_for="f-param-doc", class_name="wiz-label"),
-                rx.el.input(name="doc", id="f-param-doc", class_name="wiz-input"),
-                rx.el.button(t("elig.admin_save"), type="submit", class_name="screen-next", id="param-save"),
-                width="100%", spacing="2"), on_submit=s.save, reset_on_submit=True, width="100%"), width="100%"),
-            rx.heading(t("elig.admin_in_force"), size="4", as_="h2"),
-            rx.vstack(rx.foreach(s.rows, _row), width="100%", spacing="0", id="param-rows"),
-        ),
-        title_key="elig.admin_title",
+        guarded(s, rx.text(t("elig.admin_intro"), size="2"),
+                rx.el.div(main, side, class_name="desk-grid side-right")),
+        title_key="elig.admin_title", desk=True,
     )
