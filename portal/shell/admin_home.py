@@ -66,6 +66,7 @@ def admin_home() -> rx.Component:
             nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
             nav_card("verify.rules_title", "verify.rules_link_desc", routes.ADMIN_VERIFICATION_RULES, "list-checks",
                      "go-admin-verification-rules"),
+            nav_card("sup.admin.title", "sup.admin.link_desc", routes.ADMIN_SUPERVISION, "landmark", "go-admin-supervision"),
             rx.hstack(_stat("admin.regions", s.region_count), _stat("admin.windows", s.window_count),
                       _stat("admin.users", s.user_count), spacing="2", width="100%", wrap="wrap"),
             rx.card(
