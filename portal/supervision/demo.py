@@ -137,6 +137,7 @@ def load_documents(session: Session) -> int:
 # The bank card officer_qingyuan recorded as their own, and the reward a reporter "claimed" to it (made-up numbers).
 OWN_CARD = "6228 4801 2345 6789 012"
 REWARD_REGION = "130102002001"
+BURST_REASON = "刷评多为跨县组织，由市级统一复核。"
 
 
 def load_reward_hit(session: Session, key: str) -> int:
@@ -195,8 +196,7 @@ def load_admin(session: Session) -> int:
                      control_points=("差评 3 个工作日内回复", "回复须附整改措施", "上一级抽查回复质量"),
                      risk_points=("拖延不回复", "敷衍回复", "打压差评人"))
     if session.get(RiskSetting, "burst_repeat") is None:
-        sup.set_rule(session, admin, "burst_repeat", True, 3, 30, review_level="city",
-                     reason="刷评多为跨县组织，由市级统一复核。")
+        sup.set_rule(session, admin, "burst_repeat", True, 3, 30, review_level="city", reason=BURST_REASON)
     return 1
 
 

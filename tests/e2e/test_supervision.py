@@ -247,7 +247,7 @@ def test_a_hit_is_referred_from_the_board_and_its_outcome_recorded(desk, server)
     desk.fill("#board-ref-decision-no", "长纪处〔2026〕3号")
     desk.fill("#board-ref-decided-by", "长安区纪委监委")
     desk.click("#board-ref-record")
-    desk.wait_for_function("document.querySelector('#board-notice').innerText.includes('问责结果已记录')")
+    desk.wait_for_function("document.querySelector('#board-notice')?.innerText.includes('问责结果已记录')")
     done = panel.locator(".ref-row", has_text="青园街道低保经办人")
     assert "党纪政纪处分" in done.inner_text() and "长纪处〔2026〕3号" in done.inner_text()
     assert done.locator("[id^=ref-start-]").count() == 0 and desk.locator("#board-ref-outcome-form").count() == 0
@@ -270,6 +270,14 @@ def test_a_hit_is_referred_from_the_board_and_its_outcome_recorded(desk, server)
     assert "党纪政纪处分" in mine.inner_text() and desk.locator("[id^=ref-start-]").count() == 0
 
 
+def _wait_form_of(desk, key: str) -> None:
+    """The publish form has been filled again from the chosen power's version in force (its B post)."""
+    from portal.supervision.rules import POWERS
+
+    b_post = next(p.b_post for p in POWERS if p.key == key)
+    desk.wait_for_function("(b) => document.querySelector('#power-b')?.value === b", arg=b_post)
+
+
 def test_the_province_admin_publishes_a_power_version_and_resets_a_rule(desk, server):
     from datetime import timedelta
 
@@ -283,7 +291,7 @@ def test_the_province_admin_publishes_a_power_version_and_resets_a_rule(desk, se
     versions = desk.inner_text("#power-versions")
     assert "冀民〔" in versions and "88号" in versions and "初始版本" in versions  # the demo's later version
     desk.select_option("#power-choice", "dibao.accept")
-    desk.wait_for_function("document.querySelector('#power-a').value.length > 0")
+    _wait_form_of(desk, "dibao.accept")
     since = (china_today() + timedelta(days=1)).isoformat()
     desk.fill("#power-since", since)
     desk.fill("#power-document", "冀民〔2026〕101号")
@@ -294,6 +302,7 @@ def test_the_province_admin_publishes_a_power_version_and_resets_a_rule(desk, se
     assert "冀民〔2026〕101号" in row.inner_text() and "2 个工作日" in row.inner_text()
     # Yesterday is refused: past acts keep the version they were done under.
     desk.select_option("#power-choice", "dibao.extend")
+    _wait_form_of(desk, "dibao.extend")
     desk.fill("#power-since", (china_today() - timedelta(days=1)).isoformat())
     desk.fill("#power-document", "冀民〔2026〕102号")
     desk.click("#power-publish")

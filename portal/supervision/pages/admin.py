@@ -244,7 +244,7 @@ def _version_row(v: VersionView) -> rx.Component:
 def _versions() -> rx.Component:
     s = AdminSupervisionState
     heads = ("sup.admin.power", "sup.admin.effective", "sup.admin.until", "sup.admin.document", "sup.time_limit",
-             "sup.admin.a_post", "sup.control_points", "sup.risk_points", "sup.admin.by", "sup.admin.in_force")
+             "sup.admin.posts", "sup.control_points", "sup.risk_points", "sup.admin.by", "sup.admin.in_force")
     return rx.card(rx.vstack(
         rx.heading(t("sup.admin.versions"), size="4", as_="h2"),
         rx.box(rx.el.table(rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in heads])),
@@ -257,13 +257,13 @@ def _rule_row(r: RuleView) -> rx.Component:
     s = AdminSupervisionState
     small = {**FIELD, "width": "96px"}
     key = r["key"]
-    return rx.form(rx.flex(
+    return rx.form(rx.box(
         rx.vstack(rx.text(t_var("sup.rule." + key, RULE_KEYS), weight="medium"),
                   rx.text(t("sup.admin.defaults"), t("sup.colon"), r["default_threshold"], " ",
                           t_var(r["unit_key"], UNIT_KEYS), size="1", color_scheme="gray"),
                   rx.cond(r["at"] != "", rx.text(t("sup.admin.last"), t("sup.colon"), r["at"], " · ", r["by"], " · ",
                                                  r["reason"], size="1", color_scheme="gray", class_name="rule-last")),
-                  spacing="1", flex="1", min_width="260px"),
+                  spacing="1", align_self="center"),
         rx.el.input(type="hidden", name="rule", value=key),
         rx.vstack(rx.el.label(t("sup.admin.enabled"), html_for="rule-enabled-" + key, class_name="rt-Text rt-r-size-1"),
                   rx.el.input(type="checkbox", name="enabled", default_checked=r["enabled"], id="rule-enabled-" + key,
@@ -286,7 +286,9 @@ def _rule_row(r: RuleView) -> rx.Component:
                   rx.el.input(name="reason", id="rule-reason-" + key, required=True, max_length=500,
                               style={**FIELD, "width": "240px"}), spacing="1"),
         rx.button(t("sup.admin.save"), type="submit", min_height=TAP, id="rule-save-" + key),
-        gap="12px", align="end", wrap="wrap", width="100%", padding_y="8px",
+        # One column per field, the same for every rule, so the rows line up as a table does.
+        display="grid", grid_template_columns="minmax(240px, 1fr) 48px 150px 96px 200px 240px auto",
+        column_gap="12px", align_items="end", width="100%", padding_y="8px",
         border_bottom="1px solid var(--gray-5)"),
         on_submit=s.save_rule, reset_on_submit=False, width="100%", id="rule-" + key, class_name="rule-row")
 

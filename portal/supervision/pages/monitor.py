@@ -407,7 +407,7 @@ def _ref_row(r: RefView) -> rx.Component:
 
 def _referrals() -> rx.Component:
     s = MonitorState
-    heads = ("sup.refs.title", "sup.ref_target", "sup.ref_grounds", "sup.ref_body", "sup.ref_on", "sup.ref_outcome")
+    heads = ("sup.refs.source", "sup.ref_target", "sup.ref_grounds", "sup.ref_body", "sup.ref_on", "sup.ref_outcome")
     return _panel(t("sup.refs.title"), rx.vstack(
         rx.cond(s.refs.length() > 0, rx.box(rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(k)) for k in heads])),
