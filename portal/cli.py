@@ -94,7 +94,7 @@ def demo() -> int:
     from portal.supervision import demo as demo_supervision
 
     with session_scope() as session:
-        cases = demo_supervision.load(session, password)
+        cases = demo_supervision.load(session, password, get_settings().secret_key)
     for username, name, code in demo_supervision.INSPECTORS:
         print(f"  {username:<22} inspector @ {code}  ({name})")
     if cases:

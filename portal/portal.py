@@ -44,6 +44,7 @@ from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
 from portal.evaluations.pages.supervisor import SupervisorHomeState, supervisor_home
 from portal.shell.session import SessionBinding
 from portal.supervision import services as supervision
+from portal.supervision.pages.admin import AdminSupervisionState, admin_supervision
 from portal.supervision.pages.inspections import InspectionsState, inspections_page
 from portal.supervision.pages.monitor import MonitorState, monitor_page
 from portal.supervision.pages.notices import NoticeDeskState, notices_desk_page, notices_section
@@ -130,5 +131,7 @@ app.add_page(report_track_page, route=routes.REPORT_TRACK, title=page_title("hom
 app.add_page(powers_page, route=routes.POWERS, title=page_title("sup.powers_title"), on_load=PowersState.load)
 app.add_page(monitor_page, route=routes.MONITOR, title=page_title("sup.monitor_title"), on_load=MonitorState.load)
 app.add_page(inspections_page, route=routes.INSPECTIONS, title=page_title("sup.ins_title"), on_load=InspectionsState.load)
+app.add_page(admin_supervision, route=routes.ADMIN_SUPERVISION, title=page_title("sup.admin.title"),
+             on_load=AdminSupervisionState.load)
 app.add_page(notices_desk_page, route=routes.NOTICES, title=page_title("sup.notice.title_page"),
              on_load=NoticeDeskState.load)

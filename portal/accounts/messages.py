@@ -39,6 +39,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "accounts.err.taken": ("这个用户名已被使用。", "That username is taken."),
     "accounts.err.window": ("请选择该范围内的窗口。", "Choose a window inside that region."),
     "accounts.err.duplicate": ("该账号已有这个角色和范围。", "The account already holds that role there."),
+    "accounts.err.account_kind": ("请选择账户类型。", "Choose the kind of number."),
+    "accounts.err.account_number": ("请填写一个完整的银行卡号、手机号或身份证号。", "Enter one whole bank card, mobile or "
+                                    "ID number."),
+    "accounts.account_numbers": ("本人账户（用于监察比对，只保存加密摘要）", "Own account numbers (for supervision's "
+                                 "checks; only a keyed digest is kept)"),
+    "accounts.account_kind": ("类型", "Kind"),
+    "accounts.account_number": ("号码（只保存加密摘要，保存后不再显示）", "Number (only a keyed digest is kept; never shown "
+                                "again)"),
+    "accounts.account_kind.bank": ("银行卡号", "Bank card"),
+    "accounts.account_kind.phone": ("手机号", "Mobile"),
+    "accounts.account_kind.id": ("身份证号", "ID number"),
+    "accounts.account_none": ("尚未登记", "None on record"),
+    "accounts.account_save": ("登记", "Record"),
     "accounts.err.self": ("不能在这里修改自己的账号。", "You cannot change your own account here."),
     "audit.title": ("审计日志", "Audit log"),
     "audit.link_desc": ("按操作人、操作、对象和日期查阅所有留痕（只读，查阅本身也会留痕）",

@@ -44,6 +44,20 @@ class RoleGrant(Base):
     region: Mapped[Region] = relationship()
 
 
+class StaffAccountMark(Base):
+    """A staff member's own account number (bank card, phone, ID number), kept only as a keyed hash: enough to notice
+    a reward paid to it (supervision's `reward_to_staff` rule), never enough to read it back."""
+
+    __tablename__ = "staff_account_mark"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # bank | phone | id
+    value_hash: Mapped[str] = mapped_column(String(64), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SignInSession(Base):
     """Server side of the HttpOnly cookie: only a hash of the cookie token is stored."""
 
@@ -57,4 +71,4 @@ class SignInSession(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-__all__ = ["Role", "RoleGrant", "SignInFailure", "SignInSession", "User"]
+__all__ = ["Role", "RoleGrant", "SignInFailure", "SignInSession", "StaffAccountMark", "User"]

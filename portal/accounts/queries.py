@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.accounts.models import RoleGrant, User
+from portal.accounts.models import RoleGrant, StaffAccountMark, User
 from portal.kernel.permissions import Actor, Role, authorize
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 
@@ -34,6 +34,7 @@ class AccountLine:
     active: bool
     window_code: str
     grants: list[GrantLine]
+    account_kinds: tuple[str, ...] = ()  # own account numbers on record (bank, phone, id): the kinds, never numbers
 
 
 def _admin_paths(actor: Actor | None) -> list[str]:
@@ -59,8 +60,13 @@ def find_accounts(session: Session, actor: Actor | None, text: str = "", *, page
                             ).scalars().all()
     windows = {w.id: w.code for w in session.execute(
         select(ServiceWindow).where(ServiceWindow.id.in_([u.window_id for u in users if u.window_id]))).scalars()}
+    kinds: dict[int, list[str]] = {}
+    for user_id, kind in session.execute(select(StaffAccountMark.user_id, StaffAccountMark.kind).where(
+            StaffAccountMark.user_id.in_([u.id for u in users])).order_by(StaffAccountMark.kind)):
+        kinds.setdefault(user_id, []).append(kind)
     return [AccountLine(u.id, u.username, u.display_name, u.active, windows.get(u.window_id, ""),
-                        [GrantLine(g.id, g.role.value, g.region.code, g.region.name) for g in u.grants])
+                        [GrantLine(g.id, g.role.value, g.region.code, g.region.name) for g in u.grants],
+                        tuple(kinds.get(u.id, ())))
             for u in users]
 
 

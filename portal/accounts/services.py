@@ -14,12 +14,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, User
+from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, StaffAccountMark, User
 from portal.kernel.base import utcnow
 from portal.regions.models import Region
 from portal.kernel import audit
 from portal.kernel.db import session_scope
 from portal.kernel import text_rules
+from portal.kernel.hashing import keyed_hash
+from portal.kernel.masking import account_numbers
 from portal.kernel import throttle as lookup_throttle
 from portal.kernel.permissions import Actor, Grant, PermissionDenied, authorize
 
@@ -321,6 +323,57 @@ def reset_password(session: Session, actor: Actor | None, user_id: int) -> str:
     _end_sessions(session, user.id)
     audit.record(session, actor, "user.password_reset", "user", user.id)  # never the password itself
     return password
+
+
+# --- a staff member's own account numbers (only their keyed hashes) ---------------------------------------------
+
+ACCOUNT_KINDS = ("bank", "phone", "id")  # 银行卡号, 手机号, 身份证号
+
+
+def account_hash(number: str) -> str:
+    """The keyed hash an account number is kept and compared as (`number` as `masking.account_numbers` gives it)."""
+    from portal.kernel.settings import get_settings
+
+    return keyed_hash(get_settings().secret_key, f"account-number:{number}")
+
+
+def set_account_number(session: Session, actor: Actor | None, user_id: int, kind: str, value: str) -> None:
+    """Record (or replace) a staff member's own bank card, phone or ID number as a keyed hash, so a reward paid to
+    it is noticed (supervision); the number itself is never stored, logged or shown again."""
+    user = _managed_user(session, actor, user_id)
+    if kind not in ACCOUNT_KINDS:
+        raise AccountError("accounts.err.account_kind")
+    numbers = account_numbers(value or "")
+    if len(numbers) != 1:
+        raise AccountError("accounts.err.account_number")
+    row = session.execute(select(StaffAccountMark).where(StaffAccountMark.user_id == user.id,
+                                                         StaffAccountMark.kind == kind)).scalar_one_or_none()
+    if row is None:
+        row = StaffAccountMark(user_id=user.id, kind=kind)
+        session.add(row)
+    replaced = row.id is not None
+    row.value_hash, row.recorded_at = account_hash(numbers[0]), utcnow()
+    session.flush()
+    audit.record(session, actor, "user.account_number", "user", user.id, after={"kind": kind, "replaced": replaced})
+
+
+def staff_holding(session: Session, numbers: list[str], user_ids: set[int]) -> dict[int, list[str]]:
+    """Of `user_ids`, those whose recorded account numbers (or the phone on their account) are among `numbers`:
+    user id → the kinds that matched."""
+    if not numbers or not user_ids:
+        return {}
+    hashes = {account_hash(n) for n in numbers}
+    out: dict[int, list[str]] = {}
+    for user_id, kind in session.execute(select(StaffAccountMark.user_id, StaffAccountMark.kind).where(
+            StaffAccountMark.value_hash.in_(hashes), StaffAccountMark.user_id.in_(user_ids))):
+        out.setdefault(user_id, []).append(kind)
+    phones = [n for n in numbers if len(n) == 11]
+    if phones:
+        for user_id, phone in session.execute(select(User.id, User.phone).where(
+                User.phone.is_not(None), User.id.in_(user_ids))):
+            if any(p in account_numbers(phone) for p in phones) and "phone" not in out.get(user_id, []):
+                out.setdefault(user_id, []).append("phone")
+    return out
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,30 @@ def scrub_numbers(text: str | None) -> str:
     return _NUMBER_RUN.sub(mask, text)
 
 
+def account_numbers(text: str | None) -> list[str]:
+    """The account numbers a free text names (the runs `scrub_numbers` hides: ID numbers, mobile numbers, bank
+    cards), each as plain ASCII digits (an ID's check character as X, a mobile without its 86 prefix), so the same
+    number typed as 6222 0000 1111 2222 or ６２２２-0000-1111-2222 reads alike.
+
+    >>> account_numbers("卡号 6222-0000-1111-2222，电话8613812345678，身份证13010219800101123x")
+    ['6222000011112222', '13812345678', '13010219800101123X']
+    """
+    out = []
+    for match in _NUMBER_RUN.finditer(text or ""):
+        run = match.group(0)
+        ends_with_x = run[-1] in _X
+        digits = "".join(str(unicodedata.decimal(ch)) for ch in run if ch.isdecimal())
+        if not _sensitive(digits, ends_with_x):
+            continue
+        if ends_with_x:
+            digits += "X"
+        elif _MOBILE.fullmatch(digits) and len(digits) == 13:
+            digits = digits[2:]
+        if digits not in out:
+            out.append(digits)
+    return out
+
+
 ID_KEEP_HEAD = 6  # the issuing region: public knowledge for anyone who knows the village
 ID_KEEP_TAIL = 4
 

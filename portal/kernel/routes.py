@@ -173,6 +173,7 @@ def roster_objection(public_entry_id: str) -> str:
 POWERS = "/powers"
 MONITOR = "/monitor"
 INSPECTIONS = "/inspections"
+ADMIN_SUPERVISION = "/admin/supervision"
 NOTICES = "/notices"  # drafting and approving notices of praise and criticism (published on /results)
 API_INSPECTION_REPORT_PDF = "/api/supervision/inspections/{inspection_id:int}/report.pdf"
 API_NOTICE_PDF = "/api/supervision/notices/{notice_id:int}/notice.pdf"

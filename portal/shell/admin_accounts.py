@@ -21,7 +21,8 @@ from portal.shell.session import SignedInState
 ROLE_KEYS = [f"role.{r.value}" for r in Role]
 ERRORS = ["accounts.err.region", "accounts.err.username", "accounts.err.display_name", "accounts.err.role",
           "accounts.err.taken", "accounts.err.window", "accounts.err.duplicate", "accounts.err.self",
-          "auth.forbidden"]
+          "accounts.err.account_kind", "accounts.err.account_number", "auth.forbidden"]
+KIND_KEYS = [f"accounts.account_kind.{k}" for k in accounts.ACCOUNT_KINDS]
 GRANTABLE = [Role.OFFICER, Role.WINDOW_STAFF, Role.SUPERVISOR, Role.FINANCE, Role.IDENTITY_VIEWER, Role.ADMIN]
 
 
@@ -43,13 +44,15 @@ class AccountView(TypedDict):
     active: bool
     window_code: str
     grants: list[GrantView]
+    kind_keys: list[str]
 
 
 def _account_view(a: queries.AccountLine) -> AccountView:
     return AccountView(id=a.id, username=a.username, display_name=a.display_name, active=a.active,
                        window_code=a.window_code,
                        grants=[GrantView(id=g.id, role_key=f"role.{g.role}", region=f"{g.region_name} ({g.region_code})")
-                               for g in a.grants])
+                               for g in a.grants],
+                       kind_keys=[f"accounts.account_kind.{k}" for k in a.account_kinds])
 
 
 class AdminAccountsState(SignedInState):
@@ -163,6 +166,16 @@ class AdminAccountsState(SignedInState):
 
     @rx.event
     @checked
+    def set_account_number(self, form: dict):
+        # The number goes straight from the form to its keyed hash: never into the page's state.
+        self.password_for = ""
+        if self._act(accounts.set_account_number, self.selected_id, str(form.get("kind", ""))[:8],
+                     str(form.get("number", ""))[:40]):
+            return rx.call_script("document.getElementById('account-number-form')?.reset()")
+        return None
+
+    @rx.event
+    @checked
     def reset_password(self, user_id: int):
         out: list = []
         user_id = row_id(user_id)
@@ -231,6 +244,22 @@ def _manage(a: AccountView) -> rx.Component:
                     first=rx.el.option(t("accounts.no_window"), value="")),
             rx.button(t("accounts.add_grant"), type="submit", min_height=TAP, variant="soft", id="grant-submit"),
             on_submit=s.add_grant, class_name="eval-form-grid", id="grant-form"),
+        rx.text(t("accounts.account_numbers"), weight="bold", size="2"),
+        rx.hstack(rx.foreach(a["kind_keys"], lambda k: rx.badge(t_var(k, KIND_KEYS), variant="soft")),
+                  rx.cond(a["kind_keys"].length() == 0, rx.text(t("accounts.account_none"), size="2",
+                                                                 color_scheme="gray")),
+                  spacing="2", wrap="wrap", id="account-kinds"),
+        rx.el.form(
+            rx.el.label(rx.text(t("accounts.account_kind"), size="2"),
+                        rx.el.select(*[rx.el.option(t(f"accounts.account_kind.{k}"), value=k)
+                                       for k in accounts.ACCOUNT_KINDS], name="kind", class_name="plain-select",
+                                     id="account-kind"), class_name="eval-field"),
+            rx.el.label(rx.text(t("accounts.account_number"), size="2"),
+                        rx.el.input(name="number", id="account-number", auto_complete="off", max_length=40,
+                                    class_name="eval-input"), class_name="eval-field"),
+            rx.button(t("accounts.account_save"), type="submit", min_height=TAP, variant="soft",
+                      id="account-number-save"),
+            on_submit=s.set_account_number, class_name="eval-form-grid", id="account-number-form"),
         rx.hstack(
             rx.cond(a["active"],
                     rx.button(t("accounts.disable"), on_click=s.set_active(a["id"], False), color_scheme="red",

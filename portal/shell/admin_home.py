@@ -85,6 +85,7 @@ def admin_home() -> rx.Component:
         nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
         nav_card("verify.rules_title", "verify.rules_link_desc", routes.ADMIN_VERIFICATION_RULES, "list-checks",
                  "go-admin-verification-rules"),
+        nav_card("sup.admin.title", "sup.admin.link_desc", routes.ADMIN_SUPERVISION, "landmark", "go-admin-supervision"),
         class_name="desk-cards",
     )
     return page(

@@ -1,7 +1,10 @@
 """Demo data for supervision: two inspectors, one case taken through by a single officer who surveyed and decided it
 (a real A/B-separation hit, opened by the risk rule as the decision was written), one closed inspection of 长安区 with
-its report (findings, a rectification answered and accepted, a referral with its outcome), and one notice of
-criticism resting on it, drafted by the city's inspector and approved by the county's officer. Idempotent."""
+its report (findings, a rectification answered and accepted, a referral with its outcome, its decision's document
+number and body), and one notice of criticism resting on it, drafted by the city's inspector and approved by the
+county's officer; a reward paid to the handling officer's own bank card (a reward_to_staff hit for the county, open
+on the board to be referred); and on /admin/supervision a published later version of one power and a risk rule
+re-set with its reason. Idempotent."""
 
 from __future__ import annotations
 
@@ -117,7 +120,8 @@ def load_documents(session: Session) -> int:
     sup.close_inspection(session, inspector, ins.id, now=at + timedelta(days=6))
     ref = sup.refer(session, inspector, target="建北街道低保经办人", grounds="未入户核实即审核通过，造成多领保障金。",
                     body="长安区纪委监委", inspection_id=ins.id, now=at + timedelta(days=6))
-    sup.record_accountability(session, inspector, ref.id, "notice", (at + timedelta(days=9)).date())
+    sup.record_accountability(session, inspector, ref.id, "notice", (at + timedelta(days=9)).date(),
+                              decision_no="长纪〔2026〕17号", decided_by="长安区纪委监委")
     today = datetime.now(timezone.utc).date()
     notice = sup.draft_notice(session, inspector, sup.NoticeDraft(
         region_code=INSPECTED, kind="criticism", title="关于建北街道低保审核把关不严的通报批评",
@@ -130,8 +134,77 @@ def load_documents(session: Session) -> int:
     return 1
 
 
-def load(session: Session, password: str, store=None) -> int:
+# The bank card officer_qingyuan recorded as their own, and the reward a reporter "claimed" to it (made-up numbers).
+OWN_CARD = "6228 4801 2345 6789 012"
+REWARD_REGION = "130102002001"
+BURST_REASON = "刷评多为跨县组织，由市级统一复核。"
+
+
+def load_reward_hit(session: Session, key: str) -> int:
+    """A report in 青园 handled by officer_qingyuan, whose reward is claimed to the bank card officer_qingyuan
+    recorded as their own and paid by finance: the reward_to_staff rule opens an item for 长安区 (the county reviews;
+    officer_county approved the reward, so the city's inspector handles it)."""
+    from portal.accounts.models import StaffAccountMark
+    from portal.kernel.workdays import china_date
+    from portal.reports import services as reports
+    from portal.reports.models import Report
+    from portal.supervision import services as sup
+
+    if session.execute(select(StaffAccountMark.id)).first() is not None:
+        return 0
+    admin, township, county, finance = (_actor(session, u) for u in
+                                        ("admin", "officer_qingyuan", "officer_county", "finance_county"))
+    if None in (admin, township, county, finance):
+        return 0
+    auth.set_account_number(session, admin, township.user_id, "bank", OWN_CARD)
+    now = datetime.now(timezone.utc)
+
+    def at(days_ago: float) -> datetime:
+        return now - timedelta(days=days_ago)
+
+    filed = reports.file_report(session, reports.NewReport(
+        category="fraud", subject="青园社区 孙某", region_code=REWARD_REGION,
+        description="孙某在外地有两套房出租，收入不低，仍在领取低保。"), device_id="demo-supervision-reward",
+        client="demo", key=key, now=at(30))
+    report = session.execute(select(Report).where(Report.receipt_code == filed.receipt_code)).scalar_one()
+    reports.take(session, township, report.id, now=at(29))
+    reports.acknowledge(session, township, report.id, "已受理，将核对不动产登记。", now=at(29))
+    reports.conclude(session, township, report.id, "substantiated",
+                     "经核对不动产登记，举报属实，已停发并追回多领的保障金 9,600 元。", 960_000, now=at(20))
+    reports.decide_reward(session, township, report.id, now=at(19))
+    reports.approve_reward(session, county, report.id, True, now=at(18))
+    reports.claim_reward(session, report, f"中国农业银行长安支行 {OWN_CARD}", now=at(15))
+    reports.mark_paid(session, finance, report.id, china_date(at(10)), "CA-2026-0231", now=at(10))
+    sup.sweep(session)
+    return 1
+
+
+def load_admin(session: Session) -> int:
+    """The province admin's changes on /admin/supervision: a later version of the 差评 answer's power (its time limit
+    shortened from next New Year's Day, by document) and the burst rule's hits reviewed by the city."""
+    from portal.kernel.workdays import china_today
+    from portal.supervision import services as sup
+    from portal.supervision.models import PowerVersion, RiskSetting
+
+    admin = _actor(session, "admin")
+    if admin is None or session.execute(select(PowerVersion.id)).first() is not None:
+        return 0
+    today = china_today()
+    sup.revise_power(session, admin, "rating.followup", today.replace(year=today.year + 1, month=1, day=1),
+                     f"冀民〔{today.year}〕88号", time_limit_wd=3, a_post="乡镇（街道）窗口负责人",
+                     b_post="乡镇（街道）分管领导",
+                     control_points=("差评 3 个工作日内回复", "回复须附整改措施", "上一级抽查回复质量"),
+                     risk_points=("拖延不回复", "敷衍回复", "打压差评人"))
+    if session.get(RiskSetting, "burst_repeat") is None:
+        sup.set_rule(session, admin, "burst_repeat", True, 3, 30, review_level="city", reason=BURST_REASON)
+    return 1
+
+
+def load(session: Session, password: str, key: str, store=None) -> int:
+    """`key`: the portal's secret key (the demo report's device and client hashes, like every report's)."""
     load_accounts(session, password)
     added = load_case(session, store)
     load_documents(session)
+    load_reward_hit(session, key)
+    load_admin(session)
     return added

@@ -35,6 +35,7 @@ class PowerVersion(Base):
     process_en: Mapped[str] = mapped_column(Text)
     control_points: Mapped[list] = mapped_column(JSON, default=list)
     risk_points: Mapped[list] = mapped_column(JSON, default=list)
+    document_no: Mapped[str | None] = mapped_column(String(60))  # 文号 of the decision that set this version
     created_by: Mapped[str] = mapped_column(String(64), default="system")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -48,6 +49,8 @@ class RiskSetting(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     threshold: Mapped[int] = mapped_column(Integer)
     window_days: Mapped[int] = mapped_column(Integer)
+    review_level: Mapped[str] = mapped_column(String(12), default="above", server_default="above")  # rules.REVIEW_LEVELS
+    reason: Mapped[str | None] = mapped_column(Text)  # why the last change was made
     updated_by: Mapped[str] = mapped_column(String(64), default="system")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -152,6 +155,9 @@ class Referral(Base):
     referred_on: Mapped[date] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(12))  # rules.ACCOUNTABILITY
     decided_on: Mapped[date | None] = mapped_column(Date)
+    decision_no: Mapped[str | None] = mapped_column(String(60))  # 文号 of the body's decision
+    decided_by: Mapped[str | None] = mapped_column(String(120))  # who decided (the body or its organ)
+    outcome_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     referred_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
 
 

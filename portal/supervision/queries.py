@@ -421,7 +421,7 @@ class InspectionDetail:
     region_code: str
     cases: list[tuple[int, int, str, str, str]]  # id, position, ref, verdict, finding
     rectifications: list[tuple[int, str, str, str, str, str]]  # id, office, demand, due, status, answer
-    referrals: list[tuple[int, str, str, str, str, str]]  # id, target, body, referred on, outcome, decided on
+    referrals: list[ReferralRow]
     offices: list[RegionChoice]
 
 
@@ -475,8 +475,7 @@ def inspections_for(actor: Actor, selected: int | None) -> tuple[list[RegionChoi
                 head, code, cases,
                 [(r.id, names.get(r.office_id, ""), r.demand, r.due_on.isoformat(), r.status, r.answer or "")
                  for r in rects],
-                [(r.id, r.target, r.body, r.referred_on.isoformat(), r.outcome or "",
-                  r.decided_on.isoformat() if r.decided_on else "") for r in refs],
+                [_referral_row(r, None, actor) for r in refs],
                 [RegionChoice(o.code, o.name, o.level.value) for o in offices])
         return regions, rows, detail
 
@@ -623,3 +622,135 @@ def notice_desk(actor: Actor) -> NoticeDesk:
             to_approve=[n for n in shown if n.status == "draft" and not n.mine],
             mine=[n for n in shown if n.mine and n.status != "published"],
             published=[n for n in shown if n.status == "published"][:20])
+
+
+# --- the admin page: the power list's versions and the risk rules' settings ---------------------------------------
+
+@dataclass(frozen=True)
+class PowerVersionRow:
+    key: str
+    name_zh: str
+    name_en: str
+    effective_from: str  # "" for the seed (version 1, in force from the start)
+    until: str  # the day before the next version applies, "" while none follows
+    document_no: str
+    time_limit_wd: int | None
+    a_post: str
+    b_post: str
+    control_points: tuple[str, ...]
+    risk_points: tuple[str, ...]
+    created_by: str
+    in_force: bool
+
+
+def power_versions(actor: Actor, *, today: date | None = None) -> list[PowerVersionRow]:
+    """Every version of every power, the seed first, each with the days it applies (province admins only)."""
+    from portal.kernel.permissions import authorize_province
+    from portal.supervision.models import PowerVersion
+
+    authorize_province(actor, Role.ADMIN)
+    today = today or china_today()
+    with session_scope() as session:
+        rows = session.execute(select(PowerVersion).order_by(PowerVersion.key, PowerVersion.effective_from)
+                               ).scalars().all()
+        in_force = {p.key: p.effective_from for p in powers_in_force(session, today)}
+    by_key: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_key[r.key].append(r)
+    out = []
+    for seed in rules.POWERS:
+        versions = by_key.get(seed.key, [])
+        starts = [v.effective_from for v in versions]
+        out.append(PowerVersionRow(seed.key, seed.name_zh, seed.name_en, "",
+                                   (starts[0] - timedelta(days=1)).isoformat() if starts else "", "",
+                                   seed.time_limit_wd, seed.a_post, seed.b_post, seed.control_points,
+                                   seed.risk_points, "", in_force[seed.key] is None))
+        for i, v in enumerate(versions):
+            until = (starts[i + 1] - timedelta(days=1)).isoformat() if i + 1 < len(starts) else ""
+            out.append(PowerVersionRow(v.key, v.name_zh, v.name_en, v.effective_from.isoformat(), until,
+                                       v.document_no or "", v.time_limit_wd, v.a_post, v.b_post,
+                                       tuple(v.control_points or ()), tuple(v.risk_points or ()), v.created_by,
+                                       in_force[seed.key] == v.effective_from))
+    return out
+
+
+@dataclass(frozen=True)
+class RuleSettingRow:
+    key: str
+    unit: str
+    enabled: bool
+    threshold: int
+    window_days: int
+    review_level: str
+    default_threshold: int
+    reason: str
+    updated_by: str
+    updated_at: str  # China time, "" while the defaults apply
+
+
+def rule_settings(actor: Actor) -> list[RuleSettingRow]:
+    """Each risk rule as it is applied now, with who changed it last and why (province admins only)."""
+    from portal.kernel.permissions import authorize_province
+    from portal.supervision.models import RiskSetting
+
+    authorize_province(actor, Role.ADMIN)
+    with session_scope() as session:
+        rows = {r.rule: r for r in session.execute(select(RiskSetting)).scalars()}
+    out = []
+    for rule in rules.RISK_RULES:
+        r = rows.get(rule.key)
+        out.append(RuleSettingRow(
+            rule.key, rule.unit, r.enabled if r else True, r.threshold if r else rule.threshold,
+            r.window_days if r else rule.window_days, (r.review_level if r else None) or rule.review_level,
+            rule.threshold, (r.reason or "") if r else "", r.updated_by if r else "",
+            r.updated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if r else ""))
+    return out
+
+
+# --- accountability referrals of a board's region ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReferralRow:
+    id: int
+    source: str  # "item" (a risk hit referred from the board) or "inspection"
+    source_ref: str  # the hit's rule key, or the inspection's id
+    target: str
+    grounds: str
+    body: str
+    referred_on: str
+    outcome: str  # rules.ACCOUNTABILITY or ""
+    decided_on: str
+    decision_no: str
+    decided_by: str
+    recordable: bool  # the viewer may record its outcome
+
+
+def referrals_for(actor: Actor, region_code: str, *, limit: int = DRILL_LIMIT) -> list[ReferralRow]:
+    """The referrals of the board's region (from its hits and its inspections), those waiting for an outcome first."""
+    from portal.supervision.models import Referral
+
+    with session_scope() as session:
+        region = _region_for(session, actor, region_code)
+        refs = session.execute(select(Referral).where(Referral.region_path.startswith(region.path)).order_by(
+            Referral.outcome.is_not(None), Referral.referred_on.desc(), Referral.id.desc()).limit(limit)
+        ).scalars().all()
+        items = {i.id: i for i in session.execute(select(MonitoringItem).where(
+            MonitoringItem.id.in_({r.item_id for r in refs if r.item_id}))).scalars()}
+        return [_referral_row(r, items.get(r.item_id) if r.item_id else None, actor) for r in refs]
+
+
+def _referral_row(r, item: MonitoringItem | None, actor: Actor) -> ReferralRow:
+    return ReferralRow(
+        r.id, "item" if item else "inspection", item.rule if item else str(r.inspection_id or ""), r.target,
+        r.grounds, r.body, r.referred_on.isoformat(), r.outcome or "", r.decided_on.isoformat() if r.decided_on else "",
+        r.decision_no or "", r.decided_by or "", r.outcome is None and _may_record(actor, r, item))
+
+
+def _may_record(actor: Actor, referral, item: MonitoringItem | None) -> bool:
+    from portal.supervision.services import SupervisionError, check_outcome_recorder
+
+    try:
+        check_outcome_recorder(actor, referral, item)
+    except (PermissionDenied, SupervisionError):
+        return False
+    return True

@@ -79,6 +79,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
     RiskRule("bulk_admit", 10, "count", 3, "above", 5, ("register.admit",)),
     RiskRule("staff_case_no_visit", 1, "count", 365, "above", 5, ("application.county_decision",)),
     RiskRule("amount_differs", 100, "fen", 365, "above", 5, ("application.county_decision",)),
+    RiskRule("reward_to_staff", 1, "count", 365, "above", 5, ("report.reward_paid",)),
 )
 RULES_BY_KEY = {r.key: r for r in RISK_RULES}
 TRIGGERS: dict[str, tuple[str, ...]] = {}
@@ -121,6 +122,33 @@ def amount_differs(decided_fen: int, engine_fen: int, threshold_fen: int) -> boo
     (True, False)
     """
     return abs(decided_fen - engine_fen) > threshold_fen
+
+
+def reward_to_staff(matched_numbers: int, threshold: int) -> bool:
+    """A reward paid to at least `threshold` account numbers (bank card, phone, ID) that staff of the handling office
+    hold themselves.
+
+    >>> reward_to_staff(1, 1), reward_to_staff(0, 1)
+    (True, False)
+    """
+    return matched_numbers >= threshold
+
+
+# Who reviews a hit: the level above the office where the act happened, or a fixed higher level (never lower than
+# the level above, so an office is never its own reviewer).
+REVIEW_LEVELS = ("above", "city", "province")
+
+
+def reviewing_level(office_level: str, setting: str) -> str:
+    """The level whose officers review a hit at `office_level` under a rule's `setting`.
+
+    >>> reviewing_level("township", "above"), reviewing_level("township", "city"), reviewing_level("city", "city")
+    ('county', 'city', 'province')
+    """
+    above = level_above(office_level)
+    if setting not in REVIEW_LEVELS or setting == "above":
+        return above
+    return LEVELS[min(LEVELS.index(above), LEVELS.index(setting))]
 
 
 def within_days(first: datetime, then: datetime, days: int) -> bool:

@@ -25,13 +25,15 @@ from portal.kernel import audit, text_rules
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.base import utcnow
 from portal.kernel.calendar_store import load_calendar
-from portal.kernel.permissions import Actor, Role, authorize
+from portal.kernel.permissions import Actor, PermissionDenied, Role, authorize, authorize_province
 from portal.kernel.workdays import china_date, china_today
 from portal.regions.models import Region, RegionLevel
 from portal.register.models import Household, Member
-from portal.reports.models import Report
+from portal.reports.models import Report, ReportReward
 from portal.roster.models import RosterBatch, RosterEntry
 from portal.regions.models import ServiceWindow
+from portal.accounts import services as accounts
+from portal.kernel.masking import account_numbers
 from portal.supervision import rules
 from portal.supervision.models import MonitoringItem, PowerVersion, RiskSetting, SweepMark
 
@@ -67,6 +69,7 @@ class Power:
     risk_points: tuple[str, ...]
     actions: tuple[str, ...]
     effective_from: date | None  # None: the seed, never edited
+    document_no: str = ""
 
 
 def _from_seed(seed: rules.PowerSeed) -> Power:
@@ -87,13 +90,8 @@ def powers_in_force(session: Session, on: date | None = None) -> list[Power]:
         out.append(_from_seed(seed) if r is None else Power(
             r.key, r.name_zh, r.name_en, r.grade, r.legal_basis, r.office_level, r.time_limit_wd, r.a_post,
             r.b_post, r.process_zh, r.process_en, tuple(r.control_points or ()), tuple(r.risk_points or ()),
-            seed.actions, r.effective_from))
+            seed.actions, r.effective_from, r.document_no or ""))
     return out
-
-
-def _province_path(session: Session) -> str:
-    root = session.execute(select(Region.path).where(Region.parent_id.is_(None)).order_by(Region.id)).scalars().first()
-    return root or "/nonexistent/"
 
 
 @dataclass(frozen=True)
@@ -112,13 +110,29 @@ class PowerChange:
     process_en: str
     control_points: tuple[str, ...] = ()
     risk_points: tuple[str, ...] = ()
+    document_no: str = ""
 
 
-def set_power(session: Session, actor: Actor, change: PowerChange) -> PowerVersion:
-    """A new dated version of one power (province admins; audited). Earlier versions stay as they were."""
-    authorize(actor, Role.ADMIN, _province_path(session))
+MAX_POINTS, MAX_POINT_CHARS = 20, 200
+
+
+def set_power(session: Session, actor: Actor, change: PowerChange, *, today: date | None = None) -> PowerVersion:
+    """A new dated version of one power (province admins; audited), with the document number that decided it.
+    Earlier versions stay as they were. It applies from today or a later day, never an earlier one: an act is
+    judged against the version in force when it happened, so history is never rewritten."""
+    authorize_province(actor, Role.ADMIN)
     if change.key not in rules.POWER_KEYS:
         raise SupervisionError("sup.err_power")
+    if change.effective_from < (today or china_today()):
+        raise SupervisionError("sup.err_power_past")
+    document_no = text_rules.clean_text(change.document_no or "", multiline=False)
+    if not 4 <= len(document_no) <= 60:
+        raise SupervisionError("sup.err_power_document")
+    points = [[text_rules.clean_text(p or "", multiline=False) for p in group]
+              for group in (change.control_points, change.risk_points)]
+    points = [[p for p in group if p] for group in points]
+    if any(len(g) > MAX_POINTS or any(len(p) > MAX_POINT_CHARS for p in g) for g in points):
+        raise SupervisionError("sup.err_power_fields")
     if change.grade not in (rules.GRADE_A, rules.GRADE_B) or change.office_level not in rules.LEVELS:
         raise SupervisionError("sup.err_power_fields")
     if change.time_limit_wd is not None and not 0 < change.time_limit_wd <= 90:
@@ -134,14 +148,31 @@ def set_power(session: Session, actor: Actor, change: PowerChange) -> PowerVersi
                        legal_basis=texts[2], a_post=texts[3], b_post=texts[4], grade=change.grade,
                        office_level=change.office_level, time_limit_wd=change.time_limit_wd,
                        process_zh=change.process_zh, process_en=change.process_en,
-                       control_points=list(change.control_points), risk_points=list(change.risk_points),
+                       control_points=points[0], risk_points=points[1], document_no=document_no,
                        created_by=actor.username)
     session.add(row)
     session.flush()
     audit.record(session, actor, "supervision.power_set", "supervision_power", row.id,
                  after={"key": row.key, "effective_from": row.effective_from.isoformat(), "grade": row.grade,
-                        "time_limit_wd": row.time_limit_wd, "office_level": row.office_level})
+                        "time_limit_wd": row.time_limit_wd, "office_level": row.office_level,
+                        "a_post": row.a_post, "b_post": row.b_post, "control_points": len(row.control_points),
+                        "risk_points": len(row.risk_points), "document_no": document_no})
     return row
+
+
+def revise_power(session: Session, actor: Actor, key: str, effective_from: date, document_no: str, *,
+                 time_limit_wd: int | None, a_post: str, b_post: str, control_points: tuple[str, ...],
+                 risk_points: tuple[str, ...], today: date | None = None) -> PowerVersion:
+    """What the admin page publishes: a new version of one power with a new time limit, posts and points; its name,
+    grade, basis, office level and process carried over from the version in force on `effective_from`."""
+    authorize_province(actor, Role.ADMIN)
+    current = next((p for p in powers_in_force(session, effective_from) if p.key == key), None)
+    if current is None:
+        raise SupervisionError("sup.err_power")
+    return set_power(session, actor, PowerChange(
+        key, effective_from, current.name_zh, current.name_en, current.grade, current.legal_basis,
+        current.office_level, time_limit_wd, a_post, b_post, current.process_zh, current.process_en,
+        tuple(control_points), tuple(risk_points), document_no), today=today)
 
 
 # --- risk rules as data ----------------------------------------------------------------------------------------
@@ -152,32 +183,40 @@ class RuleInForce:
     enabled: bool
     threshold: int
     window_days: int
+    review_level: str = "above"
 
 
 def rule_in_force(session: Session, key: str) -> RuleInForce:
     base = rules.RULES_BY_KEY[key]
     row = session.get(RiskSetting, key)
     if row is None:
-        return RuleInForce(base, True, base.threshold, base.window_days)
-    return RuleInForce(base, row.enabled, row.threshold, row.window_days)
+        return RuleInForce(base, True, base.threshold, base.window_days, base.review_level)
+    return RuleInForce(base, row.enabled, row.threshold, row.window_days, row.review_level or base.review_level)
 
 
-def set_rule(session: Session, actor: Actor, key: str, enabled: bool, threshold: int, window_days: int) -> None:
-    """Enable, disable or re-tune a risk rule (province admins; audited)."""
-    authorize(actor, Role.ADMIN, _province_path(session))
+def set_rule(session: Session, actor: Actor, key: str, enabled: bool, threshold: int, window_days: int, *,
+             reason: str, review_level: str = "above") -> None:
+    """Enable, disable or re-tune a risk rule and choose the level that reviews its hits (province admins, with the
+    reason; audited). Items already open keep their reviewer; the change applies to the next hit."""
+    authorize_province(actor, Role.ADMIN)
     if key not in rules.RULES_BY_KEY or not 0 < int(threshold) <= 10_000 or not 0 < int(window_days) <= 3650:
         raise SupervisionError("sup.err_rule")
+    if review_level not in rules.REVIEW_LEVELS:
+        raise SupervisionError("sup.err_rule")
+    reason = _text(reason, "sup.err_rule_reason", 500)
     row = session.get(RiskSetting, key)
     before = None if row is None else {"enabled": row.enabled, "threshold": row.threshold,
-                                       "window_days": row.window_days}
+                                       "window_days": row.window_days, "review_level": row.review_level}
     if row is None:
         row = RiskSetting(rule=key)
         session.add(row)
     row.enabled, row.threshold, row.window_days = bool(enabled), int(threshold), int(window_days)
+    row.review_level, row.reason = review_level, reason
     row.updated_by, row.updated_at = actor.username, utcnow()
     session.flush()
     audit.record(session, actor, "supervision.rule_set", "supervision_risk_setting", key, before=before,
-                 after={"enabled": row.enabled, "threshold": row.threshold, "window_days": row.window_days})
+                 after={"enabled": row.enabled, "threshold": row.threshold, "window_days": row.window_days,
+                        "review_level": review_level, "reason": reason})
 
 
 # --- the checks --------------------------------------------------------------------------------------------------
@@ -375,6 +414,31 @@ def _check_amount_differs(session: Session, entry: AuditEntry, rule: RuleInForce
                 "difference_fen": decided - on_decision.monthly_amount_fen, "threshold_fen": rule.threshold})
 
 
+def _check_reward_to_staff(session: Session, entry: AuditEntry, rule: RuleInForce) -> Hit | None:
+    """A reward for a report paid to an account number (the claim's payout details) that the handling officer, or
+    anyone of the handling office, holds themselves (their recorded bank card, phone or ID number)."""
+    report = session.get(Report, int(entry.target_id)) if entry.target_id.isdigit() else None
+    if report is None:
+        return None
+    reward = session.execute(select(ReportReward).where(ReportReward.report_id == report.id)).scalar_one_or_none()
+    numbers = account_numbers(reward.payout_details if reward is not None else "")
+    if not numbers:
+        return None
+    handlers = {report.owner_id, report.concluded_by, reward.decided_by, reward.approved_by} - {None}
+    office_staff = set(session.execute(select(RoleGrant.user_id).join(Region, Region.id == RoleGrant.region_id)
+                                       .where(Region.path.startswith(report.handler_path))).scalars())
+    holders = accounts.staff_holding(session, numbers, handlers | office_staff)
+    if not rules.reward_to_staff(len(holders), rule.threshold):
+        return None
+    office = session.get(Region, report.handler_region_id)
+    evidence = [r.id for r in _rows(session, "report", entry.target_id, "report.reward_decide", "report.reward_approve")
+                if r.id < entry.id]
+    about = sorted(set(holders) | {u for u in (reward.decided_by, reward.approved_by, reward.paid_by) if u})
+    return Hit(f"reward:{report.id}", office, [*evidence, entry.id], about,
+               {"report": report.id, "staff": len(holders),
+                "kinds": ",".join(sorted({k for kinds in holders.values() for k in kinds}))})
+
+
 CHECKS: dict[str, Callable[[Session, AuditEntry, RuleInForce], Hit | None]] = {
     "ab_separation": _check_ab_separation,
     "too_fast": _check_too_fast,
@@ -385,14 +449,24 @@ CHECKS: dict[str, Callable[[Session, AuditEntry, RuleInForce], Hit | None]] = {
     "bulk_admit": _check_bulk_admit,
     "staff_case_no_visit": _check_staff_case_no_visit,
     "amount_differs": _check_amount_differs,
+    "reward_to_staff": _check_reward_to_staff,
 }
+
+
+def _reviewer(session: Session, office: Region, setting: str) -> Region:
+    """The region whose officers review a hit at `office` (rules.reviewing_level); the province reviews its own."""
+    if office.parent_id is None:
+        return office
+    level = RegionLevel(rules.reviewing_level(office.level.value, setting))
+    parent = session.get(Region, office.parent_id)
+    return _ancestor_at(session, parent, level)
 
 
 def _open_item(session: Session, key: str, rule: RuleInForce, hit: Hit, at: datetime) -> MonitoringItem | None:
     if session.execute(select(MonitoringItem.id).where(MonitoringItem.rule == key,
                                                        MonitoringItem.subject == hit.subject)).first():
         return None
-    reviewer = session.get(Region, hit.office.parent_id) if hit.office.parent_id else hit.office
+    reviewer = _reviewer(session, hit.office, rule.review_level)
     due = load_calendar(session).add_working_days(china_date(at), rule.rule.deadline_wd)
     item = MonitoringItem(rule=key, subject=hit.subject[:80], region_id=hit.office.id, region_path=hit.office.path,
                           review_path=reviewer.path, about_user_ids=sorted(set(hit.about)),
@@ -700,21 +774,51 @@ def refer(session: Session, actor: Actor, *, target: str, grounds: str, body: st
     return row
 
 
-def record_accountability(session: Session, actor: Actor, referral_id: int, outcome: str, decided_on: date) -> None:
-    """The outcome the body decided, from the fixed list (批评教育 … 移送司法机关)."""
+def check_outcome_recorder(actor: Actor, referral, item: MonitoringItem | None) -> None:
+    """Who records a referral's outcome: for an inspection's, an inspector over the inspected region or an admin;
+    for a risk hit's, the reviewing level of its item (as referring), never someone the item is about.
+    PermissionDenied or SupervisionError otherwise."""
+    if item is None:
+        authorize(actor, (Role.INSPECTOR, Role.ADMIN), referral.region_path)
+        return
+    authorize(actor, SUPERVISING, item.review_path)
+    if actor.user_id in (item.about_user_ids or []):
+        raise SupervisionError("sup.err_self")
+
+
+def _referral_for_outcome(session: Session, actor: Actor, referral_id: int):
     from portal.supervision.models import Referral
 
-    row = session.get(Referral, int(referral_id))
-    authorize(actor, (Role.INSPECTOR, Role.ADMIN), row.region_path if row else "/nonexistent/")
-    assert row is not None
+    row = session.get(Referral, int(referral_id)) if 0 < int(referral_id) < 2**31 else None
+    authorize(actor, SUPERVISING)
+    if row is None:
+        raise PermissionDenied()
+    check_outcome_recorder(actor, row, session.get(MonitoringItem, row.item_id) if row.item_id else None)
+    return row
+
+
+def record_accountability(session: Session, actor: Actor, referral_id: int, outcome: str, decided_on: date, *,
+                          decision_no: str, decided_by: str, now: datetime | None = None) -> None:
+    """The outcome the body decided, from the fixed list (批评教育 … 移送司法机关), with its date, the decision's
+    document number and who decided it. Recorded once: a later change would rewrite what notices and annual
+    reports already count."""
+    row = _referral_for_outcome(session, actor, referral_id)
+    if row.outcome is not None:
+        raise SupervisionError("sup.err_closed")
     if outcome not in rules.ACCOUNTABILITY:
         raise SupervisionError("sup.err_outcome")
-    if decided_on < row.referred_on:
-        raise SupervisionError("sup.err_deadline")
-    row.outcome, row.decided_on = outcome, decided_on
+    now = now or utcnow()
+    if decided_on < row.referred_on or decided_on > china_date(now):
+        raise SupervisionError("sup.err_decided_on")
+    number = _text(decision_no, "sup.err_decision_no", 60)
+    decider = _text(decided_by, "sup.err_decided_by", 120, 2)
+    row.outcome, row.decided_on, row.decision_no, row.decided_by = outcome, decided_on, number, decider
+    row.outcome_recorded_by = actor.user_id
     session.flush()
-    audit.record(session, actor, "supervision.accountability", "supervision_referral", row.id,
-                 after={"outcome": outcome, "decided_on": decided_on.isoformat()})
+    region_code = row.region_path.strip("/").split("/")[-1]
+    audit.record(session, actor, "supervision.accountability", "supervision_referral", row.id, region_code=region_code,
+                 at=now, after={"outcome": outcome, "decided_on": decided_on.isoformat(), "decision_no": number,
+                                "decided_by": decider, "item": row.item_id, "inspection": row.inspection_id})
 
 
 # --- documents: the inspection report (督察报告) for the level above ---------------------------------------------------
@@ -816,7 +920,6 @@ class InspectionReport:
 def report_allowed(session: Session, actor: Actor, inspection_id: int):
     """The inspection, if the actor may read its report: an inspector over the inspected region, or an officer,
     inspector or admin of the level above (the report is written for them). PermissionDenied otherwise."""
-    from portal.kernel.permissions import PermissionDenied
     from portal.supervision.models import Inspection
 
     ins = session.get(Inspection, int(inspection_id)) if 0 < int(inspection_id) < 2**31 else None

@@ -176,7 +176,11 @@ def test_an_inspector_draws_a_sample_records_a_finding_sets_rectification_and_re
     desk.click("#ref-add")
     desk.wait_for_function("document.querySelector('#ins-refs').innerText.includes('长安区纪委监委')")
     desk.select_option("#ref-outcome", "admonition")
-    desk.fill("#ref-decided", "2026-12-05")
+    from portal.kernel.workdays import china_today
+
+    desk.fill("#ref-decided", china_today().isoformat())  # not before the referral, not after today
+    desk.fill("#ref-decision-no", "长纪〔2026〕21号")
+    desk.fill("#ref-decided-by", "长安区纪委监委")
     desk.click("#ref-record")
     desk.wait_for_function("document.querySelector('#ins-refs').innerText.includes('诫勉谈话')")
     shot(desk, "inspections-zh")
@@ -194,3 +198,132 @@ def test_an_inspector_draws_a_sample_records_a_finding_sets_rectification_and_re
     desk.locator("#rect-mine button[type=submit]").first.click()
     desk.wait_for_selector("#ins-notice")
     assert desk.locator("#ins-detail").count() == 0  # an officer sees no inspection, only the office's items
+
+
+def _referral(server, item_rule: str):
+    """The server database's referral made from a hit of `item_rule` (outcome, decision number, deciding body) and
+    whether its outcome was audited."""
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT r.id, r.outcome, r.decision_no, r.decided_by, r.decided_on FROM supervision_referral r "
+            "JOIN supervision_item i ON i.id = r.item_id WHERE i.rule = :rule"), {"rule": item_rule}).one()
+        audited = conn.execute(text("SELECT count(*) FROM audit_entry WHERE action = 'supervision.accountability' "
+                                    "AND target_id = :id"), {"id": str(row[0])}).scalar_one()
+    engine.dispose()
+    return row, audited
+
+
+def test_a_hit_is_referred_from_the_board_and_its_outcome_recorded(desk, server):
+    """The demo's reward paid to the handling officer's own bank card: the city's inspector refers the hit from
+    /monitor, then records what the discipline body decided; the officer it is about sees the result only."""
+    from portal.kernel.workdays import china_today
+
+    sign_in(desk, server, "inspector")
+    desk.wait_for_url("**/monitor**")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#hit-reward_to_staff")
+    desk.click("#hit-reward_to_staff")
+    row = desk.locator("#drill .drill-row", has_text="reward:")
+    row.wait_for()
+    assert "kinds=bank" in row.inner_text() and "6228" not in desk.content()  # the kind of account, never it
+    row.locator("[id^=refer-]").click()
+    desk.wait_for_selector("#refer-form")
+    desk.fill("#refer-target", "青园街道低保经办人")
+    desk.fill("#refer-grounds", "举报奖励发放到经办人本人银行卡，涉嫌截留奖励资金。")
+    desk.fill("#refer-body", "长安区纪委监委")
+    desk.click("#refer-submit")
+    desk.wait_for_selector("#board-notice")
+    desk.wait_for_function("!document.querySelector('#hit-reward_to_staff')")
+    panel = desk.locator("#panel-referrals")
+    pending = panel.locator(".ref-row", has_text="青园街道低保经办人")
+    assert "举报奖励发放到经办单位工作人员本人账户" in pending.inner_text()
+    pending.locator("[id^=ref-start-]").click()
+    desk.wait_for_selector("#board-ref-outcome-form")
+    shot(desk, "monitor-referral-form-zh")
+    decided = china_today().isoformat()
+    desk.select_option("#board-ref-outcome", "discipline")
+    desk.fill("#board-ref-decided", decided)
+    desk.fill("#board-ref-decision-no", "长纪处〔2026〕3号")
+    desk.fill("#board-ref-decided-by", "长安区纪委监委")
+    desk.click("#board-ref-record")
+    desk.wait_for_function("document.querySelector('#board-notice')?.innerText.includes('问责结果已记录')")
+    done = panel.locator(".ref-row", has_text="青园街道低保经办人")
+    assert "党纪政纪处分" in done.inner_text() and "长纪处〔2026〕3号" in done.inner_text()
+    assert done.locator("[id^=ref-start-]").count() == 0 and desk.locator("#board-ref-outcome-form").count() == 0
+    (_id, outcome, number, body, on), audited = _referral(server, "reward_to_staff")
+    assert (outcome, number, body, str(on)) == ("discipline", "长纪处〔2026〕3号", "长安区纪委监委", decided)
+    assert audited == 1
+    shot(desk, "monitor-referrals-zh")
+    desk.click("#toggle-lang")
+    desk.wait_for_function("document.querySelector('#panel-referrals').innerText.includes('Party or administrative')")
+    shot(desk, "monitor-referrals-en")
+    desk.click("#toggle-lang")
+    # The county's officer approved that reward: they read the outcome on their board, with nothing to record.
+    desk.context.clear_cookies()
+    sign_in(desk, server, "officer_county")
+    desk.wait_for_url("**/officer**")
+    desk.goto(server.base_url + "/monitor")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#panel-referrals .ref-row")
+    mine = desk.locator("#panel-referrals .ref-row", has_text="青园街道低保经办人")
+    assert "党纪政纪处分" in mine.inner_text() and desk.locator("[id^=ref-start-]").count() == 0
+
+
+def _wait_form_of(desk, key: str) -> None:
+    """The publish form has been filled again from the chosen power's version in force (its B post)."""
+    from portal.supervision.rules import POWERS
+
+    b_post = next(p.b_post for p in POWERS if p.key == key)
+    desk.wait_for_function("(b) => document.querySelector('#power-b')?.value === b", arg=b_post)
+
+
+def test_the_province_admin_publishes_a_power_version_and_resets_a_rule(desk, server):
+    from datetime import timedelta
+
+    from portal.kernel.workdays import china_today
+
+    sign_in(desk, server, "admin")
+    desk.wait_for_url("**/admin**")
+    desk.goto(server.base_url + "/admin/supervision")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#power-versions")
+    versions = desk.inner_text("#power-versions")
+    assert "冀民〔" in versions and "88号" in versions and "初始版本" in versions  # the demo's later version
+    desk.select_option("#power-choice", "dibao.accept")
+    _wait_form_of(desk, "dibao.accept")
+    since = (china_today() + timedelta(days=1)).isoformat()
+    desk.fill("#power-since", since)
+    desk.fill("#power-document", "冀民〔2026〕101号")
+    desk.fill("#power-limit", "2")
+    desk.click("#power-publish")
+    desk.wait_for_function("document.querySelector('#sup-admin-notice')?.innerText.includes('新版本已发布')")
+    row = desk.locator(f"#version-dibao-accept-{since}")
+    assert "冀民〔2026〕101号" in row.inner_text() and "2 个工作日" in row.inner_text()
+    # Yesterday is refused: past acts keep the version they were done under.
+    desk.select_option("#power-choice", "dibao.extend")
+    _wait_form_of(desk, "dibao.extend")
+    desk.fill("#power-since", (china_today() - timedelta(days=1)).isoformat())
+    desk.fill("#power-document", "冀民〔2026〕102号")
+    desk.click("#power-publish")
+    desk.wait_for_selector("#sup-admin-error")
+    # A rule: switched to the province's review, with the reason written.
+    desk.select_option("#rule-review-retaliation", "province")
+    desk.fill("#rule-reason-retaliation", "打击报复线索一律由省级复核。")
+    desk.click("#rule-save-retaliation")
+    desk.wait_for_function("document.querySelector('#sup-admin-notice')?.innerText.includes('已保存')")
+    assert "打击报复线索一律由省级复核" in desk.inner_text("#rule-retaliation")
+    assert desk.input_value("#rule-review-retaliation") == "province"
+    shot(desk, "admin-supervision-zh")
+    desk.click("#toggle-lang")
+    desk.wait_for_function("document.querySelector('#power-versions').innerText.includes('First version')")
+    shot(desk, "admin-supervision-en")
+    desk.click("#toggle-lang")
+    # A county's officer is refused the page.
+    desk.context.clear_cookies()
+    sign_in(desk, server, "officer_county")
+    desk.wait_for_url("**/officer**")
+    desk.goto(server.base_url + "/admin/supervision")
+    wait_hydrated(desk)
+    desk.wait_for_selector("#denied")
+    assert desk.locator("#power-versions").count() == 0

@@ -7,7 +7,6 @@ accountability; the office's officers answer here; the inspector accepts and clo
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TypedDict
 
 import reflex as rx
@@ -20,16 +19,17 @@ from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.shell.session import SignedInState
 from portal.supervision import queries, rules, services
+from portal.supervision.components import RefView, outcome_form, parse_outcome, ref_view, referral_outcome
 
 ROLES = (Role.INSPECTOR, Role.OFFICER)
 TOPIC_KEYS = [f"sup.topic.{x}" for x in rules.TOPICS]
 VERDICT_KEYS = [f"sup.verdict.{x}" for x in rules.VERDICTS]
-ACC_KEYS = [f"sup.acc.{x}" for x in rules.ACCOUNTABILITY]
 STATUS_KEYS = ["sup.ins_status.open", "sup.ins_status.closed", "sup.rect_status.open", "sup.rect_status.answered",
                "sup.rect_status.closed"]
 ERROR_KEYS = ["sup.err_topic", "sup.err_sample_size", "sup.err_office", "sup.err_deadline", "sup.err_unanswered",
               "sup.err_inspection_open", "sup.err_referral", "sup.err_outcome", "sup.err_outcome_text",
-              "sup.err_closed", "sup.err_self", "auth.forbidden", "common.bad_argument"]
+              "sup.err_closed", "sup.err_self", "sup.err_decided_on", "sup.err_decision_no", "sup.err_decided_by",
+              "auth.forbidden", "common.bad_argument"]
 FIELD = {"min_height": TAP, "font_size": "16px", "padding": "8px", "border": "1px solid var(--gray-7)",
          "border_radius": "6px", "background": "var(--color-panel)", "box_sizing": "border-box", "width": "100%"}
 
@@ -65,15 +65,6 @@ class RectView(TypedDict):
     due: str
     status: str
     answer: str
-
-
-class RefView(TypedDict):
-    id: int
-    target: str
-    body: str
-    referred: str
-    outcome_key: str
-    decided: str
 
 
 def _ins(r) -> InsView:
@@ -112,8 +103,7 @@ class InspectionsState(SignedInState):
                                        finding=f) for i, p, ref, v, f in detail.cases]
                 self.rects = [RectView(id=i, office=o, demand=d, due=due, status=f"sup.rect_status.{s}", answer=a)
                               for i, o, d, due, s, a in detail.rectifications]
-                self.refs = [RefView(id=i, target=tg, body=b, referred=r, outcome_key=f"sup.acc.{o}" if o else "",
-                                     decided=d) for i, tg, b, r, o, d in detail.referrals]
+                self.refs = [ref_view(r) for r in detail.referrals]
                 self.offices = [Opt(code=o.code, name=o.name) for o in detail.offices]
         self.mine = [RectView(id=i, office=o, demand=d, due=due, status=f"sup.rect_status.{s}", answer="")
                      for i, o, d, due, s in queries.rectifications_for_office(actor)]
@@ -207,12 +197,15 @@ class InspectionsState(SignedInState):
     @checked
     def record_outcome(self, form: dict):
         try:
-            decided = date.fromisoformat(str(form.get("decided", ""))[:10])
+            referral, outcome, decided, number, decider = parse_outcome(form)
         except ValueError:
-            self.error_key = "sup.err_deadline"
+            self.error_key, self.notice_key = "sup.err_decided_on", ""
             return
-        self._act(Role.INSPECTOR, services.record_accountability, row_id(form.get("ref", "")),
-                  str(form.get("outcome", ""))[:12], decided)
+
+        def run(session, actor):
+            services.record_accountability(session, actor, referral, outcome, decided, decision_no=number,
+                                           decided_by=decider)
+        self._act(Role.INSPECTOR, run)
 
     @rx.event
     def close_inspection(self):
@@ -283,16 +276,8 @@ def _ref_row(r: RefView) -> rx.Component:
     s = InspectionsState
     return rx.table.row(
         rx.table.cell(r["target"]), rx.table.cell(r["body"]), rx.table.cell(r["referred"]),
-        rx.table.cell(rx.cond(r["outcome_key"] != "",
-                              rx.text(t_var(r["outcome_key"], ACC_KEYS), " · ", r["decided"]),
-                              rx.form(rx.hstack(
-                                  rx.el.input(type="hidden", name="ref", value=r["id"].to_string()),
-                                  rx.el.select(*[rx.el.option(t(f"sup.acc.{x}"), value=x) for x in rules.ACCOUNTABILITY],
-                                               name="outcome", style={**FIELD, "width": "180px"}, id="ref-outcome"),
-                                  rx.el.input(type="date", name="decided", style={**FIELD, "width": "170px"},
-                                              id="ref-decided", aria_label="decided"),
-                                  rx.button(t("sup.ref_record"), type="submit", min_height=TAP, id="ref-record"),
-                                  spacing="2"), on_submit=s.record_outcome))),
+        rx.table.cell(rx.cond(r["outcome_key"] != "", referral_outcome(r),
+                              rx.cond(r["recordable"], outcome_form(r["id"], s.record_outcome, prefix="ref")))),
     )
 
 

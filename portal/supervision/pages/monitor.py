@@ -19,6 +19,7 @@ from portal.shell.layout import TAP, page
 from portal.shell.session import SignedInState
 from portal.shell.ui import UIState
 from portal.supervision import queries, rules, services
+from portal.supervision.components import RefView, outcome_form, parse_outcome, ref_view, referral_outcome
 
 ROLES = (Role.OFFICER, Role.INSPECTOR, Role.ADMIN)
 KINDS = ("step", "report", "followup", "evaluation")
@@ -26,7 +27,9 @@ KIND_KEYS = [f"sup.kind.{k}" for k in KINDS]
 RULE_KEYS = [f"sup.rule.{r.key}" for r in rules.RISK_RULES]
 OUTCOME_KEYS = [f"sup.outcome.{o}" for o in rules.OUTCOMES]
 ERROR_KEYS = ["sup.err_self", "sup.err_closed", "sup.err_outcome", "sup.err_outcome_text", "auth.forbidden",
-              "common.bad_argument", "sup.err_referral"]
+              "common.bad_argument", "sup.err_referral", "sup.err_decided_on", "sup.err_decision_no",
+              "sup.err_decided_by"]
+NOTICE_KEYS = ["sup.closed_ok", "sup.refs.recorded"]
 POWER_NAMES = {p.key: (p.name_zh, p.name_en) for p in rules.POWERS}
 REFRESH_MS = 30_000
 FIELD_STYLE = {"min_height": TAP, "font_size": "16px", "padding": "8px", "border": "1px solid var(--gray-7)",
@@ -87,6 +90,8 @@ class MonitorState(SignedInState):
     drill_rows: list[DrillView] = []
     closing_id: int = 0
     referring_id: int = 0
+    refs: list[RefView] = []
+    recording_id: int = 0
     error_key: str = ""
     notice_key: str = ""
 
@@ -106,6 +111,7 @@ class MonitorState(SignedInState):
                      for k, n in b.acts_24h]
         self.acts_total = b.acts_24h_total
         self.trend = [WeekView(week=w, acts=a, hits=h) for w, a, h in b.trend]
+        self.refs = [ref_view(r) for r in queries.referrals_for(actor, b.region_code)]
         if self.drill_kind:
             self._drill(actor)
 
@@ -190,6 +196,34 @@ class MonitorState(SignedInState):
             self.error_key = key or "auth.forbidden"
             return
         self.referring_id, self.error_key, self.notice_key = 0, "", "sup.closed_ok"
+        self._fill(actor, self.region)
+
+    @rx.event
+    @checked
+    def start_record(self, referral_id: int):
+        self.recording_id, self.error_key, self.notice_key = row_id(referral_id), "", ""
+
+    @rx.event
+    def cancel_record(self):
+        self.recording_id = 0
+
+    @rx.event
+    @checked
+    def record_outcome(self, form: dict):
+        try:
+            referral, outcome, decided, number, decider = parse_outcome(form)
+        except ValueError:
+            self.error_key, self.notice_key = "sup.err_decided_on", ""
+            return
+
+        def run(session, actor):
+            services.record_accountability(session, actor, referral, outcome, decided, decision_no=number,
+                                           decided_by=decider)
+        actor, key = self._perform(ROLES, run, domain_errors=(services.SupervisionError,))
+        if actor is None or key:
+            self.error_key, self.notice_key = key or "auth.forbidden", ""
+            return
+        self.recording_id, self.error_key, self.notice_key = 0, "", "sup.refs.recorded"
         self._fill(actor, self.region)
 
     @rx.event
@@ -353,12 +387,42 @@ def _drill() -> rx.Component:
         spacing="3", width="100%"), width="100%", id="drill"))
 
 
+def _ref_row(r: RefView) -> rx.Component:
+    s = MonitorState
+    source = rx.cond(r["from_item"], rx.vstack(rx.badge(t("sup.refs.from_item"), variant="soft"),
+                                               rx.text(t_var("sup.rule." + r["source_ref"], RULE_KEYS), size="1"),
+                                               spacing="1"),
+                     rx.badge(t_fmt("sup.refs.from_inspection", n=r["source_ref"]), variant="soft"))
+    outcome = rx.cond(
+        r["outcome_key"] != "", referral_outcome(r),
+        rx.cond(r["recordable"],
+                rx.button(t("sup.ref_record"), size="2", min_height=TAP, on_click=MonitorState.start_record(r["id"]),
+                          id="ref-start-" + r["id"].to_string()),
+                rx.text(t("sup.refs.pending"), size="1", color_scheme="gray")))
+    return rx.table.row(rx.table.cell(source), rx.table.cell(r["target"]), rx.table.cell(r["grounds"]),
+                        rx.table.cell(r["body"]), rx.table.cell(r["referred"]), rx.table.cell(outcome),
+                        class_name="ref-row", id="ref-" + r["id"].to_string(),
+                        background=rx.cond(s.recording_id == r["id"], "var(--accent-3)", "transparent"))
+
+
+def _referrals() -> rx.Component:
+    s = MonitorState
+    heads = ("sup.refs.source", "sup.ref_target", "sup.ref_grounds", "sup.ref_body", "sup.ref_on", "sup.ref_outcome")
+    return _panel(t("sup.refs.title"), rx.vstack(
+        rx.cond(s.refs.length() > 0, rx.box(rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(k)) for k in heads])),
+            rx.table.body(rx.foreach(s.refs, _ref_row)), size="1", width="100%"), overflow_x="auto", width="100%"),
+            rx.text(t("sup.refs.none"), color_scheme="gray", size="2")),
+        rx.cond(s.recording_id > 0, outcome_form(s.recording_id, s.record_outcome, s.cancel_record, "board-ref")),
+        spacing="2", width="100%"), "panel-referrals")
+
+
 def _messages() -> rx.Component:
     s = MonitorState
     return rx.fragment(
         rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERROR_KEYS), icon="triangle-alert",
                                               color_scheme="red", role="alert", id="board-error", width="100%")),
-        rx.cond(s.notice_key != "", rx.callout(t("sup.closed_ok"), icon="check", color_scheme="green",
+        rx.cond(s.notice_key != "", rx.callout(t_var(s.notice_key, NOTICE_KEYS), icon="check", color_scheme="green",
                                                id="board-notice", width="100%")),
     )
 
@@ -392,7 +456,7 @@ def monitor_page() -> rx.Component:
         columns=rx.breakpoints(initial="1", md="3"), spacing="4", width="100%",
     )
     return page(
-        guarded(s, head, _messages(), panels, _drill(), _panel(t("sup.trend_title"), _trend(), "panel-trend"),
-                whoami(s)),
+        guarded(s, head, _messages(), panels, _drill(), _referrals(),
+                _panel(t("sup.trend_title"), _trend(), "panel-trend"), whoami(s)),
         title_key="sup.monitor_title", wide=True,
     )

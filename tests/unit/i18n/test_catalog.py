@@ -44,6 +44,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
     from portal.kernel import policy
     from portal.ratings import rules as ratings
     from portal.kernel.workdays import KINDS
+    from portal.accounts.services import ACCOUNT_KINDS
 
     return {
         "level.": [lvl.value for lvl in RegionLevel],
@@ -53,6 +54,7 @@ def _dynamic_keys() -> dict[str, list[str]]:
         "policy.": list(policy.DEFAULTS),
         "admin.cal_kind.": list(KINDS),
         "admin.cal_change.": ["added", "removed", "changed", "same"],
+        "accounts.account_kind.": list(ACCOUNT_KINDS),
         **_applications_dynamic_keys(),
         **_reports_dynamic_keys(),
         **_evaluations_dynamic_keys(),
@@ -151,6 +153,8 @@ def _supervision_dynamic_keys() -> dict[str, list[str]]:
         "sup.topic.": list(rules.TOPICS),
         "sup.verdict.": list(rules.VERDICTS),
         "sup.acc.": list(rules.ACCOUNTABILITY),
+        "sup.unit.": sorted({r.unit for r in rules.RISK_RULES}),
+        "sup.review.": list(rules.REVIEW_LEVELS),
         "sup.ins_status.": ["open", "closed"],
         "sup.rect_status.": ["open", "answered", "closed"],
         "sup.notice.kind.": list(rules.NOTICE_KINDS),

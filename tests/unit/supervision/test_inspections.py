@@ -106,10 +106,11 @@ def test_findings_rectification_answer_close_and_referral(w):
     sup.close_inspection(w.s, w.inspector, ins.id)
     ref = sup.refer(w.s, w.inspector, target="建北街道低保经办人", grounds="明知有车辆仍审核通过。",
                     body="长安区纪委监委", inspection_id=ins.id, now=T0)
+    decision = dict(decision_no="长纪〔2026〕12号", decided_by="长安区纪委监委")
     with pytest.raises(sup.SupervisionError):
-        sup.record_accountability(w.s, w.inspector, ref.id, "fired", date(2026, 4, 1))
-    sup.record_accountability(w.s, w.inspector, ref.id, "admonition", date(2026, 4, 1))
-    assert ref.outcome == "admonition"
+        sup.record_accountability(w.s, w.inspector, ref.id, "fired", date(2026, 4, 1), **decision)
+    sup.record_accountability(w.s, w.inspector, ref.id, "admonition", date(2026, 4, 1), **decision)
+    assert (ref.outcome, ref.decision_no, ref.decided_by) == ("admonition", "长纪〔2026〕12号", "长安区纪委监委")
     actions = set(w.s.execute(select(AuditEntry.action).where(AuditEntry.action.like("supervision.%"))).scalars())
     assert {"supervision.finding", "supervision.rectification_answered", "supervision.inspection_closed",
             "supervision.referral", "supervision.accountability"} <= actions

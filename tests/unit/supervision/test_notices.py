@@ -77,7 +77,8 @@ def _inspection(w):
     sup.answer_rectification(w.s, w.officer, rect.id, "已停发赵建国家低保并追回保障金。")
     ref = sup.refer(w.s, w.inspector, target="王小明", grounds="明知赵建国家有车辆仍审核通过。", body="长安区纪委监委",
                     inspection_id=ins.id, now=T0)
-    sup.record_accountability(w.s, w.inspector, ref.id, "notice", date(2026, 3, 20))
+    sup.record_accountability(w.s, w.inspector, ref.id, "notice", date(2026, 3, 20), decision_no="长纪〔2026〕12号",
+                              decided_by="长安区纪委监委")
     office_ref = sup.refer(w.s, w.inspector, target="建北街道低保经办人", grounds="复核流于形式。",
                            body="长安区纪委监委", inspection_id=ins.id, now=T0)
     return ins, bad, ref, office_ref

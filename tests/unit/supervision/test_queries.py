@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.kernel import audit
+from portal.kernel.audit_models import AuditEntry
 from portal.kernel.permissions import PermissionDenied
-from portal.supervision import queries, services as sup
+from portal.supervision import queries, rules, services as sup
 from tests import factories
 from tests.unit.supervision.test_risk_rules import COUNTY, TOWNSHIP, VILLAGE, act
 
@@ -70,15 +72,46 @@ def test_only_supervising_roles_of_a_county_or_above_get_a_board(w, portal_env):
 
 def test_a_new_dated_version_of_a_power_applies_from_its_date(w):
     admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
+    on = date(2026, 3, 1)
     sup.set_power(w.s, admin, sup.PowerChange("dibao.decide", date(2026, 4, 1), "低保审核确认（新）", "County decision",
-                                               "A", "basis", "county", 8, "甲", "乙", "p", "p"))
+                                               "A", "basis", "county", 8, "甲", "乙", "p", "p",
+                                               document_no="冀民〔2026〕45号"), today=on)
     before = {p.key: p for p in sup.powers_in_force(w.s, date(2026, 3, 31))}
     after = {p.key: p for p in sup.powers_in_force(w.s, date(2026, 4, 1))}
     assert before["dibao.decide"].time_limit_wd == 10 and after["dibao.decide"].time_limit_wd == 8
     assert after["dibao.decide"].actions == ("application.county_decision",)
+    assert after["dibao.decide"].document_no == "冀民〔2026〕45号" and before["dibao.decide"].document_no == ""
     with pytest.raises(sup.SupervisionError):
         sup.set_power(w.s, admin, sup.PowerChange("dibao.decide", date(2026, 4, 1), "x", "x", "A", "b", "county",
-                                                   8, "a", "b", "p", "p"))
+                                                   8, "a", "b", "p", "p", document_no="冀民〔2026〕46号"), today=on)
+    with pytest.raises(PermissionDenied):
+        sup.set_power(w.s, w.a, sup.PowerChange("dibao.decide", date(2026, 5, 1), "x", "x", "A", "b", "county",
+                                                 8, "a", "b", "p", "p", document_no="冀民〔2026〕46号"), today=on)
+
+
+def test_a_version_is_never_backdated_needs_its_document_number_and_is_the_province_admins(w):
+    admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
+    city_admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.city))
+    on = date(2026, 3, 10)
+    change = dict(time_limit_wd=7, a_post="县级审批人", b_post="县级分管领导", control_points=("两人审批",),
+                  risk_points=("越权审批",))
+    with pytest.raises(sup.SupervisionError) as err:  # yesterday: past acts keep the version they were done under
+        sup.revise_power(w.s, admin, "dibao.decide", date(2026, 3, 9), "冀民〔2026〕45号", today=on, **change)
+    assert err.value.key == "sup.err_power_past"
+    with pytest.raises(sup.SupervisionError) as err:
+        sup.revise_power(w.s, admin, "dibao.decide", on, "", today=on, **change)
+    assert err.value.key == "sup.err_power_document"
+    with pytest.raises(PermissionDenied):  # a city's admin: the power list is the province's
+        sup.revise_power(w.s, city_admin, "dibao.decide", on, "冀民〔2026〕45号", today=on, **change)
+    row = sup.revise_power(w.s, admin, "dibao.decide", on, "冀民〔2026〕45号", today=on, **change)
+    seed = next(p for p in rules.POWERS if p.key == "dibao.decide")
+    # Only the time limit, posts and points change; the name, grade and basis carry over from the version before.
+    assert (row.name_zh, row.grade, row.legal_basis) == (seed.name_zh, seed.grade, seed.legal_basis)
+    assert (row.time_limit_wd, row.a_post, row.control_points) == (7, "县级审批人", ["两人审批"])
+    entry = w.s.execute(select(AuditEntry).where(AuditEntry.action == "supervision.power_set")).scalar_one()
+    assert entry.after["document_no"] == "冀民〔2026〕45号" and entry.after["time_limit_wd"] == 7
+    earlier = {p.key: p for p in sup.powers_in_force(w.s, date(2026, 3, 9))}
+    assert earlier["dibao.decide"].time_limit_wd == seed.time_limit_wd
     with pytest.raises(PermissionDenied):
         sup.set_power(w.s, w.a, sup.PowerChange("dibao.decide", date(2026, 5, 1), "x", "x", "A", "b", "county",
                                                  8, "a", "b", "p", "p"))

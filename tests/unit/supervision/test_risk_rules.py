@@ -207,13 +207,13 @@ def test_bulk_admit_counts_one_officer_only(w):
 
 def test_a_disabled_rule_stays_quiet_and_the_change_is_audited(w):
     admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
-    sup.set_rule(w.s, admin, "ab_separation", False, 1, 365)
+    sup.set_rule(w.s, admin, "ab_separation", False, 1, 365, reason="试点期间暂停")
     act(w, w.a, "application.home_survey", "application", "A-9", T0)
     decided = act(w, w.a, "application.county_decision", "application", "A-9", T0 + timedelta(days=20))
     assert hits(w, decided) == []
     assert w.s.execute(select(AuditEntry).where(AuditEntry.action == "supervision.rule_set")).scalar_one()
     with pytest.raises(PermissionDenied):
-        sup.set_rule(w.s, w.a, "ab_separation", True, 1, 365)
+        sup.set_rule(w.s, w.a, "ab_separation", True, 1, 365, reason="恢复该规则")
 
 
 def test_the_hook_opens_an_item_as_the_act_happens_and_the_sweep_never_twice(w):
@@ -353,7 +353,7 @@ def test_amount_differs_uses_the_parameters_in_force_on_the_decision_date(w, cas
 
 def test_amount_differs_threshold_is_the_setting_in_force(w, case):
     admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
-    sup.set_rule(w.s, admin, "amount_differs", True, 500, 365)
+    sup.set_rule(w.s, admin, "amount_differs", True, 500, 365, reason="按省厅通知放宽到五元")
     case.monthly_amount_fen = 1200_00 + 500
     assert _rule(w, _decided(w, case), "amount_differs") == []
 
