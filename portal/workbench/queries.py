@@ -7,7 +7,8 @@ To-do, for the signed-in person: application steps their own office handles (and
 steps at the offices below it), reports they own or nobody has taken yet (首问负责) and other officers' overdue ones,
 rewards waiting for a second officer's approval, 差评 follow-ups (staff: their window's open cases; officers: appeals
 to decide and overdue cases), rewards waiting for payment (finance), the re-verification findings still new in
-their townships, and a supervisor's evaluations not yet submitted. Overdue first, then by due date.
+their townships, a supervisor's evaluations not yet submitted, and annual reports (the office's own to write and
+send, lower offices' to review, and below: lower offices' overdue ones). Overdue first, then by due date.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
+from portal.annual import services as annual
 from portal.applications import queries as applications
 from portal.evaluations import services as evaluations
 from portal.kernel import routes
@@ -31,7 +33,7 @@ from portal.register import services as register
 from portal.reports import services as reports
 from portal.verification import services as verification
 
-KINDS = ("application", "report", "reward", "followup", "payment", "finding", "evaluation")
+KINDS = ("application", "report", "reward", "followup", "payment", "finding", "evaluation", "annual")
 MAX_ITEMS = 300
 
 
@@ -73,7 +75,14 @@ def _officer_items(session: Session, actor: Actor, today: date) -> list[TodoItem
                                       c.window_name, c.resolve_due, c.overdue, c.status in ("answered", "appealed"),
                                       routes.OFFICER_RATINGS))
     items += _findings(session, actor)
+    items += _annual_items(session, actor, today)
     return items
+
+
+def _annual_items(session: Session, actor: Actor, today: date) -> list[TodoItem]:
+    return [TodoItem("annual", f"{w.year}" if w.quarter == 0 else f"{w.year}Q{w.quarter}", w.region,
+                     f"workbench.step.annual_{w.step}", w.region, w.due_on, w.overdue, w.mine,
+                     routes.OFFICER_ANNUAL_REPORTS) for w in annual.waiting(session, actor, today=today)]
 
 
 def _findings(session: Session, actor: Actor) -> list[TodoItem]:
