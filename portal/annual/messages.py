@@ -155,7 +155,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                   "and it cannot be issued."),
     "annual.province_sources": ("全省数据为以下已审核通过的市（州）报告之和：", "The province's figures add up these "
                                 "accepted city reports:"),
-    "annual.province_pending": ("尚未审核通过：{names}", "Not accepted yet: {names}"),
+    "annual.province_pending": ("以下市（州）的报告尚未审核通过：", "These cities' reports are not accepted yet:"),
     "annual.province_note": ("省级报告没有上级审核：各市（州）报告全部审核通过后印发，印发后数据固定。",
                              "Nobody reviews the province's report: it is issued once every city's report is "
                              "accepted, and its figures are then frozen."),

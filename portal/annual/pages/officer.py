@@ -111,7 +111,7 @@ class AnnualReportsState(SignedInState):
     o_when_key: str = ""
     o_when_color: str = "gray"
     o_sources: list[str] = []
-    o_pending: str = ""
+    o_pending: list[str] = []
     can_edit: bool = False
     can_review: bool = False
     below: list[BelowView] = []
@@ -163,7 +163,7 @@ class AnnualReportsState(SignedInState):
         self.o_document, self.o_computed, self.o_reason = d.document_no, d.computed, d.return_reason
         self.can_edit, self.can_review = d.can_edit, d.can_review
         self.o_due, self.o_when_key, self.o_when_color = d.due, f"annual.when.{d.timeliness}", WHEN_COLORS[d.timeliness]
-        self.o_sources, self.o_pending = d.sources, "、".join(d.pending)
+        self.o_sources, self.o_pending = d.sources, d.pending
         self.lines = [LineView(head=x.head, zh=x.zh, en=x.en, value=x.value) for x in d.lines]
         self.sections = [SectionView(key=k, title_key=f"annual.sec.{k}", text=typed.get(k, d.sections.get(k, "")),
                                      missing=False) for k in rules.SECTIONS]
@@ -384,8 +384,10 @@ def _opened() -> rx.Component:
             rx.cond(s.o_sources.length() > 0, rx.vstack(
                 rx.text(t("annual.province_sources"), size="2"),
                 rx.el.ul(rx.foreach(s.o_sources, lambda x: rx.el.li(x))), spacing="1")),
-            rx.cond(s.o_pending != "", rx.callout(t_fmt("annual.province_pending", names=s.o_pending),
-                                                  color_scheme="orange", width="100%", id="province-pending")),
+            rx.cond(s.o_pending.length() > 0, rx.callout(
+                rx.text(t("annual.province_pending")), rx.hstack(rx.foreach(s.o_pending, lambda x: rx.badge(x)),
+                                                                 wrap="wrap"),
+                color_scheme="orange", width="100%", id="province-pending")),
             spacing="2", width="100%", align="start", id="province-block")),
         rx.cond(s.o_reason != "", rx.callout(t_fmt("annual.returned_reason", reason=s.o_reason),
                                              color_scheme="orange", id="return-reason", width="100%")),

@@ -102,6 +102,8 @@ def officer_home(*top: rx.Component) -> rx.Component:
                      "go-officer-publicity"),
             nav_card("annual.title", "annual.link_desc", routes.OFFICER_ANNUAL_REPORTS, "book-open-text",
                      "go-annual-reports"),
+            nav_card("reporting.desk_title", "reporting.desk_link", routes.OFFICER_REWARD_POOL, "hand-coins",
+                     "go-reward-pool"),
             rx.heading(t("officer.regions"), size="4", as_="h2"),
             rx.vstack(rx.foreach(OfficerHomeState.scope, _region_link), width="100%", id="officer-scope"),
         ),
