@@ -314,7 +314,7 @@ def _pool(p: DeskPool) -> rx.Component:
             ),
             spacing="4", align="center", wrap="wrap", width="100%")),
         width="100%", align="start", spacing="2",
-    ), width="100%", id="pool-" + p["id"].to_string())
+    ), width="100%", id="pool-" + p["id"].to_string(), class_name="pool-card")
 
 
 def reward_pool_desk() -> rx.Component:
