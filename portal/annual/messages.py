@@ -169,6 +169,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "annual.below_title": ("下级报告报送情况（{year} 年度）", "Reports due to you ({year})"),
     "annual.below_office": ("{office}：应报 {n} 份", "{office}: {n} due"),
     "annual.col.sent": ("报送日期", "Sent"),
+    "annual.col.when": ("是否按时", "On time?"),
     "annual.not_sent": ("未报送", "Not sent"),
     "policy.annual.city_due_mmdd": ("市级年度报告报送期限（月日，如 1231 即 12 月 31 日）",
                                     "City annual reports due on (month and day, 1231 = 31 December)"),

@@ -174,6 +174,7 @@ def test_the_province_sets_weights_allocates_a_pool_and_a_second_person_approves
     page.click("#weights-submit")
     page.wait_for_selector("#pool-done")
     assert "冀民〔2026〕40号" in page.inner_text("#weight-sets")
+    page.wait_for_function("document.querySelector('#w-document').value === ''")  # forms cleared on success
 
     scores = page.inner_text("#scores")
     assert "长安区" in scores and "涿州市" in scores and " = " in scores
@@ -184,6 +185,7 @@ def test_the_province_sets_weights_allocates_a_pool_and_a_second_person_approves
     page.wait_for_function("document.querySelector('#pool-done') && "
                            "document.querySelector('#pool-done').innerText.includes('驳回')")
     assert page.locator(".pool-card", has_text="未批准").count() == 1
+    page.wait_for_function("document.querySelector('#pool-amount').value === ''")
 
     page.fill("#pool-amount", "1000000.01")
     page.fill("#pool-floor", "10")

@@ -320,7 +320,7 @@ def _below(b: BelowView) -> rx.Component:
         rx.text(t_fmt("annual.below_office", office=b["office"], n=b["count"]), size="2"),
         rx.box(rx.el.table(
             rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in (
-                "annual.col.region", "annual.col.status", "annual.col.sent", "annual.col.due")], rx.el.th(""),
+                "annual.col.region", "annual.col.status", "annual.col.sent", "annual.col.due", "annual.col.when")],
                 rx.el.th(""))),
             rx.el.tbody(rx.foreach(b["lines"], _below_row)), class_name="results-table"),
             class_name="table-scroll", width="100%"),
@@ -384,10 +384,10 @@ def _opened() -> rx.Component:
             rx.cond(s.o_sources.length() > 0, rx.vstack(
                 rx.text(t("annual.province_sources"), size="2"),
                 rx.el.ul(rx.foreach(s.o_sources, lambda x: rx.el.li(x))), spacing="1")),
-            rx.cond(s.o_pending.length() > 0, rx.callout(
-                rx.text(t("annual.province_pending")), rx.hstack(rx.foreach(s.o_pending, lambda x: rx.badge(x)),
-                                                                 wrap="wrap"),
-                color_scheme="orange", width="100%", id="province-pending")),
+            rx.cond(s.o_pending.length() > 0, rx.vstack(
+                rx.callout(t("annual.province_pending"), color_scheme="orange", width="100%"),
+                rx.hstack(rx.foreach(s.o_pending, lambda x: rx.badge(x, color_scheme="orange")), wrap="wrap"),
+                width="100%", spacing="2", id="province-pending")),
             spacing="2", width="100%", align="start", id="province-block")),
         rx.cond(s.o_reason != "", rx.callout(t_fmt("annual.returned_reason", reason=s.o_reason),
                                              color_scheme="orange", id="return-reason", width="100%")),

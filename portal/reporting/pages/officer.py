@@ -132,7 +132,7 @@ class RewardPoolDeskState(SignedInState):
         self.scores = [ScoreRow(key=c.code, name=c.name, recipients=f"{c.recipients:,}", score=rules.shown_points(c.score_milli),
                                 terms=_terms(c.terms)) for c in d.scores]
         self.pools = [DeskPool(
-            id=p.id, year=str(p.year), total="¥" + yuan(p.pool_fen), floor=rules.shown_points(p.floor_milli),
+            id=p.id, year=str(p.year), total=yuan(p.pool_fen), floor=rules.shown_points(p.floor_milli),
             status_key=f"reporting.status.{p.status}", status_color=STATUS_COLORS.get(p.status, "gray"),
             document=p.weights_document, decided=f"{p.decided_by} {p.decided_at}", approved_by=p.approved_by,
             rejection=p.rejection, can_approve=p.can_approve,
@@ -293,8 +293,9 @@ def _pool(p: DeskPool) -> rx.Component:
                   width="100%", align="center", wrap="wrap"),
         rx.text(t_fmt("reporting.decided_by", who=p["decided"], document=p["document"]), size="2",
                 color_scheme="gray"),
-        rx.cond(p["approved_by"] != "", rx.text(t_fmt("reporting.approved_by", who=p["approved_by"]), size="2",
-                                               color_scheme="gray")),
+        rx.cond(p["approved_by"] != "", rx.text(
+            rx.cond(p["rejection"] != "", t_fmt("reporting.rejected_by", who=p["approved_by"]),
+                    t_fmt("reporting.approved_by", who=p["approved_by"])), size="2", color_scheme="gray")),
         rx.cond(p["rejection"] != "", rx.callout(t_fmt("reporting.rejected_because", reason=p["rejection"]),
                                                 color_scheme="orange", width="100%")),
         rx.box(rx.el.table(
