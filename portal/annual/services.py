@@ -459,7 +459,10 @@ def submit(session: Session, actor: Actor | None, report_id: int, sections: dict
     report = _editable(session, actor, report_id)
     if report.level == "province":
         raise AnnualError("annual.err_wrong_state")  # nobody above: the province issues (`issue`)
-    return _send(session, actor, report, sections, rules.SUBMITTED, ACTION_ANNUAL_SUBMIT, now)
+    before = _send(session, actor, report, sections, rules.SUBMITTED, now)
+    audit.record(session, actor, ACTION_ANNUAL_SUBMIT, "annual_report", report.id, region_code=_code(report), at=now,
+                 before={"status": before}, after={"status": report.status, "document_no": report.document_no})
+    return report
 
 
 def issue(session: Session, actor: Actor | None, report_id: int, sections: dict | None = None, *,
@@ -471,11 +474,16 @@ def issue(session: Session, actor: Actor | None, report_id: int, sections: dict 
     report = _editable(session, actor, report_id)
     if report.level != "province":
         raise AnnualError("annual.err_wrong_state")
-    return _send(session, actor, report, sections, rules.ISSUED, ACTION_ANNUAL_ISSUE, now)
+    before = _send(session, actor, report, sections, rules.ISSUED, now)
+    audit.record(session, actor, ACTION_ANNUAL_ISSUE, "annual_report", report.id, region_code=_code(report), at=now,
+                 before={"status": before}, after={"status": report.status, "document_no": report.document_no})
+    return report
 
 
 def _send(session: Session, actor: Actor | None, report: AnnualReport, sections: dict | None, status: str,
-          action: str, now: datetime) -> AnnualReport:
+          now: datetime) -> str:
+    """The report leaves the office (submitted or issued): sections complete, figures once more and frozen, the
+    next number. Returns the status it had before; the caller writes the audit row."""
     assert actor is not None
     clean = _store_sections(report, sections) if sections is not None else rules.clean_sections(report.sections)
     missing = rules.missing_sections(clean)
@@ -495,9 +503,7 @@ def _send(session: Session, actor: Actor | None, report: AnnualReport, sections:
     report.submitted_by, report.submitted_at = actor.user_id, now
     report.reviewed_by = report.reviewed_at = None
     session.flush()
-    audit.record(session, actor, action, "annual_report", report.id, region_code=region.code, at=now,
-                 before={"status": before}, after={"status": report.status, "document_no": report.document_no})
-    return report
+    return before
 
 
 def review(session: Session, actor: Actor | None, report_id: int, accept: bool, reason: str = "", *,

@@ -1,7 +1,9 @@
 """/officer/annual-reports (年度报告): the reports an officer may see, by region and year with their status; one
 opened with its figures, the narrative sections (kept as typed when an action is refused), and only the actions the
 signed-in office may take: save, recompute and submit for the office's own draft or returned report, accept or return
-(with a reason) for the level above; the PDF and the workbook as plain downloads (/api/annual-reports/…).
+(with a reason) for the level above, issue for the province's own; each report's due date and whether it is on
+time, and for a city or province office the reports due to it (missing, late); the PDF and the workbook as plain
+downloads (/api/annual-reports/…).
 Every action re-checks role + region in the service; the page holds display strings only."""
 
 from __future__ import annotations
