@@ -102,8 +102,12 @@ def demo() -> int:
     from portal.annual import demo as demo_annual
 
     with session_scope() as session:  # last: its figures read everything above
+        for username, name, code in demo_annual.load_accounts(session, password):
+            print(f"  {username:<22} officer @ {code}  ({name})")
         if demo_annual.load(session):
             print("demo annual reports: county 130102's report submitted to city 1301 (officer_city), the city's draft")
+        if demo_annual.load_province(session):
+            print("demo annual reports: last year's city reports accepted, the province's report issued")
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -38,6 +38,7 @@ from portal.payments.pages.figures import money_figures
 from portal.reporting.pages.pool import reward_pools
 from portal.payments.pages.officer import OfficerPaymentsState, officer_payments
 from portal.annual.pages.officer import AnnualReportsState, annual_reports
+from portal.reporting.pages.officer import RewardPoolDeskState, reward_pool_desk
 from portal.reports.pages.resident import ReportState, ReportTrackState, report_page, report_track_page
 from portal.ratings.pages.staff import StaffHomeState, staff_home
 from portal.evaluations.pages.evaluate import EvaluateState, supervisor_evaluate
@@ -126,6 +127,8 @@ app.add_page(report_page, route=routes.REPORT, title=page_title("report.title"),
 app.add_page(officer_reports, route=routes.OFFICER_REPORTS, title=page_title("report.officer_title"), on_load=OfficerReportsState.load)
 app.add_page(officer_payments, route=routes.OFFICER_PAYMENTS, title=page_title("payments.title"), on_load=OfficerPaymentsState.load)
 app.add_page(annual_reports, route=routes.OFFICER_ANNUAL_REPORTS, title=page_title("annual.title"), on_load=AnnualReportsState.load)
+app.add_page(reward_pool_desk, route=routes.OFFICER_REWARD_POOL, title=page_title("reporting.desk_title"),
+             on_load=RewardPoolDeskState.load)
 app.add_page(report_track_page, route=routes.REPORT_TRACK, title=page_title("home.report_track"), on_load=ReportTrackState.load)
 
 app.add_page(powers_page, route=routes.POWERS, title=page_title("sup.powers_title"), on_load=PowersState.load)

@@ -33,6 +33,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "annual.status.submitted": ("已报送，待审核", "Submitted, awaiting review"),
     "annual.status.returned": ("已退回，待修改", "Returned for changes"),
     "annual.status.accepted": ("已审核通过", "Accepted"),
+    "annual.status.issued": ("已印发", "Issued"),
     "annual.level.county": ("县级", "County"),
     "annual.level.city": ("市级", "City"),
     "annual.level.province": ("省级", "Province"),
@@ -145,4 +146,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "annual.kind_year": ("低保年报", "dibao annual report"),
     "annual.kind_quarter": ("低保第{q}季度报", "dibao Q{q} report"),
     "annual.sheet.cover": ("封面", "Cover"),
+    "annual.pdf.sources": ("根据各市（州）报告汇总：{reports}", "Sum of the cities' reports: {reports}"),
+    # the province's own report
+    "annual.issue": ("印发", "Issue"),
+    "annual.done_issued": ("已印发，数据已固定。", "Issued: the figures are frozen."),
+    "annual.err_cities_pending": ("还有市（州）的报告未审核通过，全省数据不完整，暂不能印发。",
+                                  "Some cities' reports are not accepted yet: the province's figures are incomplete "
+                                  "and it cannot be issued."),
+    "annual.province_sources": ("全省数据为以下已审核通过的市（州）报告之和：", "The province's figures add up these "
+                                "accepted city reports:"),
+    "annual.province_pending": ("以下市（州）的报告尚未审核通过：", "These cities' reports are not accepted yet:"),
+    "annual.province_note": ("省级报告没有上级审核：各市（州）报告全部审核通过后印发，印发后数据固定。",
+                             "Nobody reviews the province's report: it is issued once every city's report is "
+                             "accepted, and its figures are then frozen."),
+    # due dates
+    "annual.col.due": ("报送期限", "Due"),
+    "annual.due_line": ("报送期限 {due}", "Due {due}"),
+    "annual.when.due": ("未到期", "Not yet due"),
+    "annual.when.overdue": ("已逾期", "Overdue"),
+    "annual.when.on_time": ("按时报送", "On time"),
+    "annual.when.late": ("逾期报送", "Sent late"),
+    "annual.below_title": ("下级报告报送情况（{year} 年度）", "Reports due to you ({year})"),
+    "annual.below_office": ("{office}：应报 {n} 份", "{office}: {n} due"),
+    "annual.col.sent": ("报送日期", "Sent"),
+    "annual.col.when": ("是否按时", "On time?"),
+    "annual.not_sent": ("未报送", "Not sent"),
+    "policy.annual.city_due_mmdd": ("市级年度报告报送期限（月日，如 1231 即 12 月 31 日）",
+                                    "City annual reports due on (month and day, 1231 = 31 December)"),
+    "policy.annual.county_lead_working_days": ("县级报告比市级期限提前的工作日数",
+                                               "County reports due this many working days before the cities'"),
+    "policy.annual.province_lag_working_days": ("省级报告在市级期限之后的工作日数",
+                                                "The province's report due this many working days after the cities'"),
 }

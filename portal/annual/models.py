@@ -1,4 +1,4 @@
-"""The annual (or quarterly) report of one county or city office: its figures, frozen when submitted, the narrative
+"""The annual (or quarterly) report of one county, city or province office: its figures, frozen when submitted, the narrative
 sections the office writes, and where it stands in the county → city → province workflow."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class AnnualReport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     region_path: Mapped[str] = mapped_column(PathString)
-    level: Mapped[str] = mapped_column(String(12))  # county | city
+    level: Mapped[str] = mapped_column(String(12))  # county | city | province
     year: Mapped[int] = mapped_column(Integer)
     quarter: Mapped[int] = mapped_column(Integer, default=0)  # 0: the whole year; 1..4: one quarter
     status: Mapped[str] = mapped_column(String(12))  # rules.STATUSES
@@ -35,6 +35,8 @@ class AnnualReport(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reviewed_at: Mapped[datetime | None]
     return_reason: Mapped[str | None] = mapped_column(Text)
+    # The province's report: the accepted city reports its figures add up ([{code, name, report_id, document_no}]).
+    sources: Mapped[list | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("region_id", "year", "quarter", name="uq_annual_report_region_period"),
                       Index("ix_annual_report_path", "region_path", "year", "status"))

@@ -4,7 +4,7 @@ officer may see, one report with its figures labelled in both languages, and the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from portal.i18n import text
 from portal.kernel.base import utcnow
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor
-from portal.kernel.workdays import CHINA_TZ
+from portal.kernel.workdays import CHINA_TZ, china_today
 from portal.regions.models import Region
 
 
@@ -57,6 +57,8 @@ class ReportLine:
     status: str
     document_no: str
     updated: str
+    due: str
+    timeliness: str  # rules.TIMELINESS
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,30 @@ class Detail:
     can_edit: bool
     can_review: bool
     lines: list[Line]
+    due: str
+    timeliness: str
+    sources: list[str]  # the province's: the accepted city reports added up ("石家庄市 1301〔2026〕低保年报1号")
+    pending: list[str]  # the province's: cities whose report is not accepted yet (it cannot be issued)
+
+
+@dataclass(frozen=True)
+class BelowLine:
+    code: str
+    name: str
+    report_id: int
+    status: str
+    sent: str
+    due: str
+    timeliness: str
+
+
+@dataclass(frozen=True)
+class Below:
+    """The reports due to one of the actor's offices for a year, one line per office under it."""
+
+    office: str
+    year: int
+    lines: list[BelowLine]
 
 
 def offices(actor: Actor) -> list[Office]:
@@ -93,13 +119,41 @@ def _names(session: Session, reports: list[AnnualReport]) -> dict[int, str]:
     return dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all()) if ids else {}
 
 
+def _due(session: Session, report: AnnualReport, cache: dict, today: date) -> tuple[date, str]:
+    key = (report.year, report.quarter)
+    if key not in cache:
+        cache[key] = svc.due_dates(session, *key)
+    due = cache[key][report.level]
+    return due, rules.timeliness(due, svc.sent_on(report), today)
+
+
 def listing(actor: Actor, year: int | None = None) -> list[ReportLine]:
+    today, cache = china_today(), {}
     with session_scope() as session:
         reports = svc.visible(session, actor, year)
         names = _names(session, reports)
-        return [ReportLine(r.id, names.get(r.region_id, ""), r.level, r.year, r.quarter,
-                           period_label(r.year, r.quarter, "zh"), period_label(r.year, r.quarter, "en"), r.status,
-                           r.document_no or "", fmt(r.updated_at)) for r in reports]
+        out = []
+        for r in reports:
+            due, when = _due(session, r, cache, today)
+            out.append(ReportLine(r.id, names.get(r.region_id, ""), r.level, r.year, r.quarter,
+                                  period_label(r.year, r.quarter, "zh"), period_label(r.year, r.quarter, "en"),
+                                  r.status, r.document_no or "", fmt(r.updated_at), due.isoformat(), when))
+        return out
+
+
+def below(actor: Actor, year: int) -> list[Below]:
+    """For each city or province office the actor holds: its lower offices' annual reports for the year."""
+    today = china_today()
+    with session_scope() as session:
+        out = []
+        for code, name, path in svc.offices(actor):
+            if path.count("/") > 3:
+                continue  # a county has no office under it that reports
+            out.append(Below(name, year, [
+                BelowLine(x.code, x.name, x.report_id or 0, x.status, x.sent_on.isoformat() if x.sent_on else "",
+                          x.due_on.isoformat(), x.timeliness)
+                for x in svc.below(session, actor, code, year, today=today)]))
+        return out
 
 
 def lines(figures: dict) -> list[Line]:
@@ -115,11 +169,16 @@ def detail(actor: Actor, report_id: int) -> Detail:
     with session_scope() as session:
         r = svc.for_reader(session, actor, report_id)
         region = session.get(Region, r.region_id)
+        due, when = _due(session, r, {}, china_today())
+        pending: list[str] = []
+        if r.level == "province" and r.status in rules.EDITABLE and region is not None:
+            pending = svc.province_figures(session, region, r.year, r.quarter)[2]
+        sources = [f"{x['name']} {x['document_no']}" for x in (r.sources or [])]
         return Detail(r.id, region.name if region else "", r.level, period_label(r.year, r.quarter, "zh"),
                       period_label(r.year, r.quarter, "en"), r.status, r.document_no or "", fmt(r.computed_at),
                       r.return_reason or "" if r.status == rules.RETURNED else "",
                       {k: (r.sections or {}).get(k, "") for k in rules.SECTIONS}, svc.can_edit(actor, r),
-                      svc.can_review(actor, r), lines(r.figures or {}))
+                      svc.can_review(actor, r), lines(r.figures or {}), due.isoformat(), when, sources, pending)
 
 
 def document_text(session: Session, actor: Actor, report: AnnualReport, lang: str) -> document.DocText:
@@ -138,11 +197,13 @@ def document_text(session: Session, actor: Actor, report: AnnualReport, lang: st
     if report.status == rules.RETURNED:
         doc_line = text("annual.pdf.unnumbered", lang)
     status = text(f"annual.status.{report.status}", lang)
-    submitted = fmt(report.submitted_at)[:10] if report.status in (rules.SUBMITTED, rules.ACCEPTED) else ""
+    submitted = fmt(report.submitted_at)[:10] if report.status in (rules.SUBMITTED, *rules.FINAL) else ""
     return document.DocText(
         title=text("annual.pdf.title", lang, region=name, period=period),
         document_line=doc_line,
-        to_line=text("annual.pdf.to", lang, office=above.name if above else ""),
+        to_line=(text("annual.pdf.to", lang, office=above.name) if above else
+                 text("annual.pdf.sources", lang, reports="; ".join(
+                     f"{x['name']} {x['document_no']}" for x in report.sources or []) or "—")),
         figures_title=text("annual.pdf.part_figures", lang),
         narrative_title=text("annual.pdf.part_narrative", lang),
         col_item=text("annual.col.item", lang), col_value=text("annual.col.value", lang),

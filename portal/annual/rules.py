@@ -16,15 +16,18 @@ never summed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 # --- the workflow ---------------------------------------------------------------------------------------------
 
-DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
-STATUSES = (DRAFT, SUBMITTED, RETURNED, ACCEPTED)
+DRAFT, SUBMITTED, RETURNED, ACCEPTED, ISSUED = "draft", "submitted", "returned", "accepted", "issued"
+STATUSES = (DRAFT, SUBMITTED, RETURNED, ACCEPTED, ISSUED)
 EDITABLE = (DRAFT, RETURNED)  # figures recomputable, sections editable, may be submitted
-REPORTING_LEVELS = ("county", "city")  # who drafts and submits; the level above reviews
+REPORTING_LEVELS = ("county", "city", "province")  # who drafts; counties and cities submit, the province issues
 REVIEWER_LEVEL = {"county": "city", "city": "province"}
+# The province has nobody above it in the portal: its report is issued (印发), numbered and frozen, and goes to the
+# provincial government and the ministry on paper. Issued and accepted reports are final.
+FINAL = (ACCEPTED, ISSUED)
 
 # --- the narrative the office writes (the Qinghai notice's five contents, then measures and plans) --------------
 
@@ -87,6 +90,52 @@ def document_no(template: str, kind: str, region_code: str, year: int, revision:
     '130102(2026)Y1'
     """
     return template.format(code=region_code, year=year, kind=kind, n=revision)
+
+
+# --- due dates ------------------------------------------------------------------------------------------------
+
+def _month_day(year: int, mmdd: int, fallback: date) -> date:
+    try:
+        return date(year, mmdd // 100, mmdd % 100)
+    except ValueError:
+        return fallback
+
+
+def working_days_before(cal, day: date, n: int) -> date:
+    """The working day `n` working days before `day` (`day` itself counts from the working day on or before it)."""
+    while not cal.is_working_day(day):
+        day -= timedelta(days=1)
+    for _ in range(n):
+        day -= timedelta(days=1)
+        while not cal.is_working_day(day):
+            day -= timedelta(days=1)
+    return day
+
+
+def due_dates(year: int, quarter: int, cal, *, city_mmdd: int, county_lead: int,
+              province_lag: int) -> dict[str, date]:
+    """When each level's report for the period is due. The Qinghai notice has cities report to the province by the
+    year's end: the city's annual report is due on the calendar day `city_mmdd` (MMDD, default 1231) of the year,
+    a quarter's on the quarter's last day. A county's is due `county_lead` working days before, so the city can
+    review and roll it up; the province issues its own `province_lag` working days after the cities' date, once it
+    has reviewed theirs. `cal` is the one working-day calendar."""
+    first, after = period_bounds(year, quarter)
+    last = after - timedelta(days=1)
+    city = _month_day(year, city_mmdd, last) if quarter == 0 else last
+    return {"county": working_days_before(cal, city, max(0, county_lead)), "city": city,
+            "province": cal.add_working_days(city, max(0, province_lag))}
+
+
+DUE, OVERDUE, ON_TIME, LATE = "due", "overdue", "on_time", "late"
+TIMELINESS = (DUE, OVERDUE, ON_TIME, LATE)
+
+
+def timeliness(due: date, sent_on: date | None, today: date) -> str:
+    """Where a report stands against its due date: sent on time or late (by the day it was submitted or issued);
+    not yet sent and still due, or overdue."""
+    if sent_on is not None:
+        return ON_TIME if sent_on <= due else LATE
+    return OVERDUE if today > due else DUE
 
 
 # --- the figure set -------------------------------------------------------------------------------------------

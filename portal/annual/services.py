@@ -7,6 +7,11 @@ two always agree. The county officer drafts the report (figures computed; recomp
 writes the sections and submits it: the figures are computed once more and frozen, and the report gets its document
 number. An officer of the city (the region just above) accepts it or returns it with a reason; a returned report is
 edited and submitted again under a new number. A city drafts and submits its own to the province the same way.
+The province drafts its own from its cities' accepted reports (their frozen figures added up, `rules.add`) and, with
+nobody above it, issues it (印发) once every city's report is accepted: numbered and frozen like a submission.
+
+Each level's report is due on a date from the policy settings (`due_dates`); `below` tells an office which reports
+of the level under it are missing or late, and `waiting` is what the workbench's to-do shows.
 
 The guard: role + region (`authorize`), and the office itself for its own acts: drafting, editing and submitting
 need an officer grant AT the report's region, reviewing one AT the region above (a grant higher up covers the
@@ -16,6 +21,7 @@ Every act is audited.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import and_, func, or_, select
@@ -28,11 +34,11 @@ from portal.annual import rules
 from portal.annual.models import AnnualReport
 from portal.evaluations.models import EvaluationResult, EvaluationRound, EvaluationTarget, RoundStatus
 from portal.i18n import text
-from portal.kernel import audit
+from portal.kernel import audit, policy
 from portal.kernel.base import utcnow
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
-from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date
+from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date, china_today
 from portal.payments import rules as pay_rules
 from portal.payments.models import PaymentBatch
 from portal.ratings.models import Rating, RatingStatus
@@ -49,6 +55,7 @@ ACTION_ANNUAL_SAVE = "annual.save"
 ACTION_ANNUAL_SUBMIT = "annual.submit"
 ACTION_ANNUAL_ACCEPT = "annual.accept"
 ACTION_ANNUAL_RETURN = "annual.return"
+ACTION_ANNUAL_ISSUE = "annual.issue"
 ACTION_ANNUAL_DOWNLOAD = "annual.download"
 
 
@@ -234,10 +241,53 @@ def counties_of(session: Session, region: Region) -> list[Region]:
 
 
 def figures(session: Session, region: Region, year: int, quarter: int = 0) -> dict:
-    """A county's own figures; a city's (or the province's) as the sum of its counties'."""
+    """A county's own figures; a city's (or the whole province's) as the sum of its counties', live from the data.
+    The province's report does not use this: it adds up its cities' accepted reports (`province_figures`)."""
     cal = load_calendar(session)
     parts = [county_figures(session, c, year, quarter, cal) for c in counties_of(session, region)]
     return rules.total(parts, rules.period_months(year, quarter))
+
+
+def children(session: Session, region: Region) -> list[Region]:
+    """The offices that report to `region`: a city's counties, the province's cities."""
+    return list(session.execute(select(Region).where(Region.parent_id == region.id).order_by(Region.code))
+                .scalars())
+
+
+def province_figures(session: Session, province: Region, year: int, quarter: int = 0
+                     ) -> tuple[dict, list[dict], list[str]]:
+    """The province's figures: exactly the sum of its cities' accepted reports for the period, as frozen when they
+    were submitted; with the reports added up (code, name, id, document number) and the cities not yet in."""
+    accepted = {r.region_id: r for r in session.execute(select(AnnualReport).where(
+        _under(AnnualReport.region_path, province.path), AnnualReport.level == "city", AnnualReport.year == year,
+        AnnualReport.quarter == quarter, AnnualReport.status == rules.ACCEPTED)).scalars()}
+    sources, missing, parts = [], [], []
+    for city in children(session, province):
+        report = accepted.get(city.id)
+        if report is None:
+            missing.append(city.name)
+            continue
+        parts.append(report.figures or {})
+        sources.append({"code": city.code, "name": city.name, "report_id": report.id,
+                        "document_no": report.document_no or ""})
+    return rules.total(parts, rules.period_months(year, quarter)), sources, missing
+
+
+# --- due dates ----------------------------------------------------------------------------------------------------
+
+def due_dates(session: Session, year: int, quarter: int = 0, cal: WorkCalendar | None = None) -> dict[str, date]:
+    """Each level's due date for the period, from the policy settings and the one working-day calendar."""
+    return rules.due_dates(year, quarter, cal or load_calendar(session),
+                           city_mmdd=policy.get_int(session, "annual.city_due_mmdd"),
+                           county_lead=policy.get_int(session, "annual.county_lead_working_days"),
+                           province_lag=policy.get_int(session, "annual.province_lag_working_days"))
+
+
+def sent_on(report: AnnualReport | None) -> date | None:
+    """The day the report left the office (submitted or issued); None while it is with the office."""
+    if report is None or report.status not in (rules.SUBMITTED, *rules.FINAL) or report.submitted_at is None:
+        return None
+    return china_date(report.submitted_at)
 
 
 # --- the guard ----------------------------------------------------------------------------------------------------
@@ -255,9 +305,9 @@ def _holds_office(actor: Actor | None, region: Region) -> None:
 
 
 def offices(actor: Actor) -> list[tuple[str, str, str]]:
-    """(code, name, path) of the county and city offices where the actor may draft reports."""
+    """(code, name, path) of the province, city and county offices where the actor may draft reports."""
     return sorted({(g.region_code, g.region_name, g.region_path) for g in actor.grants
-                   if g.role == Role.OFFICER and g.region_path.count("/") in (3, 4)}, key=lambda x: x[2])
+                   if g.role == Role.OFFICER and g.region_path.count("/") in (2, 3, 4)}, key=lambda x: x[2])
 
 
 def _region(session: Session, report: AnnualReport) -> Region:
@@ -336,14 +386,25 @@ def draft(session: Session, actor: Actor | None, region_code: str, year: int, qu
     if existing is not None:
         return existing
     report = AnnualReport(region_id=region.id, region_path=region.path, level=_level(region), year=year,
-                          quarter=quarter, status=rules.DRAFT, figures=figures(session, region, year, quarter),
-                          computed_at=now, sections=dict.fromkeys(rules.SECTIONS, ""), revision=0,
-                          created_by=actor.user_id, created_at=now, updated_at=now)
+                          quarter=quarter, status=rules.DRAFT, figures={}, computed_at=now,
+                          sections=dict.fromkeys(rules.SECTIONS, ""), revision=0, created_by=actor.user_id,
+                          created_at=now, updated_at=now)
+    _compute(session, report, region)
     session.add(report)
     session.flush()
     audit.record(session, actor, ACTION_ANNUAL_DRAFT, "annual_report", report.id, region_code=region.code, at=now,
                  after={"year": year, "quarter": quarter})
     return report
+
+
+def _compute(session: Session, report: AnnualReport, region: Region) -> list[str]:
+    """The report's figures from today's data (the province's: its cities' accepted reports, which are recorded);
+    the names of the cities not yet in."""
+    if _level(region) != "province":
+        report.figures = figures(session, region, report.year, report.quarter)
+        return []
+    report.figures, report.sources, missing = province_figures(session, region, report.year, report.quarter)
+    return missing
 
 
 def _editable(session: Session, actor: Actor | None, report_id: int) -> AnnualReport:
@@ -361,7 +422,7 @@ def recompute(session: Session, actor: Actor | None, report_id: int, *, now: dat
     """While a draft (or returned): the figures again from today's data."""
     now = now or utcnow()
     report = _editable(session, actor, report_id)
-    report.figures = figures(session, _region(session, report), report.year, report.quarter)
+    _compute(session, report, _region(session, report))
     report.computed_at = report.updated_at = now
     session.flush()
     audit.record(session, actor, ACTION_ANNUAL_RECOMPUTE, "annual_report", report.id, region_code=_code(report),
@@ -396,6 +457,33 @@ def submit(session: Session, actor: Actor | None, report_id: int, sections: dict
     once more and frozen; the report gets its document number."""
     now = now or utcnow()
     report = _editable(session, actor, report_id)
+    if report.level == "province":
+        raise AnnualError("annual.err_wrong_state")  # nobody above: the province issues (`issue`)
+    before = _send(session, actor, report, sections, rules.SUBMITTED, now)
+    audit.record(session, actor, ACTION_ANNUAL_SUBMIT, "annual_report", report.id, region_code=_code(report), at=now,
+                 before={"status": before}, after={"status": report.status, "document_no": report.document_no})
+    return report
+
+
+def issue(session: Session, actor: Actor | None, report_id: int, sections: dict | None = None, *,
+          now: datetime | None = None) -> AnnualReport:
+    """The province's own report, issued (印发) by the provincial office: the sections must all be written and every
+    city's report for the period accepted (the figures are their sum, so a missing city would leave a hole);
+    figures frozen, numbered like a submission. Final: nobody above reviews it."""
+    now = now or utcnow()
+    report = _editable(session, actor, report_id)
+    if report.level != "province":
+        raise AnnualError("annual.err_wrong_state")
+    before = _send(session, actor, report, sections, rules.ISSUED, now)
+    audit.record(session, actor, ACTION_ANNUAL_ISSUE, "annual_report", report.id, region_code=_code(report), at=now,
+                 before={"status": before}, after={"status": report.status, "document_no": report.document_no})
+    return report
+
+
+def _send(session: Session, actor: Actor | None, report: AnnualReport, sections: dict | None, status: str,
+          now: datetime) -> str:
+    """The report leaves the office (submitted or issued): sections complete, figures once more and frozen, the
+    next number. Returns the status it had before; the caller writes the audit row."""
     assert actor is not None
     clean = _store_sections(report, sections) if sections is not None else rules.clean_sections(report.sections)
     missing = rules.missing_sections(clean)
@@ -403,19 +491,19 @@ def submit(session: Session, actor: Actor | None, report_id: int, sections: dict
         raise AnnualError("annual.err_missing", missing)
     region = _region(session, report)
     before = report.status
-    report.figures = figures(session, region, report.year, report.quarter)
+    pending = _compute(session, report, region)
+    if pending:
+        raise AnnualError("annual.err_cities_pending", pending)
     report.revision += 1
     kind = (text("annual.kind_year", "zh") if report.quarter == 0
             else text("annual.kind_quarter", "zh", q=report.quarter))
     report.document_no = rules.document_no(text("annual.document_no", "zh"), kind, region.code, report.year,
                                            report.revision)
-    report.status, report.computed_at, report.updated_at = rules.SUBMITTED, now, now
+    report.status, report.computed_at, report.updated_at = status, now, now
     report.submitted_by, report.submitted_at = actor.user_id, now
     report.reviewed_by = report.reviewed_at = None
     session.flush()
-    audit.record(session, actor, ACTION_ANNUAL_SUBMIT, "annual_report", report.id, region_code=region.code, at=now,
-                 before={"status": before}, after={"status": report.status, "document_no": report.document_no})
-    return report
+    return before
 
 
 def review(session: Session, actor: Actor | None, report_id: int, accept: bool, reason: str = "", *,
@@ -451,3 +539,117 @@ def record_download(session: Session, actor: Actor | None, report_id: int, kind:
     audit.record(session, actor, ACTION_ANNUAL_DOWNLOAD, "annual_report", report.id, region_code=_code(report),
                  after={"kind": kind, "status": report.status})
     return report
+
+
+# --- who is missing or late ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Standing:
+    """One lower office's report for a period, as the office above sees it (a draft counts as not sent)."""
+
+    code: str
+    name: str
+    report_id: int | None  # None: nothing the office above may read yet
+    status: str  # rules.STATUSES, or "" when nothing was sent
+    sent_on: date | None
+    due_on: date
+    timeliness: str  # rules.TIMELINESS
+
+
+def below(session: Session, actor: Actor | None, region_code: str, year: int, quarter: int = 0, *,
+          today: date | None = None) -> list[Standing]:
+    """The reports due to the actor's office (a city or the province: an officer grant AT it) for the period, one per
+    office under it: sent on time or late, not yet sent and still due, or overdue."""
+    today = today or china_today()
+    region = session.execute(select(Region).where(Region.code == str(region_code or "")[:20])).scalar_one_or_none()
+    ok = region is not None and _level(region) in rules.REVIEWER_LEVEL.values()
+    _holds_office(actor, region) if ok else authorize(actor, Role.OFFICER, NOWHERE)
+    assert region is not None
+    rules.check_period(year, quarter)
+    offices_below = children(session, region)
+    level = {"city": "county", "province": "city"}[_level(region)]
+    due = due_dates(session, year, quarter)[level]
+    reports = {r.region_id: r for r in session.execute(select(AnnualReport).where(
+        AnnualReport.region_id.in_([o.id for o in offices_below]), AnnualReport.year == year,
+        AnnualReport.quarter == quarter, AnnualReport.status != rules.DRAFT)).scalars()} if offices_below else {}
+    out = []
+    for office in offices_below:
+        report = reports.get(office.id)
+        sent = sent_on(report)
+        out.append(Standing(office.code, office.name, report.id if report else None,
+                            report.status if report else "", sent, due, rules.timeliness(due, sent, today)))
+    return out
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A report waiting on the actor, for the to-do: their own office's to write and send, one to review, or (not
+    mine) a lower office's overdue one."""
+
+    step: str  # WAITING_STEPS
+    report_id: int | None
+    region: str
+    year: int
+    quarter: int
+    due_on: date
+    overdue: bool
+    mine: bool
+
+
+WAITING_STEPS = ("draft", "returned", "missing", "review", "below")
+SOON_DAYS = 30  # an office's annual report shows on its to-do this long before it is due, even before a draft
+
+
+def waiting(session: Session, actor: Actor, *, today: date | None = None) -> list[Waiting]:
+    """What the workbench lists: the actor's own offices' reports not yet sent (a draft or returned one of any
+    period; the annual report when due within SOON_DAYS or past, even before it is drafted), submitted reports
+    waiting for the actor's office to review (due by the office's own date), and, below, the annual reports of the
+    offices under it that are overdue. This year's and last year's annual reports; quarters only once drafted."""
+    today = today or china_today()
+    own = [(code, path) for code, _name, path in offices(actor)]
+    if not own:
+        return []
+    cal = load_calendar(session)
+    dues: dict[tuple[int, int], dict[str, date]] = {}
+
+    def due(year: int, quarter: int, level: str) -> date:
+        if (year, quarter) not in dues:
+            dues[year, quarter] = due_dates(session, year, quarter, cal)
+        return dues[year, quarter][level]
+
+    regions = {r.path: r for r in session.execute(select(Region).where(
+        Region.path.in_([p for _c, p in own]))).scalars()}
+    out: list[Waiting] = []
+    years = (today.year, today.year - 1)
+    for path, region in sorted(regions.items()):
+        level = _level(region)
+        mine = {(r.year, r.quarter): r for r in session.execute(select(AnnualReport).where(
+            AnnualReport.region_id == region.id, AnnualReport.year >= today.year - 1)).scalars()}
+        for (year, quarter), r in sorted(mine.items()):
+            if r.status in rules.EDITABLE:
+                d = due(year, quarter, level)
+                out.append(Waiting(r.status, r.id, region.name, year, quarter, d, today > d, True))
+        for year in years:
+            d = due(year, 0, level)
+            if (year, 0) not in mine and (d - today).days <= SOON_DAYS:
+                out.append(Waiting("missing", None, region.name, year, 0, d, today > d, True))
+        if level not in rules.REVIEWER_LEVEL.values():
+            continue
+        lower = children(session, region)
+        if not lower:
+            continue
+        names = {o.id: o.name for o in lower}
+        sent = session.execute(select(AnnualReport).where(
+            AnnualReport.region_id.in_(list(names)), AnnualReport.year >= today.year - 1)).scalars().all()
+        for r in sent:
+            if r.status == rules.SUBMITTED:
+                d = due(r.year, r.quarter, level)
+                out.append(Waiting("review", r.id, names[r.region_id], r.year, r.quarter, d, today > d, True))
+        lower_level = {"city": "county", "province": "city"}[level]
+        done = {(r.region_id, r.year) for r in sent if r.quarter == 0 and sent_on(r) is not None}
+        for year in years:
+            d = due(year, 0, lower_level)
+            if today > d:
+                out += [Waiting("below", None, name, year, 0, d, True, False)
+                        for office_id, name in names.items() if (office_id, year) not in done]
+    return out

@@ -46,6 +46,12 @@ DEFAULTS: dict[str, object] = {
     # 民主评议: combined score = weights × (supervisors' average, residents' satisfaction), relative to their sum.
     "evaluation.weight_supervisors": 60,
     "evaluation.weight_residents": 40,
+    # Annual reports (年度报告): the Qinghai notice has cities report to the province by the year's end. The city's
+    # annual report is due on this day of the year (MMDD); a county's so many working days before, the province's
+    # own so many working days after (a quarter's: counted from the quarter's last day the same way).
+    "annual.city_due_mmdd": 1231,
+    "annual.county_lead_working_days": 10,
+    "annual.province_lag_working_days": 15,
 }
 
 

@@ -75,6 +75,7 @@ def application_document(doc_id: int) -> str:
 OFFICER_REPORTS = "/officer/reports"
 OFFICER_PAYMENTS = "/officer/payments"
 OFFICER_ANNUAL_REPORTS = "/officer/annual-reports"
+OFFICER_REWARD_POOL = "/officer/reward-pool"
 API_ANNUAL_REPORT_PDF = "/api/annual-reports/{report_id:int}.pdf"
 API_ANNUAL_REPORT_XLSX = "/api/annual-reports/{report_id:int}.xlsx"
 # Evidence photos of a report, for officers who may handle it (portal/reports/api.py; Starlette pattern).

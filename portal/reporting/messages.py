@@ -27,4 +27,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reporting.col.measure": ("数据", "Measure"),
     "reporting.col.points": ("得分 × 权重", "Points × weight"),
     "reporting.col.contribution": ("计入", "Counts"),
+    # the province's desk (/officer/reward-pool)
+    "reporting.desk_title": ("绩效评价与以奖代补", "Performance scores and the reward pool"),
+    "reporting.desk_link": ("按数据计算各县绩效得分，设定评分权重，分配以奖代补资金（另一人批准后公开）",
+                            "County scores from the data, score weights, the reward pool (published once a second "
+                            "person approves)"),
+    "reporting.desk_intro": ("{province}：评分权重依文号设定、只增不改；各县得分按数据逐项计算；奖补资金由一人作出分配决定，"
+                             "另一人批准后在“结果公开”页公布。",
+                             "{province}: weights are set under a document number and never edited; each county's "
+                             "score is computed term by term from the data; one person decides the pool, a second "
+                             "approves it, and it is then published on the results page."),
+    "reporting.desk_none": ("只有省级民政部门的工作人员和管理员可以使用此页。",
+                            "Only the province's officers and administrators use this page."),
+    "reporting.weights_title": ("评分权重", "Score weights"),
+    "reporting.weights_intro": ("每套权重合计 1000‰，自生效日期起整体替代上一套；不修改、不删除。",
+                                "Each set adds up to 1000‰ and replaces the previous set whole from its date; sets "
+                                "are never edited or deleted."),
+    "reporting.col.effective_from": ("生效日期", "Effective from"),
+    "reporting.col.document": ("文件号", "Document no."),
+    "reporting.col.set_by": ("设定人", "Set by"),
+    "reporting.col.county": ("县（市、区）", "County"),
+    "reporting.col.recipients": ("保障人数", "Recipients"),
+    "reporting.col.score": ("得分", "Score"),
+    "reporting.col.share": ("分配金额", "Share"),
+    "reporting.set_weights": ("设定新权重", "Set new weights"),
+    "reporting.scores_title": ("各县绩效得分（逐项）", "County scores, term by term"),
+    "reporting.scores_basis": ("按现行权重计算（依据：{document}）；每项：数据、得分 × 权重 = 计入。",
+                               "With the weights in force (set by {document}); each term: measure, points × weight "
+                               "= counts."),
+    "reporting.pool_amount": ("奖补资金总额（元）", "Pool (yuan)"),
+    "reporting.pool_floor": ("最低得分", "Floor (points)"),
+    "reporting.decide": ("作出 {year} 年度分配决定", "Decide the {year} allocation"),
+    "reporting.decide_note": ("得分不低于最低分的县按得分比例分配，精确到分，尾差按最大余数法；决定冻结得分和分配额，"
+                              "须由另一人批准。",
+                              "Counties at or above the floor share the pool in proportion to their scores, exact "
+                              "to the fen (largest remainder); the decision freezes scores and shares and needs a "
+                              "second person's approval."),
+    "reporting.pools_title": ("分配决定", "Pool decisions"),
+    "reporting.pools_none": ("还没有分配决定。", "No pool decided yet."),
+    "reporting.status.decided": ("待批准", "Awaiting approval"),
+    "reporting.status.approved": ("已批准并公开", "Approved and published"),
+    "reporting.status.rejected": ("未批准", "Rejected"),
+    "reporting.decided_by": ("决定：{who}；权重依据：{document}", "Decided by {who}; weights: {document}"),
+    "reporting.approved_by": ("批准：{who}", "Approved by {who}"),
+    "reporting.rejected_by": ("驳回：{who}", "Rejected by {who}"),
+    "reporting.rejected_because": ("驳回理由：{reason}", "Rejected: {reason}"),
+    "reporting.approve": ("批准并公开", "Approve and publish"),
+    "reporting.reject": ("驳回", "Reject"),
+    "reporting.reject_reason": ("驳回理由（必填）", "Reason for rejecting (required)"),
+    "reporting.done_weights": ("新权重已设定。", "The new weights are set."),
+    "reporting.done_decided": ("分配决定已作出，等待另一人批准。", "Decided: waiting for a second person's approval."),
+    "reporting.done_approved": ("已批准，已在结果公开页公布。", "Approved and published on the results page."),
+    "reporting.done_rejected": ("已驳回。", "Rejected."),
+    "reporting.err_date": ("请填写生效日期。", "Enter the date the weights take effect."),
+    "reporting.err_year": ("年度不正确。", "The year is not valid."),
+    "reporting.err_pool_exists": ("该年度已有待批准或已公开的分配决定；请先驳回原决定。",
+                                  "That year already has a pool awaiting approval or published; reject it first."),
 }

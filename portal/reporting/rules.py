@@ -100,3 +100,21 @@ def check_weights(weights: Mapping[str, int]) -> None:
     if set(weights) != set(TERMS) or any(not isinstance(v, int) or v < 0 for v in weights.values()) \
             or sum(weights.values()) != 1000:
         raise ValueError("weights")
+
+
+def shown_points(milli: int) -> str:
+    """Thousandths of a point as printed: 72500 → '72.500' (every digit the score is kept with)."""
+    return f"{milli // 1000}.{milli % 1000:03d}"
+
+
+def parse_points(text: str | None) -> int | None:
+    """'30', '72.5' (points, at most three decimals) → thousandths of a point; None when not such a number in 0–100.
+
+    >>> parse_points("72.5"), parse_points("100"), parse_points("101"), parse_points("x")
+    (72500, 100000, None, None)
+    """
+    whole, dot, frac = (text or "").strip().partition(".")
+    if not whole.isdigit() or len(whole) > 3 or (dot and (not frac.isdigit() or len(frac) > 3)):
+        return None
+    value = int(whole) * 1000 + (int(frac.ljust(3, "0")) if dot else 0)
+    return value if value <= 100_000 else None

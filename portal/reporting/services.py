@@ -33,6 +33,7 @@ from portal.reports.models import Report, ReportOutcome
 
 NOWHERE = "/nonexistent/"
 DECIDED, APPROVED, REJECTED = "decided", "approved", "rejected"
+POOL_STATUSES = (DECIDED, APPROVED, REJECTED)
 MAX_DOCUMENT = 80
 
 ACTION_WEIGHTS = "reporting.set_weights"
@@ -57,9 +58,10 @@ def _province(session: Session, actor: Actor | None, code: str, roles) -> Region
 
 def set_weights(session: Session, actor: Actor | None, province_code: str, weights: dict[str, int],
                 effective_from: date, document_no: str, *, now: datetime | None = None) -> list[ScoreWeight]:
-    """A new weight set for the province's scores, from a date, under a document number (an admin's act)."""
+    """A new weight set for the province's scores, from a date, under a document number (a provincial admin's or
+    officer's act). Append-only: a later set replaces the whole set from its date; none is edited."""
     now = now or utcnow()
-    province = _province(session, actor, province_code, Role.ADMIN)
+    province = _province(session, actor, province_code, (Role.ADMIN, Role.OFFICER))
     assert actor is not None
     try:
         rules.check_weights(weights)
@@ -76,6 +78,53 @@ def set_weights(session: Session, actor: Actor | None, province_code: str, weigh
     audit.record(session, actor, ACTION_WEIGHTS, "score_weight", f"{province.code}:{effective_from}",
                  region_code=province.code, at=now, after={"weights": weights, "document_no": document_no})
     return rows
+
+
+@dataclass(frozen=True)
+class WeightSet:
+    effective_from: date
+    document_no: str
+    weights: dict[str, int]
+    set_by: str
+    set_at: datetime
+
+
+def weight_sets(session: Session, actor: Actor | None, province_code: str) -> list[WeightSet]:
+    """Every weight set of the province, newest date first (rows of one date and document are one set)."""
+    province = _province(session, actor, province_code, (Role.ADMIN, Role.OFFICER))
+    sets: dict[tuple[date, str], WeightSet] = {}
+    for row in session.execute(select(ScoreWeight).where(ScoreWeight.region_path == province.path)
+                               .order_by(ScoreWeight.effective_from.desc(), ScoreWeight.id)).scalars():
+        key = (row.effective_from, row.document_no)
+        if key not in sets:
+            sets[key] = WeightSet(row.effective_from, row.document_no, {}, row.created_by, row.created_at)
+        sets[key].weights[row.term] = row.weight_permille
+    return list(sets.values())
+
+
+def province_codes(actor: Actor) -> list[tuple[str, str]]:
+    """(code, name) of the provinces where the actor may set weights and decide or approve pools."""
+    return sorted({(g.region_code, g.region_name) for g in actor.grants
+                   if g.role in (Role.ADMIN, Role.OFFICER) and g.region_path.count("/") == 2})
+
+
+def scores_for(session: Session, actor: Actor | None, province_code: str, year: int, *,
+               today: date) -> tuple[list[CountyScore], str] | None:
+    """Every county's score for `year` as a decision now would compute it (weights in force at the year's end, or
+    today for the running year), with the weights' document; None when no weights are set yet."""
+    province = _province(session, actor, province_code, (Role.ADMIN, Role.OFFICER))
+    found = weights_on(session, province.path, min(today, date(year, 12, 31)))
+    if found is None:
+        return None
+    weights, document_no = found
+    return county_scores(session, province, year, weights, as_of=today), document_no
+
+
+def pools(session: Session, actor: Actor | None, province_code: str) -> list[RewardPool]:
+    """The province's pool decisions in every status, newest first."""
+    province = _province(session, actor, province_code, (Role.ADMIN, Role.OFFICER))
+    return list(session.execute(select(RewardPool).where(RewardPool.region_path == province.path)
+                                .order_by(RewardPool.id.desc())).scalars())
 
 
 def weights_on(session: Session, province_path: str, on: date) -> tuple[dict[str, int], str] | None:
@@ -174,6 +223,13 @@ def decide_pool(session: Session, actor: Actor | None, province_code: str, year:
         raise ReportingError("reporting.err_pool")
     if not isinstance(floor_milli, int) or not 0 <= floor_milli <= 100_000:
         raise ReportingError("reporting.err_floor")
+    if not isinstance(year, int) or not 2000 <= year <= china_date(now).year:
+        raise ReportingError("reporting.err_year")
+    live = session.execute(select(RewardPool.id).where(RewardPool.region_path == province.path,
+                                                       RewardPool.year == year,
+                                                       RewardPool.status.in_((DECIDED, APPROVED)))).first()
+    if live is not None:
+        raise ReportingError("reporting.err_pool_exists")  # one pool a year: reject the standing one first
     today = china_date(now)
     as_of = min(today, date(year, 12, 31))
     found = weights_on(session, province.path, as_of)

@@ -82,6 +82,8 @@ def admin_home() -> rx.Component:
         nav_card("admin.cal_link", "admin.cal_intro", routes.ADMIN_CALENDAR, "calendar-days", "go-calendar"),
         nav_card("eval.admin.link", "eval.admin.link_intro", routes.ADMIN_EVALUATIONS, "clipboard-check",
                  "go-evaluations"),
+        nav_card("reporting.desk_title", "reporting.desk_link", routes.OFFICER_REWARD_POOL, "hand-coins",
+                 "go-reward-pool"),
         nav_card("elig.admin_title", "elig.admin_link_desc", routes.ADMIN_ELIGIBILITY, "scale", "go-admin-eligibility"),
         nav_card("verify.rules_title", "verify.rules_link_desc", routes.ADMIN_VERIFICATION_RULES, "list-checks",
                  "go-admin-verification-rules"),

@@ -154,11 +154,14 @@ POWERS: tuple[PowerSeed, ...] = (
     PowerSeed("reporting.annual_report", "低保工作年度（季度）报告", "Annual and quarterly dibao reports", GRADE_B,
               "《最低生活保障审核确认办法》；省民政厅关于建立低保工作报告制度的规定", "county", None,
               "县（市、区）、市（州）民政部门低保经办人员", "上一级民政部门业务科室（审核）",
-              "数据按报告期自动生成 → 撰写工作情况 → 报送上一级（数据固定、编号）→ 审核通过或退回修改",
+              "数据按报告期自动生成 → 撰写工作情况 → 报送上一级（数据固定、编号）→ 审核通过或退回修改；"
+              "省级汇总各市审核通过的报告后印发",
               "Figures generated for the period → narrative written → submitted to the level above (figures "
-              "frozen, numbered) → accepted or returned for changes",
+              "frozen, numbered) → accepted or returned for changes; the province issues its own once every "
+              "city's is accepted",
               ("报送时数据固定并编号", "退回须写明理由"), ("数据人为修改", "逾期不报", "审核流于形式"),
-              ("annual.draft", "annual.recompute", "annual.save", "annual.submit", "annual.accept", "annual.return")),
+              ("annual.draft", "annual.recompute", "annual.save", "annual.submit", "annual.accept", "annual.return",
+               "annual.issue")),
     PowerSeed("supervision.watch", "在线监察与问责", "Online supervision and accountability", GRADE_B,
               "《关于权力阳光运行与监管的规定》", "county", 5, "上一级民政部门或督察人员", "同级纪检人员",
               "风险提示 → 限期说明 → 书面结论（说明、纠正、移送） → 通报（起草人之外的另一人审核后公开）",

@@ -8,7 +8,8 @@ steps at the offices below it), reports they own or nobody has taken yet (首问
 rewards waiting for a second officer's approval, 差评 follow-ups (staff: their window's open cases; officers: appeals
 to decide and overdue cases), rewards waiting for payment (finance), the re-verification findings still new in
 their townships, cases whose household check waits on a department or on the applicant's answer (due, or lapsed:
-the officer may proceed), and a supervisor's evaluations not yet submitted. Overdue first, then by due date.
+the officer may proceed), a supervisor's evaluations not yet submitted, and annual reports (the office's own to
+write and send, lower offices' to review, and below: lower offices' overdue ones). Overdue first, then by due date.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
+from portal.annual import services as annual
 from portal.applications import queries as applications
 from portal.evaluations import services as evaluations
 from portal.kernel import routes
@@ -34,7 +36,7 @@ from portal.verification import services as verification
 
 WAIT_STEPS = {"check_waiting": "workbench.step.check_waiting", "answer_due": "workbench.step.answer_due",
               "answer_lapsed": "workbench.step.answer_lapsed"}
-KINDS = ("application", "report", "reward", "followup", "payment", "finding", "evaluation")
+KINDS = ("application", "report", "reward", "followup", "payment", "finding", "evaluation", "annual")
 MAX_ITEMS = 300
 
 
@@ -79,7 +81,14 @@ def _officer_items(session: Session, actor: Actor, today: date) -> list[TodoItem
                        True, routes.officer_application(w.number))
               for w in applications.verification_waits(session, actor, today=today)]
     items += _findings(session, actor)
+    items += _annual_items(session, actor, today)
     return items
+
+
+def _annual_items(session: Session, actor: Actor, today: date) -> list[TodoItem]:
+    return [TodoItem("annual", f"{w.year}" if w.quarter == 0 else f"{w.year}Q{w.quarter}", w.region,
+                     f"workbench.step.annual_{w.step}", w.region, w.due_on, w.overdue, w.mine,
+                     routes.OFFICER_ANNUAL_REPORTS) for w in annual.waiting(session, actor, today=today)]
 
 
 def _findings(session: Session, actor: Actor) -> list[TodoItem]:

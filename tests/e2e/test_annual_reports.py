@@ -2,7 +2,9 @@
 writes one section and is refused with the missing ones marked (what she wrote stays), writes the rest and submits;
 the city officer sees the demo's submitted annual report and this one, returns it with a reason; the county reads the
 reason, edits and resubmits under a new number; the city accepts. The PDF and the workbook download over plain HTTP
-for the city, and another county's officer is refused both."""
+for the city, and another county's officer is refused both. The province reads the reports due to it (last year's
+sent late by both cities) and its own report issued from them; the city's to-do lists the county report waiting for
+its review."""
 
 from __future__ import annotations
 
@@ -132,3 +134,38 @@ def test_county_drafts_city_returns_county_resubmits_city_accepts(desk, server):
     _as(page, server, "officer_jianbei")  # a township: no drafting, no other office's files
     assert page.locator("#annual-draft").count() == 0
     assert page.request.get(server.base_url + f"/api/annual-reports/{report_id}.pdf").status == 403
+
+
+def test_the_province_sees_who_reported_late_and_its_issued_report(desk, server):
+    page = desk
+    last = china_today().year - 1
+    _as(page, server, "officer_province")
+    page.select_option("#filter-year", str(last))
+    page.wait_for_function("document.querySelectorAll('#below-1301, #below-1306').length == 2 && "
+                           "document.querySelector('.annual-below').innerText.includes('逾期报送')")
+    below = page.inner_text(".annual-below")
+    assert "石家庄市" in below and "保定市" in below and below.count("逾期报送") == 2
+    listing = page.inner_text("#annual-list")
+    assert "河北省" in listing and "已印发" in listing
+    row = page.locator("#annual-list tr", has_text="河北省").first
+    report_id = row.get_attribute("id").removeprefix("annual-row-")
+    _open_row(page, report_id)
+    assert page.inner_text("#open-document") == f"13〔{last}〕低保年报1号"
+    block = page.inner_text("#province-block")
+    assert f"1301〔{last}〕低保年报1号" in block and f"1306〔{last}〕低保年报1号" in block
+    assert page.locator("#annual-issue").count() == 0 and page.locator("#annual-accept").count() == 0
+    shot(page, "annual-province-issued-zh")
+    page.click("#toggle-lang")
+    page.wait_for_function("document.querySelector('#open-status').innerText.includes('Issued')")
+    assert "Sent late" in page.inner_text(".annual-below")
+    shot(page, "annual-province-issued-en")
+
+    page.context.clear_cookies()
+    sign_in(page, server, "officer_city")
+    page.wait_for_url("**/officer**")
+    page.goto(server.base_url + "/todo")
+    wait_hydrated(page)
+    page.wait_for_selector("#todo-table")
+    todo = page.inner_text("#todo-table")
+    assert "年度报告" in todo and "下级报告待审核" in todo and "长安区" in todo
+    shot(page, "annual-city-todo")

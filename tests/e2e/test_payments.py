@@ -137,3 +137,80 @@ def test_public_money_figures_on_a_phone(page, server):
                            ".map(e => e.getBoundingClientRect().right))")
     assert widest <= 390, widest
     shot(page, "results-money-en")
+
+
+def _desk_as(page, server, username: str, year: int) -> None:
+    page.context.clear_cookies()
+    sign_in(page, server, username)
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(server.base_url + "/officer/reward-pool")
+    wait_hydrated(page)
+    page.wait_for_selector("#weights")
+    page.select_option("#pool-year", str(year))
+    page.wait_for_function(f"document.querySelector('#pool-decide').innerText.includes('{year}')")
+
+
+def _yuan(text: str) -> int:
+    whole, _, fen = text.strip().lstrip("¥").replace(",", "").partition(".")
+    return int(whole) * 100 + int(fen or 0)
+
+
+def test_the_province_sets_weights_allocates_a_pool_and_a_second_person_approves(desk, server):
+    """At desktop width: the province's officer sets a new weight set under its document number, reads last year's
+    county scores term by term, rejects the pool the admin decided for last year and decides her own; she is shown
+    no approve button for it; the admin approves it and the shares add up to the pool to the fen."""
+    page = desk
+    last = china_today().year - 1
+    _desk_as(page, server, "officer_province", last)
+    assert "冀民〔2026〕8号" in page.inner_text("#weight-sets") and "冀民〔2025〕3号" in page.inner_text("#weight-sets")
+    page.fill("#w-satisfaction", "300")
+    page.fill("#w-substantiated", "300")
+    page.fill("#w-paid_on_time", "300")  # 900‰: refused, what was typed stays
+    page.fill("#w-document", "冀民〔2026〕40号")
+    page.click("#weights-submit")
+    page.wait_for_selector("#pool-error")
+    assert "1000" in page.inner_text("#pool-error") and page.input_value("#w-document") == "冀民〔2026〕40号"
+    page.fill("#w-paid_on_time", "400")
+    page.click("#weights-submit")
+    page.wait_for_selector("#pool-done")
+    assert "冀民〔2026〕40号" in page.inner_text("#weight-sets")
+    page.wait_for_function("document.querySelector('#w-document').value === ''")  # forms cleared on success
+
+    scores = page.inner_text("#scores")
+    assert "长安区" in scores and "涿州市" in scores and " = " in scores
+    waiting = page.locator(".pool-card", has_text="待批准").first
+    assert waiting.locator(".pool-approve").count() == 1  # decided by the admin: she may approve or reject
+    waiting.locator("input[name=reason]").fill("资金总额与年度预算不符，请重新决定。")
+    waiting.locator("button[type=submit]").click()
+    page.wait_for_function("document.querySelector('#pool-done') && "
+                           "document.querySelector('#pool-done').innerText.includes('驳回')")
+    assert page.locator(".pool-card", has_text="未批准").count() == 1
+    page.wait_for_function("document.querySelector('#pool-amount').value === ''")
+
+    page.fill("#pool-amount", "1000000.01")
+    page.fill("#pool-floor", "10")
+    page.click("#pool-decide")
+    page.wait_for_function("document.querySelector('#pool-done') && "
+                           "document.querySelector('#pool-done').innerText.includes('等待另一人')")
+    mine = page.locator(".pool-card", has_text="待批准").first
+    assert "¥1,000,000.01" in mine.inner_text() and mine.locator(".pool-approve").count() == 0
+    shot(page, "officer-reward-pool-decided-zh")
+
+    _desk_as(page, server, "admin", last)
+    card = page.locator(".pool-card", has_text="待批准").first
+    card.locator(".pool-approve").click()
+    page.wait_for_function("document.querySelector('#pool-done') && "
+                           "document.querySelector('#pool-done').innerText.includes('已批准')")
+    card = page.locator(".pool-card", has_text="已批准并公开").first
+    assert "¥1,000,000.01" in card.inner_text()
+    shares = card.locator("tbody tr td:last-child").all_inner_texts()
+    assert sum(_yuan(x) for x in shares) == 1_000_000_01
+    shot(page, "officer-reward-pool-approved-zh")
+    page.click("#toggle-lang")
+    page.wait_for_function("document.querySelector('#weights').innerText.includes('Score weights')")
+    shot(page, "officer-reward-pool-approved-en")
+
+    page.goto(server.base_url + "/results")
+    wait_hydrated(page)
+    page.wait_for_selector("#reward-pools .figure-card")
+    assert f"{last}" in page.inner_text("#reward-pools") and "1,000,000.01" in page.inner_text("#reward-pools")

@@ -1,7 +1,9 @@
 """/officer/annual-reports (年度报告): the reports an officer may see, by region and year with their status; one
 opened with its figures, the narrative sections (kept as typed when an action is refused), and only the actions the
 signed-in office may take: save, recompute and submit for the office's own draft or returned report, accept or return
-(with a reason) for the level above; the PDF and the workbook as plain downloads (/api/annual-reports/…).
+(with a reason) for the level above, issue for the province's own; each report's due date and whether it is on
+time, and for a city or province office the reports due to it (missing, late); the PDF and the workbook as plain
+downloads (/api/annual-reports/…).
 Every action re-checks role + region in the service; the page holds display strings only."""
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ LEVEL_KEYS = [f"annual.level.{x}" for x in ("county", "city", "province")]
 SECTION_KEYS = [f"annual.sec.{k}" for k in rules.SECTIONS]
 ERROR_KEYS = [k for k in MESSAGES if k.startswith("annual.err_")] + ["auth.forbidden"]
 DONE_KEYS = ["annual.done_draft", "annual.done_saved", "annual.done_recomputed", "annual.done_submitted",
-             "annual.done_accepted", "annual.done_returned"]
+             "annual.done_accepted", "annual.done_returned", "annual.done_issued"]
+WHEN_KEYS = [f"annual.when.{w}" for w in rules.TIMELINESS]
+WHEN_COLORS = {rules.DUE: "gray", rules.OVERDUE: "red", rules.ON_TIME: "green", rules.LATE: "orange"}
 
 
 class Choice(TypedDict):
@@ -47,6 +51,27 @@ class ReportRow(TypedDict):
     status_key: str
     document: str
     updated: str
+    due: str
+    when_key: str
+    when_color: str
+
+
+class BelowRow(TypedDict):
+    key: str
+    name: str
+    report_id: int
+    status_key: str
+    sent: str
+    due: str
+    when_key: str
+    when_color: str
+
+
+class BelowView(TypedDict):
+    office: str
+    year: str
+    count: str
+    lines: list[BelowRow]
 
 
 class LineView(TypedDict):
@@ -84,8 +109,14 @@ class AnnualReportsState(SignedInState):
     o_document: str = ""
     o_computed: str = ""
     o_reason: str = ""
+    o_due: str = ""
+    o_when_key: str = ""
+    o_when_color: str = "gray"
+    o_sources: list[str] = []
+    o_pending: list[str] = []
     can_edit: bool = False
     can_review: bool = False
+    below: list[BelowView] = []
     lines: list[LineView] = []
     sections: list[SectionView] = []
     return_reason: str = ""
@@ -112,7 +143,14 @@ class AnnualReportsState(SignedInState):
         year = int(self.year) if self.year.isdigit() else None
         self.rows = [ReportRow(id=r.id, region=r.region, level_key=f"annual.level.{r.level}", period_zh=r.period_zh,
                                period_en=r.period_en, status=r.status, status_key=f"annual.status.{r.status}",
-                               document=r.document_no, updated=r.updated) for r in queries.listing(actor, year)]
+                               document=r.document_no, updated=r.updated, due=r.due,
+                               when_key=f"annual.when.{r.timeliness}", when_color=WHEN_COLORS[r.timeliness])
+                     for r in queries.listing(actor, year)]
+        self.below = [BelowView(office=b.office, year=str(b.year), count=str(len(b.lines)), lines=[
+            BelowRow(key=x.code, name=x.name, report_id=x.report_id,
+                     status_key=f"annual.status.{x.status}" if x.status else "annual.not_sent", sent=x.sent,
+                     due=x.due, when_key=f"annual.when.{x.timeliness}", when_color=WHEN_COLORS[x.timeliness])
+            for x in b.lines]) for b in queries.below(actor, year or china_today().year)]
 
     def _open(self, actor, report_id: int, keep_texts: bool = False) -> None:
         try:
@@ -126,6 +164,8 @@ class AnnualReportsState(SignedInState):
         self.o_period_zh, self.o_period_en, self.o_status = d.period_zh, d.period_en, d.status
         self.o_document, self.o_computed, self.o_reason = d.document_no, d.computed, d.return_reason
         self.can_edit, self.can_review = d.can_edit, d.can_review
+        self.o_due, self.o_when_key, self.o_when_color = d.due, f"annual.when.{d.timeliness}", WHEN_COLORS[d.timeliness]
+        self.o_sources, self.o_pending = d.sources, d.pending
         self.lines = [LineView(head=x.head, zh=x.zh, en=x.en, value=x.value) for x in d.lines]
         self.sections = [SectionView(key=k, title_key=f"annual.sec.{k}", text=typed.get(k, d.sections.get(k, "")),
                                      missing=False) for k in rules.SECTIONS]
@@ -234,6 +274,10 @@ class AnnualReportsState(SignedInState):
         self._act("annual.done_submitted", svc.submit, self.open_id, self._texts())
 
     @rx.event
+    def issue(self):
+        self._act("annual.done_issued", svc.issue, self.open_id, self._texts())
+
+    @rx.event
     def accept(self):
         self._act("annual.done_accepted", svc.review, self.open_id, True, "")
 
@@ -250,10 +294,39 @@ def _row(r: ReportRow) -> rx.Component:
         rx.el.td(r["region"]), rx.el.td(t_var(r["level_key"], LEVEL_KEYS)), rx.el.td(_pick(r["period_zh"],
                                                                                          r["period_en"])),
         rx.el.td(rx.badge(t_var(r["status_key"], STATUS_KEYS), class_name="annual-status")),
-        rx.el.td(r["document"]), rx.el.td(r["updated"]),
+        rx.el.td(r["document"]),
+        rx.el.td(r["due"], " ", rx.badge(t_var(r["when_key"], WHEN_KEYS), color_scheme=r["when_color"],
+                                         class_name="annual-when")),
+        rx.el.td(r["updated"]),
         rx.el.td(rx.button(t("annual.open"), on_click=s.open_report(r["id"]), variant="soft", min_height=TAP,
                            class_name="annual-open")),
         id="annual-row-" + r["id"].to_string(),
+    )
+
+
+def _below_row(x: BelowRow) -> rx.Component:
+    s = AnnualReportsState
+    return rx.el.tr(
+        rx.el.td(x["name"]), rx.el.td(t_var(x["status_key"], [*STATUS_KEYS, "annual.not_sent"])),
+        rx.el.td(x["sent"]), rx.el.td(x["due"]),
+        rx.el.td(rx.badge(t_var(x["when_key"], WHEN_KEYS), color_scheme=x["when_color"])),
+        rx.el.td(rx.cond(x["report_id"] > 0, rx.button(t("annual.open"), on_click=s.open_report(x["report_id"]),
+                                                      variant="soft", min_height=TAP))),
+        id="below-" + x["key"],
+    )
+
+
+def _below(b: BelowView) -> rx.Component:
+    return rx.vstack(
+        rx.heading(t_fmt("annual.below_title", year=b["year"]), size="4", as_="h2"),
+        rx.text(t_fmt("annual.below_office", office=b["office"], n=b["count"]), size="2"),
+        rx.box(rx.el.table(
+            rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in (
+                "annual.col.region", "annual.col.status", "annual.col.sent", "annual.col.due", "annual.col.when")],
+                rx.el.th(""))),
+            rx.el.tbody(rx.foreach(b["lines"], _below_row)), class_name="results-table"),
+            class_name="table-scroll", width="100%"),
+        width="100%", align="start", spacing="2", class_name="annual-below",
     )
 
 
@@ -305,13 +378,26 @@ def _opened() -> rx.Component:
                     id="download-xlsx"),
             spacing="5",
         ),
+        rx.hstack(rx.text(t_fmt("annual.due_line", due=s.o_due), size="2"),
+                  rx.badge(t_var(s.o_when_key, WHEN_KEYS), color_scheme=s.o_when_color, id="open-when"),
+                  align="center"),
+        rx.cond(s.o_level_key == "annual.level.province", rx.vstack(
+            rx.text(t("annual.province_note"), size="2", color_scheme="gray"),
+            rx.cond(s.o_sources.length() > 0, rx.vstack(
+                rx.text(t("annual.province_sources"), size="2"),
+                rx.el.ul(rx.foreach(s.o_sources, lambda x: rx.el.li(x))), spacing="1")),
+            rx.cond(s.o_pending.length() > 0, rx.vstack(
+                rx.callout(t("annual.province_pending"), color_scheme="orange", width="100%"),
+                rx.hstack(rx.foreach(s.o_pending, lambda x: rx.badge(x, color_scheme="orange")), wrap="wrap"),
+                width="100%", spacing="2", id="province-pending")),
+            spacing="2", width="100%", align="start", id="province-block")),
         rx.cond(s.o_reason != "", rx.callout(t_fmt("annual.returned_reason", reason=s.o_reason),
                                              color_scheme="orange", id="return-reason", width="100%")),
         rx.grid(
             rx.vstack(
                 rx.heading(t("annual.figures"), size="4", as_="h3"),
                 rx.text(t_fmt("annual.computed", when=s.o_computed), size="1", color_scheme="gray"),
-                rx.cond((s.o_status == rules.SUBMITTED) | (s.o_status == rules.ACCEPTED),
+                rx.cond((s.o_status == rules.SUBMITTED) | (s.o_status == rules.ACCEPTED) | (s.o_status == rules.ISSUED),
                         rx.text(t("annual.frozen"), size="1", color_scheme="gray")),
                 rx.el.table(rx.el.thead(rx.el.tr(rx.el.th(t("annual.col.item")),
                                                      rx.el.th(t("annual.col.value"), style={"text_align": "right"}))),
@@ -326,7 +412,9 @@ def _opened() -> rx.Component:
                     rx.button(t("annual.save"), on_click=s.save, variant="soft", min_height=TAP, id="annual-save"),
                     rx.button(t("annual.recompute"), on_click=s.recompute, variant="soft", min_height=TAP,
                               id="annual-recompute"),
-                    rx.button(t("annual.submit"), on_click=s.submit, min_height=TAP, id="annual-submit"),
+                    rx.cond(s.o_level_key == "annual.level.province",
+                            rx.button(t("annual.issue"), on_click=s.issue, min_height=TAP, id="annual-issue"),
+                            rx.button(t("annual.submit"), on_click=s.submit, min_height=TAP, id="annual-submit")),
                     spacing="3", wrap="wrap")),
                 rx.cond(s.can_review, rx.vstack(
                     rx.button(t("annual.accept"), on_click=s.accept, min_height=TAP, color_scheme="green",
@@ -370,6 +458,7 @@ def annual_reports() -> rx.Component:
                 rx.button(t("annual.new"), on_click=s.draft_new, min_height=TAP, id="annual-draft"),
                 spacing="3", wrap="wrap", align="center", width="100%")),
             rx.cond(s.open_id > 0, _opened()),
+            rx.foreach(s.below, _below),
             rx.hstack(
                 rx.heading(t("annual.list"), size="5", as_="h2"),
                 rx.spacer(),
@@ -381,7 +470,7 @@ def annual_reports() -> rx.Component:
             rx.cond(s.rows.length() > 0, rx.box(rx.el.table(
                 rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in (
                     "annual.col.region", "annual.col.level", "annual.col.period", "annual.col.status",
-                    "annual.col.document", "annual.col.updated")], rx.el.th(""))),
+                    "annual.col.document", "annual.col.due", "annual.col.updated")], rx.el.th(""))),
                 rx.el.tbody(rx.foreach(s.rows, _row)), class_name="results-table", id="annual-list"),
                 class_name="table-scroll", width="100%"),
                 rx.text(t("annual.none"), color_scheme="gray", id="annual-none")),

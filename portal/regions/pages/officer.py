@@ -107,6 +107,8 @@ def officer_home(*top: rx.Component) -> rx.Component:
                      "go-findings"),
             nav_card("annual.title", "annual.link_desc", routes.OFFICER_ANNUAL_REPORTS, "book-open-text",
                      "go-annual-reports"),
+            nav_card("reporting.desk_title", "reporting.desk_link", routes.OFFICER_REWARD_POOL, "hand-coins",
+                     "go-reward-pool"),
             class_name="desk-cards",
         ),
         class_name="desk-main",

@@ -14,8 +14,6 @@ from portal.shell.i18n import t, t_fmt, t_var
 TERM_KEYS = [f"reporting.term.{k}" for k in rules.TERMS]
 
 
-def points(milli: int) -> str:
-    return f"{milli // 1000}.{milli % 1000:03d}"
 
 
 class TermRow(TypedDict):
@@ -49,14 +47,14 @@ class RewardPoolState(rx.State):
     @rx.event
     def load(self):
         self.pools = [PoolRow(
-            id=str(p.id), year=str(p.year), total=yuan(p.pool_fen), floor=points(p.floor_milli),
+            id=str(p.id), year=str(p.year), total=yuan(p.pool_fen), floor=rules.shown_points(p.floor_milli),
             document=p.weights_document,
-            shares=[ShareRow(key=f"{p.id}-{s.code}", name=s.name, score=points(s.score_milli),
+            shares=[ShareRow(key=f"{p.id}-{s.code}", name=s.name, score=rules.shown_points(s.score_milli),
                              share="¥" + yuan(s.share_fen),
                              terms=[TermRow(key=f"reporting.term.{x.key}",
                                             measure=f"{x.part:,} / {x.whole:,}" if x.measured else "—",
-                                            points=points(x.points_milli), weight=f"{x.weight_permille}‰",
-                                            contribution=points(x.contribution_milli)) for x in s.terms])
+                                            points=rules.shown_points(x.points_milli), weight=f"{x.weight_permille}‰",
+                                            contribution=rules.shown_points(x.contribution_milli)) for x in s.terms])
                     for s in p.shares]) for p in queries.published()]
 
 

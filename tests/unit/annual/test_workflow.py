@@ -145,3 +145,25 @@ def test_demo_submits_the_county_report_and_drafts_the_citys(db_session, fast_pa
     county, city = s.execute(select(AnnualReport).order_by(AnnualReport.id)).scalars().all()
     assert (county.status, county.level, city.status, city.level) == ("submitted", "county", "draft", "city")
     assert not rules.missing_sections(county.sections)
+
+
+def test_demo_issues_last_years_provincial_report(db_session, fast_passwords):
+    from portal.annual import demo
+    from portal.kernel.workdays import china_today
+    from portal.regions import services as regions
+    from portal.regions.models import RegionLevel
+    from tests import factories
+
+    s = db_session
+    tree = factories.region_tree(s)
+    regions.add_region(s, "1306", "city-1306", RegionLevel.CITY, tree.province)
+    factories.user(s, [(Role.OFFICER, tree.city)], username="officer_city")
+    assert demo.load_province(s) is False  # no province officer yet
+    factories.user(s, [(Role.OFFICER, tree.province)], username="officer_province")
+    assert demo.load_accounts(s, "pw-for-tests-123") == [demo.SECOND_CITY_OFFICER]
+    assert demo.load_province(s) is True and demo.load_province(s) is False
+    reports = s.execute(select(AnnualReport).order_by(AnnualReport.id)).scalars().all()
+    assert [(r.level, r.status) for r in reports] == [("city", "accepted"), ("city", "accepted"),
+                                                      ("province", "issued")]
+    assert {r.year for r in reports} == {china_today().year - 1}
+    assert reports[2].figures == rules.add(reports[0].figures, reports[1].figures)

@@ -202,9 +202,13 @@ def _workbench_dynamic_keys() -> dict[str, list[str]]:
 def _annual_dynamic_keys() -> dict[str, list[str]]:
     """Dynamic key prefixes of the annual reports (issue 18 §2)."""
     from portal.annual import rules
+    from portal.annual.services import WAITING_STEPS as ANNUAL_WAITING
+    from portal.reporting.services import POOL_STATUSES
 
     return {"annual.level.": ["county", "city", "province"], "annual.status.": list(rules.STATUSES),
-            "annual.sec.": list(rules.SECTIONS), "annual.fig.": list(rules.TABLE_SECTIONS)}
+            "annual.sec.": list(rules.SECTIONS), "annual.fig.": list(rules.TABLE_SECTIONS),
+            "annual.when.": list(rules.TIMELINESS), "workbench.step.annual_": list(ANNUAL_WAITING),
+            "reporting.status.": list(POOL_STATUSES)}
 
 
 DYNAMIC_KEYS = {**_dynamic_keys(), **_supervision_dynamic_keys(), **_annual_dynamic_keys()}

@@ -44,3 +44,18 @@ def test_demo_reward_pool_is_published_with_its_scores(db_session, fast_password
     assert pool.weights_document == reporting_demo.DOCUMENT
     assert pool.decided_by != pool.approved_by
     assert reporting_demo.load(s) is False  # once only
+
+
+def test_demo_leaves_last_years_pool_for_a_second_person(db_session, fast_passwords):
+    from portal.reporting import demo as reporting_demo
+    from portal.reporting import services as rs
+
+    s = db_session
+    demo.load(s, "pw-for-tests-123")
+    year = china_today().year
+    admin = reporting_demo._actor(s, "admin")
+    sets = rs.weight_sets(s, admin, "13")
+    assert [x.document_no for x in sets] == [reporting_demo.DOCUMENT, reporting_demo.EARLIER_DOCUMENT]
+    waiting = [p for p in rs.pools(s, admin, "13") if p.status == rs.DECIDED]
+    assert [p.year for p in waiting] == [year - 1]
+    assert sum(x["share_fen"] for x in waiting[0].shares) == waiting[0].pool_fen

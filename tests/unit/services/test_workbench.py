@@ -21,7 +21,7 @@ def test_county_sees_a_townships_overdue_step_and_the_township_sees_it_as_its_ow
     county = wb.todo(db_session, world["county_officer"], today=today)
     apps = [i for i in county if i.kind == "application"]
     assert [(i.ref, i.overdue, i.mine, i.step) for i in apps] == [(late.number, True, False, "apply.step.accept")]
-    c = wb.counts(county)
+    c = wb.counts(apps)
     assert (c.overdue, c.below) == (1, 1)
     assert not [i for i in wb.todo(db_session, world["stranger"], today=today) if i.kind == "application"]
 
