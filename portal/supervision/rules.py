@@ -250,7 +250,7 @@ def mask_persons(text: str, persons, style: str | None = None) -> str:
     style = MIDDLE if style in (None, FULL) else style  # a notice never names an individual in full
     out = text or ""
     for name in sorted({" ".join(p.split()) for p in persons if p and p.strip()}, key=len, reverse=True):
-        out = out.replace(name, mask_name(name, style or DEFAULT_STYLE))
+        out = out.replace(name, mask_name(name, style))
     return scrub_numbers(out)
 
 
