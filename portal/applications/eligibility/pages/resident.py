@@ -17,7 +17,7 @@ import reflex as rx
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
-from portal.kernel.db import session_scope
+from portal.applications.eligibility import queries
 from portal.applications.eligibility import rules as el
 from portal.applications.eligibility import screener
 from portal.kernel.workdays import china_today
@@ -102,8 +102,7 @@ class EligibilityState(rx.State):
     @rx.event
     def load(self):
         self.step, self.answers, self.error_key, self.township_pick = 0, {}, "", ""
-        with session_scope() as session:
-            self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
+        self.townships = [Choice(code=c.code, name=c.name) for c in queries.open_townships()]
 
     @rx.event
     @checked
@@ -147,13 +146,8 @@ class EligibilityState(rx.State):
 
     def _judge(self) -> None:
         today = china_today()
-        with session_scope() as session:
-            params = screener.params_for_township(session, self.answers.get("township", ""), today)
-            try:
-                result = screener.screen(self.answers, params) if params is not None else None
-            except el.ParameterMissing:
-                result = None
-            windows = screener.windows_for(session, self.answers.get("township", ""))
+        found = queries.open_screening(self.answers, today)
+        result, windows = found.result, found.windows
         if result is None:
             self.error_key = "elig.err_no_params"
             return
