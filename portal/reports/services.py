@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.kernel.images import StoredImage
 from portal.kernel import images
 from portal.accounts.models import Role, RoleGrant, User
@@ -71,12 +72,11 @@ OFFICER_KINDS = ("taken", "transferred", "conflict", "reward_rejected")
 EVENT_KINDS = PUBLIC_KINDS + OFFICER_KINDS
 
 
-class ReportError(Exception):
+class ReportError(DomainError):
     """A refused request; `key` is a message-catalog key."""
 
     def __init__(self, key: str, retry_at: str = "") -> None:
         super().__init__(key)
-        self.key = key
         self.retry_at = retry_at  # with a throttled key: the time ("14:36") to try again
 
 

@@ -19,6 +19,7 @@ from reflex_base.utils.format import format_event_handler
 from portal.accounts import queries as accounts
 from portal.accounts import services as auth
 from portal.kernel import unit
+from portal.kernel.errors import DomainError
 from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied, Role, authorize
 from portal.kernel.settings import get_settings
 
@@ -75,19 +76,20 @@ class SignedInState(rx.State):
         self._wipe_page()
         self.denied_key = "auth.forbidden"
 
-    def _perform(self, roles: Role | Iterable[Role], fn, *args, domain_errors: tuple[type[Exception], ...] = (),
+    def _perform(self, roles: Role | Iterable[Role], fn, *args,
                  bad_input: tuple[type[Exception], ...] = (ValueError, TypeError)) -> tuple[Actor | None, str]:
         """One privileged action: the guard, then `fn(session, actor, *args)` in one unit of work (the service checks
         role + region again and writes the audit log). Returns the actor (None: refused before anything ran, see
-        `denied_key`) and "" on success, else the catalog key to show: a domain error's own `key`, or auth.forbidden
-        for a refusal or input no form can send."""
+        `denied_key`) and "" on success, else the catalog key to show: a domain error's own `key`
+        (`kernel.errors.DomainError`, whichever domain raised it), or auth.forbidden for a refusal by the guard or
+        input no form can send (`bad_input`; a page that names its own key for those passes ())."""
         actor = self._guard(roles)
         if actor is None:
             return None, "auth.forbidden"
         try:
             unit.run(fn, actor, *args)
-        except domain_errors as exc:
-            return actor, exc.key  # type: ignore[attr-defined]
+        except DomainError as exc:
+            return actor, exc.key
         except (PermissionDenied, *bad_input):
             return actor, "auth.forbidden"
         return actor, ""

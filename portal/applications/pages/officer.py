@@ -263,8 +263,7 @@ class OfficerCaseState(SignedInState):
 
     def _read(self, number: str) -> tuple[queries.CaseDetail | None, str]:
         got: list[queries.CaseDetail] = []
-        _actor, key = self._perform(Role.OFFICER, lambda s, a: got.append(queries.case_detail(s, a, number)),
-                                    domain_errors=(svc.ApplicationError,))
+        _actor, key = self._perform(Role.OFFICER, lambda s, a: got.append(queries.case_detail(s, a, number)))
         return (got[0] if got else None), key
 
     @rx.event
@@ -282,7 +281,7 @@ class OfficerCaseState(SignedInState):
     def _act(self, action):
         """Run one officer action on this case (the service checks role + region again and audits), then reload.
         A refusal keeps every form as typed; a success empties them."""
-        actor, key = self._perform(Role.OFFICER, action, domain_errors=(svc.ApplicationError,))
+        actor, key = self._perform(Role.OFFICER, action)
         if actor is None:
             self._empty()  # signed out or no longer allowed: the case goes from the page
             self.error_key = "auth.forbidden"

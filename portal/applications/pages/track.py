@@ -168,8 +168,11 @@ class TrackState(rx.State):
         try:
             finding = int(str(form.get("finding", "")))
             case = queries.answer_finding(number, secret, finding, str(form.get("answer", ""))[:400])
-        except ValueError as exc:  # ApplicationError is a ValueError; a forged id is one too
-            self.answer_error = getattr(exc, "key", "apply.err_finding_not_found")
+        except svc.ApplicationError as exc:
+            self.answer_error = exc.key
+            return
+        except ValueError:  # a forged id
+            self.answer_error = "apply.err_finding_not_found"
             return
         self.answer_error = ""
         self._show(case)

@@ -116,7 +116,7 @@ class OfficerRatingsState(SignedInState):
         self._refresh()
 
     def _act(self, fn, *args) -> None:
-        actor, key = self._perform(Role.OFFICER, fn, *args, domain_errors=(wf.RatingError,))
+        actor, key = self._perform(Role.OFFICER, fn, *args)
         if actor is None:
             return
         self.error_key, self.notice = key, not key

@@ -212,7 +212,7 @@ class OfficerRosterState(SignedInState):
                 failed.append(exc)  # the detail (which village) is shown too
                 raise
 
-        actor, key = self._perform(Role.OFFICER, run, domain_errors=(svc.RosterError,))
+        actor, key = self._perform(Role.OFFICER, run)
         if actor is None:
             return
         if key:
@@ -259,8 +259,7 @@ class OfficerRosterState(SignedInState):
         if self._guard(Role.OFFICER, entry_path or "/nonexistent/") is None:
             return
         actor, key = self._perform(Role.OFFICER, svc.withdraw_entry, self.withdraw_id,
-                                   str(form.get("reason", ""))[: svc.MAX_REASON + 1],
-                                   domain_errors=(svc.RosterError,))
+                                   str(form.get("reason", ""))[: svc.MAX_REASON + 1])
         if actor is None:
             return
         if key:

@@ -185,7 +185,7 @@ class MonitorState(SignedInState):
             services.refer_item(session, actor, item_id, target=str(form.get("target", ""))[:121],
                                 grounds=str(form.get("grounds", ""))[:services.MAX_TEXT + 1],
                                 body=str(form.get("body", ""))[:121])
-        actor, key = self._perform(ROLES, run, domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(ROLES, run)
         if actor is None or key:
             self.error_key = key or "auth.forbidden"
             return
@@ -199,8 +199,7 @@ class MonitorState(SignedInState):
             return
         outcome = str(form.get("outcome", ""))[:20]
         text = str(form.get("text", ""))[: services.MAX_OUTCOME_TEXT + 1]
-        actor, key = self._perform(ROLES, services.close_item, self.closing_id, outcome, text,
-                                   domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(ROLES, services.close_item, self.closing_id, outcome, text)
         if actor is None or key:
             self.error_key = key or "auth.forbidden"
             return
