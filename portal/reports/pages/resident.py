@@ -260,7 +260,7 @@ def _form() -> rx.Component:
                 width="100%", spacing="2"),
         ),
         rx.text(t("report.category_label"), size="3", weight="bold"),
-        rx.flex(*[_category_chip(f"report.category.{c.value}", c.value) for c in ReportCategory],
+        rx.flex(*[_category_chip(f"report.category.{c}", c) for c in queries.CATEGORIES],
                 wrap="wrap", gap="8px", id="report-categories"),
         rx.el.button(rx.cond(s.about_staff, rx.icon("square-check", size=22), rx.icon("square", size=22)),
                      t("report.about_staff"), type="button", on_click=s.toggle_about_staff, id="about-staff",
