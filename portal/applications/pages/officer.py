@@ -21,8 +21,8 @@ from portal.shell.layout import TAP, page
 from portal.shell.once import show_once
 from portal.i18n import MESSAGES
 from portal.kernel.permissions import Role
-from portal.applications.pages.track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
-from portal.applications.eligibility.pages.resident import Reason, _reason, reasons_of
+from portal.applications.components import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
+from portal.applications.eligibility.components import Reason, reason_line, reasons_of
 from portal.applications import queries
 from portal.applications import services as svc
 from portal.applications import crosscheck
@@ -655,7 +655,7 @@ def officer_case() -> rx.Component:
         rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
         rx.text(t_var(s.verdict_key, OUTCOME_VERDICT_KEYS), weight="bold", id="case-verdict"),
         rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
-        rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="case-reasons"),
+        rx.vstack(rx.foreach(s.reasons, reason_line), width="100%", spacing="2", id="case-reasons"),
         rx.heading(t("officer_apps.household"), size="4", as_="h2"),
         rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table desk-table",
                     id="case-members"),
