@@ -18,6 +18,36 @@ from portal.kernel.db import make_engine  # noqa: E402
 from portal.schema import Base  # noqa: E402
 
 
+# Tests split by speed (tests/README.md): a test that uses a database gets the `db` marker, from the fixtures it uses
+# (db_url, db_session, portal_env, or any fixture built on them) or from where it lives (integration and end-to-end),
+# so `pytest -m "not db"` runs the pure ones in seconds. A test without the marker may not open a database.
+DB_FIXTURES = frozenset({"db_url", "db_session", "portal_env"})
+DB_DIRS = frozenset({"integration", "e2e"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = ROOT / "tests"
+    for item in items:
+        path = Path(str(item.path))
+        under = path.relative_to(tests_dir).parts[0] if path.is_relative_to(tests_dir) else ""
+        if under in DB_DIRS or DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _database_only_with_the_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeps the split honest: an engine made in a test without the `db` marker fails at once, naming the fix."""
+    if request.node.get_closest_marker("db") is not None:
+        return
+    from portal.kernel import db
+
+    def refuse(*_args, **_kwargs):
+        raise RuntimeError("this test opens a database: take it through the db_url, db_session or portal_env "
+                           "fixture (which marks it `db`, tests/conftest.py)")
+
+    monkeypatch.setattr(db, "create_engine", refuse)
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite file for this test."""

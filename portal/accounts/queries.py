@@ -1,5 +1,5 @@
 """Read models for the admins' pages: accounts found by name, the region tree and windows to pick from, and what the
-system holds (the admin home's counts)."""
+system holds (the admin home's counts). And who is signed in (`open_lookup`), for the UI shell and the API routes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.accounts import services as auth
 from portal.accounts.models import RoleGrant, StaffAccountMark, User
+from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, Role, authorize
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 
@@ -35,6 +37,12 @@ class AccountLine:
     window_code: str
     grants: list[GrantLine]
     account_kinds: tuple[str, ...] = ()  # own account numbers on record (bank, phone, id): the kinds, never numbers
+
+
+def open_lookup(token: str | None) -> auth.SessionLookup:
+    """The acting person behind a sign-in cookie's token, read again on every call (a revocation counts at once)."""
+    with session_scope() as session:
+        return auth.lookup(session, token)
 
 
 def _admin_paths(actor: Actor | None) -> list[str]:

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, StaffAccountMark, User
 from portal.kernel.base import utcnow
 from portal.regions.models import Region
@@ -193,12 +194,8 @@ def create_user(session: Session, username: str, display_name: str, password: st
 
 # --- accounts managed by admins (the page under /admin/accounts; the CLI's create-user stays for the first admin) --
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refused account change, with the catalog key to show."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{2,63}")

@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role
 from portal.applications import services as apps
 from portal.applications.models import Application, ApplicationStep
@@ -59,10 +60,9 @@ ACTION_ANNUAL_ISSUE = "annual.issue"
 ACTION_ANNUAL_DOWNLOAD = "annual.download"
 
 
-class AnnualError(ValueError):
+class AnnualError(DomainError):
     def __init__(self, key: str, missing: list[str] | None = None) -> None:
         super().__init__(key)
-        self.key = key
         self.missing = missing or []
 
 

@@ -30,6 +30,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.kernel.images import StoredImage
 from portal.kernel import images
 from portal.kernel import codes
@@ -145,19 +146,21 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 
-class ApplicationError(ValueError):
+class ApplicationError(DomainError):
     """A refused action; `key` is a message-catalog key, `field` the form field when there is one."""
 
     def __init__(self, key: str, field: str = "", retry_at: str = "") -> None:
         super().__init__(key)
-        self.key = key
         self.field = field
         self.retry_at = retry_at  # with a throttled key: the time ("14:36") to try again
 
 
-class SubmitErrors(ValueError):
+class SubmitErrors(DomainError):
+    """Every field a submission still needs fixed; `key` is the first one's."""
+
     def __init__(self, errors: list[el.FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}:{e.key}" for e in errors))
+        super().__init__(errors[0].key if errors else "apply.err_wrong_step",
+                         "; ".join(f"{e.field}:{e.key}" for e in errors))
         self.errors = errors
 
 

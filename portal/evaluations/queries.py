@@ -1,5 +1,6 @@
 """Read models of supervisors' evaluations, each in its own unit of work so the pages hold no session: a supervisor's
-open rounds with their targets (`my_rounds`), and the admin desk of one region (`admin_desk`: appointments, rounds,
+open rounds with their targets (`my_rounds`), one assignment's form (`evaluation_form`), the public notices of closed
+rounds and an office's record (anyone: they are published), and the admin desk of one region (`admin_desk`: appointments, rounds,
 how many rounds the year still needs, the picked round's targets and assignments). The services they call check
 role + region (`authorize`)."""
 
@@ -20,6 +21,40 @@ from portal.regions import services as regions
 ASSIGNMENT_STATUSES = tuple(s.value for s in AssignmentStatus)
 ROUND_STATUSES = tuple(s.value for s in RoundStatus)
 ROUND_OPEN = RoundStatus.OPEN.value
+
+
+def evaluation_form(session: Session, actor: Actor, assignment_id: int) -> ew.EvaluationForm:
+    """One assignment's form as its supervisor sees it (the service refuses anyone else's)."""
+    return ew.evaluation_form(session, actor, assignment_id)
+
+
+def open_evaluation_form(actor: Actor, assignment_id: int) -> ew.EvaluationForm:
+    with session_scope() as session:
+        return evaluation_form(session, actor, assignment_id)
+
+
+@dataclass(frozen=True)
+class PublicNotices:
+    """The public notices' choices: closed rounds newest first, and the offices that have a record."""
+
+    rounds: list[ew.PublishedRound]
+    offices: list[str]
+
+
+def open_public_notices() -> PublicNotices:
+    with session_scope() as session:
+        return PublicNotices(ew.published_rounds(session), ew.published_offices(session))
+
+
+def open_notice(round_id: int) -> ew.Notice | None:
+    """A closed round's public notice (None for an open or unknown round)."""
+    with session_scope() as session:
+        return ew.notice(session, round_id)
+
+
+def open_office_record(office_name: str) -> list[ew.OfficeRecordLine]:
+    with session_scope() as session:
+        return ew.office_record(session, office_name)
 
 
 def my_rounds(session: Session, actor: Actor) -> list[ew.MyRound]:

@@ -19,6 +19,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Generic, TypeVar
 
+from portal.kernel.errors import DomainError
 from portal.ratings.rules import RankRow, bottom_keys
 
 MIN_SCORE, MAX_SCORE = 1, 5
@@ -33,12 +34,8 @@ MAX_COMMENT = 500
 MAX_PHOTOS = 6
 
 
-class EvaluationRuleError(ValueError):
+class EvaluationRuleError(DomainError):
     """Breaks a rule; `key` is a message-catalog key."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 def validate_criteria(criteria: Sequence[tuple[str, int]]) -> list[dict]:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from portal.kernel.errors import DomainError
+
 # Payment (one household, one month) statuses.
 SCHEDULED = "scheduled"
 PAID = "paid"
@@ -36,12 +38,12 @@ _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _BANK_REF = re.compile(r"^[A-Za-z0-9\-_/]{4,40}$")
 
 
-class FileError(ValueError):
+class FileError(DomainError):
     """A file refused as a whole; `key` is a catalog key, `line` the 1-based line it was found on (0: the file)."""
 
     def __init__(self, key: str, line: int = 0, detail: str = "") -> None:
-        super().__init__(f"{key} line {line}: {detail}")
-        self.key, self.line, self.detail = key, line, detail
+        super().__init__(key, f"{key} line {line}: {detail}")
+        self.line, self.detail = line, detail
 
 
 def parse_period(text: str) -> tuple[int, int]:

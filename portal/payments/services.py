@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role
 from portal.kernel import audit
 from portal.kernel.base import utcnow
@@ -41,12 +42,12 @@ ACTION_EXPORT = "payments.export"
 ACTION_RETURNS = "payments.import_returns"
 
 
-class PaymentError(ValueError):
+class PaymentError(DomainError):
     """A refused payment action; `key` is a message-catalog key, `line` the file line for a refused file."""
 
     def __init__(self, key: str, line: int = 0, detail: str = "") -> None:
-        super().__init__(f"{key} {line} {detail}".strip())
-        self.key, self.line, self.detail = key, line, detail
+        super().__init__(key, f"{key} {line} {detail}".strip())
+        self.line, self.detail = line, detail
 
 
 def _reason(reason: str) -> str:

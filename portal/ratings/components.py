@@ -1,4 +1,5 @@
-"""A bad-review follow-up case as a card, with the actions the viewer's role allows (the server re-checks)."""
+"""Ratings UI shared by the officers' page, the staff desk and the public results: a window's line of a monthly ranking,
+and a bad-review follow-up case as a card with the actions the viewer's role allows (the server re-checks)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,34 @@ from typing import TypedDict
 
 import reflex as rx
 
+from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP
 from portal.i18n import MESSAGES
 from portal.ratings import rules
-from portal.ratings.services import CaseRow
+from portal.ratings.services import CaseRow, RankedWindow
 
 TAG_KEYS = [k for k in MESSAGES if k.startswith("tag.")]
 LEVEL_KEYS = list(rules.LEVELS.values())
 STATUS_KEYS = [k for k in MESSAGES if k.startswith("case.status.")]
+
+
+class RankView(TypedDict):
+    """A window's line of a monthly ranking, as the officers' page and the public results show it."""
+
+    rank: str
+    code: str
+    name: str
+    count: int
+    satisfaction: str
+    bad_rate: str
+    talk_flag: bool
+
+
+def rank_views(rows: list[RankedWindow]) -> list[RankView]:
+    return [RankView(rank=rank_text(r.rank), code=r.code, name=f"{r.office} {r.name}", count=r.count,
+                     satisfaction=percent(r.satisfaction_rate), bad_rate=percent(r.bad_rate), talk_flag=r.talk_flag)
+            for r in rows]
 
 
 class CaseView(TypedDict):

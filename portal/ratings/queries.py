@@ -1,5 +1,6 @@
 """Read models of ratings: the public results page's published monthly rankings (cached), and the window staff
-desk (`staff_desk`: the staff member's own window, its figures and its open follow-up cases).
+desk (`staff_desk`: the staff member's own window, its figures and its open follow-up cases) and the officer's desk
+of a region (`officer_desk`: the month's ranking, one window's or office's trend, open cases and held bursts).
 
 The published rankings:
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -105,3 +106,43 @@ def staff_desk(session: Session, actor: Actor, start: date, end: date) -> StaffD
 def open_staff_desk(actor: Actor, start: date, end: date) -> StaffDesk | None:
     with session_scope() as session:
         return staff_desk(session, actor, start, end)
+
+
+@dataclass(frozen=True)
+class TrendChoice:
+    value: str  # "w:<window code>" or "o:<office name>"
+    label: str
+
+
+@dataclass(frozen=True)
+class OfficerDesk:
+    """One region's month for an officer. `trend_pick` is the choice the trend is of: the one asked for when it is
+    among `trend_choices`, else the first ("" when there is none)."""
+
+    ranking: list[wf.RankedWindow]
+    trend_choices: list[TrendChoice]
+    trend_pick: str
+    trend: list[wf.TrendPoint]
+    cases: list[wf.CaseRow]
+    bursts: list[tuple[int, str, str, datetime, int]]  # flag id, window code, window name, opened, ratings held
+
+
+def officer_desk(session: Session, actor: Actor, region_path: str, month: str, months: list[str],
+                 trend_pick: str) -> OfficerDesk:
+    """The services check the officer's role + region for the cases and bursts."""
+    ranked = wf.monthly_ranking(session, region_path, month)
+    offices = sorted({r.office for r in ranked})
+    choices = [TrendChoice(f"w:{r.code}", f"{r.office} {r.name} ({r.code})")
+               for r in sorted(ranked, key=lambda r: r.code)] + [TrendChoice(f"o:{o}", o) for o in offices]
+    if trend_pick not in [c.value for c in choices]:
+        trend_pick = choices[0].value if choices else ""
+    kind, _, key = trend_pick.partition(":")
+    points = wf.satisfaction_trend(session, region_path, months, window_code=key if kind == "w" else "",
+                                   office=key if kind == "o" else "") if key else []
+    return OfficerDesk(ranked, choices, trend_pick, points, wf.list_cases(session, actor, region_path=region_path),
+                       wf.open_bursts(session, actor, region_path))
+
+
+def open_officer_desk(actor: Actor, region_path: str, month: str, months: list[str], trend_pick: str) -> OfficerDesk:
+    with session_scope() as session:
+        return officer_desk(session, actor, region_path, month, months, trend_pick)

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role
 from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
 from portal.regions.models import Region, ServiceWindow
@@ -37,12 +38,8 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
 MAX_TEXT = 1000
 
 
-class RatingError(Exception):
+class RatingError(DomainError):
     """A resident-facing problem with what was sent; `key` is a message-catalog key."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 def new_receipt_code() -> str:

@@ -113,3 +113,8 @@ def no_place(session: Session) -> list[LevelRow]:
 def open_place(code: str, *, or_root: bool = False) -> Place | None:
     with session_scope() as session:
         return place(session, code, or_root=or_root)
+
+
+def open_no_place() -> list[LevelRow]:
+    with session_scope() as session:
+        return no_place(session)

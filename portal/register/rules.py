@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from portal.kernel.errors import DomainError
+
 LENGTH = 18
 OLD_LENGTH = 15
 WEIGHTS = tuple(pow(2, LENGTH - 1 - i, 11) for i in range(LENGTH - 1))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
@@ -43,10 +45,8 @@ ERR_CHECK = "register.err_id_check"
 ERRORS = (ERR_EMPTY, ERR_OLD, ERR_LENGTH, ERR_CHARS, ERR_REGION, ERR_DATE, ERR_FUTURE, ERR_CHECK)
 
 
-class IdNumberError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class IdNumberError(DomainError):
+    """A malformed ID number; `key` names the first thing wrong with it."""
 
 
 @dataclass(frozen=True)

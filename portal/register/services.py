@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role
 from portal.kernel import audit
 from portal.kernel.base import utcnow
@@ -44,12 +45,11 @@ ACTION_LOOKUP = "register.lookup"
 ACTION_IMPORT = "register.import"
 
 
-class RegisterError(ValueError):
+class RegisterError(DomainError):
     """A refused register change; `key` is a message-catalog key."""
 
     def __init__(self, key: str, detail: str = "") -> None:
-        super().__init__(f"{key} {detail}".strip())
-        self.key = key
+        super().__init__(key, f"{key} {detail}".strip())
         self.detail = detail
 
 

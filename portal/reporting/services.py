@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role
 from portal.kernel import audit
 from portal.kernel.base import utcnow
@@ -42,10 +43,8 @@ ACTION_APPROVE = "reporting.pool_approve"
 ACTION_REJECT = "reporting.pool_reject"
 
 
-class ReportingError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class ReportingError(DomainError):
+    """A refused reporting action."""
 
 
 def _province(session: Session, actor: Actor | None, code: str, roles) -> Region:

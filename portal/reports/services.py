@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.kernel.images import StoredImage
 from portal.kernel import images
 from portal.accounts.models import Role, RoleGrant, User
@@ -71,12 +72,11 @@ OFFICER_KINDS = ("taken", "transferred", "conflict", "reward_rejected")
 EVENT_KINDS = PUBLIC_KINDS + OFFICER_KINDS
 
 
-class ReportError(Exception):
+class ReportError(DomainError):
     """A refused request; `key` is a message-catalog key."""
 
     def __init__(self, key: str, retry_at: str = "") -> None:
         super().__init__(key)
-        self.key = key
         self.retry_at = retry_at  # with a throttled key: the time ("14:36") to try again
 
 
@@ -185,6 +185,7 @@ class NewReport:
 class Filed:
     receipt_code: str
     secret: str  # shown once, never stored in the clear
+    created_at: datetime
 
 
 def _clean_text(value: str, max_len: int) -> str:
@@ -285,7 +286,7 @@ def file_report(session: Session, new: NewReport, *, device_id: str, client: str
     audit.record(session, "resident", "report.file", "report", report.id, region_code=handler.code, at=now,
                  after={"category": category.value, "anonymous": new.anonymous, "about_staff": about_staff,
                         "photos": len(new.photos)})
-    return Filed(code, secret)
+    return Filed(code, secret, now)
 
 
 def _add_photos(session: Session, report: Report, photos: Sequence[PhotoRef], now: datetime) -> None:
@@ -394,6 +395,21 @@ def track_view(session: Session, report: Report) -> TrackView:
         can_add=report.status != ReportStatus.CONCLUDED and photos <= MAX_PHOTOS,
         can_claim=bool(reward and reward.status == "approved" and not reward.claimed),
     )
+
+
+def as_reporter(session: Session, report_id: int, idle_seconds: float, act, *args) -> TrackView | None:
+    """The reporter's action `act(session, report, *args)` (`add_information`, `claim_reward`) on the report their
+    tab opened with the receipt and secret, and the report as they now see it. None, and nothing done, when the tab
+    sat unused longer than `apply.idle_minutes` (the next person on a shared phone needs the secret again) or the
+    report is gone."""
+    if idle_seconds > 60 * policy.get_int(session, "apply.idle_minutes"):
+        return None
+    report = session.get(Report, report_id) if report_id else None
+    if report is None:
+        return None
+    act(session, report, *args)
+    session.flush()
+    return track_view(session, report)
 
 
 def add_information(session: Session, report: Report, text: str, photos: Sequence[PhotoRef] = (),

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role
 from portal.kernel import money
 from portal.kernel.audit_models import AuditEntry
@@ -64,12 +65,11 @@ ACTION_STANDING = "roster.standing_add"
 ACTION_WITHDRAW = "roster.entry_withdraw"
 
 
-class RosterError(ValueError):
+class RosterError(DomainError):
     """A refused roster change; `key` is a message-catalog key."""
 
     def __init__(self, key: str, detail: str = "") -> None:
-        super().__init__(f"{key} {detail}".strip())
-        self.key = key
+        super().__init__(key, f"{key} {detail}".strip())
         self.detail = detail
 
 

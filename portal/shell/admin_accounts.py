@@ -121,7 +121,7 @@ class AdminAccountsState(SignedInState):
         self.error_key, self.notice, self.password_for = "", False, ""
 
     def _act(self, fn, *args) -> bool:
-        actor, key = self._perform(Role.ADMIN, fn, *args, domain_errors=(accounts.AccountError,))
+        actor, key = self._perform(Role.ADMIN, fn, *args)
         self.error_key, self.notice = key, not key
         if actor is None or key:
             return False

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from portal.kernel.db import session_scope
 from portal.i18n import text
+from portal.accounts import queries as accounts
 from portal.accounts import services as auth
 from portal.kernel.client_address import resolve
 from portal.kernel.permissions import Actor
@@ -35,8 +35,7 @@ def request_lang(request: Request) -> str:
 
 
 def current_actor(request: Request) -> auth.SessionLookup:
-    with session_scope() as session:
-        return auth.lookup(session, request.cookies.get(auth.COOKIE_NAME))
+    return accounts.open_lookup(request.cookies.get(auth.COOKIE_NAME))
 
 
 def error(request: Request, status: int, key: str, **params: object) -> JSONResponse:

@@ -1,7 +1,7 @@
 """Who is signed in, for Reflex event handlers.
 
 The HttpOnly cookie reaches the server with the websocket handshake; every guarded handler resolves it again
-through `services.auth.lookup`, then asks the one guard (`services.permissions.authorize`).
+through `accounts.queries.open_lookup`, then asks the one guard (`kernel.permissions.authorize`).
 
 Reflex keeps a tab's state on the server and sends all of it again on the tab's next page load, before any on_load
 runs. So the signed-in states remember which sign-in filled them (`_session_key`), and `SessionBinding` wipes the
@@ -16,17 +16,16 @@ import reflex as rx
 from reflex.middleware import Middleware
 from reflex_base.utils.format import format_event_handler
 
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
+from portal.accounts import queries as accounts
 from portal.accounts import services as auth
-from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied, authorize
+from portal.kernel import unit
+from portal.kernel.errors import DomainError
+from portal.kernel.permissions import Actor, NotSignedIn, PermissionDenied, Role, authorize
 from portal.kernel.settings import get_settings
 
 
 def lookup_actor(state: rx.State) -> auth.SessionLookup:
-    token = auth.token_from_cookie_header(state.router.headers.cookie)
-    with session_scope() as session:
-        return auth.lookup(session, token)
+    return accounts.open_lookup(auth.token_from_cookie_header(state.router.headers.cookie))
 
 
 def _binding(state: rx.State) -> str:
@@ -77,20 +76,20 @@ class SignedInState(rx.State):
         self._wipe_page()
         self.denied_key = "auth.forbidden"
 
-    def _perform(self, roles: Role | Iterable[Role], fn, *args, domain_errors: tuple[type[Exception], ...] = (),
+    def _perform(self, roles: Role | Iterable[Role], fn, *args,
                  bad_input: tuple[type[Exception], ...] = (ValueError, TypeError)) -> tuple[Actor | None, str]:
         """One privileged action: the guard, then `fn(session, actor, *args)` in one unit of work (the service checks
         role + region again and writes the audit log). Returns the actor (None: refused before anything ran, see
-        `denied_key`) and "" on success, else the catalog key to show: a domain error's own `key`, or auth.forbidden
-        for a refusal or input no form can send."""
+        `denied_key`) and "" on success, else the catalog key to show: a domain error's own `key`
+        (`kernel.errors.DomainError`, whichever domain raised it), or auth.forbidden for a refusal by the guard or
+        input no form can send (`bad_input`; a page that names its own key for those passes ())."""
         actor = self._guard(roles)
         if actor is None:
             return None, "auth.forbidden"
         try:
-            with session_scope() as session:
-                fn(session, actor, *args)
-        except domain_errors as exc:
-            return actor, exc.key  # type: ignore[attr-defined]
+            unit.run(fn, actor, *args)
+        except DomainError as exc:
+            return actor, exc.key
         except (PermissionDenied, *bad_input):
             return actor, "auth.forbidden"
         return actor, ""
@@ -160,24 +159,26 @@ class SessionBinding(Middleware):
             return None
         root = state._get_root_state()
         if hydrate and _HYDRATE_HOOKS:
-            with session_scope() as session:
-                storage = (event.payload or {}).get("vars") or {}
-                for cls in _HYDRATE_HOOKS:
-                    (await root.get_state(cls))._on_hydrate(session, storage if isinstance(storage, dict) else {})
+            storage = (event.payload or {}).get("vars") or {}
+            hooked = [await root.get_state(cls) for cls in _HYDRATE_HOOKS]
+            unit.run(_run_hydrate_hooks, hooked, storage if isinstance(storage, dict) else {})
         signed = await root.get_state(SignedInState)
         stored = signed._session_key
         token = auth.token_from_cookie_header(root.router.headers.cookie)
         current = auth.tab_binding(token, get_settings().secret_key)
-        if hydrate and current:
-            with session_scope() as session:
-                if auth.lookup(session, token).status != "ok":
-                    current = ""
+        if hydrate and current and accounts.open_lookup(token).status != "ok":
+            current = ""
         if stored == current or (not hydrate and not stored):
             return None
         signed = await wipe_signed_in_states(root)
         # A hydrate has checked the sign-in; any other event leaves the binding to the guard it runs.
         signed._session_key = current if hydrate else ""
         return None
+
+
+def _run_hydrate_hooks(session, states: list, storage: dict) -> None:
+    for hooked in states:
+        hooked._on_hydrate(session, storage)
 
 
 def _hydrate_events() -> frozenset[str]:

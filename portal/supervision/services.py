@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import RoleGrant
 from portal.applications import services as applications
 from portal.applications.models import Application
@@ -44,10 +45,8 @@ MIN_OUTCOME_TEXT = 10
 MAX_OUTCOME_TEXT = 2000
 
 
-class SupervisionError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class SupervisionError(DomainError):
+    """A refused supervision action."""
 
 
 # --- the power list --------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import pyarrow as pa
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.applications.eligibility.rules import ParamRow
 from portal.kernel import audit, text_rules
 from portal.kernel.base import utcnow
@@ -232,12 +233,8 @@ def latest_batches(session: Session) -> dict[str, SourceBatch]:
 
 # --- rules as data ----------------------------------------------------------------------------------------------
 
-class RuleError(ValueError):
-    """A refused verification action; the message is a catalog key."""
-
-    @property
-    def key(self) -> str:
-        return str(self)
+class RuleError(DomainError):
+    """A refused verification action; `key` is a message-catalog key."""
 
 
 def add_rule(session: Session, actor, region_path: str, region_id: int, rule: str, params: dict,

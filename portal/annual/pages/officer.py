@@ -227,7 +227,7 @@ class AnnualReportsState(SignedInState):
         return {s["key"]: s["text"] for s in self.sections}
 
     def _act(self, done: str, fn, *args, reopen: int | None = None) -> bool:
-        actor, key = self._perform(ROLES, fn, *args, domain_errors=(svc.AnnualError,))
+        actor, key = self._perform(ROLES, fn, *args)
         if actor is None:
             self.error_key = "auth.forbidden"
             return False

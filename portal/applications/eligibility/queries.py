@@ -1,10 +1,14 @@
 """Read models of the admin's eligibility-parameter page: the cities and counties in the admin's scope, and each
 parameter in force in one of them today with where it comes from and its history. Each checks role + region with the
 one guard; the `open_*` ones open their own unit of work for the page (which holds no session); `region_path` only
-tells the page which region to guard, and shows nothing."""
+tells the page which region to guard, and shows nothing.
+
+For the public screener (anyone, no account): the townships to choose from, and a household's screening (`screening`:
+the outcome by the parameters in force at the township, and its windows)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.applications.eligibility import rules as el
+from portal.applications.eligibility import screener
 from portal.applications.eligibility import services as ep
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, Role, authorize, region_paths_in_scope
@@ -77,3 +82,31 @@ def open_admin_regions(actor: Actor | None) -> list[RegionChoice]:
 def open_parameter_lines(actor: Actor | None, region_code: str, today: date) -> list[ParamLine]:
     with session_scope() as session:
         return parameter_lines(session, actor, region_code, today)
+
+
+# --- the public screener -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Screening:
+    result: screener.ScreenResult | None  # None: no parameters in force at the township (or one is missing)
+    windows: list[screener.WindowInfo]
+
+
+def screening(session: Session, answers: Mapping[str, str], today: date) -> Screening:
+    township = answers.get("township", "")
+    params = screener.params_for_township(session, township, today)
+    try:
+        result = screener.screen(answers, params) if params is not None else None
+    except el.ParameterMissing:
+        result = None
+    return Screening(result, screener.windows_for(session, township))
+
+
+def open_screening(answers: Mapping[str, str], today: date) -> Screening:
+    with session_scope() as session:
+        return screening(session, answers, today)
+
+
+def open_townships() -> list[screener.TownshipChoice]:
+    with session_scope() as session:
+        return screener.townships(session)

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.kernel.errors import DomainError
 from portal.accounts.models import Role
 from portal.applications.models import EligibilityParameter
 from portal.regions.models import Region, RegionLevel
@@ -25,10 +26,8 @@ SETTABLE_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.PROVINCE)
 MAX_DOCUMENT_NO = 80
 
 
-class ParameterError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class ParameterError(DomainError):
+    """A refused eligibility parameter."""
 
 
 def _ancestor_paths(path: str) -> list[str]:

@@ -15,21 +15,20 @@ from typing import TypedDict
 import reflex as rx
 
 from portal.kernel import routes
-from portal.shell.account import guarded, whoami
+from portal.shell.account import guarded
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.shell.once import show_once
 from portal.i18n import MESSAGES
 from portal.kernel.permissions import PermissionDenied, Role
-from portal.applications.pages.track import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
-from portal.applications.eligibility.pages.resident import Reason, _reason, reasons_of
+from portal.applications.components import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
+from portal.applications.eligibility.components import Reason, reason_line, reasons_of
 from portal.applications import queries
 from portal.applications import services as svc
 from portal.applications import crosscheck
 from portal.applications.eligibility import rules as el
 from portal.verification import rules as vr
 from portal.shell.session import SignedInState
-from portal.shell.ui import UIState
 from portal.shell.args import checked
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("apply.err_", "elig.err_", "roster.err_", "verify.err_"))] + [
@@ -283,8 +282,7 @@ class OfficerCaseState(SignedInState):
 
     def _read(self, number: str) -> tuple[queries.CaseDetail | None, str]:
         got: list[queries.CaseDetail] = []
-        _actor, key = self._perform(Role.OFFICER, lambda s, a: got.append(queries.case_detail(s, a, number)),
-                                    domain_errors=(svc.ApplicationError,))
+        _actor, key = self._perform(Role.OFFICER, lambda s, a: got.append(queries.case_detail(s, a, number)))
         return (got[0] if got else None), key
 
     @rx.event
@@ -302,7 +300,7 @@ class OfficerCaseState(SignedInState):
     def _act(self, action):
         """Run one officer action on this case (the service checks role + region again and audits), then reload.
         A refusal keeps every form as typed; a success empties them."""
-        actor, key = self._perform(Role.OFFICER, action, domain_errors=(svc.ApplicationError,))
+        actor, key = self._perform(Role.OFFICER, action)
         if actor is None:
             self._empty()  # signed out or no longer allowed: the case goes from the page
             self.error_key = "auth.forbidden"
@@ -732,7 +730,7 @@ def officer_case() -> rx.Component:
         rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
         rx.text(t_var(s.verdict_key, OUTCOME_VERDICT_KEYS), weight="bold", id="case-verdict"),
         rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
-        rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="case-reasons"),
+        rx.vstack(rx.foreach(s.reasons, reason_line), width="100%", spacing="2", id="case-reasons"),
         rx.heading(t("officer_apps.household"), size="4", as_="h2"),
         rx.el.table(rx.el.tbody(rx.foreach(s.members, _member)), class_name="queue-table desk-table",
                     id="case-members"),

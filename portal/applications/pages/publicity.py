@@ -74,8 +74,7 @@ class PublicityState(SignedInState):
         scope = str(form.get("scope", ""))[:24]
         numbers = [str(k)[2:22] for k, v in form.items() if str(k).startswith("c-") and v][:svc.MAX_BATCH_CASES + 1]
         made: list[int] = []
-        actor, key = self._perform(Role.OFFICER, lambda s, a: made.append(svc.publish_cases(s, a, scope, numbers)),
-                                   domain_errors=(svc.ApplicationError,))
+        actor, key = self._perform(Role.OFFICER, lambda s, a: made.append(svc.publish_cases(s, a, scope, numbers)))
         if actor is None or key:
             self.error_key, self.published_n = key or "auth.forbidden", 0
             return  # the ticks stay as they were: nothing typed is lost

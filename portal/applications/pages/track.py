@@ -17,6 +17,7 @@ from portal.shell.layout import TAP, page
 from portal.i18n import MESSAGES
 from portal.applications.pages.apply import ApplyState
 from portal.applications import queries
+from portal.applications.components import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
 from portal.applications import services as svc
 from portal.shell.client import client_address
 from portal.shell.args import checked
@@ -24,32 +25,11 @@ from portal.shell.contact import ContactRow, contact_row, office_card
 from portal.shell.session import held_elsewhere, on_hydrate
 from portal.kernel import policy
 
-STATUS_KEYS = [f"apply.status.{s}" for s in svc.STATUSES]
-STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
 MATERIAL_KEYS = [f"apply.material.{k}" for k in svc.MATERIAL_ITEMS]
-OUTCOME_KEYS = [k for k in MESSAGES if k.startswith("apply.outcome.")]
 ERROR_KEYS = ["apply.err_not_found", "apply.err_throttled"]
 ANSWER_ERROR_KEYS = ["apply.err_not_found", "apply.err_wrong_step", "apply.err_finding_not_found", "verify.err_answer"]
 FINDING_RULE_KEYS = [k for k in MESSAGES if k.startswith("verify.rule.")]
 FINDING_SOURCE_KEYS = [k for k in MESSAGES if k.startswith("verify.source.")]
-
-
-class StepRow(TypedDict):
-    kind_key: str
-    state: str  # open | done | overdue
-    office: str
-    started: str
-    due: str
-    limit: str
-    outcome_key: str
-
-
-def step_rows(view: svc.TrackView) -> list[StepRow]:
-    """The steps as the browser shows them (tracking page and the officer's case page)."""
-    return [StepRow(kind_key=f"apply.step.{s.kind}", state="overdue" if s.overdue else s.state, office=s.office,
-                    started=s.started_on, due=s.due_on,
-                    limit=str(s.working_days) if s.working_days is not None else "",
-                    outcome_key=f"apply.outcome.{s.outcome}" if s.outcome else "") for s in view.steps]
 
 
 class AheadRow(TypedDict):
@@ -171,8 +151,11 @@ class TrackState(rx.State):
         try:
             finding = int(str(form.get("finding", "")))
             case = queries.answer_finding(number, secret, finding, str(form.get("answer", ""))[:400])
-        except ValueError as exc:  # ApplicationError is a ValueError; a forged id is one too
-            self.answer_error = getattr(exc, "key", "apply.err_finding_not_found")
+        except svc.ApplicationError as exc:
+            self.answer_error = exc.key
+            return
+        except ValueError:  # a forged id
+            self.answer_error = "apply.err_finding_not_found"
             return
         self.answer_error = ""
         self._show(case)

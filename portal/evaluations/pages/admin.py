@@ -160,7 +160,7 @@ class AdminEvaluationsState(SignedInState):
         """Run one admin action; a refusal keeps what the forms hold, a success clears them (clear_done_forms)."""
         self.confirm_close = False
         try:
-            actor, key = self._perform(Role.ADMIN, fn, *args, domain_errors=(EvaluationRuleError,), bad_input=())
+            actor, key = self._perform(Role.ADMIN, fn, *args, bad_input=())
         except (ValueError, TypeError):
             self.error_key, self.notice = "eval.err.bad_input", False
             return None

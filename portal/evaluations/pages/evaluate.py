@@ -15,13 +15,13 @@ from portal.shell.account import guarded
 from portal.shell.format import percent
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
+from portal.evaluations import queries
 from portal.evaluations import services as ew
 from portal.evaluations import rules
 from portal.evaluations.rules import EvaluationRuleError
 from portal.kernel.images import REJECT_REASONS
-from portal.kernel.permissions import NotSignedIn, PermissionDenied
+from portal.kernel import unit
+from portal.kernel.permissions import NotSignedIn, PermissionDenied, Role
 from portal.kernel.workdays import CHINA_TZ
 from portal.kernel.settings import get_settings
 from portal.shell.session import SignedInState
@@ -93,8 +93,7 @@ class EvaluateState(SignedInState):
 
     def _reload(self, actor) -> None:
         try:
-            with session_scope() as session:
-                form = ew.evaluation_form(session, actor, self.assignment_id)
+            form = queries.open_evaluation_form(actor, self.assignment_id)
         except (PermissionDenied, NotSignedIn):
             self._clear()
             return
@@ -123,8 +122,7 @@ class EvaluateState(SignedInState):
             self._clear()
             return False
         try:
-            with session_scope() as session:
-                fn(session, actor, self.assignment_id, *args, **kwargs)
+            unit.run(fn, actor, self.assignment_id, *args, **kwargs)
         except EvaluationRuleError as exc:
             self.error_key, self.saved = exc.key, False
             self._reload(actor)

@@ -11,8 +11,7 @@ from portal.kernel import routes
 from portal.shell.format import DASH, percent, rank_text
 from portal.shell.i18n import t, t_fmt
 from portal.shell.layout import TAP
-from portal.kernel.db import session_scope
-from portal.evaluations import services as ew
+from portal.evaluations import queries
 from portal.shell.args import checked
 
 
@@ -66,10 +65,9 @@ class EvaluationNoticeState(rx.State):
 
     @rx.event
     def load(self):
-        with session_scope() as session:
-            published = ew.published_rounds(session)
-            self.offices = ew.published_offices(session)
-        self.rounds = [Choice(value=str(r.id), label=f"{r.title} ({r.closed_on})") for r in published]
+        published = queries.open_public_notices()
+        self.offices = published.offices
+        self.rounds = [Choice(value=str(r.id), label=f"{r.title} ({r.closed_on})") for r in published.rounds]
         if self.round_id not in [c["value"] for c in self.rounds]:
             self.round_id = self.rounds[0]["value"] if self.rounds else ""
         if self.office not in self.offices:
@@ -78,8 +76,7 @@ class EvaluationNoticeState(rx.State):
         self._show_record()
 
     def _show_round(self) -> None:
-        with session_scope() as session:
-            n = ew.notice(session, int(self.round_id)) if self.round_id.isdigit() else None
+        n = queries.open_notice(int(self.round_id)) if self.round_id.isdigit() else None
         if n is None:
             self.rows, self.title = [], ""
             return
@@ -97,8 +94,7 @@ class EvaluationNoticeState(rx.State):
         if not self.office:
             self.record = []
             return
-        with session_scope() as session:
-            lines = ew.office_record(session, self.office)
+        lines = queries.open_office_record(self.office)
         self.record = [RecordView(round=x.round_title, closed=x.closed_on.isoformat(), label=x.label,
                                   combined=_score(x.combined), rank=rank_text(x.rank), of=str(x.of), talk=x.talk_flag)
                        for x in lines]

@@ -116,7 +116,7 @@ class OfficerPaymentsState(SignedInState):
         self._refresh()
 
     def _act(self, done: str, fn, *args) -> None:
-        actor, key = self._perform(ROLES, fn, *args, domain_errors=(pay.PaymentError,))
+        actor, key = self._perform(ROLES, fn, *args)
         if actor is None:
             return
         self.error_key, self.done_key = key, "" if key else done

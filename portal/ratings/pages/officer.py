@@ -7,17 +7,17 @@ from typing import TypedDict
 import reflex as rx
 
 from portal.shell.account import guarded
-from portal.shell.format import percent, rank_text
+from portal.shell.format import percent
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP, page
 from portal.kernel.settings import get_settings
 from portal.ratings.poster_links import poster_address, region_poster_link
-from portal.ratings.components import CaseView, case_card, case_view
+from portal.ratings.components import CaseView, RankView, case_card, case_view, rank_views
 from portal.kernel import routes
-from portal.kernel.db import session_scope
-from portal.accounts.models import Role
+from portal.kernel.permissions import Role
+from portal.ratings import queries
 from portal.ratings import services as wf
-from portal.regions import services as regions
+from portal.regions import queries as places
 from portal.kernel.workdays import recent_months
 from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
@@ -32,27 +32,11 @@ class Choice(TypedDict):
     label: str
 
 
-class RankView(TypedDict):
-    rank: str
-    code: str
-    name: str
-    count: int
-    satisfaction: str
-    bad_rate: str
-    talk_flag: bool
-
-
 class BurstView(TypedDict):
     id: int
     window: str
     opened: str
     held: int
-
-
-def rank_views(rows: list[wf.RankedWindow]) -> list[RankView]:
-    return [RankView(rank=rank_text(r.rank), code=r.code, name=f"{r.office} {r.name}", count=r.count,
-                     satisfaction=percent(r.satisfaction_rate), bad_rate=percent(r.bad_rate), talk_flag=r.talk_flag)
-            for r in rows]
 
 
 class TrendView(TypedDict):
@@ -95,34 +79,22 @@ class OfficerRatingsState(SignedInState):
         self._refresh()
 
     def _refresh(self) -> None:
-        with session_scope() as session:
-            region = regions.by_code(session, self.region_code)
-            actor = self._guard(Role.OFFICER, region.path if region else "/none/")
-            if actor is None or region is None:
-                self.ranking, self.cases, self.bursts = [], [], []
-                return
-            ranked = wf.monthly_ranking(session, region.path, self.month)
-            self.ranking = rank_views(ranked)
-            offices = sorted({r.office for r in ranked})
-            self.trend_choices = [Choice(value=f"w:{r.code}", label=f"{r.office} {r.name} ({r.code})")
-                                  for r in sorted(ranked, key=lambda r: r.code)] + \
-                                 [Choice(value=f"o:{o}", label=o) for o in offices]
-            if self.trend_pick not in [c["value"] for c in self.trend_choices]:
-                self.trend_pick = self.trend_choices[0]["value"] if self.trend_choices else ""
-            self._load_trend(session, region.path)
-            self.cases = [case_view(c) for c in wf.list_cases(session, actor, region_path=region.path)]
-            self.bursts = [BurstView(id=i, window=f"{code} {name}", opened=opened.isoformat(timespec="minutes"),
-                                     held=held) for i, code, name, opened, held in
-                           wf.open_bursts(session, actor, region.path)]
-
-    def _load_trend(self, session, region_path: str) -> None:
-        kind, _, key = self.trend_pick.partition(":")
-        points = wf.satisfaction_trend(session, region_path, self.months, window_code=key if kind == "w" else "",
-                                       office=key if kind == "o" else "") if key else []
+        path = places.region_path(self.region_code)
+        actor = self._guard(Role.OFFICER, path or "/none/")
+        if actor is None or path is None:
+            self.ranking, self.cases, self.bursts = [], [], []
+            return
+        desk = queries.open_officer_desk(actor, path, self.month, self.months, self.trend_pick)
+        self.ranking = rank_views(desk.ranking)
+        self.trend_choices = [Choice(value=c.value, label=c.label) for c in desk.trend_choices]
+        self.trend_pick = desk.trend_pick
         self.trend = [TrendView(month=p.month, tick=p.month[2:], rate=round(100 * p.satisfaction_rate, 1)
                                 if p.satisfaction_rate is not None else None,
                                 label=percent(p.satisfaction_rate) if p.satisfaction_rate is not None else "—",
-                                count=p.count) for p in points]
+                                count=p.count) for p in desk.trend]
+        self.cases = [case_view(c) for c in desk.cases]
+        self.bursts = [BurstView(id=i, window=f"{code} {name}", opened=opened.isoformat(timespec="minutes"),
+                                 held=held) for i, code, name, opened, held in desk.bursts]
 
     @rx.event
     @checked
@@ -144,7 +116,7 @@ class OfficerRatingsState(SignedInState):
         self._refresh()
 
     def _act(self, fn, *args) -> None:
-        actor, key = self._perform(Role.OFFICER, fn, *args, domain_errors=(wf.RatingError,))
+        actor, key = self._perform(Role.OFFICER, fn, *args)
         if actor is None:
             return
         self.error_key, self.notice = key, not key

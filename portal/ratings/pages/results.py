@@ -9,7 +9,8 @@ import reflex as rx
 from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t
 from portal.shell.layout import page
-from portal.ratings.pages.officer import RankView, rank_views, recent_months
+from portal.kernel.workdays import recent_months
+from portal.ratings.components import RankView, rank_views
 from portal.ratings import queries
 from portal.shell.args import checked
 

@@ -117,7 +117,7 @@ class StaffHomeState(SignedInState):
 
     def _act(self, action, case_id: int, text: str):
         actor, key = self._perform(Role.WINDOW_STAFF, lambda session, who: action(session, who, int(case_id), text),
-                                   domain_errors=(wf.RatingError,), bad_input=(ValueError,))
+                                   bad_input=(ValueError,))
         if actor is None:
             return None
         self.error_key, self.notice_key = key, "" if key else "case.done"

@@ -141,7 +141,7 @@ class RewardPoolDeskState(SignedInState):
             for p in d.pools]
 
     def _act(self, done: str, fn, *args):
-        actor, key = self._perform(ROLES, fn, *args, domain_errors=(svc.ReportingError,))
+        actor, key = self._perform(ROLES, fn, *args)
         if actor is None:
             self.error_key, self.done_key = "auth.forbidden", ""
             return None

@@ -329,7 +329,7 @@ class OfficerReportsState(SignedInState):
     # --- actions ----------------------------------------------------------------------------------------------
 
     def _act(self, fn, *args):
-        actor, key = self._perform(ROLES, fn, *args, domain_errors=(svc.ReportError,))
+        actor, key = self._perform(ROLES, fn, *args)
         if actor is None:
             return
         self.error_key, self.notice = key, not key

@@ -10,7 +10,6 @@ import uuid
 from typing import TypedDict
 
 import reflex as rx
-from sqlalchemy import select
 
 from portal.kernel import heavy
 from portal.kernel import money
@@ -18,12 +17,11 @@ from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.once import show_once
 from portal.shell.layout import TAP, page
-from portal.regions.cascade import LevelRow, cascade_levels, offered_choice
-from portal.kernel.db import session_scope
+from portal.regions.cascade import LevelRow, offered_choice
 from portal.i18n import MESSAGES, text
-from portal.regions.models import Region
-from portal.reports.models import Report, ReportCategory
-from portal.regions import services as regions
+from portal.kernel import unit
+from portal.regions import queries as places
+from portal.reports import queries
 from portal.reports import services as svc
 from portal.roster import services as roster_svc
 from portal.kernel.images import PrivateImageStore
@@ -35,7 +33,7 @@ from portal.shell.session import held_elsewhere, on_hydrate
 from portal.kernel import policy
 from portal.shell.photos import photo_field, photo_wait_note, tokens_from_form
 
-CATEGORY_KEYS = [f"report.category.{c.value}" for c in ReportCategory]
+CATEGORY_KEYS = [f"report.category.{c}" for c in queries.CATEGORIES]
 STATUS_KEYS = [k for k in MESSAGES if k.startswith("report.status.")]
 OUTCOME_KEYS = [k for k in MESSAGES if k.startswith("report.outcome.")]
 EVENT_KEYS = [k for k in MESSAGES if k.startswith("report.event.")]
@@ -124,9 +122,9 @@ class ReportState(rx.State):
 
     # --- region cascade (down to where it happened) -----------------------------------------------------------
 
-    def _set_region(self, session, region: Region | None) -> None:
-        self.levels = cascade_levels(session, region)
-        self.region_code = region.code if region else ""
+    def _set_region(self, place: places.Place | None) -> None:
+        self.levels = place.levels if place else places.open_no_place()
+        self.region_code = place.code if place else ""
 
     @rx.event
     @checked
@@ -134,8 +132,7 @@ class ReportState(rx.State):
         code = offered_choice(self.levels, index, code)
         if code is None:
             return
-        with session_scope() as session:
-            self._set_region(session, regions.by_code(session, code) if code else None)
+        self._set_region(places.open_place(code) if code else None)
 
     # --- the form ---------------------------------------------------------------------------------------------
 
@@ -147,25 +144,24 @@ class ReportState(rx.State):
         if not self.device_id:
             self.device_id = uuid.uuid4().hex
         wanted = str(self.router.url.query_parameters.get("roster_entry") or "")[:16]
-        with session_scope() as session:
-            entry = roster_svc.public_entry(session, wanted) if wanted else None
-            self.from_roster, self.roster_missing = entry is not None, bool(wanted) and entry is None
-            self.roster_entry = entry.public_id if entry else ""
-            if entry is not None:
-                # Only what the roster itself publishes (masked name, village, size, amount).
-                self.entry = EntryView(masked_name=entry.masked_name, village=entry.village_name,
-                                       household=entry.household_size,
-                                       amount=money.yuan(entry.monthly_amount_fen))
-                self.category = ReportCategory.WRONG_ENROLMENT.value
-            self._set_region(session, None)
-            count, total = svc.public_reward_totals(session)
-        self.rewards_paid, self.rewards_amount = count, money.yuan(total)
+        form = queries.open_report_form(wanted)
+        entry = form.entry
+        self.from_roster, self.roster_missing = entry is not None, bool(wanted) and entry is None
+        self.roster_entry = entry.public_id if entry else ""
+        if entry is not None:
+            # Only what the roster itself publishes (masked name, village, size, amount).
+            self.entry = EntryView(masked_name=entry.masked_name, village=entry.village_name,
+                                   household=entry.household_size,
+                                   amount=money.yuan(entry.monthly_amount_fen))
+            self.category = queries.WRONG_ENROLMENT
+        self.levels, self.region_code = form.levels, ""
+        self.rewards_paid, self.rewards_amount = form.rewards_paid, money.yuan(form.rewards_total_fen)
         self.loaded = True
 
     @rx.event
     @checked
     def set_category(self, value: str):
-        self.category = value if value in {c.value for c in ReportCategory} else ""
+        self.category = value if value in queries.CATEGORIES else ""
 
     @rx.event
     def toggle_about_staff(self):
@@ -196,22 +192,18 @@ class ReportState(rx.State):
         yield
         lang = "en" if (await self.get_state(UIState)).lang == "en" else "zh"  # the card is drawn in it
         try:
-            with session_scope() as session:
-                filed = svc.file_report(session, svc.NewReport(
-                    category=self.category, subject=self.subject, description=self.description,
-                    region_code=self.region_code, roster_entry=self.roster_entry, about_staff=self.about_staff,
-                    anonymous=self.anonymous, name=self.name, phone=self.phone, photos=photos,
-                ), device_id=self.device_id, client=client_address(self),
-                    key=get_settings().secret_key)
-                created = session.execute(select(Report.created_at).where(
-                    Report.receipt_code == filed.receipt_code)).scalar_one()
+            filed = unit.run(svc.file_report, svc.NewReport(
+                category=self.category, subject=self.subject, description=self.description,
+                region_code=self.region_code, roster_entry=self.roster_entry, about_staff=self.about_staff,
+                anonymous=self.anonymous, name=self.name, phone=self.phone, photos=photos,
+            ), device_id=self.device_id, client=client_address(self), key=get_settings().secret_key)
         except svc.ReportError as exc:
             self.error_key, self.busy = exc.key, False  # everything typed stays in the form
             return
         except Exception:
             self.busy = False
             raise
-        self.filed_at = roster_svc.fmt_time(created)
+        self.filed_at = roster_svc.fmt_time(filed.created_at)
         # Drawn in the heavy pool; the report is already filed, so this waits for a slot rather than refusing.
         png = await heavy.run_waiting(svc.receipt_card_png, filed.receipt_code, filed.secret, svc.ReceiptCardText(
             text("report.card_title", lang), text("report.receipt_label", lang), text("report.secret_label", lang),
@@ -268,7 +260,7 @@ def _form() -> rx.Component:
                 width="100%", spacing="2"),
         ),
         rx.text(t("report.category_label"), size="3", weight="bold"),
-        rx.flex(*[_category_chip(f"report.category.{c.value}", c.value) for c in ReportCategory],
+        rx.flex(*[_category_chip(f"report.category.{c}", c) for c in queries.CATEGORIES],
                 wrap="wrap", gap="8px", id="report-categories"),
         rx.el.button(rx.cond(s.about_staff, rx.icon("square-check", size=22), rx.icon("square", size=22)),
                      t("report.about_staff"), type="button", on_click=s.toggle_about_staff, id="about-staff",
@@ -395,8 +387,7 @@ class ReportTrackState(rx.State):
         # tab's state is sent again in full whenever a page of this tab loads.
         self.reset()
 
-    def _refresh(self, session, report: Report) -> None:
-        view = svc.track_view(session, report)
+    def _refresh(self, view: svc.TrackView) -> None:
         self.receipt, self.subject, self.anonymous, self.photos = view.receipt, view.subject, view.anonymous, \
             view.photos
         self.category_key = f"report.category.{view.category}"
@@ -415,25 +406,19 @@ class ReportTrackState(rx.State):
                                     paid_on=r.paid_on.isoformat() if r.paid_on else "", claimed=r.claimed)
         self.can_add, self.can_claim = view.can_add, view.can_claim
 
-    def _report(self, session) -> Report | None:
-        return session.get(Report, self._report_id) if self._report_id else None
-
     @rx.event
     @checked
     def open(self, form: dict):
         self.notice_key = ""
-        with session_scope() as session:
-            try:
-                report = svc.open_receipt(session, str(form.get("receipt", ""))[:64],
-                                          str(form.get("secret", ""))[:32],
-                                          client=client_address(self),
-                                          key=get_settings().secret_key)
-            except svc.ReportError as exc:
-                # Caught inside the unit of work: the failure count and its audit row must be committed.
-                self.error_key, self.retry_at, self.opened, self._report_id = exc.key, exc.retry_at, False, 0
-                return
-            self._report_id = report.id
-            self._refresh(session, report)
+        try:
+            # The failure count and its audit row are committed before the error reaches here.
+            self._report_id, view = queries.open_track(str(form.get("receipt", ""))[:64],
+                                                       str(form.get("secret", ""))[:32],
+                                                       client=client_address(self), key=get_settings().secret_key)
+        except svc.ReportError as exc:
+            self.error_key, self.retry_at, self.opened, self._report_id = exc.key, exc.retry_at, False, 0
+            return
+        self._refresh(view)
         self.error_key, self.opened = "", True
         self.hold_key = self._hold_key = secrets.token_urlsafe(18)
         self._last_used = time.time()
@@ -453,22 +438,17 @@ class ReportTrackState(rx.State):
 
     def _act(self, fn, *args) -> None:
         self.notice_key = ""
+        idle = time.time() - self._last_used
+        self._last_used = time.time()
         try:
-            with session_scope() as session:
-                idle = time.time() - self._last_used > 60 * policy.get_int(session, "apply.idle_minutes")
-                report = None if idle else self._report(session)
-                if idle:
-                    self._report_id = 0  # left open and unused: the next person needs the receipt and secret
-                self._last_used = time.time()
-                if report is None:
-                    self.opened = False
-                    return
-                fn(session, report, *args)
-                session.flush()
-                self._refresh(session, report)
+            view = unit.run(svc.as_reporter, self._report_id, idle, fn, *args)
         except svc.ReportError as exc:
             self.error_key = exc.key
             return
+        if view is None:  # left open and unused (or gone): the next person needs the receipt and secret
+            self._report_id, self.opened = 0, False
+            return
+        self._refresh(view)
         self.error_key, self.notice_key = "", "report.track_saved"
 
     @rx.event

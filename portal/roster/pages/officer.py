@@ -181,8 +181,7 @@ class OfficerRosterState(SignedInState):
         if self._guard(Role.OFFICER, entry_path or "/nonexistent/") is None:
             return
         actor, key = self._perform(Role.OFFICER, svc.withdraw_entry, self.withdraw_id,
-                                   str(form.get("reason", ""))[: svc.MAX_REASON + 1],
-                                   domain_errors=(svc.RosterError,))
+                                   str(form.get("reason", ""))[: svc.MAX_REASON + 1])
         if actor is None:
             return
         if key:

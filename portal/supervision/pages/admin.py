@@ -155,7 +155,7 @@ class AdminSupervisionState(SignedInState):
                                   b_post=short_text(form.get("b_post", ""), 81),
                                   control_points=_lines(form.get("control", "")),
                                   risk_points=_lines(form.get("risk", "")))
-        actor, err = self._perform(Role.ADMIN, run, domain_errors=(services.SupervisionError,))
+        actor, err = self._perform(Role.ADMIN, run)
         self.error_key, self.notice_key = err, "" if err else "sup.admin.published"
         if actor is not None and not err:
             self._fill(actor)
@@ -173,7 +173,7 @@ class AdminSupervisionState(SignedInState):
             services.set_rule(session, actor, key, bool(form.get("enabled")), int(threshold), int(window),
                               reason=short_text(form.get("reason", ""), 501),
                               review_level=one_of(str(form.get("review", "")), rules.REVIEW_LEVELS))
-        actor, err = self._perform(Role.ADMIN, run, domain_errors=(services.SupervisionError,))
+        actor, err = self._perform(Role.ADMIN, run)
         self.error_key, self.notice_key = err, "" if err else "sup.admin.saved"
         if actor is not None and not err:
             self._fill(actor)

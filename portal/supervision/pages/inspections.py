@@ -109,7 +109,7 @@ class InspectionsState(SignedInState):
                      for i, o, d, due, s in queries.rectifications_for_office(actor)]
 
     def _act(self, roles, fn, *args) -> None:
-        actor, key = self._perform(roles, fn, *args, domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(roles, fn, *args)
         self.error_key, self.notice_key = key, "" if key else "sup.ins_done"
         if actor is not None:
             self._fill(actor)
@@ -139,7 +139,7 @@ class InspectionsState(SignedInState):
             opened.append(services.open_inspection(session, actor, str(form.get("region", ""))[:20],
                                                    str(form.get("topic", ""))[:20], size=int(size) if size else None,
                                                    seed=int(seed) if seed else None).id)
-        actor, key = self._perform(Role.INSPECTOR, run, domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(Role.INSPECTOR, run)
         self.error_key, self.notice_key = key, "" if key else "sup.ins_done"
         if opened:
             self.selected = opened[0]

@@ -191,7 +191,7 @@ class MonitorState(SignedInState):
             services.refer_item(session, actor, item_id, target=str(form.get("target", ""))[:121],
                                 grounds=str(form.get("grounds", ""))[:services.MAX_TEXT + 1],
                                 body=str(form.get("body", ""))[:121])
-        actor, key = self._perform(ROLES, run, domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(ROLES, run)
         if actor is None or key:
             self.error_key = key or "auth.forbidden"
             return
@@ -219,7 +219,7 @@ class MonitorState(SignedInState):
         def run(session, actor):
             services.record_accountability(session, actor, referral, outcome, decided, decision_no=number,
                                            decided_by=decider)
-        actor, key = self._perform(ROLES, run, domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(ROLES, run)
         if actor is None or key:
             self.error_key, self.notice_key = key or "auth.forbidden", ""
             return
@@ -233,8 +233,7 @@ class MonitorState(SignedInState):
             return
         outcome = str(form.get("outcome", ""))[:20]
         text = str(form.get("text", ""))[: services.MAX_OUTCOME_TEXT + 1]
-        actor, key = self._perform(ROLES, services.close_item, self.closing_id, outcome, text,
-                                   domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(ROLES, services.close_item, self.closing_id, outcome, text)
         if actor is None or key:
             self.error_key = key or "auth.forbidden"
             return

@@ -89,7 +89,7 @@ class NoticeDeskState(SignedInState):
         self.published = [_desk(n) for n in d.published]
 
     def _act(self, fn, *args) -> None:
-        actor, key = self._perform(services.NOTICE_ROLES, fn, *args, domain_errors=(services.SupervisionError,))
+        actor, key = self._perform(services.NOTICE_ROLES, fn, *args)
         self.error_key, self.notice_key = key, "" if key else "sup.notice.done"
         if actor is not None:
             self._fill(actor)

@@ -121,7 +121,7 @@ class FindingsState(SignedInState):
             session.flush()
             self._refresh(session, actor)
 
-        actor, key = self._perform(Role.OFFICER, run, domain_errors=(vs.RuleError,))
+        actor, key = self._perform(Role.OFFICER, run)
         if actor is None:
             return
         self.error_key, self.notice_key = key, "" if key else "verify.settled_saved"

@@ -108,7 +108,7 @@ class AdminRulesState(SignedInState):
             session.flush()
             self._refresh(session, actor)
 
-        actor, key = self._perform(Role.ADMIN, run, domain_errors=(vs.RuleError,))
+        actor, key = self._perform(Role.ADMIN, run)
         if actor is None:
             return
         self.error_key, self.saved = key, not key

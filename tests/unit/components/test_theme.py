@@ -8,7 +8,7 @@ from pathlib import Path
 from portal.shell.theme import PALETTES, TrimmedRadixThemes
 
 PORTAL = Path(__file__).resolve().parents[3] / "portal"
-NAMED = re.compile(r"""(?:color_scheme|accent_color|gray_color)\s*=\s*(?:rx\.cond\([^)]*?)?["']([a-z]+)["']"""
+NAMED = re.compile(r"""(?:color_scheme|accent_color|gray_color)\s*=\s*(?:rx\.cond\([^)]*?,\s*)?["']([a-z]+)["']"""
                    r"""|rx\.color\(\s*["']([a-z]+)["']""")
 
 

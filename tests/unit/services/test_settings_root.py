@@ -1,5 +1,7 @@
 """The project root the settings resolve (alembic.ini for `python -m portal migrate`, the default data folder)."""
 
+import pytest
+
 from portal.kernel.settings import PROJECT_ROOT
 
 
@@ -7,6 +9,7 @@ def test_project_root_is_the_repository():
     assert (PROJECT_ROOT / "alembic.ini").is_file() and (PROJECT_ROOT / "portal" / "__init__.py").is_file()
 
 
+@pytest.mark.db  # the CLI it runs opens the database in a process of its own, out of the conftest's sight
 def test_the_cli_creates_the_data_dir_database_and_key_owner_only(tmp_path):
     """Every command (scripts/start runs `migrate` first) writes the database, its WAL and the secret key readable
     by the portal's user only: they hold ID numbers, reporters' identities and payout details."""

@@ -91,8 +91,7 @@ class AdminEligibilityState(SignedInState):
             self.error_key, self.saved = "elig.err_param_date", False
             return
         actor, err = self._perform(Role.ADMIN, ep.set_parameter_at, self.region_code, key,
-                                   str(form.get("value", ""))[:400], since, str(form.get("doc", ""))[:100],
-                                   domain_errors=(ep.ParameterError,))
+                                   str(form.get("value", ""))[:400], since, str(form.get("doc", ""))[:100])
         if actor is None or err:
             self.error_key, self.saved = err or "auth.forbidden", False
             return

@@ -17,11 +17,11 @@ import reflex as rx
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
-from portal.kernel.db import session_scope
+from portal.applications.eligibility import queries
+from portal.applications.eligibility.components import Reason, reason_line, reasons_of
 from portal.applications.eligibility import rules as el
 from portal.applications.eligibility import screener
 from portal.kernel.workdays import china_today
-from portal.shell.ui import UIState
 from portal.shell.args import checked
 from portal.shell.session import held_elsewhere, on_hydrate
 from portal.shell.contact import office_card
@@ -39,12 +39,6 @@ class Choice(TypedDict):
     name: str
 
 
-class Reason(TypedDict):
-    zh: str
-    en: str
-    mark: str  # "ok" | "fail" | "info"
-
-
 class WindowRow(TypedDict):
     code: str
     name: str
@@ -53,12 +47,6 @@ class WindowRow(TypedDict):
     phone: str
     tel: str
     hours: str
-
-
-def reasons_of(lines) -> list[Reason]:
-    """Every reason in both languages (the language toggle needs no round trip)."""
-    marks = {True: "ok", False: "fail", None: "info"}
-    return [Reason(zh=el.describe(line, "zh"), en=el.describe(line, "en"), mark=marks[line.ok]) for line in lines]
 
 
 @on_hydrate
@@ -102,8 +90,7 @@ class EligibilityState(rx.State):
     @rx.event
     def load(self):
         self.step, self.answers, self.error_key, self.township_pick = 0, {}, "", ""
-        with session_scope() as session:
-            self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
+        self.townships = [Choice(code=c.code, name=c.name) for c in queries.open_townships()]
 
     @rx.event
     @checked
@@ -147,13 +134,8 @@ class EligibilityState(rx.State):
 
     def _judge(self) -> None:
         today = china_today()
-        with session_scope() as session:
-            params = screener.params_for_township(session, self.answers.get("township", ""), today)
-            try:
-                result = screener.screen(self.answers, params) if params is not None else None
-            except el.ParameterMissing:
-                result = None
-            windows = screener.windows_for(session, self.answers.get("township", ""))
+        found = queries.open_screening(self.answers, today)
+        result, windows = found.result, found.windows
         if result is None:
             self.error_key = "elig.err_no_params"
             return
@@ -220,17 +202,6 @@ def _progress() -> rx.Component:
     )
 
 
-def _reason(r: Reason) -> rx.Component:
-    return rx.hstack(
-        rx.match(r["mark"],
-                 ("ok", rx.icon("circle-check", size=18, color=rx.color("green", 9), flex_shrink="0")),
-                 ("fail", rx.icon("circle-x", size=18, color=rx.color("red", 9), flex_shrink="0")),
-                 rx.icon("info", size=18, color=rx.color("gray", 9), flex_shrink="0")),
-        rx.text(rx.cond(UIState.lang == "en", r["en"], r["zh"]), size="2"),
-        align="start", spacing="2", width="100%", class_name="reason",
-    )
-
-
 def _result() -> rx.Component:
     s = EligibilityState
     return rx.vstack(
@@ -245,7 +216,7 @@ def _result() -> rx.Component:
                                 size="6", weight="bold", id="screen-amount"),
                         rx.text(t("screen.estimate_note"), size="1", color_scheme="gray"), width="100%")),
         rx.heading(t("screen.why"), size="4", as_="h2"),
-        rx.vstack(rx.foreach(s.reasons, _reason), width="100%", spacing="2", id="screen-reasons"),
+        rx.vstack(rx.foreach(s.reasons, reason_line), width="100%", spacing="2", id="screen-reasons"),
         rx.text(t_fmt("screen.judged_on", day=s.judged_on), size="1", color_scheme="gray"),
         rx.cond(s.route_keys.length() > 0,
                 rx.vstack(rx.heading(t("screen.other_help"), size="4", as_="h2"),
