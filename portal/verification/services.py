@@ -1286,6 +1286,21 @@ def resolve_case_finding(session: Session, actor, finding: Finding, resolution: 
     return _settle(session, actor, finding, resolution, note, now, "verification.case_finding_resolved")
 
 
+def corrected_on_case(session: Session, application_id: int) -> list[Finding]:
+    """The case's findings the office accepted (`corrected`: the declaration is what the department found), in the
+    order they were found: the applications domain re-assesses the case with their found values."""
+    return list(session.execute(select(Finding).where(
+        Finding.application_id == application_id, Finding.scope == SCOPE_CASE, Finding.resolution == "corrected")
+        .order_by(Finding.id)).scalars())
+
+
+def member_hashes(answers: dict | None) -> list[str]:
+    """Each member's keyed hash as findings name them, in the application's member order ('' without an ID)."""
+    key = get_settings().secret_key
+    return [contract.id_hash(str(m["id_number"]), key) if isinstance(m, dict) and m.get("id_number") else ""
+            for m in (answers or {}).get("members", [])]
+
+
 def answer_pending(finding: Finding, today: date) -> bool:
     """The applicant may still answer before the case is refused on this finding: no answer yet and the deadline
     (`answer_due_on`, the last day to answer) not passed."""
