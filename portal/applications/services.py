@@ -694,13 +694,14 @@ def accept(session: Session, actor: Actor, number: str, *, now: datetime | None 
     return ctx.app
 
 
-async def run_online_check(actor: Actor, number: str) -> str:
+async def run_online_check(actor: Actor, number: str, progress=None) -> str:
     """The online check of an accepted case (after `accept` or `retry_online_check` committed): departments are
     asked on the event loop and the findings stored in one transaction; a department unavailable leaves the case
-    waiting (verification.services.check_case_online). Returns the check's status ('' when there is none)."""
+    waiting (verification.services.check_case_online). `progress(source, reason)` is awaited as each department is
+    done. Returns the check's status ('' when there is none)."""
     with session_scope() as session:
         get_for_officer(session, actor, number)  # role + region, like every read of the case
-    return await verification.check_case_online(number, actor)
+    return await verification.check_case_online(number, actor, progress=progress)
 
 
 def retry_online_check(session: Session, actor: Actor, number: str, *, now: datetime | None = None) -> Application:

@@ -967,11 +967,13 @@ def _wait(session: Session, actor, app, row, reasons: dict[str, str], now: datet
 async def check_case_online(number: str, actor, *, configs: dict | None = None, breaker=None,
                             departments: dict | None = None, session_factory: SessionFactory | None = None,
                             data_dir: Path | None = None, now: datetime | None = None,
-                            on: date | None = None) -> str:
+                            on: date | None = None, progress=None) -> str:
     """Ask each department of a pending or waiting case about its members (their keyed hashes, as a pull does), all
     at once on the event loop, then store the findings in one transaction (the comparison in the heavy pool). A
     department whose circuit is open is not asked; one that fails after its retries counts on its circuit. Either
-    way the case waits, visibly, with nothing stored, until the officer or the sweep retries. Returns the status."""
+    way the case waits, visibly, with nothing stored, until the officer or the sweep retries. Returns the status.
+    `progress(source, reason)` is awaited as each department is done ("" answered, else why not), so a caller can
+    show who has answered while the others are still asked."""
     import asyncio
 
     from portal.applications.models import Application
@@ -1012,13 +1014,17 @@ async def check_case_online(number: str, actor, *, configs: dict | None = None, 
         txn, started = uuid.uuid4().hex, utcnow()
         try:
             records = await dept.records_of(txn, people)
-            return source, {"txn": txn, "records": records, "people": people, "requests": dept.requests,
-                            "url": configs[source].url, "started": started}, ""
+            got = {"txn": txn, "records": records, "people": people, "requests": dept.requests,
+                   "url": configs[source].url, "started": started}
+            reason = ""
         except dc.DepartmentError as exc:
-            return source, None, exc.reason
+            got, reason = None, exc.reason
         finally:
             if own:
                 await dept.aclose()
+        if progress is not None:
+            await progress(source, reason)
+        return source, got, reason
 
     answers = await asyncio.gather(*(ask(src) for src in sources))
     failed = {src: reason for src, _got, reason in answers if reason}
