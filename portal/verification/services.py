@@ -925,6 +925,7 @@ def _store_online(sf: SessionFactory, actor, number: str, fetched: dict[str, dic
             except LoadError as exc:
                 bad[source] = f"invalid: {exc.problems[0].reason}"
         with sf() as session:
+            _lock_check(session, number)
             app = session.execute(select(Application).where(Application.number == number)).scalar_one()
             row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == app.id)
                                   .with_for_update()).scalar_one()
@@ -950,6 +951,22 @@ def _store_online(sf: SessionFactory, actor, number: str, fetched: dict[str, dic
             row.last_try_at = row.updated_at = now
             row.next_try_at = None
     return CHECK_DONE, {}
+
+
+def _lock_check(session: Session, number: str) -> None:
+    """Take the case's check row for this transaction before reading anything, so two workers storing the same
+    case's answers go one after the other and the second sees the first one's result. An UPDATE as the first
+    statement does it on both backends: PostgreSQL locks the row; SQLite ignores FOR UPDATE, but a transaction that
+    writes first holds its write lock and reads the latest commit (one that read first would work on a stale
+    snapshot and fail, or store the case twice)."""
+    from sqlalchemy import update as sql_update
+
+    from portal.applications.models import Application
+    from portal.verification.models import OnlineCheck
+
+    session.execute(sql_update(OnlineCheck).where(OnlineCheck.application_id == select(Application.id).where(
+        Application.number == number).scalar_subquery()).values(status=OnlineCheck.status)
+        .execution_options(synchronize_session=False))
 
 
 def _wait(session: Session, actor, app, row, reasons: dict[str, str], now: datetime) -> None:
