@@ -163,9 +163,12 @@ def validate(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, name: str, off
     return person
 
 
-def _typed(spec: vr.SourceSpec, path: Path, work: Path, id_key: str | None) -> tuple[Path, int]:
-    """Validate a department file whole (LoadError listing its problems) and write it typed to work/batch.parquet."""
-    con = _duck(str(work / "load.duckdb"), work)
+def _typed(spec: vr.SourceSpec, path: Path, work: Path, id_key: str | None, *,
+           small: bool = False) -> tuple[Path, int]:
+    """Validate a department file whole (LoadError listing its problems) and write it typed to work/batch.parquet.
+    `small`: a case's online answer (a few records), staged in memory: creating a database file costs more than
+    the whole validation of such an answer."""
+    con = _duck(":memory:" if small else str(work / "load.duckdb"), work)
     try:
         offset = _read_raw(con, path, path.name, work)
         person = validate(con, spec, path.name, offset)
@@ -657,7 +660,8 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
     with tempfile.TemporaryDirectory(dir=_ensure(base / "verification" / "cases")) as tmp:
         work = Path(tmp)
         contract.CaseSnapshot(session, application, get_settings().secret_key).write(work)
-        con = _duck(str(work / "case.duckdb"), work)
+        # One household: staged in memory (a database file would cost more than the comparison itself).
+        con = _duck(":memory:", work)
         try:
             _views(con, work, "/", only_household=number)
             counties = [r[0] for r in con.execute("SELECT DISTINCT county_path FROM hh").fetchall()]
@@ -902,7 +906,7 @@ def _online_records(source: str, records: list[dict], asked: set[str], work: Pat
         finally:
             con.close()
         return part
-    part, _rows = _typed(vr.SOURCES[source], raw, sub, None)
+    part, _rows = _typed(vr.SOURCES[source], raw, sub, None, small=True)
     return part
 
 

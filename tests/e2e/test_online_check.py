@@ -96,7 +96,7 @@ def test_the_check_runs_in_the_background_and_an_accepted_finding_reassesses_the
     officer.wait_for_selector("#case-reassessed")
     box = officer.inner_text("#case-reassessed")
     assert "核对更正后重新测算" in box and "¥200,000.00" in box and "原测算（按申报）" in box
-    assert "不符合条件" in officer.inner_text("#case-verdict")
+    assert "暂不符合低保条件" in officer.inner_text("#case-verdict")
     shot(officer, "officer-case-reassessed-zh")
     officer.context.close()
 

@@ -700,7 +700,7 @@ def _reassessment(box_id: str) -> rx.Component:
                 class_name="reassess-compare"),
             rx.cond(s.reassess_changes.length() > 0,
                     rx.el.ul(rx.foreach(s.reassess_changes, lambda c: rx.el.li(
-                        t_var(c["rule_key"], RULE_KEYS), rx.cond(c["member"] != "", " · " + c["member"]), " — ",
+                        t_var(c["rule_key"], RULE_KEYS), rx.cond(c["member"] != "", " · " + c["member"], ""), " — ",
                         rx.cond(c["weighed"],
                                 t_fmt("apply.reassess.change", declared=c["declared"], found=c["found"],
                                       finding=c["finding"]),
