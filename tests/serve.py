@@ -93,13 +93,14 @@ def _stop(proc: subprocess.Popen) -> None:
 @contextmanager
 def running_portal(backend: str = "sqlite", workers: int | None = None, *, data_dir: Path | None = None,
                    label: str = "e2e", demo: bool = True, extra_env: Mapping[str, str] | None = None,
-                   host: str | None = None,
+                   host: str | None = None, serve_env: Mapping[str, str] | None = None,
                    prepare: Callable[[Server], None] | None = None, start_timeout: float = 420,
                    root: Path = ROOT) -> Iterator[Server]:
     """Migrate (+ demo data), start the production server, wait until it answers, yield, stop, clean up.
 
     `prepare(server)` runs after the migration and the demo data and before the server starts (e.g. a benchmark's
-    own windows and policy). `host` binds the server to that address only (e.g. "127.0.0.1"); by default Reflex
+    own windows and policy). `serve_env` is for the server only, not the migration or the demo (e.g. department
+    APIs, which the demo's cases must not ask). `host` binds the server to that address only (e.g. "127.0.0.1"); by default Reflex
     listens on every interface. Without `data_dir` a temporary one is made and removed afterwards. The server's output
     is in `server.log_path`; it is included in the error when the server does not come up.
     """
@@ -137,7 +138,7 @@ def running_portal(backend: str = "sqlite", workers: int | None = None, *, data_
         log = server.log_path.open("w")
         proc = subprocess.Popen(
             [sys.executable, "-m", "portal", "serve", "--port", str(port), *(["--host", host] if host else [])],
-            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=root, env={**env, **(serve_env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         server = dataclasses.replace(server, pid=proc.pid)
         deadline = time.monotonic() + start_timeout

@@ -112,3 +112,27 @@ class ApplicationDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_application_document_application_id", "application_id"),)
+
+
+class Reassessment(Base):
+    """The engine's verdict on a case again, after an officer accepted (`corrected`) or withdrew the acceptance of a
+    finding of the household check: the verdict before and after, and each found value used in place of the
+    declared one with the finding it came from (`changes`: finding id, rule, field, member name, declared, found).
+    The latest row is the case's verdict; the rows before it are its history."""
+
+    __tablename__ = "application_reassessment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
+    # The finding whose resolution caused this assessment (its ID in verification_finding).
+    finding_id: Mapped[int] = mapped_column(Integer)
+    assessed_on: Mapped[date] = mapped_column(Date)  # the case date, whose parameters judged it
+    outcome_before: Mapped[str | None] = mapped_column(String(24))
+    amount_before_fen: Mapped[int | None] = mapped_column(Integer)
+    outcome_after: Mapped[str | None] = mapped_column(String(24))
+    amount_after_fen: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_application_reassessment_application_id", "application_id", "id"),)

@@ -22,6 +22,7 @@ from portal.kernel.permissions import Actor, PermissionDenied, authorize, region
 from portal.kernel.workdays import CHINA_TZ, china_date, china_today
 from portal.regions import services as regions
 from portal.regions.models import Region
+from portal.verification import queries as verification_queries
 from portal.verification import services as verification
 from portal.verification.models import CHECK_WAITING, Finding, OnlineCheck
 
@@ -202,6 +203,46 @@ class CaseDetail:
     findings: tuple = ()  # what the household economic check found (services.findings_for_officer)
     can_resolve: bool = False  # findings can be settled at this stage (before 初审)
     check: object = None  # verification.services.OnlineCheckView: the online check at acceptance, if there is one
+    reassessment: object = None  # ReassessmentView: the verdict re-assessed with accepted findings, if it was
+
+
+@dataclass(frozen=True)
+class ReassessedChange:
+    finding: int
+    rule: str
+    member: str  # the member's name ('' for a household value)
+    declared: str  # as people read it
+    found: str
+    weighed: bool  # False: the engine weighs nothing the finding is about (a duplicate, a public employee)
+
+
+@dataclass(frozen=True)
+class ReassessmentView:
+    """The case's verdict as first assessed (on the household as declared) against the latest re-assessment, and the
+    accepted findings whose values the latest one used."""
+
+    before_outcome: str
+    before_amount_fen: int
+    after_outcome: str
+    after_amount_fen: int
+    by: str
+    at: str  # China time
+    times: int  # how many re-assessments the case has had
+    changes: tuple[ReassessedChange, ...]
+
+
+def reassessment_view(session: Session, app: Application) -> ReassessmentView | None:
+    rows = svc.reassessments(session, app)
+    if not rows:
+        return None
+    latest, first = rows[0], rows[-1]
+    changes = tuple(ReassessedChange(int(c["finding"]), str(c["rule"]), str(c.get("member", "")),
+                                     verification_queries.show_value(c["rule"], str(c.get("declared", ""))),
+                                     verification_queries.show_value(c["rule"], str(c.get("found", ""))),
+                                     bool(c.get("field"))) for c in latest.changes or [])
+    return ReassessmentView(first.outcome_before or "", first.amount_before_fen or 0, latest.outcome_after or "",
+                            latest.amount_after_fen or 0, latest.created_by, _fmt(latest.created_at), len(rows),
+                            changes)
 
 
 def case_detail(session: Session, actor: Actor, number: str) -> CaseDetail:
@@ -216,7 +257,7 @@ def case_detail(session: Session, actor: Actor, number: str) -> CaseDetail:
         svc.member_ids_for_officer(session, actor, app), tuple((d.id, d.kind) for d in svc.documents(session, app)),
         svc.track(session, app), tuple(history(session, actor, app)), powers(session, actor, app),
         tuple(svc.findings_for_officer(session, actor, app)), app.status in svc.ALLOWED["resolve_finding"],
-        verification.online_check(session, app.id))
+        verification.online_check(session, app.id), reassessment_view(session, app))
 
 
 @dataclass(frozen=True)

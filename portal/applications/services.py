@@ -36,7 +36,7 @@ from portal.kernel import images
 from portal.kernel import codes
 from portal.kernel import money
 from portal.accounts.models import Role
-from portal.applications.models import Application, ApplicationDocument, ApplicationStep
+from portal.applications.models import Application, ApplicationDocument, ApplicationStep, Reassessment
 from portal.kernel.base import utcnow
 from portal.kernel.hashing import keyed_hash, same
 from portal.regions.models import Region, RegionLevel, ServiceWindow
@@ -498,18 +498,96 @@ def is_overdue(step: ApplicationStep, today: date) -> bool:
 
 # --- submission -------------------------------------------------------------------------------------------------
 
-def assessment(session: Session, app: Application, on: date | None = None) -> el.Assessment | None:
-    """The engine's verdict on the declared household with the values in force on the case date."""
+def assessment(session: Session, app: Application, on: date | None = None, *,
+               declared: bool = False) -> el.Assessment | None:
+    """The engine's verdict on the household with the values in force on the case date: as declared, with every
+    finding the office accepted (`corrected`) put in place of the declared value (`declared=True`: as declared)."""
     if app.region_path is None:
         return None
     day = on or app.assessed_on or china_today()
     try:
         household = household_from_answers(app.answers or {})
+        if not declared and app.id is not None:
+            household = el.corrected(household, [c for c, _ in case_corrections(session, app)])
         if el.validate(household):
             return None
         return el.assess(household, eligibility_params.params_for(session, app.region_path, day))
     except (TypeError, ValueError, el.ParameterMissing):
         return None
+
+
+def _found_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def case_corrections(session: Session, app: Application) -> list[tuple[el.Correction | None, dict]]:
+    """Each accepted finding of the case as the engine's correction, with its provenance (finding id, rule, field,
+    member name, declared, found). A finding about something the engine does not weigh (a member in another
+    household, a public employee, only a commercial property) has no correction (None): it is listed all the same,
+    so the case shows that accepting it changed nothing."""
+    hashes = verification.member_hashes(app.answers)
+    names = [str(m.get("name", "")) if isinstance(m, dict) else "" for m in (app.answers or {}).get("members", [])]
+    companies: set[str] = set()
+    out: list[tuple[el.Correction | None, dict]] = []
+    declared_businesses = household_from_answers(app.answers or {}).businesses
+    for f in verification.corrected_on_case(session, app.id):
+        member = hashes.index(f.member_id_hash) if f.member_id_hash in hashes else None
+        found, correction, fieldname = f.found_value or "", None, ""
+        try:
+            if f.rule == "deposits":
+                fieldname, correction = "deposits_fen", el.Correction("deposits_fen", _found_int(found))
+            elif f.rule == "vehicles":
+                fieldname, correction = "vehicles", el.Correction("vehicles", _found_int(found))
+            elif f.rule == "real_estate":
+                parts = dict(p.split("=", 1) for p in found.split(";") if "=" in p)
+                if _found_int(parts.get("residential", "0")):
+                    fieldname = "houses"
+                    correction = el.Correction("houses", _found_int(parts["residential"]))
+            elif f.rule == "business":
+                companies.update(f.record_refs or [])
+                fieldname = "businesses"
+                correction = el.Correction("businesses", max(declared_businesses, len(companies)))
+            elif f.rule == "income" and member is not None:
+                fieldname, correction = el.MEMBER_WAGE, el.Correction(el.MEMBER_WAGE, _found_int(found), member)
+            elif f.rule == "dead" and member is not None:
+                fieldname, correction = el.MEMBER_REMOVED, el.Correction(el.MEMBER_REMOVED, 0, member)
+        except ValueError:  # a found value the rule did not write: nothing to put in place of the declared one
+            fieldname, correction = "", None
+        out.append((correction, {"finding": f.id, "rule": f.rule, "field": fieldname,
+                                 "member": names[member] if member is not None and member < len(names) else "",
+                                 "declared": f.declared_value or "", "found": found}))
+    return out
+
+
+def _reassess(session: Session, actor: Actor, ctx: "_Ctx", finding_id: int) -> Reassessment:
+    """The engine judges the case again with the accepted findings' values (parameters of the case date) and the
+    case carries the new verdict; the row keeps the verdict before and what changed it."""
+    before = (ctx.app.outcome, ctx.app.monthly_amount_fen)
+    verdict = assessment(session, ctx.app)
+    ctx.app.outcome = verdict.outcome if verdict else None
+    ctx.app.monthly_amount_fen = verdict.monthly_amount_fen if verdict else None
+    row = Reassessment(application_id=ctx.app.id, finding_id=finding_id,
+                       assessed_on=ctx.app.assessed_on or ctx.today, outcome_before=before[0],
+                       amount_before_fen=before[1], outcome_after=ctx.app.outcome,
+                       amount_after_fen=ctx.app.monthly_amount_fen,
+                       changes=[p for _, p in case_corrections(session, ctx.app)], created_by=actor.username,
+                       created_at=ctx.now)
+    session.add(row)
+    session.flush()
+    _audit(session, actor, ctx, "application.reassessed",
+           {"outcome": before[0], "amount_fen": before[1]},
+           {"outcome": ctx.app.outcome, "amount_fen": ctx.app.monthly_amount_fen, "finding": finding_id,
+            "reassessment": row.id})
+    return row
+
+
+def reassessments(session: Session, app: Application) -> list[Reassessment]:
+    """The case's re-assessments, newest first."""
+    return list(session.execute(select(Reassessment).where(Reassessment.application_id == app.id)
+                                .order_by(Reassessment.id.desc())).scalars())
 
 
 def submit(session: Session, app: Application, *, now: datetime | None = None,
@@ -619,13 +697,14 @@ def accept(session: Session, actor: Actor, number: str, *, now: datetime | None 
     return ctx.app
 
 
-async def run_online_check(actor: Actor, number: str) -> str:
+async def run_online_check(actor: Actor, number: str, progress=None) -> str:
     """The online check of an accepted case (after `accept` or `retry_online_check` committed): departments are
     asked on the event loop and the findings stored in one transaction; a department unavailable leaves the case
-    waiting (verification.services.check_case_online). Returns the check's status ('' when there is none)."""
+    waiting (verification.services.check_case_online). `progress(source, reason)` is awaited as each department is
+    done. Returns the check's status ('' when there is none)."""
     with session_scope() as session:
         get_for_officer(session, actor, number)  # role + region, like every read of the case
-    return await verification.check_case_online(number, actor)
+    return await verification.check_case_online(number, actor, progress=progress)
 
 
 def retry_online_check(session: Session, actor: Actor, number: str, *, now: datetime | None = None) -> Application:
@@ -930,6 +1009,13 @@ def county_decision(session: Session, actor: Actor, number: str, approve: bool, 
         _close(_open(session, ctx.app, STEP_PUBLICITY), actor, "finished", None, ctx.now)
     elif approve:
         raise ApplicationError("apply.err_cannot_approve", "decision")  # approval only after publicity
+    if approve:
+        # The county approves the verdict as it stands, re-assessed with every finding the office accepted, so the
+        # amount paid is the engine's on the corrected household, never the one first declared.
+        verdict = assessment(session, ctx.app)
+        if verdict is None or verdict.outcome not in (el.ELIGIBLE, el.SINGLE_PERSON) or verdict.monthly_amount_fen < 1:
+            raise ApplicationError("apply.err_cannot_approve", "decision")
+        ctx.app.outcome, ctx.app.monthly_amount_fen = verdict.outcome, verdict.monthly_amount_fen
     _close(_open(session, ctx.app, STEP_COUNTY), actor, "approve" if approve else "refuse", reasons, ctx.now)
     ctx.app.decision_reasons = reasons
     if approve:
@@ -941,7 +1027,7 @@ def county_decision(session: Session, actor: Actor, number: str, approve: bool, 
         notice = _open_step(session, ctx.app, STEP_NOTICE, ctx.county, ctx.today, ctx.cal)
         _close(notice, actor, "sent", reasons, ctx.now)
     _audit(session, actor, ctx, "application.county_decision", {"status": before},
-           {"status": ctx.app.status, "reasons": reasons,
+           {"status": ctx.app.status, "reasons": reasons, "amount_fen": ctx.app.monthly_amount_fen,
             "payment_from": ctx.app.payment_from.isoformat() if ctx.app.payment_from else None})
     return ctx.app
 
@@ -1198,10 +1284,14 @@ def resolve_finding(session: Session, actor: Actor, number: str, finding_id: int
     ctx = _begin(session, actor, number, "resolve_finding", now=now, cal=None, level=level)
     if finding is None:
         raise ApplicationError("apply.err_finding_not_found")
+    was = finding.resolution
     try:
         verification.resolve_case_finding(session, actor, finding, resolution, note, now=ctx.now)
     except verification.RuleError as exc:
         raise ApplicationError(str(exc), "finding-note") from None
+    if "corrected" in (was, resolution) and was != resolution:
+        # Accepting a found value (or taking that back) changes what the engine weighs: judge the case again.
+        _reassess(session, actor, ctx, finding.id)
     ctx.app.updated_at = ctx.now
     return ctx.app
 

@@ -26,7 +26,7 @@ POWERS: tuple[PowerSeed, ...] = (
               ("两人以上入户", "核对结果逐项说明", "亲属关系户由县级入户核查"),
               ("调查与审批同一人（A/B岗不分）", "隐瞒核对差异", "关系保、人情保"),
               ("application.home_survey", "application.cross_check", "application.recheck", "application.county_visit",
-               "verification.case_finding_resolved", "verification.case_check_retry")),
+               "verification.case_finding_resolved", "verification.case_check_retry", "application.reassessed")),
     PowerSeed("dibao.preliminary", "低保初审", "Preliminary decision", GRADE_A, _DIBAO + "第十六条", "township", 3,
               "乡镇低保经办人", "乡镇分管领导",
               "调查结论 → 初审意见 → 提交公示", "Findings → preliminary opinion → to publicity",

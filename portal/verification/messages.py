@@ -52,6 +52,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.check_waiting": ("部门系统暂不可用", "Department system unavailable"),
     "verify.check_waiting_detail": ("以下部门暂时无法查询，核对结果尚未保存，已尝试 {n} 次；系统将在 {next} 之后自动重试，也可以现在重试。",
                                     "These departments could not be asked; nothing has been stored yet. Tried {n} time(s); the portal tries again after {next}, or retry now."),
+    "verify.check_asking": ("正在向部门核对…", "Asking the departments…"),
+    "verify.check_answered": ("已答复", "answered"),
+    "verify.check_still_asking": ("等待答复", "waiting for an answer"),
+    "verify.check_asking_hint": ("核对在后台进行，本页可以继续使用；全部部门答复后结果会自动显示。",
+                                 "The check runs in the background and this page stays usable; the result appears "
+                                 "here once every department has answered."),
     "verify.check_retry": ("重新核对", "Retry the check"),
     "verify.check_done_online": ("已通过部门接口完成核对。", "Checked online with the departments."),
     "deadline.verify_answer": ("核对发现申请人说明期限", "Finding: the applicant's answer due"),

@@ -164,9 +164,12 @@ def validate(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, name: str, off
     return person
 
 
-def _typed(spec: vr.SourceSpec, path: Path, work: Path, id_key: str | None) -> tuple[Path, int]:
-    """Validate a department file whole (LoadError listing its problems) and write it typed to work/batch.parquet."""
-    con = _duck(str(work / "load.duckdb"), work)
+def _typed(spec: vr.SourceSpec, path: Path, work: Path, id_key: str | None, *,
+           small: bool = False) -> tuple[Path, int]:
+    """Validate a department file whole (LoadError listing its problems) and write it typed to work/batch.parquet.
+    `small`: a case's online answer (a few records), staged in memory: creating a database file costs more than
+    the whole validation of such an answer."""
+    con = _duck(":memory:" if small else str(work / "load.duckdb"), work)
     try:
         offset = _read_raw(con, path, path.name, work)
         person = validate(con, spec, path.name, offset)
@@ -654,7 +657,8 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
     with tempfile.TemporaryDirectory(dir=_ensure(base / "verification" / "cases")) as tmp:
         work = Path(tmp)
         contract.CaseSnapshot(session, application, get_settings().secret_key).write(work)
-        con = _duck(str(work / "case.duckdb"), work)
+        # One household: staged in memory (a database file would cost more than the comparison itself).
+        con = _duck(":memory:", work)
         try:
             _views(con, work, "/", only_household=number)
             counties = [r[0] for r in con.execute("SELECT DISTINCT county_path FROM hh").fetchall()]
@@ -899,7 +903,7 @@ def _online_records(source: str, records: list[dict], asked: set[str], work: Pat
         finally:
             con.close()
         return part
-    part, _rows = _typed(vr.SOURCES[source], raw, sub, None)
+    part, _rows = _typed(vr.SOURCES[source], raw, sub, None, small=True)
     return part
 
 
@@ -922,6 +926,7 @@ def _store_online(sf: SessionFactory, actor, number: str, fetched: dict[str, dic
             except LoadError as exc:
                 bad[source] = f"invalid: {exc.problems[0].reason}"
         with sf() as session:
+            _lock_check(session, number)
             app = session.execute(select(Application).where(Application.number == number)).scalar_one()
             row = session.execute(select(OnlineCheck).where(OnlineCheck.application_id == app.id)
                                   .with_for_update()).scalar_one()
@@ -949,6 +954,22 @@ def _store_online(sf: SessionFactory, actor, number: str, fetched: dict[str, dic
     return CHECK_DONE, {}
 
 
+def _lock_check(session: Session, number: str) -> None:
+    """Take the case's check row for this transaction before reading anything, so two workers storing the same
+    case's answers go one after the other and the second sees the first one's result. An UPDATE as the first
+    statement does it on both backends: PostgreSQL locks the row; SQLite ignores FOR UPDATE, but a transaction that
+    writes first holds its write lock and reads the latest commit (one that read first would work on a stale
+    snapshot and fail, or store the case twice)."""
+    from sqlalchemy import update as sql_update
+
+    from portal.applications.models import Application
+    from portal.verification.models import OnlineCheck
+
+    session.execute(sql_update(OnlineCheck).where(OnlineCheck.application_id == select(Application.id).where(
+        Application.number == number).scalar_subquery()).values(status=OnlineCheck.status)
+        .execution_options(synchronize_session=False))
+
+
 def _wait(session: Session, actor, app, row, reasons: dict[str, str], now: datetime) -> None:
     from portal.verification.models import CHECK_WAITING, DepartmentCircuit
 
@@ -964,11 +985,13 @@ def _wait(session: Session, actor, app, row, reasons: dict[str, str], now: datet
 async def check_case_online(number: str, actor, *, configs: dict | None = None, breaker=None,
                             departments: dict | None = None, session_factory: SessionFactory | None = None,
                             data_dir: Path | None = None, now: datetime | None = None,
-                            on: date | None = None) -> str:
+                            on: date | None = None, progress=None) -> str:
     """Ask each department of a pending or waiting case about its members (their keyed hashes, as a pull does), all
     at once on the event loop, then store the findings in one transaction (the comparison in the heavy pool). A
     department whose circuit is open is not asked; one that fails after its retries counts on its circuit. Either
-    way the case waits, visibly, with nothing stored, until the officer or the sweep retries. Returns the status."""
+    way the case waits, visibly, with nothing stored, until the officer or the sweep retries. Returns the status.
+    `progress(source, reason)` is awaited as each department is done ("" answered, else why not), so a caller can
+    show who has answered while the others are still asked."""
     import asyncio
 
     from portal.applications.models import Application
@@ -1009,13 +1032,17 @@ async def check_case_online(number: str, actor, *, configs: dict | None = None, 
         txn, started = uuid.uuid4().hex, utcnow()
         try:
             records = await dept.records_of(txn, people)
-            return source, {"txn": txn, "records": records, "people": people, "requests": dept.requests,
-                            "url": configs[source].url, "started": started}, ""
+            got = {"txn": txn, "records": records, "people": people, "requests": dept.requests,
+                   "url": configs[source].url, "started": started}
+            reason = ""
         except dc.DepartmentError as exc:
-            return source, None, exc.reason
+            got, reason = None, exc.reason
         finally:
             if own:
                 await dept.aclose()
+        if progress is not None:
+            await progress(source, reason)
+        return source, got, reason
 
     answers = await asyncio.gather(*(ask(src) for src in sources))
     failed = {src: reason for src, _got, reason in answers if reason}
@@ -1281,6 +1308,21 @@ def resolve_case_finding(session: Session, actor, finding: Finding, resolution: 
     if resolution == "refused" and answer_pending(finding, china_date(now) if now else china_today()):
         raise RuleError("verify.err_answer_pending")
     return _settle(session, actor, finding, resolution, note, now, "verification.case_finding_resolved")
+
+
+def corrected_on_case(session: Session, application_id: int) -> list[Finding]:
+    """The case's findings the office accepted (`corrected`: the declaration is what the department found), in the
+    order they were found: the applications domain re-assesses the case with their found values."""
+    return list(session.execute(select(Finding).where(
+        Finding.application_id == application_id, Finding.scope == SCOPE_CASE, Finding.resolution == "corrected")
+        .order_by(Finding.id)).scalars())
+
+
+def member_hashes(answers: dict | None) -> list[str]:
+    """Each member's keyed hash as findings name them, in the application's member order ('' without an ID)."""
+    key = get_settings().secret_key
+    return [contract.id_hash(str(m["id_number"]), key) if isinstance(m, dict) and m.get("id_number") else ""
+            for m in (answers or {}).get("members", [])]
 
 
 def answer_pending(finding: Finding, today: date) -> bool:

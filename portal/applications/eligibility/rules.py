@@ -26,7 +26,7 @@ Rules (DOMAIN.md "Eligibility and benefit"):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from portal.kernel.money import yuan
@@ -257,6 +257,53 @@ def validate(household: Household) -> list[FieldError]:
         elif value > cap:
             errors.append(FieldError(name, "elig.err_too_large"))
     return errors
+
+
+# --- corrections: a declared value replaced by what a department's record shows ---------------------------------
+
+# The household values a correction may replace (CORRECTION_FIELDS) and the member-level ones: a member's wage, and a
+# member taken out of the household (registered dead).
+CORRECTION_FIELDS = ("deposits_fen", "vehicles", "houses", "businesses")
+MEMBER_WAGE = "member_wage"
+MEMBER_REMOVED = "member_removed"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One declared value replaced by a found one. `member` indexes `Household.members` for the member-level
+    kinds; `value` is fen, a count, or unused (a removed member)."""
+
+    field: str
+    value: int = 0
+    member: int | None = None
+
+
+def corrected(household: Household, corrections: Iterable[Correction]) -> Household:
+    """The household with each correction applied, in order (a later one on the same value wins). A member's wage
+    becomes the found monthly figure (their other declared kinds stay: departments report wages, pensions and
+    contribution bases, not business or property income); a removed member is no longer counted, so the household
+    is smaller (a household left with nobody fails `validate`)."""
+    values = {f: getattr(household, f) for f in CORRECTION_FIELDS}
+    wages: dict[int, int] = {}
+    removed: set[int] = set()
+    for c in corrections:
+        if c.field in CORRECTION_FIELDS:
+            values[c.field] = c.value
+        elif c.field == MEMBER_WAGE and c.member is not None:
+            wages[c.member] = c.value
+        elif c.field == MEMBER_REMOVED and c.member is not None:
+            removed.add(c.member)
+        else:
+            raise ValueError(c.field)
+    members = []
+    for i, m in enumerate(household.members):
+        if i in removed:
+            continue
+        if i in wages:
+            kept = tuple(inc for inc in m.incomes if inc.kind != "wage")
+            m = replace(m, incomes=(Income("wage", wages[i]), *kept))
+        members.append(m)
+    return replace(household, members=tuple(members), **values)
 
 
 # --- assessment ----------------------------------------------------------------------------------------------------

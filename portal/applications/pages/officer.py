@@ -93,6 +93,15 @@ class FindingRow(TypedDict):
     disputed: bool
 
 
+class ReassessRow(TypedDict):
+    finding: str
+    rule_key: str
+    member: str
+    declared: str
+    found: str
+    weighed: bool  # False: the engine weighs nothing this finding is about
+
+
 class DocView(TypedDict):
     id: int
     kind_key: str
@@ -194,6 +203,17 @@ class OfficerCaseState(SignedInState):
     check_reasons: str = ""
     check_attempts: int = 0
     check_next: str = ""  # when the sweep tries again (China time)
+    check_busy: bool = False  # this tab is asking the departments now (the background event `run_check`)
+    check_online: list[str] = []  # catalog keys of the departments the check asks online
+    check_answered: list[str] = []  # … and of those that answered during this tab's check
+    reassessed: bool = False  # accepted findings changed what the engine weighs
+    reassess_before_key: str = ""
+    reassess_before_amount: str = ""
+    reassess_after_key: str = ""
+    reassess_after_amount: str = ""
+    reassess_by: str = ""
+    reassess_at: str = ""
+    reassess_changes: list[ReassessRow] = []
     steps: list[StepRow] = []
     history: list[HistoryView] = []
     open_kinds: list[str] = []
@@ -260,6 +280,19 @@ class OfficerCaseState(SignedInState):
         self.check_reasons = " · ".join(f"{k}: {v}" for k, v in sorted(waiting.items()))
         self.check_attempts = check.attempts if check is not None else 0
         self.check_next = check.next_try_local if check is not None else ""
+        self.check_online = [f"verify.source.{k}" for k in (check.online if check is not None else ())
+                             if k in vr.SOURCES]
+        r = d.reassessment
+        self.reassessed = r is not None
+        if r is not None:
+            self.reassess_before_key = f"elig.outcome.{r.before_outcome}" if r.before_outcome else ""
+            self.reassess_before_amount = el.yuan(r.before_amount_fen)
+            self.reassess_after_key = f"elig.outcome.{r.after_outcome}" if r.after_outcome else ""
+            self.reassess_after_amount = el.yuan(r.after_amount_fen)
+            self.reassess_by, self.reassess_at = r.by, r.at
+            self.reassess_changes = [ReassessRow(finding=str(c.finding), rule_key=f"verify.rule.{c.rule}",
+                                                 member=c.member, declared=c.declared, found=c.found,
+                                                 weighed=c.weighed) for c in r.changes]
         self.can_resolve = d.can_resolve
         view = d.track
         self.steps = step_rows(view)
@@ -275,7 +308,9 @@ class OfficerCaseState(SignedInState):
         for name in ("number", "found", "applicant", "place", "status", "status_key", "county_powers", "can_extend",
                      "can_approve", "related", "related_detail", "assessed_on", "verdict_key", "amount", "members",
                      "assets", "reasons", "docs", "findings", "findings_open", "findings_disputed", "can_resolve", "check_status", "check_sources",
-                     "check_reasons", "check_attempts", "check_next", "steps", "history", "open_kinds", "missing_keys", "missing_other",
+                     "check_reasons", "check_attempts", "check_next", "check_busy", "check_online", "check_answered",
+                     "reassessed", "reassess_before_key", "reassess_before_amount", "reassess_after_key",
+                     "reassess_after_amount", "reassess_by", "reassess_at", "reassess_changes", "steps", "history", "open_kinds", "missing_keys", "missing_other",
                      "overall_due", "overall_wd", "error_key", "notice_key"):
             field = self.get_fields()[name]
             setattr(self, name, field.default_factory() if field.default_factory is not None else field.default)
@@ -328,28 +363,65 @@ class OfficerCaseState(SignedInState):
         resolution, note = str(form.get("resolution", ""))[:16], str(form.get("note", ""))[:svc.MAX_TEXT + 10]
         return self._act(lambda s, a: svc.resolve_finding(s, a, self.number, finding, resolution, note))
 
-    async def _check_online(self, events):
-        """After acceptance or a retry committed: ask the departments (awaited on the event loop, never inside the
-        transaction), then show the case as it now stands, waiting or with its findings."""
-        if self.error_key or not self.found:
+    def _then_check(self, events):
+        """After acceptance or a retry committed: a check still to ask the departments runs as a background event,
+        so this tab stays usable while they answer (or time out, retries included)."""
+        if self.error_key or not self.found or self.check_status not in ("pending", "waiting"):
             return events
-        actor = self._guard(Role.OFFICER)
-        if actor is None:
-            return events
+        return [*(events or []), OfficerCaseState.run_check]
+
+    @rx.event
+    def accept(self):
+        return self._then_check(self._act(lambda s, a: svc.accept(s, a, self.number)))
+
+    @rx.event
+    def retry_check(self):
+        return self._then_check(self._act(lambda s, a: svc.retry_online_check(s, a, self.number)))
+
+    @rx.event(background=True)
+    async def run_check(self):
+        """Ask the departments about this case without holding the tab: the state is locked only to read who asks
+        and to show each department that answered; the guard runs again under the lock before the result shows.
+        Only catalog keys and the case number enter the state; ID numbers stay in the services."""
+        async with self:
+            if self.check_busy or not self.found:
+                return
+            actor = self._guard(Role.OFFICER)
+            if actor is None:
+                self._empty()
+                return
+            number = self.number
+            self.check_busy, self.check_answered = True, []
+
+        async def answered(source: str, reason: str) -> None:
+            if reason or source not in vr.SOURCES:
+                return
+            async with self:
+                if self.number == number:
+                    self.check_answered = [*self.check_answered, f"verify.source.{source}"]
+
         try:
-            await svc.run_online_check(actor, self.number)
-        except PermissionDenied:
-            return events
-        detail, _ = self._read(self.number)
-        return [*(events or []), *self._fill(detail)] if detail is not None else events
-
-    @rx.event
-    async def accept(self):
-        return await self._check_online(self._act(lambda s, a: svc.accept(s, a, self.number)))
-
-    @rx.event
-    async def retry_check(self):
-        return await self._check_online(self._act(lambda s, a: svc.retry_online_check(s, a, self.number)))
+            await svc.run_online_check(actor, number, progress=answered)
+        except (PermissionDenied, svc.ApplicationError):
+            pass
+        finally:
+            async with self:
+                self.check_busy = False
+        async with self:
+            if self.number != number:  # the tab opened another case meanwhile
+                return
+            actor = self._guard(Role.OFFICER)
+            if actor is None:
+                self._empty()
+                return
+            detail, _ = self._read(number)
+            if detail is None:
+                self._empty()
+                self.error_key = "auth.forbidden"
+                return
+            events = self._fill(detail)
+        for event in events:
+            yield event
 
     @rx.event
     @checked
@@ -544,6 +616,7 @@ def _actions() -> rx.Component:
             rx.cond(s.findings_disputed > 0,
                     rx.callout(t_fmt("verify.disputed_count", n=s.findings_disputed), icon="scale",
                                color_scheme="purple", width="100%", id="county-disputed")),
+            _reassessment("county-reassessed"),
             rx.text(t("officer_apps.county_hint"), size="2"),
             _decision_radios("county", s.can_approve),
             _note("act-county", "officer_apps.reasons"), on_submit=s.county_decision, form_id="act-county",
@@ -606,12 +679,56 @@ def _finding(f: FindingRow) -> rx.Component:
     )
 
 
+def _reassessment(box_id: str) -> rx.Component:
+    """The verdict as first assessed against the one re-assessed with the accepted findings, and what changed it."""
+    s = OfficerCaseState
+    return rx.cond(s.reassessed, rx.callout(
+        rx.vstack(
+            rx.text(t("apply.reassess.title"), weight="bold", size="3"),
+            rx.el.div(
+                rx.el.div(rx.el.small(t("apply.reassess.before")), rx.el.br(),
+                          t_var(s.reassess_before_key, OUTCOME_VERDICT_KEYS), " · ",
+                          t_fmt("apply.reassess.amount", amount=s.reassess_before_amount),
+                          class_name="reassess-before"),
+                rx.el.div("→", class_name="reassess-arrow", aria_hidden="true"),
+                rx.el.div(rx.el.small(t("apply.reassess.after")), rx.el.br(),
+                          rx.el.strong(t_var(s.reassess_after_key, OUTCOME_VERDICT_KEYS), " · ",
+                                       t_fmt("apply.reassess.amount", amount=s.reassess_after_amount)),
+                          class_name="reassess-after"),
+                class_name="reassess-compare"),
+            rx.cond(s.reassess_changes.length() > 0,
+                    rx.el.ul(rx.foreach(s.reassess_changes, lambda c: rx.el.li(
+                        t_var(c["rule_key"], RULE_KEYS), rx.cond(c["member"] != "", " · " + c["member"], ""), " — ",
+                        rx.cond(c["weighed"],
+                                t_fmt("apply.reassess.change", declared=c["declared"], found=c["found"],
+                                      finding=c["finding"]),
+                                t_fmt("apply.reassess.not_weighed", finding=c["finding"])))),
+                            class_name="screen-list"),
+                    rx.text(t("apply.reassess.none"), size="2")),
+            rx.text(t_fmt("apply.reassess.by", who=s.reassess_by, at=s.reassess_at), size="1",
+                    color_scheme="gray"),
+            spacing="2", align="start", width="100%"),
+        icon="calculator", color_scheme="indigo", width="100%", id=box_id))
+
+
 def _online_check() -> rx.Component:
     s = OfficerCaseState
     return rx.fragment(
-        rx.cond(s.check_status == "pending",
-                rx.callout(t("verify.check_pending"), icon="loader", color_scheme="blue", width="100%",
-                           id="check-pending")),
+        rx.cond(s.check_busy, rx.callout(
+            rx.vstack(
+                rx.text(t("verify.check_asking"), weight="bold", size="3"),
+                rx.el.ul(rx.foreach(s.check_online, lambda k: rx.el.li(
+                    t_var(k, SOURCE_KEYS), " · ",
+                    rx.cond(s.check_answered.contains(k), rx.el.strong(t("verify.check_answered")),
+                            rx.el.span(t("verify.check_still_asking"))),
+                    class_name=rx.cond(s.check_answered.contains(k), "check-answered", "check-asking"))),
+                    class_name="screen-list"),
+                rx.text(t("verify.check_asking_hint"), size="2"),
+                spacing="2", align="start"),
+            icon="loader", color_scheme="blue", width="100%", id="check-busy", role="status"),
+            rx.cond(s.check_status == "pending",
+                    rx.callout(t("verify.check_pending"), icon="loader", color_scheme="blue", width="100%",
+                               id="check-pending"))),
         rx.cond(s.check_status == "waiting", rx.callout(
             rx.vstack(
                 rx.text(t("verify.check_waiting"), weight="bold", size="3"),
@@ -619,8 +736,9 @@ def _online_check() -> rx.Component:
                          class_name="screen-list"),
                 rx.text(t_fmt("verify.check_waiting_detail", n=s.check_attempts, next=s.check_next), size="2"),
                 rx.text(s.check_reasons, size="1", color_scheme="gray"),
-                rx.cond(s.can_resolve, rx.el.button(t("verify.check_retry"), on_click=s.retry_check, type="button",
-                                                    class_name="screen-next", id="check-retry")),
+                rx.cond(s.can_resolve & ~s.check_busy,
+                        rx.el.button(t("verify.check_retry"), on_click=s.retry_check, type="button",
+                                     class_name="screen-next", id="check-retry")),
                 spacing="2", align="start"),
             icon="cloud-off", color_scheme="red", width="100%", id="check-waiting", role="status")),
     )
@@ -728,6 +846,7 @@ def officer_case() -> rx.Component:
         _findings(),
         case_history(),
         rx.heading(t("officer_apps.verdict"), size="4", as_="h2"),
+        _reassessment("case-reassessed"),
         rx.text(t_var(s.verdict_key, OUTCOME_VERDICT_KEYS), weight="bold", id="case-verdict"),
         rx.text(t_fmt("officer_apps.verdict_amount", amount=s.amount, day=s.assessed_on), size="2"),
         rx.vstack(rx.foreach(s.reasons, reason_line), width="100%", spacing="2", id="case-reasons"),

@@ -244,3 +244,72 @@ def test_the_sweep_entry_point_retries_waiting_checks(db_session, world, monkeyp
         monkeypatch.setattr("portal.kernel.db.session_scope", case.sf)
         assert asyncio.run(sweep.retry_checks()) == {"done": 1, "waiting": 0}
     assert case.row().status == "done"
+
+
+def race(n: int, fn) -> list:
+    """Run `fn(i)` in n threads released together (each with its own connection), returning their results."""
+    import threading
+
+    start = threading.Barrier(n)
+    out: list = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            out[i] = fn(i)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return out
+
+
+def test_the_backend_is_the_one_asked_for(backend):
+    import os
+
+    assert backend == {"sqlite": "sqlite", "pg": "postgresql"}[os.environ.get("E2E_BACKEND", "sqlite")]
+
+
+@pytest.mark.parametrize("round_", range(10))
+def test_two_workers_racing_for_the_half_open_probe_one_wins(db_session, round_):
+    """Two callers, each in its own transaction on its own connection, reach a half-open circuit at once (as two
+    workers' sweeps or two officers' tabs do): exactly one may ask the department."""
+    sf = session_factory(db_session.get_bind())
+    half_open_at = T0 + timedelta(seconds=300)
+    db_session.add(DepartmentCircuit(source="vehicles", failures=3, open_until=half_open_at, last_error="http 500"))
+    db_session.commit()
+
+    def claim(_i: int) -> bool:
+        with sf() as s:
+            return vs._claim(s, "vehicles", half_open_at + timedelta(seconds=1), BREAKER)
+
+    assert sorted(race(2, claim)) == [False, True]
+    db_session.expire_all()
+    assert db_session.get(DepartmentCircuit, "vehicles").open_until == half_open_at + timedelta(seconds=301)
+
+
+def test_two_workers_checking_the_same_case_at_once_store_it_once(db_session, world, monkeypatch):
+    """The officer's tab and the sweep (two workers) ask about the same pending case at the same moment: both get
+    the department's answer, the row lock on the case's check lets one store the findings and its search, and the
+    other finds the check done and stores nothing."""
+    # Each answer takes half the time-out, so both searches are in flight together.
+    b = Behaviour(records={vs.contract.id_hash(APPLICANT, KEY): [deposit()]}, slow_s=0.15)
+    b.faults[1] = ["always:slow"]
+    with Server(b) as url:
+        case = Case(db_session, world, monkeypatch, url)
+        statuses = race(2, lambda i: asyncio.run(vs.check_case_online(
+            case.app.number, world["officer"] if i else "system:sweep", session_factory=case.sf, now=T0, on=ON,
+            breaker=BREAKER)))
+    assert statuses == ["done", "done"]
+    assert len(b.seen) == 2  # each asked: the lock is about storing, not asking
+    assert [f.rule for f in case.findings()] == ["deposits"]
+    assert db_session.scalar(select(func.count()).select_from(Pull)) == 1
+    assert db_session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "verification.case_checked")) == 1
+    assert case.row().attempts == 1
