@@ -625,6 +625,34 @@ async def run_online_check(actor: Actor, number: str) -> str:
     return await verification.check_case_online(number, actor)
 
 
+# The page awaits the departments this long at most: a Reflex event holds its tab's state lock while it runs (with
+# Redis, `redis_lock_expiration`, 10 s by default), and a department may take its time-out times its attempts. After
+# it the check goes on by itself on the event loop and the case shows as pending until the page is opened again.
+ONLINE_WAIT_S = 4.0
+_in_flight: set = set()  # checks still running after their page stopped waiting (kept referenced until they end)
+
+
+async def run_online_check_within(actor: Actor, number: str, wait_s: float = ONLINE_WAIT_S) -> str | None:
+    """`run_online_check`, waited for at most `wait_s` seconds: its status, or None while it is still running (it
+    is not cancelled: it stores its findings or leaves the case waiting when the departments answer). A refusal
+    (PermissionDenied) comes out at once, as from `run_online_check`."""
+    import asyncio
+    import logging
+
+    task = asyncio.ensure_future(run_online_check(actor, number))
+    done, _pending = await asyncio.wait({task}, timeout=wait_s)
+    if task in done:
+        return task.result()
+    _in_flight.add(task)
+
+    def finished(t) -> None:
+        _in_flight.discard(t)
+        if not t.cancelled() and t.exception() is not None:
+            logging.getLogger(__name__).error("the online check of case %s failed", number, exc_info=t.exception())
+    task.add_done_callback(finished)
+    return None
+
+
 def retry_online_check(session: Session, actor: Actor, number: str, *, now: datetime | None = None) -> Application:
     """The officer asks again for a check that waits on a department (audited); the caller then awaits
     `run_online_check`. The department's circuit still decides whether it is asked."""

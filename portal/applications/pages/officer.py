@@ -339,7 +339,7 @@ class OfficerCaseState(SignedInState):
         if actor is None:
             return events
         try:
-            await svc.run_online_check(actor, self.number)
+            await svc.run_online_check_within(actor, self.number)  # bounded: the tab's state lock is held
         except PermissionDenied:
             return events
         detail, _ = self._read(self.number)

@@ -244,3 +244,29 @@ def test_the_sweep_entry_point_retries_waiting_checks(db_session, world, monkeyp
         monkeypatch.setattr("portal.kernel.db.session_scope", case.sf)
         assert asyncio.run(sweep.retry_checks()) == {"done": 1, "waiting": 0}
     assert case.row().status == "done"
+
+
+def test_the_page_waits_for_the_departments_only_a_bounded_time_and_the_check_goes_on(monkeypatch):
+    """An event holds its tab's state lock (Redis: 10 s by default) while it awaits; a department taking its
+    time-out times its attempts must not hold it that long. The page stops waiting, the check is not cancelled."""
+    finished: list[str] = []
+
+    async def slow_check(actor, number):
+        await asyncio.sleep(0.5)
+        finished.append(number)
+        return "done"
+
+    monkeypatch.setattr(svc, "run_online_check", slow_check)
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        status = await svc.run_online_check_within("officer", "A-1", wait_s=0.05)
+        waited = loop.time() - started
+        assert status is None and waited < 0.4 and finished == []
+        while svc._in_flight:  # the check carries on by itself
+            await asyncio.sleep(0.05)
+        assert finished == ["A-1"]
+        assert await svc.run_online_check_within("officer", "A-2", wait_s=2) == "done"  # a quick one: its status
+
+    asyncio.run(scenario())
