@@ -39,7 +39,7 @@ from portal.accounts.models import Role
 from portal.applications.models import Application, ApplicationDocument, ApplicationStep, Reassessment
 from portal.kernel.base import utcnow
 from portal.kernel.hashing import keyed_hash, same
-from portal.regions.models import Region, RegionLevel, ServiceWindow
+from portal.regions.models import Region, RegionLevel
 from portal.kernel import audit
 from portal.applications import crosscheck
 from portal.applications.eligibility import services as eligibility_params

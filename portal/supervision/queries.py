@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.applications.models import Application, ApplicationStep
@@ -731,12 +731,33 @@ def referrals_for(actor: Actor, region_code: str, *, limit: int = DRILL_LIMIT) -
 
     with session_scope() as session:
         region = _region_for(session, actor, region_code)
-        refs = session.execute(select(Referral).where(Referral.region_path.startswith(region.path)).order_by(
+        # A hit's referral where the board shows the hit: reviewed at the region or below (a hit on the office's
+        # own acts is reviewed above it, and so is its referral). An inspection's only for those who may read the
+        # inspection's report (an inspector over the inspected region, or the level above), never the inspected
+        # office itself.
+        item_ids = select(MonitoringItem.id).where(MonitoringItem.review_path.startswith(region.path))
+        refs = session.execute(select(Referral).where(
+            Referral.region_path.startswith(region.path),
+            or_(Referral.item_id.in_(item_ids),
+                Referral.inspection_id.is_not(None) & _inspection_readable(actor, Referral.region_path))).order_by(
             Referral.outcome.is_not(None), Referral.referred_on.desc(), Referral.id.desc()).limit(limit)
         ).scalars().all()
         items = {i.id: i for i in session.execute(select(MonitoringItem).where(
             MonitoringItem.id.in_({r.item_id for r in refs if r.item_id}))).scalars()}
         return [_referral_row(r, items.get(r.item_id) if r.item_id else None, actor) for r in refs]
+
+
+def _inspection_readable(actor: Actor, inspected_path):
+    """SQL: the actor may read an inspection of the region at `inspected_path` (as `services.report_allowed`): an
+    inspector over the inspected region, or supervising the level above it (a grant strictly above; the province
+    reads its own, having nobody above)."""
+    conditions = [inspected_path.startswith(g.region_path) for g in actor.grants if g.role == Role.INSPECTOR]
+    for g in actor.grants:
+        if g.role in SUPERVISING:
+            above = inspected_path.startswith(g.region_path) & (inspected_path != g.region_path)
+            root = g.region_path.count("/") == 2  # a province grant: the province's own inspections too
+            conditions.append(inspected_path.startswith(g.region_path) if root else above)
+    return or_(*conditions) if conditions else false()
 
 
 def _referral_row(r, item: MonitoringItem | None, actor: Actor) -> ReferralRow:

@@ -773,12 +773,24 @@ def refer(session: Session, actor: Actor, *, target: str, grounds: str, body: st
     return row
 
 
+def inspection_readers_path(inspected_path: str) -> str:
+    """The region path of the level above an inspected region (the province's own for the province): who, besides
+    the inspectors over it, reads an inspection's report and records its referrals' outcomes."""
+    parts = [p for p in (inspected_path or "").split("/") if p]
+    return "/" + "/".join(parts[:-1] if len(parts) > 1 else parts) + "/" if parts else "/nonexistent/"
+
+
 def check_outcome_recorder(actor: Actor, referral, item: MonitoringItem | None) -> None:
-    """Who records a referral's outcome: for an inspection's, an inspector over the inspected region or an admin;
-    for a risk hit's, the reviewing level of its item (as referring), never someone the item is about.
-    PermissionDenied or SupervisionError otherwise."""
+    """Who records a referral's outcome: for an inspection's, an inspector over the inspected region or an admin of
+    the level above; for a risk hit's, the reviewing level of its item (as referring), never someone the item is
+    about. PermissionDenied or SupervisionError otherwise."""
     if item is None:
-        authorize(actor, (Role.INSPECTOR, Role.ADMIN), referral.region_path)
+        # An inspection's: an inspector over the inspected region, or an admin of the level above it (as who reads
+        # the inspection's report), never an admin of the inspected office itself.
+        try:
+            authorize(actor, Role.INSPECTOR, referral.region_path)
+        except PermissionDenied:
+            authorize(actor, Role.ADMIN, inspection_readers_path(referral.region_path))
         return
     authorize(actor, SUPERVISING, item.review_path)
     if actor.user_id in (item.about_user_ids or []):

@@ -98,6 +98,11 @@ def signature(body: bytes, key: str) -> str:
 
 
 
+# A search's total_count sets how many pages are asked for: beyond these it is a bad answer, not hours of paging.
+MAX_TOTAL = 10_000_000  # records matching one search (a chunk of at most `chunk` people)
+MAX_RECORDS_PER_PERSON = 1_000  # the online check of one case: records about one member, at most
+
+
 def parse_answer(response: httpx.Response, transaction_id: str, reference_id: str, page: int) -> Page:
     """One answer checked whole: status, JSON shape, both ids echoed and the page asked for; else DepartmentError."""
     if response.status_code in (401, 403):
@@ -113,7 +118,9 @@ def parse_answer(response: httpx.Response, transaction_id: str, reference_id: st
         if answer["reference_id"] != reference_id:
             raise DepartmentError("wrong reference_id")
         if answer.get("status") != "succ":
-            raise DepartmentError(f"status {str(answer.get('status'))[:20]}")
+            # The reason is stored (the circuit, the waiting case, an audit row) and shown on the case page: only
+            # the status's plain letters, never what else a department wrote there (a number, markup).
+            raise DepartmentError(f"status {_plain(answer.get('status'))}")
         records = answer["data"]["reg_records"]
         paging = answer["pagination"]
         total, number = int(paging["total_count"]), int(paging["page_number"])
@@ -121,9 +128,14 @@ def parse_answer(response: httpx.Response, transaction_id: str, reference_id: st
         raise
     except (ValueError, KeyError, IndexError, TypeError):
         raise DepartmentError("malformed answer") from None
-    if number != page or not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+    if number != page or not isinstance(records, list) or not all(isinstance(r, dict) for r in records) \
+            or not 0 <= total <= MAX_TOTAL:
         raise DepartmentError("malformed answer")
     return Page(records, total, 1)
+
+
+def _plain(value) -> str:
+    return "".join(ch for ch in str(value)[:40] if ch.isascii() and (ch.isalpha() or ch in "_-"))[:20] or "?"
 
 
 class Department:
@@ -256,6 +268,8 @@ class AsyncDepartment(Department):
             while page <= pages:
                 got = await self.asearch(transaction_id, f"{transaction_id}-{c // self.config.chunk}-{page}", chunk,
                                          page)
+                if got.total > len(chunk) * MAX_RECORDS_PER_PERSON:
+                    raise DepartmentError("malformed answer")
                 pages = max(1, -(-got.total // self.config.page_size))
                 out.extend(got.records)
                 page += 1

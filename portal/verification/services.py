@@ -37,7 +37,7 @@ from portal.kernel.workdays import china_date, china_today
 from portal.regions import services as regions
 from portal.verification import contract
 from portal.verification import rules as vr
-from portal.verification.models import (CASE_RESOLUTIONS, FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
+from portal.verification.models import (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
                                         REGISTER_RESOLUTIONS, RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
                                         SourceBatch, VerificationRule, VerificationRun)
 
@@ -1129,7 +1129,7 @@ def pull(source: str, actor: str = "cli", region: str | None = None, *, config=N
     batch; a refused credential ends the pull at once. Start, each end and the batch are audited."""
     from portal.kernel.db import session_scope
     from portal.verification import connector as dc
-    from portal.verification.models import PULL_DONE, PULL_PARTIAL, PULL_REFUSED, PULL_RUNNING, Pull
+    from portal.verification.models import PULL_PARTIAL, PULL_REFUSED, PULL_RUNNING, Pull
 
     sf: SessionFactory = session_factory or session_scope
     if source not in vr.SOURCES:

@@ -7,7 +7,6 @@ at most 1600 px. The websocket dropping shows "网络不好，正在重试" unti
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
 

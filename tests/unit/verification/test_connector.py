@@ -224,3 +224,58 @@ def test_the_cli_says_when_a_source_has_no_connector(monkeypatch, capsys):
     monkeypatch.delenv("PORTAL_DEPT_VEHICLES_URL", raising=False)
     assert cli_main(["crosscheck", "pull", "--source", "vehicles", "--lang", "en"]) == 2
     assert "PORTAL_DEPT_<SOURCE>_URL" in capsys.readouterr().err
+
+
+def _answer(status: str = "succ", total: int = 1, records=None) -> httpx.Response:
+    return httpx.Response(200, json={"message": {"transaction_id": "txn", "search_response": [{
+        "reference_id": "txn-0-1", "status": status, "data": {"reg_records": records or []},
+        "pagination": {"page_size": 2, "page_number": 1, "total_count": total}}]}})
+
+
+def test_a_departments_status_text_is_never_stored_or_shown_as_given():
+    """The reason becomes the circuit's last error, the waiting case's reason on the officer's page and an audit
+    row: what the department wrote there (an ID number, markup) is not carried into any of them."""
+    with pytest.raises(dc.DepartmentError) as info:
+        dc.parse_answer(_answer("失败 13010219800101123X <b>"), "txn", "txn-0-1", 1)
+    reason = info.value.reason
+    assert reason.startswith("status") and not any(ch.isdigit() for ch in reason) and "<" not in reason
+    with pytest.raises(dc.DepartmentError) as info:
+        dc.parse_answer(_answer("rcvd"), "txn", "txn-0-1", 1)
+    assert info.value.reason == "status rcvd"
+
+
+def test_a_total_count_beyond_what_was_asked_is_a_bad_answer():
+    """A department claiming millions of records about a handful of people would keep the check paging for hours
+    (and holding every page in memory): the total is bounded by the page size times the pages a chunk can need."""
+    with pytest.raises(dc.DepartmentError) as info:
+        dc.parse_answer(_answer(total=10**9), "txn", "txn-0-1", 1)
+    assert info.value.reason == "malformed answer"
+    assert dc.parse_answer(_answer(total=3), "txn", "txn-0-1", 1).total == 3
+
+
+def test_the_online_check_refuses_more_records_than_a_case_can_have():
+    import asyncio
+
+    asked: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        req = body["message"]["search_request"][0]
+        asked.append(req["search_criteria"]["pagination"]["page_number"])
+        return httpx.Response(200, json={"message": {"transaction_id": body["message"]["transaction_id"],
+                                                     "search_response": [{
+            "reference_id": req["reference_id"], "status": "succ", "data": {"reg_records": [{"id_hash": "a" * 64}]},
+            "pagination": {"page_size": 2, "page_number": req["search_criteria"]["pagination"]["page_number"],
+                           "total_count": 5_000_000}}]}})
+
+    async def run():
+        dept = dc.AsyncDepartment(cfg("https://dept.example", retries=0),
+                                  client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+        try:
+            return await dept.records_of("txn", ["a" * 64, "b" * 64])
+        finally:
+            await dept.aclose()
+
+    with pytest.raises(dc.DepartmentError) as info:
+        asyncio.run(run())
+    assert info.value.reason == "malformed answer" and asked == [1]

@@ -16,7 +16,7 @@ import reflex as rx
 
 from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
-from portal.shell.layout import TAP, page
+from portal.shell.layout import page
 from portal.applications.eligibility import queries
 from portal.applications.eligibility.components import Reason, reason_line, reasons_of
 from portal.applications.eligibility import rules as el
