@@ -6,12 +6,20 @@ recall against the planted set (both must be 1.0). The baseline is DuckDB scanni
 once, measured in the same run. Not a test: run it by hand.
 
     .venv/bin/python bench/verification_scale.py --scale 0.02
-    .venv/bin/python bench/verification_scale.py              # full size
+    .venv/bin/python bench/verification_scale.py              # full size, SQLite
+    .venv/bin/python bench/verification_scale.py --db pg      # full size, PostgreSQL
+
+The portal's tables (batches, rules, runs, findings, audit) live in SQLite (a file in the work directory) or, with
+`--db pg`, in a database `sd_verif_bench` the bench creates on PG_URL's server (default
+postgresql+psycopg://postgres@127.0.0.1:5432/test) and drops afterwards (kept with --keep). The department records
+and the register snapshot stay Parquet files either way: DuckDB reads them, never the database, so no DuckDB scanner
+is needed. Peak memory is this process's; the PostgreSQL server's own memory is not in it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -24,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import create_engine, make_url, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from portal.kernel.db import make_engine  # noqa: E402
@@ -35,6 +43,7 @@ from portal.verification import services as vs  # noqa: E402
 from portal.verification.models import Finding  # noqa: E402
 
 FULL_HOUSEHOLDS = 2_910_000
+PG_DB = "sd_verif_bench"
 LIMIT_PER_MEMBER = 1_000_000  # fen
 MOTO_LIMIT = 300_000
 CAPITAL_LIMIT = 10_000_000
@@ -147,10 +156,37 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 2.91 million households")
     parser.add_argument("--workdir", help="keep the files here (default: a temporary directory)")
+    parser.add_argument("--db", choices=("sqlite", "pg"), default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     args = parser.parse_args()
+    if args.db == "sqlite":
+        return measure(args, lambda tmp: make_engine(f"sqlite:///{tmp / 'bench.db'}"))
+    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+    url = make_url(args.pg_url).set(database=PG_DB)
+    try:
+        return measure(args, lambda tmp: make_engine(url.render_as_string(hide_password=False)))
+    finally:
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(args: argparse.Namespace, engine_for) -> int:
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
+        return measure_in(args, engine_for, Path(args.workdir))
+    # the generated files of a full-size run take several GB: never left behind
+    with tempfile.TemporaryDirectory(prefix="verify-bench-") as tmp:
+        return measure_in(args, engine_for, Path(tmp))
+
+
+def measure_in(args: argparse.Namespace, engine_for, tmp: Path) -> int:
     n = int(FULL_HOUSEHOLDS * args.scale)
-    tmp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="verify-bench-"))
-    tmp.mkdir(parents=True, exist_ok=True)
     files, data = tmp / "files", tmp / "data"
     files.mkdir(exist_ok=True)
     phases: list[tuple[str, float]] = []
@@ -161,7 +197,7 @@ def main() -> int:
         print(f"  {name:<34} {now - since:8.1f} s   peak {peak_mb():7.0f} MB", flush=True)
         return now
 
-    print(f"synthetic province: {n:,} households (scale {args.scale}) in {tmp}")
+    print(f"synthetic province: {n:,} households (scale {args.scale}) in {tmp}; database: {args.db}")
     t0 = t = time.perf_counter()
     gen = duckdb.connect(str(tmp / "gen.duckdb"))
     gen.execute("SET threads = 2")
@@ -176,7 +212,7 @@ def main() -> int:
     t = phase("generate (not counted)", t)
     start = t
 
-    engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
+    engine = engine_for(tmp)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
 
@@ -232,6 +268,7 @@ def main() -> int:
         e = {x for x in expected if x[0] == rule}
         if g != e:
             print(f"  {rule}: {len(g - e)} unexpected, {len(e - g)} missed", file=sys.stderr)
+    engine.dispose()
     ok = precision == 1.0 and recall == 1.0 and again.found_new == 0
     return 0 if ok else 1
 
