@@ -115,3 +115,20 @@ def test_a_version_is_never_backdated_needs_its_document_number_and_is_the_provi
     with pytest.raises(PermissionDenied):
         sup.set_power(w.s, w.a, sup.PowerChange("dibao.decide", date(2026, 5, 1), "x", "x", "A", "b", "county",
                                                  8, "a", "b", "p", "p"))
+
+
+def test_the_province_board_counts_listed_powers_only(w):
+    act(w, w.a, "application.accept", "application", "A-6", NOW - timedelta(hours=3))
+    act(w, w.a, "auth.signin", "user", "1", NOW - timedelta(hours=2))  # no power
+    province = queries.board(w.s, w.tree.province, NOW)
+    assert dict(province.acts_24h) == {"dibao.accept": 1} and sum(a for _, a, _ in province.trend) == 1
+
+
+def test_a_week_of_the_whole_province_is_read_from_the_time_index_alone(w):
+    # At 3.3 million audit rows the action index made each week of the trend read the whole log (seconds each).
+    if w.s.bind.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    stmt = queries._acts_between(w.s, w.tree.province.path, NOW - timedelta(days=7), NOW)
+    sql = str(stmt.compile(dialect=w.s.bind.dialect, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(r[-1] for r in w.s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "COVERING INDEX ix_audit_entry_at" in plan, plan
