@@ -17,7 +17,9 @@ open hits by rule, last 24 h of acts, 8 weeks of trend) for the province, one ci
 behind the largest overdue number and behind the hits; the public power list's monthly figures for the province.
 Baseline in the same run: one week of the province's acts counted with the power list's actions in the WHERE (the
 board's statement before it kept them out: SQLite then walks the action index over the whole log), beside the same
-week as the board counts it now. Figures are recorded in bench/README.md.
+week as the board counts it now. `--annual` also times the annual report's figures (annual.services.figures) for a
+county, a city and the province on the same year of cases, reports and follow-ups (the register and payments half
+of that report is bench/payments_scale.py's). Figures are recorded in bench/README.md.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from portal.schema import Base  # noqa: E402
+from portal.annual import services as annual  # noqa: E402
 from portal.applications.models import Application, ApplicationStep  # noqa: E402
 from portal.evaluations.models import EvaluationAssignment, EvaluationRound, EvaluationTarget  # noqa: E402
 from portal.kernel.audit_models import AuditEntry  # noqa: E402
@@ -225,6 +228,7 @@ def main() -> int:
     ap.add_argument("--db", default="/tmp/monitor_scale.db")
     ap.add_argument("--keep", action="store_true", help="reuse --db when it exists; keep it afterwards")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--annual", action="store_true", help="also time the annual report's figures on the same data")
     args = ap.parse_args()
     path = Path(args.db)
     now = datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc)
@@ -276,6 +280,13 @@ def main() -> int:
                         *timed(lambda: session.execute(now_stmt).all(), args.repeat)))
         results.append(("BASELINE the same week, action list in the WHERE (before)",
                         *timed(lambda: session.execute(before).all(), 3)))
+    if args.annual:
+        with Session(engine) as session:
+            for code, label, repeat in (("130101", "one county", args.repeat), ("1301", "one city (16 counties)", 3),
+                                        ("13", "the province (176 counties)", 2)):
+                region = session.execute(select(Region).where(Region.code == code)).scalar_one()
+                results.append((f"annual report figures {now.year}, {label}",
+                                *timed(lambda r=region: annual.figures(session, r, now.year), repeat)))
     engine.dispose()
     print(f"\n{'query':<58} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for label, p50, p95, worst in results:
