@@ -60,9 +60,13 @@ def power_figures(session: Session, region_path: str | None, month: date) -> dic
     start = _day_start_utc(month.replace(day=1))
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     end = _day_start_utc(nxt)
+    # The whole tree (a root's path) is every act with a region: no join with the regions, as on the board.
+    scoped = bool(region_path) and not _is_root(region_path)
     stmt = select(AuditEntry.action, func.count()).where(AuditEntry.at >= start, AuditEntry.at < end)
-    if region_path:
+    if scoped:
         stmt = stmt.join(Region, Region.code == AuditEntry.region_code).where(Region.path.startswith(region_path))
+    elif region_path:
+        stmt = stmt.where(AuditEntry.region_code.is_not(None))
     exercised: Counter[str] = Counter()
     for action, n in session.execute(stmt.group_by(AuditEntry.action)):
         if action in rules.POWER_OF_ACTION:  # see _acts_between: the list stays out of the WHERE
@@ -76,7 +80,7 @@ def power_figures(session: Session, region_path: str | None, month: date) -> dic
 
     steps = select(ApplicationStep.kind, ApplicationStep.done_at, ApplicationStep.due_on).where(
         ApplicationStep.done_at >= start, ApplicationStep.done_at < end, ApplicationStep.due_on.is_not(None))
-    if region_path:
+    if scoped:
         steps = steps.join(Application, Application.id == ApplicationStep.application_id).where(
             Application.region_path.startswith(region_path))
     for kind, done, due in session.execute(steps):
@@ -333,11 +337,13 @@ def drill(session: Session, region: Region, kind: str, key: str, now: datetime) 
         return [DrillRow(i.subject, f"sup.rule.{i.rule}", china_date(i.opened_at).isoformat(), i.due_on.isoformat(),
                          _facts(i), i.id) for i in items]
     if kind == "power":
-        actions = [a for a, p in rules.POWER_OF_ACTION.items() if p == key]
-        rows = session.execute(select(AuditEntry.id, AuditEntry.action, AuditEntry.target_id, AuditEntry.at).join(
-            Region, Region.code == AuditEntry.region_code).where(
-            AuditEntry.at >= now - timedelta(hours=24), AuditEntry.action.in_(actions),
-            Region.path.startswith(path)).order_by(AuditEntry.id.desc()).limit(DRILL_LIMIT)).all()
+        actions = {a for a, p in rules.POWER_OF_ACTION.items() if p == key}
+        # The day's acts of the region, the power's picked here: see _acts_between on an IN over actions.
+        stmt = select(AuditEntry.id, AuditEntry.action, AuditEntry.target_id, AuditEntry.at).where(
+            AuditEntry.at >= now - timedelta(hours=24), AuditEntry.region_code.is_not(None))
+        if not _is_root(path):
+            stmt = stmt.where(AuditEntry.region_code.in_(select(Region.code).where(Region.path.startswith(path))))
+        rows = [r for r in session.execute(stmt.order_by(AuditEntry.id.desc())) if r.action in actions][:DRILL_LIMIT]
         return [DrillRow(t, a, at.astimezone(CHINA_TZ).strftime("%m-%d %H:%M"), "", f"#{i}") for i, a, t, at in rows]
     return []
 
