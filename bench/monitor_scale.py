@@ -238,10 +238,12 @@ def main() -> int:
         print(f"generating at scale {args.scale} into {path} …", flush=True)
         generate(url, args.scale, now)
     engine = create_engine(url)
-    if args.keep:  # a kept file may predate the model's indexes: make the audit log's match the model
+    if args.keep:  # a kept file may predate the model's indexes: make the audit log's and the steps' match it
         for index in AuditEntry.__table__.indexes:
             index.drop(engine, checkfirst=True)
             index.create(engine)
+        for index in ApplicationStep.__table__.indexes:
+            index.create(engine, checkfirst=True)
     print(f"database {path.stat().st_size / 1e9:.2f} GB")
     results = []
     with Session(engine) as session:
