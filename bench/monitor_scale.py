@@ -285,7 +285,7 @@ def main() -> int:
     if args.annual:
         with Session(engine) as session:
             for code, label, repeat in (("130101", "one county", args.repeat), ("1301", "one city (16 counties)", 3),
-                                        ("13", "the province (176 counties)", 2)):
+                                        ("13", "province, live (176 counties)", 2)):
                 region = session.execute(select(Region).where(Region.code == code)).scalar_one()
                 results.append((f"annual report figures {now.year}, {label}",
                                 *timed(lambda r=region: annual.figures(session, r, now.year), repeat)))

@@ -208,7 +208,8 @@ def measure(engine, args: argparse.Namespace) -> int:
           f"  = {province_s / base_s:.2f}x baseline")
     print(f"  annual report figures, largest county ({big_n:,} households): "
           + ", ".join(f"{x:.2f} s" for x in annual_county) + "   (goal <= 2 s)")
-    print(f"  annual report figures, province ({len(counties)} counties): "
+    print(f"  annual report figures summed live over the province ({len(counties)} counties; the province's report "
+          "adds up its cities' accepted reports instead): "
           + ", ".join(f"{x:.2f} s" for x in annual_province) + "   (goal <= 30 s)")
     print(f"  province report: {fig['register']['households_end']:,} households at the year's end, "
           f"{paid_fen / 100:,.2f} yuan paid")
