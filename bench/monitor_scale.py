@@ -15,8 +15,11 @@ Audit rows carry placeholder hashes: the board reads the rows, it never walks th
 What is timed (each query `--repeat` times, p50 / p95 / max, on a warm cache): the whole board (overdue by office,
 open hits by rule, last 24 h of acts, 8 weeks of trend) for the province, one city and one county; the drill-down
 behind the largest overdue number and behind the hits; the public power list's monthly figures for the province.
-Baseline in the same run: the province board again after dropping the index on the audit log's time column, to
-show what the index buys. Figures are recorded in bench/README.md.
+Baseline in the same run: one week of the province's acts counted with the power list's actions in the WHERE (the
+board's statement before it kept them out: SQLite then walks the action index over the whole log), beside the same
+week as the board counts it now. `--annual` also times the annual report's figures (annual.services.figures) for a
+county, a city and the province on the same year of cases, reports and follow-ups (the register and payments half
+of that report is bench/payments_scale.py's). Figures are recorded in bench/README.md.
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from portal.schema import Base  # noqa: E402
+from portal.annual import services as annual  # noqa: E402
 from portal.applications.models import Application, ApplicationStep  # noqa: E402
 from portal.evaluations.models import EvaluationAssignment, EvaluationRound, EvaluationTarget  # noqa: E402
 from portal.kernel.audit_models import AuditEntry  # noqa: E402
@@ -224,6 +228,7 @@ def main() -> int:
     ap.add_argument("--db", default="/tmp/monitor_scale.db")
     ap.add_argument("--keep", action="store_true", help="reuse --db when it exists; keep it afterwards")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--annual", action="store_true", help="also time the annual report's figures on the same data")
     args = ap.parse_args()
     path = Path(args.db)
     now = datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc)
@@ -233,10 +238,12 @@ def main() -> int:
         print(f"generating at scale {args.scale} into {path} …", flush=True)
         generate(url, args.scale, now)
     engine = create_engine(url)
-    if args.keep:  # a kept file may predate the model's indexes: make the audit log's match the model
+    if args.keep:  # a kept file may predate the model's indexes: make the audit log's and the steps' match it
         for index in AuditEntry.__table__.indexes:
             index.drop(engine, checkfirst=True)
             index.create(engine)
+        for index in ApplicationStep.__table__.indexes:
+            index.create(engine, checkfirst=True)
     print(f"database {path.stat().st_size / 1e9:.2f} GB")
     results = []
     with Session(engine) as session:
@@ -264,14 +271,24 @@ def main() -> int:
                         *timed(lambda: queries.power_figures(session, province.path, now.date()), max(3, args.repeat // 4))))
         results.append(("power list figures, one county, this month",
                         *timed(lambda: queries.power_figures(session, county.path, now.date()), args.repeat)))
-    with engine.begin() as conn:
-        conn.execute(text("DROP INDEX IF EXISTS ix_audit_entry_at"))
     with Session(engine) as session:
-        province = session.execute(select(Region).where(Region.code == "13")).scalar_one()
-        results.append(("BASELINE board, province, without ix_audit_entry_at",
-                        *timed(lambda: queries.board(session, province, now), max(3, args.repeat // 4))))
-    with engine.begin() as conn:
-        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_entry_at ON audit_entry (at, action, region_code)"))
+        # The statement the board ran before its acts were counted per action with the list kept out of the WHERE.
+        start = now - timedelta(days=7)
+        before = select(AuditEntry.action, func.count()).where(
+            AuditEntry.at >= start, AuditEntry.at < now, AuditEntry.region_code.is_not(None),
+            AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION))).group_by(AuditEntry.action)
+        now_stmt = queries._acts_between(session, "/13/", start, now)
+        results.append(("one week of acts, province (the board runs 9 such counts)",
+                        *timed(lambda: session.execute(now_stmt).all(), args.repeat)))
+        results.append(("BASELINE the same week, action list in the WHERE (before)",
+                        *timed(lambda: session.execute(before).all(), 3)))
+    if args.annual:
+        with Session(engine) as session:
+            for code, label, repeat in (("130101", "one county", args.repeat), ("1301", "one city (16 counties)", 3),
+                                        ("13", "province, live (176 counties)", 2)):
+                region = session.execute(select(Region).where(Region.code == code)).scalar_one()
+                results.append((f"annual report figures {now.year}, {label}",
+                                *timed(lambda r=region: annual.figures(session, r, now.year), repeat)))
     engine.dispose()
     print(f"\n{'query':<58} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for label, p50, p95, worst in results:

@@ -60,13 +60,17 @@ def power_figures(session: Session, region_path: str | None, month: date) -> dic
     start = _day_start_utc(month.replace(day=1))
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     end = _day_start_utc(nxt)
-    stmt = select(AuditEntry.action, func.count()).where(
-        AuditEntry.at >= start, AuditEntry.at < end, AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION)))
-    if region_path:
+    # The whole tree (a root's path) is every act with a region: no join with the regions, as on the board.
+    scoped = bool(region_path) and not _is_root(region_path)
+    stmt = select(AuditEntry.action, func.count()).where(AuditEntry.at >= start, AuditEntry.at < end)
+    if scoped:
         stmt = stmt.join(Region, Region.code == AuditEntry.region_code).where(Region.path.startswith(region_path))
+    elif region_path:
+        stmt = stmt.where(AuditEntry.region_code.is_not(None))
     exercised: Counter[str] = Counter()
     for action, n in session.execute(stmt.group_by(AuditEntry.action)):
-        exercised[rules.POWER_OF_ACTION[action]] += n
+        if action in rules.POWER_OF_ACTION:  # see _acts_between: the list stays out of the WHERE
+            exercised[rules.POWER_OF_ACTION[action]] += n
     timed: Counter[str] = Counter()
     on_time: Counter[str] = Counter()
 
@@ -76,7 +80,7 @@ def power_figures(session: Session, region_path: str | None, month: date) -> dic
 
     steps = select(ApplicationStep.kind, ApplicationStep.done_at, ApplicationStep.due_on).where(
         ApplicationStep.done_at >= start, ApplicationStep.done_at < end, ApplicationStep.due_on.is_not(None))
-    if region_path:
+    if scoped:
         steps = steps.join(Application, Application.id == ApplicationStep.application_id).where(
             Application.region_path.startswith(region_path))
     for kind, done, due in session.execute(steps):
@@ -230,14 +234,24 @@ def overdue_by_office(session: Session, path: str, today: date) -> list[OverdueR
 
 
 def _acts_between(session: Session, path: str, start: datetime, end: datetime):
-    """Acts of listed powers in [start, end) in the region. The whole tree (a root's path) needs no join: the
-    time index alone answers it; below the root, each region of the scope is one probe of (region_code, at)."""
+    """Acts in [start, end) in the region, counted per action; callers keep the listed powers' (`_power_counts`).
+    The whole tree (a root's path) needs no join: the time index alone answers it; below the root, each region of
+    the scope is one probe of (region_code, at). The power list's actions stay out of the WHERE: given an IN over
+    them, SQLite (no statistics) walks the index on action and reads every row of the log for each week asked."""
     stmt = select(AuditEntry.action, func.count()).where(
-        AuditEntry.at >= start, AuditEntry.at < end, AuditEntry.region_code.is_not(None),
-        AuditEntry.action.in_(tuple(rules.POWER_OF_ACTION)))
+        AuditEntry.at >= start, AuditEntry.at < end, AuditEntry.region_code.is_not(None))
     if not _is_root(path):
         stmt = stmt.where(AuditEntry.region_code.in_(select(Region.code).where(Region.path.startswith(path))))
     return stmt.group_by(AuditEntry.action)
+
+
+def _power_counts(session: Session, path: str, start: datetime, end: datetime) -> Counter[str]:
+    """Acts of each listed power in [start, end) in the region."""
+    out: Counter[str] = Counter()
+    for action, n in session.execute(_acts_between(session, path, start, end)):
+        if action in rules.POWER_OF_ACTION:
+            out[rules.POWER_OF_ACTION[action]] += n
+    return out
 
 
 def board(session: Session, region: Region, now: datetime) -> Board:
@@ -245,15 +259,13 @@ def board(session: Session, region: Region, now: datetime) -> Board:
     hits = session.execute(select(MonitoringItem.rule, func.count()).where(
         MonitoringItem.status == "open", MonitoringItem.review_path.startswith(region.path))
         .group_by(MonitoringItem.rule)).all()
-    acts: Counter[str] = Counter()
-    for action, n in session.execute(_acts_between(session, region.path, now - timedelta(hours=24), now)):
-        acts[rules.POWER_OF_ACTION[action]] += n
+    acts = _power_counts(session, region.path, now - timedelta(hours=24), now)
     monday = today - timedelta(days=today.weekday())
     trend = []
     for k in range(WEEKS - 1, -1, -1):
         start_day = monday - timedelta(weeks=k)
         start, end = _day_start_utc(start_day), _day_start_utc(start_day + timedelta(days=7))
-        n_acts = sum(n for _, n in session.execute(_acts_between(session, region.path, start, end)))
+        n_acts = sum(_power_counts(session, region.path, start, end).values())
         n_hits = session.execute(select(func.count()).select_from(MonitoringItem).where(
             MonitoringItem.opened_at >= start, MonitoringItem.opened_at < end,
             MonitoringItem.review_path.startswith(region.path))).scalar_one()
@@ -325,11 +337,13 @@ def drill(session: Session, region: Region, kind: str, key: str, now: datetime) 
         return [DrillRow(i.subject, f"sup.rule.{i.rule}", china_date(i.opened_at).isoformat(), i.due_on.isoformat(),
                          _facts(i), i.id) for i in items]
     if kind == "power":
-        actions = [a for a, p in rules.POWER_OF_ACTION.items() if p == key]
-        rows = session.execute(select(AuditEntry.id, AuditEntry.action, AuditEntry.target_id, AuditEntry.at).join(
-            Region, Region.code == AuditEntry.region_code).where(
-            AuditEntry.at >= now - timedelta(hours=24), AuditEntry.action.in_(actions),
-            Region.path.startswith(path)).order_by(AuditEntry.id.desc()).limit(DRILL_LIMIT)).all()
+        actions = {a for a, p in rules.POWER_OF_ACTION.items() if p == key}
+        # The day's acts of the region, the power's picked here: see _acts_between on an IN over actions.
+        stmt = select(AuditEntry.id, AuditEntry.action, AuditEntry.target_id, AuditEntry.at).where(
+            AuditEntry.at >= now - timedelta(hours=24), AuditEntry.region_code.is_not(None))
+        if not _is_root(path):
+            stmt = stmt.where(AuditEntry.region_code.in_(select(Region.code).where(Region.path.startswith(path))))
+        rows = [r for r in session.execute(stmt.order_by(AuditEntry.id.desc())) if r.action in actions][:DRILL_LIMIT]
         return [DrillRow(t, a, at.astimezone(CHINA_TZ).strftime("%m-%d %H:%M"), "", f"#{i}") for i, a, t, at in rows]
     return []
 
