@@ -37,7 +37,7 @@ from portal.kernel.workdays import china_date, china_today
 from portal.regions import services as regions
 from portal.verification import contract
 from portal.verification import rules as vr
-from portal.verification.models import (FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
+from portal.verification.models import (CASE_RESOLUTIONS, FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
                                         REGISTER_RESOLUTIONS, RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
                                         SourceBatch, VerificationRule, VerificationRun)
 
@@ -1300,7 +1300,6 @@ def resolve_case_finding(session: Session, actor, finding: Finding, resolution: 
                          now=None) -> Finding:
     """Record the officer's resolution of a case finding (the caller has checked role, region and the case's step).
     A settled finding may be settled again (a correction); each time audited with the one before."""
-    from portal.verification.models import CASE_RESOLUTIONS
 
     if resolution not in CASE_RESOLUTIONS:
         raise RuleError("verify.err_resolution")
