@@ -88,8 +88,8 @@ ACCOUNTS: list[DemoAccount] = [
 ]
 
 
-# Public roster (公示): (name, village code, household size, monthly amount in yuan). The first block is the standing
-# roster; 建北社区 has more than one page of it. Names show the masking rules: 欧阳/司马/诸葛 compound surnames,
+# The standing public roster (公示), through the register: (name, village code, household size, monthly amount in
+# yuan); 建北社区 has more than one page of it. Names show the masking rules: 欧阳/司马/诸葛 compound surnames,
 # two-character names, and a name with a middle dot.
 ROSTER_STANDING: list[tuple[str, str, int, int]] = [
     ("张小明", "130102001001", 3, 1350), ("欧阳娜娜", "130102001001", 2, 960), ("买买提·艾力", "130102001001", 4, 1720),
@@ -107,13 +107,6 @@ ROSTER_STANDING: list[tuple[str, str, int, int]] = [
     ("邓文", "130681100001", 1, 650), ("许丽娟", "130681100001", 2, 980),
     ("傅海", "130681101201", 3, 1080), ("沈凤英", "130681101201", 1, 500), ("上官云", "130681101201", 2, 740),
 ]
-# One batch in publicity now (初审公示), for 建北街道, published by its officer.
-ROSTER_BATCH: list[tuple[str, str, int, int]] = [
-    ("李淑芬", "130102001001", 2, 880), ("欧阳修文", "130102001001", 3, 1290), ("阿依古丽·买买提", "130102001002", 1, 610),
-    ("王刚", "130102001002", 4, 1700), ("陈美玲", "130102001001", 2, 950),
-]
-ROSTER_BATCH_REGION = "130102001"
-ROSTER_BATCH_OFFICER = "officer_jianbei"
 
 
 def _officer_actor(session: Session, region: Region, prefer: str | None = None):
@@ -130,14 +123,10 @@ def _officer_actor(session: Session, region: Region, prefer: str | None = None):
 
 
 def load_roster(session: Session, by_code: dict[str, Region]) -> None:
-    """The register (and through it the standing roster), and one current publicity batch once (not when the
-    roster already had entries)."""
-    from portal.roster.models import RosterEntry
-    from portal.roster import services as roster
-
+    """The register (and through it the standing roster), its payments and the reward pools. The batch in
+    publicity comes from approved cases (applications/demo.py `load_publicity`)."""
     from portal.register import demo as register_demo
 
-    fresh = session.execute(select(RosterEntry.id).limit(1)).first() is None
     # The standing roster comes from the register: each demo recipient is a register household.
     register_demo.load(session, by_code, ROSTER_STANDING, _officer_actor)
     from portal.payments import demo as payments_demo
@@ -146,23 +135,6 @@ def load_roster(session: Session, by_code: dict[str, Region]) -> None:
     from portal.reporting import demo as reporting_demo
 
     reporting_demo.load(session)
-    if not fresh:
-        return
-    serial = 0
-
-    def entries(rows, village_codes):
-        nonlocal serial
-        out = []
-        for name, village, size, yuan in rows:
-            if village in village_codes:
-                serial += 1
-                out.append(roster.NewEntry(name, size, yuan * 100, village, source_ref=f"demo-case-{serial:04d}"))
-        return out
-
-    township = by_code[ROSTER_BATCH_REGION]
-    actor = _officer_actor(session, township, ROSTER_BATCH_OFFICER)
-    if actor is not None:
-        roster.publish_batch(session, actor, township, entries(ROSTER_BATCH, {v for _, v, _, _ in ROSTER_BATCH}))
 
 
 def load(session: Session, password: str) -> list[DemoAccount]:

@@ -159,6 +159,95 @@ def load_applications(session: Session, store=None) -> int:
 
 
 def load(session: Session, store=None) -> int:
-    """Everything this feature needs to be shown after `scripts/start`: parameters, then a few cases."""
+    """Everything this feature needs to be shown after `scripts/start`: parameters, then a few cases, then the
+    township's current publicity batch."""
     added = load_parameters(session)
-    return added + load_applications(session, store)
+    return added + load_applications(session, store) + load_publicity(session, store)
+
+
+# The 初审公示 in progress in 建北街道 (the public roster's current batch): households that went through every step
+# at the township with its own officer, approved at 初审 and published together as ONE batch through batch
+# publicity, as an officer does at /officer/publicity. Each roster line is its case's name, household size and the
+# engine's amount (these incomes against the urban standard in force give whole yuan).
+PUBLICITY_TOWNSHIP = "130102001"  # 建北街道
+PUBLICITY_OFFICER = "officer_jianbei"
+# (village, applicant, phone, members, assets, what the home survey found, working days ago submitted: each step
+# after it is done on the next working day, within office hours)
+PUBLICITY = [
+    ("130102001001", "李淑芬", "13931100011",
+     _members(("李淑芬", "applicant", 56, 0, {"wage": 1_250_00}),
+              ("刘建军", "spouse", 59, 1, {"disability_allowance": 180_00})),
+     {"deposits": 9_000_00, "vehicles": 0, "houses": 1, "housing_area": 52, "businesses": 0},
+     "入户查看：丈夫一级肢体残疾长期卧床，申请人在超市做保洁，收入与申报一致。", 7),
+    ("130102001001", "欧阳修文", "13931100012",
+     _members(("欧阳修文", "applicant", 45, 0, {"wage": 1_300_00}), ("杜晓燕", "spouse", 43, 0, {"wage": 655_00}),
+              ("欧阳晨", "child", 15, 0, {})),
+     {"deposits": 15_000_00, "vehicles": 0, "houses": 1, "housing_area": 66, "businesses": 0},
+     "入户查看：夫妻二人打零工，孩子在读初中，住房为单位旧宿舍，情况属实。", 7),
+    ("130102001002", "阿依古丽·买买提", "13931100013",
+     _members(("阿依古丽·买买提", "applicant", 67, 0, {"transfer": 405_00, "basic_pension": 150_00})),
+     {"deposits": 5_000_00, "vehicles": 0, "houses": 1, "housing_area": 38, "businesses": 0},
+     "入户查看：独居老人，女儿每月给付赡养费，与申报一致。", 6),
+    ("130102001002", "王刚", "13931100014",
+     _members(("王刚", "applicant", 50, 0, {"wage": 1_800_00}), ("刘秀珍", "spouse", 48, 0, {"wage": 760_00}),
+              ("王小雨", "child", 13, 0, {}), ("赵桂兰", "parent", 76, 0, {"basic_pension": 200_00})),
+     {"deposits": 20_000_00, "vehicles": 0, "houses": 1, "housing_area": 70, "businesses": 0},
+     "入户查看：四口人同住，母亲年迈需照料，夫妻收入以工资为主，情况属实。", 6),
+    ("130102001001", "陈美玲", "13931100015",
+     _members(("陈美玲", "applicant", 39, 0, {"wage": 1_180_00}), ("陈子涵", "child", 10, 0, {})),
+     {"deposits": 6_000_00, "vehicles": 0, "houses": 1, "housing_area": 45, "businesses": 0},
+     "入户查看：单亲家庭，申请人在社区食堂工作，孩子在读小学，与申报一致。", 5),
+]
+
+
+def load_publicity(session: Session, store=None) -> int:
+    """The publicity batch's cases, once (skipped when any of these households is already a case or on the
+    roster): each taken by the township's officer from submission to 初审 approved, then all published at once."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from portal.applications.models import Application
+    from portal.applications import services as apps
+    from portal.kernel.calendar_store import load_calendar
+    from portal.kernel.workdays import CHINA_TZ
+    from portal.roster.models import RosterEntry
+    from portal.demo import _officer_actor
+
+    names = [row[1] for row in PUBLICITY]
+    if (session.execute(select(Application.id).where(Application.applicant_name.in_(names)).limit(1)).first()
+            or session.execute(select(RosterEntry.id).where(RosterEntry.name.in_(names)).limit(1)).first()):
+        return 0
+    township = session.execute(select(Region).where(Region.code == PUBLICITY_TOWNSHIP)).scalar_one_or_none()
+    officer = _officer_actor(session, township, PUBLICITY_OFFICER) if township is not None else None
+    if officer is None:
+        return 0
+    store = store or apps.document_store()
+    cal = load_calendar(session)
+    now = datetime.now(timezone.utc)
+    back, day = [], china_today()  # working days before today, the latest first
+    while len(back) < max(row[-1] for row in PUBLICITY):
+        day -= timedelta(days=1)
+        if cal.is_working_day(day):
+            back.append(day)
+
+    def on(workdays_ago: int, hour: int, minute: int) -> datetime:
+        return datetime.combine(back[workdays_ago - 1], time(hour, minute), tzinfo=CHINA_TZ)
+
+    numbers = []
+    for village, name, phone, members, assets, survey, ago in PUBLICITY:
+        at = on(ago, 19, 40)  # filed online in the evening
+        app, _secret = apps.create_draft(session, now=at)
+        answers = {"village": village, "residence": "urban", "applicant": {"name": name, "phone": phone},
+                   "members": members, "assets": assets, "hardship": False, "related": {"any": False, "detail": ""},
+                   "consent": [i for i, m in enumerate(members) if m["age"] >= 18]}
+        for section, value in answers.items():
+            apps.save_section(session, app, section, value, now=at)
+        apps.add_document(session, app, "id_card", _photo("ID"), store, now=at)
+        apps.submit(session, app, now=at, cal=cal)
+        apps.accept(session, officer, app.number, now=on(ago - 1, 9, 20), cal=cal)
+        apps.record_home_survey(session, officer, app.number, survey, now=on(ago - 2, 15, 10), cal=cal)
+        apps.record_cross_check(session, officer, app.number, "match", "", now=on(ago - 3, 10, 30), cal=cal)
+        apps.preliminary_decision(session, officer, app.number, True, "家庭人均收入低于标准，财产符合规定，同意。",
+                                  now=on(ago - 4, 16, 0), cal=cal)
+        numbers.append(app.number)
+    apps.publish_cases(session, officer, PUBLICITY_TOWNSHIP, numbers, now=now, cal=cal)
+    return len(numbers)

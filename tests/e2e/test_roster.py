@@ -1,8 +1,9 @@
 """The public roster (公示) in Chromium at 390×844, the officers' roster desk at 1366×768, and what the browser receives
 over the wire.
 
-Demo data (portal/demo.py): 建北社区 holds 24 standing recipients (two pages) and 3 of the 5 entries of
-one current publicity batch for 建北街道; 跃进社区 holds another 张小明.
+Demo data: 建北社区 holds 24 standing recipients (two pages, portal/demo.py) and 3 of the 5 lines of one
+current publicity batch for 建北街道, built from cases approved at 初审 (portal/applications/demo.py); 跃进社区
+holds another 张小明.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from portal.roster.pages.officer import OfficerRosterState
 from portal.roster.pages.resident import RosterState
 from portal import demo
+from portal.applications import demo as demo_applications
 from portal.kernel import money
 from portal.kernel.masking import mask_name
 from tests.e2e.cases import make_case
@@ -43,7 +45,7 @@ PUBLIC_ID = re.compile(r"^[a-z2-7]{16}$")
 FORBIDDEN_KEYS = ("source_ref", "id_number", "idcard", "id_card", "address", "bank", "account_no", "disab",
                   "health", "illness", "minor", "asset", "deposit", "withdrawn_reason", "region_path", "phone")
 ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-ALL_NAMES = [row[0] for row in demo.ROSTER_STANDING + demo.ROSTER_BATCH]
+ALL_NAMES = [row[0] for row in demo.ROSTER_STANDING] + [row[1] for row in demo_applications.PUBLICITY]
 
 
 def shot(page, name: str) -> None:
@@ -56,9 +58,40 @@ def _contains(text: str, needle: str) -> bool:
     return needle in text or json.dumps(needle)[1:-1] in text
 
 
+def source_refs(server) -> set[str]:
+    """What links each roster line to its case or register household (`application:<id>`, `household:<id>`)."""
+    from portal.roster.models import RosterEntry
+
+    with Session(create_engine(server.database_url)) as s:
+        refs = set(s.execute(select(RosterEntry.source_ref).where(RosterEntry.source_ref.is_not(None))).scalars())
+    assert refs
+    return refs
+
+
+def publicity_cases(server, village: str) -> dict[str, tuple[int, int]]:
+    """Per line in publicity in `village`: its case's household size on the roster and monthly amount (fen), read
+    from the case the line links to."""
+    from portal.applications.models import Application
+    from portal.applications.services import publicity_size
+    from portal.regions.models import Region
+    from portal.roster.models import RosterEntry
+
+    now = datetime.now(timezone.utc)
+    with Session(create_engine(server.database_url)) as s:
+        place = s.execute(select(Region.id).where(Region.code == village)).scalar_one()
+        out = {}
+        for e in s.execute(select(RosterEntry).where(RosterEntry.village_id == place,
+                                                     RosterEntry.batch_id.is_not(None))).scalars():
+            if e.starts_at <= now < e.ends_at and e.withdrawn_at is None:
+                app = s.get(Application, int(e.source_ref.removeprefix("application:")))
+                out[app.applicant_name] = (publicity_size(s, app), app.monthly_amount_fen)
+    return out
+
+
 def assert_nothing_forbidden(texts: list[str], searched: set[str] = frozenset(), keys: bool = True,
-                             expect_masked: str | None = None) -> None:
-    """Every frame/response: no full name (except what the visitor typed), no case link, no sensitive field.
+                             expect_masked: str | None = None, refs: set[str] = frozenset()) -> None:
+    """Every frame/response: no full name (except what the visitor typed), no case link (`refs`), no sensitive
+    field.
 
     `keys=False` for HTTP responses: the JavaScript bundles are full of words like "address" and "minor".
     `expect_masked`: a masked name that must be there, so a capture that missed the data cannot pass."""
@@ -69,7 +102,8 @@ def assert_nothing_forbidden(texts: list[str], searched: set[str] = frozenset(),
     for name in ALL_NAMES:
         if name not in searched and mask_name(name) != name:
             assert not _contains(text, name), f"full name {name!r} reached the browser"
-    assert "demo-case-" not in text, "the link to the source case reached the browser"
+    for ref in refs:
+        assert not re.search(re.escape(ref) + r"(?!\d)", text), f"the link {ref!r} to the source reached the browser"
     assert not ID_NUMBER.search(text), "an ID-number-like string reached the browser"
     if keys:
         # Field names are checked in what the roster's own states send (the hydrate snapshot also carries other
@@ -132,6 +166,13 @@ def test_pick_a_village_page_search_and_object(page, server):
     assert "建北街道" in page.inner_text("#roster-batches")
     page.wait_for_function("document.querySelectorAll('#roster-entries .roster-entry').length === 3")
     assert sorted(entry_names(page)) == sorted(["李*芬", "欧阳*文", "陈*玲"])
+    # Each line is its case's: the household size and the amount the case holds.
+    cases = publicity_cases(server, VILLAGE)
+    assert sorted(mask_name(name) for name in cases) == sorted(entry_names(page))
+    for name, (size, fen) in cases.items():
+        card = page.locator("#roster-entries .roster-entry", has_text=mask_name(name))
+        assert card.locator(".roster-amount").inner_text().strip() == f"{money.yuan(fen)} 元/月"
+        assert f"{size} 人 · 建北社区" in card.inner_text()
     body = page.inner_text("main")
     assert "李淑芬" not in body and "欧阳修文" not in body
     assert "公示期" in body and "元/月" in body
@@ -185,8 +226,9 @@ def test_pick_a_village_page_search_and_object(page, server):
     page.wait_for_function("document.querySelector('#roster-region-label')?.innerText.includes('建北社区')")
     assert page.input_value("#roster-level-4") == VILLAGE
 
-    assert_nothing_forbidden(frames, searched={"张小明", "张小"}, expect_masked="诸葛*远")
-    assert_nothing_forbidden(responses, searched={"张小明", "张小"}, keys=False)
+    refs = source_refs(server)
+    assert_nothing_forbidden(frames, searched={"张小明", "张小"}, expect_masked="诸葛*远", refs=refs)
+    assert_nothing_forbidden(responses, searched={"张小明", "张小"}, keys=False, refs=refs)
 
 
 def test_english_and_large_text_fit_a_phone(page, server):
@@ -297,7 +339,8 @@ def test_forged_events_get_masked_data_only(server):
     assert set(entries[0]) == {"id", "name", "size", "amount", "village", "kind_key", "start", "end", "objection"}
     assert PUBLIC_ID.match(entries[0]["id"])
     assert "region_code_rx_state_" not in _delta(results[9], "roster_state")  # the forged choice changed nothing
-    assert_nothing_forbidden(client.messages, searched={"欧阳娜娜"}, expect_masked="买**·*力")
+    assert_nothing_forbidden(client.messages, searched={"欧阳娜娜"}, expect_masked="买**·*力",
+                             refs=source_refs(server))
 
 
 def test_reading_is_rate_limited_per_client(server):

@@ -131,10 +131,11 @@ def test_demo_cases_load_once(db_session, tmp_path):
     demo_applications.load(db_session, store)
     demo_applications.load(db_session, store)
     statuses = sorted(db_session.execute(select(Application.status)).scalars())
-    # 周建华's case is accepted with its household check waiting on a department (still investigating).
+    # The demo's cases at their steps, and the batch in publicity.
     assert statuses == sorted([apps.SUBMITTED, apps.INVESTIGATING, apps.INVESTIGATING, apps.MATERIALS,
-                               apps.TO_PUBLISH])
-    assert db_session.execute(select(func.count(Application.id))).scalar_one() == 5
+                               apps.TO_PUBLISH] + [apps.PUBLICITY] * len(demo_applications.PUBLICITY))
+    assert db_session.execute(select(func.count(Application.id))).scalar_one() == \
+        len(demo_applications.CASES) + len(demo_applications.PUBLICITY)
 
 
 def test_the_wage_deduction_shown_is_the_rule_not_the_low_end_of_a_small_range():
