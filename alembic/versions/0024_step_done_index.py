@@ -1,14 +1,14 @@
 """application steps by the time they were done: the power list's monthly on-time share reads a month of steps
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06 00:30:00
 """
 from alembic import op
 
 
-revision = '0025'
-down_revision = '0024'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

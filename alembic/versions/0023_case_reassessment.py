@@ -1,7 +1,7 @@
 """a case re-assessed by the eligibility engine after a finding of the household check was accepted: the verdict
 before and after, and the found values used with the findings they came from
 
-Revision ID: 0024
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-06 01:00:00
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import portal.kernel.base
 
 
-revision = '0024'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
