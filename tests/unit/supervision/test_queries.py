@@ -193,8 +193,8 @@ def test_the_board_counts_applications_and_reports_received_each_week_of_its_reg
     act(w, "resident", "report.file", "report", "3", _china(2026, 3, 18), region=other)  # another county
     act(w, "resident:A-24", "application.submit", "application", "A-24", _china(2026, 1, 26), region=other)
     act(w, w.a, "application.accept", "application", "A-20", _china(2026, 3, 10))  # an act, not a receipt
-    county = dict((week, (a, r)) for week, a, r in queries.board(w.s, w.tree[COUNTY], NOW).volumes)
-    city = dict((week, (a, r)) for week, a, r in queries.board(w.s, w.tree.city, NOW).volumes)
+    county = {week: (a, r) for week, a, r in queries.board(w.s, w.tree[COUNTY], NOW).volumes}
+    city = {week: (a, r) for week, a, r in queries.board(w.s, w.tree.city, NOW).volumes}
     assert list(county) == ["01-26", "02-02", "02-09", "02-16", "02-23", "03-02", "03-09", "03-16"]
     assert {k: v for k, v in county.items() if v != (0, 0)} == {"03-02": (1, 0), "03-09": (2, 0), "03-16": (0, 2)}
     assert {k: v for k, v in city.items() if v != (0, 0)} == {
