@@ -1,5 +1,6 @@
 """Supervision end to end: the public power list at 390×844, and the live board at 1366×768 (an overdue step and
-an A/B risk hit from the demo data, drill-down, closing the item with a written outcome; an inspector of another
+an A/B risk hit from the demo data, the tables beside the charts of overdue per office and of applications and
+reports received per week, drill-down, closing the item with a written outcome; an inspector of another
 county sees none of it; a window clerk is refused)."""
 
 from __future__ import annotations
@@ -41,6 +42,40 @@ def _case_number(server) -> str:
                               {"n": DEMO_CASE}).scalar_one()
     engine.dispose()
     return number
+
+
+def _received_by_week(server, region_code: str) -> list[list[str]]:
+    """The server database's applications submitted and reports filed in the region, per week of the board, counted
+    here from the cases' own dates (the board counts the audit log's receipts)."""
+    from datetime import UTC, datetime, timedelta
+
+    from portal.kernel.base import utcnow
+    from portal.kernel.workdays import china_date
+
+    today = china_date(utcnow())
+    mondays = [today - timedelta(days=today.weekday(), weeks=k) for k in range(7, -1, -1)]
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        path = conn.execute(text("SELECT path FROM region WHERE code = :c"), {"c": region_code}).scalar_one()
+        apps = conn.execute(text("SELECT submitted_at FROM application WHERE submitted_at IS NOT NULL "
+                                 "AND region_path LIKE :p"), {"p": path + "%"}).scalars().all()
+        reports = conn.execute(text("SELECT created_at FROM report WHERE handler_path LIKE :p"),
+                               {"p": path + "%"}).scalars().all()
+    engine.dispose()
+
+    def week_of(at):
+        # SQLite hands back text, PostgreSQL an aware datetime; both are UTC.
+        moment = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+        day = china_date(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        return day - timedelta(days=day.weekday())
+
+    app_weeks, report_weeks = [week_of(a) for a in apps], [week_of(r) for r in reports]
+    return [[m.strftime("%m-%d"), str(app_weeks.count(m)), str(report_weeks.count(m))] for m in mondays]
+
+
+def _table(desk, selector: str) -> list[list[str]]:
+    return desk.eval_on_selector_all(selector + " tbody tr", "rows => rows.map(r => Array.from(r.children, "
+                                                              "c => c.innerText.trim()))")
 
 
 @pytest.fixture
@@ -94,7 +129,23 @@ def test_board_shows_the_overdue_step_and_the_hit_and_drills_down(desk, server):
     assert desk.inner_text("#hit-ab_separation").strip().endswith("1")
     assert "共" in desk.inner_text("#panel-acts")
     assert desk.locator(".recharts-surface").count() >= 1 and desk.locator("#trend-table tr").count() == 9
+    # Received each week: the table beside the chart holds the demo cases' own weeks.
+    expected = _received_by_week(server, "1301")
+    assert sum(int(a) + int(r) for _, a, r in expected) > 0
+    assert _table(desk, "#volume-table") == expected
+    assert desk.locator("#panel-volumes .recharts-bar-rectangle").count() > 0
+    # Overdue per office: the bars' table sums the overdue list's rows office by office.
+    listed: dict[str, int] = {}
+    for row in desk.locator("#panel-overdue .board-number").all():
+        office, count = [line.strip() for line in row.inner_text().splitlines() if line.strip()][-2:]
+        listed[office.strip()] = listed.get(office.strip(), 0) + int(count)
+    bars = _table(desk, "#office-overdue-table")
+    assert {r[0]: int(r[-1]) for r in bars} == listed and "建北街道" in listed
+    assert all(sum(map(int, r[1:-1])) == int(r[-1]) for r in bars)
+    assert desk.locator("#panel-office-overdue .recharts-bar-rectangle").count() >= len(bars)
     shot(desk, "monitor-zh")
+    desk.locator("#panel-office-overdue").screenshot(path=str(ARTIFACTS / "monitor-office-overdue-zh.png"))
+    desk.locator("#panel-volumes").screenshot(path=str(ARTIFACTS / "monitor-volumes-zh.png"))
     # Drill down: the overdue application step, then the hit with its evidence.
     desk.locator("[id^=overdue-step-]").first.click()
     desk.wait_for_selector("#drill .drill-row")
@@ -105,7 +156,11 @@ def test_board_shows_the_overdue_step_and_the_hit_and_drills_down(desk, server):
     shot(desk, "monitor-drill-zh")
     desk.click("#toggle-lang")
     desk.wait_for_function("document.querySelector('#panel-hits').innerText.includes('A/B posts')")
+    assert "Applications received" in desk.inner_text("#volume-table")
+    assert "Total" in desk.inner_text("#office-overdue-table")
     shot(desk, "monitor-en")
+    desk.locator("#panel-office-overdue").screenshot(path=str(ARTIFACTS / "monitor-office-overdue-en.png"))
+    desk.locator("#panel-volumes").screenshot(path=str(ARTIFACTS / "monitor-volumes-en.png"))
     desk.click("#toggle-lang")
     # Close it with a written outcome: the inspector is not the officer it is about.
     desk.locator("[id^=close-]").filter(has_text="办结").first.click()

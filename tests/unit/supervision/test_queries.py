@@ -13,6 +13,7 @@ from portal.accounts.models import Role
 from portal.kernel import audit
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.permissions import PermissionDenied
+from portal.kernel.workdays import CHINA_TZ
 from portal.supervision import queries, rules, services as sup
 from tests import factories
 from tests.unit.supervision.test_risk_rules import COUNTY, TOWNSHIP, VILLAGE, act
@@ -174,3 +175,49 @@ def test_the_province_power_figures_and_drill_read_a_month_or_a_day_not_the_year
     joined = "\n".join(plans)
     assert "ix_audit_entry_action" not in joined and "SCAN application_step" not in joined, joined
     assert "SCAN application " not in joined + " " and "ix_application_step_done" in joined, joined
+
+
+def _china(y, mo, d, h=0, mi=0, s=0, us=0) -> datetime:
+    return datetime(y, mo, d, h, mi, s, us, tzinfo=CHINA_TZ)
+
+
+def test_the_board_counts_applications_and_reports_received_each_week_of_its_region(w):
+    # NOW is Friday 20 March (China time): the weeks run from Monday 26 January to Monday 16 March.
+    other = "130104001001"
+    act(w, "resident:A-20", "application.submit", "application", "A-20", _china(2026, 3, 9))  # a week's first instant
+    act(w, "resident:A-21", "application.submit", "application", "A-21", _china(2026, 3, 15, 23, 59, 59, 999999))
+    act(w, "resident:A-22", "application.submit", "application", "A-22", _china(2026, 3, 8, 23, 59, 59))
+    act(w, "resident:A-23", "application.submit", "application", "A-23", _china(2026, 1, 25, 23, 59, 59))  # before
+    act(w, "resident", "report.file", "report", "1", _china(2026, 3, 16), region=TOWNSHIP)
+    act(w, "resident", "report.file", "report", "2", _china(2026, 3, 19, 8), region=COUNTY)
+    act(w, "resident", "report.file", "report", "3", _china(2026, 3, 18), region=other)  # another county
+    act(w, "resident:A-24", "application.submit", "application", "A-24", _china(2026, 1, 26), region=other)
+    act(w, w.a, "application.accept", "application", "A-20", _china(2026, 3, 10))  # an act, not a receipt
+    county = {week: (a, r) for week, a, r in queries.board(w.s, w.tree[COUNTY], NOW).volumes}
+    city = {week: (a, r) for week, a, r in queries.board(w.s, w.tree.city, NOW).volumes}
+    assert list(county) == ["01-26", "02-02", "02-09", "02-16", "02-23", "03-02", "03-09", "03-16"]
+    assert {k: v for k, v in county.items() if v != (0, 0)} == {"03-02": (1, 0), "03-09": (2, 0), "03-16": (0, 2)}
+    assert {k: v for k, v in city.items() if v != (0, 0)} == {
+        "01-26": (1, 0), "03-02": (1, 0), "03-09": (2, 0), "03-16": (0, 3)}
+
+
+def test_the_weeks_of_the_board_are_one_query_read_from_the_time_indexes(w):
+    # One query for the eight weeks (not one a week), and the range on `at` from an index holding it, never the
+    # index on action (which reads every act of the year).
+    if w.s.bind.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plans")
+    mondays = [date(2026, 3, 16) - timedelta(weeks=k) for k in range(queries.WEEKS - 1, -1, -1)]
+    [province] = [p for p in _plans(w, lambda: queries._weekly_acts(w.s, w.tree.province.path, mondays))
+                  if "audit_entry" in p]
+    [county] = [p for p in _plans(w, lambda: queries._weekly_acts(w.s, w.tree[COUNTY].path, mondays))
+                if "audit_entry" in p]
+    assert "COVERING INDEX ix_audit_entry_at " in province + " ", province
+    assert "COVERING INDEX ix_audit_entry_region_at" in county and "ix_audit_entry_action" not in county, county
+
+
+def test_the_overdue_rows_sum_per_office_most_overdue_first():
+    rows = [queries.OverdueRow("step", 7, "建北街道", 2), queries.OverdueRow("report", 9, "青园街道", 4),
+            queries.OverdueRow("report", 7, "建北街道", 1), queries.OverdueRow("evaluation", 7, "建北街道", 2)]
+    assert queries.overdue_per_office(rows) == [
+        queries.OfficeOverdue("建北街道", {"step": 2, "report": 1, "followup": 0, "evaluation": 2}, 5),
+        queries.OfficeOverdue("青园街道", {"step": 0, "report": 4, "followup": 0, "evaluation": 0}, 4)]
