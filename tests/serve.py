@@ -90,6 +90,24 @@ def _stop(proc: subprocess.Popen) -> None:
             pass
 
 
+def isolated_tree(dest: Path, root: Path = ROOT) -> Path:
+    """A copy of the source tree (with the frontend's installed packages, not its build) for a second server in the
+    same test session: a build writes the server's own address into `.web/env.json`, so two servers built in one tree
+    would send the first one's pages to the second one's port. Pass the result as `running_portal(root=...)`."""
+    top = {".git", ".venv", "data", ".states", "test-artifacts"}
+
+    def skip(directory: str, names: list[str]) -> set[str]:
+        here = Path(directory)
+        if here == root:
+            return top & set(names)
+        if here == root / ".web":
+            return {"build"} & set(names)
+        return {"__pycache__"} & set(names) if here.parts[len(root.parts)] != ".web" else set()
+
+    shutil.copytree(root, dest, ignore=skip, symlinks=True)
+    return dest
+
+
 @contextmanager
 def running_portal(backend: str = "sqlite", workers: int | None = None, *, data_dir: Path | None = None,
                    label: str = "e2e", demo: bool = True, extra_env: Mapping[str, str] | None = None,

@@ -15,7 +15,7 @@ from portal.register.rules import id_hash, make_number
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_applications import TOWNSHIP, VILLAGE, open_case, submit_application
 from tests.e2e.test_verification import DESKTOP, shot
-from tests.serve import Server, running_portal
+from tests.serve import Server, isolated_tree, running_portal
 from tests.unit.verification.department import Behaviour
 from tests.unit.verification.department import Server as Department
 
@@ -39,8 +39,10 @@ def online_server(tmp_path_factory, departments) -> Iterator[Server]:
     urls = departments["urls"]
     env = {"PORTAL_DEPT_INCOME_URL": urls["income"], "PORTAL_DEPT_DEPOSITS_URL": urls["deposits"],
            "PORTAL_DEPT_TIMEOUT_S": str(SLOW_S + 10), "PORTAL_DEPT_RETRIES": "0", "PORTAL_DEPT_RATE_PER_S": "0"}
+    # Its own copy of the tree: the session's shared server keeps serving the build made for its own port.
+    root = isolated_tree(tmp_path_factory.mktemp("online-tree") / "portal-tree")
     with running_portal(os.environ.get("E2E_BACKEND", "sqlite"), data_dir=tmp_path_factory.mktemp("online-data"),
-                        label="online", serve_env=env) as srv:
+                        label="online", serve_env=env, root=root) as srv:
         key = (srv.data_dir / "secret_key").read_text().strip() if not srv.env.get("PORTAL_SECRET_KEY") \
             else srv.env["PORTAL_SECRET_KEY"]
         departments["deposits"].records[id_hash(key, APPLICANT)] = [
