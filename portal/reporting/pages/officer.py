@@ -17,6 +17,7 @@ from portal.kernel.permissions import Role
 from portal.kernel.workdays import china_today
 from portal.reporting import queries, rules
 from portal.reporting import services as svc
+from portal.reporting.components import ShareRow, TermRow, term_rows
 from portal.shell.account import guarded
 from portal.shell.args import checked, row_id
 from portal.shell.i18n import t, t_fmt, t_var
@@ -32,22 +33,6 @@ DONE_KEYS = ["reporting.done_weights", "reporting.done_decided", "reporting.done
 STATUS_KEYS = [f"reporting.status.{s}" for s in svc.POOL_STATUSES]
 TERM_KEYS = [f"reporting.term.{k}" for k in rules.TERMS]
 STATUS_COLORS = {svc.DECIDED: "orange", svc.APPROVED: "green", svc.REJECTED: "gray"}
-
-
-class TermRow(TypedDict):
-    key: str
-    measure: str
-    points: str
-    weight: str
-    contribution: str
-
-
-class ShareRow(TypedDict):
-    key: str
-    name: str
-    score: str
-    share: str
-    terms: list[TermRow]
 
 
 class WeightRow(TypedDict):
@@ -79,12 +64,6 @@ class DeskPool(TypedDict):
     rejection: str
     can_approve: bool
     shares: list[ShareRow]
-
-
-def _terms(terms) -> list[TermRow]:
-    return [TermRow(key=f"reporting.term.{x.key}", measure=f"{x.part:,} / {x.whole:,}" if x.measured else "—",
-                    points=rules.shown_points(x.points_milli), weight=f"{x.weight_permille}‰",
-                    contribution=rules.shown_points(x.contribution_milli)) for x in terms]
 
 
 def _date(value) -> date | None:
@@ -130,14 +109,14 @@ class RewardPoolDeskState(SignedInState):
                                       document=w.document_no, weights=[f"{w.weights.get(k, 0)}‰" for k in rules.TERMS],
                                       set_by=w.set_by) for w in d.weight_sets]
         self.scores = [ScoreRow(key=c.code, name=c.name, recipients=f"{c.recipients:,}", score=rules.shown_points(c.score_milli),
-                                terms=_terms(c.terms)) for c in d.scores]
+                                terms=term_rows(c.terms)) for c in d.scores]
         self.pools = [DeskPool(
             id=p.id, year=str(p.year), total=yuan(p.pool_fen), floor=rules.shown_points(p.floor_milli),
             status_key=f"reporting.status.{p.status}", status_color=STATUS_COLORS.get(p.status, "gray"),
             document=p.weights_document, decided=f"{p.decided_by} {p.decided_at}", approved_by=p.approved_by,
             rejection=p.rejection, can_approve=p.can_approve,
             shares=[ShareRow(key=f"{p.id}-{s.code}", name=s.name, score=rules.shown_points(s.score_milli),
-                             share="¥" + yuan(s.share_fen), terms=_terms(s.terms)) for s in p.shares])
+                             share="¥" + yuan(s.share_fen), terms=term_rows(s.terms)) for s in p.shares])
             for p in d.pools]
 
     def _act(self, done: str, fn, *args):

@@ -9,27 +9,12 @@ import reflex as rx
 
 from portal.kernel.money import yuan
 from portal.reporting import queries, rules
+from portal.reporting.components import ShareRow, TermRow, term_rows
 from portal.shell.i18n import t, t_fmt, t_var
 
 TERM_KEYS = [f"reporting.term.{k}" for k in rules.TERMS]
 
 
-
-
-class TermRow(TypedDict):
-    key: str
-    measure: str
-    points: str
-    weight: str
-    contribution: str
-
-
-class ShareRow(TypedDict):
-    key: str
-    name: str
-    score: str
-    share: str
-    terms: list[TermRow]
 
 
 class PoolRow(TypedDict):
@@ -51,10 +36,7 @@ class RewardPoolState(rx.State):
             document=p.weights_document,
             shares=[ShareRow(key=f"{p.id}-{s.code}", name=s.name, score=rules.shown_points(s.score_milli),
                              share="¥" + yuan(s.share_fen),
-                             terms=[TermRow(key=f"reporting.term.{x.key}",
-                                            measure=f"{x.part:,} / {x.whole:,}" if x.measured else "—",
-                                            points=rules.shown_points(x.points_milli), weight=f"{x.weight_permille}‰",
-                                            contribution=rules.shown_points(x.contribution_milli)) for x in s.terms])
+                             terms=term_rows(s.terms))
                     for s in p.shares]) for p in queries.published()]
 
 
