@@ -708,7 +708,7 @@ def _reassessment(box_id: str) -> rx.Component:
             rx.text(t_fmt("apply.reassess.by", who=s.reassess_by, at=s.reassess_at), size="1",
                     color_scheme="gray"),
             spacing="2", align="start", width="100%"),
-        icon="calculator", color_scheme="indigo", width="100%", id=box_id))
+        icon="calculator", color_scheme="blue", width="100%", id=box_id))
 
 
 def _online_check() -> rx.Component:

@@ -19,6 +19,7 @@ from portal.register.models import Member
 from portal.verification import connector as dc
 from portal.verification import services as vs
 from portal.verification.models import Finding, Pull, SourceBatch
+from tests.asyncrun import run_async
 from tests.unit.verification.department import Behaviour, Server
 from tests.unit.verification.world import KEY, World, number
 
@@ -254,8 +255,6 @@ def test_a_total_count_beyond_what_was_asked_is_a_bad_answer():
 
 
 def test_the_online_check_refuses_more_records_than_a_case_can_have():
-    import asyncio
-
     asked: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -277,5 +276,5 @@ def test_the_online_check_refuses_more_records_than_a_case_can_have():
             await dept.aclose()
 
     with pytest.raises(dc.DepartmentError) as info:
-        asyncio.run(run())
+        run_async(run())
     assert info.value.reason == "malformed answer" and asked == [1]

@@ -19,6 +19,7 @@ from portal.kernel.calendar_store import load_calendar
 from portal.verification import connector as dc
 from portal.verification import services as vs
 from portal.verification.models import DepartmentCircuit, Finding, OnlineCheck, Pull
+from tests.asyncrun import run_async
 from tests.unit.services.test_applications import ANSWERS, CAL, at, submitted, world  # noqa: F401
 from tests.unit.verification.department import Behaviour, Server
 from tests.unit.verification.world import session_factory
@@ -69,7 +70,7 @@ class Case:
         self.sf = session_factory(db_session.get_bind())
 
     def check(self, now: datetime = T0, **kw) -> str:
-        return asyncio.run(vs.check_case_online(self.app.number, self.world["officer"], session_factory=self.sf,
+        return run_async(vs.check_case_online(self.app.number, self.world["officer"], session_factory=self.sf,
                                                 now=now, on=ON, breaker=BREAKER, **kw))
 
     def row(self) -> OnlineCheck:
@@ -177,11 +178,11 @@ def test_the_circuit_opens_after_consecutive_failures_then_one_probe_closes_it_a
         assert len(b.seen) == asked
         assert (case.row().waiting_on, case.row().next_try_at) == ({"deposits": "open"}, opened.open_until)
         # the sweep before that time leaves it alone; after it, the probe is asked and the case completes
-        early = asyncio.run(vs.retry_waiting(session_factory=case.sf, now=T0 + timedelta(seconds=200),
+        early = run_async(vs.retry_waiting(session_factory=case.sf, now=T0 + timedelta(seconds=200),
                                              breaker=BREAKER, on=ON))
         assert early == {"done": 0, "waiting": 0} and len(b.seen) == asked
         b.faults.clear()
-        later = asyncio.run(vs.retry_waiting(session_factory=case.sf, now=T0 + timedelta(seconds=302),
+        later = run_async(vs.retry_waiting(session_factory=case.sf, now=T0 + timedelta(seconds=302),
                                              breaker=BREAKER, on=ON))
     assert later == {"done": 1, "waiting": 0}
     assert (case.circuit().failures, case.circuit().open_until) == (0, None)
@@ -242,7 +243,7 @@ def test_the_sweep_entry_point_retries_waiting_checks(db_session, world, monkeyp
         row.updated_at = datetime.now(timezone.utc) - timedelta(minutes=30)  # its worker stopped before asking
         db_session.commit()
         monkeypatch.setattr("portal.kernel.db.session_scope", case.sf)
-        assert asyncio.run(sweep.retry_checks()) == {"done": 1, "waiting": 0}
+        assert run_async(sweep.retry_checks()) == {"done": 1, "waiting": 0}
     assert case.row().status == "done"
 
 
