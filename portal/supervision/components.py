@@ -11,7 +11,7 @@ import reflex as rx
 
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP
-from portal.supervision import rules
+from portal.supervision import rules, services
 
 ACC_KEYS = [f"sup.acc.{x}" for x in rules.ACCOUNTABILITY]
 FIELD = {"min_height": TAP, "font_size": "16px", "padding": "8px", "border": "1px solid var(--gray-7)",
@@ -41,12 +41,17 @@ def ref_view(r) -> RefView:
                    recordable=r.recordable)
 
 
-def parse_outcome(form: dict) -> tuple[int, str, date, str, str]:
-    """The outcome form's fields: referral id, outcome, decision date, document number, deciding body. ValueError
-    for an id or a date no form of ours sends."""
-    return (int(str(form.get("ref", ""))[:10]), str(form.get("outcome", ""))[:12],
-            date.fromisoformat(str(form.get("decided", ""))[:10]), str(form.get("decision_no", ""))[:61],
-            str(form.get("decided_by", ""))[:121])
+def outcome_use_case(form: dict):
+    """The outcome form as a use case for the action runner: records the referral's outcome, date, document number
+    and deciding body. ValueError for an id or a date no form of ours sends."""
+    referral, outcome = int(str(form.get("ref", ""))[:10]), str(form.get("outcome", ""))[:12]
+    decided = date.fromisoformat(str(form.get("decided", ""))[:10])
+    number, decider = str(form.get("decision_no", ""))[:61], str(form.get("decided_by", ""))[:121]
+
+    def run(session, actor):
+        services.record_accountability(session, actor, referral, outcome, decided, decision_no=number,
+                                       decided_by=decider)
+    return run
 
 
 def referral_outcome(r: RefView) -> rx.Component:

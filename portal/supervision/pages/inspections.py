@@ -19,7 +19,7 @@ from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.shell.session import SignedInState
 from portal.supervision import queries, rules, services
-from portal.supervision.components import RefView, outcome_form, parse_outcome, ref_view, referral_outcome
+from portal.supervision.components import RefView, outcome_form, outcome_use_case, ref_view, referral_outcome
 
 ROLES = (Role.INSPECTOR, Role.OFFICER)
 TOPIC_KEYS = [f"sup.topic.{x}" for x in rules.TOPICS]
@@ -197,14 +197,10 @@ class InspectionsState(SignedInState):
     @checked
     def record_outcome(self, form: dict):
         try:
-            referral, outcome, decided, number, decider = parse_outcome(form)
+            run = outcome_use_case(form)
         except ValueError:
             self.error_key, self.notice_key = "sup.err_decided_on", ""
             return
-
-        def run(session, actor):
-            services.record_accountability(session, actor, referral, outcome, decided, decision_no=number,
-                                           decided_by=decider)
         self._act(Role.INSPECTOR, run)
 
     @rx.event

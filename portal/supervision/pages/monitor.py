@@ -19,7 +19,7 @@ from portal.shell.layout import TAP, page
 from portal.shell.session import SignedInState
 from portal.shell.ui import UIState
 from portal.supervision import queries, rules, services
-from portal.supervision.components import RefView, outcome_form, parse_outcome, ref_view, referral_outcome
+from portal.supervision.components import RefView, outcome_form, outcome_use_case, ref_view, referral_outcome
 
 ROLES = (Role.OFFICER, Role.INSPECTOR, Role.ADMIN)
 KINDS = queries.OVERDUE_KINDS
@@ -231,14 +231,10 @@ class MonitorState(SignedInState):
     @checked
     def record_outcome(self, form: dict):
         try:
-            referral, outcome, decided, number, decider = parse_outcome(form)
+            run = outcome_use_case(form)
         except ValueError:
             self.error_key, self.notice_key = "sup.err_decided_on", ""
             return
-
-        def run(session, actor):
-            services.record_accountability(session, actor, referral, outcome, decided, decision_no=number,
-                                           decided_by=decider)
         actor, key = self._perform(ROLES, run)
         if actor is None or key:
             self.error_key, self.notice_key = key or "auth.forbidden", ""
