@@ -9,10 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
-from portal.kernel.db import make_engine
-from portal.schema import Base
 
 BACKEND = os.environ.get("E2E_BACKEND", "sqlite")
 
@@ -35,19 +32,6 @@ def db_url(tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         drop()
-
-
-@pytest.fixture
-def db_session(db_url: str) -> Iterator[Session]:
-    engine = make_engine(db_url)
-    Base.metadata.create_all(engine)
-    session = Session(engine, expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
-        engine.dispose()
 
 
 @pytest.fixture
