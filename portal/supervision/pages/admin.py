@@ -127,7 +127,10 @@ class AdminSupervisionState(SignedInState):
         actor = self._guard(Role.ADMIN)
         if actor is None:
             return
-        self.chosen = one_of(key, rules.POWER_KEYS)
+        key = one_of(key, rules.POWER_KEYS)
+        if key == self.chosen:  # re-choosing the same power must not reset what the admin has typed
+            return
+        self.chosen = key
         self.error_key, self.notice_key = "", ""
         try:
             self._prefill(queries.power_versions(actor))
