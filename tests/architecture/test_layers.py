@@ -11,6 +11,8 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+from tests.sources import parse
+
 ROOT = Path(__file__).resolve().parents[2]
 PORTAL = ROOT / "portal"
 DOMAINS = {"accounts", "regions", "ratings", "reports", "applications", "roster", "evaluations", "register",
@@ -34,7 +36,7 @@ def module_name(path: Path) -> str:
 
 def imports_of(path: Path) -> set[str]:
     """Every module this file imports, at any depth (function-level imports count: they hide cycles)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse(path)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

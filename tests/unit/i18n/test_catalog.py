@@ -10,10 +10,12 @@ import re
 import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+from tests.sources import parse
 from portal.i18n import LANGS, MESSAGES, text
 from portal.accounts.models import Role
 from portal.regions.models import RegionLevel
@@ -268,7 +270,7 @@ class Use:
 
 
 def _tree(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return parse(path)
 
 
 def _portal_trees() -> Iterator[tuple[Path, ast.Module]]:
@@ -325,7 +327,8 @@ def _sql_text_aliases(tree: ast.Module) -> set[str]:
     return names
 
 
-def used_keys() -> list[Use]:
+@cache
+def used_keys() -> tuple[Use, ...]:
     uses: list[Use] = []
     for path, tree in _portal_trees():
         sql_text = _sql_text_aliases(tree)
@@ -361,7 +364,7 @@ def used_keys() -> list[Use]:
                         if isinstance(item, ast.Tuple):
                             for i in positions:
                                 add(item.elts[i], f"for ... {node.target.elts[i].id}")
-    return uses
+    return tuple(uses)
 
 
 KEY_PREFIX_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.")
@@ -393,8 +396,17 @@ def f_string_keys(trees: Iterable[tuple[Path, ast.Module]] | None = None) -> tup
     `[t(f"dash.period.{p}") for p in PERIODS]` with PERIODS a literal list in the same module resolves to the
     concrete keys; any other f"prefix.{...}" is returned as a prefix, to be expanded with DYNAMIC_KEYS.
     """
+    return _portal_f_string_keys() if trees is None else _f_string_keys(trees)
+
+
+@cache
+def _portal_f_string_keys() -> tuple[list[Use], list[Use]]:
+    return _f_string_keys(_portal_trees())
+
+
+def _f_string_keys(trees: Iterable[tuple[Path, ast.Module]]) -> tuple[list[Use], list[Use]]:
     resolved, prefixes = [], []
-    for path, tree in (_portal_trees() if trees is None else trees):
+    for path, tree in trees:
         module_lists = {}
         for stmt in tree.body:
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
@@ -568,7 +580,10 @@ def _allowed_constants(tree: ast.Module, path: Path) -> set[int]:
 
 def chinese_in_source(path: Path, source: str) -> list[str]:
     """Every string literal (not docstrings, not comments) with Chinese in it, minus the allowed tables."""
-    tree = ast.parse(source, filename=str(path))
+    return chinese_in_tree(path, ast.parse(source, filename=str(path)))
+
+
+def chinese_in_tree(path: Path, tree: ast.Module) -> list[str]:
     skip = _docstring_nodes(tree) | _allowed_constants(tree, path)
     return [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
@@ -578,7 +593,7 @@ def chinese_in_source(path: Path, source: str) -> list[str]:
 def chinese_outside_catalog() -> list[str]:
     return [hit for path in SOURCES
             if path not in CHINESE_ALLOWED_FILES and not any(d in path.parents for d in CHINESE_ALLOWED_DIRS)
-            for hit in chinese_in_source(path, path.read_text(encoding="utf-8"))]
+            for hit in chinese_in_tree(path, parse(path))]
 
 
 def test_the_chinese_scanner_sees_string_literals_only():

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from portal.supervision import rules
+from tests.sources import parse
 
 ROOT = Path(__file__).resolve().parents[3]
 PORTAL = ROOT / "portal"
@@ -51,7 +52,7 @@ def scan() -> tuple[set[str], set[tuple[str, str]]]:
     """(action names written, computed call sites not explained)."""
     found: set[str] = set()
     unexplained: set[tuple[str, str]] = set()
-    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in PORTAL.rglob("*.py")}
+    trees = {path: parse(path) for path in PORTAL.rglob("*.py")}
     # Module constants named ACTION* may be imported elsewhere (the importer uses the register's).
     shared = {k: v for tree in trees.values() for k, v in _constants(tree).items() if k.startswith("ACTION")}
     for path, tree in trees.items():
