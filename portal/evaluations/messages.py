@@ -109,7 +109,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "eval.admin.add_window": ("添加窗口（窗口代码）", "Add a window (window code)"),
     "eval.admin.add_office": ("添加单位（单位名称）", "Add an office (office name)"),
     "eval.admin.add": ("添加", "Add"),
-    "eval.admin.assign": ("分配监督员（账号）", "Assign a supervisor (account)"),
+    "eval.admin.assign": ("选择要分配的监督员", "Choose a supervisor to assign"),
+    "eval.admin.no_candidates": ("暂无可分配的监督员：须在聘期内、聘任地区包含该对象，且不是被评窗口的工作人员。",
+                                 "No supervisor can be assigned: one needs an appointment in force for a region "
+                                 "covering this target, and must not work at a window under evaluation."),
     "eval.admin.assign_btn": ("分配", "Assign"),
     "eval.admin.unassign": ("撤销", "Remove"),
     "eval.admin.no_assign": ("尚未分配监督员", "No supervisor assigned yet"),

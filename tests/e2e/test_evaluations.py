@@ -398,11 +398,18 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     page.locator("#add-office").press("Enter")
     page.wait_for_function("document.querySelectorAll('.eval-target-card').length === 2")
     card = page.locator(".eval-target-card").first
-    card.locator("input[name=username]").fill("supervisor_zhang")
+    picker = card.locator("select[name=username]")
+    offered = picker.evaluate("s => [...s.options].filter(o => o.value).map(o => o.value)")
+    assert "supervisor_zhang" in offered and "staff_hb_sjz_0002" not in offered  # appointed supervisors only
+    assert picker.get_attribute("aria-label") == "选择要分配的监督员"
+    picker.select_option("supervisor_zhang")
     card.locator("button[type=submit]").click()
     page.wait_for_function("document.querySelector('.eval-target-card').innerText.includes('supervisor_zhang')")
-    # An account without a current appointment cannot be assigned.
-    card.locator("input[name=username]").fill("staff_hb_sjz_0002")
+    assert "supervisor_zhang" not in card.locator("select[name=username]").evaluate(
+        "s => [...s.options].map(o => o.value)")  # already on it: no longer offered
+    # An account without a current appointment, sent through a forged option, is refused by the service.
+    card.locator("select[name=username]").evaluate(
+        "s => { s.add(new Option('forged', 'staff_hb_sjz_0002')); s.value = 'staff_hb_sjz_0002'; }")
     card.locator("button[type=submit]").click()
     page.wait_for_selector("#eval-admin-error")
     assert "聘任" in page.inner_text("#eval-admin-error")

@@ -71,6 +71,7 @@ class TargetView(TypedDict):
     kind_key: str
     label: str
     assignments: list[AssignView]
+    candidates: list[Choice]  # the supervisors the service would accept for it now
 
 
 class CriterionInput(TypedDict):
@@ -153,7 +154,8 @@ class AdminEvaluationsState(SignedInState):
             id=x.id, kind_key=f"eval.kind.{x.kind}", label=x.label,
             assignments=[AssignView(id=a.id, supervisor=a.supervisor, status_key=f"eval.status.{a.status}",
                                     removable=self.round_open and a.status in ("assigned", "draft"))
-                         for a in x.assignments])
+                         for a in x.assignments],
+            candidates=[Choice(value=c.username, label=f"{c.display_name} ({c.username})") for c in x.candidates])
             for x in desk.targets]
 
     def _act(self, fn, *args):
@@ -346,13 +348,18 @@ def _target(x: TargetView) -> rx.Component:
                       align="center", wrap="wrap"),
             rx.cond(x["assignments"].length() > 0, rx.foreach(x["assignments"], _assignment),
                     rx.text(t("eval.admin.no_assign"), size="2", color_scheme="gray")),
-            rx.cond(s.round_open, rx.el.form(
-                rx.el.input(type="hidden", name="target_id", value=x["id"].to_string()),
-                rx.el.input(name="username", placeholder=t("eval.admin.assign"), required=True,
-                            class_name="eval-input", aria_label="supervisor"),
-                rx.button(t("eval.admin.assign_btn"), type="submit", min_height=TAP, variant="soft"),
-                on_submit=s.assign, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
-            )),
+            rx.cond(s.round_open, rx.cond(
+                x["candidates"].length() > 0,
+                rx.el.form(
+                    rx.el.input(type="hidden", name="target_id", value=x["id"].to_string()),
+                    rx.el.select(rx.el.option(t("eval.admin.assign"), value="", disabled=True),
+                                 rx.foreach(x["candidates"], lambda c: rx.el.option(c["label"], value=c["value"])),
+                                 name="username", required=True, default_value="", class_name="plain-select",
+                                 aria_label=t("eval.admin.assign")),
+                    rx.button(t("eval.admin.assign_btn"), type="submit", min_height=TAP, variant="soft"),
+                    on_submit=s.assign, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
+                ),
+                rx.text(t("eval.admin.no_candidates"), size="2", color_scheme="gray", class_name="no-candidates"))),
             spacing="2", width="100%",
         ),
         width="100%", class_name="eval-target-card",
