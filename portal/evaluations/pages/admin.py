@@ -89,6 +89,7 @@ def _date(value) -> date:
 
 class AdminEvaluationsState(SignedInState):
     scopes: list[Choice] = []
+    regions: list[Choice] = []  # the admin's region tree (the services check the one sent again)
     region_code: str = ""
     appointments: list[AppointmentView] = []
     rounds: list[RoundView] = []
@@ -144,6 +145,7 @@ class AdminEvaluationsState(SignedInState):
                                  status_key=f"eval.round.{r.status}", targets=r.targets, assigned=r.assigned,
                                  submitted=r.submitted) for r in desk.rounds]
         self.rounds_short = desk.rounds_short
+        self.regions = [Choice(value=r.code, label="\u3000" * r.depth + f"{r.name} ({r.code})") for r in desk.regions]
         selected = desk.selected
         if selected is None:
             self.round_id, self.targets, self.round_title, self.round_open = 0, [], "", False
@@ -262,6 +264,16 @@ def _field(label_key: str, name: str, kind: str = "text", default=None, **props)
     )
 
 
+def _region_field(select_id: str) -> rx.Component:
+    return rx.el.label(
+        rx.text(t("eval.admin.region_code"), size="2"),
+        rx.el.select(rx.foreach(AdminEvaluationsState.regions, lambda c: rx.el.option(c["label"], value=c["value"])),
+                     name="region", default_value=AdminEvaluationsState.region_code, required=True,
+                     class_name="plain-select", id=select_id, key=AdminEvaluationsState.region_code),
+        class_name="eval-field",
+    )
+
+
 def _appointments() -> rx.Component:
     s = AdminEvaluationsState
     return rx.card(
@@ -269,7 +281,7 @@ def _appointments() -> rx.Component:
             rx.heading(t("eval.admin.appointments"), size="4", as_="h2"),
             rx.el.form(
                 _field("eval.admin.username", "username", id="appoint-username"),
-                _field("eval.admin.region_code", "region", default=s.region_code, id="appoint-region"),
+                _region_field("appoint-region"),
                 _field("eval.admin.term_start", "term_start", "date", s.today),
                 _field("eval.admin.term_end", "term_end", "date"),
                 rx.button(t("eval.admin.appoint"), type="submit", min_height=TAP, id="appoint-submit"),
@@ -313,7 +325,7 @@ def _new_round() -> rx.Component:
         rx.el.summary(t("eval.admin.new_round"), class_name="eval-summary", id="new-round"),
         rx.el.form(
             _field("eval.admin.round_title", "title", id="round-title"),
-            _field("eval.admin.region_code", "region", default=s.region_code, id="round-region"),
+            _region_field("round-region"),
             _field("eval.admin.period_start", "period_start", "date"),
             _field("eval.admin.period_end", "period_end", "date", s.today),
             _field("eval.admin.due_on", "due_on", "date", s.default_due),
