@@ -168,8 +168,10 @@ def rows_chunks(rng: random.Random, province: Province, standing: int, now: date
                 kind = KIND_PUBLICITY
             withdrawn = draws[i] * 7919 % 1 < 0.005  # an independent-enough 0.5 %
             amount = amounts[size][int(draws[i] * 977 % 1 * 121)]
+            # Publicity lines carry their case link (the table's CHECK constraint requires one).
+            ref = f"application:{next_id}" if kind == KIND_PUBLICITY else None
             out.append((next_id, pids[i], kind, "withdrawn" if withdrawn else "active", None, vid, path, names[i],
-                        size, amount, began, ends, None, withdrawn_at if withdrawn else None,
+                        size, amount, began, ends, ref, withdrawn_at if withdrawn else None,
                         "bench: withdrawn" if withdrawn else None, None, began))
             next_id += 1
         yield out

@@ -1,4 +1,5 @@
-"""Test data builders: a small region tree, service windows and signed-in-capable users with role grants.
+"""Test data builders: a small region tree, service windows, signed-in-capable users with role grants, and cases
+approved at 初审 published as one publicity batch (the only way onto the publicity roster).
 
 Everything goes through the same service functions the portal uses (`regions.add_region`, `auth.create_user`),
 so a test's data has the same shape (materialised paths, audit rows) as production data.
@@ -17,10 +18,14 @@ Tree built by `region_tree` (codes follow the real 2/4/6/9/12-digit pattern):
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
@@ -121,3 +126,88 @@ def actor(session: Session, user_row: User) -> Actor:
 
 def actor_with(session: Session, *grants: tuple[Role, Region], **kwargs) -> Actor:
     return actor(session, user(session, grants, **kwargs))
+
+
+# --- cases approved at 初审 and their publicity batch ---------------------------------------------------------------
+
+# A household the eligibility parameters below admit: 3 members, ¥600 wage, urban standard ¥900 → ¥2,100 a month.
+CASE_ANSWERS = {
+    "residence": "urban",
+    "applicant": {"name": "张建国", "phone": "13800138000"},
+    "members": [
+        {"name": "张建国", "relationship": "applicant", "age": 52, "incomes": {"wage": 600_00},
+         "id_number": "130102197403150011"},
+        {"name": "李秀兰", "relationship": "spouse", "age": 50, "disability_grade": 1, "incomes": {},
+         "id_number": "130102197607200025"},
+        {"name": "张小华", "relationship": "child", "age": 12, "incomes": {}, "id_number": "130102201409010035"},
+    ],
+    "assets": {"deposits": 5_000_00, "vehicles": 0, "houses": 1, "housing_area": 60, "businesses": 0},
+    "hardship": False,
+    "related": {"any": False, "detail": ""},
+    "consent": [0, 1],
+}
+
+
+def eligibility_values() -> dict[str, object]:
+    from portal.applications.eligibility import rules as el
+
+    return {el.STANDARD_URBAN: 900_00, el.STANDARD_RURAL: 700_00, el.DEPOSIT_PER_MEMBER: 20_000_00,
+            el.MAX_VEHICLES: 0, el.MAX_HOUSES: 1, el.AREA_PER_MEMBER: 40, el.MAX_BUSINESSES: 0,
+            el.EXCLUDED_KINDS: ["basic_pension"], el.WAGE_DEDUCTION: 0, el.NEAR_POOR_PERMILLE: 1500, el.TIERS: [],
+            el.ROUND_TO_YUAN: False}
+
+
+def seed_eligibility(session: Session, city: Region) -> None:
+    """The city's eligibility parameters in force from 2025 (idempotent: keys already set are skipped)."""
+    from portal.applications.eligibility import services as ep
+
+    ep.seed(session, city, eligibility_values(), date(2025, 1, 1), "DOC-1")
+
+
+def jpeg(size: tuple[int, int] = (40, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 180, 160)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def approved_cases(session: Session, officer: Actor, people: Sequence[tuple[str, str]], *, now: datetime,
+                   store_dir: Path) -> list:
+    """One case per (applicant name, village code), taken through the real steps by `officer` (submitted 7 days
+    before `now`, then accepted, surveyed, cross-checked and approved at 初审 a day apart): ready to publish."""
+    from portal.applications import crosscheck
+    from portal.applications import services as svc
+    from portal.kernel.images import PrivateImageStore
+    from portal.kernel.workdays import default_calendar
+
+    cal, store = default_calendar(), PrivateImageStore(store_dir)
+    out = []
+    for name, village_code in people:
+        village = regions.by_code(session, village_code)
+        seed_eligibility(session, regions.by_code(session, village.path.strip("/").split("/")[1]))
+        members = [dict(CASE_ANSWERS["members"][0], name=name), *CASE_ANSWERS["members"][1:]]
+        answers = {**CASE_ANSWERS, "village": village_code, "applicant": {**CASE_ANSWERS["applicant"], "name": name},
+                   "members": members}
+        day = [now - timedelta(days=d) for d in (7, 6, 5, 4, 3)]
+        app, _secret = svc.create_draft(session, now=day[0])
+        for section in svc.SECTIONS:
+            svc.save_section(session, app, section, answers[section])
+        svc.add_document(session, app, "id_card", jpeg(), store)
+        svc.submit(session, app, now=day[0], cal=cal)
+        svc.accept(session, officer, app.number, now=day[1], cal=cal)
+        svc.record_home_survey(session, officer, app.number, "入户看到房屋漏雨，家中无劳动力", now=day[2], cal=cal)
+        svc.record_cross_check(session, officer, app.number, crosscheck.MATCH, "", now=day[3], cal=cal)
+        svc.preliminary_decision(session, officer, app.number, True, "收入和财产均在标准以内，同意", now=day[4],
+                                 cal=cal)
+        out.append(app)
+    return out
+
+
+def publicity_batch(session: Session, officer: Actor, region: Region, people: Sequence[tuple[str, str]], *,
+                    now: datetime, store_dir: Path) -> int:
+    """Cases for `people` approved at 初审, published by `officer` as one batch of `region` at `now` (its id)."""
+    from portal.applications import services as svc
+    from portal.kernel.workdays import default_calendar
+
+    apps = approved_cases(session, officer, people, now=now, store_dir=store_dir)
+    return svc.publish_cases(session, officer, region.code, [a.number for a in apps], now=now,
+                             cal=default_calendar())

@@ -85,11 +85,12 @@ class RegionChoice:
     depth: int  # 0 for the admin's own region: the picker indents by it
 
 
-def region_choices(session: Session, actor: Actor | None) -> list[RegionChoice]:
-    """The region tree under this admin's regions, down to townships, in tree order."""
+def region_choices(session: Session, actor: Actor | None,
+                   levels: tuple[RegionLevel, ...] = PICKABLE_LEVELS) -> list[RegionChoice]:
+    """The region tree under this admin's regions at `levels` (down to townships by default), in tree order."""
     paths = _admin_paths(actor)
     rows = session.execute(select(Region).where(or_(*[Region.path.startswith(p) for p in paths]),
-                                                Region.level.in_(PICKABLE_LEVELS))
+                                                Region.level.in_(levels))
                            .order_by(Region.path).limit(MAX_REGIONS)).scalars().all()
     base = min((p.count("/") for p in paths), default=2)
     return [RegionChoice(r.code, r.name, r.path.count("/") - base) for r in rows]

@@ -88,7 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "eval.admin.scope": ("管理范围", "Scope"),
     "eval.admin.appointments": ("义务监督员聘任", "Supervisor appointments"),
     "eval.admin.username": ("账号", "Account"),
-    "eval.admin.region_code": ("地区代码", "Region code"),
+    "eval.admin.region_code": ("地区", "Region"),
     "eval.admin.term_start": ("聘期开始", "Term start"),
     "eval.admin.term_end": ("聘期结束", "Term end"),
     "eval.admin.appoint": ("聘任", "Appoint"),
@@ -109,7 +109,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "eval.admin.add_window": ("添加窗口（窗口代码）", "Add a window (window code)"),
     "eval.admin.add_office": ("添加单位（单位名称）", "Add an office (office name)"),
     "eval.admin.add": ("添加", "Add"),
-    "eval.admin.assign": ("分配监督员（账号）", "Assign a supervisor (account)"),
+    "eval.admin.assign": ("选择要分配的监督员", "Choose a supervisor to assign"),
+    "eval.admin.no_candidates": ("没有其他可分配的监督员（须在聘期内、聘任地区包含该对象、不是被评窗口的工作人员，"
+                                 "且尚未分配到此对象）。",
+                                 "No other supervisor can be assigned (one needs an appointment in force for a "
+                                 "region covering this target, must not work at a window under evaluation, and must "
+                                 "not be on it already)."),
     "eval.admin.assign_btn": ("分配", "Assign"),
     "eval.admin.unassign": ("撤销", "Remove"),
     "eval.admin.no_assign": ("尚未分配监督员", "No supervisor assigned yet"),

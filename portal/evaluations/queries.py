@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from portal.accounts import queries as accounts
 from portal.evaluations import services as ew
 from portal.evaluations.models import AssignmentStatus, RoundStatus
 from portal.kernel.db import session_scope
@@ -77,6 +78,7 @@ class AdminDesk:
     rounds_short: int
     selected: ew.RoundRow | None
     targets: list[ew.TargetLine]
+    regions: list[accounts.RegionChoice]  # the admin's tree, for appointing and opening a round (picked, not typed)
 
 
 def admin_desk(session: Session, actor: Actor, region_code: str, round_id: int, year: int) -> AdminDesk:
@@ -89,7 +91,7 @@ def admin_desk(session: Session, actor: Actor, region_code: str, round_id: int, 
     short = ew.rounds_needed_this_year(session, path, year)
     selected = next((r for r in rows if r.id == round_id), None)
     targets = ew.round_targets(session, actor, selected.id) if selected is not None else []
-    return AdminDesk(appointments, rows, short, selected, targets)
+    return AdminDesk(appointments, rows, short, selected, targets, accounts.region_choices(session, actor))
 
 
 def open_admin_desk(actor: Actor, region_code: str, round_id: int, year: int) -> AdminDesk:

@@ -193,6 +193,44 @@ def _add_target(session: Session, actor: Actor, rnd: EvaluationRound, target: Ev
     return target
 
 
+def _assign_refusal(session: Session, rnd: EvaluationRound, target: EvaluationTarget, user: User | None,
+                    on: date) -> str | None:
+    """Why `user` may not evaluate `target` (a catalog key), or None: an active account with an appointment in
+    force on `on` covering the target's region, not staff of a window under evaluation, not already on it."""
+    target_path = session.get(Region, target.region_id).path
+    if user is None or not user.active or not _appointed(session, user.id, target_path, on):
+        return "eval.err.not_appointed"
+    if user.window_id is not None and user.window_id in _target_window_ids(session, target, session.get(
+            Region, rnd.region_id).path):  # staff of the window under evaluation never evaluate it
+        return "eval.err.own_window"
+    existing = session.execute(select(EvaluationAssignment).where(
+        EvaluationAssignment.target_id == target.id, EvaluationAssignment.supervisor_id == user.id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        # A declared conflict stands: the same supervisor is never put back on that target.
+        return "eval.err.conflict_declared" if existing.status == AssignmentStatus.CONFLICT else "eval.err.duplicate"
+    return None
+
+
+@dataclass(frozen=True)
+class SupervisorChoice:
+    username: str
+    display_name: str
+
+
+def _eligible(session: Session, rnd: EvaluationRound, target: EvaluationTarget, on: date) -> list[SupervisorChoice]:
+    """Everyone `assign` would accept for the target today, by name: the admin's picker offers exactly these."""
+    target_path = session.get(Region, target.region_id).path
+    rows = session.execute(
+        select(User, Region.path).join(SupervisorAppointment, SupervisorAppointment.user_id == User.id)
+        .join(Region, Region.id == SupervisorAppointment.region_id)
+        .where(SupervisorAppointment.term_start <= on, SupervisorAppointment.term_end >= on,
+               User.active.is_(True)).order_by(User.display_name, User.username)).all()
+    users = list({u.id: u for u, path in rows if target_path.startswith(path)}.values())
+    return [SupervisorChoice(u.username, u.display_name) for u in users
+            if _assign_refusal(session, rnd, target, u, on) is None]
+
+
 def assign(session: Session, actor: Actor | None, target_id: int, supervisor_username: str,
            now: datetime | None = None) -> EvaluationAssignment:
     target = session.get(EvaluationTarget, target_id)
@@ -201,19 +239,10 @@ def assign(session: Session, actor: Actor | None, target_id: int, supervisor_use
     rnd = _admin_round(session, actor, target.round_id)
     user = session.execute(select(User).where(User.username == (supervisor_username or "").strip()[:64])
                            ).scalar_one_or_none()
-    target_path = session.get(Region, target.region_id).path
-    if user is None or not user.active or not _appointed(session, user.id, target_path, _today(now)):
-        raise EvaluationRuleError("eval.err.not_appointed")
-    if user.window_id is not None and user.window_id in _target_window_ids(session, target, session.get(
-            Region, rnd.region_id).path):  # staff of the window under evaluation never evaluate it
-        raise EvaluationRuleError("eval.err.own_window")
-    existing = session.execute(select(EvaluationAssignment).where(
-        EvaluationAssignment.target_id == target.id, EvaluationAssignment.supervisor_id == user.id)
-    ).scalar_one_or_none()
-    if existing is not None:
-        # A declared conflict stands: the same supervisor is never put back on that target.
-        raise EvaluationRuleError("eval.err.conflict_declared" if existing.status == AssignmentStatus.CONFLICT
-                                  else "eval.err.duplicate")
+    key = _assign_refusal(session, rnd, target, user, _today(now))
+    if key is not None:
+        raise EvaluationRuleError(key)
+    assert user is not None
     row = EvaluationAssignment(round_id=rnd.id, target_id=target.id, supervisor_id=user.id, assigned_by=actor.user_id,
                                scores={}, comments={}, photos=[])
     session.add(row)
@@ -288,6 +317,7 @@ class TargetLine:
     kind: str
     label: str
     assignments: list[AssignmentLine] = field(default_factory=list)
+    candidates: list[SupervisorChoice] = field(default_factory=list)  # who may be assigned now (open rounds)
 
 
 def _label(target: EvaluationTarget) -> str:
@@ -296,8 +326,10 @@ def _label(target: EvaluationTarget) -> str:
     return target.office_name
 
 
-def round_targets(session: Session, actor: Actor | None, round_id: int) -> list[TargetLine]:
-    _admin_round(session, actor, round_id, must_be_open=False)
+def round_targets(session: Session, actor: Actor | None, round_id: int,
+                  now: datetime | None = None) -> list[TargetLine]:
+    rnd = _admin_round(session, actor, round_id, must_be_open=False)
+    on = _today(now)
     targets = session.execute(select(EvaluationTarget).where(EvaluationTarget.round_id == round_id)
                               .order_by(EvaluationTarget.id)).scalars().all()
     rows = session.execute(select(EvaluationAssignment, User.display_name, User.username)
@@ -306,7 +338,9 @@ def round_targets(session: Session, actor: Actor | None, round_id: int) -> list[
     by_target: dict[int, list[AssignmentLine]] = defaultdict(list)
     for a, name, username in rows:
         by_target[a.target_id].append(AssignmentLine(a.id, f"{name} ({username})", a.status.value))
-    return [TargetLine(t.id, t.kind, _label(t), by_target.get(t.id, [])) for t in targets]
+    return [TargetLine(t.id, t.kind, _label(t), by_target.get(t.id, []),
+                       _eligible(session, rnd, t, on) if rnd.status == RoundStatus.OPEN else [])
+            for t in targets]
 
 
 # --- supervisors ------------------------------------------------------------------------------------------------

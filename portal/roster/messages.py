@@ -108,6 +108,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster.err_household": ("家庭人数应为 1 至 20。", "Household size must be 1 to 20."),
     "roster.err_amount": ("请填写正确的月保障金（元，最多两位小数）。", "Enter a monthly amount in yuan (up to 2 decimals)."),
     "roster.err_source_ref": ("案件编号过长。", "The case reference is too long."),
+    "roster.err_case_ref": ("公示名单只能由初审同意的申请生成，每条须对应一件申请。",
+                            "A publicity list is made only from cases approved at the first review; every line "
+                            "must come from its case."),
     "roster.err_village": ("所选村（社区）不在公示地区内。", "That village is not in the chosen region."),
     "roster.err_empty": ("名单为空，请先添加。", "The list is empty; add lines first."),
     "roster.err_too_many": ("一批最多 500 条。", "At most 500 lines per batch."),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.kernel.base import Base, utcnow
@@ -22,6 +22,8 @@ PathString = String(200).with_variant(String(200, collation="C"), "postgresql")
 
 KIND_PUBLICITY = "publicity"  # in a 7-day publicity batch (初审公示)
 KIND_STANDING = "standing"  # on the standing roster of current recipients (常态公示)
+# A publicity line exists only as its case's: nobody can put a name up for publicity that no case stands behind.
+PUBLICITY_NEEDS_CASE = "kind <> 'publicity' OR (source_ref IS NOT NULL AND source_ref LIKE 'application:%')"
 STATUS_ACTIVE = "active"
 STATUS_WITHDRAWN = "withdrawn"
 
@@ -83,6 +85,7 @@ class RosterEntry(Base):
         Index("ix_roster_entry_batch_id", "batch_id"),
         # The case workflow asks "has this case's publicity run its 7 days?" by its source_ref.
         Index("ix_roster_entry_source_ref", "source_ref"),
+        CheckConstraint(PUBLICITY_NEEDS_CASE, name="publicity_case"),
     )
 
 

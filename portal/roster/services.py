@@ -2,7 +2,9 @@
 it back page by page, masked, with a per-client read budget.
 
 Write side (officers): `publish_batch`, `withdraw_entry`. Each checks role + region with the one guard and writes
-to the hash-chained audit log in the same transaction. The standing roster is not typed in by hand: it follows the
+to the hash-chained audit log in the same transaction. Every publicity line names the case it comes from
+("application:<id>"): the service refuses a line without one and the table's CHECK constraint refuses it too, so the
+only way onto the publicity roster is `applications.services.publish_cases`, which builds the lines from the cases. The standing roster is not typed in by hand: it follows the
 recipient register (`register.services`), which calls `add_standing` when a household is admitted or resumed,
 `withdraw_standing` when it is suspended or stopped, and `add_standing_bulk` for an imported register; every standing
 entry carries its household's `source_ref` ("household:<id>"). A batch runs exactly `PUBLICITY` from the
@@ -14,8 +16,9 @@ publishable columns and return `PublicEntry` values whose name is already masked
 a page cannot send more than this module hands it. Pages are `PAGE_SIZE` rows, keyset-paginated in the database;
 `take_read` meters them per client so nobody can pull a province in minutes.
 
-Seam for the applications feature: build `NewEntry(source_ref="application:<id>", ...)` for the cases at the
-publicity step and call `publish_batch`; before the county decision call `publicity_finished(session, source_ref)`.
+Seam for the applications feature: `publish_cases` builds `NewEntry(source_ref="application:<id>", ...)` for the
+cases at the publicity step and calls `publish_batch`; before the county decision it calls
+`publicity_finished(session, source_ref)`.
 """
 
 from __future__ import annotations
@@ -176,10 +179,22 @@ def _rows(checked: list[NewEntry], villages: dict[str, Region], kind: str, batch
             for e in checked]
 
 
+CASE_REF_PREFIX = "application:"
+
+
+def is_case_ref(ref: str | None) -> bool:
+    """"application:<id>": the link every publicity line carries back to its case."""
+    rest = (ref or "").removeprefix(CASE_REF_PREFIX)
+    return (ref or "").startswith(CASE_REF_PREFIX) and rest.isascii() and rest.isdigit()
+
+
 def publish_batch(session: Session, actor: Actor, region: Region, entries: Sequence[NewEntry], *,
                   now: datetime | None = None) -> RosterBatch:
-    """Publish a publicity batch for `region`: it starts now and ends exactly 7 days later. Audited."""
+    """Publish a publicity batch for `region`: it starts now and ends exactly 7 days later. Audited. Every line
+    names its case (a line typed by hand, without one, is refused): called by `applications.services.publish_cases`."""
     checked, villages = _prepare(session, actor, region, entries)
+    if not all(is_case_ref(e.source_ref) for e in checked):
+        raise RosterError("roster.err_case_ref")
     now = _utc(now)
     batch = RosterBatch(region_id=region.id, region_path=region.path, starts_at=now, ends_at=now + PUBLICITY,
                         published_by_id=actor.user_id, entry_count=len(checked), created_at=now)

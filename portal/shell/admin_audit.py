@@ -174,5 +174,5 @@ def admin_audit() -> rx.Component:
                     spacing="3", flex="1", min_width="0", width="100%"),
                 gap="24px", wrap="wrap", width="100%", align="start"),
         ),
-        title_key="audit.title", wide=True,
+        title_key="audit.title", wide=True, tables=True,
     )

@@ -90,12 +90,21 @@ def loading_state() -> rx.Component:
         id="page-loading"))
 
 
-def page(*children: rx.Component, title_key: str | None = None, wide: bool = False, desk: bool = False) -> rx.Component:
+PHONE_WIDTH = "760px"
+DESK_WIDTH = "1400px"
+# A 1920 px screen less its scroll bar and a margin: officers' lists (queue, inbox, registers, audit) get the
+# columns they need instead of wrapping every cell, while forms and cards stay at DESK_WIDTH to keep lines readable.
+TABLE_WIDTH = "1860px"
+
+
+def page(*children: rx.Component, title_key: str | None = None, wide: bool = False, desk: bool = False,
+         tables: bool = False) -> rx.Component:
     """Every page goes through here: one column, 390 px first, comfortable up to desktop. `wide`: pages that use a
     desktop's width (side-by-side tables, the monitoring board) and still fold to one column on a phone; `desk`: an
-    officer's working page, wide, with the desk styles (tables, a side column for filters and forms, print)."""
+    officer's working page, wide, with the desk styles (tables, a side column for filters and forms, print);
+    `tables`: a wide page whose work is a table, which may fill a wide desktop screen (TABLE_WIDTH)."""
     body = [rx.heading(t(title_key), size="7", as_="h1", margin_bottom="12px")] if title_key else []
-    width = "1400px" if wide or desk else "760px"
+    width = TABLE_WIDTH if tables else DESK_WIDTH if wide or desk else PHONE_WIDTH
     return rx.box(
         header(width),
         noscript(),

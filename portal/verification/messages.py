@@ -115,7 +115,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.rules_intro": ("每次修改都是一条新的带日期记录，原记录保留；核对按当天有效的记录执行。", "Every change is a new dated row and the old ones stay; a check uses the rows in force on its date."),
     "verify.rules_history": ("全部记录", "Every row"),
     "verify.rule_new": ("新增一条规则值", "Add a dated value"),
-    "verify.rule_region": ("地区代码（省、市或县）", "Region code (province, city or county)"),
+    "verify.rule_region": ("地区（省、市或县）", "Region (province, city or county)"),
     "verify.rule_since": ("生效日期", "Effective from"),
     "verify.rule_document": ("文号", "Document number"),
     "verify.rule_values": ("参数", "Parameters"),

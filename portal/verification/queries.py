@@ -10,16 +10,26 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.accounts import queries as accounts
 from portal.kernel.masking import mask_id_number
 from portal.kernel.workdays import china_today
 from portal.kernel.permissions import Actor, Role, region_paths_in_scope
 from portal.register.models import Household, Member
-from portal.regions.models import Region
+from portal.regions.models import Region, RegionLevel
 from portal.verification import rules as vr
 from portal.verification.models import SCOPE_CASE, SCOPE_REGISTER, Finding, SourceBatch
 
 MONEY_RULES = {"deposits", "income", "business"}  # found/declared values in fen
 PAGE = 200
+
+
+# Comparison rules are set for a province, city or county (`services.set_rule_by_admin` refuses the rest).
+RULE_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+
+
+def rule_regions(session: Session, actor: Actor | None) -> list[accounts.RegionChoice]:
+    """The regions this admin may set a rule for: their own tree, province to county, in tree order."""
+    return accounts.region_choices(session, actor, RULE_LEVELS)
 
 
 def source_of(rule: str) -> str:

@@ -372,7 +372,7 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     # Appoint an existing account for a further term (a re-appointment: one more row in the list).
     before = page.inner_text("#appointments").count("supervisor_zhang")
     page.fill("#appoint-username", "supervisor_zhang")
-    page.fill("#appoint-region", "130102")
+    page.select_option("#appoint-region", "130102")
     page.fill("input[name=term_end]", "2030-12-31")
     page.click("#appoint-submit")
     page.wait_for_selector("#eval-admin-notice")
@@ -380,7 +380,7 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     # Open a round: weights that do not add up to 100 are refused, then a valid set opens it.
     page.click("#new-round")
     page.fill("#round-title", "E2E 专项评议")
-    page.fill("#round-region", "130102")
+    page.select_option("#round-region", "130102")
     page.fill("input[name=period_start]", "2026-01-01")
     page.fill("input[name=w_environment]", "10")
     page.click("#round-open")
@@ -398,11 +398,19 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     page.locator("#add-office").press("Enter")
     page.wait_for_function("document.querySelectorAll('.eval-target-card').length === 2")
     card = page.locator(".eval-target-card").first
-    card.locator("input[name=username]").fill("supervisor_zhang")
+    picker = card.locator("select[name=username]")
+    offered = picker.evaluate("s => [...s.options].filter(o => o.value).map(o => o.value)")
+    assert "supervisor_zhang" in offered and "staff_hb_sjz_0002" not in offered  # appointed supervisors only
+    assert picker.get_attribute("aria-label") == "选择要分配的监督员"
+    picker.select_option("supervisor_zhang")
     card.locator("button[type=submit]").click()
-    page.wait_for_function("document.querySelector('.eval-target-card').innerText.includes('supervisor_zhang')")
-    # An account without a current appointment cannot be assigned.
-    card.locator("input[name=username]").fill("staff_hb_sjz_0002")
+    # Assigned (the card lists them outside the picker), and no longer offered for that target.
+    page.wait_for_function("""() => { const c = document.querySelector('.eval-target-card').cloneNode(true);
+        const s = c.querySelector('select'); const offered = s ? [...s.options].map(o => o.value) : [];
+        if (s) s.remove(); return c.innerText.includes('supervisor_zhang') && !offered.includes('supervisor_zhang'); }""")
+    # An account without a current appointment, sent through a forged option, is refused by the service.
+    card.locator("select[name=username]").evaluate(
+        "s => { s.add(new Option('forged', 'staff_hb_sjz_0002')); s.value = 'staff_hb_sjz_0002'; }")
     card.locator("button[type=submit]").click()
     page.wait_for_selector("#eval-admin-error")
     assert "聘任" in page.inner_text("#eval-admin-error")

@@ -259,7 +259,9 @@ def test_admin_sets_a_dated_rule_value_and_a_township_is_refused(server, browser
     assert "冀民函〔2026〕12号（演示）" in admin.inner_text("#rules-list")
     admin.select_option("#rule-choice", "deposits")
     admin.fill("#p-asset_limit_per_member_fen", "26000")
-    admin.fill("#rule-region", "130102")
+    offered = admin.eval_on_selector_all("#rule-region option", "os => os.map(o => o.value)")
+    assert "130102" in offered and not [c for c in offered if len(c) > 6]  # province to county: no township
+    admin.select_option("#rule-region", "130102")
     admin.fill("#rule-since", "2027-01-01")
     admin.fill("#rule-document", "长民〔2026〕88号")
     admin.click("#rule-save")
@@ -269,7 +271,9 @@ def test_admin_sets_a_dated_rule_value_and_a_township_is_refused(server, browser
     assert "冀民函〔2026〕12号（演示）" in listed  # the history stays
     admin.select_option("#rule-choice", "vehicles")
     admin.check("#rule-disable")
-    admin.fill("#rule-region", "130102001")  # a township: refused with a reason
+    # A township is not offered; a forged option sending one is refused with a reason by the service.
+    admin.eval_on_selector("#rule-region", "s => { const o = new Option('forged', '130102001'); s.add(o); "
+                                           "s.value = '130102001'; }")
     admin.fill("#rule-since", "2027-01-01")
     admin.fill("#rule-document", "长民〔2026〕89号")
     admin.click("#rule-save")

@@ -475,5 +475,5 @@ def annual_reports() -> rx.Component:
                 class_name="table-scroll", width="100%"),
                 rx.text(t("annual.none"), color_scheme="gray", id="annual-none")),
         ),
-        title_key="annual.title", desk=True,
+        title_key="annual.title", desk=True, tables=True,
     )

@@ -534,7 +534,7 @@ def officer_applications() -> rx.Component:
                 class_name="desk-grid",
             ),
         ),
-        title_key="officer_apps.title", desk=True,
+        title_key="officer_apps.title", desk=True, tables=True,
     )
 
 
@@ -875,5 +875,5 @@ def officer_case() -> rx.Component:
                                                    color_scheme="green", id="case-notice", width="100%")),
             rx.el.div(main, rx.el.aside(_actions(), class_name="desk-side sticky"), class_name="desk-grid side-right"),
         ),
-        title_key="officer_apps.case_title", desk=True,
+        title_key="officer_apps.case_title", desk=True, tables=True,
     )

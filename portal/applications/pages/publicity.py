@@ -139,5 +139,5 @@ def officer_publicity() -> rx.Component:
                     rx.vstack(rx.foreach(s.groups, _group), width="100%", spacing="6", id="publicity-groups"),
                     rx.text(t("publicity.empty"), id="publicity-empty")),
         ),
-        title_key="publicity.title", desk=True,
+        title_key="publicity.title", desk=True, tables=True,
     )

@@ -71,6 +71,7 @@ class TargetView(TypedDict):
     kind_key: str
     label: str
     assignments: list[AssignView]
+    candidates: list[Choice]  # the supervisors the service would accept for it now
 
 
 class CriterionInput(TypedDict):
@@ -88,6 +89,7 @@ def _date(value) -> date:
 
 class AdminEvaluationsState(SignedInState):
     scopes: list[Choice] = []
+    regions: list[Choice] = []  # the admin's region tree (the services check the one sent again)
     region_code: str = ""
     appointments: list[AppointmentView] = []
     rounds: list[RoundView] = []
@@ -143,6 +145,7 @@ class AdminEvaluationsState(SignedInState):
                                  status_key=f"eval.round.{r.status}", targets=r.targets, assigned=r.assigned,
                                  submitted=r.submitted) for r in desk.rounds]
         self.rounds_short = desk.rounds_short
+        self.regions = [Choice(value=r.code, label="\u3000" * r.depth + f"{r.name} ({r.code})") for r in desk.regions]
         selected = desk.selected
         if selected is None:
             self.round_id, self.targets, self.round_title, self.round_open = 0, [], "", False
@@ -153,7 +156,8 @@ class AdminEvaluationsState(SignedInState):
             id=x.id, kind_key=f"eval.kind.{x.kind}", label=x.label,
             assignments=[AssignView(id=a.id, supervisor=a.supervisor, status_key=f"eval.status.{a.status}",
                                     removable=self.round_open and a.status in ("assigned", "draft"))
-                         for a in x.assignments])
+                         for a in x.assignments],
+            candidates=[Choice(value=c.username, label=f"{c.display_name} ({c.username})") for c in x.candidates])
             for x in desk.targets]
 
     def _act(self, fn, *args):
@@ -260,6 +264,16 @@ def _field(label_key: str, name: str, kind: str = "text", default=None, **props)
     )
 
 
+def _region_field(select_id: str) -> rx.Component:
+    return rx.el.label(
+        rx.text(t("eval.admin.region_code"), size="2"),
+        rx.el.select(rx.foreach(AdminEvaluationsState.regions, lambda c: rx.el.option(c["label"], value=c["value"])),
+                     name="region", default_value=AdminEvaluationsState.region_code, required=True,
+                     class_name="plain-select", id=select_id, key=AdminEvaluationsState.region_code),
+        class_name="eval-field",
+    )
+
+
 def _appointments() -> rx.Component:
     s = AdminEvaluationsState
     return rx.card(
@@ -267,7 +281,7 @@ def _appointments() -> rx.Component:
             rx.heading(t("eval.admin.appointments"), size="4", as_="h2"),
             rx.el.form(
                 _field("eval.admin.username", "username", id="appoint-username"),
-                _field("eval.admin.region_code", "region", default=s.region_code, id="appoint-region"),
+                _region_field("appoint-region"),
                 _field("eval.admin.term_start", "term_start", "date", s.today),
                 _field("eval.admin.term_end", "term_end", "date"),
                 rx.button(t("eval.admin.appoint"), type="submit", min_height=TAP, id="appoint-submit"),
@@ -311,7 +325,7 @@ def _new_round() -> rx.Component:
         rx.el.summary(t("eval.admin.new_round"), class_name="eval-summary", id="new-round"),
         rx.el.form(
             _field("eval.admin.round_title", "title", id="round-title"),
-            _field("eval.admin.region_code", "region", default=s.region_code, id="round-region"),
+            _region_field("round-region"),
             _field("eval.admin.period_start", "period_start", "date"),
             _field("eval.admin.period_end", "period_end", "date", s.today),
             _field("eval.admin.due_on", "due_on", "date", s.default_due),
@@ -346,13 +360,18 @@ def _target(x: TargetView) -> rx.Component:
                       align="center", wrap="wrap"),
             rx.cond(x["assignments"].length() > 0, rx.foreach(x["assignments"], _assignment),
                     rx.text(t("eval.admin.no_assign"), size="2", color_scheme="gray")),
-            rx.cond(s.round_open, rx.el.form(
-                rx.el.input(type="hidden", name="target_id", value=x["id"].to_string()),
-                rx.el.input(name="username", placeholder=t("eval.admin.assign"), required=True,
-                            class_name="eval-input", aria_label="supervisor"),
-                rx.button(t("eval.admin.assign_btn"), type="submit", min_height=TAP, variant="soft"),
-                on_submit=s.assign, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
-            )),
+            rx.cond(s.round_open, rx.cond(
+                x["candidates"].length() > 0,
+                rx.el.form(
+                    rx.el.input(type="hidden", name="target_id", value=x["id"].to_string()),
+                    rx.el.select(rx.el.option(t("eval.admin.assign"), value="", disabled=True),
+                                 rx.foreach(x["candidates"], lambda c: rx.el.option(c["label"], value=c["value"])),
+                                 name="username", required=True, default_value="", class_name="plain-select",
+                                 aria_label=t("eval.admin.assign")),
+                    rx.button(t("eval.admin.assign_btn"), type="submit", min_height=TAP, variant="soft"),
+                    on_submit=s.assign, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
+                ),
+                rx.text(t("eval.admin.no_candidates"), size="2", color_scheme="gray", class_name="no-candidates"))),
             spacing="2", width="100%",
         ),
         width="100%", class_name="eval-target-card",

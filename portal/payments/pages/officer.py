@@ -230,7 +230,7 @@ def officer_payments() -> rx.Component:
     )
     return page(
         guarded(s, rx.el.div(side, main, class_name="desk-grid")),
-        title_key="payments.title", desk=True,
+        title_key="payments.title", desk=True, tables=True,
     )
 
 

@@ -263,5 +263,5 @@ def officer_ratings() -> rx.Component:
     )
     return page(
         guarded(s, rx.el.div(side, main, class_name="desk-grid")),
-        title_key="officer.ratings_title", desk=True,
+        title_key="officer.ratings_title", desk=True, tables=True,
     )

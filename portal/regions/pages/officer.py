@@ -115,7 +115,7 @@ def officer_home(*top: rx.Component) -> rx.Component:
     )
     return page(
         guarded(OfficerHomeState, rx.el.div(side, main, class_name="desk-grid")),
-        title_key="officer.home_title", desk=True,
+        title_key="officer.home_title", desk=True, tables=True,
     )
 
 
@@ -161,5 +161,5 @@ def officer_region() -> rx.Component:
     )
     return page(
         guarded(s, rx.el.div(side, main, class_name="desk-grid")),
-        title_key="officer.region_title", desk=True,
+        title_key="officer.region_title", desk=True, tables=True,
     )

@@ -316,5 +316,5 @@ def reward_pool_desk() -> rx.Component:
                 width="100%", align="start", spacing="4"),
                 rx.text(t("reporting.desk_none"), color_scheme="gray", id="pool-no-province")),
         ),
-        title_key="reporting.desk_title", desk=True,
+        title_key="reporting.desk_title", desk=True, tables=True,
     )

@@ -716,5 +716,5 @@ def officer_reports() -> rx.Component:
                         rx.text(t("report.register_empty"), color_scheme="gray")),
                 width="100%", spacing="3")),
         ),
-        title_key="report.officer_title", desk=True,
+        title_key="report.officer_title", desk=True, tables=True,
     )

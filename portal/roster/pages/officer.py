@@ -345,7 +345,7 @@ def officer_roster() -> rx.Component:
             rx.text(t("roster.officer_intro"), size="2", color_scheme="gray"),
             rx.el.div(side, main, class_name="desk-grid"),
         ),
-        title_key="roster.officer_title", desk=True,
+        title_key="roster.officer_title", desk=True, tables=True,
     )
 
 
@@ -373,5 +373,5 @@ def officer_roster_batch() -> rx.Component:
                           style={"display": "flex", "flexDirection": "column", "gap": "12px"}),
                 class_name="desk-grid"),
         ),
-        title_key="roster.officer_batch_title", desk=True,
+        title_key="roster.officer_batch_title", desk=True, tables=True,
     )

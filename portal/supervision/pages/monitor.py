@@ -532,5 +532,5 @@ def monitor_page() -> rx.Component:
                 _panel(t("sup.office_overdue_title"), _office_bars(), "panel-office-overdue"), _referrals(),
                 _panel(t("sup.trend_title"), _trend(), "panel-trend"),
                 _panel(t("sup.volume_title"), _volumes(), "panel-volumes"), whoami(s)),
-        title_key="sup.monitor_title", wide=True,
+        title_key="sup.monitor_title", wide=True, tables=True,
     )

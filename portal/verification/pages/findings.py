@@ -219,5 +219,5 @@ def officer_findings() -> rx.Component:
                         id="findings-list"), width="100%", overflow_x="auto"),
                     rx.text(t("verify.empty"), id="findings-empty")),
         ),
-        title_key="verify.findings_title", wide=True,
+        title_key="verify.findings_title", wide=True, tables=True,
     )

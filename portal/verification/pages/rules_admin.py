@@ -17,6 +17,8 @@ from portal.shell.args import checked
 from portal.shell.i18n import t, t_var
 from portal.shell.layout import page
 from portal.shell.session import SignedInState
+from portal.shell.ui import CLEAR_ON_SUCCESS, clear_done_forms
+from portal.verification import queries as vq
 from portal.verification import rules as vr
 from portal.verification import services as vs
 
@@ -26,6 +28,11 @@ ERROR_KEYS = [k for k in MESSAGES if k.startswith("verify.err_")] + ["auth.forbi
 MONEY_PARAMS = [n for spec in vr.RULES.values() for n, k in spec.params.items() if k == vr.P_MONEY]
 COUNT_PARAMS = [n for spec in vr.RULES.values() for n, k in spec.params.items() if k == vr.P_COUNT]
 LIST_PARAMS = {n: k for spec in vr.RULES.values() for n, k in spec.params.items() if isinstance(k, tuple)}
+
+
+class RegionOption(TypedDict):
+    code: str
+    label: str
 
 
 class RuleRow(TypedDict):
@@ -69,6 +76,8 @@ def parse_form(rule: str, form: dict) -> dict:
 
 class AdminRulesState(SignedInState):
     rows: list[RuleRow] = []
+    # The provinces, cities and counties this admin may set a rule for (the service checks the one sent again).
+    regions: list[RegionOption] = []
     rule: str = "deposits"
     error_key: str = ""
     saved: bool = False
@@ -84,7 +93,13 @@ class AdminRulesState(SignedInState):
         actor = self._open_page(Role.ADMIN)
         if actor is None:
             return self._refused()
-        self._perform(Role.ADMIN, self._refresh)
+
+        def run(session, actor):
+            self.regions = [RegionOption(code=r.code, label="\u3000" * r.depth + f"{r.name} ({r.code})")
+                            for r in vq.rule_regions(session, actor)]
+            self._refresh(session, actor)
+
+        self._perform(Role.ADMIN, run)
 
     @rx.event
     @checked
@@ -110,8 +125,9 @@ class AdminRulesState(SignedInState):
 
         actor, key = self._perform(Role.ADMIN, run)
         if actor is None:
-            return
+            return None
         self.error_key, self.saved = key, not key
+        return None if key else clear_done_forms()
 
 
 def _param_inputs(rule: str) -> rx.Component:
@@ -161,8 +177,10 @@ def admin_rules() -> rx.Component:
                             rx.text(t("verify.rule_disable")), class_name="wiz-check"),
                 rx.el.div(
                     rx.vstack(rx.el.label(t("verify.rule_region"), html_for="rule-region", class_name="wiz-label"),
-                              rx.el.input(name="region", id="rule-region", class_name="wiz-input",
-                                          input_mode="numeric", max_length=12), spacing="1"),
+                              rx.el.select(rx.foreach(s.regions, lambda r: rx.el.option(r["label"],
+                                                                                        value=r["code"])),
+                                           name="region", id="rule-region", class_name="screen-select",
+                                           required=True), spacing="1"),
                     rx.vstack(rx.el.label(t("verify.rule_since"), html_for="rule-since", class_name="wiz-label"),
                               rx.el.input(name="since", type="date", id="rule-since", class_name="wiz-input"),
                               spacing="1"),
@@ -171,7 +189,8 @@ def admin_rules() -> rx.Component:
                                           max_length=80), spacing="1"),
                     class_name="filter-bar"),
                 rx.el.button(t("verify.rule_save"), type="submit", class_name="screen-next", id="rule-save"),
-                width="100%", spacing="2"), on_submit=s.save, reset_on_submit=True, width="100%"), width="100%"),
+                width="100%", spacing="2"), on_submit=s.save, class_name=CLEAR_ON_SUCCESS, width="100%"),
+                width="100%"),
             rx.heading(t("verify.rules_history"), size="4", as_="h2"),
             rx.box(rx.el.table(
                 rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in (

@@ -127,7 +127,7 @@ def todo_page() -> rx.Component:
                 class_name="desk-grid",
             ),
         ),
-        title_key="workbench.todo_title", desk=True,
+        title_key="workbench.todo_title", desk=True, tables=True,
     )
 
 
@@ -203,7 +203,7 @@ def search_page() -> rx.Component:
                 class_name="desk-grid",
             ),
         ),
-        title_key="workbench.search_title", desk=True,
+        title_key="workbench.search_title", desk=True, tables=True,
     )
 
 

@@ -3,11 +3,9 @@ working-day deadlines from the one calendar, publicity through the roster servic
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from portal.accounts.models import Role
@@ -29,37 +27,14 @@ def at(y: int, m: int, d: int, hour: int = 10) -> datetime:
     return datetime(y, m, d, hour, tzinfo=CHINA)
 
 
-def photo(size=(40, 30)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, (200, 180, 160)).save(buf, "JPEG")
-    return buf.getvalue()
-
-
-ANSWERS = {
-    "residence": "urban",
-    "applicant": {"name": "张建国", "phone": "13800138000"},
-    "members": [
-        {"name": "张建国", "relationship": "applicant", "age": 52, "incomes": {"wage": 600_00},
-         "id_number": "130102197403150011"},
-        {"name": "李秀兰", "relationship": "spouse", "age": 50, "disability_grade": 1, "incomes": {},
-         "id_number": "130102197607200025"},
-        {"name": "张小华", "relationship": "child", "age": 12, "incomes": {}, "id_number": "130102201409010035"},
-    ],
-    "assets": {"deposits": 5_000_00, "vehicles": 0, "houses": 1, "housing_area": 60, "businesses": 0},
-    "hardship": False,
-    "related": {"any": False, "detail": ""},
-    "consent": [0, 1],
-}
+photo = factories.jpeg
+ANSWERS = factories.CASE_ANSWERS
 
 
 @pytest.fixture
 def world(db_session, fast_passwords, tmp_path):
     tree = factories.region_tree(db_session)
-    ep.seed(db_session, tree.city, {
-        el.STANDARD_URBAN: 900_00, el.STANDARD_RURAL: 700_00, el.DEPOSIT_PER_MEMBER: 20_000_00,
-        el.MAX_VEHICLES: 0, el.MAX_HOUSES: 1, el.AREA_PER_MEMBER: 40, el.MAX_BUSINESSES: 0,
-        el.EXCLUDED_KINDS: ["basic_pension"], el.WAGE_DEDUCTION: 0, el.NEAR_POOR_PERMILLE: 1500, el.TIERS: [],
-        el.ROUND_TO_YUAN: False}, date(2025, 1, 1), "DOC-1")
+    factories.seed_eligibility(db_session, tree.city)
     county, other_county = tree.counties
     township = tree.townships[county.code][0]
     village = tree.villages[township.code][0]

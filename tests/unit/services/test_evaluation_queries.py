@@ -57,6 +57,12 @@ def test_the_admin_desk_lists_the_region_and_the_picked_round(world):
     assert desk.rounds_short == ew.rounds_needed_this_year(s, county.path, 2026)
     assert desk.selected is not None and desk.selected.id == rid
     assert [[a.status for a in x.assignments] for x in desk.targets] == [["assigned"]]
+    # Regions are picked from the admin's own tree (province to township), never typed.
+    codes = [r.code for r in desk.regions]
+    assert codes[:3] == ["13", "1301", "130102"] and county.code in codes and not [c for c in codes if len(c) > 9]
+    other = world[3]
+    assert {r.code for r in queries.admin_desk(s, other, "130104", 0, 2026).regions} == {
+        "130104", "130104001", "130104002"}
 
 
 def test_no_round_picked_or_one_from_elsewhere_shows_no_targets(world):

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role, RoleGrant
+from portal.accounts.models import Role, RoleGrant, User
 from portal.kernel.audit_models import AuditEntry
 from portal.evaluations.models import AssignmentStatus, EvaluationAssignment, EvaluationResult
 from portal.regions.models import Region, ServiceWindow
@@ -477,3 +477,33 @@ def test_a_supervisors_unsubmitted_evaluations_are_in_their_to_do_overdue_after_
     items = workbench.todo(w.session, w.sup, today=date(2026, 7, 1))
     assert [(i.step, i.overdue) for i in items] == [("workbench.step.evaluation_draft", True)]
     assert workbench.todo(w.session, w.sup2, today=date(2026, 6, 10)) == []  # nobody else's tasks
+
+
+def test_the_assignment_picker_offers_exactly_whom_assign_accepts(w: World):
+    """Each target's candidates: a current appointment covering it, active, not staff of a window under
+    evaluation, not already on it. A name outside the list (typed or forged) is still refused by `assign`."""
+    clerk = factories.user(w.session, [(Role.WINDOW_STAFF, w.township)], username="clerk", window=w.win)
+    ew.appoint_supervisor(w.session, w.admin, "clerk", w.county.code, date(2026, 1, 1), date(2027, 12, 31))
+    _sup(w.session, w.county, "old", w.admin, term=(date(2024, 1, 1), date(2025, 12, 31)))
+    _sup(w.session, w.other_county, "far_sup", w.admin)
+    gone = _sup(w.session, w.county, "gone", w.admin)
+    w.session.get(User, gone.user_id).active = False
+    rid = _round(w)
+    own = ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    far = ew.add_window_target(w.session, w.admin, rid, "T-B-0001")
+    ew.assign(w.session, w.admin, far.id, "sup2", now=NOW)
+
+    def offered() -> dict[int, list[str]]:
+        return {x.id: [c.username for c in x.candidates] for x in ew.round_targets(w.session, w.admin, rid, now=NOW)}
+
+    assert offered() == {own.id: ["sup1", "sup2"], far.id: ["clerk", "sup1"]}
+    for target_id, names in offered().items():
+        for name in ("clerk", "sup1", "sup2", "old", "far_sup", "gone", "nobody"):
+            if name in names:
+                continue
+            with pytest.raises(EvaluationRuleError):
+                ew.assign(w.session, w.admin, target_id, name, now=NOW)
+    ew.assign(w.session, w.admin, own.id, "sup1", now=NOW)
+    assert offered()[own.id] == ["sup2"]
+    ew.close_round(w.session, w.admin, rid, now=AFTER_DUE)
+    assert all(not x.candidates for x in ew.round_targets(w.session, w.admin, rid, now=AFTER_DUE))

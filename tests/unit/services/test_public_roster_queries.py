@@ -12,19 +12,17 @@ import pytest
 from portal.accounts.models import Role
 from portal.regions import queries as places
 from portal.roster import queries
-from portal.roster import services as roster
 from tests import factories
 
 
 @pytest.fixture
-def world(db_session, fast_passwords):
+def world(db_session, fast_passwords, tmp_path):
     tree = factories.region_tree(db_session)
     township = tree["130102001"]
     officer = factories.actor_with(db_session, (Role.OFFICER, township))
-    batch_id = roster.publish_batch(
-        db_session, officer, township,
-        [roster.NewEntry("张小明", 3, 90_000, "130102001001"), roster.NewEntry("欧阳娜娜", 2, 80_000, "130102001002")],
-        now=datetime.now(timezone.utc)).id
+    batch_id = factories.publicity_batch(db_session, officer, township,
+                                         [("张小明", "130102001001"), ("欧阳娜娜", "130102001002")],
+                                         now=datetime.now(timezone.utc), store_dir=tmp_path / "private")
     db_session.commit()
     return dataclasses.make_dataclass("World", ["session", "tree", "township", "batch_id"])(
         db_session, tree, township, batch_id)

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
+from portal.applications import services as svc
 from portal.kernel import money
 from portal.kernel.audit_models import AuditEntry
 from portal.roster.models import KIND_PUBLICITY, KIND_STANDING, RosterBatch, RosterEntry
@@ -21,7 +23,7 @@ T0 = datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def world(db_session, fast_passwords):
+def world(db_session, fast_passwords, tmp_path):
     tree = factories.region_tree(db_session)
     township = tree["130102001"]
     sibling = tree["130102002"]
@@ -31,8 +33,8 @@ def world(db_session, fast_passwords):
     staff = factories.actor_with(db_session, (Role.WINDOW_STAFF, township))
     db_session.commit()
     return dataclasses.make_dataclass("World", ["session", "tree", "township", "sibling", "officer",
-                                                "county_officer", "sibling_officer", "staff"])(
-        db_session, tree, township, sibling, officer, county_officer, sibling_officer, staff)
+                                                "county_officer", "sibling_officer", "staff", "store"])(
+        db_session, tree, township, sibling, officer, county_officer, sibling_officer, staff, tmp_path / "private")
 
 
 def entry(name: str = "张小明", village: str = "130102001001", size: int = 3, yuan: int = 900,
@@ -48,11 +50,21 @@ def standing(entries: list[roster.NewEntry]) -> list[roster.NewEntry]:
     return [dataclasses.replace(e, source_ref=f"household:{next(_households)}") for e in entries]
 
 
-def publish(w, entries=None, at=T0, actor=None, region=None) -> RosterBatch:
-    batch = roster.publish_batch(w.session, actor or w.officer, region or w.township,
-                                 entries or [entry(), entry("欧阳娜娜", "130102001002", 2, 800)], now=at)
+TWO = [("张小明", "130102001001"), ("欧阳娜娜", "130102001002")]
+
+
+def cases(w, people, at=T0) -> list:
+    """Cases approved at 初审 by the township officer, ready to publish at `at`."""
+    return factories.approved_cases(w.session, w.officer, people, now=at, store_dir=w.store)
+
+
+def publish(w, people=TWO, at=T0, actor=None, region=None, apps=None) -> RosterBatch:
+    """A publicity batch the only way there is: from approved cases, through `publish_cases`."""
+    apps = apps if apps is not None else cases(w, people, at)
+    batch_id = svc.publish_cases(w.session, actor or w.officer, (region or w.township).code,
+                                 [a.number for a in apps], now=at)
     w.session.commit()
-    return batch
+    return w.session.get(RosterBatch, batch_id)
 
 
 # --- the 7-day window -------------------------------------------------------------------------------------------
@@ -94,10 +106,12 @@ def test_entries_are_public_exactly_inside_the_window(world, offset, listed):
 
 
 def test_publicity_finished_only_after_the_full_seven_days(world):
-    publish(world, [entry(ref="application:17")])
-    assert not roster.publicity_finished(world.session, "application:17", now=T0 + timedelta(days=6, hours=23))
-    assert roster.publicity_finished(world.session, "application:17", now=T0 + timedelta(days=7))
-    assert not roster.publicity_finished(world.session, "application:999", now=T0 + timedelta(days=30))
+    published, waiting = cases(world, [("张小明", "130102001001"), ("欧阳娜娜", "130102001001")])
+    publish(world, apps=[published])
+    ref = svc.source_ref(published)
+    assert not roster.publicity_finished(world.session, ref, now=T0 + timedelta(days=6, hours=23))
+    assert roster.publicity_finished(world.session, ref, now=T0 + timedelta(days=7))
+    assert not roster.publicity_finished(world.session, svc.source_ref(waiting), now=T0 + timedelta(days=30))
 
 
 def test_nothing_can_shorten_move_or_end_a_batch():
@@ -136,13 +150,16 @@ def test_only_officers_of_the_region_may_publish(world):
 
 
 def test_entries_must_be_villages_inside_the_region(world):
+    def add(village):
+        roster.add_standing(world.session, world.officer, world.township, standing([entry(village=village)]), now=T0)
+
     with pytest.raises(roster.RosterError) as err:
-        publish(world, [entry(village="130102002001")])  # a village of the sibling township
+        add("130102002001")  # a village of the sibling township
     assert err.value.key == "roster.err_village"
     with pytest.raises(roster.RosterError):
-        publish(world, [entry(village="130102001")])  # a township, not a village
+        add("130102001")  # a township, not a village
     with pytest.raises(roster.RosterError):
-        publish(world, [entry(village="999")])
+        add("999")
 
 
 @pytest.mark.parametrize("bad, key", [
@@ -158,9 +175,10 @@ def test_entries_must_be_villages_inside_the_region(world):
     (entry(yuan=60_000), "roster.err_amount"),
     (entry(ref="x" * 65), "roster.err_source_ref"),
 ])
-def test_bad_entries_are_refused(world, bad, key):
+def test_bad_entries_are_refused(bad, key):
+    """Every line (a case's or a register household's) passes `check_entry` before it is stored."""
     with pytest.raises(roster.RosterError) as err:
-        publish(world, [bad])
+        roster.check_entry(bad)
     assert err.value.key == key
 
 
@@ -168,6 +186,29 @@ def test_an_empty_batch_is_refused(world):
     with pytest.raises(roster.RosterError) as err:
         roster.publish_batch(world.session, world.officer, world.township, [], now=T0)
     assert err.value.key == "roster.err_empty"
+
+
+@pytest.mark.parametrize("ref", [None, "", "demo-case-0001", "household:3", "application:", "application:7x",
+                                 "application:٣"])
+def test_a_publicity_line_without_its_case_is_refused(world, ref):
+    with pytest.raises(roster.RosterError) as err:
+        roster.publish_batch(world.session, world.officer, world.township, [entry(ref=ref)], now=T0)
+    assert err.value.key == "roster.err_case_ref"
+    assert world.session.execute(select(RosterBatch)).first() is None
+
+
+def test_the_table_refuses_a_publicity_line_without_its_case(world):
+    """Below the service, the CHECK constraint holds too (a write that skipped the service is refused)."""
+    batch = publish(world)
+    line = world.session.execute(select(RosterEntry).where(RosterEntry.batch_id == batch.id)).scalars().first()
+    line.source_ref = None
+    with pytest.raises(IntegrityError):
+        world.session.flush()
+    world.session.rollback()
+    line = world.session.execute(select(RosterEntry).where(RosterEntry.batch_id == batch.id)).scalars().first()
+    line.source_ref = "household:1"
+    with pytest.raises(IntegrityError):
+        world.session.flush()
 
 
 # --- withdrawal -----------------------------------------------------------------------------------------------
@@ -222,7 +263,7 @@ def test_public_entries_carry_publishable_fields_only(world):
     assert {f.name for f in dataclasses.fields(roster.PublicEntry)} == {
         "public_id", "masked_name", "household_size", "monthly_amount_fen", "village_name", "kind", "starts_at",
         "ends_at"}
-    publish(world, [entry(ref="application:5")])
+    publish(world, [("张小明", "130102001001")])
     (e,) = roster.browse(world.session, world.township.path, KIND_PUBLICITY, now=T0).entries
     assert e.masked_name == "张*明"
     assert "application" not in repr(e) and "张小明" not in repr(e)
@@ -230,7 +271,7 @@ def test_public_entries_carry_publishable_fields_only(world):
 
 def test_masking_follows_the_villages_setting(world):
     world.tree["130102001002"].name_mask_style = "surname"
-    publish(world, [entry("张小明", "130102001001"), entry("欧阳娜娜", "130102001002")])
+    publish(world, TWO)
     names = [e.masked_name for e in roster.browse(world.session, world.township.path, KIND_PUBLICITY, now=T0).entries]
     assert names == ["张*明", "欧阳**"]
 
@@ -274,7 +315,7 @@ def test_search_is_exact_and_inside_the_region(world):
                                   entry("张小")]), now=T0)
     roster.add_standing(world.session, world.sibling_officer, world.sibling, standing([entry("张小明", "130102002001")]),
                         now=T0)
-    publish(world, [entry("张小明", "130102001001")], at=T0)
+    publish(world, [("张小明", "130102001001")], at=T0)
     now = T0 + timedelta(days=1)
     found = roster.search_name(world.session, world.township.path, " 张小明 ", now=now)
     assert len(found.entries) == 3  # two standing + one in publicity, not the sibling township's
@@ -319,11 +360,12 @@ def test_current_batches_concern_the_region_above_and_below(world):
 
 
 def test_the_reports_seam_resolves_a_public_id(world):
-    batch = publish(world, [entry(ref="application:42")])
+    apps = cases(world, [("张小明", "130102001001")])
+    batch = publish(world, apps=apps)
     (pid,) = _ids(world, batch)
     found = roster.public_entry(world.session, pid.upper())
     assert found is not None and found.masked_name == "张*明" and found.public_id == pid
-    assert roster.case_link(world.session, pid)[1] == "application:42"
+    assert roster.case_link(world.session, pid)[1] == f"application:{apps[0].id}"
     assert roster.public_entry(world.session, "nosuchentry") is None
     assert roster.public_entry(world.session, "") is None
     roster.withdraw_entry(world.session, world.officer, pid, "申请人主动撤回", now=T0)

@@ -11,29 +11,28 @@ import pytest
 from portal.accounts.models import Role
 from portal.kernel.permissions import PermissionDenied
 from portal.roster import queries
-from portal.roster import services as roster
 from tests import factories
 
 T0 = datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def world(db_session, fast_passwords):
+def world(db_session, fast_passwords, tmp_path):
     tree = factories.region_tree(db_session)
     township = tree["130102001"]
     officer = factories.actor_with(db_session, (Role.OFFICER, township))
     sibling_officer = factories.actor_with(db_session, (Role.OFFICER, tree["130102002"]))
     db_session.commit()
-    return dataclasses.make_dataclass("World", ["session", "tree", "township", "officer", "sibling_officer"])(
-        db_session, tree, township, officer, sibling_officer)
-
-
-def entries():
-    return [roster.NewEntry("张小明", 3, 90_000, "130102001001"), roster.NewEntry("欧阳娜娜", 2, 80_000, "130102001002")]
+    return dataclasses.make_dataclass("World", ["session", "tree", "township", "officer", "sibling_officer",
+                                                "store"])(
+        db_session, tree, township, officer, sibling_officer, tmp_path / "private")
 
 
 def publish(w, at=T0) -> int:
-    batch_id = roster.publish_batch(w.session, w.officer, w.township, entries(), now=at).id
+    """Two cases approved at 初审, published as one batch (the only way onto the publicity roster)."""
+    batch_id = factories.publicity_batch(w.session, w.officer, w.township,
+                                         [("张小明", "130102001001"), ("欧阳娜娜", "130102001002")], now=at,
+                                         store_dir=w.store)
     w.session.commit()
     return batch_id
 

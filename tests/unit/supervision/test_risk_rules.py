@@ -34,7 +34,7 @@ def secret(monkeypatch):
 
 
 @pytest.fixture
-def w(db_session, fast_passwords):
+def w(db_session, fast_passwords, tmp_path):
     tree = factories.region_tree(db_session)
     a = factories.actor_with(db_session, (Role.OFFICER, tree[TOWNSHIP]), (Role.OFFICER, tree[COUNTY]))
     b = factories.actor_with(db_session, (Role.OFFICER, tree[COUNTY]))
@@ -43,7 +43,7 @@ def w(db_session, fast_passwords):
     inspector_other = factories.actor_with(db_session, (Role.INSPECTOR, tree["130104"]))
     db_session.commit()
     return type("W", (), dict(s=db_session, tree=tree, a=a, b=b, city=city, other=other,
-                              inspector_other=inspector_other))
+                              inspector_other=inspector_other, store=tmp_path / "private"))
 
 
 def act(w, actor, action, target_type, target_id, at, region=VILLAGE, after=None) -> AuditEntry:
@@ -85,9 +85,8 @@ def test_too_fast_at_its_boundary(w, days_later, hit):
 
 # --- withdrawn within hours -----------------------------------------------------------------------------------
 
-def _published(w, name="张三"):
-    batch = roster.publish_batch(w.s, w.a, w.tree[TOWNSHIP], [roster.NewEntry(name, 2, 500_00, VILLAGE)], now=T0)
-    return batch
+def _published(w, name="张三") -> int:
+    return factories.publicity_batch(w.s, w.a, w.tree[TOWNSHIP], [(name, VILLAGE)], now=T0, store_dir=w.store)
 
 
 @pytest.mark.parametrize("after, hit", [(timedelta(hours=24), True), (timedelta(hours=24, seconds=1), False)])

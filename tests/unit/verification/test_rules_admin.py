@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.permissions import PermissionDenied
+from portal.verification import queries as vq
 from portal.verification import rules as vr
 from portal.verification import services as vs
 from portal.verification.pages.rules_admin import parse_form
@@ -53,6 +54,18 @@ def test_another_countys_admin_and_a_township_are_refused(w):
         vs.set_rule_by_admin(w.s, w.admin, "130102001", "dead", {}, date(2026, 1, 1), "X〔2026〕1号")
     assert info.value.key == "verify.err_rule_level"
     assert vs.rules_for_admin(w.s, w.other) == []
+
+
+def test_the_region_picker_offers_only_what_the_admin_may_set(w):
+    """The page's picker: the admin's own tree from province to county (townships and villages cannot hold a
+    rule), nothing of another county; the service above still refuses anything else sent in its place."""
+    county_admin = [(c.code, c.depth) for c in vq.rule_regions(w.s, w.admin)]
+    assert county_admin == [("130102", 0)]
+    city_admin = factories.actor_with(w.s, (Role.ADMIN, w.tree.city))
+    assert [(c.code, c.depth) for c in vq.rule_regions(w.s, city_admin)] == [("1301", 0), ("130102", 1),
+                                                                          ("130104", 1)]
+    with pytest.raises(PermissionDenied):
+        vq.rule_regions(w.s, factories.actor_with(w.s, (Role.OFFICER, w.county)))
 
 
 def test_the_form_reads_yuan_counts_and_choices():
