@@ -9,14 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from portal.kernel import audit, heavy
+from portal.kernel import export as kernel_export
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import PermissionDenied, Role, authorize
 from portal.shell.http import actor_or_error, error, request_lang
 from portal.verification import export
 from portal.verification import queries as vq
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_ROWS = 50_000
+MAX_ROWS = kernel_export.MAX_ROWS
 
 
 def _rows(actor, filters: vq.Filters):
@@ -44,6 +44,5 @@ async def findings_xlsx(request: Request) -> Response:
         body = await heavy.run(export.workbook, rows, request_lang(request))
     except heavy.Busy as exc:
         return error(request, 503, exc.key)
-    return Response(body, media_type=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="findings.xlsx"', "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff"})
+    return Response(body, media_type=kernel_export.MEDIA_TYPE,
+                    headers=kernel_export.response_headers(export.filename(request_lang(request))))
