@@ -1269,7 +1269,7 @@ def open_draft(session: Session, number: str, secret: str, *, materials_ok: bool
     raise NoDraft("apply.err_not_draft")
 
 
-def new_draft(session: Session, *, client: str, now: datetime) -> tuple[str, str]:
+def new_draft(session: Session, *, client: str, now: datetime | None = None) -> tuple[str, str]:
     """A draft started on /apply: its number and its secret (shown once). ApplicationError apply.err_draft_quota
     beyond the address's daily quota."""
     app, secret = create_draft(session, client=client, now=now)
