@@ -2,10 +2,11 @@
 
 Resident side (no account): `create_draft` returns the public application number and a secret shown once (the
 grouped form of report secrets, kernel/codes); `resume(number, secret)` opens the draft again; `save_section` stores
-the answers page by page; `add_document` takes a photo through the one image intake; `submit` checks everything and
-opens the first step, and `next_step` is what its receipt says: who handles the case and by when. `track` is what
-the tracking page shows: every step, its deadline in working days, the office handling it, and the ONE list of
-missing materials.
+the answers page by page (the wizard's use cases, `save_village` … `submit_draft`, one per page of /apply, each
+opening the draft with the tab's number and secret); `add_document` takes a photo through the one image intake;
+`submit` checks everything and opens the first step, and `next_step` is what its receipt says: who handles the case
+and by when. `track` is what the tracking page shows: every step, its deadline in working days, the office handling
+it, and the ONE list of missing materials.
 
 Officer side (role + region with the one guard, every action audited): accept or request materials (补正), record the
 home survey (入户调查), the registry cross-check (核对, through services.crosscheck), the recheck (复查) when disputed,
