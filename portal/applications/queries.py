@@ -3,23 +3,29 @@ number + secret (residents): the case's whole history (who did what, when, the n
 what the signed-in officer may do on a case, the cases waiting for publicity grouped by township, the queue as rows
 for the export; and the resident's tracking page in its own unit of work (the page holds no session): the case, its
 steps and what the household economic check found (the kinds of records only). The resident's one write here,
-answering a finding, goes through `services.answer_finding`.
+answering a finding, goes through `services.answer_finding`. And the application wizard's pages (`wizard_page`,
+with the check-your-answers page's lines), opened with the number and secret the tab holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
+from portal.applications import rules
 from portal.applications import services as svc
+from portal.applications.eligibility import rules as el
 from portal.applications.models import Application, ApplicationStep
+from portal.i18n import text
 from portal.kernel.db import session_scope
+from portal.kernel.masking import mask_id_number
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
 from portal.kernel.workdays import CHINA_TZ, china_date, china_today
+from portal.regions import queries as region_queries
 from portal.regions import services as regions
 from portal.regions.models import Region
 from portal.verification import queries as verification_queries
@@ -414,3 +420,176 @@ def answer_finding(number: str, secret: str, finding_id: int, text: str) -> Resi
             raise svc.ApplicationError("apply.err_not_found")
         svc.answer_finding(session, app, finding_id, text)
         return _case(session, app)
+
+
+# --- the application wizard (/apply) ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HeldCase:
+    """The application a wizard tab holds, as its page opens: a draft, a case waiting for materials, or a submitted
+    case with what its receipt says (the step the resident waits for)."""
+
+    status: str
+    receipt: svc.StepView | None
+
+
+def held_case(session: Session, number: str, secret: str) -> HeldCase | None:
+    app = svc.resume(session, number, secret) if number else None
+    if app is None:
+        return None
+    submitted = app.status not in (svc.DRAFT, svc.MATERIALS)
+    return HeldCase(app.status, svc.next_step(session, app) if submitted else None)
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One answer with its question's label ("Age (years): 50"), written in both languages."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """A row of the check-your-answers page: one wizard page with its change link."""
+
+    label: str  # message key
+    value: str
+    value_key: str  # a message key when the answer is a choice, else ""
+    items: tuple[CheckItem, ...]  # a page with several answers: each with its own label
+    screen: str
+    index: int
+    anchor: str
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class WizardPage:
+    """One wizard page with the draft's values: the form's inputs, and what the page lists (the villages of the
+    township, the adults asked to consent, the photos, the check-your-answers lines)."""
+
+    screen: str
+    form: dict[str, str]
+    members: int
+    member_name: str  # a member's or income page: whom it is about
+    township_code: str  # the village page: the township of the village chosen (else as the tab had it)
+    villages: tuple[region_queries.RegionLine, ...] = ()
+    adults: tuple[rules.Adult, ...] = ()
+    documents: tuple[DocumentLine, ...] = ()
+    check: tuple[CheckLine, ...] = ()
+
+
+def wizard_page(session: Session, number: str, secret: str, screen: str, township_code: str = "", *,
+                materials_ok: bool = False) -> WizardPage:
+    """`screen` of the tab's draft (services.NoDraft when there is none, or it is no longer a draft)."""
+    return _page(session, svc.open_draft(session, number, secret, materials_ok=materials_ok), screen, township_code)
+
+
+def page_before(session: Session, number: str, secret: str, screen: str, township_code: str = "") -> WizardPage:
+    """The back link: the page before `screen`, in the order the draft's own household gives the pages."""
+    app = svc.open_draft(session, number, secret)
+    return _page(session, app, rules.previous_screen(len(rules.members_of(app.answers)), screen), township_code)
+
+
+def _page(session: Session, app: Application, screen: str, township_code: str) -> WizardPage:
+    answers = app.answers or {}
+    page = WizardPage(screen, rules.form_for(answers, screen), len(rules.members_of(answers)),
+                      rules.member_name(answers, screen), township_code)
+    kind = rules.kind_of(screen)
+    if kind == "village":
+        return _village_page(session, page, str(answers.get("village", "")))
+    if kind == "consent":
+        return replace(page, adults=tuple(rules.adults(answers)))
+    if kind == "documents":
+        return replace(page, documents=tuple(DocumentLine(d.id, d.kind) for d in svc.documents(session, app)))
+    if kind == "check":
+        return replace(page, check=tuple(check_lines(session, app)))
+    return page
+
+
+def _village_page(session: Session, page: WizardPage, code: str) -> WizardPage:
+    village = regions.by_code(session, code)
+    township = village.path.strip("/").split("/")[-2] if village else page.township_code
+    return replace(page, form={"village": village.code if village else ""}, township_code=township,
+                   villages=tuple(region_queries.villages_of(session, township)))
+
+
+def check_lines(session: Session, app: Application) -> list[CheckLine]:
+    """The check-your-answers page: one row per wizard page (with its change link), each answer with its label."""
+    a = app.answers or {}
+    rows: list[CheckLine] = []
+
+    def row(label: str, value: str, screen: str, anchor: str = "", value_key: str = "",
+            items: list[CheckItem] | None = None) -> None:
+        rows.append(CheckLine(label, value, value_key, tuple(items or ()), screen, len(rows), anchor or screen))
+
+    def item(label_key: str, value_key: str, **params: object) -> CheckItem:
+        """'label: value' in both languages; the value is itself a catalog key with its parameters."""
+        return CheckItem(**{lang: text("apply.check_item", lang, label=text(label_key, lang),
+                                       value=text(value_key, lang, **params)) for lang in ("zh", "en")})
+
+    def plain(label_key: str, value: object) -> CheckItem:
+        """'label: value' for a value typed by the resident (a name, a number)."""
+        return CheckItem(**{lang: text("apply.check_item", lang, label=text(label_key, lang), value=value)
+                            for lang in ("zh", "en")})
+
+    def words(value_key: str, **params: object) -> CheckItem:
+        return CheckItem(zh=text(value_key, "zh", **params), en=text(value_key, "en", **params))
+
+    def money(fen: object) -> str:
+        return el.yuan(fen) if isinstance(fen, int) and not isinstance(fen, bool) else str(fen)
+
+    village = regions.by_code(session, str(a.get("village", "")))
+    chain = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
+    row("apply.q.village", chain, "village")
+    residence = str(a.get("residence", ""))
+    row("apply.q.residence", "", "residence",
+        value_key=f"screen.residence.{residence}" if residence in el.RESIDENCES else "")
+    applicant = a.get("applicant") or {}
+    row("apply.q.applicant", "", "applicant", items=[plain("apply.name", applicant.get("name", "")),
+                                                      plain("apply.phone", applicant.get("phone", ""))])
+    members = a.get("members") or []
+    row("apply.q.size", str(len(members)), "size")
+    for i, m in enumerate(members):
+        rel = str(m.get("relationship", ""))
+        grade = m.get("disability_grade", 0)
+        details = [plain("apply.name", m.get("name", "")),
+                   plain("register.id_number", mask_id_number(str(m.get("id_number", "")))),
+                   item("apply.relationship", f"apply.rel.{rel}") if rel in el.RELATIONSHIPS
+                   else plain("apply.relationship", ""),
+                   plain("apply.age", m.get("age", "")),
+                   item("apply.disability", f"apply.grade.{grade}") if grade in (0, 1, 2, 3, 4)
+                   else plain("apply.disability", grade),
+                   item("apply.illness", "apply.yes" if m.get("serious_illness") else "apply.no"),
+                   item("apply.student", "apply.yes" if m.get("student") else "apply.no")]
+        row("apply.check_member", "", f"member-{i}", f"member-{i}", items=details)
+        incomes = m.get("incomes") or {}
+        lines = [item(f"elig.kind.{kind}", "apply.check_yuan_month", amount=money(fen))
+                 for kind, fen in incomes.items() if kind in el.INCOME_KINDS]
+        row("apply.check_income", "", f"income-{i}", f"income-{i}",
+            items=[plain("apply.name", m.get("name", "")), *lines] if lines
+            else [plain("apply.name", m.get("name", "")), item("apply.check_income", "apply.check_none")])
+    assets = a.get("assets") or {}
+    row("apply.q.assets", "", "assets", items=[
+        plain("apply.deposits", money(assets.get("deposits", 0))),  # the label carries the unit
+        plain("apply.vehicles", assets.get("vehicles", 0)),
+        plain("apply.houses", assets.get("houses", 0)),
+        plain("apply.housing_area", assets.get("housing_area", 0)),
+        plain("apply.businesses", assets.get("businesses", 0))])
+    related = a.get("related") or {}
+    row("apply.q.related", "", "related",
+        value_key={True: "apply.yes", False: "apply.no"}.get(related.get("any"), ""),
+        items=[plain("apply.related_detail", related["detail"])] if related.get("detail") else [])
+    consent = set(a.get("consent") or [])
+    adults = rules.adult_indexes(a)
+    # One answer under its question: the heading is the label.
+    row("apply.q.consent", "", "consent", items=[words("apply.check_consent", n=len(consent & set(adults)),
+                                                       total=len(adults))])
+    row("apply.q.documents", "", "documents",
+        items=[words("apply.check_documents", n=len(svc.documents(session, app)))])
+    return rows

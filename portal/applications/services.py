@@ -2,10 +2,11 @@
 
 Resident side (no account): `create_draft` returns the public application number and a secret shown once (the
 grouped form of report secrets, kernel/codes); `resume(number, secret)` opens the draft again; `save_section` stores
-the answers page by page; `add_document` takes a photo through the one image intake; `submit` checks everything and
-opens the first step, and `next_step` is what its receipt says: who handles the case and by when. `track` is what
-the tracking page shows: every step, its deadline in working days, the office handling it, and the ONE list of
-missing materials.
+the answers page by page (the wizard's use cases, `save_village` … `submit_draft`, one per page of /apply, each
+opening the draft with the tab's number and secret); `add_document` takes a photo through the one image intake;
+`submit` checks everything and opens the first step, and `next_step` is what its receipt says: who handles the case
+and by when. `track` is what the tracking page shows: every step, its deadline in working days, the office handling
+it, and the ONE list of missing materials.
 
 Officer side (role + region with the one guard, every action audited): accept or request materials (补正), record the
 home survey (入户调查), the registry cross-check (核对, through services.crosscheck), the recheck (复查) when disputed,
@@ -34,9 +35,10 @@ from portal.kernel.errors import DomainError
 from portal.kernel.images import StoredImage
 from portal.kernel import images
 from portal.kernel import codes
-from portal.kernel import money
 from portal.accounts.models import Role
 from portal.applications.models import Application, ApplicationDocument, ApplicationStep, Reassessment
+from portal.applications import rules
+from portal.applications.rules import MAX_NAME, adult_indexes
 from portal.kernel.base import utcnow
 from portal.kernel.hashing import keyed_hash, same
 from portal.regions.models import Region, RegionLevel
@@ -123,7 +125,6 @@ DOCUMENT_KINDS = ("id_card", "hukou", "income_proof", "property", "disability", 
 MAX_DOCUMENTS = 30
 MIN_REASON = 10
 MAX_TEXT = 1000
-MAX_NAME = 32
 PHOTO_POLICY = IntakePolicy()  # 10 MB, 40 megapixels: phone photos of documents
 
 # Actions allowed from each status: nothing can be skipped.
@@ -242,17 +243,6 @@ def household_from_answers(answers: dict) -> el.Household:
                         _int(assets.get("vehicles", 0)), _int(assets.get("houses", 0)),
                         _int(assets.get("housing_area", 0)), _int(assets.get("businesses", 0)),
                         bool(answers.get("hardship")))
-
-
-def adult_indexes(answers: dict) -> list[int]:
-    out = []
-    for i, m in enumerate(answers.get("members", [])):
-        try:
-            if _int(m.get("age", 0)) >= 18:
-                out.append(i)
-        except (TypeError, ValueError):
-            continue
-    return out
 
 
 def id_number_errors(answers: dict, today: date | None = None) -> list[el.FieldError]:
@@ -1252,24 +1242,182 @@ def document_for_officer(session: Session, actor: Actor, doc_id: int) -> Applica
 
 
 
-# --- wizard helpers ---------------------------------------------------------------------------------------------
+# --- the wizard (/apply): one use case per page, on the draft the tab holds ---------------------------------------
+# The page shapes what was typed with `rules` (pure) and hands the answer here with the number and secret its tab
+# holds; each use case opens the draft again with them, stores the answer as typed (a draft keeps even wrong figures,
+# so nothing typed is lost) and returns the errors left on that page. What the next page shows is
+# `queries.wizard_page`.
 
-def parse_yuan(text: str) -> int | None:
-    """A wizard amount: blank is 0; negative values come back so validation names them."""
-    return money.parse_yuan(text, empty=0)
-
-
-def parse_count(text: str) -> int | None:
-    text = (text or "").strip()
-    if text.startswith("-") and text[1:].isdigit():
-        return -int(text[1:])
-    return int(text) if text.isdigit() and len(text) <= 6 else None
+class NoDraft(DomainError):
+    """The tab's draft cannot be worked on: none under its number and secret (apply.err_not_found), or it is no
+    longer a draft (apply.err_not_draft). Not an ApplicationError: a page tells it apart from a refused action."""
 
 
 def field_errors(session: Session, app: Application, prefixes: tuple[str, ...]) -> list[el.FieldError]:
     """The submission errors that belong to one wizard page (its fields start with one of `prefixes`)."""
     return [e for e in check_for_submit(session, app)
             if any(e.field == p or e.field.startswith(p + "-") for p in prefixes)]
+
+
+def open_draft(session: Session, number: str, secret: str, *, materials_ok: bool = False) -> Application:
+    """The draft under this number and secret; with `materials_ok` also a case waiting for the resident's materials
+    (补正: the documents page only). NoDraft otherwise."""
+    app = resume(session, number, secret) if number else None
+    if app is None:
+        raise NoDraft("apply.err_not_found")
+    if app.status == DRAFT or (materials_ok and app.status == MATERIALS):
+        return app
+    raise NoDraft("apply.err_not_draft")
+
+
+def new_draft(session: Session, *, client: str, now: datetime | None = None) -> tuple[str, str]:
+    """A draft started on /apply: its number and its secret (shown once). ApplicationError apply.err_draft_quota
+    beyond the address's daily quota."""
+    app, secret = create_draft(session, client=client, now=now)
+    return app.number, secret
+
+
+@dataclass(frozen=True)
+class ResumedDraft:
+    number: str
+    status: str
+    answered: bool  # the draft holds answers: it opens on the check page
+
+
+def resume_draft(session: Session, number: str, secret: str, *, client: str) -> ResumedDraft | None:
+    """/apply's resume form: `open_for_resident` (None for a wrong number or secret). Throttled: the failure count
+    and its audit row are committed before ApplicationError apply.err_throttled reaches the caller."""
+    try:
+        app = open_for_resident(session, number, secret, client=client)
+    except ApplicationError:
+        session.commit()
+        raise
+    return ResumedDraft(app.number, app.status, bool(app.answers)) if app is not None else None
+
+
+@dataclass(frozen=True)
+class PageSaved:
+    """A wizard page stored: the errors left on it (none: on to the next page) and the household's size, which
+    orders the pages. `stale`: the page is about a member the draft no longer has, and nothing was stored;
+    `supplied`: the materials asked for went back to the window."""
+
+    errors: tuple[el.FieldError, ...]
+    members: int
+    stale: bool = False
+    supplied: bool = False
+
+
+def _saved(app: Application, errors: list[el.FieldError], **flags: bool) -> PageSaved:
+    return PageSaved(tuple(errors), len(rules.members_of(app.answers)), **flags)
+
+
+def save_village(session: Session, number: str, secret: str, code: str) -> PageSaved:
+    app = open_draft(session, number, secret)
+    save_section(session, app, "village", code)
+    return _saved(app, field_errors(session, app, ("village",)))
+
+
+def save_residence(session: Session, number: str, secret: str, value: str) -> PageSaved:
+    app = open_draft(session, number, secret)
+    save_section(session, app, "residence", value if value in el.RESIDENCES else "")
+    return _saved(app, field_errors(session, app, ("residence",)))
+
+
+def save_applicant(session: Session, number: str, secret: str, value: dict) -> PageSaved:
+    """`rules.applicant_answer`; the applicant is member 1, so their name goes there too while it is empty."""
+    app = open_draft(session, number, secret)
+    save_section(session, app, "applicant", value)
+    members = rules.with_applicant_named(rules.members_of(app.answers), value["name"])
+    if members is not None:
+        save_section(session, app, "members", members)
+    return _saved(app, field_errors(session, app, ("applicant",)))
+
+
+def save_size(session: Session, number: str, secret: str, n: int | None) -> PageSaved:
+    """The household's size (`rules.parse_count` of what was typed): the members for it (`rules.resized`). A size
+    out of range changes nothing: the members already entered stay."""
+    app = open_draft(session, number, secret)
+    key = rules.size_error(n)
+    if key:
+        return _saved(app, [el.FieldError("size", key)])
+    save_section(session, app, "members", rules.resized(app.answers or {}, n))  # type: ignore[arg-type]
+    return _saved(app, [])
+
+
+def save_member(session: Session, number: str, secret: str, i: int, answer: rules.MemberAnswer) -> PageSaved:
+    app = open_draft(session, number, secret)
+    members = rules.members_of(app.answers)
+    if i >= len(members):
+        return _saved(app, [], stale=True)
+    members[i] = {**members[i], **answer.fields}
+    save_section(session, app, "members", members)
+    page = f"member-{i}"
+    errors = field_errors(session, app, tuple(f"{page}-{f}" for f in ("name", "relationship", "id_number", "age",
+                                                                       "disability")))
+    if answer.age_not_a_number:  # the age is stored as -1: name what was typed, not a negative age
+        errors = [e for e in errors if e.field != f"{page}-age"] + [el.FieldError(f"{page}-age", "elig.err_number")]
+    return _saved(app, errors)
+
+
+def save_income(session: Session, number: str, secret: str, i: int, figures: rules.Figures) -> PageSaved:
+    app = open_draft(session, number, secret)
+    members = rules.members_of(app.answers)
+    if i >= len(members):
+        return _saved(app, [], stale=True)
+    members[i] = {**members[i], "incomes": figures.values, "typed": figures.typed}
+    save_section(session, app, "members", members)
+    not_numbers = [el.FieldError(f"member-{i}-income-{kind}", "elig.err_number") for kind in figures.not_numbers]
+    return _saved(app, not_numbers + field_errors(session, app, (f"member-{i}-income",)))
+
+
+def save_assets(session: Session, number: str, secret: str, figures: rules.Figures) -> PageSaved:
+    app = open_draft(session, number, secret)
+    save_section(session, app, "assets", figures.values)
+    app.answers = {**app.answers, "assets_typed": figures.typed}
+    not_numbers = [el.FieldError(name, "elig.err_number") for name in figures.not_numbers]
+    return _saved(app, not_numbers + [e for e in field_errors(session, app, rules.ASSET_FIELDS)
+                                      if e.field not in figures.not_numbers])
+
+
+def save_related(session: Session, number: str, secret: str, value: dict) -> PageSaved:
+    app = open_draft(session, number, secret)
+    save_section(session, app, "related", value)
+    return _saved(app, field_errors(session, app, ("related",)))
+
+
+def save_consent(session: Session, number: str, secret: str, consented: list[int]) -> PageSaved:
+    """The indexes of the adults who consented to the household economic check."""
+    app = open_draft(session, number, secret)
+    save_section(session, app, "consent", consented)
+    return _saved(app, field_errors(session, app, ("consent",)))
+
+
+def attach_photo(session: Session, number: str, secret: str, kind: str, stored: StoredImage) -> None:
+    """A document photo already through the image intake (its upload token checked by the page) kept with the
+    draft, or with a case waiting for materials. ApplicationError when refused."""
+    add_document(session, open_draft(session, number, secret, materials_ok=True), kind, stored, document_store())
+
+
+def detach_photo(session: Session, number: str, secret: str, doc_id: int) -> None:
+    remove_document(session, open_draft(session, number, secret, materials_ok=True), doc_id)
+
+
+def finish_documents(session: Session, number: str, secret: str) -> PageSaved:
+    """The documents page's continue: a case waiting for materials goes back to the window (`supplied`); a draft
+    goes on once it has the photo of an ID card."""
+    app = open_draft(session, number, secret, materials_ok=True)
+    if app.status == MATERIALS:
+        supply_materials(session, app)
+        return _saved(app, [], supplied=True)
+    return _saved(app, field_errors(session, app, ("documents",)))
+
+
+def submit_draft(session: Session, number: str, secret: str) -> StepView | None:
+    """Submit the tab's draft (SubmitErrors: every field still to fix) and return what its receipt says: the step
+    the resident now waits for (`next_step`)."""
+    app = open_draft(session, number, secret)
+    submit(session, app)
+    return next_step(session, app)
 
 
 # --- findings of the check at acceptance ------------------------------------------------------------------------

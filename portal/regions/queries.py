@@ -3,7 +3,7 @@ checked for role + region with the one guard and, for pages, in its own unit of 
 session. `region_path` only tells the page which region to guard, and shows nothing.
 
 `place` is the public pages' region cascade (anyone, no account: region names are public): the selectors for one
-region and the names above it."""
+region and the names above it; `villages_of`, the application wizard's choice of village in a township."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, Role, authorize
 from portal.regions import services as regions
 from portal.regions.cascade import LevelRow, cascade_levels
-from portal.regions.models import LEVEL_ORDER, Region
+from portal.regions.models import LEVEL_ORDER, Region, RegionLevel
 
 LEVELS = [lvl.value for lvl in LEVEL_ORDER]  # province first
 
@@ -118,3 +118,10 @@ def open_place(code: str, *, or_root: bool = False) -> Place | None:
 def open_no_place() -> list[LevelRow]:
     with session_scope() as session:
         return no_place(session)
+
+
+def villages_of(session: Session, township_code: str) -> list[RegionLine]:
+    """The villages and communities (村/社区) under the township with this code, by code; none for an unknown one."""
+    township = regions.by_code(session, township_code) if township_code else None
+    return [_line(r) for r in (regions.children(session, township) if township else [])
+            if r.level == RegionLevel.VILLAGE]

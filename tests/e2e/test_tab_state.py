@@ -132,9 +132,11 @@ def test_state_files_are_readable_by_the_portal_user_only(server):
 
 def test_an_application_draft_stays_only_with_its_browser_session_and_only_while_in_use(server):
     from portal.kernel.policy_models import PolicySetting
+    from portal.applications.components import DraftHold
     from portal.applications.pages.apply import ApplyState
 
-    name = state_name(ApplyState)
+    # The wizard's state is a substate of the hold: the number and the browser session's cookie are the hold's vars.
+    name, hold = state_name(ApplyState), state_name(DraftHold)
 
     async def reopen(token: str, storage: dict | None) -> list[str]:
         tab = RxClient(server.base_url)
@@ -148,9 +150,9 @@ def test_an_application_draft_stays_only_with_its_browser_session_and_only_while
             await client.call(f"{name}.load", path="/apply")
             started = await client.call(f"{name}.start", path="/apply")
             await client.call(f"{name}.begin", path="/apply")
-        number = next(v for k, v in started[name].items() if k.startswith("number"))
-        key = next(v for k, v in started[name].items() if k.startswith("browser_key"))
-        cookie = {f"{name}.browser_key": key}
+        number = next(v for k, v in started[hold].items() if k.startswith("number"))
+        key = next(v for k, v in started[hold].items() if k.startswith("browser_key"))
+        cookie = {f"{hold}.browser_key": key}
         same_session = await reopen(client.token, cookie)
         other_session = await reopen(client.token, None)  # the tab's token without that browser session's cookie
         return number, cookie, client.token, same_session, other_session
@@ -166,13 +168,13 @@ def test_an_application_draft_stays_only_with_its_browser_session_and_only_while
             await client.call(f"{name}.load", path="/apply")
             started = await client.call(f"{name}.start", path="/apply")
             await client.call(f"{name}.begin", path="/apply")
-        key = next(v for k, v in started[name].items() if k.startswith("browser_key"))
-        number = next(v for k, v in started[name].items() if k.startswith("number"))
+        key = next(v for k, v in started[hold].items() if k.startswith("browser_key"))
+        number = next(v for k, v in started[hold].items() if k.startswith("number"))
         with db(server) as s:
             s.merge(PolicySetting(key="apply.idle_minutes", value=0, updated_by="test"))
             s.commit()
         try:
-            return number, await reopen(client.token, {f"{name}.browser_key": key})
+            return number, await reopen(client.token, {f"{hold}.browser_key": key})
         finally:
             with db(server) as s:
                 s.delete(s.get(PolicySetting, "apply.idle_minutes"))

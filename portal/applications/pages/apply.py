@@ -3,8 +3,10 @@ with errors (the error summary at the top links to each field, and what was type
 with a change link per answer; photos of documents through the one image intake. The draft is resumed with the
 application number and the secret shown when it was created.
 
-The browser holds display strings only; the number and secret stay in backend-only vars, and every event opens
-the draft again through `services.applications.resume`, so a forged event cannot reach another household's draft.
+The browser holds display strings only; the number and secret stay in backend-only vars (`components.DraftHold`,
+this state's parent, which the tracking page reads too), and every event opens the draft again with them, so a
+forged event cannot reach another household's draft. Each handler shapes what was typed with `applications.rules`,
+stores it through one use case of `applications.services` and shows the next page as `queries.wizard_page` reads it.
 
 A tab's state is stored by the state manager and sent again, in full, on every later page load of that tab, before
 any on_load runs. So the one-time secret never enters a state var: the `start` event carries it once, through
@@ -18,8 +20,8 @@ answers.
 from __future__ import annotations
 
 import base64
-import secrets
-import time
+import functools
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import TypedDict
 
@@ -29,36 +31,30 @@ from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.shell.once import show_once
-from portal.kernel.db import session_scope
-from portal.i18n import MESSAGES
-from portal.regions.models import RegionLevel
+from portal.applications import queries
+from portal.applications import rules
 from portal.applications import services as svc
+from portal.applications.components import DraftHold
+from portal.applications.eligibility import queries as eligibility_queries
 from portal.applications.eligibility import rules as el
-from portal.regions import services as regions
-from portal.applications.eligibility import screener
-from portal.kernel.images import REJECT_REASONS, PrivateImageStore
+from portal.regions import queries as region_queries
+from portal.kernel.images import REJECT_REASONS
 from portal.kernel.settings import get_settings
 from portal.shell.photos import photo_field, photo_wait_note, token_from_sink
 from portal.shell.client import client_address
 from portal.shell.args import checked, row_id
-from portal.kernel import drawing, heavy, policy
+from portal.kernel import drawing, heavy, policy, unit
 from portal.shell.session import on_hydrate
 from portal.i18n import MESSAGES, text
 from portal.shell.ui import UIState
-from portal.kernel.masking import mask_id_number
 from portal.kernel.workdays import CHINA_TZ, china_date
 from portal.register import rules as id_rules
 
 ERROR_KEYS = [k for k in MESSAGES if k.startswith(("elig.err_", "apply.err_", "apply.photo.", "register.err_"))] \
     + list(REJECT_REASONS) + ["name.err_invalid"]
-MAX_ID_TYPED = 24  # 18 characters plus the spaces people type between groups
 REL_KEYS = [f"apply.rel.{r}" for r in el.RELATIONSHIPS]
 DOC_KEYS = [f"apply.doc.{k}" for k in svc.DOCUMENT_KINDS]
 STEP_KEYS = [f"apply.step.{k}" for k in svc.STEP_KINDS]
-GRADES = ["0", "1", "2", "3", "4"]
-# Income kinds in the order a resident thinks of them: counted first, then what is usually not counted.
-INCOME_FIELDS = list(el.INCOME_KINDS)
-ASSET_FIELDS = ["deposits", "vehicles", "houses", "housing_area", "businesses"]
 
 
 class Choice(TypedDict):
@@ -99,104 +95,27 @@ class AdultRow(TypedDict):
     consented: bool
 
 
-def _screens(n_members: int) -> list[str]:
-    members = [f"member-{i}" for i in range(n_members)] + [f"income-{i}" for i in range(n_members)]
-    return ["village", "residence", "applicant", "size", *members, "assets", "related", "consent", "documents",
-            "check"]
+def check_row(line: queries.CheckLine) -> CheckRow:
+    return CheckRow(**{**asdict(line), "items": [CheckItem(zh=i.zh, en=i.en) for i in line.items]})
 
 
-def _store() -> PrivateImageStore:
-    return svc.document_store()
-
-
-def _yuan_text(fen: object) -> str:
-    if isinstance(fen, int) and not isinstance(fen, bool):
-        return el.yuan(fen).replace(",", "") if fen % 100 else str(fen // 100)
-    return ""
-
-
-def check_rows(session, app) -> list[CheckRow]:
-    """The check-your-answers page: one row per wizard page (with its change link), each answer with its label."""
-    a = app.answers or {}
-    rows: list[CheckRow] = []
-
-    def row(label: str, value: str, screen: str, anchor: str = "", value_key: str = "",
-            items: list[CheckItem] | None = None) -> None:
-        rows.append(CheckRow(label=label, value=value, value_key=value_key, items=items or [], screen=screen,
-                             index=len(rows), anchor=anchor or screen))
-
-    def item(label_key: str, value_key: str, **params: object) -> CheckItem:
-        """'label: value' in both languages; the value is itself a catalog key with its parameters."""
-        return CheckItem(**{lang: text("apply.check_item", lang, label=text(label_key, lang),
-                                       value=text(value_key, lang, **params)) for lang in ("zh", "en")})
-
-    def plain(label_key: str, value: object) -> CheckItem:
-        """'label: value' for a value typed by the resident (a name, a number)."""
-        return CheckItem(**{lang: text("apply.check_item", lang, label=text(label_key, lang), value=value)
-                            for lang in ("zh", "en")})
-
-    def words(value_key: str, **params: object) -> CheckItem:
-        return CheckItem(zh=text(value_key, "zh", **params), en=text(value_key, "en", **params))
-
-    def money(fen: object) -> str:
-        return el.yuan(fen) if isinstance(fen, int) and not isinstance(fen, bool) else str(fen)
-
-    village = regions.by_code(session, str(a.get("village", "")))
-    chain = " · ".join(r.name for r in regions.ancestors(session, village)[-3:]) if village else ""
-    row("apply.q.village", chain, "village")
-    residence = str(a.get("residence", ""))
-    row("apply.q.residence", "", "residence",
-        value_key=f"screen.residence.{residence}" if residence in el.RESIDENCES else "")
-    applicant = a.get("applicant") or {}
-    row("apply.q.applicant", "", "applicant", items=[plain("apply.name", applicant.get("name", "")),
-                                                      plain("apply.phone", applicant.get("phone", ""))])
-    members = a.get("members") or []
-    row("apply.q.size", str(len(members)), "size")
-    for i, m in enumerate(members):
-        rel = str(m.get("relationship", ""))
-        grade = m.get("disability_grade", 0)
-        details = [plain("apply.name", m.get("name", "")),
-                   plain("register.id_number", mask_id_number(str(m.get("id_number", "")))),
-                   item("apply.relationship", f"apply.rel.{rel}") if rel in el.RELATIONSHIPS
-                   else plain("apply.relationship", ""),
-                   plain("apply.age", m.get("age", "")),
-                   item("apply.disability", f"apply.grade.{grade}") if grade in (0, 1, 2, 3, 4)
-                   else plain("apply.disability", grade),
-                   item("apply.illness", "apply.yes" if m.get("serious_illness") else "apply.no"),
-                   item("apply.student", "apply.yes" if m.get("student") else "apply.no")]
-        row("apply.check_member", "", f"member-{i}", f"member-{i}", items=details)
-        incomes = m.get("incomes") or {}
-        lines = [item(f"elig.kind.{kind}", "apply.check_yuan_month", amount=money(fen))
-                 for kind, fen in incomes.items() if kind in el.INCOME_KINDS]
-        row("apply.check_income", "", f"income-{i}", f"income-{i}",
-            items=[plain("apply.name", m.get("name", "")), *lines] if lines
-            else [plain("apply.name", m.get("name", "")), item("apply.check_income", "apply.check_none")])
-    assets = a.get("assets") or {}
-    row("apply.q.assets", "", "assets", items=[
-        plain("apply.deposits", money(assets.get("deposits", 0))),  # the label carries the unit
-        plain("apply.vehicles", assets.get("vehicles", 0)),
-        plain("apply.houses", assets.get("houses", 0)),
-        plain("apply.housing_area", assets.get("housing_area", 0)),
-        plain("apply.businesses", assets.get("businesses", 0))])
-    related = a.get("related") or {}
-    row("apply.q.related", "", "related",
-        value_key={True: "apply.yes", False: "apply.no"}.get(related.get("any"), ""),
-        items=[plain("apply.related_detail", related["detail"])] if related.get("detail") else [])
-    consent = set(a.get("consent") or [])
-    adults = svc.adult_indexes(a)
-    # One answer under its question: the heading is the label.
-    row("apply.q.consent", "", "consent", items=[words("apply.check_consent", n=len(consent & set(adults)),
-                                                       total=len(adults))])
-    row("apply.q.documents", "", "documents",
-        items=[words("apply.check_documents", n=len(svc.documents(session, app)))])
-    return rows
+def on_draft(handler):
+    """The handler works on the draft this tab holds (place it under @checked): when the tab holds none, or it is
+    no longer a draft (services.NoDraft), the page says so and nothing else happens."""
+    @functools.wraps(handler)
+    def run(self, *args, **kwargs):
+        try:
+            return handler(self, *args, **kwargs)
+        except svc.NoDraft as exc:
+            self._refused(exc.key)
+            return None
+    return run
 
 
 @on_hydrate
-class ApplyState(rx.State):
+class ApplyState(DraftHold):
     screen: str = "start"
     card_busy: bool = False  # the picture of the number and secret could not be drawn (the heavy pool was full)
-    number: str = ""
     form: dict[str, str] = {}
     errors: list[ErrorItem] = []
     retry_at: str = ""  # with apply.err_throttled: when to try again
@@ -216,58 +135,27 @@ class ApplyState(rx.State):
     next_office: str = ""
     next_due: str = ""
     next_wd: str = ""  # its limit in working days, "" when it has none of its own
-    _number: str = ""
-    _secret: str = ""
-    # A draft stays open in a tab only within the browser session that opened or resumed it (this session-only
-    # cookie, compared server-side with `_browser_key`) and only while the tab is in use (`_last_used`, the policy's
-    # apply.idle_minutes): on a shared phone or kiosk the next resident needs the number and secret.
-    browser_key: str = rx.Cookie("", name="sd_apply", same_site="strict")
-    _browser_key: str = ""
-    _last_used: float = 0.0
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
-    def _app(self, session, *, materials_ok: bool = False):
-        """The caller's own application, re-opened with the backend-held number and secret; None (and the start
-        page) when it cannot be; None too once submitted, except for adding photos to a materials request."""
-        number, secret = self._held(session)
-        app = svc.resume(session, number, secret) if number else None
-        if app is None:
-            self.screen, self.flash_key = "start", "apply.err_not_found"
-            return None
-        if app.status == svc.DRAFT or (materials_ok and app.status == svc.MATERIALS):
-            return app
-        self.errors = [ErrorItem(field="submit", key="apply.err_not_draft")]
-        return None
+    def _draft(self, use_case, *args, **kwargs):
+        """`use_case(session, number, secret, *args)` on the draft this tab holds (services.NoDraft when it holds
+        none: see `on_draft`)."""
+        return unit.run(use_case, *self._held(), *args, **kwargs)
 
-    def _idle(self, session) -> bool:
-        return time.time() - self._last_used > 60 * policy.get_int(session, "apply.idle_minutes")
-
-    def _held(self, session) -> tuple[str, str]:
-        """The draft this tab may keep working on, as (number, secret); ("", "") when there is none or the tab may
-        no longer hold it (another browser session, or idle too long): then the tab forgets it altogether."""
-        if not self._number:
-            return "", ""
-        if not self._browser_key or self.browser_key != self._browser_key or self._idle(session):
-            self._let_go()
-            return "", ""
-        self._last_used = time.time()
-        return self._number, self._secret
+    def _refused(self, key: str) -> None:
+        if key == "apply.err_not_found":
+            self.screen, self.flash_key = "start", key
+        else:
+            self.errors = [ErrorItem(field="submit", key=key)]
 
     def _let_go(self) -> None:
-        self._number = self._secret = self._browser_key = self.number = ""
+        super()._let_go()
         self._receipt(None)
-        self._last_used = 0.0
         self._forget_draft()
         self.screen = "start"
 
-    def _bind(self, number: str, secret: str) -> None:
-        """This tab now holds the draft: opened here, with its number and secret."""
-        self._number, self._secret, self.number = number, secret, number
-        self.browser_key = self._browser_key = secrets.token_urlsafe(18)
-        self._last_used = time.time()
-
-    def _receipt(self, step) -> None:
+    def _receipt(self, step: svc.StepView | None) -> None:
         """The submitted receipt from `services.next_step` (None: nothing open, or the tab let the case go)."""
         self.next_step_key = f"apply.step.{step.kind}" if step else ""
         self.next_office = step.office if step else ""
@@ -276,28 +164,24 @@ class ApplyState(rx.State):
 
     def _on_hydrate(self, session, storage: dict) -> None:
         """Before the tab's state is sent again: the draft of an idle tab, or of another browser session, goes, so
-        not even the snapshot carries it."""
-        if not self._number:
-            return
-        prefix = f"{self.get_full_name()}."
-        sent = next((str(v) for k, v in storage.items() if k.startswith(prefix)
-                     and k[len(prefix):].removesuffix("_rx_state_") == "browser_key"), "")
-        if self._idle(session) or not self._browser_key or sent != self._browser_key:
+        not even the snapshot carries it; so does what the wizard showed of one the tracking page let go."""
+        if self._number:
+            if self._held_elsewhere(storage, policy.get_int(session, "apply.idle_minutes")):
+                self._let_go()
+        elif self.screen != "start":
             self._let_go()
 
     @rx.var
     def screen_kind(self) -> str:
-        return self.screen.split("-")[0]
+        return rules.kind_of(self.screen)
 
     @rx.var
     def member_index(self) -> int:
-        parts = self.screen.split("-")
-        return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 0
+        return rules.member_index(self.screen)
 
     @rx.var
     def progress(self) -> int:
-        order = _screens(self.member_count)
-        return (order.index(self.screen) + 1) * 100 // len(order) if self.screen in order else 0
+        return rules.progress(self.member_count, self.screen)
 
     @rx.var
     def field_error(self) -> dict[str, str]:
@@ -306,87 +190,35 @@ class ApplyState(rx.State):
             out.setdefault(e["field"], e["key"])
         return out
 
-    def _set_errors(self, errors: list[el.FieldError], strip: str = "") -> None:
+    def _set_errors(self, errors, strip: str = "") -> None:
         self.errors = [ErrorItem(field=e.field[len(strip):] if strip and e.field.startswith(strip) else e.field,
                                  key=e.key) for e in errors]
 
-    def _go(self, session, app, screen: str) -> None:
+    def _go(self, screen: str, *, materials_ok: bool = False) -> None:
         """Show `screen` with the draft's values in the form."""
-        self.screen, self.errors, self.flash_key = screen, [], ""
-        a = app.answers or {}
-        members = a.get("members") or []
-        self.member_count = len(members)
-        form: dict[str, str] = {}
-        kind = screen.split("-")[0]
-        if kind == "village":
-            village = regions.by_code(session, str(a.get("village", "")))
-            self.township_code = village.path.strip("/").split("/")[-2] if village else self.township_code
-            self._load_villages(session)
-            form["village"] = village.code if village else ""
-        elif kind == "residence":
-            form["residence"] = str(a.get("residence", ""))
-        elif kind == "applicant":
-            applicant = a.get("applicant") or {}
-            form = {"applicant-name": str(applicant.get("name", "")),
-                    "applicant-phone": str(applicant.get("phone", ""))}
-        elif kind == "size":
-            form["size"] = str(a.get("size_typed", len(members) or ""))
-        elif kind in ("member", "income"):
-            i = int(screen.split("-")[1])
-            m = members[i] if i < len(members) else {}
-            self.member_name = str(m.get("name", "")) or str(i + 1)
-            if kind == "member":
-                form = {"name": str(m.get("name", "")), "relationship": str(m.get("relationship", "")),
-                        "id_number": str(m.get("id_number", "")),
-                        "age": "" if m.get("age") in (None, "") else str(m.get("age")),
-                        "disability": str(m.get("disability_grade", 0)),
-                        "illness": "yes" if m.get("serious_illness") else "",
-                        "student": "yes" if m.get("student") else ""}
-            else:
-                incomes = m.get("incomes") or {}
-                typed = m.get("typed") or {}
-                form = {f"income-{k}": str(typed.get(k, _yuan_text(incomes.get(k)))) for k in INCOME_FIELDS}
-        elif kind == "assets":
-            assets = a.get("assets") or {}
-            typed = a.get("assets_typed") or {}
-            form = {k: str(typed.get(k, _yuan_text(assets.get(k)) if k == "deposits" else assets.get(k, "")))
-                    for k in ASSET_FIELDS}
-        elif kind == "related":
-            related = a.get("related") or {}
-            form = {"any": {True: "yes", False: "no"}.get(related.get("any"), ""),
-                    "related-detail": str(related.get("detail", ""))}
-        elif kind == "consent":
-            consent = set(a.get("consent") or [])
-            self.adults = [AdultRow(index=i, name=str(members[i].get("name", "")), consented=i in consent)
-                           for i in svc.adult_indexes(a)]
-        elif kind == "documents":
-            self._load_docs(session, app)
-        elif kind == "check":
-            self._build_check(session, app)
-        self.form = form
+        self._show(self._draft(queries.wizard_page, screen, self.township_code, materials_ok=materials_ok))
 
-    def _load_villages(self, session) -> None:
-        township = regions.by_code(session, self.township_code)
-        rows = regions.children(session, township) if township else []
-        self.villages = [Choice(code=r.code, name=r.name) for r in rows if r.level == RegionLevel.VILLAGE]
+    def _show(self, page: queries.WizardPage) -> None:
+        self.screen, self.errors, self.flash_key = page.screen, [], ""
+        self.form, self.member_count, self.member_name = page.form, page.members, page.member_name
+        self.township_code = page.township_code
+        self.villages = [Choice(code=v.code, name=v.name) for v in page.villages]
+        self.adults = [AdultRow(index=a.index, name=a.name, consented=a.consented) for a in page.adults]
+        self.docs = [DocRow(id=d.id, kind_key=f"apply.doc.{d.kind}") for d in page.documents]
+        self.check_rows = [check_row(line) for line in page.check]
 
-    def _load_docs(self, session, app) -> None:
-        self.docs = [DocRow(id=d.id, kind_key=f"apply.doc.{d.kind}") for d in svc.documents(session, app)]
+    def _load_docs(self) -> None:
+        """The photos again after one was added or removed (the form keeps the kind chosen)."""
+        self.docs = [DocRow(id=d.id, kind_key=f"apply.doc.{d.kind}") for d in self._draft(
+            queries.wizard_page, "documents", materials_ok=True).documents]
 
-    def _next(self, session, app) -> None:
-        """After a clean save: back to the check page when changing an answer, else the next page."""
-        order = _screens(len((app.answers or {}).get("members") or []))
-        if self.return_to_check and self.screen not in ("size",) and not self.screen.startswith("member-"):
-            self._go(session, app, "check")
-            return
-        i = order.index(self.screen) if self.screen in order else -1
-        self._go(session, app, order[min(i + 1, len(order) - 1)])
-
-    def _finish(self, session, app, errors: list[el.FieldError], strip: str = "") -> None:
-        if errors:
-            self._set_errors(errors, strip)
+    def _finish(self, saved: svc.PageSaved, strip: str = "") -> None:
+        """After a page is saved: its errors, or (clean) back to the check page when changing an answer, else the
+        next page."""
+        if saved.errors:
+            self._set_errors(saved.errors, strip)
         else:
-            self._next(session, app)
+            self._go(rules.next_screen(saved.members, self.screen, self.return_to_check))
 
     def _forget_draft(self) -> None:
         """Drop the page's copy of the answers (names, phone, household, incomes, assets, consent, photos list):
@@ -397,37 +229,34 @@ class ApplyState(rx.State):
     # --- start, resume ----------------------------------------------------------------------------------------
 
     @rx.event
+    @on_draft
     def load(self):
         self.flash_key, self.errors, self.supplying = "", [], False
-        with session_scope() as session:
-            self.townships = [Choice(code=c.code, name=c.name) for c in screener.townships(session)]
-            number, secret = self._held(session)
-            app = svc.resume(session, number, secret) if number else None
-            if app is None:
-                self.screen = "start"
-                self._forget_draft()
-            elif app.status == svc.MATERIALS:
-                self.supplying = True
-                self._go(session, app, "documents")  # 补正: the resident adds the photos asked for
-            elif app.status != svc.DRAFT:
-                self.screen = "done"
-                self._forget_draft()
-                self._receipt(svc.next_step(session, app))
-            elif self.screen in ("start", "created", "done"):
-                self._go(session, app, "village")
+        self.townships = [Choice(code=c.code, name=c.name) for c in eligibility_queries.open_townships()]
+        held = unit.run(queries.held_case, *self._held())
+        if held is None:
+            self.screen = "start"
+            self._forget_draft()
+        elif held.status == svc.MATERIALS:
+            self.supplying = True
+            self._go("documents", materials_ok=True)  # 补正: the resident adds the photos asked for
+        elif held.status != svc.DRAFT:
+            self.screen = "done"
+            self._forget_draft()
+            self._receipt(held.receipt)
+        elif self.screen in ("start", "created", "done"):
+            self._go("village")
 
     @rx.event
     async def start(self):
         now = datetime.now(timezone.utc)
-        with session_scope() as session:
-            try:
-                app, secret = svc.create_draft(session, client=client_address(self), now=now)
-            except svc.ApplicationError as exc:  # the address's daily quota of new drafts
-                self.errors = [ErrorItem(field="start", key=exc.key)]
-                return
-            self.errors = []
-            self._bind(app.number, secret)
-            number = app.number
+        try:
+            number, secret = unit.run(svc.new_draft, client=client_address(self), now=now)
+        except svc.ApplicationError as exc:  # the address's daily quota of new drafts
+            self.errors = [ErrorItem(field="start", key=exc.key)]
+            return
+        self.errors = []
+        self._bind(number, secret)
         self._forget_draft()
         self.screen, self.card_busy = "created", False
         # The secret and its picture travel in this event only (never a state var): the page writes them into
@@ -444,66 +273,47 @@ class ApplyState(rx.State):
             "document.getElementById('created-download').href = document.getElementById('created-image').src")]
 
     @rx.event
+    @on_draft
     def begin(self):
         self.return_to_check = False
-        with session_scope() as session:
-            app = self._app(session)
-            if app is not None:
-                self._go(session, app, "village")
+        self._go("village")
 
     @rx.event
     @checked
+    @on_draft
     def resume(self, form: dict):
         number, secret = str(form.get("number", "")).strip()[:40], str(form.get("secret", "")).strip()[:64]
-        with session_scope() as session:
-            try:
-                app = svc.open_for_resident(session, number, secret,
-                                            client=client_address(self))
-            except svc.ApplicationError as exc:  # caught inside the unit of work: the failure count is committed
-                self.errors, self.retry_at = [ErrorItem(field="resume-number", key=exc.key)], exc.retry_at
-                return
-            if app is None:
-                self.errors = [ErrorItem(field="resume-number", key="apply.err_not_found")]
-                return
-            self._bind(app.number, secret.lower())
-            if app.status == svc.MATERIALS:
-                self.supplying = True
-                self._go(session, app, "documents")
-                return
-            if app.status != svc.DRAFT:
-                return rx.redirect(routes.APPLY_TRACK)
-            self._go(session, app, "check" if app.answers else "village")
-
-    def _credentials(self) -> tuple[str, str]:
-        """For the tracking page of the same tab (backend only: never sent to the browser)."""
-        with session_scope() as session:
-            return self._held(session)
-
-    def _use(self, number: str, secret: str) -> None:
-        self._bind(number, secret)
+        try:
+            found = unit.run(svc.resume_draft, number, secret, client=client_address(self))
+        except svc.ApplicationError as exc:  # the failure count is committed by the use case
+            self.errors, self.retry_at = [ErrorItem(field="resume-number", key=exc.key)], exc.retry_at
+            return
+        if found is None:
+            self.errors = [ErrorItem(field="resume-number", key="apply.err_not_found")]
+            return
+        self._bind(found.number, secret.lower())
+        if found.status == svc.MATERIALS:
+            self.supplying = True
+            self._go("documents", materials_ok=True)
+            return
+        if found.status != svc.DRAFT:
+            return rx.redirect(routes.APPLY_TRACK)
+        self._go("check" if found.answered else "village")
 
     @rx.event
     @checked
+    @on_draft
     def goto(self, screen: str):
         """A change link from the check page (or a back link)."""
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None or app.status != svc.DRAFT:
-                return
-            order = _screens(len((app.answers or {}).get("members") or []))
-            if screen in order:
-                self.return_to_check = self.screen == "check" or self.return_to_check
-                self._go(session, app, screen)
+        page = self._draft(queries.wizard_page, screen, self.township_code)
+        if screen in rules.screens(page.members):
+            self.return_to_check = self.screen == "check" or self.return_to_check
+            self._show(page)
 
     @rx.event
+    @on_draft
     def back(self):
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            order = _screens(len((app.answers or {}).get("members") or []))
-            i = order.index(self.screen) if self.screen in order else 0
-            self._go(session, app, order[max(0, i - 1)])
+        self._show(self._draft(queries.page_before, self.screen, self.township_code))
 
     # --- one handler per page -----------------------------------------------------------------------------------
 
@@ -511,178 +321,89 @@ class ApplyState(rx.State):
     @checked
     def pick_township(self, code: str):
         self.township_code = code
-        with session_scope() as session:
-            self._load_villages(session)
+        self.villages = [Choice(code=r.code, name=r.name) for r in unit.run(region_queries.villages_of, code)]
         self.form = {**self.form, "village": ""}
 
     @rx.event
     @checked
+    @on_draft
     def save_village(self, form: dict):
         code = str(form.get("village", ""))
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            svc.save_section(session, app, "village", code)
-            self.form = {"village": code}
-            self._finish(session, app, svc.field_errors(session, app, ("village",)))
+        saved = self._draft(svc.save_village, code)
+        self.form = {"village": code}
+        self._finish(saved)
 
     @rx.event
     @checked
+    @on_draft
     def save_residence(self, value: str):
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            svc.save_section(session, app, "residence", value if value in el.RESIDENCES else "")
-            self._finish(session, app, svc.field_errors(session, app, ("residence",)))
+        self._finish(self._draft(svc.save_residence, value))
 
     @rx.event
     @checked
+    @on_draft
     def save_applicant(self, form: dict):
-        value = {"name": " ".join(str(form.get("name", "")).split())[:svc.MAX_NAME],
-                 "phone": str(form.get("phone", "")).strip()[:20]}
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            svc.save_section(session, app, "applicant", value)
-            # The applicant is member 1: fill in the name there when it is still empty.
-            members = list((app.answers or {}).get("members") or [])
-            if members and not members[0].get("name"):
-                members[0] = {**members[0], "name": value["name"]}
-                svc.save_section(session, app, "members", members)
-            self.form = {"applicant-name": value["name"], "applicant-phone": value["phone"]}
-            self._finish(session, app, svc.field_errors(session, app, ("applicant",)))
+        value = rules.applicant_answer(form)
+        saved = self._draft(svc.save_applicant, value)
+        self.form = {"applicant-name": value["name"], "applicant-phone": value["phone"]}
+        self._finish(saved)
 
     @rx.event
     @checked
+    @on_draft
     def save_size(self, form: dict):
         typed = str(form.get("size", "")).strip()[:6]
-        n = svc.parse_count(typed)
         self.form = {"size": typed}
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            if n is None:
-                self.errors = [ErrorItem(field="size", key="elig.err_number")]
-                return
-            if n < el.MIN_MEMBERS or n > el.MAX_MEMBERS:
-                # Keep what was typed; the members already entered stay untouched.
-                self.errors = [ErrorItem(field="size", key="elig.err_no_members" if n < el.MIN_MEMBERS
-                                         else "elig.err_too_many_members")]
-                return
-            a = app.answers or {}
-            members = list(a.get("members") or [])[:n]
-            applicant = a.get("applicant") or {}
-            while len(members) < n:
-                members.append({"name": applicant.get("name", "") if not members else "",
-                                "relationship": "applicant" if not members else "", "incomes": {}})
-            svc.save_section(session, app, "members", members)
-            self._next(session, app)
+        self._finish(self._draft(svc.save_size, rules.parse_count(typed)))
 
     @rx.event
     @checked
+    @on_draft
     def save_member(self, form: dict):
         i = self.member_index
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            members = list((app.answers or {}).get("members") or [])
-            if i >= len(members):
-                return
-            age_text = str(form.get("age", "")).strip()[:4]
-            age = svc.parse_count(age_text)
-            grade = str(form.get("disability", "0"))
-            members[i] = {**members[i], "name": " ".join(str(form.get("name", "")).split())[:svc.MAX_NAME],
-                          "relationship": str(form.get("relationship", ""))[:16],
-                          "id_number": id_rules.normalize(str(form.get("id_number", "")))[:MAX_ID_TYPED],
-                          "age": age if age is not None else -1,
-                          "disability_grade": int(grade) if grade in GRADES else 0,
-                          "serious_illness": form.get("illness") in ("yes", "on", True),
-                          "student": form.get("student") in ("yes", "on", True)}
-            svc.save_section(session, app, "members", members)
-            self.form = {k: str(v) for k, v in form.items()}
-            errors = svc.field_errors(session, app, (f"member-{i}-name", f"member-{i}-relationship",
-                                                     f"member-{i}-id_number", f"member-{i}-age",
-                                                     f"member-{i}-disability"))
-            if age is None and age_text:
-                errors = [e for e in errors if e.field != f"member-{i}-age"] + [
-                    el.FieldError(f"member-{i}-age", "elig.err_number")]
-            self._finish(session, app, errors, f"member-{i}-")
+        saved = self._draft(svc.save_member, i, rules.member_answer(form))
+        if saved.stale:
+            return
+        self.form = {k: str(v) for k, v in form.items()}
+        self._finish(saved, f"member-{i}-")
 
     @rx.event
     @checked
     def check_id_number(self, value: str):
         """Checks the ID number as soon as it is typed (the field loses focus): length, birth date, check digit."""
-        key = id_rules.error_of(str(value)[:MAX_ID_TYPED], china_date(datetime.now(timezone.utc))) if str(value).strip() else ""
+        key = id_rules.error_of(str(value)[:rules.MAX_ID_TYPED], china_date(datetime.now(timezone.utc))) \
+            if str(value).strip() else ""
         others = [e for e in self.errors if e["field"] != "id_number"]
         self.errors = others + ([ErrorItem(field="id_number", key=key)] if key else [])
 
     @rx.event
     @checked
+    @on_draft
     def save_income(self, form: dict):
         i = self.member_index
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            members = list((app.answers or {}).get("members") or [])
-            if i >= len(members):
-                return
-            incomes, typed, not_numbers = {}, {}, []
-            for kind in INCOME_FIELDS:
-                text = str(form.get(kind, "")).strip()[:16]
-                fen = svc.parse_yuan(text)
-                if fen is None:
-                    not_numbers.append(el.FieldError(f"member-{i}-income-{kind}", "elig.err_number"))
-                    typed[kind] = text
-                elif fen:
-                    incomes[kind] = fen
-                    typed[kind] = text
-            members[i] = {**members[i], "incomes": incomes, "typed": typed}
-            svc.save_section(session, app, "members", members)
-            self.form = {f"income-{k}": str(form.get(k, "")) for k in INCOME_FIELDS}
-            errors = not_numbers + svc.field_errors(session, app, (f"member-{i}-income",))
-            self._finish(session, app, errors, f"member-{i}-")
+        saved = self._draft(svc.save_income, i, rules.incomes_answer(form))
+        if saved.stale:
+            return
+        self.form = {f"income-{k}": str(form.get(k, "")) for k in rules.INCOME_FIELDS}
+        self._finish(saved, f"member-{i}-")
 
     @rx.event
     @checked
+    @on_draft
     def save_assets(self, form: dict):
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            values, typed, not_numbers = {}, {}, []
-            for name in ASSET_FIELDS:
-                text = str(form.get(name, "")).strip()[:16]
-                number = svc.parse_yuan(text) if name == "deposits" else svc.parse_count(text or "0")
-                typed[name] = text
-                if number is None:
-                    not_numbers.append(el.FieldError(name, "elig.err_number"))
-                else:
-                    values[name] = number
-            svc.save_section(session, app, "assets", values)
-            app.answers = {**app.answers, "assets_typed": typed}
-            self.form = typed
-            errors = not_numbers + [e for e in svc.field_errors(session, app, tuple(ASSET_FIELDS))
-                                    if e.field not in {x.field for x in not_numbers}]
-            self._finish(session, app, errors)
+        figures = rules.assets_answer(form)
+        saved = self._draft(svc.save_assets, figures)
+        self.form = dict(figures.typed)
+        self._finish(saved)
 
     @rx.event
     @checked
+    @on_draft
     def save_related(self, form: dict):
-        choice = str(form.get("any", ""))
-        value = {"any": {"yes": True, "no": False}.get(choice), "detail": str(form.get("detail", "")).strip()[:200]}
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            svc.save_section(session, app, "related", value)
-            self.form = {"any": choice, "related-detail": value["detail"]}
-            self._finish(session, app, svc.field_errors(session, app, ("related",)))
+        value = rules.related_answer(form)
+        saved = self._draft(svc.save_related, value)
+        self.form = {"any": str(form.get("any", "")), "related-detail": value["detail"]}
+        self._finish(saved)
 
     @rx.event
     @checked
@@ -692,13 +413,9 @@ class ApplyState(rx.State):
                        for a in self.adults]
 
     @rx.event
+    @on_draft
     def save_consent(self):
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            svc.save_section(session, app, "consent", [a["index"] for a in self.adults if a["consented"]])
-            self._finish(session, app, svc.field_errors(session, app, ("consent",)))
+        self._finish(self._draft(svc.save_consent, [a["index"] for a in self.adults if a["consented"]]))
 
     @rx.event
     @checked
@@ -707,6 +424,7 @@ class ApplyState(rx.State):
 
     @rx.event
     @checked
+    @on_draft
     def attach_photo(self, value: str):
         """A document photo the phone has just uploaded (shell/photos.py): attached to the draft, or the reason why
         not. The intake and the address's quota ran when it was uploaded; the kind and the draft are checked here."""
@@ -716,63 +434,47 @@ class ApplyState(rx.State):
         if stored is None:
             self.errors = [ErrorItem(field="doc-file", key="apply.photo.empty")]
             return
-        with session_scope() as session:
-            app = self._app(session, materials_ok=True)
-            if app is None:
-                return
-            try:
-                svc.add_document(session, app, kind, stored, _store())
-            except svc.ApplicationError as exc:
-                self.errors = [ErrorItem(field="doc-file", key=exc.key)]
-            else:
-                self.flash_key = "apply.photo_saved"
-            self._load_docs(session, app)
+        try:
+            self._draft(svc.attach_photo, kind, stored)
+        except svc.ApplicationError as exc:
+            self.errors = [ErrorItem(field="doc-file", key=exc.key)]
+        else:
+            self.flash_key = "apply.photo_saved"
+        self._load_docs()
 
     @rx.event
     @checked
+    @on_draft
     def remove_doc(self, doc_id: int):
-        with session_scope() as session:
-            app = self._app(session, materials_ok=True)
-            if app is None:
-                return
-            try:
-                svc.remove_document(session, app, row_id(doc_id))
-            except svc.ApplicationError as exc:
-                self.errors = [ErrorItem(field="doc-file", key=exc.key)]
-            self._load_docs(session, app)
+        try:
+            self._draft(svc.detach_photo, row_id(doc_id))
+        except svc.ApplicationError as exc:
+            self.errors = [ErrorItem(field="doc-file", key=exc.key)]
+        self._load_docs()
 
     @rx.event
+    @on_draft
     def documents_done(self):
-        with session_scope() as session:
-            app = self._app(session, materials_ok=True)
-            if app is None:
-                return
-            if app.status == svc.MATERIALS:
-                svc.supply_materials(session, app)
-                return rx.redirect(routes.APPLY_TRACK)
-            self._finish(session, app, svc.field_errors(session, app, ("documents",)))
+        saved = self._draft(svc.finish_documents)
+        if saved.supplied:
+            return rx.redirect(routes.APPLY_TRACK)
+        self._finish(saved)
 
     # --- check and submit ---------------------------------------------------------------------------------------
 
-    def _build_check(self, session, app) -> None:
-        self.check_rows = check_rows(session, app)
-
     @rx.event
+    @on_draft
     def submit(self):
-        with session_scope() as session:
-            app = self._app(session)
-            if app is None:
-                return
-            try:
-                svc.submit(session, app)
-            except svc.SubmitErrors as exc:
-                self._build_check(session, app)
-                self.errors = [ErrorItem(field=_anchor_for(e.field), key=e.key) for e in exc.errors]
-                return
-            except svc.ApplicationError as exc:
-                self.errors = [ErrorItem(field="submit", key=exc.key)]
-                return
-            self._receipt(svc.next_step(session, app))
+        try:
+            step = self._draft(svc.submit_draft)
+        except svc.SubmitErrors as exc:
+            self.check_rows = [check_row(line) for line in self._draft(queries.wizard_page, "check").check]
+            self.errors = [ErrorItem(field=rules.anchor_for(e.field), key=e.key) for e in exc.errors]
+            return
+        except svc.ApplicationError as exc:
+            self.errors = [ErrorItem(field="submit", key=exc.key)]
+            return
+        self._receipt(step)
         self.screen = "done"
         self._forget_draft()
 
@@ -785,20 +487,6 @@ async def receipt_card(number: str, secret: str, created: str, lang: str) -> str
         text("apply.card_title", lang), text("apply.number", lang), text("apply.secret", lang),
         text("apply.card_hint", lang), created))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def _anchor_for(field: str) -> str:
-    """On the check page an error links to the row of the page that holds the field."""
-    if field.startswith("member-"):
-        parts = field.split("-")
-        return f"{'income' if 'income' in parts else 'member'}-{parts[1]}"
-    if field == "members":
-        return "size"
-    if field.startswith("applicant"):
-        return "applicant"
-    if field in ASSET_FIELDS:
-        return "assets"
-    return field.split("-")[0]
 
 
 # --- components --------------------------------------------------------------------------------------------------
@@ -855,7 +543,7 @@ def _id_input() -> rx.Component:
         rx.text(t("register.id_number_hint"), size="2", color_scheme="gray"),
         _field_error("id_number"),
         rx.el.input(name="id_number", id="f-id_number", default_value=s.form["id_number"].to(str),
-                    input_mode="text", type="text", key=s.screen + "id_number", max_length=MAX_ID_TYPED,
+                    input_mode="text", type="text", key=s.screen + "id_number", max_length=rules.MAX_ID_TYPED,
                     auto_complete="off", spell_check=False, on_blur=s.check_id_number,
                     class_name=rx.cond(s.field_error.contains("id_number"), "wiz-input invalid", "wiz-input")),
         width="100%", spacing="1",
@@ -991,7 +679,7 @@ def _member() -> rx.Component:
             _input("age", "apply.age", input_mode="numeric"),
             rx.vstack(
                 rx.el.label(t("apply.disability"), html_for="f-disability", class_name="wiz-label"),
-                rx.el.select(*[rx.el.option(t(f"apply.grade.{g}"), value=g) for g in GRADES],
+                rx.el.select(*[rx.el.option(t(f"apply.grade.{g}"), value=g) for g in rules.GRADES],
                              name="disability", id="f-disability", key=s.screen + "grade",
                              default_value=s.form["disability"].to(str), class_name="screen-select"),
                 width="100%", spacing="1"),
@@ -1011,7 +699,7 @@ def _income() -> rx.Component:
     return rx.vstack(
         rx.heading(t_fmt("apply.q.income", name=s.member_name), size="5", as_="h2", id="wiz-heading"),
         rx.text(t("apply.income_hint"), size="2", color_scheme="gray"),
-        _form(*[_input(k, f"elig.kind.{k}", field=f"income-{k}", input_mode="decimal") for k in INCOME_FIELDS],
+        _form(*[_input(k, f"elig.kind.{k}", field=f"income-{k}", input_mode="decimal") for k in rules.INCOME_FIELDS],
               on_submit=s.save_income, form_id="income-form"),
         width="100%", spacing="3",
     )

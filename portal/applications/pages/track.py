@@ -1,7 +1,7 @@
 """/apply/track: every step of an application, its deadline in working days and the office handling it, every step
 still to come with its office and its latest due date as it stands today, and,
 when materials are missing, the ONE complete list of them. Opened with the application number and secret (or
-straight after submitting, from the same tab)."""
+straight after submitting, from the same tab: the application the tab holds, `components.DraftHold`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from portal.kernel import routes
 from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.i18n import MESSAGES
-from portal.applications.pages.apply import ApplyState
 from portal.applications import queries
-from portal.applications.components import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, StepRow, step_rows
+from portal.applications.components import OUTCOME_KEYS, STATUS_KEYS, STEP_KEYS, DraftHold, StepRow, step_rows
 from portal.applications import services as svc
 from portal.shell.client import client_address
 from portal.shell.args import checked
@@ -116,8 +115,7 @@ class TrackState(rx.State):
     async def load(self):
         # Everything a previous look-up showed goes, not only the flag that hides it.
         self.reset()
-        apply_state = await self.get_state(ApplyState)
-        number, secret = apply_state._credentials()
+        number, secret = (await self.get_state(DraftHold))._held()
         if number:
             case = queries.resume_case(number, secret)
             if case is not None:
@@ -138,15 +136,13 @@ class TrackState(rx.State):
             self.error_key = "apply.err_not_found"
             return
         self._show(case)
-        apply_state = await self.get_state(ApplyState)
-        apply_state._use(case.view.number, secret)
+        (await self.get_state(DraftHold))._bind(case.view.number, secret)
 
     @rx.event
     @checked
     async def answer(self, form: dict):
         """The applicant's short answer to one finding of their own case (number and secret of this tab)."""
-        apply_state = await self.get_state(ApplyState)
-        number, secret = apply_state._credentials()
+        number, secret = (await self.get_state(DraftHold))._held()
         self.answer_saved = False
         try:
             finding = int(str(form.get("finding", "")))

@@ -6,6 +6,7 @@ Every change saves at once (a draft), through the workflow that checks owner, ro
 
 from __future__ import annotations
 
+import functools
 from typing import TypedDict
 
 import reflex as rx
@@ -18,9 +19,7 @@ from portal.shell.layout import TAP, page
 from portal.evaluations import queries
 from portal.evaluations import services as ew
 from portal.evaluations import rules
-from portal.evaluations.rules import EvaluationRuleError
 from portal.kernel.images import REJECT_REASONS
-from portal.kernel import unit
 from portal.kernel.permissions import NotSignedIn, PermissionDenied, Role
 from portal.kernel.workdays import CHINA_TZ
 from portal.kernel.settings import get_settings
@@ -117,26 +116,25 @@ class EvaluateState(SignedInState):
         self.reset()
 
     def _act(self, fn, *args, **kwargs) -> bool:
-        actor = self._guard(Role.SUPERVISOR)
-        if actor is None:
-            self._clear()
-            return False
+        """One change to this evaluation through the one action runner (`fn(session, actor, assignment, *args)`;
+        the workflow checks owner, round, due date and values again). A rule's refusal shows its own key with the
+        form as stored; a refusal of the caller empties the page; a value no form can send shows auth.forbidden."""
         try:
-            unit.run(fn, actor, self.assignment_id, *args, **kwargs)
-        except EvaluationRuleError as exc:
-            self.error_key, self.saved = exc.key, False
-            self._reload(actor)
-            return False
-        except (PermissionDenied, NotSignedIn):
-            self._clear()
-            self.error_key = "auth.forbidden"
-            return False
+            actor, key = self._perform(Role.SUPERVISOR, functools.partial(fn, **kwargs), self.assignment_id, *args,
+                                       bad_input=())
         except (ValueError, TypeError):
             self.error_key, self.saved = "auth.forbidden", False
             return False
-        self.error_key, self.saved = "", True
+        if actor is None:
+            self._clear()
+            return False
+        if key == "auth.forbidden":  # the guard's refusal inside the workflow: not this supervisor's to change
+            self._clear()
+            self.error_key = key
+            return False
+        self.error_key, self.saved = key, not key
         self._reload(actor)
-        return True
+        return not key
 
     @rx.event
     @checked

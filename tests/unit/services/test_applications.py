@@ -586,13 +586,13 @@ def test_after_a_materials_request_acceptance_is_ahead_again(db_session, world):
 # --- check-your-answers: every value with its question ------------------------------------------------------------
 
 def test_check_your_answers_labels_every_value(db_session, world):
-    from portal.applications.pages.apply import check_rows
+    from portal.applications.queries import check_lines
 
     app, _ = draft(db_session, world)
     svc.add_document(db_session, app, "id_card", photo(), world["store"])
-    rows = {r["anchor"]: r for r in check_rows(db_session, app)}
-    zh = {anchor: [i["zh"] for i in r["items"]] for anchor, r in rows.items()}
-    en = {anchor: [i["en"] for i in r["items"]] for anchor, r in rows.items()}
+    rows = {r.anchor: r for r in check_lines(db_session, app)}
+    zh = {anchor: [i.zh for i in r.items] for anchor, r in rows.items()}
+    en = {anchor: [i.en for i in r.items] for anchor, r in rows.items()}
     assert zh["assets"] == ["存款、理财、股票和商业保险合计（元）：5,000.00", "机动车（辆）：0", "住房（套）：1",
                             "住房总面积（平方米）：60", "登记的公司或个体工商户（个）：0"]
     assert en["assets"][3] == "Total housing area (m²): 60"
@@ -603,4 +603,4 @@ def test_check_your_answers_labels_every_value(db_session, world):
     assert en["income-1"] == ["Name: 李秀兰", "Monthly income: None"]
     assert zh["consent"] == ["2 位成年人中 2 位已同意"] and en["documents"] == ["1 uploaded"]
     # Every row is labelled: a question key, and no bare value without one.
-    assert all(r["label"] for r in rows.values())
+    assert all(r.label for r in rows.values())
