@@ -61,7 +61,8 @@ def test_the_first_number_is_recorded_by_one_admin(w):
     assert _mark(w) == accounts.account_hash("6222021300112233445")
     [entry] = _entries(w, "user.account_number")
     assert entry.after == {"kind": "bank", "replaced": False}
-    assert accounts.set_account_number(w.s, w.proposer, w.officer.user_id, "phone", "138 1234 5678") == accounts.RECORDED
+    recorded = accounts.set_account_number(w.s, w.proposer, w.officer.user_id, "phone", "138 1234 5678")
+    assert recorded == accounts.RECORDED
     assert _mark(w, "phone") == accounts.account_hash("13812345678")
 
 
