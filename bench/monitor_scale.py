@@ -266,8 +266,12 @@ def main() -> int:
             index.drop(engine, checkfirst=True)
             index.create(engine)
         existing = {i["name"] for i in inspect(engine).get_indexes(ApplicationStep.__tablename__)}
-        for index in ApplicationStep.__table__.indexes:
-            if index.name not in existing:
+        wanted = {index.name: index for index in ApplicationStep.__table__.indexes}
+        with engine.begin() as conn:
+            for name in existing - set(wanted):  # one the model no longer has (a kept database of an older run)
+                conn.execute(text(f"DROP INDEX {name}"))
+        for name, index in wanted.items():
+            if name not in existing:
                 index.create(engine)
     with engine.connect() as conn:
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one() if args.pg \
