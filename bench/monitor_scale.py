@@ -1,4 +1,4 @@
-"""The monitoring board at province scale: generate a year of a province's acts into SQLite, then time the board.
+"""The monitoring board at province scale: generate a year of a province's acts into SQLite (or PostgreSQL), then time the board.
 
     .venv/bin/python bench/monitor_scale.py                 # full scale (see SCALE below), a few minutes to generate
     .venv/bin/python bench/monitor_scale.py --scale 0.1     # a tenth, for a quick look
