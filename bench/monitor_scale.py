@@ -1,4 +1,5 @@
-"""The monitoring board at province scale: generate a year of a province's acts into SQLite (or PostgreSQL), then time the board.
+"""The monitoring board at province scale: generate a year of a province's acts into SQLite (or PostgreSQL), then
+time the board.
 
     .venv/bin/python bench/monitor_scale.py                 # full scale (see SCALE below), a few minutes to generate
     .venv/bin/python bench/monitor_scale.py --scale 0.1     # a tenth, for a quick look
@@ -233,7 +234,7 @@ def timed(fn, repeat: int) -> tuple[float, float, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--db", default="/tmp/monitor_scale.db")
     ap.add_argument("--keep", action="store_true", help="reuse --db when it exists; keep it afterwards")
