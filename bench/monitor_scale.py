@@ -1,8 +1,10 @@
-"""The monitoring board at province scale: generate a year of a province's acts into SQLite, then time the board.
+"""The monitoring board at province scale: generate a year of a province's acts into SQLite (or PostgreSQL), then
+time the board.
 
     .venv/bin/python bench/monitor_scale.py                 # full scale (see SCALE below), a few minutes to generate
     .venv/bin/python bench/monitor_scale.py --scale 0.1     # a tenth, for a quick look
     .venv/bin/python bench/monitor_scale.py --db /tmp/m.db --keep   # reuse a generated file on the next run
+    .venv/bin/python bench/monitor_scale.py --pg --keep      # PostgreSQL (database sd_monitor_bench next to PG_URL's)
 
 Volume at --scale 1 (Hebei, the province of the source article: 11 cities, ~170 counties, ~2,200 townships,
 ~49,000 villages, 2.91 million recipients): 300,000 applications in the year with 8 steps each (2.4 million
@@ -25,6 +27,7 @@ of that report is bench/payments_scale.py's). Figures are recorded in bench/READ
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -35,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, insert, inspect, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from portal.schema import Base  # noqa: E402
@@ -54,6 +58,7 @@ APPLICATIONS, AUDIT_ROWS, REPORTS, FOLLOWUPS, ROUNDS, ITEMS = 300_000, 3_300_000
 STEP_KINDS = ["accept", "home_survey", "cross_check", "preliminary", "publicity", "county_decision", "notice",
               "county_visit"]
 CHUNK = 50_000
+PG_DB = "sd_monitor_bench"
 
 
 def regions(conn) -> dict[str, list[tuple[int, str, str]]]:
@@ -93,6 +98,8 @@ def generate(url: str, scale: float, now: datetime, seed: int = 20261205) -> Non
     Base.metadata.create_all(engine)
     t0 = time.perf_counter()
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # the same: foreign-key triggers off for this transaction
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         tree = regions(conn)
         villages, townships, counties = tree["village"], tree["township"], tree["county"]
         by_code = {c: (i, p) for lvl in tree.values() for i, c, p in lvl}
@@ -135,9 +142,11 @@ def generate(url: str, scale: float, now: datetime, seed: int = 20261205) -> Non
         actions = list(rules.POWER_OF_ACTION)
         n_audit = int(AUDIT_ROWS * scale)
         rows = []
-        for i in range(1, n_audit + 1):
+        # In the order the log is written (ids and times rising together), so a week's acts lie together on disk
+        # as they do in a real log; drawn at random the week's rows spread over every page of the table.
+        moments = sorted(now - timedelta(seconds=rnd.randrange(365 * 86400)) for _ in range(n_audit))
+        for i, at in enumerate(moments, start=1):
             _, vcode, _ = villages[rnd.randrange(len(villages))]
-            at = now - timedelta(seconds=rnd.randrange(365 * 86400))
             rows.append({"id": i, "at": at, "actor_id": rnd.randrange(1, 20_000), "actor": "bench",
                          "action": actions[rnd.randrange(len(actions))], "target_type": "application",
                          "target_id": f"B{rnd.randrange(1, n_apps + 1):09d}", "region_code": vcode,
@@ -204,8 +213,10 @@ def generate(url: str, scale: float, now: datetime, seed: int = 20261205) -> Non
                           "facts": {}, "opened_at": opened, "due_on": opened.date() + timedelta(days=7),
                           "status": "open" if rnd.random() < 0.4 else "closed"})
         conn.execute(insert(MonitoringItem), items)
-    with engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # PostgreSQL: what autovacuum does after a bulk load (statistics, and the visibility map that lets the
+        # board's counts be read from the indexes alone); SQLite: statistics.
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     engine.dispose()
     print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
 
@@ -223,28 +234,53 @@ def timed(fn, repeat: int) -> tuple[float, float, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--db", default="/tmp/monitor_scale.db")
     ap.add_argument("--keep", action="store_true", help="reuse --db when it exists; keep it afterwards")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--annual", action="store_true", help="also time the annual report's figures on the same data")
+    ap.add_argument("--pg", action="store_true", help="generate into and time PostgreSQL instead of SQLite")
+    ap.add_argument("--pg-url", default=os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+                    help="a server's URL; the bench uses its own database on that server")
     args = ap.parse_args()
-    path = Path(args.db)
     now = datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc)
-    url = f"sqlite:///{path}"
-    if not (args.keep and path.exists()):
-        path.unlink(missing_ok=True)
-        print(f"generating at scale {args.scale} into {path} …", flush=True)
+    if args.pg:
+        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_DB}).first()
+            fresh = not (args.keep and exists)
+            if fresh:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+        url = make_url(args.pg_url).set(database=PG_DB).render_as_string(hide_password=False)
+        where = f"PostgreSQL database {PG_DB}"
+    else:
+        path = Path(args.db)
+        fresh = not (args.keep and path.exists())
+        if fresh:
+            path.unlink(missing_ok=True)
+        url, where = f"sqlite:///{path}", str(path)
+    if fresh:
+        print(f"generating at scale {args.scale} into {where} …", flush=True)
         generate(url, args.scale, now)
     engine = create_engine(url)
-    if args.keep:  # a kept file may predate the model's indexes: make the audit log's and the steps' match it
+    if args.keep:  # a kept database may predate the model's indexes: make the audit log's and the steps' match it
         for index in AuditEntry.__table__.indexes:
             index.drop(engine, checkfirst=True)
             index.create(engine)
-        for index in ApplicationStep.__table__.indexes:
-            index.create(engine, checkfirst=True)
-    print(f"database {path.stat().st_size / 1e9:.2f} GB")
+        existing = {i["name"] for i in inspect(engine).get_indexes(ApplicationStep.__tablename__)}
+        wanted = {index.name: index for index in ApplicationStep.__table__.indexes}
+        with engine.begin() as conn:
+            for name in existing - set(wanted):  # one the model no longer has (a kept database of an older run)
+                conn.execute(text(f"DROP INDEX {name}"))
+        for name, index in wanted.items():
+            if name not in existing:
+                index.create(engine)
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one() if args.pg \
+            else Path(args.db).stat().st_size
+    print(f"{engine.dialect.name}: {where}, {size / 1e9:.2f} GB")
     results = []
     with Session(engine) as session:
         counts = {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in (
@@ -290,11 +326,16 @@ def main() -> int:
                 results.append((f"annual report figures {now.year}, {label}",
                                 *timed(lambda r=region: annual.figures(session, r, now.year), repeat)))
     engine.dispose()
-    print(f"\n{'query':<58} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
+    print(f"\n{engine.dialect.name}, scale {args.scale}")
+    print(f"{'query':<58} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for label, p50, p95, worst in results:
         print(f"{label:<58} {p50 * 1000:>9.1f} {p95 * 1000:>9.1f} {worst * 1000:>9.1f}")
     if not args.keep:
-        path.unlink(missing_ok=True)
+        if args.pg:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        else:
+            Path(args.db).unlink(missing_ok=True)
     return 0
 
 

@@ -76,6 +76,7 @@ class DemoAccount:
 
 ACCOUNTS: list[DemoAccount] = [
     DemoAccount("admin", "省级管理员", Role.ADMIN, "13"),
+    DemoAccount("admin_city", "石家庄市民政局 系统管理员", Role.ADMIN, "1301"),
     DemoAccount("officer_province", "省民政厅 社会救助处", Role.OFFICER, "13"),
     DemoAccount("officer_city", "石家庄市民政局 社会救助科 陈科长", Role.OFFICER, "1301"),
     DemoAccount("officer_county", "长安区民政局 王科长", Role.OFFICER, "130102"),

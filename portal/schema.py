@@ -1,6 +1,7 @@
 """All tables, imported here so Alembic and create_all see every domain module."""
 
-from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, User
+from portal.accounts.models import (Role, RoleGrant, SignInFailure, SignInSession, StaffAccountChange,
+                                     StaffAccountMark, User)
 from portal.kernel.audit_models import AuditCheckpoint, AuditEntry, AuditHead
 from portal.kernel.base import Base
 from portal.kernel.calendar_models import CalendarDayRow
@@ -24,6 +25,7 @@ import portal.annual.models  # noqa: E402,F401
 __all__ = [
     "AuditCheckpoint", "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",
     "PolicySetting", "Rating", "RatingStatus", "Region", "RegionLevel", "Role", "RoleGrant",
-    "ServiceWindow", "SettingsVersion", "SignInFailure", "SignInSession", "User",
+    "ServiceWindow", "SettingsVersion", "SignInFailure", "SignInSession", "StaffAccountChange",
+    "StaffAccountMark", "User",
     "RosterBatch", "RosterEntry", "RosterReadCount",
 ]

@@ -58,6 +58,27 @@ class StaffAccountMark(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StaffAccountChange(Base):
+    """A proposed replacement of a recorded account number (its keyed hash only), waiting for a second admin: one
+    admin alone could otherwise swap a staff member's card for another just before a reward is paid to the real one.
+    `pending` is True while it waits and NULL once decided, so the unique key allows one waiting change per number
+    kind and person (NULLs never collide) and two admins cannot open two at once."""
+
+    __tablename__ = "staff_account_change"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "pending"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # bank | phone | id
+    value_hash: Mapped[str] = mapped_column(String(64))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    pending: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    outcome: Mapped[str | None] = mapped_column(String(12))  # approved | rejected | withdrawn
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None]
+
+
 class SignInSession(Base):
     """Server side of the HttpOnly cookie: only a hash of the cookie token is stored."""
 

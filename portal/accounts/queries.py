@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from portal.accounts import services as auth
-from portal.accounts.models import RoleGrant, StaffAccountMark, User
+from portal.accounts.models import RoleGrant, StaffAccountChange, StaffAccountMark, User
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, Role, authorize
+from portal.kernel.workdays import CHINA_TZ
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 
 USER_PAGE = 20
@@ -37,6 +38,7 @@ class AccountLine:
     window_code: str
     grants: list[GrantLine]
     account_kinds: tuple[str, ...] = ()  # own account numbers on record (bank, phone, id): the kinds, never numbers
+    waiting_kinds: tuple[str, ...] = ()  # kinds with a replacement waiting for a second admin
 
 
 def open_lookup(token: str | None) -> auth.SessionLookup:
@@ -51,12 +53,17 @@ def _admin_paths(actor: Actor | None) -> list[str]:
     return [g.region_path for g in actor.grants if g.role == Role.ADMIN]
 
 
+def _outside(paths: list[str]):
+    """Users holding a grant outside these regions: an admin of these regions does not manage them."""
+    return select(RoleGrant.user_id).join(Region, Region.id == RoleGrant.region_id).where(
+        ~or_(*[Region.path.startswith(p) for p in paths]))
+
+
 def find_accounts(session: Session, actor: Actor | None, text: str = "", *, page: int = 1) -> list[AccountLine]:
     """Accounts whose username or name contains ``text``, among those this admin manages: every grant inside the
     admin's regions, or no grant at all. USER_PAGE + 1 rows (the extra one says a next page exists)."""
     paths = _admin_paths(actor)
-    outside = select(RoleGrant.user_id).join(Region, Region.id == RoleGrant.region_id).where(
-        ~or_(*[Region.path.startswith(p) for p in paths]))
+    outside = _outside(paths)
     q = select(User).options(selectinload(User.grants).selectinload(RoleGrant.region)).where(
         User.id.not_in(outside))
     text = (text or "").strip()[:64]
@@ -72,10 +79,47 @@ def find_accounts(session: Session, actor: Actor | None, text: str = "", *, page
     for user_id, kind in session.execute(select(StaffAccountMark.user_id, StaffAccountMark.kind).where(
             StaffAccountMark.user_id.in_([u.id for u in users])).order_by(StaffAccountMark.kind)):
         kinds.setdefault(user_id, []).append(kind)
+    waiting: dict[int, list[str]] = {}
+    for user_id, kind in session.execute(select(StaffAccountChange.user_id, StaffAccountChange.kind).where(
+            StaffAccountChange.user_id.in_([u.id for u in users]), StaffAccountChange.pending.is_(True))
+            .order_by(StaffAccountChange.kind)):
+        waiting.setdefault(user_id, []).append(kind)
     return [AccountLine(u.id, u.username, u.display_name, u.active, windows.get(u.window_id, ""),
                         [GrantLine(g.id, g.role.value, g.region.code, g.region.name) for g in u.grants],
-                        tuple(kinds.get(u.id, ())))
+                        tuple(kinds.get(u.id, ())), tuple(waiting.get(u.id, ())))
             for u in users]
+
+
+@dataclass(frozen=True)
+class WaitingChange:
+    id: int
+    username: str
+    display_name: str
+    kind: str
+    proposed_by: str
+    proposed_at: str  # China time, to the minute
+    mine: bool  # proposed by the viewer: they may withdraw it, never approve it
+
+
+CHANGES_SHOWN = 50
+
+
+def waiting_account_changes(session: Session, actor: Actor | None) -> list[WaitingChange]:
+    """Replacements of recorded account numbers waiting for a second admin, about accounts this admin manages
+    (never the admin's own), oldest first: the kinds and who proposed them, never a number."""
+    paths = _admin_paths(actor)
+    proposer = aliased(User)
+    rows = session.execute(
+        select(StaffAccountChange, User.username, User.display_name, proposer.username)
+        .join(User, User.id == StaffAccountChange.user_id)
+        .join(proposer, proposer.id == StaffAccountChange.proposed_by_id)
+        .where(StaffAccountChange.pending.is_(True), StaffAccountChange.user_id.not_in(_outside(paths)),
+               StaffAccountChange.user_id != actor.user_id)
+        .order_by(StaffAccountChange.proposed_at, StaffAccountChange.id).limit(CHANGES_SHOWN)).all()
+    return [WaitingChange(c.id, username, display_name, c.kind, by,
+                          c.proposed_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
+                          c.proposed_by_id == actor.user_id)
+            for c, username, display_name, by in rows]
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from portal.kernel.errors import DomainError
-from portal.accounts.models import Role, RoleGrant, SignInFailure, SignInSession, StaffAccountMark, User
+from portal.accounts.models import (Role, RoleGrant, SignInFailure, SignInSession, StaffAccountChange,
+                                     StaffAccountMark, User)
 from portal.kernel.base import utcnow
 from portal.regions.models import Region
 from portal.kernel import audit
@@ -334,24 +336,92 @@ def account_hash(number: str) -> str:
     return keyed_hash(get_settings().secret_key, f"account-number:{number}")
 
 
-def set_account_number(session: Session, actor: Actor | None, user_id: int, kind: str, value: str) -> None:
-    """Record (or replace) a staff member's own bank card, phone or ID number as a keyed hash, so a reward paid to
-    it is noticed (supervision); the number itself is never stored, logged or shown again."""
+RECORDED, PROPOSED = "recorded", "proposed"
+
+
+def set_account_number(session: Session, actor: Actor | None, user_id: int, kind: str, value: str) -> str:
+    """Record a staff member's own bank card, phone or ID number as a keyed hash, so a reward paid to it is noticed
+    (supervision); the number itself is never stored, logged or shown again. The first number of a kind is recorded
+    at once (it only adds a check). Replacing one takes a second admin (`approve_account_change`): alone, an admin
+    could swap an officer's card for another just before a reward is paid to the real one. Returns RECORDED or
+    PROPOSED."""
     user = _managed_user(session, actor, user_id)
     if kind not in ACCOUNT_KINDS:
         raise AccountError("accounts.err.account_kind")
     numbers = account_numbers(value or "")
     if len(numbers) != 1:
         raise AccountError("accounts.err.account_number")
+    value_hash = account_hash(numbers[0])
     row = session.execute(select(StaffAccountMark).where(StaffAccountMark.user_id == user.id,
                                                          StaffAccountMark.kind == kind)).scalar_one_or_none()
     if row is None:
-        row = StaffAccountMark(user_id=user.id, kind=kind)
+        session.add(StaffAccountMark(user_id=user.id, kind=kind, value_hash=value_hash, recorded_at=utcnow()))
+        session.flush()
+        audit.record(session, actor, "user.account_number", "user", user.id, after={"kind": kind, "replaced": False})
+        return RECORDED
+    # Whether the proposed number equals the recorded one is never told: that would let an admin test guesses.
+    change = StaffAccountChange(user_id=user.id, kind=kind, value_hash=value_hash, proposed_by_id=actor.user_id,
+                                proposed_at=utcnow(), pending=True)
+    try:
+        with session.begin_nested():
+            session.add(change)
+            session.flush()
+    except IntegrityError:
+        raise AccountError("accounts.err.change_waiting") from None
+    audit.record(session, actor, "user.account_number_proposed", "user", user.id,
+                 after={"kind": kind, "change": change.id})
+    return PROPOSED
+
+
+def _waiting_change(session: Session, actor: Actor | None, change_id: int) -> tuple[StaffAccountChange, User]:
+    """A waiting change about someone this admin manages (never their own number); anything else is refused like a
+    missing one."""
+    authorize(actor, Role.ADMIN)
+    change = session.get(StaffAccountChange, int(change_id))
+    if change is None:
+        raise PermissionDenied()
+    user = _managed_user(session, actor, change.user_id)
+    if not change.pending:
+        raise AccountError("accounts.err.change_closed")
+    return change, user
+
+
+def _decide(session: Session, actor: Actor, change: StaffAccountChange, outcome: str) -> None:
+    """Close the change once: a conditional UPDATE, so of two admins deciding at the same moment one is refused."""
+    done = session.execute(update(StaffAccountChange).where(
+        StaffAccountChange.id == change.id, StaffAccountChange.pending.is_(True)).values(
+        pending=None, outcome=outcome, decided_by_id=actor.user_id, decided_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise AccountError("accounts.err.change_closed")
+    session.refresh(change)
+
+
+def approve_account_change(session: Session, actor: Actor | None, change_id: int) -> None:
+    """A second admin approves a replacement: the recorded number becomes the proposed one. Never the proposer."""
+    change, user = _waiting_change(session, actor, change_id)
+    if change.proposed_by_id == actor.user_id:
+        raise AccountError("accounts.err.change_own")
+    _decide(session, actor, change, "approved")
+    row = session.execute(select(StaffAccountMark).where(StaffAccountMark.user_id == user.id,
+                                                         StaffAccountMark.kind == change.kind)).scalar_one_or_none()
+    if row is None:
+        row = StaffAccountMark(user_id=user.id, kind=change.kind)
         session.add(row)
-    replaced = row.id is not None
-    row.value_hash, row.recorded_at = account_hash(numbers[0]), utcnow()
+    row.value_hash, row.recorded_at = change.value_hash, utcnow()
     session.flush()
-    audit.record(session, actor, "user.account_number", "user", user.id, after={"kind": kind, "replaced": replaced})
+    audit.record(session, actor, "user.account_number", "user", user.id,
+                 after={"kind": change.kind, "replaced": True, "change": change.id,
+                        "proposed_by": change.proposed_by_id})
+
+
+def reject_account_change(session: Session, actor: Actor | None, change_id: int) -> None:
+    """Turn a replacement down (another admin) or withdraw it (its proposer): the recorded number stays."""
+    change, user = _waiting_change(session, actor, change_id)
+    outcome = "withdrawn" if change.proposed_by_id == actor.user_id else "rejected"
+    _decide(session, actor, change, outcome)
+    audit.record(session, actor, "user.account_number_rejected", "user", user.id,
+                 after={"kind": change.kind, "change": change.id, "outcome": outcome})
 
 
 def staff_holding(session: Session, numbers: list[str], user_ids: set[int]) -> dict[int, list[str]]:

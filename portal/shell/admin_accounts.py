@@ -21,7 +21,9 @@ from portal.shell.session import SignedInState
 ROLE_KEYS = [f"role.{r.value}" for r in Role]
 ERRORS = ["accounts.err.region", "accounts.err.username", "accounts.err.display_name", "accounts.err.role",
           "accounts.err.taken", "accounts.err.window", "accounts.err.duplicate", "accounts.err.self",
-          "accounts.err.account_kind", "accounts.err.account_number", "auth.forbidden"]
+          "accounts.err.account_kind", "accounts.err.account_number", "accounts.err.change_waiting",
+          "accounts.err.change_own", "accounts.err.change_closed", "auth.forbidden"]
+NOTICES = ["accounts.done", "accounts.account_proposed"]
 KIND_KEYS = [f"accounts.account_kind.{k}" for k in accounts.ACCOUNT_KINDS]
 GRANTABLE = [Role.OFFICER, Role.WINDOW_STAFF, Role.SUPERVISOR, Role.FINANCE, Role.IDENTITY_VIEWER, Role.ADMIN]
 
@@ -45,6 +47,16 @@ class AccountView(TypedDict):
     window_code: str
     grants: list[GrantView]
     kind_keys: list[str]
+    waiting_keys: list[str]
+
+
+class ChangeView(TypedDict):
+    id: int
+    account: str
+    kind_key: str
+    proposed_by: str
+    proposed_at: str
+    mine: bool
 
 
 def _account_view(a: queries.AccountLine) -> AccountView:
@@ -52,7 +64,13 @@ def _account_view(a: queries.AccountLine) -> AccountView:
                        window_code=a.window_code,
                        grants=[GrantView(id=g.id, role_key=f"role.{g.role}", region=f"{g.region_name} ({g.region_code})")
                                for g in a.grants],
-                       kind_keys=[f"accounts.account_kind.{k}" for k in a.account_kinds])
+                       kind_keys=[f"accounts.account_kind.{k}" for k in a.account_kinds],
+                       waiting_keys=[f"accounts.account_kind.{k}" for k in a.waiting_kinds])
+
+
+def _change_view(c: queries.WaitingChange) -> ChangeView:
+    return ChangeView(id=c.id, account=f"{c.username} {c.display_name}", kind_key=f"accounts.account_kind.{c.kind}",
+                      proposed_by=c.proposed_by, proposed_at=c.proposed_at, mine=c.mine)
 
 
 class AdminAccountsState(SignedInState):
@@ -63,8 +81,10 @@ class AdminAccountsState(SignedInState):
     selected_id: int = 0
     regions: list[Choice] = []
     windows: list[Choice] = []
+    changes: list[ChangeView] = []
     error_key: str = ""
     notice: bool = False
+    notice_key: str = "accounts.done"
     # Whose one-time password the page is showing (the password itself only ever travels through show_once).
     password_for: str = ""
 
@@ -88,11 +108,13 @@ class AdminAccountsState(SignedInState):
     def _refresh(self) -> None:
         found: list = []
         actor, key = self._perform(Role.ADMIN, lambda session, who: found.append(
-            queries.find_accounts(session, who, self.search, page=self.page_no)))
+            (queries.find_accounts(session, who, self.search, page=self.page_no),
+             queries.waiting_account_changes(session, who))))
         if actor is None or key:
-            self.accounts, self.has_next = [], False
+            self.accounts, self.has_next, self.changes = [], False, []
             return
-        rows = found[0]
+        rows, changes = found[0]
+        self.changes = [_change_view(c) for c in changes]
         self.has_next = len(rows) > queries.USER_PAGE
         self.accounts = [_account_view(a) for a in rows[:queries.USER_PAGE]]
 
@@ -122,7 +144,7 @@ class AdminAccountsState(SignedInState):
 
     def _act(self, fn, *args) -> bool:
         actor, key = self._perform(Role.ADMIN, fn, *args)
-        self.error_key, self.notice = key, not key
+        self.error_key, self.notice, self.notice_key = key, not key, "accounts.done"
         if actor is None or key:
             return False
         self._refresh()
@@ -169,10 +191,26 @@ class AdminAccountsState(SignedInState):
     def set_account_number(self, form: dict):
         # The number goes straight from the form to its keyed hash: never into the page's state.
         self.password_for = ""
-        if self._act(accounts.set_account_number, self.selected_id, str(form.get("kind", ""))[:8],
-                     str(form.get("number", ""))[:40]):
+        out: list = []
+        user_id, kind, number = self.selected_id, str(form.get("kind", ""))[:8], str(form.get("number", ""))[:40]
+        if self._act(lambda session, actor: out.append(
+                accounts.set_account_number(session, actor, user_id, kind, number))):
+            if out[0] == accounts.PROPOSED:
+                self.notice_key = "accounts.account_proposed"
             return rx.call_script("document.getElementById('account-number-form')?.reset()")
         return None
+
+    @rx.event
+    @checked
+    def approve_change(self, change_id: int):
+        self.password_for = ""
+        self._act(accounts.approve_account_change, row_id(change_id))
+
+    @rx.event
+    @checked
+    def reject_change(self, change_id: int):
+        self.password_for = ""
+        self._act(accounts.reject_account_change, row_id(change_id))
 
     @rx.event
     @checked
@@ -249,6 +287,10 @@ def _manage(a: AccountView) -> rx.Component:
                   rx.cond(a["kind_keys"].length() == 0, rx.text(t("accounts.account_none"), size="2",
                                                                  color_scheme="gray")),
                   spacing="2", wrap="wrap", id="account-kinds"),
+        rx.cond(a["waiting_keys"].length() > 0, rx.hstack(
+            rx.text(t("accounts.change_waiting_here"), size="2", color_scheme="amber"),
+            rx.foreach(a["waiting_keys"], lambda k: rx.badge(t_var(k, KIND_KEYS), color_scheme="amber")),
+            spacing="2", wrap="wrap", align="center", id="account-waiting")),
         rx.el.form(
             rx.el.label(rx.text(t("accounts.account_kind"), size="2"),
                         rx.el.select(*[rx.el.option(t(f"accounts.account_kind.{k}"), value=k)
@@ -293,6 +335,41 @@ def _account_row(a: AccountView) -> rx.Component:
         data_username=a["username"])
 
 
+def _change_row(c: ChangeView) -> rx.Component:
+    s = AdminAccountsState
+    return rx.el.tr(
+        rx.el.td(c["account"]), rx.el.td(t_var(c["kind_key"], KIND_KEYS)), rx.el.td(c["proposed_by"]),
+        rx.el.td(c["proposed_at"]),
+        rx.el.td(rx.cond(
+            c["mine"],
+            rx.hstack(rx.text(t("accounts.change_yours"), size="2", color_scheme="gray"),
+                      rx.button(t("accounts.change_withdraw"), on_click=s.reject_change(c["id"]), size="1",
+                                variant="outline", min_height=TAP, class_name="change-withdraw"),
+                      spacing="2", align="center", wrap="wrap"),
+            rx.hstack(rx.button(t("accounts.change_approve"), on_click=s.approve_change(c["id"]), size="1",
+                                min_height=TAP, class_name="change-approve"),
+                      rx.button(t("accounts.change_reject"), on_click=s.reject_change(c["id"]), size="1",
+                                variant="outline", color_scheme="red", min_height=TAP, class_name="change-reject"),
+                      spacing="2", wrap="wrap"))),
+        class_name="change-row")
+
+
+def _changes() -> rx.Component:
+    s = AdminAccountsState
+    return rx.card(rx.vstack(
+        rx.heading(t("accounts.changes"), size="4", as_="h2"),
+        rx.text(t("accounts.changes_note"), size="2", color_scheme="gray"),
+        rx.cond(s.changes.length() > 0,
+                rx.box(rx.el.table(
+                    rx.el.thead(rx.el.tr(*[rx.el.th(t(k)) for k in (
+                        "accounts.change_account", "accounts.account_kind", "accounts.change_proposed_by",
+                        "accounts.change_proposed_at")], rx.el.th(""))),
+                    rx.el.tbody(rx.foreach(s.changes, _change_row)), class_name="results-table", id="changes"),
+                    class_name="table-scroll", width="100%"),
+                rx.text(t("accounts.changes_none"), size="2", color_scheme="gray", id="changes-none")),
+        spacing="2", width="100%", align="start"), width="100%", id="account-changes")
+
+
 def admin_accounts() -> rx.Component:
     s = AdminAccountsState
     return page(
@@ -300,8 +377,8 @@ def admin_accounts() -> rx.Component:
             s,
             rx.cond(s.error_key != "", rx.callout(t_var(s.error_key, ERRORS), color_scheme="red", role="alert",
                                                   icon="triangle-alert", width="100%", id="accounts-error")),
-            rx.cond(s.notice, rx.callout(t("accounts.done"), color_scheme="green", icon="check", width="100%",
-                                         id="accounts-notice")),
+            rx.cond(s.notice, rx.callout(t_var(s.notice_key, NOTICES), color_scheme="green", icon="check",
+                                         width="100%", id="accounts-notice")),
             rx.cond(s.password_for != "", rx.callout(
                 rx.vstack(rx.text(t("accounts.reset_done"), weight="bold"),
                           rx.hstack(rx.text(s.password_for, weight="bold"),
@@ -310,6 +387,7 @@ def admin_accounts() -> rx.Component:
                 icon="key-round", color_scheme="amber", width="100%", id="password-once")),
             rx.flex(
                 rx.vstack(
+                    _changes(),
                     rx.el.form(
                         rx.el.input(name="q", placeholder=t("accounts.search"), class_name="eval-input",
                                     id="account-search", default_value=s.search, max_length=64),

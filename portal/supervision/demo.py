@@ -3,7 +3,8 @@
 its report (findings, a rectification answered and accepted, a referral with its outcome, its decision's document
 number and body), and one notice of criticism resting on it, drafted by the city's inspector and approved by the
 county's officer; a reward paid to the handling officer's own bank card (a reward_to_staff hit for the county, open
-on the board to be referred); and on /admin/supervision a published later version of one power and a risk rule
+on the board to be referred) and a replacement of that card proposed by one admin, waiting on /admin/accounts for
+another; and on /admin/supervision a published later version of one power and a risk rule
 re-set with its reason. Idempotent."""
 
 from __future__ import annotations
@@ -179,6 +180,24 @@ def load_reward_hit(session: Session, key: str) -> int:
     return 1
 
 
+# The card `admin` proposed after the hit, in place of OWN_CARD (made up): it waits for a second admin on
+# /admin/accounts (`admin_city` may approve or reject it; `admin` may only withdraw it).
+PROPOSED_CARD = "6228 4801 2345 0000 017"
+
+
+def load_account_change(session: Session) -> int:
+    """A replacement of officer_qingyuan's recorded bank card, proposed by `admin` and waiting for another admin."""
+    from portal.accounts.models import StaffAccountChange, StaffAccountMark
+
+    admin, township = _actor(session, "admin"), _actor(session, "officer_qingyuan")
+    if admin is None or township is None or session.execute(select(StaffAccountChange.id)).first() is not None:
+        return 0
+    if session.execute(select(StaffAccountMark.id).where(StaffAccountMark.user_id == township.user_id)).first() is None:
+        return 0  # only a recorded number is replaced
+    auth.set_account_number(session, admin, township.user_id, "bank", PROPOSED_CARD)
+    return 1
+
+
 def load_admin(session: Session) -> int:
     """The province admin's changes on /admin/supervision: a later version of the 差评 answer's power (its time limit
     shortened from next New Year's Day, by document) and the burst rule's hits reviewed by the city."""
@@ -206,5 +225,6 @@ def load(session: Session, password: str, key: str, store=None) -> int:
     added = load_case(session, store)
     load_documents(session)
     load_reward_hit(session, key)
+    load_account_change(session)
     load_admin(session)
     return added

@@ -136,7 +136,8 @@ POWERS: tuple[PowerSeed, ...] = (
               "申请 → 授权到辖区 → 留痕", "Request → granted over a region → logged",
               ("按辖区最小授权",), ("越权授权",),
               ("user.create", "regions.import", "audit.verify", "user.grant", "user.revoke", "user.password_reset",
-               "user.enable", "user.disable", "user.account_number")),
+               "user.enable", "user.disable", "user.account_number", "user.account_number_proposed",
+               "user.account_number_rejected")),
     PowerSeed("payments.pay", "低保金发放", "Paying the monthly allowance", GRADE_A, _MEASURES + "第十三条", "county", 10,
               "县级民政资金经办人", "县级民政资金复核人（另一人）",
               "按月生成发放批次 → 另一人复核 → 银行代发 → 退回处理", "Monthly batch prepared → approved by a second "

@@ -14,9 +14,11 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.applications.models import Application, ApplicationStep
+from portal.payments.models import PaymentBatch
 from portal.evaluations.models import AssignmentStatus, EvaluationAssignment, EvaluationRound, EvaluationTarget, \
     RoundStatus
 from portal.kernel.audit_models import AuditEntry
+from portal.kernel.calendar_store import load_calendar
 from portal.kernel.base import utcnow
 from portal.kernel.db import session_scope
 from portal.kernel.permissions import Actor, PermissionDenied, Role, authorize
@@ -25,7 +27,7 @@ from portal.ratings.models import CaseStatus, FollowupCase
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 from portal.reports.models import Report, ReportStatus
 from portal.supervision import rules
-from portal.supervision.models import MonitoringItem
+from portal.supervision.models import MonitoringItem, PowerVersion
 from portal.supervision.services import SUPERVISING, powers_in_force
 
 BOARD_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
@@ -41,22 +43,35 @@ def _day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=CHINA_TZ)
 
 
-def _in_time(done: datetime | None, due: date | None) -> bool:
-    return done is not None and due is not None and china_date(done) <= due
-
-
 # --- the public power list ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class PowerFigures:
     key: str
     exercised: int
-    timed: int  # acts with a deadline, finished this month
+    timed: int  # acts done this month under a version of the power with a time limit
     on_time_pct: int | None
 
 
+# The application steps whose closing is the power's own act, timed from the step's start to its closing. The
+# publicity step is closed later by the county's decision: the publicity is timed to its own last day instead, which
+# publishing sets as the step's due day (from the roster batch's end), so the county's days are never charged to it.
+STEP_TIMED = {k: v for k, v in STEP_POWER.items() if k != "publicity"}
+
+
+def time_limits(session: Session) -> rules.TimeLimits:
+    """Every power's time limit by date: the seed, then each published version from its effective day."""
+    versions: dict[str, list[tuple[date, int | None]]] = defaultdict(list)
+    for key, since, limit in session.execute(select(PowerVersion.key, PowerVersion.effective_from,
+                                                    PowerVersion.time_limit_wd).order_by(PowerVersion.effective_from)):
+        versions[key].append((since, limit))
+    return rules.TimeLimits(rules.SEED_LIMITS, {k: tuple(v) for k, v in versions.items()})
+
+
 def power_figures(session: Session, region_path: str | None, month: date) -> dict[str, PowerFigures]:
-    """How often each power was exercised in `month` in the region, and the share done within its time limit."""
+    """How often each power was exercised in `month` in the region, and the share of the acts done in the month that
+    took no more working days than the power's time limit in the version in force on the day of the act (the one
+    calendar counts them). Acts done while their power had no limit are not timed."""
     start = _day_start_utc(month.replace(day=1))
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     end = _day_start_utc(nxt)
@@ -71,45 +86,64 @@ def power_figures(session: Session, region_path: str | None, month: date) -> dic
     for action, n in session.execute(stmt.group_by(AuditEntry.action)):
         if action in rules.POWER_OF_ACTION:  # see _acts_between: the list stays out of the WHERE
             exercised[rules.POWER_OF_ACTION[action]] += n
+    limits, cal = time_limits(session), load_calendar(session)
     timed: Counter[str] = Counter()
     on_time: Counter[str] = Counter()
+    spans: Counter[tuple[str, date, date]] = Counter()  # (power, started, done) → acts: a month repeats them often
 
-    def tally(key: str, done: datetime | None, due: date | None) -> None:
-        timed[key] += 1
-        on_time[key] += _in_time(done, due)
+    def tally(key: str, started: date | datetime | None, done: date | datetime | None) -> None:
+        if started is not None and done is not None:
+            spans[key, _local(started), _local(done)] += 1
 
-    steps = select(ApplicationStep.kind, ApplicationStep.done_at, ApplicationStep.due_on).where(
-        ApplicationStep.done_at >= start, ApplicationStep.done_at < end, ApplicationStep.due_on.is_not(None))
+    steps = select(ApplicationStep.kind, ApplicationStep.started_on, ApplicationStep.done_at,
+                   ApplicationStep.due_on).where(ApplicationStep.done_at >= start, ApplicationStep.done_at < end)
     if scoped:
         steps = steps.join(Application, Application.id == ApplicationStep.application_id).where(
             Application.region_path.startswith(region_path))
-    for kind, done, due in session.execute(steps):
-        if kind in STEP_POWER:
-            tally(STEP_POWER[kind], done, due)
-    reports = select(Report.acknowledged_at, Report.acknowledge_due, Report.concluded_at, Report.conclude_due).where(
+    for kind, started, done, due in session.execute(steps):
+        if kind in STEP_TIMED:
+            tally(STEP_TIMED[kind], started, done)
+        elif kind == "publicity":
+            tally("dibao.publicity", started, due)
+    reports = select(Report.created_at, Report.acknowledged_at, Report.concluded_at).where(
         or_(and_(Report.acknowledged_at >= start, Report.acknowledged_at < end),
             and_(Report.concluded_at >= start, Report.concluded_at < end)))
     if region_path:
         reports = reports.where(Report.handler_path.startswith(region_path))
-    for ack, ack_due, concluded, conclude_due in session.execute(reports):
+    for filed, ack, concluded in session.execute(reports):
         if ack is not None and start <= ack < end:
-            tally("report.handle", ack, ack_due)
+            tally("report.handle", filed, ack)
         if concluded is not None and start <= concluded < end:
-            tally("report.conclude", concluded, conclude_due)
-    cases = select(FollowupCase.answered_at, FollowupCase.resolve_due).where(
+            tally("report.conclude", filed, concluded)
+    cases = select(FollowupCase.opened_at, FollowupCase.answered_at).where(
         FollowupCase.answered_at >= start, FollowupCase.answered_at < end)
     if region_path:
         cases = cases.join(ServiceWindow, ServiceWindow.id == FollowupCase.window_id).join(
             Region, Region.id == ServiceWindow.region_id).where(Region.path.startswith(region_path))
-    for answered, due in session.execute(cases):
-        tally("rating.followup", answered, due)
-    items = select(MonitoringItem.closed_at, MonitoringItem.due_on).where(
+    for opened, answered in session.execute(cases):
+        tally("rating.followup", opened, answered)
+    items = select(MonitoringItem.opened_at, MonitoringItem.closed_at).where(
         MonitoringItem.closed_at >= start, MonitoringItem.closed_at < end)
     if region_path:
         items = items.where(MonitoringItem.region_path.startswith(region_path))
-    for closed, due in session.execute(items):
-        tally("supervision.watch", closed, due)
+    for opened, closed in session.execute(items):
+        tally("supervision.watch", opened, closed)
+    batches = select(PaymentBatch.prepared_at, PaymentBatch.paid_on).where(
+        PaymentBatch.paid_on >= month.replace(day=1), PaymentBatch.paid_on < nxt)
+    if region_path:
+        batches = batches.where(PaymentBatch.region_path.startswith(region_path))
+    for prepared, paid in session.execute(batches):
+        tally("payments.pay", prepared, paid)
+    for (key, started, done), n in spans.items():
+        limit = limits.on(key, done)
+        if limit is not None:
+            timed[key] += n
+            on_time[key] += n * rules.within_limit(cal, started, done, limit)
     return {k: PowerFigures(k, exercised[k], timed[k], rules.share_pct(on_time[k], timed[k])) for k in rules.POWER_KEYS}
+
+
+def _local(moment: date | datetime) -> date:
+    return china_date(moment) if isinstance(moment, datetime) else moment
 
 
 @dataclass(frozen=True)
@@ -159,7 +193,8 @@ def powers_page(region_code: str | None, *, today: date | None = None
     rows = [PowerRow(p.key, p.name_zh, p.name_en, p.grade, p.office_level, p.time_limit_wd, p.process_zh,
                      p.process_en, p.legal_basis, p.a_post, p.b_post,
                      p.control_points, p.risk_points, figures[p.key].exercised,
-                     figures[p.key].on_time_pct, p.effective_from.isoformat() if p.effective_from else "")
+                     figures[p.key].on_time_pct if p.time_limit_wd is not None else None,
+                     p.effective_from.isoformat() if p.effective_from else "")
             for p in powers]
     return choices, chosen.code if chosen else "", rows
 

@@ -18,8 +18,11 @@ False
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+
+from portal.kernel.workdays import WorkCalendar
 
 from portal.supervision.power_seed import POWERS
 from portal.supervision.power_types import GRADE_A, GRADE_B, PowerSeed
@@ -159,6 +162,40 @@ def level_above(level: str) -> str:
     """The level that reviews a hit at `level` (a province's own acts are reviewed by the province)."""
     i = LEVELS.index(level)
     return LEVELS[max(i - 1, 0)]
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    """Each power's time limit (working days) as the list read on a given day: the newest version in force then, the
+    seed before any. An act is judged by the version in force on the day it was done, never by a later one.
+
+    >>> limits = TimeLimits({"p": 3}, {"p": ((date(2026, 7, 1), 5), (date(2026, 9, 1), None))})
+    >>> limits.on("p", date(2026, 6, 30)), limits.on("p", date(2026, 7, 1)), limits.on("p", date(2026, 9, 1))
+    (3, 5, None)
+    """
+
+    seed: dict[str, int | None]
+    versions: dict[str, tuple[tuple[date, int | None], ...]]  # key → (effective from, limit), oldest first
+
+    def on(self, key: str, day: date) -> int | None:
+        history = self.versions.get(key, ())
+        i = bisect.bisect_right(history, day, key=lambda v: v[0])
+        return history[i - 1][1] if i else self.seed.get(key)
+
+
+SEED_LIMITS: dict[str, int | None] = {p.key: p.time_limit_wd for p in POWERS}
+
+
+def within_limit(cal: WorkCalendar, started: date, done: date, limit_wd: int) -> bool:
+    """Done within `limit_wd` working days of `started`, counted like every deadline (the starting day is not counted;
+    done on the limit's last working day is in time, whatever holidays lie between).
+
+    >>> within_limit(WorkCalendar(), date(2026, 3, 6), date(2026, 3, 11), 3)  # Friday → Wednesday: 3 WD
+    True
+    >>> within_limit(WorkCalendar(), date(2026, 3, 6), date(2026, 3, 12), 3)
+    False
+    """
+    return cal.working_days_between(started, done) <= limit_wd
 
 
 def share_pct(on_time: int, total: int) -> int | None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts import services as accounts
-from portal.accounts.models import Role, StaffAccountMark, User
+from portal.accounts.models import Role, StaffAccountChange, StaffAccountMark, User
 from portal.annual import services as annual
 from portal.kernel import audit
 from portal.kernel.audit_models import AuditEntry
@@ -88,7 +88,12 @@ def test_a_staff_account_number_is_kept_only_as_a_keyed_hash_and_the_change_is_a
     assert row.value_hash == accounts.account_hash("6222021300112233445")  # spaces or not, the same number
     entry = w.s.execute(select(AuditEntry).where(AuditEntry.action == "user.account_number")).scalar_one()
     assert entry.after == {"kind": "bank", "replaced": False} and "6222" not in str(entry.before or "")
-    accounts.set_account_number(w.s, w.admin, w.colleague.user_id, "bank", "6222 0213 0011 9999 000")
+    # A replacement waits for a second admin (tests/unit/services/test_account_number_changes.py).
+    assert accounts.set_account_number(w.s, w.admin, w.colleague.user_id, "bank", "6222 0213 0011 9999 000") \
+        == accounts.PROPOSED
+    second = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
+    change = w.s.execute(select(StaffAccountChange)).scalar_one()
+    accounts.approve_account_change(w.s, second, change.id)
     assert w.s.execute(select(StaffAccountMark).where(StaffAccountMark.user_id == w.colleague.user_id)
                        ).scalar_one().value_hash == accounts.account_hash("6222021300119999000")
     for bad in ("12345", "6222021300112233445 13812345678"):  # no account number; two at once
@@ -115,6 +120,8 @@ def test_one_digit_off_or_a_holder_outside_the_handling_office_is_no_hit(w):
     _r, paid = _paid_reward(w, "6222 0213 0011 2233 446")
     assert _rule_items(w, paid) == []
     accounts.set_account_number(w.s, w.admin, w.colleague.user_id, "bank", "6222 0213 0011 0000 001")
+    second = factories.actor_with(w.s, (Role.ADMIN, w.tree.province))
+    accounts.approve_account_change(w.s, second, w.s.execute(select(StaffAccountChange.id)).scalar_one())
     accounts.set_account_number(w.s, w.admin, w.elsewhere.user_id, "bank", CARD)  # another township's officer
     _r, paid = _paid_reward(w, CARD)
     assert _rule_items(w, paid) == []
