@@ -73,6 +73,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                     "first."),
     "accounts.err.change_own": ("不能复核自己提出的更换，须由另一名管理员同意。",
                                 "You cannot approve a replacement you proposed: another admin must."),
+    "accounts.err.change_not_independent": (
+        "你的账号曾由提出人创建、授权、启用或重置密码，不能复核其提出的更换：须由与其无此关联的另一名管理员同意。",
+        "An approval must come from an admin whose account the proposer never created, granted a role, enabled or "
+        "reset the password of."),
+    "accounts.err.change_stale": ("提出这项更换的管理员账号已停用，这项更换不能再同意，请重新提出。",
+                                  "The admin who proposed this replacement has been disabled: it can no longer be "
+                                  "approved; propose it again."),
+    "accounts.err.number_just_recorded": ("另一名管理员刚刚登记了这类号码，请刷新后再操作。",
+                                          "Another admin has just recorded a number of this kind: reload and try "
+                                          "again."),
     "accounts.err.change_closed": ("这项更换已经处理过了。", "That replacement has already been decided."),
     "accounts.err.self": ("不能在这里修改自己的账号。", "You cannot change your own account here."),
     "audit.title": ("审计日志", "Audit log"),

@@ -21,6 +21,7 @@ from portal.accounts.models import (Role, RoleGrant, SignInFailure, SignInSessio
 from portal.kernel.base import utcnow
 from portal.regions.models import Region
 from portal.kernel import audit
+from portal.kernel.audit_models import AuditEntry
 from portal.kernel.db import session_scope
 from portal.kernel import text_rules
 from portal.kernel.hashing import keyed_hash
@@ -355,8 +356,12 @@ def set_account_number(session: Session, actor: Actor | None, user_id: int, kind
     row = session.execute(select(StaffAccountMark).where(StaffAccountMark.user_id == user.id,
                                                          StaffAccountMark.kind == kind)).scalar_one_or_none()
     if row is None:
-        session.add(StaffAccountMark(user_id=user.id, kind=kind, value_hash=value_hash, recorded_at=utcnow()))
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(StaffAccountMark(user_id=user.id, kind=kind, value_hash=value_hash, recorded_at=utcnow()))
+                session.flush()
+        except IntegrityError:  # another admin recorded the first number of this kind a moment ago
+            raise AccountError("accounts.err.number_just_recorded") from None
         audit.record(session, actor, "user.account_number", "user", user.id, after={"kind": kind, "replaced": False})
         return RECORDED
     # Whether the proposed number equals the recorded one is never told: that would let an admin test guesses.
@@ -397,11 +402,29 @@ def _decide(session: Session, actor: Actor, change: StaffAccountChange, outcome:
     session.refresh(change)
 
 
+# What one admin does to another's account that would let them act as that account: create it (and receive its
+# first password), grant it a role, enable it, reset its password.
+SHAPING_ACTIONS = ("user.create", "user.grant", "user.enable", "user.password_reset")
+
+
+def _shaped_by(session: Session, proposer_id: int, approver_id: int) -> bool:
+    """Whether the proposer ever created, granted, enabled or reset the approver's account: such an approver is not
+    a second person (the proposer could have signed in as them), so the approval must come from someone else."""
+    return session.execute(select(AuditEntry.id).where(
+        AuditEntry.target_type == "user", AuditEntry.target_id == str(approver_id),
+        AuditEntry.actor_id == proposer_id, AuditEntry.action.in_(SHAPING_ACTIONS)).limit(1)).first() is not None
+
+
 def approve_account_change(session: Session, actor: Actor | None, change_id: int) -> None:
     """A second admin approves a replacement: the recorded number becomes the proposed one. Never the proposer."""
     change, user = _waiting_change(session, actor, change_id)
     if change.proposed_by_id == actor.user_id:
         raise AccountError("accounts.err.change_own")
+    if _shaped_by(session, change.proposed_by_id, actor.user_id):
+        raise AccountError("accounts.err.change_not_independent")
+    proposer = session.get(User, change.proposed_by_id)
+    if proposer is None or not proposer.active:
+        raise AccountError("accounts.err.change_stale")
     _decide(session, actor, change, "approved")
     row = session.execute(select(StaffAccountMark).where(StaffAccountMark.user_id == user.id,
                                                          StaffAccountMark.kind == change.kind)).scalar_one_or_none()

@@ -15,6 +15,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -65,10 +66,19 @@ def _cell(kind: str, value: object) -> object:
     if kind == DATETIME and isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones: the caller passes local (China) time
     if kind == TEXT:
-        text = str(value)
-        # A leading = + - @ would be read as a formula by a spreadsheet (CSV/formula injection): keep it text.
-        return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+        # Control characters (a department's record may carry them) are not allowed in a worksheet at all.
+        return ILLEGAL_CHARACTERS_RE.sub("", str(value))
     return value
+
+
+FORMULA_LEAD = ("=", "+", "-", "@")
+
+
+def _as_text(cell) -> None:
+    """A text cell that a spreadsheet must never run as a formula (formula injection through = + - @): stored as a
+    string with Excel's quote prefix, so it shows as typed, without an added apostrophe."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
 
 
 def xlsx(title: str, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> bytes:
@@ -111,6 +121,8 @@ def _write(sheet, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -
             kind = v.kind if isinstance(v, Typed) else c.kind
             if kind in FORMATS:
                 cell.number_format = FORMATS[kind]
+            if kind == TEXT and isinstance(cell.value, str) and cell.value[:1] in FORMULA_LEAD:
+                _as_text(cell)
             if c.kind == TEXT and isinstance(v, str) and "\n" in v:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, c in enumerate(columns, start=1):

@@ -135,6 +135,7 @@ class ApplyState(DraftHold):
     next_office: str = ""
     next_due: str = ""
     next_wd: str = ""  # its limit in working days, "" when it has none of its own
+    _shown_for: str = ""  # the application whose page the form holds: opening another on /apply/track starts it afresh
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
@@ -200,6 +201,7 @@ class ApplyState(DraftHold):
 
     def _show(self, page: queries.WizardPage) -> None:
         self.screen, self.errors, self.flash_key = page.screen, [], ""
+        self._shown_for = self._number
         self.form, self.member_count, self.member_name = page.form, page.members, page.member_name
         self.township_code = page.township_code
         self.villages = [Choice(code=v.code, name=v.name) for v in page.villages]
@@ -244,7 +246,7 @@ class ApplyState(DraftHold):
             self.screen = "done"
             self._forget_draft()
             self._receipt(held.receipt)
-        elif self.screen in ("start", "created", "done"):
+        elif self.screen in ("start", "created", "done") or self._shown_for != self._number:
             self._go("village")
 
     @rx.event

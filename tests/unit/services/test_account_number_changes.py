@@ -151,3 +151,59 @@ def test_the_waiting_replacements_are_listed_for_the_admins_who_manage_the_accou
     assert queries.waiting_account_changes(w.s, w.second) == []
     with pytest.raises(PermissionDenied):
         queries.waiting_account_changes(w.s, w.officer)
+
+
+@pytest.mark.parametrize("shaping", ["create", "grant", "password_reset"])
+def test_an_admin_the_proposer_created_granted_or_reset_is_not_a_second_person(w, shaping):
+    """Else one admin could make (or take over) a second admin account and approve their own replacement."""
+    if shaping == "create":
+        made, _password = accounts.admin_create_user(w.s, w.proposer, username="admin_made",
+                                                     display_name="新管理员", role=Role.ADMIN, region_code="130102")
+        approver_id = made.id
+    else:
+        approver_id = factories.user(w.s, username="admin_peer").id
+        w.s.commit()
+        if shaping == "grant":
+            accounts.add_grant(w.s, w.proposer, approver_id, Role.ADMIN, "130102")
+        else:
+            accounts.add_grant(w.s, w.second, approver_id, Role.ADMIN, "130102")
+            accounts.reset_password(w.s, w.proposer, approver_id)
+    approver = factories.actor(w.s, w.s.get(accounts.User, approver_id))
+    change = _propose(w)
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.approve_account_change(w.s, approver, change.id)
+    assert refused.value.key == "accounts.err.change_not_independent"
+    assert _mark(w) == accounts.account_hash("6222021300112233445")
+    accounts.approve_account_change(w.s, w.second, change.id)  # an independent admin still can
+    assert _mark(w) == accounts.account_hash("6222021300119999000")
+
+
+def test_a_proposal_by_an_admin_since_disabled_cannot_be_approved(w):
+    change = _propose(w)
+    accounts.set_active(w.s, w.second, w.proposer.user_id, False)
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.approve_account_change(w.s, w.second, change.id)
+    assert refused.value.key == "accounts.err.change_stale"
+    assert _mark(w) == accounts.account_hash("6222021300112233445")
+
+
+def test_two_admins_recording_the_first_number_at_once_get_a_message_not_a_crash(w):
+    """The second insert meets the first on the unique key: a domain refusal, and the first number stands."""
+    real_execute = w.s.execute
+    hidden = {"done": False}
+
+    def first_look_sees_nothing(statement, *args, **kwargs):
+        result = real_execute(statement, *args, **kwargs)
+        if not hidden["done"] and "staff_account_mark" in str(statement) and "SELECT" in str(statement).upper():
+            hidden["done"] = True
+            return type("Empty", (), {"scalar_one_or_none": staticmethod(lambda: None)})()
+        return result
+
+    w.s.execute = first_look_sees_nothing
+    try:
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.set_account_number(w.s, w.second, w.officer.user_id, "bank", OTHER)
+    finally:
+        del w.s.execute
+    assert refused.value.key == "accounts.err.number_just_recorded"
+    assert _mark(w) == accounts.account_hash("6222021300112233445")

@@ -174,7 +174,11 @@ def test_queue_export_holds_typed_cells(db_session, world, monkeypatch):
 
 
 def test_export_cells_never_start_a_formula():
-    body = export.xlsx("t", [export.Column("h")], [["=HYPERLINK(\"x\")"], ["@SUM(A1)"], ["plain"]])
+    body = export.xlsx("t", [export.Column("h")], [["=HYPERLINK(\"x\")"], ["@SUM(A1)"], ["-5"], ["plain"],
+                                                   ["控制\x0b字符"]])
     sheet = load_workbook(io.BytesIO(body)).active
-    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["'=HYPERLINK(\"x\")", "'@SUM(A1)",
-                                                                            "plain"]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    # Shown as typed (no added apostrophe), stored as text with Excel's quote prefix: never run as a formula.
+    assert [c.value for c in cells] == ["=HYPERLINK(\"x\")", "@SUM(A1)", "-5", "plain", "控制字符"]
+    assert [c.data_type for c in cells] == ["s"] * 5
+    assert [c.quotePrefix for c in cells] == [True, True, True, False, False]

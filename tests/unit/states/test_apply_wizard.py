@@ -178,3 +178,22 @@ def test_the_hold_ends_with_the_browser_session_or_when_idle(tab):
     assert wizard.screen == "village" and hold.number == number
     unit.run(lambda session: wizard._on_hydrate(session, {}))
     assert wizard.screen == "start" and hold.number == "" and hold._number == ""
+
+
+def test_opening_another_application_in_the_tab_starts_the_wizard_on_it_afresh(tab):
+    """The tracking page can hand the tab another application (DraftHold._bind): the wizard must not keep showing,
+    or save into it, the page it held of the first one."""
+    root, village, township = tab
+    hold, wizard, _track = _states(root)
+    _started(root)
+    _call(wizard, "begin")
+    _call(wizard, "pick_township", township)
+    _call(wizard, "save_village", {"village": village})
+    _call(wizard, "save_residence", "urban")
+    _call(wizard, "save_applicant", {"name": "张建国", "phone": "13800138000"})
+    assert wizard.screen == "size" and wizard.form
+    other, other_secret = unit.run(svc.new_draft, client="203.0.113.8")
+    hold._bind(other, other_secret)  # as /apply/track does when the resident opens another application
+    _call(wizard, "load")
+    assert wizard.screen == "village" and wizard.form == {"village": ""}
+    assert unit.run(lambda session: svc.resume(session, other, other_secret).answers) == {}

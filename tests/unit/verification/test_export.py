@@ -38,8 +38,8 @@ def test_the_columns_and_cells_are_the_officers_in_their_language():
 def test_a_department_value_that_looks_like_a_formula_stays_text():
     sheet = _sheet([_finding(found="=HYPERLINK(\"http://x\")", declared="+1", refs="")], "zh")
     row = [c.value for c in sheet[2]]
-    assert row[4] == "'+1" and row[5] == "'=HYPERLINK(\"http://x\")"
-    assert all(c.data_type != "f" for c in sheet[2])
+    assert row[4] == "+1" and row[5] == '=HYPERLINK("http://x")'
+    assert all(c.data_type == "s" for c in sheet[2] if c.value is not None) and sheet[2][5].quotePrefix
 
 
 def test_the_download_is_named_in_the_officers_language():
