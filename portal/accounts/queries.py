@@ -54,11 +54,8 @@ def _admin_paths(actor: Actor | None) -> list[str]:
 def find_accounts(session: Session, actor: Actor | None, text: str = "", *, page: int = 1) -> list[AccountLine]:
     """Accounts whose username or name contains ``text``, among those this admin manages: every grant inside the
     admin's regions, or no grant at all. USER_PAGE + 1 rows (the extra one says a next page exists)."""
-    paths = _admin_paths(actor)
-    outside = select(RoleGrant.user_id).join(Region, Region.id == RoleGrant.region_id).where(
-        ~or_(*[Region.path.startswith(p) for p in paths]))
     q = select(User).options(selectinload(User.grants).selectinload(RoleGrant.region)).where(
-        User.id.not_in(outside))
+        User.id.not_in(auth.unmanaged_user_ids(actor)))
     text = (text or "").strip()[:64]
     if text:
         q = q.where(or_(User.username.contains(text, autoescape=True),
