@@ -53,19 +53,11 @@ def _admin_paths(actor: Actor | None) -> list[str]:
     return [g.region_path for g in actor.grants if g.role == Role.ADMIN]
 
 
-def _outside(paths: list[str]):
-    """Users holding a grant outside these regions: an admin of these regions does not manage them."""
-    return select(RoleGrant.user_id).join(Region, Region.id == RoleGrant.region_id).where(
-        ~or_(*[Region.path.startswith(p) for p in paths]))
-
-
 def find_accounts(session: Session, actor: Actor | None, text: str = "", *, page: int = 1) -> list[AccountLine]:
     """Accounts whose username or name contains ``text``, among those this admin manages: every grant inside the
     admin's regions, or no grant at all. USER_PAGE + 1 rows (the extra one says a next page exists)."""
-    paths = _admin_paths(actor)
-    outside = _outside(paths)
     q = select(User).options(selectinload(User.grants).selectinload(RoleGrant.region)).where(
-        User.id.not_in(outside))
+        User.id.not_in(auth.unmanaged_user_ids(actor)))
     text = (text or "").strip()[:64]
     if text:
         q = q.where(or_(User.username.contains(text, autoescape=True),
@@ -107,13 +99,13 @@ CHANGES_SHOWN = 50
 def waiting_account_changes(session: Session, actor: Actor | None) -> list[WaitingChange]:
     """Replacements of recorded account numbers waiting for a second admin, about accounts this admin manages
     (never the admin's own), oldest first: the kinds and who proposed them, never a number."""
-    paths = _admin_paths(actor)
     proposer = aliased(User)
     rows = session.execute(
         select(StaffAccountChange, User.username, User.display_name, proposer.username)
         .join(User, User.id == StaffAccountChange.user_id)
         .join(proposer, proposer.id == StaffAccountChange.proposed_by_id)
-        .where(StaffAccountChange.pending.is_(True), StaffAccountChange.user_id.not_in(_outside(paths)),
+        .where(StaffAccountChange.pending.is_(True),
+               StaffAccountChange.user_id.not_in(auth.unmanaged_user_ids(actor)),  # guards: admins only
                StaffAccountChange.user_id != actor.user_id)
         .order_by(StaffAccountChange.proposed_at, StaffAccountChange.id).limit(CHANGES_SHOWN)).all()
     return [WaitingChange(c.id, username, display_name, c.kind, by,

@@ -219,15 +219,32 @@ def _region_or_refuse(session: Session, actor: Actor | None, region_code: str) -
     return region
 
 
+def manages(actor: Actor | None, user: User) -> bool:
+    """Whether this admin manages `user`: every grant the user holds lies in the admin's regions (a user with no
+    grant yet is managed by any admin)."""
+    try:
+        for grant in user.grants:
+            authorize(actor, Role.ADMIN, grant.region.path)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def unmanaged_user_ids(actor: Actor | None):
+    """The ids of the accounts this admin does not manage (`manages` as a subquery, for pages that search)."""
+    authorize(actor, Role.ADMIN)
+    assert actor is not None
+    paths = [g.region_path for g in actor.grants if g.role == Role.ADMIN]
+    return select(RoleGrant.user_id).join(Region, Region.id == RoleGrant.region_id).where(
+        ~or_(*[Region.path.startswith(p) for p in paths]))
+
+
 def _managed_user(session: Session, actor: Actor | None, user_id: int) -> User:
-    """A user this admin may manage: every grant the user holds lies in the admin's regions (a user with no
-    grant yet is managed by any admin). Anything else is refused like a missing user."""
+    """A user this admin may manage (`manages`); anything else is refused like a missing user."""
     authorize(actor, Role.ADMIN)
     user = session.get(User, int(user_id))
-    if user is None:
+    if user is None or not manages(actor, user):
         raise PermissionDenied()
-    for grant in user.grants:
-        authorize(actor, Role.ADMIN, grant.region.path)
     if actor is not None and user.id == actor.user_id:
         raise AccountError("accounts.err.self")
     return user

@@ -1,7 +1,8 @@
 """Read models of supervisors' evaluations, each in its own unit of work so the pages hold no session: a supervisor's
 open rounds with their targets (`my_rounds`), one assignment's form (`evaluation_form`), the public notices of closed
 rounds and an office's record (anyone: they are published), and the admin desk of one region (`admin_desk`: appointments, rounds,
-how many rounds the year still needs, the picked round's targets and assignments). The services they call check
+how many rounds the year still needs, the picked round's targets and assignments and what it may still take),
+and the accounts an admin may appoint (`open_appointable`). The services they call check
 role + region (`authorize`)."""
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class AdminDesk:
     selected: ew.RoundRow | None
     targets: list[ew.TargetLine]
     regions: list[accounts.RegionChoice]  # the admin's tree, for appointing and opening a round (picked, not typed)
+    options: ew.TargetOptions  # what the picked round may still take as targets (nothing when none is picked)
 
 
 def admin_desk(session: Session, actor: Actor, region_code: str, round_id: int, year: int) -> AdminDesk:
@@ -91,9 +93,16 @@ def admin_desk(session: Session, actor: Actor, region_code: str, round_id: int, 
     short = ew.rounds_needed_this_year(session, path, year)
     selected = next((r for r in rows if r.id == round_id), None)
     targets = ew.round_targets(session, actor, selected.id) if selected is not None else []
-    return AdminDesk(appointments, rows, short, selected, targets, accounts.region_choices(session, actor))
+    options = ew.target_options(session, actor, selected.id) if selected is not None else ew.TargetOptions()
+    return AdminDesk(appointments, rows, short, selected, targets, accounts.region_choices(session, actor), options)
 
 
 def open_admin_desk(actor: Actor, region_code: str, round_id: int, year: int) -> AdminDesk:
     with session_scope() as session:
         return admin_desk(session, actor, region_code, round_id, year)
+
+
+def open_appointable(actor: Actor, text: str) -> list[ew.AccountChoice]:
+    """The appointment form's search: accounts this admin may appoint, by name or username."""
+    with session_scope() as session:
+        return ew.appointable_accounts(session, actor, text)

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from portal.accounts import services as auth
 from portal.accounts.models import Role, RoleGrant, User
 from portal.kernel.base import utcnow
 from portal.evaluations.models import (AssignmentStatus, EvaluationAssignment, EvaluationResult, EvaluationRound,
@@ -59,7 +60,7 @@ def appoint_supervisor(session: Session, actor: Actor | None, username: str, reg
         raise EvaluationRuleError("eval.err.region")
     authorize(actor, Role.ADMIN, region.path)
     user = session.execute(select(User).where(User.username == (username or "").strip()[:64])).scalar_one_or_none()
-    if user is None or not user.active:
+    if not _appointable(actor, user):
         raise EvaluationRuleError("eval.err.user")
     if term_end < term_start:
         raise EvaluationRuleError("eval.err.dates")
@@ -75,6 +76,39 @@ def appoint_supervisor(session: Session, actor: Actor | None, username: str, reg
                  after={"username": user.username, "region": region.code, "term_start": term_start,
                         "term_end": term_end, "role_granted": grant is None})
     return row
+
+
+def _appointable(actor: Actor, user: User | None) -> bool:
+    """An active account this admin manages (accounts.services.manages: its grants all lie in the admin's regions,
+    or it has none yet), never the admin's own: appointing grants a role, which only the account's admins give."""
+    return user is not None and user.active and user.id != actor.user_id and auth.manages(actor, user)
+
+
+SEARCH_MIN = 2  # characters typed before the appointment search looks
+SEARCH_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    username: str
+    display_name: str
+
+
+def appointable_accounts(session: Session, actor: Actor | None, text: str) -> list[AccountChoice]:
+    """The accounts `appoint_supervisor` would accept from this admin whose username or name contains `text` (at
+    least SEARCH_MIN characters, else none), by username, SEARCH_LIMIT + 1 at most (the extra one says there are
+    more): names and usernames only."""
+    authorize(actor, Role.ADMIN)
+    text = text_rules.plain(text, 64)
+    if len(text) < SEARCH_MIN:
+        return []
+    rows = session.execute(
+        select(User).where(User.active.is_(True), User.id != actor.user_id,
+                           User.id.not_in(auth.unmanaged_user_ids(actor)),
+                           or_(User.username.contains(text, autoescape=True),
+                               User.display_name.contains(text, autoescape=True)))
+        .order_by(User.username).limit(SEARCH_LIMIT + 1)).scalars().all()
+    return [AccountChoice(u.username, u.display_name) for u in rows if _appointable(actor, u)]
 
 
 def _appointed(session: Session, user_id: int, region_path: str, on: date) -> bool:
@@ -179,6 +213,35 @@ def add_office_target(session: Session, actor: Actor | None, round_id: int, offi
     return _add_target(session, actor, rnd, EvaluationTarget(
         round_id=rnd.id, kind="office", key=f"o:{office_name}", window_id=None, office_name=office_name,
         region_id=windows[0].region_id))
+
+
+@dataclass(frozen=True)
+class WindowOption:
+    code: str
+    label: str  # office, window name and code, as a target card names it
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """What the round may still take: `add_window_target` accepts each window, `add_office_target` each office."""
+
+    windows: list[WindowOption] = field(default_factory=list)
+    offices: list[str] = field(default_factory=list)
+
+
+def target_options(session: Session, actor: Actor | None, round_id: int) -> TargetOptions:
+    """The active windows under an open round's region and their offices, less those already targets of the round
+    (a closed round takes nothing). The admin's pickers offer exactly these; the add_* services still check a value
+    sent by hand."""
+    rnd = _admin_round(session, actor, round_id, must_be_open=False)
+    if rnd.status != RoundStatus.OPEN:
+        return TargetOptions()
+    taken = set(session.execute(select(EvaluationTarget.key).where(EvaluationTarget.round_id == rnd.id)).scalars())
+    windows = regions.windows_under(session, session.get(Region, rnd.region_id).path, active_only=True)
+    return TargetOptions(
+        [WindowOption(w.code, f"{w.office_name} {w.name} ({w.code})") for w in windows
+         if f"w:{w.code}" not in taken],
+        sorted({w.office_name for w in windows if f"o:{w.office_name}" not in taken}))
 
 
 def _add_target(session: Session, actor: Actor, rnd: EvaluationRound, target: EvaluationTarget) -> EvaluationTarget:

@@ -12,7 +12,7 @@ from portal.shell.i18n import t, t_var
 from portal.shell.layout import TAP
 from portal.i18n import MESSAGES
 from portal.ratings import rules
-from portal.ratings.services import CaseRow, RankedWindow
+from portal.ratings.services import CaseRow, RankedOffice, RankedWindow
 
 TAG_KEYS = [k for k in MESSAGES if k.startswith("tag.")]
 LEVEL_KEYS = list(rules.LEVELS.values())
@@ -35,6 +35,73 @@ def rank_views(rows: list[RankedWindow]) -> list[RankView]:
     return [RankView(rank=rank_text(r.rank), code=r.code, name=f"{r.office} {r.name}", count=r.count,
                      satisfaction=percent(r.satisfaction_rate), bad_rate=percent(r.bad_rate), talk_flag=r.talk_flag)
             for r in rows]
+
+
+class OfficeRankView(TypedDict):
+    """An office's line of a monthly ranking (its windows' ratings together)."""
+
+    rank: str
+    office: str
+    windows: int
+    count: int
+    satisfaction: str
+
+
+def office_rank_views(rows: list[RankedOffice]) -> list[OfficeRankView]:
+    return [OfficeRankView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
+                           satisfaction=percent(o.satisfaction_rate)) for o in rows]
+
+
+class RankBar(TypedDict):
+    """One bar of the ranking chart: a ranked line's satisfaction in percent, under `flagged` instead of `rate`
+    when it is flagged for a talk (drawn red), the other key None; the figure written at the bar's end likewise."""
+
+    name: str
+    rate: float | None
+    flagged: float | None
+    rate_label: str
+    flagged_label: str
+
+
+# A bar a line: beyond this many the chart would be taller than a screen; the table beside it holds every line.
+CHART_MAX = 30
+
+
+def rank_bars(rows: list[RankedWindow] | list[RankedOffice]) -> list[RankBar]:
+    """The lines with a rank (enough ratings), best first, CHART_MAX at most: a line without one has no rate to
+    draw and shows "—" in the table."""
+    out = []
+    for r in rows:
+        if r.rank is None or r.satisfaction_rate is None:
+            continue
+        name = f"{r.rank}. {r.office} {r.name}" if isinstance(r, RankedWindow) else f"{r.rank}. {r.office}"
+        value = round(100 * r.satisfaction_rate, 1)
+        flagged = isinstance(r, RankedWindow) and r.talk_flag
+        shown = percent(r.satisfaction_rate)
+        out.append(RankBar(name=name, rate=None if flagged else value, flagged=value if flagged else None,
+                           rate_label="" if flagged else shown, flagged_label=shown if flagged else ""))
+    return out[:CHART_MAX]
+
+
+def ranking_chart(data, chart_id: str, *, flags: bool = True) -> rx.Component:
+    """Satisfaction of each ranked line as horizontal bars, in the board's style (grid, legend, one bar a row); the
+    windows' talk flag in red with its own legend entry."""
+    def bar(key: str, fill: str, name) -> rx.Component:
+        return rx.recharts.bar(rx.recharts.label_list(data_key=f"{key}_label", position="right", font_size=12),
+                               data_key=key, stack_id="rate", fill=fill, name=name, is_animation_active=False)
+
+    bars = [bar("rate", "var(--blue-9)", t("dash.satisfaction"))]
+    if flags:
+        bars.append(bar("flagged", "var(--red-9)", t("officer.talk_flag")))
+    return rx.box(rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", horizontal=False),
+        rx.recharts.x_axis(type_="number", domain=[0, 100], unit="%", tick={"fontSize": 12}),
+        rx.recharts.y_axis(data_key="name", type_="category", width=240, interval=0, tick={"fontSize": 12}),
+        *bars,
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.legend(),
+        layout="vertical", data=data, width="100%", height=data.length() * 36 + 90,
+        margin={"top": 8, "right": 56, "left": 0, "bottom": 0}), id=chart_id, width="100%")
 
 
 class CaseView(TypedDict):

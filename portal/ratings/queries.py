@@ -120,6 +120,7 @@ class OfficerDesk:
     among `trend_choices`, else the first ("" when there is none)."""
 
     ranking: list[wf.RankedWindow]
+    offices: list[wf.RankedOffice]  # the same month ranked by office
     trend_choices: list[TrendChoice]
     trend_pick: str
     trend: list[wf.TrendPoint]
@@ -139,7 +140,8 @@ def officer_desk(session: Session, actor: Actor, region_path: str, month: str, m
     kind, _, key = trend_pick.partition(":")
     points = wf.satisfaction_trend(session, region_path, months, window_code=key if kind == "w" else "",
                                    office=key if kind == "o" else "") if key else []
-    return OfficerDesk(ranked, choices, trend_pick, points, wf.list_cases(session, actor, region_path=region_path),
+    return OfficerDesk(ranked, wf.office_ranking(session, region_path, month), choices, trend_pick, points,
+                       wf.list_cases(session, actor, region_path=region_path),
                        wf.open_bursts(session, actor, region_path))
 
 

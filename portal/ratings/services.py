@@ -28,6 +28,7 @@ from portal.kernel import policy
 from portal.kernel import settings_cache
 from portal.kernel import text_rules
 from portal.ratings import rules
+from portal.regions import services as regions
 from portal.kernel import calendar_store
 from portal.kernel.calendar_store import load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize
@@ -677,9 +678,7 @@ def rank_region(session: Session, region_path: str, start: date, end: date) -> l
     """Every active window under a region, ranked by satisfaction rate among those with enough ratings."""
     lo, hi = china_day_bounds(start, end)
     counts = _counts_by_window(session, region_path, lo, hi)
-    windows = session.execute(
-        select(ServiceWindow).join(Region).where(Region.path.startswith(region_path), ServiceWindow.active.is_(True))
-    ).scalars().all()
+    windows = regions.windows_under(session, region_path, active_only=True)
     min_count = max(rules.K_MIN, policy.get_int(session, "rating.min_count_ranked"))
     ranked = rules.rank_windows([(w.id, *counts.get(w.id, (0, 0, 0))[:2]) for w in windows], min_count=min_count)
     by_id = {w.id: w for w in windows}
@@ -719,9 +718,7 @@ def office_ranking(session: Session, region_path: str, month: str) -> list[Ranke
     start, end = _month_bounds(month)
     lo, hi = china_day_bounds(start, end)
     counts = _counts_by_window(session, region_path, lo, hi)
-    windows = session.execute(
-        select(ServiceWindow).join(Region).where(Region.path.startswith(region_path), ServiceWindow.active.is_(True))
-    ).scalars().all()
+    windows = regions.windows_under(session, region_path, active_only=True)
     per_office: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # windows, total, satisfied
     for w in windows:
         total, sat, _bad = counts.get(w.id, (0, 0, 0))

@@ -70,7 +70,7 @@ def overview(session: Session, actor: Actor, code: str) -> RegionOverview:
     return RegionOverview(_line(region), [_line(r) for r in regions.ancestors(session, region)],
                           [_line(r) for r in regions.children(session, region)],
                           [WindowLine(w.code, w.name, w.office_name, w.active)
-                           for w in regions.windows_under(session, region)])
+                           for w in regions.windows_under(session, region.path)])
 
 
 def open_officer_regions(actor: Actor) -> list[RegionLine]:

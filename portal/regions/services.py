@@ -74,10 +74,13 @@ def ancestors(session: Session, region: Region) -> list[Region]:
     return [rows[c] for c in codes if c in rows]
 
 
-def windows_under(session: Session, region: Region) -> list[ServiceWindow]:
-    return list(session.execute(
-        select(ServiceWindow).join(Region).where(Region.path.startswith(region.path)).order_by(ServiceWindow.code)
-    ).scalars())
+def windows_under(session: Session, region_path: str, *, active_only: bool = False) -> list[ServiceWindow]:
+    """The windows of every region under `region_path` (the region's own included), by code; with `active_only`
+    those in service: what a ranking counts and an evaluation round may take as a target."""
+    q = select(ServiceWindow).join(Region).where(Region.path.startswith(region_path))
+    if active_only:
+        q = q.where(ServiceWindow.active.is_(True))
+    return list(session.execute(q.order_by(ServiceWindow.code)).scalars())
 
 
 def window_in_scope(session: Session, actor: Actor, code: str) -> ServiceWindow | None:

@@ -472,3 +472,71 @@ def test_officer_sees_satisfaction_by_month_as_a_chart_with_the_numbers(browser,
         _no_sideways_scroll(off, DESK["width"])
         _shot(off, f"officer-ratings-trend-{lang}")
         ctx.close()
+
+
+def _ranked_month(server) -> tuple[str, list[str], list[str]]:
+    """The most recent month in which at least two of 长安区's windows are ranked, with the ranked windows' and
+    offices' names in rank order, straight from the services."""
+    from portal.ratings import services as wf
+    from portal.ratings.pages.officer import recent_months
+
+    engine = create_engine(server.database_url)
+    path = _db(server, "SELECT path FROM region WHERE code = '130102'")[0][0]
+    with Session(engine) as session:
+        for month in recent_months():
+            windows = [f"{r.office} {r.name}" for r in wf.monthly_ranking(session, path, month) if r.rank]
+            if len(windows) >= 2:
+                offices = [o.office for o in wf.office_ranking(session, path, month) if o.rank]
+                break
+    engine.dispose()
+    return month, windows, offices
+
+
+BAR_LABELS = "#ranking-chart .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value"
+
+
+def _bar_labels(page) -> list[tuple[str, str]]:
+    """(rank, name) of each bar from the chart's axis, whitespace dropped (a long label wraps onto two lines)."""
+    texts = page.locator(BAR_LABELS).evaluate_all("els => els.map(e => e.textContent)")
+    return [tuple("".join(text.split()).split(".", 1)) for text in texts]
+
+
+def _squeezed(names: list[str]) -> list[str]:
+    return ["".join(name.split()) for name in names]
+
+
+def test_officer_sees_the_months_ranking_as_bars_beside_its_table(browser, server):
+    month, windows, offices = _ranked_month(server)
+    for lang in ("zh", "en"):
+        ctx = _context(browser, server, DESK, lang)
+        off = ctx.new_page()
+        sign_in(off, server, "officer_county")
+        off.wait_for_url("**/officer/")
+        off.goto(server.base_url + "/officer/ratings")
+        wait_hydrated(off)
+        off.select_option("#ratings-month", month)
+        # One bar per ranked window, in the table's order; the table keeps every line, the unranked with "—".
+        off.wait_for_function(f"document.querySelectorAll('{BAR_LABELS}').length === {len(windows)}")
+        assert [name for _rank, name in _bar_labels(off)] == _squeezed(windows)
+        assert [rank for rank, _name in _bar_labels(off)] == [
+            rank for rank in off.locator("#ranking .rank-row td:first-child").all_inner_texts() if rank != "—"]
+        assert off.locator("#ranking .rank-row").count() >= len(windows)
+        # The figures at the bars' ends are the table's (the talk-flagged window's among them, on its red bar).
+        figures = off.locator("#ranking-chart .recharts-label-list text").evaluate_all(
+            "els => els.map(e => e.textContent).filter(Boolean)")
+        ranked = [row.locator("td").nth(4).inner_text() for row in off.locator("#ranking .rank-row").all()
+                  if row.locator("td").first.inner_text() != "—"]
+        assert sorted(figures) == sorted(ranked)
+        _shot(off, f"officer-ratings-ranking-{lang}")
+        table, chart = off.locator("#ranking").bounding_box(), off.locator("#ranking-chart").bounding_box()
+        assert chart["x"] > table["x"] + table["width"] - 1 and abs(chart["y"] - table["y"]) < 120  # side by side
+        _no_sideways_scroll(off, DESK["width"])
+        # By office: the offices' table and their bars.
+        off.select_option("#rank-kind", "office")
+        off.wait_for_selector("#office-ranking .office-rank-row")
+        off.wait_for_function(f"document.querySelectorAll('{BAR_LABELS}').length === {len(offices)}")
+        assert [name for _rank, name in _bar_labels(off)] == _squeezed(offices)
+        assert off.locator("#ranking").count() == 0
+        _no_sideways_scroll(off, DESK["width"])
+        _shot(off, f"officer-ratings-office-ranking-{lang}")
+        ctx.close()

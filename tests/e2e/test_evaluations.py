@@ -369,9 +369,21 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     page.goto(server.base_url + "/admin/evaluations")
     wait_hydrated(page)
     page.wait_for_selector("#appointments li")
-    # Appoint an existing account for a further term (a re-appointment: one more row in the list).
+    # Appoint an existing account for a further term (a re-appointment: one more row in the list), found by a part
+    # of its name: one character looks nothing up, the admin's own account is never offered.
     before = page.inner_text("#appointments").count("supervisor_zhang")
-    page.fill("#appoint-username", "supervisor_zhang")
+    page.fill("#appoint-search", "adm")
+    page.click("#appoint-search-btn")
+    page.wait_for_selector("#appoint-search-note")
+    assert "没有您可以聘任的匹配账号" in page.inner_text("#appoint-search-note")
+    assert page.locator("#appoint-username option:not([value=''])").count() == 0
+    page.fill("#appoint-search", "张师")
+    page.click("#appoint-search-btn")
+    page.wait_for_function("document.querySelectorAll('#appoint-username option[value]:not([value=\"\"])')"
+                           ".length === 1")
+    offered = page.locator("#appoint-username option:not([value=''])")
+    assert offered.get_attribute("value") == "supervisor_zhang" and "张师傅" in offered.inner_text()
+    assert page.input_value("#appoint-username") == "supervisor_zhang"  # the one match is picked already
     page.select_option("#appoint-region", "130102")
     page.fill("input[name=term_end]", "2030-12-31")
     page.click("#appoint-submit")
@@ -391,12 +403,25 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     page.wait_for_selector("#round-panel")
     assert "E2E 专项评议" in page.inner_text("#selected-round")
     assert "长安区" in page.locator(".eval-round-row", has_text="E2E 专项评议").inner_text()
-    page.fill("#add-window", "HB-SJZ-0002")
-    page.locator("#add-window").press("Enter")
+    # Targets are picked from the round's windows in use and their offices; what is added leaves the picker.
+    windows = page.locator("#add-window option:not([value=''])").evaluate_all("os => os.map(o => o.value)")
+    # 长安区's three windows; 正定县's and 涿州市's lie outside the round's region.
+    assert {"HB-SJZ-0001", "HB-SJZ-0002", "HB-SJZ-0003"} <= set(windows)
+    assert not {"HB-SJZ-0004", "HB-BD-0001"} & set(windows)
+    page.select_option("#add-window", "HB-SJZ-0002")
+    page.click("#add-window-btn")
     page.wait_for_selector(".eval-target-card")
-    page.fill("#add-office", "青园街道便民服务中心")
-    page.locator("#add-office").press("Enter")
+    page.wait_for_function("![...document.querySelectorAll('#add-window option')].some(o => o.value === 'HB-SJZ-0002')")
+    page.select_option("#add-office", "青园街道便民服务中心")
+    page.click("#add-office-btn")
     page.wait_for_function("document.querySelectorAll('.eval-target-card').length === 2")
+    assert "青园街道便民服务中心" not in page.locator("#add-office-none, #add-office").first.inner_text()
+    # A window code sent by hand (a forged option) is refused by the service: another county's window.
+    page.locator("#add-window").evaluate("s => { s.add(new Option('forged', 'HB-XXX-0001')); s.value = 'HB-XXX-0001'; }")
+    page.click("#add-window-btn")
+    page.wait_for_selector("#eval-admin-error")
+    assert "不在本轮评议的地区内" in page.inner_text("#eval-admin-error")
+    shot(page, "admin-evaluations-pickers")
     card = page.locator(".eval-target-card").first
     picker = card.locator("select[name=username]")
     offered = picker.evaluate("s => [...s.options].filter(o => o.value).map(o => o.value)")
@@ -415,3 +440,6 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     page.wait_for_selector("#eval-admin-error")
     assert "聘任" in page.inner_text("#eval-admin-error")
     assert_mobile_layout(page)
+    page.set_viewport_size({"width": 1366, "height": 768})  # an admin's desk
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    shot(page, "admin-evaluations-desk")

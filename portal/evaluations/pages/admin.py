@@ -31,6 +31,8 @@ ERROR_KEYS = ["eval.err.criteria", "eval.err.weights", "eval.err.too_long", "eva
 STATUS_KEYS = [f"eval.status.{s}" for s in queries.ASSIGNMENT_STATUSES]
 ROUND_KEYS = [f"eval.round.{s}" for s in queries.ROUND_STATUSES]
 KIND_KEYS = ["eval.kind.window", "eval.kind.office"]
+SEARCH_KEYS = ["eval.admin.search_short", "eval.admin.search_none"]
+SEARCH_MIN, SEARCH_LIMIT = rx.Var.create(str(ew.SEARCH_MIN)), rx.Var.create(str(ew.SEARCH_LIMIT))  # for {n}
 CRIT_KEYS = [f"eval.crit.{k}" for k in rules.CRITERIA]
 DEFAULT_WEIGHTS = dict(rules.DEFAULT_CRITERIA)
 
@@ -100,6 +102,12 @@ class AdminEvaluationsState(SignedInState):
     confirm_close: bool = False  # the close button was tapped once: ask before publishing
     round_pdf: str = ""
     targets: list[TargetView] = []
+    window_options: list[Choice] = []  # what the picked round may still take (the services check again)
+    office_options: list[Choice] = []
+    # The appointment search's results: names and usernames only, of accounts this admin may appoint.
+    found: list[Choice] = []
+    found_more: bool = False
+    search_note: str = ""  # "" or the key saying why there is nothing to pick
     criteria_inputs: list[CriterionInput] = [
         CriterionInput(key=k, label_key=f"eval.crit.{k}", weight=DEFAULT_WEIGHTS.get(k, 0)) for k in rules.CRITERIA]
     today: str = ""
@@ -147,6 +155,8 @@ class AdminEvaluationsState(SignedInState):
         self.rounds_short = desk.rounds_short
         self.regions = [Choice(value=r.code, label="\u3000" * r.depth + f"{r.name} ({r.code})") for r in desk.regions]
         selected = desk.selected
+        self.window_options = [Choice(value=w.code, label=w.label) for w in desk.options.windows]
+        self.office_options = [Choice(value=o, label=o) for o in desk.options.offices]
         if selected is None:
             self.round_id, self.targets, self.round_title, self.round_open = 0, [], "", False
             return
@@ -188,11 +198,30 @@ class AdminEvaluationsState(SignedInState):
 
     @rx.event
     @checked
+    def search_accounts(self, form: dict):
+        """The accounts this admin may appoint whose name or username holds what was typed."""
+        text = str(form.get("q", "")).strip()[:64]
+        actor = self._guard(Role.ADMIN)
+        if actor is None:
+            self._clear()
+            return
+        found = queries.open_appointable(actor, text) if len(text) >= ew.SEARCH_MIN else []
+        self.found = [Choice(value=a.username, label=f"{a.display_name} ({a.username})")
+                      for a in found[:ew.SEARCH_LIMIT]]
+        self.found_more = len(found) > ew.SEARCH_LIMIT
+        self.search_note = ("eval.admin.search_short" if len(text) < ew.SEARCH_MIN
+                            else "" if found else "eval.admin.search_none")
+
+    @rx.event
+    @checked
     def appoint(self, form: dict):
         def run(session, actor):
             ew.appoint_supervisor(session, actor, str(form.get("username", "")), str(form.get("region", "")),
                                   _date(form.get("term_start")), _date(form.get("term_end")))
-        return self._act(run)
+        done = self._act(run)
+        if self.notice:
+            self.found, self.found_more, self.search_note = [], False, ""
+        return done
 
     @rx.event
     @checked
@@ -279,8 +308,30 @@ def _appointments() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(t("eval.admin.appointments"), size="4", as_="h2"),
+            # Find the account first (a separate form: Enter searches, never appoints), then pick it below.
             rx.el.form(
-                _field("eval.admin.username", "username", id="appoint-username"),
+                rx.el.input(name="q", placeholder=t_fmt("eval.admin.search", n=SEARCH_MIN), required=True,
+                            min_length=ew.SEARCH_MIN, max_length=64, class_name="eval-input", id="appoint-search",
+                            aria_label=t_fmt("eval.admin.search", n=SEARCH_MIN)),
+                rx.button(rx.icon("search"), t("eval.admin.search_btn"), type="submit", min_height=TAP,
+                          variant="soft", id="appoint-search-btn"),
+                on_submit=s.search_accounts, class_name="eval-inline-form", id="appoint-search-form",
+            ),
+            rx.cond(s.search_note != "", rx.text(t_var(s.search_note, SEARCH_KEYS, n=SEARCH_MIN), size="2",
+                                                 color_scheme="gray", id="appoint-search-note")),
+            rx.cond(s.found_more, rx.text(t_fmt("eval.admin.search_more", n=SEARCH_LIMIT), size="2",
+                                          color_scheme="gray", id="appoint-search-more")),
+            rx.el.form(
+                rx.el.label(
+                    rx.text(t("eval.admin.username"), size="2"),
+                    rx.el.select(rx.el.option(t("eval.admin.pick_account"), value="", disabled=True),
+                                 rx.foreach(s.found, lambda c: rx.el.option(c["label"], value=c["value"])),
+                                 name="username", required=True, class_name="plain-select", id="appoint-username",
+                                 # One match is picked already; several wait for the admin's choice.
+                                 default_value=rx.cond(s.found.length() == 1, s.found[0]["value"], ""),
+                                 key=s.found.to_string()),
+                    class_name="eval-field",
+                ),
                 _region_field("appoint-region"),
                 _field("eval.admin.term_start", "term_start", "date", s.today),
                 _field("eval.admin.term_end", "term_end", "date"),
@@ -378,13 +429,20 @@ def _target(x: TargetView) -> rx.Component:
     )
 
 
-def _add_target_form(kind: str, placeholder_key: str) -> rx.Component:
-    return rx.el.form(
-        rx.el.input(type="hidden", name="kind", value=kind),
-        rx.el.input(name="value", placeholder=t(placeholder_key), required=True, class_name="eval-input",
-                    aria_label=kind, id=f"add-{kind}"),
-        rx.button(t("eval.admin.add"), type="submit", min_height=TAP, variant="soft"),
-        on_submit=AdminEvaluationsState.add_target, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
+def _add_target_form(kind: str, options, label_key: str, none_key: str) -> rx.Component:
+    """A picker of what the round may still take (windows or offices): nothing to type, nothing to mistype."""
+    return rx.cond(
+        options.length() > 0,
+        rx.el.form(
+            rx.el.input(type="hidden", name="kind", value=kind),
+            rx.el.select(rx.el.option(t(label_key), value="", disabled=True),
+                         rx.foreach(options, lambda c: rx.el.option(c["label"], value=c["value"])),
+                         name="value", required=True, default_value="", class_name="plain-select",
+                         aria_label=t(label_key), id=f"add-{kind}", key=options.to_string()),
+            rx.button(t("eval.admin.add"), type="submit", min_height=TAP, variant="soft", id=f"add-{kind}-btn"),
+            on_submit=AdminEvaluationsState.add_target, class_name=CLEAR_ON_SUCCESS + " eval-inline-form",
+        ),
+        rx.text(t(none_key), size="2", color_scheme="gray", id=f"add-{kind}-none"),
     )
 
 
@@ -394,9 +452,10 @@ def _selected_round() -> rx.Component:
         rx.vstack(
             rx.heading(t("eval.admin.targets"), size="4", as_="h2"),
             rx.text(s.round_title, weight="bold", id="selected-round"),
-            rx.cond(s.round_open, rx.vstack(_add_target_form("window", "eval.admin.add_window"),
-                                            _add_target_form("office", "eval.admin.add_office"),
-                                            spacing="2", width="100%"),
+            rx.cond(s.round_open, rx.vstack(
+                _add_target_form("window", s.window_options, "eval.admin.add_window", "eval.admin.no_windows_left"),
+                _add_target_form("office", s.office_options, "eval.admin.add_office", "eval.admin.no_offices_left"),
+                spacing="2", width="100%"),
                 rx.callout(t("eval.admin.closed_note"), icon="megaphone", width="100%")),
             rx.foreach(s.targets, _target),
             rx.cond(s.round_open, rx.cond(

@@ -8,11 +8,12 @@ import reflex as rx
 
 from portal.shell.account import guarded
 from portal.shell.format import percent
-from portal.shell.i18n import t, t_var
+from portal.shell.i18n import t, t_fmt, t_var
 from portal.shell.layout import TAP, page
 from portal.kernel.settings import get_settings
 from portal.ratings.poster_links import poster_address, region_poster_link
-from portal.ratings.components import CaseView, RankView, case_card, case_view, rank_views
+from portal.ratings.components import (CHART_MAX, CaseView, OfficeRankView, RankBar, RankView, case_card, case_view,
+                                       office_rank_views, rank_bars, rank_views, ranking_chart)
 from portal.kernel import routes
 from portal.kernel.permissions import Role
 from portal.ratings import queries
@@ -23,6 +24,7 @@ from portal.shell.session import SignedInState
 from portal.shell.args import checked, row_id
 from portal.shell.once import show_once
 
+CHART_LIMIT = rx.Var.create(str(CHART_MAX))  # for {n}
 ERRORS = ["followup.answer_required", "followup.reason_required", "followup.text_too_long", "followup.wrong_state",
           "auth.forbidden"]
 
@@ -55,6 +57,10 @@ class OfficerRatingsState(SignedInState):
     months: list[str] = []
     month: str = ""
     ranking: list[RankView] = []
+    offices: list[OfficeRankView] = []
+    rank_kind: str = "window"  # the ranking shown, table and chart: "window" or "office"
+    bars: list[RankBar] = []  # the chart of the ranking shown
+    bars_cut: bool = False  # more ranked lines than the chart draws
     cases: list[CaseView] = []
     bursts: list[BurstView] = []
     # Satisfaction by month (the last 12) for one window or office picked below the ranking: "w:<code>" / "o:<name>".
@@ -82,10 +88,14 @@ class OfficerRatingsState(SignedInState):
         path = places.region_path(self.region_code)
         actor = self._guard(Role.OFFICER, path or "/none/")
         if actor is None or path is None:
-            self.ranking, self.cases, self.bursts = [], [], []
+            self.ranking, self.offices, self.bars, self.cases, self.bursts = [], [], [], [], []
             return
         desk = queries.open_officer_desk(actor, path, self.month, self.months, self.trend_pick)
         self.ranking = rank_views(desk.ranking)
+        self.offices = office_rank_views(desk.offices)
+        shown = desk.ranking if self.rank_kind == "window" else desk.offices
+        self.bars = rank_bars(shown)
+        self.bars_cut = sum(1 for r in shown if r.rank is not None) > CHART_MAX
         self.trend_choices = [Choice(value=c.value, label=c.label) for c in desk.trend_choices]
         self.trend_pick = desk.trend_pick
         self.trend = [TrendView(month=p.month, tick=p.month[2:], rate=round(100 * p.satisfaction_rate, 1)
@@ -102,6 +112,12 @@ class OfficerRatingsState(SignedInState):
         if str(value) in [c["value"] for c in self.trend_choices]:
             self.trend_pick = str(value)
             self._refresh()
+
+    @rx.event
+    @checked
+    def set_rank_kind(self, kind: str):
+        self.rank_kind = kind if kind in ("window", "office") else self.rank_kind
+        self._refresh()
 
     @rx.event
     @checked
@@ -219,6 +235,50 @@ def _trend_panel() -> rx.Component:
         spacing="2", width="100%"), width="100%", id="trend-panel")
 
 
+def _office_row(o: OfficeRankView) -> rx.Component:
+    return rx.el.tr(rx.el.td(rx.text(o["rank"], weight="bold"), class_name="num"), rx.el.td(o["office"]),
+                    rx.el.td(o["windows"], class_name="num"), rx.el.td(o["count"], class_name="num"),
+                    rx.el.td(o["satisfaction"], class_name="num"), class_name="office-rank-row")
+
+
+def _ranking_panel() -> rx.Component:
+    """The month's ranking by window or by office: the table with every line, and beside it the ranked lines'
+    satisfaction as bars (the chart never stands in for the table's numbers)."""
+    s = OfficerRatingsState
+    windows = rx.el.table(
+        rx.el.thead(rx.el.tr(rx.el.th(t("officer.h_rank"), class_name="num"), rx.el.th(t("officer.h_window")),
+                             rx.el.th(t("officer.h_window_code")), rx.el.th(t("dash.count"), class_name="num"),
+                             rx.el.th(t("dash.satisfaction"), class_name="num"),
+                             rx.el.th(t("dash.bad_rate"), class_name="num"))),
+        rx.el.tbody(rx.foreach(s.ranking, _rank_row)), class_name="desk-table", id="ranking")
+    offices = rx.el.table(
+        rx.el.thead(rx.el.tr(rx.el.th(t("officer.h_rank"), class_name="num"), rx.el.th(t("results.office")),
+                             rx.el.th(t("results.window_count"), class_name="num"),
+                             rx.el.th(t("dash.count"), class_name="num"),
+                             rx.el.th(t("dash.satisfaction"), class_name="num"))),
+        rx.el.tbody(rx.foreach(s.offices, _office_row)), class_name="desk-table", id="office-ranking")
+    return rx.el.section(
+        rx.hstack(rx.heading(t("officer.ranking"), size="5", as_="h2"), rx.spacer(),
+                  rx.el.select(rx.el.option(t("officer.rank_by_window"), value="window"),
+                               rx.el.option(t("officer.rank_by_office"), value="office"),
+                               value=s.rank_kind, on_change=s.set_rank_kind, class_name="plain-select",
+                               aria_label=t("officer.rank_kind"), id="rank-kind"),
+                  width="100%", align="center", wrap="wrap"),
+        rx.el.div(
+            rx.el.div(rx.cond(s.rank_kind == "window", windows, offices), class_name="ranking-table"),
+            rx.el.div(
+                rx.heading(t("officer.rank_chart"), size="3", as_="h3"),
+                rx.cond(s.bars.length() > 0,
+                        rx.cond(s.rank_kind == "window", ranking_chart(s.bars, "ranking-chart"),
+                                ranking_chart(s.bars, "ranking-chart", flags=False)),
+                        rx.text(t("officer.rank_chart_none"), size="2", color_scheme="gray")),
+                rx.text(rx.cond(s.bars_cut, t_fmt("officer.rank_chart_cut", n=CHART_LIMIT),
+                                t("officer.rank_chart_note")), size="1", color_scheme="gray"),
+                class_name="ranking-chart-box"),
+            class_name="ranking-split"),
+        id="ranking-panel", class_name="ranking-panel")
+
+
 def officer_ratings() -> rx.Component:
     """At a desk: the region, the month, the poster address and the downloads in the side column; the trend, the
     ranking table and the cases to answer beside it (cases two by two). One column on a phone."""
@@ -243,13 +303,7 @@ def officer_ratings() -> rx.Component:
         rx.cond(s.notice, rx.callout(t("case.done"), color_scheme="green", icon="check", width="100%",
                                      id="officer-notice")),
         _trend_panel(),
-        rx.heading(t("officer.ranking"), size="5", as_="h2"),
-        rx.el.table(
-            rx.el.thead(rx.el.tr(rx.el.th(t("officer.h_rank"), class_name="num"), rx.el.th(t("officer.h_window")),
-                                 rx.el.th(t("officer.h_window_code")), rx.el.th(t("dash.count"), class_name="num"),
-                                 rx.el.th(t("dash.satisfaction"), class_name="num"),
-                                 rx.el.th(t("dash.bad_rate"), class_name="num"))),
-            rx.el.tbody(rx.foreach(s.ranking, _rank_row)), class_name="desk-table", id="ranking"),
+        _ranking_panel(),
         rx.heading(t("officer.cases"), size="5", as_="h2"),
         rx.cond(s.cases.length() > 0,
                 rx.el.div(rx.foreach(s.cases, lambda c: case_card(

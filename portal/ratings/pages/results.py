@@ -6,11 +6,10 @@ import asyncio
 from typing import TypedDict
 
 import reflex as rx
-from portal.shell.format import percent, rank_text
 from portal.shell.i18n import t
 from portal.shell.layout import page
 from portal.kernel.workdays import recent_months
-from portal.ratings.components import RankView, rank_views
+from portal.ratings.components import OfficeRankView, RankView, office_rank_views, rank_views
 from portal.ratings import queries
 from portal.shell.args import checked
 
@@ -20,21 +19,13 @@ class Choice(TypedDict):
     label: str
 
 
-class OfficeView(TypedDict):
-    rank: str
-    office: str
-    windows: int
-    count: int
-    satisfaction: str
-
-
 class ResultsState(rx.State):
     regions: list[Choice] = []
     region_code: str = ""
     months: list[str] = []
     month: str = ""
     windows: list[RankView] = []
-    offices: list[OfficeView] = []
+    offices: list[OfficeRankView] = []
 
     @rx.event
     async def load(self):
@@ -54,8 +45,7 @@ class ResultsState(rx.State):
             self.windows, self.offices = [], []
             return
         self.windows = rank_views(list(ranking.windows))
-        self.offices = [OfficeView(rank=rank_text(o.rank), office=o.office, windows=o.windows, count=o.count,
-                                   satisfaction=percent(o.satisfaction_rate)) for o in ranking.offices]
+        self.offices = office_rank_views(list(ranking.offices))
 
     @rx.event
     @checked
@@ -75,7 +65,7 @@ def _window_row(r: RankView) -> rx.Component:
                     rx.el.td(r["count"]), rx.el.td(r["satisfaction"]), class_name="result-row")
 
 
-def _office_row(o: OfficeView) -> rx.Component:
+def _office_row(o: OfficeRankView) -> rx.Component:
     return rx.el.tr(rx.el.td(o["rank"]), rx.el.td(o["office"]), rx.el.td(o["count"]), rx.el.td(o["satisfaction"]))
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from portal.accounts import services as auth
 from portal.accounts.models import Role
 from portal.evaluations import queries
 from portal.evaluations import services as ew
 from portal.kernel.permissions import PermissionDenied
+from portal.regions.models import Region
 from tests import factories
 
 NOW = datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)
@@ -77,3 +79,13 @@ def test_an_admin_outside_the_region_or_an_unknown_code_is_refused(world, code):
     s, county, _, county_admin, _, rid = world
     with pytest.raises(PermissionDenied):
         queries.admin_desk(s, county_admin, code or "", rid, 2026)
+
+
+def test_the_admin_desk_offers_the_picked_rounds_remaining_targets(world):
+    s, county, admin, _, _, rid = world
+    township = s.execute(select(Region).where(Region.code == "130102002")).scalar_one()
+    factories.window(s, township, code="T-B-0001", name="救助窗口", office_name="Office B")
+    desk = queries.admin_desk(s, admin, county.code, rid, 2026)
+    assert [w.code for w in desk.options.windows] == ["T-B-0001"]  # T-A-0001 is a target already
+    assert desk.options.offices == ["Office A", "Office B"]
+    assert queries.admin_desk(s, admin, county.code, 0, 2026).options == ew.TargetOptions()

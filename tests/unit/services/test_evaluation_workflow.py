@@ -507,3 +507,66 @@ def test_the_assignment_picker_offers_exactly_whom_assign_accepts(w: World):
     assert offered()[own.id] == ["sup2"]
     ew.close_round(w.session, w.admin, rid, now=AFTER_DUE)
     assert all(not x.candidates for x in ew.round_targets(w.session, w.admin, rid, now=AFTER_DUE))
+
+
+def test_the_target_pickers_offer_exactly_what_the_round_may_still_take(w: World):
+    """Active windows under the round's region and their offices, less the round's targets; a closed round takes
+    nothing. A value outside the lists (typed or forged) is still refused by the add_* services."""
+    factories.window(w.session, w.township, code="T-A-0009", name="停用窗口", office_name="Office Z", active=False)
+    rid = _round(w)
+
+    def options() -> tuple[list[str], list[str]]:
+        got = ew.target_options(w.session, w.admin, rid)
+        return [x.code for x in got.windows], got.offices
+
+    assert options() == (["T-A-0001", "T-A-0002", "T-B-0001"], ["Office A", "Office B"])
+    assert ew.target_options(w.session, w.admin, rid).windows[0].label == "Office A 低保窗口 (T-A-0001)"
+    ew.add_window_target(w.session, w.admin, rid, "T-A-0002")
+    ew.add_office_target(w.session, w.admin, rid, "Office B")
+    assert options() == (["T-A-0001", "T-B-0001"], ["Office A"])
+    for bad in [lambda: ew.add_window_target(w.session, w.admin, rid, "T-A-0009"),  # not in use
+                lambda: ew.add_window_target(w.session, w.admin, rid, "T-C-0001"),  # another county
+                lambda: ew.add_office_target(w.session, w.admin, rid, "Office Z"),
+                lambda: ew.add_office_target(w.session, w.admin, rid, "Office B")]:  # already a target
+        with pytest.raises(EvaluationRuleError):
+            bad()
+    with pytest.raises(PermissionDenied):
+        ew.target_options(w.session, w.county_admin, rid)
+    ew.add_window_target(w.session, w.admin, rid, "T-A-0001")
+    ew.assign(w.session, w.admin, ew.round_targets(w.session, w.admin, rid, now=NOW)[0].id, "sup1", now=NOW)
+    ew.close_round(w.session, w.admin, rid, now=AFTER_DUE)
+    assert ew.target_options(w.session, w.admin, rid) == ew.TargetOptions()
+
+
+def test_the_appointment_search_finds_only_accounts_the_admin_may_appoint(w: World):
+    """By name or username, two characters at least, SEARCH_LIMIT + 1 at most; active accounts whose grants all
+    lie in the admin's regions (or none), never the admin's own. `appoint_supervisor` refuses the rest."""
+    s = w.session
+    factories.user(s, [], username="liu_free", display_name="刘阿姨")
+    factories.user(s, [(Role.OFFICER, w.township)], username="liu_town", display_name="刘经办")
+    factories.user(s, [(Role.OFFICER, w.other_county)], username="liu_far", display_name="刘科长")
+    factories.user(s, [], username="liu_gone", display_name="刘停用", active=False)
+    city_admin = factories.actor_with(s, (Role.ADMIN, w.county), username="liu_admin", display_name="刘管理")
+
+    def found(actor: Actor, text: str) -> list[str]:
+        return [a.username for a in ew.appointable_accounts(s, actor, text)]
+
+    assert found(w.admin, "刘") == []  # one character: nothing is looked up
+    assert found(w.admin, "liu") == ["liu_admin", "liu_far", "liu_free", "liu_town"]
+    assert found(city_admin, "liu") == ["liu_free", "liu_town"]  # not liu_far (elsewhere), not itself
+    assert found(city_admin, "刘阿") == ["liu_free"]
+    assert [(a.username, a.display_name) for a in ew.appointable_accounts(s, city_admin, "阿姨")] == [
+        ("liu_free", "刘阿姨")]
+    assert found(city_admin, "%_") == []  # LIKE wildcards are matched as text
+    term = (date(2026, 1, 1), date(2026, 12, 31))
+    for name in ("liu_far", "liu_gone", "liu_admin", "nobody"):
+        with pytest.raises(EvaluationRuleError) as err:
+            ew.appoint_supervisor(s, city_admin, name, w.county.code, *term)
+        assert err.value.key == "eval.err.user"
+    for name in found(city_admin, "liu"):
+        ew.appoint_supervisor(s, city_admin, name, w.county.code, *term)
+    for i in range(ew.SEARCH_LIMIT + 3):
+        factories.user(s, [], username=f"many{i:02d}")
+    assert len(found(w.admin, "many")) == ew.SEARCH_LIMIT + 1
+    with pytest.raises(PermissionDenied):
+        ew.appointable_accounts(s, w.sup, "liu")  # supervisors search nobody
