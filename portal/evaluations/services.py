@@ -284,12 +284,15 @@ class SupervisorChoice:
 def _eligible(session: Session, rnd: EvaluationRound, target: EvaluationTarget, on: date) -> list[SupervisorChoice]:
     """Everyone `assign` would accept for the target today, by name: the admin's picker offers exactly these."""
     target_path = session.get(Region, target.region_id).path
+    # Appointments covering the target: at its region or one above ("/13/", "/13/1301/", … of "/13/1301/130102/").
+    covering = ["/".join(target_path.split("/")[:n]) + "/" for n in range(2, target_path.count("/") + 1)]
     rows = session.execute(
-        select(User, Region.path).join(SupervisorAppointment, SupervisorAppointment.user_id == User.id)
+        select(User).join(SupervisorAppointment, SupervisorAppointment.user_id == User.id)
         .join(Region, Region.id == SupervisorAppointment.region_id)
         .where(SupervisorAppointment.term_start <= on, SupervisorAppointment.term_end >= on,
-               User.active.is_(True)).order_by(User.display_name, User.username)).all()
-    users = list({u.id: u for u, path in rows if target_path.startswith(path)}.values())
+               Region.path.in_(covering), User.active.is_(True))
+        .order_by(User.display_name, User.username)).scalars().all()
+    users = list({u.id: u for u in rows}.values())
     return [SupervisorChoice(u.username, u.display_name) for u in users
             if _assign_refusal(session, rnd, target, u, on) is None]
 
