@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from portal.kernel.db import make_engine  # noqa: E402
 from portal.regions.models import Region, RegionLevel  # noqa: E402
 from portal.schema import Base  # noqa: E402
-from portal.verification import contract  # noqa: E402
+from portal.verification import contract, duck  # noqa: E402
 from portal.verification import services as vs  # noqa: E402
 from portal.verification.models import Finding  # noqa: E402
 
@@ -317,7 +317,7 @@ def measure_in(args: argparse.Namespace, engine_for, tmp: Path) -> int:
     t0 = t = time.perf_counter()
     gen = duckdb.connect(str(tmp / "gen.duckdb"))
     gen.execute("SET threads = 2")
-    gen.execute(f"SET memory_limit = '{vs.DUCKDB_MEMORY}'")
+    gen.execute(f"SET memory_limit = '{duck.MEMORY}'")
     counts = generate(gen, n, files)
     expected = planted(gen)
     gen.close()

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from portal.applications.models import Application
 from portal.register import rules as id_rules
 from portal.register.models import STATUS_ACTIVE, Household, Member
+from portal.verification import duck
 
 HOUSEHOLDS = pa.schema([("household_id", pa.string()), ("region_path", pa.string()), ("township_code", pa.string()),
                         ("size", pa.int32()), ("declared_deposits_fen", pa.int64()),
@@ -189,13 +190,11 @@ class RegisterTablesSnapshot:
             cur.close()
 
     def write(self, directory: Path) -> None:
-        from portal.verification.services import _duck
-
         directory = Path(directory)
         parts = {name: directory / (name + ".part") for name in (HOUSEHOLDS_FILE, MEMBERS_FILE)}
         # Staged in memory (DuckDB spills to the run's directory past its memory limit): a database file would be
         # written whole only to be read once.
-        con = _duck(":memory:", directory)
+        con = duck.connect(":memory:", directory)
         try:
             self._stage(con)
             con.execute(f"""COPY (SELECT h.code AS household_id, h.region_path,

@@ -35,28 +35,18 @@ from portal.kernel.base import utcnow
 from portal.kernel.settings import get_settings
 from portal.kernel.workdays import china_date, china_today
 from portal.regions import services as regions
-from portal.verification import contract
+from portal.verification import contract, duck
 from portal.verification import rules as vr
 from portal.verification.models import (CASE_RESOLUTIONS, FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
                                         REGISTER_RESOLUTIONS, RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
                                         SourceBatch, VerificationRule, VerificationRun)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
-DUCKDB_MEMORY = os.environ.get("PORTAL_VERIFY_MEMORY", "2GB")
 CHUNK = 1 << 20
 
 
 def _data_dir(data_dir: Path | None) -> Path:
     return Path(data_dir) if data_dir else get_settings().data_dir
-
-
-def _duck(path: str = ":memory:", temp: Path | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(path)
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    con.execute("SET threads = 2")
-    if temp is not None:
-        con.execute(f"SET temp_directory = '{temp}'")
-    return con
 
 
 # --- loading a department file --------------------------------------------------------------------------------
@@ -169,7 +159,7 @@ def _typed(spec: vr.SourceSpec, path: Path, work: Path, id_key: str | None, *,
     """Validate a department file whole (LoadError listing its problems) and write it typed to work/batch.parquet.
     `small`: a case's online answer (a few records), staged in memory: creating a database file costs more than
     the whole validation of such an answer."""
-    con = _duck(":memory:" if small else str(work / "load.duckdb"), work)
+    con = duck.connect(":memory:" if small else str(work / "load.duckdb"), work)
     try:
         offset = _read_raw(con, path, path.name, work)
         person = validate(con, spec, path.name, offset)
@@ -349,7 +339,7 @@ def run(actor: str = "cli", region: str | None = None, *, snapshot: contract.Reg
             else:
                 snapshot.write(workdir)
         summary.phases["snapshot"] = time.perf_counter() - tick
-        con = _duck(str(workdir / "run.duckdb"), workdir)
+        con = duck.connect(str(workdir / "run.duckdb"), workdir)
         try:
             _run_rules(con, sf, run_id, workdir, base, region_path, batch_ids, on, summary, progress)
             _write_findings(con, sf, run_id, batch_ids, summary, progress)
@@ -658,7 +648,7 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
         work = Path(tmp)
         contract.CaseSnapshot(session, application, get_settings().secret_key).write(work)
         # One household: staged in memory (a database file would cost more than the comparison itself).
-        con = _duck(":memory:", work)
+        con = duck.connect(":memory:", work)
         try:
             _views(con, work, "/", only_household=number)
             counties = [r[0] for r in con.execute("SELECT DISTINCT county_path FROM hh").fetchall()]
@@ -895,7 +885,7 @@ def _online_records(source: str, records: list[dict], asked: set[str], work: Pat
     sub = _ensure(work / source)
     if not records:  # nothing about these people: an empty typed file, so the rule finds nothing
         part = sub / "batch.parquet"
-        con = _duck()
+        con = duck.connect()
         try:
             cols = ", ".join(["CAST(NULL AS VARCHAR) AS id_hash"] + [
                 vr.typed_column_sql(c, False) for c in vr.SOURCES[source].columns])
@@ -1060,10 +1050,11 @@ async def check_case_online(number: str, actor, *, configs: dict | None = None, 
 
 
 async def retry_waiting(*, session_factory: SessionFactory | None = None, now: datetime | None = None,
-                        limit: int = 200, **kw) -> dict[str, int]:
+                        limit: int = 200, keep: Callable[[], bool] | None = None, **kw) -> dict[str, int]:
     """The sweep's part: every waiting (or long-pending) case whose departments may be asked again — their circuits
     closed or half-open — is checked again, oldest first. A failed probe reopens the circuit, so the cases after it
-    wait again without asking. Returns how many ended done and waiting."""
+    wait again without asking. `keep()` is asked before each case (the sweep's lease); False ends the round there.
+    Returns how many ended done and waiting."""
     from portal.kernel.db import session_scope
     from portal.verification.models import CHECK_PENDING, CHECK_WAITING, OnlineCheck
     from portal.applications.models import Application
@@ -1079,6 +1070,8 @@ async def retry_waiting(*, session_factory: SessionFactory | None = None, now: d
             .order_by(OnlineCheck.last_try_at, OnlineCheck.id).limit(limit)).scalars())
     out = {"done": 0, "waiting": 0}
     for number in numbers:
+        if keep is not None and not keep():
+            break
         status = await check_case_online(number, "system:sweep", session_factory=sf, now=now, **kw)
         if status in out:
             out[status] += 1
