@@ -296,6 +296,22 @@ class CaseSnapshot:
     def __init__(self, session: Session, app: Application, key: str) -> None:
         self.session, self.app, self.key = session, app, key
 
+    def others(self, hashes: list[str]) -> list[tuple[str, str, str]]:
+        """(code, region_path, id_hash) of the ACTIVE register households, other than this case's, listing one of
+        `hashes`. Two index look-ups, members by the keyed-hash index and then their households by primary key,
+        rather than one join: PostgreSQL without statistics on the register (right after a bulk import, before
+        autovacuum has analysed it) plans that join as a scan of every household (≈140 ms at 100,000 households,
+        against well under a millisecond for the two look-ups)."""
+        found = self.session.execute(select(Member.household_id, Member.id_hash)
+                                     .where(Member.id_hash.in_(hashes))).all()
+        if not found:
+            return []
+        households = {hid: (code, path) for hid, code, path in self.session.execute(
+            select(Household.id, Household.code, Household.region_path).where(
+                Household.id.in_(sorted({hid for hid, _h in found})), Household.status == STATUS_ACTIVE,
+                Household.code != self.app.number))}
+        return [(*households[hid], h) for hid, h in found if hid in households]
+
     def write(self, directory: Path) -> None:
         out = _Writer(directory)
         hh, incomes = declared(self.app.answers, self.key)
@@ -305,12 +321,7 @@ class CaseSnapshot:
         for h, income in incomes.items():
             out.member(self.app.number, h, income)
         if incomes:
-            others = self.session.execute(
-                select(Household.code, Household.region_path, Member.id_hash)
-                .join(Member, Member.household_id == Household.id)
-                .where(Member.id_hash.in_(list(incomes)), Household.status == STATUS_ACTIVE,
-                       Household.code != self.app.number)).all()
-            for code, region_path, h in others:
+            for code, region_path, h in self.others(list(incomes)):
                 # Other households are context for the duplicate rule only: the engine verifies `case_household`.
                 out.household({"household_id": code, "region_path": region_path,
                                "township_code": township_of(region_path), "size": 0,

@@ -117,6 +117,27 @@ def test_a_snapshot_interrupted_halfway_is_taken_again_whole(w, tmp_path, monkey
     assert sorted(p.name for p in out.iterdir()) == [contract.HOUSEHOLDS_FILE, contract.MEMBERS_FILE]
 
 
+def test_a_case_is_compared_with_the_other_active_households_that_list_its_members(w):
+    from portal.applications.models import Application
+
+    w.admit("H-1", "130102001001", [("张三", "head", number(11)), ("李四", "spouse", number(12))])
+    w.admit("H-2", "130102002001", [("王五", "head", number(33))])
+    register.suspend(w.s, w.officer, "H-1", "外出务工收入核实中")
+    w.admit("H-3", "130102002001", [("赵六", "head", number(44)), ("李四", "other", number(12))])
+    w.admit("A-9", "130102001001", [("钱七", "head", number(55))])  # the case's own household, once admitted
+    village = w.tree["130102001001"]
+    app = Application(number="A-9", secret_hash="x" * 64, status="investigating", village_id=village.id,
+                      region_path=village.path, applicant_name="钱七", answers={"members": [
+                          {"name": n, "id_number": number(k)} for n, k in (("钱七", 55), ("李四", 12), ("张三", 11))]})
+    w.s.add(app)
+    w.s.flush()
+    snap = contract.CaseSnapshot(w.s, app, KEY)
+    hashes = [contract.id_hash(number(k), KEY) for k in (55, 12, 11)]
+    # H-1 is suspended and A-9 is the case itself: only H-3 counts for the duplicate rule
+    assert snap.others(hashes) == [("H-3", w.tree["130102002001"].path, contract.id_hash(number(12), KEY))]
+    assert snap.others([contract.id_hash(number(99), KEY)]) == []
+
+
 def test_run_goes_from_register_rows_to_findings(w):
     w.admit("H-1", "130102001001", [("张建国", "head", number(11)), ("李秀兰", "spouse", number(22))])
     w.admit("H-2", "130102002001", [("王五", "head", number(33)), ("李秀兰", "other", number(22))])
