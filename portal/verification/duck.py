@@ -10,7 +10,9 @@ see each other's."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 import uuid
@@ -40,8 +42,10 @@ def _process_database() -> duckdb.DuckDBPyConnection:
     """This process's in-memory database (made again in a forked child: a DuckDB instance does not survive fork)."""
     global _shared
     if _shared is None or _shared[0] != os.getpid():
-        # A private directory for anything it spills, never the working directory.
-        _shared = (os.getpid(), connect(":memory:", Path(tempfile.mkdtemp(prefix="portal-duckdb-"))))
+        # A private directory for anything it spills, never the working directory; removed when the process ends.
+        spill = tempfile.mkdtemp(prefix="portal-duckdb-")
+        atexit.register(shutil.rmtree, spill, True)
+        _shared = (os.getpid(), connect(":memory:", Path(spill)))
     return _shared[1]
 
 
