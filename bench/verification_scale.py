@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from portal.kernel.db import make_engine  # noqa: E402
 from portal.regions.models import Region, RegionLevel  # noqa: E402
 from portal.schema import Base  # noqa: E402
-from portal.verification import contract  # noqa: E402
+from portal.verification import contract, duck  # noqa: E402
 from portal.verification import services as vs  # noqa: E402
 from portal.verification.models import Finding  # noqa: E402
 
@@ -148,10 +148,14 @@ def planted(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
     return out
 
 
+APPLIED_EVERY = 10  # every 10th register household was admitted through an application (its answers are JSON)
+
+
 def load_register(engine, files: Path, work: Path, province_id: int) -> tuple[int, int]:
     """The generated households and members into `register_household` / `register_member` (one village region per
     household path), the way a province's register sits before `crosscheck run`: PostgreSQL through COPY (CSV written
-    by DuckDB), SQLite through executemany."""
+    by DuckDB), SQLite through executemany. Every APPLIED_EVERY-th household came through an application whose
+    answers declare assets and each member's income, so the snapshot's per-application path is timed too."""
     con = duckdb.connect()
     con.execute("SET threads = 2")
     con.execute(f"""CREATE TABLE v AS SELECT row_number() OVER (ORDER BY region_path) + 1 AS id,
@@ -160,13 +164,24 @@ def load_register(engine, files: Path, work: Path, province_id: int) -> tuple[in
     con.execute(f"""CREATE TABLE hh AS SELECT row_number() OVER () AS id, h.household_id AS code, v.id AS village_id,
         h.region_path FROM read_parquet('{files / "households.parquet"}') h JOIN v ON v.path = h.region_path""")
     stamp = "2026-01-01 00:00:00.000000"
+    answers = ("""'{"residence": "rural", "assets": {"deposits": ' || CAST(h.id * 7 % 1000000 AS VARCHAR) || """
+               """', "vehicles": 0, "houses": 1}, "members": [' || string_agg('{"name": "m", "relationship": "child", """
+               """"id_number": "130102197001' || lpad(CAST(m.n % 1000000 AS VARCHAR), 6, '0') || '", "incomes": """
+               """{"wage": ' || CAST(m.declared_income_fen AS VARCHAR) || '}}', ', ') || ']}'""")
     exports = {
         "region": ("id, code, name, level, parent_id, path, name_mask_style",
                    f"SELECT id, code, 'v', 'VILLAGE', {province_id}, path, 'middle' FROM v ORDER BY id"),
+        "application": ("id, number, secret_hash, status, village_id, region_path, applicant_name, answers, "
+                        "related_to_staff, extended, created_at, updated_at",
+                        f"SELECT h.id, h.code, repeat('0', 64), 'approved', h.village_id, h.region_path, 'a', {answers}, "
+                        f"false, false, '{stamp}', '{stamp}' FROM hh h JOIN (SELECT household_id, declared_income_fen, "
+                        f"row_number() OVER () AS n FROM read_parquet('{files / 'members.parquet'}')) m "
+                        f"ON m.household_id = h.code WHERE h.id % {APPLIED_EVERY} = 0 "
+                        "GROUP BY h.id, h.code, h.village_id, h.region_path ORDER BY h.id"),
         "register_household": ("id, code, village_id, region_path, head_name, monthly_amount_fen, started_on, status, "
-                               "created_at, updated_at",
+                               "application_id, created_at, updated_at",
                                f"SELECT id, code, village_id, region_path, 'h', 50000, DATE '2025-01-01', 'active', "
-                               f"'{stamp}', '{stamp}' FROM hh ORDER BY id"),
+                               f"CASE WHEN id % {APPLIED_EVERY} = 0 THEN id END, '{stamp}', '{stamp}' FROM hh ORDER BY id"),
         "register_member": ("household_id, name, relation, id_number, id_hash, birth_date, sex, created_at",
                             f"SELECT hh.id, 'm', 'other', '000000000000000000', m.id_hash, DATE '1970-01-01', 'M', "
                             f"'{stamp}' FROM read_parquet('{files / 'members.parquet'}') m "
@@ -188,11 +203,63 @@ def load_register(engine, files: Path, work: Path, province_id: int) -> tuple[in
                 while rows := reader.fetchmany(100_000):
                     conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
         if engine.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE region; ANALYZE register_household; ANALYZE register_member"))
+            conn.execute(text("ANALYZE region; ANALYZE application; ANALYZE register_household; "
+                              "ANALYZE register_member"))
     counts = con.execute("SELECT (SELECT COUNT(*) FROM hh), (SELECT COUNT(*) FROM read_parquet("
                          f"'{files / 'members.parquet'}'))").fetchone()
     con.close()
     return counts  # type: ignore[return-value]
+
+
+def row_by_row_snapshot(session: Session, key: str, directory: Path) -> None:
+    """The baseline for the register snapshot: how `RegisterTablesSnapshot` read the tables before its bulk read,
+    row by row through SQLAlchemy (households 5,000 at a time, their members by an IN list, `declared()` and a list
+    append per row), writing the same two files."""
+    from portal.applications.models import Application
+    from portal.register.models import STATUS_ACTIVE, Household, Member
+
+    out = contract._Writer(directory)
+    stmt = (select(Household.id, Household.code, Household.region_path, Application.answers)
+            .outerjoin(Application, Application.id == Household.application_id)
+            .where(Household.status == STATUS_ACTIVE).order_by(Household.id))
+
+    def flush(rows: list) -> None:
+        members: dict[int, list[str]] = {}
+        for hid, h in session.execute(select(Member.household_id, Member.id_hash)
+                                      .where(Member.household_id.in_([r.id for r in rows])).order_by(Member.id)):
+            members.setdefault(hid, []).append(h)
+        for r in rows:
+            hh, incomes = contract.declared(r.answers, key)
+            hashes = members.get(r.id, [])
+            out.household({"household_id": r.code, "region_path": r.region_path,
+                           "township_code": contract.township_of(r.region_path), "size": len(hashes), **hh})
+            for h in hashes:
+                out.member(r.code, h, incomes.get(h, 0))
+
+    batch: list = []
+    for row in session.execute(stmt.execution_options(yield_per=5000)):
+        batch.append(row)
+        if len(batch) >= 5000:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    out.close()
+
+
+def same_snapshot(a: Path, b: Path) -> bool:
+    con = duckdb.connect()
+    try:
+        for name in (contract.HOUSEHOLDS_FILE, contract.MEMBERS_FILE):
+            differ = con.execute(f"SELECT COUNT(*) FROM ((SELECT * FROM read_parquet('{a / name}') EXCEPT ALL "
+                                 f"SELECT * FROM read_parquet('{b / name}')) UNION ALL (SELECT * FROM "
+                                 f"read_parquet('{b / name}') EXCEPT ALL SELECT * FROM read_parquet('{a / name}')))"
+                                 ).fetchone()[0]
+            if differ:
+                return False
+        return True
+    finally:
+        con.close()
 
 
 def peak_mb() -> float:
@@ -250,7 +317,7 @@ def measure_in(args: argparse.Namespace, engine_for, tmp: Path) -> int:
     t0 = t = time.perf_counter()
     gen = duckdb.connect(str(tmp / "gen.duckdb"))
     gen.execute("SET threads = 2")
-    gen.execute(f"SET memory_limit = '{vs.DUCKDB_MEMORY}'")
+    gen.execute(f"SET memory_limit = '{duck.MEMORY}'")
     counts = generate(gen, n, files)
     expected = planted(gen)
     gen.close()
@@ -314,13 +381,21 @@ def measure_in(args: argparse.Namespace, engine_for, tmp: Path) -> int:
         # snapshot declares nothing and would not reproduce the planted set; what is timed is the read.
         households, members = load_register(engine, files, tmp, province_id)
         t = phase(f"load register tables ({households:,} + {members:,})", t)
-        snap_dir = tmp / "snapshot"
-        snap_dir.mkdir()
+        old_dir, snap_dir = tmp / "snapshot-row-by-row", tmp / "snapshot"
+        old_dir.mkdir(exist_ok=True)
+        snap_dir.mkdir(exist_ok=True)
+        with scope() as session:
+            row_by_row_snapshot(session, "bench-key", old_dir)
+        t = phase("baseline: snapshot row by row", t)
         with scope() as session:
             contract.RegisterTablesSnapshot(session, "bench-key", "/").write(snap_dir)
         got_rows = duckdb.connect().execute(f"SELECT (SELECT COUNT(*) FROM read_parquet('{snap_dir / contract.HOUSEHOLDS_FILE}')), "
                               f"(SELECT COUNT(*) FROM read_parquet('{snap_dir / contract.MEMBERS_FILE}'))").fetchone()
         t = phase(f"snapshot from the tables ({got_rows[0]:,} + {got_rows[1]:,})", t)
+        same = same_snapshot(old_dir, snap_dir)
+        print(f"  snapshot identical to the row-by-row baseline's: {'yes' if same else 'NO'}")
+        if not same:
+            return 1
     right = len(got & expected)
     precision = right / len(got) if got else 1.0
     recall = right / len(expected) if expected else 1.0

@@ -164,7 +164,10 @@ def sweep() -> int:
           f"({result.bytes / 1024 / 1024:.1f} MB) removed; verification retention: {result.batches} department "
           f"batches, {result.findings} settled findings purged")
     checks = asyncio.run(sweeper.retry_checks())
-    print(f"household checks waiting on a department: {checks['done']} done, {checks['waiting']} still waiting")
+    if checks is None:
+        print("household checks waiting on a department: a portal worker is retrying them (its round's lease is held)")
+    else:
+        print(f"household checks waiting on a department: {checks['done']} done, {checks['waiting']} still waiting")
     return 0
 
 

@@ -5,6 +5,7 @@ from portal.accounts.models import (Role, RoleGrant, SignInFailure, SignInSessio
 from portal.kernel.audit_models import AuditCheckpoint, AuditEntry, AuditHead
 from portal.kernel.base import Base
 from portal.kernel.calendar_models import CalendarDayRow
+from portal.kernel.lease_models import Lease
 from portal.ratings.models import BurstFlag, CaseStatus, FollowupCase, Rating, RatingStatus
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 from portal.roster.models import RosterBatch, RosterEntry, RosterReadCount
@@ -24,7 +25,7 @@ import portal.annual.models  # noqa: E402,F401
 
 __all__ = [
     "AuditCheckpoint", "AuditEntry", "AuditHead", "Base", "BurstFlag", "CalendarDayRow", "CaseStatus", "FollowupCase",
-    "PolicySetting", "Rating", "RatingStatus", "Region", "RegionLevel", "Role", "RoleGrant",
+    "Lease", "PolicySetting", "Rating", "RatingStatus", "Region", "RegionLevel", "Role", "RoleGrant",
     "ServiceWindow", "SettingsVersion", "SignInFailure", "SignInSession", "StaffAccountChange",
     "StaffAccountMark", "User",
     "RosterBatch", "RosterEntry", "RosterReadCount",

@@ -14,7 +14,8 @@ document photos while the resident fills it in. Two steps, each in its own unit 
 4. `retry_checks`: the household checks at acceptance that wait on a department's API are asked again once the
    department's circuit breaker lets a probe through: by `python -m portal sweep`, and by the app every time a
    circuit may have half-opened (`checks_loop`, on the event loop: departments are awaited, not waited for in a
-   thread).
+   thread). Every worker process runs the loop, but a round is taken under a lease (`kernel.lease`) for one
+   interval, so only one worker asks the departments per interval; a worker that dies holds it no longer.
 
 Filed evidence is never touched: a file is removed only when nothing refers to it. Each run that removes anything
 is written to the audit log. Run by `python -m portal sweep` and, hourly, by the app itself (`portal/portal.py`).
@@ -139,11 +140,37 @@ def run_configured() -> SweepResult:
                unfiled_hours=s.sweep_unfiled_hours, draft_days=s.sweep_draft_days)
 
 
-async def retry_checks() -> dict[str, int]:
-    """Cases waiting on a department, asked again where its circuit is closed or half-open (verification services)."""
+CHECKS_LEASE = "sweep.retry_checks"
+
+
+def checks_interval() -> float:
+    """Seconds between rounds: as often as a department's circuit can half-open, at least a minute apart."""
+    from portal.verification.connector import BreakerConfig
+
+    return max(60.0, BreakerConfig.from_env().open_s)
+
+
+async def retry_checks(*, session_factory: Callable[[], ContextManager[Session]] | None = None,
+                       holder: str | None = None, now: datetime | None = None, **kw) -> dict[str, int] | None:
+    """Cases waiting on a department, asked again where its circuit is closed or half-open (verification services).
+    None when another worker holds this round's lease: it asks them, this one does not. The lease lasts one interval
+    and is renewed before each case, so a long round is not taken over halfway."""
+    from portal.kernel import lease
+    from portal.kernel.db import session_scope
     from portal.verification import services as verification
 
-    return await verification.retry_waiting()
+    sf = session_factory or session_scope
+    me = holder or lease.HOLDER
+    seconds = checks_interval()
+    with sf() as session:
+        if not lease.take(session, CHECKS_LEASE, seconds, holder=me, now=now):
+            return None
+
+    def keep() -> bool:
+        with sf() as session:
+            return lease.renew(session, CHECKS_LEASE, seconds, holder=me, now=now)
+
+    return await verification.retry_waiting(session_factory=sf, now=now, keep=keep, **kw)
 
 
 def run_supervision() -> tuple[int, int]:
@@ -185,10 +212,8 @@ async def checks_loop() -> None:
     the department is down. A failed round is logged and tried again next time."""
     import asyncio
 
-    from portal.verification.connector import BreakerConfig
-
     while True:
-        await asyncio.sleep(max(60.0, BreakerConfig.from_env().open_s))
+        await asyncio.sleep(checks_interval())
         try:
             await retry_checks()
         except Exception:  # serving must not stop for it

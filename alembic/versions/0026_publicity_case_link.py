@@ -1,7 +1,7 @@
 """every publicity line links to its case: a CHECK on roster_entry (publicity lines need "application:<id>")
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-08 10:00:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = '0026'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

@@ -16,8 +16,9 @@ register's active households, members hashed by the register itself); `ParquetSn
 
 from __future__ import annotations
 
+import io
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from portal.applications.models import Application
 from portal.register import rules as id_rules
 from portal.register.models import STATUS_ACTIVE, Household, Member
+from portal.verification import duck
 
 HOUSEHOLDS = pa.schema([("household_id", pa.string()), ("region_path", pa.string()), ("township_code", pa.string()),
                         ("size", pa.int32()), ("declared_deposits_fen", pa.int64()),
@@ -139,51 +141,151 @@ class _Writer:
 
 
 class RegisterTablesSnapshot:
-    """The recipient register's ACTIVE households and their members (`register_household`, `register_member`).
+    """The recipient register's ACTIVE households (`register_household`, `register_member`), read in bulk.
 
     `id_hash` is the register's stored keyed hash, so department records hashed with the same key match. Declared
     values come from the application that admitted the household (assets, each member's monthly income); a household
     imported from an older system declared nothing here, so its declared values are 0. `region_path` limits the
-    snapshot to one region; `household_codes` to the households a caller names."""
+    snapshot to one region; `household_codes` to the households a caller names.
+
+    A province's register is millions of rows: households and members are fetched through the driver's own cursor in
+    chunks of `CHUNK` rows (server-side on PostgreSQL), each chunk handed to DuckDB as one Arrow table, and DuckDB
+    counts the members, derives the township, adds what the applications declared and writes both files. Python
+    touches each row once, as a tuple in a chunk; only households admitted through an application (their answers are
+    JSON) are read row by row. Both files are written beside their final names and renamed into place, members last,
+    so an interrupted snapshot never leaves a members file a resumed run would take for a whole one."""
+
+    CHUNK = 100_000
 
     def __init__(self, session: Session, key: str, region_path: str = "/",
                  household_codes: Iterable[str] | None = None) -> None:
         self.session, self.key, self.region_path = session, key, region_path
         self.codes = list(household_codes) if household_codes is not None else None
 
-    def write(self, directory: Path) -> None:
-        out = _Writer(directory)
-        stmt = (select(Household.id, Household.code, Household.region_path, Application.answers)
-                .outerjoin(Application, Application.id == Household.application_id)
-                .where(Household.status == STATUS_ACTIVE).order_by(Household.id))
+    def _active(self, stmt):
+        stmt = stmt.where(Household.status == STATUS_ACTIVE)
         if self.region_path != "/":
             stmt = stmt.where(Household.region_path >= self.region_path, Household.region_path < self.region_path + "~")
         if self.codes is not None:
             stmt = stmt.where(Household.code.in_(self.codes))
-        batch: list = []
-        for row in self.session.execute(stmt.execution_options(yield_per=5000)):
-            batch.append(row)
-            if len(batch) >= 5000:
-                self._write(out, batch)
-                batch = []
-        self._write(out, batch)
-        out.close()
+        return stmt
 
-    def _write(self, out: _Writer, rows: list) -> None:
-        if not rows:
+    def _chunks(self, stmt, schema: pa.Schema) -> Iterator[pa.Table]:
+        """The rows of `stmt` as Arrow tables of up to about CHUNK rows, straight from the driver: PostgreSQL sends
+        them as CSV (`COPY … TO STDOUT`) parsed by Arrow; SQLite's own cursor hands out tuples. SQLAlchemy's result
+        rows would cost more than the read itself at this size."""
+        conn = self.session.connection()
+        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        raw = conn.connection.driver_connection
+        if conn.dialect.name == "postgresql":
+            yield from _copy_chunks(raw, sql, schema, self.CHUNK)
             return
-        ids = [r.id for r in rows]
-        members: dict[int, list[str]] = {}
-        for hid, h in self.session.execute(select(Member.household_id, Member.id_hash)
-                                           .where(Member.household_id.in_(ids)).order_by(Member.id)):
-            members.setdefault(hid, []).append(h)
-        for r in rows:
-            hh, incomes = declared(r.answers, self.key)
-            hashes = members.get(r.id, [])
-            out.household({"household_id": r.code, "region_path": r.region_path,
-                           "township_code": township_of(r.region_path), "size": len(hashes), **hh})
-            for h in hashes:
-                out.member(r.code, h, incomes.get(h, 0))
+        cur = raw.cursor()
+        try:
+            cur.execute(sql)
+            while rows := cur.fetchmany(self.CHUNK):
+                columns = list(zip(*rows))
+                yield pa.table([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
+        finally:
+            cur.close()
+
+    def write(self, directory: Path) -> None:
+        directory = Path(directory)
+        parts = {name: directory / (name + ".part") for name in (HOUSEHOLDS_FILE, MEMBERS_FILE)}
+        # Staged in memory (DuckDB spills to the run's directory past its memory limit): a database file would be
+        # written whole only to be read once.
+        con = duck.connect(":memory:", directory)
+        try:
+            self._stage(con)
+            con.execute(f"""COPY (SELECT h.code AS household_id, h.region_path,
+                    coalesce(split_part(h.region_path, '/', 5), '') AS township_code,
+                    CAST(coalesce(n.size, 0) AS INTEGER) AS size,
+                    CAST(coalesce(d.declared_deposits_fen, 0) AS BIGINT) AS declared_deposits_fen,
+                    CAST(coalesce(d.declared_vehicles, 0) AS INTEGER) AS declared_vehicles,
+                    CAST(coalesce(d.declared_houses, 0) AS INTEGER) AS declared_houses
+                FROM h LEFT JOIN (SELECT household_id, COUNT(*) AS size FROM m GROUP BY 1) n ON n.household_id = h.id
+                LEFT JOIN d ON d.household_id = h.id)
+                TO '{parts[HOUSEHOLDS_FILE]}' (FORMAT parquet)""")
+            con.execute(f"""COPY (SELECT h.code AS household_id, m.id_hash,
+                    CAST(coalesce(i.declared_income_fen, 0) AS BIGINT) AS declared_income_fen
+                FROM m JOIN h ON h.id = m.household_id
+                LEFT JOIN i ON i.household_id = m.household_id AND i.id_hash = m.id_hash)
+                TO '{parts[MEMBERS_FILE]}' (FORMAT parquet)""")
+        finally:
+            con.close()
+        for name in (HOUSEHOLDS_FILE, MEMBERS_FILE):
+            parts[name].replace(directory / name)
+
+    def _stage(self, con) -> None:
+        """Tables h (active households), m (their members), d (what applications declared per household) and i
+        (per member), keyed by the register's household id."""
+        hh_schema = pa.schema([("id", pa.int64()), ("code", pa.string()), ("region_path", pa.string())])
+        mem_schema = pa.schema([("household_id", pa.int64()), ("id_hash", pa.string())])
+        con.execute("CREATE TABLE h (id BIGINT, code VARCHAR, region_path VARCHAR)")
+        con.execute("CREATE TABLE m (household_id BIGINT, id_hash VARCHAR)")
+        for table, stmt, schema in (
+                ("h", self._active(select(Household.id, Household.code, Household.region_path)), hh_schema),
+                ("m", self._active(select(Member.household_id, Member.id_hash)
+                                   .join(Household, Household.id == Member.household_id)), mem_schema)):
+            for chunk in self._chunks(stmt, schema):
+                con.register("chunk", chunk)
+                con.execute(f"INSERT INTO {table} SELECT * FROM chunk")
+                con.unregister("chunk")
+        decl: dict[str, list] = {"household_id": [], "declared_deposits_fen": [], "declared_vehicles": [],
+                                 "declared_houses": []}
+        incomes: dict[str, list] = {"household_id": [], "id_hash": [], "declared_income_fen": []}
+        stmt = self._active(select(Household.id, Application.answers)
+                            .join(Application, Application.id == Household.application_id))
+        for hid, answers in self.session.execute(stmt.execution_options(yield_per=5000)):
+            hh, member_incomes = declared(answers, self.key)
+            decl["household_id"].append(hid)
+            for k, v in hh.items():
+                decl[k].append(v)
+            for h, fen in member_incomes.items():
+                incomes["household_id"].append(hid)
+                incomes["id_hash"].append(h)
+                incomes["declared_income_fen"].append(fen)
+        con.register("d_arrow", pa.table(decl, schema=pa.schema([
+            ("household_id", pa.int64()), ("declared_deposits_fen", pa.int64()), ("declared_vehicles", pa.int64()),
+            ("declared_houses", pa.int64())])))
+        con.register("i_arrow", pa.table(incomes, schema=pa.schema([
+            ("household_id", pa.int64()), ("id_hash", pa.string()), ("declared_income_fen", pa.int64())])))
+        con.execute("CREATE TABLE d AS SELECT * FROM d_arrow")
+        con.execute("CREATE TABLE i AS SELECT * FROM i_arrow")
+        con.unregister("d_arrow")
+        con.unregister("i_arrow")
+
+
+class _CopyStream(io.RawIOBase):
+    """A PostgreSQL `COPY … TO STDOUT` read as a file (for Arrow's CSV reader)."""
+
+    def __init__(self, copy) -> None:
+        self.copy, self.pending = copy, memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.pending:
+            data = self.copy.read()
+            if not data:
+                return 0
+            self.pending = memoryview(data)
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def _copy_chunks(raw, sql: str, schema: pa.Schema, rows: int) -> Iterator[pa.Table]:
+    from pyarrow import csv
+
+    with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        reader = csv.open_csv(io.BufferedReader(_CopyStream(copy), 1 << 20),
+                              read_options=csv.ReadOptions(column_names=schema.names, block_size=rows * 64),
+                              convert_options=csv.ConvertOptions(column_types=schema))
+        for batch in reader:
+            yield pa.Table.from_batches([batch], schema=schema)
 
 
 class CaseSnapshot:
@@ -194,6 +296,22 @@ class CaseSnapshot:
     def __init__(self, session: Session, app: Application, key: str) -> None:
         self.session, self.app, self.key = session, app, key
 
+    def others(self, hashes: list[str]) -> list[tuple[str, str, str]]:
+        """(code, region_path, id_hash) of the ACTIVE register households, other than this case's, listing one of
+        `hashes`. Two index look-ups, members by the keyed-hash index and then their households by primary key,
+        rather than one join: PostgreSQL without statistics on the register (right after a bulk import, before
+        autovacuum has analysed it) plans that join as a scan of every household (≈140 ms at 100,000 households,
+        against well under a millisecond for the two look-ups)."""
+        found = self.session.execute(select(Member.household_id, Member.id_hash)
+                                     .where(Member.id_hash.in_(hashes))).all()
+        if not found:
+            return []
+        households = {hid: (code, path) for hid, code, path in self.session.execute(
+            select(Household.id, Household.code, Household.region_path).where(
+                Household.id.in_(sorted({hid for hid, _h in found})), Household.status == STATUS_ACTIVE,
+                Household.code != self.app.number))}
+        return [(*households[hid], h) for hid, h in found if hid in households]
+
     def write(self, directory: Path) -> None:
         out = _Writer(directory)
         hh, incomes = declared(self.app.answers, self.key)
@@ -203,12 +321,7 @@ class CaseSnapshot:
         for h, income in incomes.items():
             out.member(self.app.number, h, income)
         if incomes:
-            others = self.session.execute(
-                select(Household.code, Household.region_path, Member.id_hash)
-                .join(Member, Member.household_id == Household.id)
-                .where(Member.id_hash.in_(list(incomes)), Household.status == STATUS_ACTIVE,
-                       Household.code != self.app.number)).all()
-            for code, region_path, h in others:
+            for code, region_path, h in self.others(list(incomes)):
                 # Other households are context for the duplicate rule only: the engine verifies `case_household`.
                 out.household({"household_id": code, "region_path": region_path,
                                "township_code": township_of(region_path), "size": 0,

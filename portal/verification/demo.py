@@ -1,9 +1,10 @@
 """Demo verification: the comparison rules of 石家庄 (marked 演示), a grant for every register household, one
 department batch per source with records planted so that every rule finds something (a deposit above the limit, a
 car, a second dwelling, a company, wages, a death, a cadre, the child listed in both 张小明 households), and two
-records of a demo applicant (刘德明) so his case shows findings before 初审, one of them disputed with the bank;
-and one case (周建华) whose check at acceptance waits on the vehicles department, whose API timed out until its
-circuit opened. Idempotent: nothing is done when any rule exists; the register run is skipped when register
+records of a demo applicant (刘德明) so his case shows findings before 初审, one of them disputed with the bank, and
+one about his wife's wage, which the office accepted, so the engine re-assessed the case with the wage found (the
+case page shows the verdict before and after); and one case (周建华) whose check at acceptance waits on the vehicles
+department, whose API timed out until its circuit opened. Idempotent: nothing is done when any rule exists; the register run is skipped when register
 findings exist; the case states only once."""
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ RULES = {
     "duplicate": {},
     "public_staff": {"roles": ["public_employee", "village_cadre"]},
 }
-APPLICANT = "刘德明"  # a demo case accepted and surveyed: the check at acceptance finds two records
+APPLICANT = "刘德明"  # a demo case accepted and surveyed: the check at acceptance finds three records
+SPOUSE = "张丽"  # his wife: a wage the department found that the application did not declare, accepted
+SPOUSE_WAGE_REF = "TAX-130102-5512"
 
 
 def _people(session: Session) -> dict[str, list[str]]:
@@ -47,12 +50,13 @@ def _people(session: Session) -> dict[str, list[str]]:
     return out
 
 
-def _applicant_number() -> str:
+def _applicant_number(member: str = APPLICANT) -> str:
+    """The ID number of a member of 刘德明's demo application (himself by default)."""
     from portal.applications.demo import CASES
 
     for _v, name, *_rest in CASES:
         if name == APPLICANT:
-            return next(m["id_number"] for m in _rest[2] if m["name"] == APPLICANT)
+            return next(m["id_number"] for m in _rest[2] if m["name"] == member)
     return ""
 
 
@@ -71,7 +75,8 @@ def _records(people: dict[str, list[str]]) -> dict[str, list[list[str]]]:
                         [p("DEMO-0004"), "冀(2021)石家庄市不动产权第0067890号", "residential", "92"]],
         "business": [[p("DEMO-0005"), "91130102MA0DEMO01X", "legal_rep", "500000"]],
         "income": [[p("DEMO-0006"), "TAX-130102-4421", "wage", "4200"],
-                   [applicant, "SI-130102-8830", "social_insurance", "3500"]],
+                   [applicant, "SI-130102-8830", "social_insurance", "3500"],
+                   [_applicant_number(SPOUSE), SPOUSE_WAGE_REF, "wage", "300"]],
         "hukou": [[p("DEMO-0007"), "HJ-130102-0007", "dead", "2026-08-15"]],
         "public_staff": [[p("DEMO-0008", 1), "CADRE-130102001001-03", "village_cadre", "建北街道某村民委员会"]],
     }
@@ -131,8 +136,9 @@ WAITING_APPLICANT = "周建华"
 
 def load_case_states(session: Session) -> int:
     """After the demo applications: 刘德明's deposit finding disputed with the bank (the county sees it before its
-    decision), and 周建华's check waiting on the vehicles department, recorded as it happens when that department
-    times out three times running (its circuit open, the case showing "部门系统暂不可用" with a retry)."""
+    decision) and his wife's wage accepted (the case re-assessed with it, through the officer's own action), and
+    周建华's check waiting on the vehicles department, recorded as it happens when that department times out three
+    times running (its circuit open, the case showing "部门系统暂不可用" with a retry)."""
     from datetime import datetime, timezone
 
     from portal.applications import services as apps
@@ -154,6 +160,13 @@ def load_case_states(session: Session) -> int:
         if officer is not None and deposit is not None:
             apps.resolve_finding(session, officer, disputed.number, deposit.id, "disputed",
                                  "申请人称该账户为他人冒用其身份开立，已函请银行核查更正")
+            done += 1
+        wage = next((f for f in session.execute(select(Finding).where(
+            Finding.application_id == disputed.id, Finding.rule == "income")).scalars()
+            if f.record_refs == [SPOUSE_WAGE_REF]), None)
+        if officer is not None and wage is not None:
+            apps.resolve_finding(session, officer, disputed.number, wage.id, "corrected",
+                                 "入户核实：张丽在社区超市做小时工，每月工资约300元，申请时未申报，按核对结果重新核算")
             done += 1
     waiting = cases.get(WAITING_APPLICANT)
     if waiting is not None and waiting.status in apps.ALLOWED["retry_check"]:

@@ -35,28 +35,18 @@ from portal.kernel.base import utcnow
 from portal.kernel.settings import get_settings
 from portal.kernel.workdays import china_date, china_today
 from portal.regions import services as regions
-from portal.verification import contract
+from portal.verification import contract, duck
 from portal.verification import rules as vr
 from portal.verification.models import (CASE_RESOLUTIONS, FINDING_NEW, FINDING_OPEN, FINDING_RESOLVED, RUN_ABANDONED, RUN_DONE,
                                         REGISTER_RESOLUTIONS, RUN_INTERRUPTED, RUN_RUNNING, SCOPE_CASE, SCOPE_REGISTER, ConsentGrant, Finding,
                                         SourceBatch, VerificationRule, VerificationRun)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
-DUCKDB_MEMORY = os.environ.get("PORTAL_VERIFY_MEMORY", "2GB")
 CHUNK = 1 << 20
 
 
 def _data_dir(data_dir: Path | None) -> Path:
     return Path(data_dir) if data_dir else get_settings().data_dir
-
-
-def _duck(path: str = ":memory:", temp: Path | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(path)
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    con.execute("SET threads = 2")
-    if temp is not None:
-        con.execute(f"SET temp_directory = '{temp}'")
-    return con
 
 
 # --- loading a department file --------------------------------------------------------------------------------
@@ -167,30 +157,39 @@ def validate(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, name: str, off
 def _typed(spec: vr.SourceSpec, path: Path, work: Path, id_key: str | None, *,
            small: bool = False) -> tuple[Path, int]:
     """Validate a department file whole (LoadError listing its problems) and write it typed to work/batch.parquet.
-    `small`: a case's online answer (a few records), staged in memory: creating a database file costs more than
-    the whole validation of such an answer."""
-    con = _duck(":memory:" if small else str(work / "load.duckdb"), work)
+    `small`: a case's online answer (a few records), staged in the process's DuckDB workspace: creating a database
+    file, or even an in-memory database, costs more than the whole validation of such an answer."""
+    if small:
+        with duck.workspace() as con:
+            return _typed_in(con, spec, path, work, id_key)
+    con = duck.connect(str(work / "load.duckdb"), work)
     try:
-        offset = _read_raw(con, path, path.name, work)
-        person = validate(con, spec, path.name, offset)
-        header = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()}
-        source = "raw"
-        if person == "id_number":
-            # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back.
-            numbers = con.sql("SELECT DISTINCT trim(id_number) AS n FROM raw").to_arrow_table().column(
-                "n").to_pylist()
-            key = id_key or get_settings().secret_key
-            con.register("id_map", pa.table({"n": numbers, "h": [contract.id_hash(x, key) for x in numbers]}))
-            source = "raw JOIN id_map ON id_map.n = trim(raw.id_number)"
-            who = "id_map.h AS id_hash"
-        else:
-            who = "trim(id_hash) AS id_hash"
-        cols = ", ".join([who] + [vr.typed_column_sql(c, c.name in header) for c in spec.columns])
-        part = work / "batch.parquet"
-        con.execute(f"COPY (SELECT {cols} FROM {source} ORDER BY raw.rowid) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
-        rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
+        return _typed_in(con, spec, path, work, id_key)
     finally:
         con.close()
+
+
+def _typed_in(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, path: Path, work: Path,
+              id_key: str | None) -> tuple[Path, int]:
+    """`_typed` on a DuckDB connection the caller owns."""
+    offset = _read_raw(con, path, path.name, work)
+    person = validate(con, spec, path.name, offset)
+    header = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()}
+    source = "raw"
+    if person == "id_number":
+        # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back.
+        numbers = con.sql("SELECT DISTINCT trim(id_number) AS n FROM raw").to_arrow_table().column(
+            "n").to_pylist()
+        key = id_key or get_settings().secret_key
+        con.register("id_map", pa.table({"n": numbers, "h": [contract.id_hash(x, key) for x in numbers]}))
+        source = "raw JOIN id_map ON id_map.n = trim(raw.id_number)"
+        who = "id_map.h AS id_hash"
+    else:
+        who = "trim(id_hash) AS id_hash"
+    cols = ", ".join([who] + [vr.typed_column_sql(c, c.name in header) for c in spec.columns])
+    part = work / "batch.parquet"
+    con.execute(f"COPY (SELECT {cols} FROM {source} ORDER BY raw.rowid) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
+    rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
     return part, rows
 
 
@@ -349,7 +348,7 @@ def run(actor: str = "cli", region: str | None = None, *, snapshot: contract.Reg
             else:
                 snapshot.write(workdir)
         summary.phases["snapshot"] = time.perf_counter() - tick
-        con = _duck(str(workdir / "run.duckdb"), workdir)
+        con = duck.connect(str(workdir / "run.duckdb"), workdir)
         try:
             _run_rules(con, sf, run_id, workdir, base, region_path, batch_ids, on, summary, progress)
             _write_findings(con, sf, run_id, batch_ids, summary, progress)
@@ -657,9 +656,9 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
     with tempfile.TemporaryDirectory(dir=_ensure(base / "verification" / "cases")) as tmp:
         work = Path(tmp)
         contract.CaseSnapshot(session, application, get_settings().secret_key).write(work)
-        # One household: staged in memory (a database file would cost more than the comparison itself).
-        con = _duck(":memory:", work)
-        try:
+        # One household: staged in the process's DuckDB workspace (a database of its own would cost more than the
+        # comparison itself).
+        with duck.workspace() as con:
             _views(con, work, "/", only_household=number)
             counties = [r[0] for r in con.execute("SELECT DISTINCT county_path FROM hh").fetchall()]
             params = vr.params_by_county(rule_rows(session), counties, on)
@@ -684,8 +683,6 @@ def check_case(session: Session, actor, application, *, on: date | None = None,
                     hit["batch"] = batches[spec.source] if spec.source and spec.source not in online else None
                     hit["pull"] = online[spec.source].pull_id if spec.source in online else None
                     hits.append(hit)
-        finally:
-            con.close()
     known = set(session.execute(select(Finding.fingerprint).where(Finding.application_id == application.id)).scalars())
     now = utcnow()
     due = answer_due(session, on)
@@ -895,13 +892,10 @@ def _online_records(source: str, records: list[dict], asked: set[str], work: Pat
     sub = _ensure(work / source)
     if not records:  # nothing about these people: an empty typed file, so the rule finds nothing
         part = sub / "batch.parquet"
-        con = _duck()
-        try:
+        with duck.workspace() as con:
             cols = ", ".join(["CAST(NULL AS VARCHAR) AS id_hash"] + [
                 vr.typed_column_sql(c, False) for c in vr.SOURCES[source].columns])
             con.execute(f"COPY (SELECT {cols} WHERE false) TO '{part}' (FORMAT parquet)")
-        finally:
-            con.close()
         return part
     part, _rows = _typed(vr.SOURCES[source], raw, sub, None, small=True)
     return part
@@ -1060,10 +1054,11 @@ async def check_case_online(number: str, actor, *, configs: dict | None = None, 
 
 
 async def retry_waiting(*, session_factory: SessionFactory | None = None, now: datetime | None = None,
-                        limit: int = 200, **kw) -> dict[str, int]:
+                        limit: int = 200, keep: Callable[[], bool] | None = None, **kw) -> dict[str, int]:
     """The sweep's part: every waiting (or long-pending) case whose departments may be asked again — their circuits
     closed or half-open — is checked again, oldest first. A failed probe reopens the circuit, so the cases after it
-    wait again without asking. Returns how many ended done and waiting."""
+    wait again without asking. `keep()` is asked before each case (the sweep's lease); False ends the round there.
+    Returns how many ended done and waiting."""
     from portal.kernel.db import session_scope
     from portal.verification.models import CHECK_PENDING, CHECK_WAITING, OnlineCheck
     from portal.applications.models import Application
@@ -1079,6 +1074,8 @@ async def retry_waiting(*, session_factory: SessionFactory | None = None, now: d
             .order_by(OnlineCheck.last_try_at, OnlineCheck.id).limit(limit)).scalars())
     out = {"done": 0, "waiting": 0}
     for number in numbers:
+        if keep is not None and not keep():
+            break
         status = await check_case_online(number, "system:sweep", session_factory=sf, now=now, **kw)
         if status in out:
             out[status] += 1

@@ -151,7 +151,8 @@ def open_demo_case(officer, server, applicant: str) -> None:
 def test_a_check_waiting_on_a_department_and_a_disputed_finding(server, browser):
     """The demo's 周建华: the vehicles department's API timed out until its circuit opened, so the case shows the
     department unavailable with a retry (still unavailable: nothing is stored) and is on the to-do list; 刘德明's
-    deposit finding is disputed with the bank, shown apart, and his open finding shows the applicant's deadline."""
+    deposit finding is disputed with the bank, shown apart, his open finding shows the applicant's deadline, and the
+    wage found for his wife, accepted, re-assessed the case."""
     officer = desktop(browser, server, "officer_jianbei")
     open_demo_case(officer, server, "周建华")
     officer.wait_for_selector("#check-waiting")
@@ -174,6 +175,9 @@ def test_a_check_waiting_on_a_department_and_a_disputed_finding(server, browser)
     disputed = officer.locator("#case-findings tr.finding-disputed")
     assert "与部门数据有争议" in disputed.inner_text() and "他人冒用" in disputed.inner_text()
     assert "申请人可在" in officer.inner_text("#case-findings tr.finding-open")
+    # his wife's wage, found by the department and accepted by the office: the engine judged the case again
+    reassessed = officer.inner_text("#case-reassessed")
+    assert "核对更正后重新测算" in reassessed and "原测算（按申报）" in reassessed and "张丽" in reassessed
     shot(officer, "officer-case-disputed-zh")
 
     officer.goto(f"{server.base_url}/todo")
