@@ -18,7 +18,8 @@ document photos while the resident fills it in. Two steps, each in its own unit 
    interval, so only one worker asks the departments per interval; a worker that dies holds it no longer.
 
 Filed evidence is never touched: a file is removed only when nothing refers to it. Each run that removes anything
-is written to the audit log. Run by `python -m portal sweep` and, hourly, by the app itself (`portal/portal.py`).
+is written to the audit log. Run by `python -m portal sweep` and, hourly, by the app itself (`portal/portal.py`):
+by one worker an hour, the one that takes the hour's lease.
 """
 
 from __future__ import annotations
@@ -183,11 +184,25 @@ def run_supervision() -> tuple[int, int]:
 
 
 INTERVAL_SECONDS = 3600
+HOURLY_LEASE = "sweep.hourly"
+# Held a little less than the interval, so the next hour's round finds it free even if its holder's clock drifts.
+HOURLY_LEASE_SECONDS = INTERVAL_SECONDS - 300
+
+
+def take_hourly(*, session_factory: Callable[[], ContextManager[Session]] | None = None,
+                holder: str | None = None, now: datetime | None = None) -> bool:
+    """Whether this worker runs this hour's sweep: one worker per hour across the app's processes (`kernel.lease`)."""
+    from portal.kernel import lease
+    from portal.kernel.db import session_scope
+
+    with (session_factory or session_scope)() as session:
+        return lease.take(session, HOURLY_LEASE, HOURLY_LEASE_SECONDS, holder=holder or lease.HOLDER, now=now)
 
 
 async def every_hour() -> None:
     """The app's lifespan task: a sweep shortly after start, then every hour, in the heavy pool (file walks and
-    deletes stay off the event loop). A failed run is logged and retried at the next hour."""
+    deletes stay off the event loop), by whichever worker takes the hour's lease. A failed run is logged and retried
+    at the next hour."""
     import asyncio
 
     from portal.kernel import heavy
@@ -195,13 +210,19 @@ async def every_hour() -> None:
     await asyncio.sleep(60)
     while True:
         try:
-            await heavy.run_waiting(run_configured)
-        except Exception:  # the next run tries again; serving must not stop for it
-            log.exception("upload sweep failed")
-        try:
-            await heavy.run_waiting(run_supervision)
+            mine = await asyncio.to_thread(take_hourly)
         except Exception:
-            log.exception("supervision sweep failed")
+            log.exception("taking the hourly sweep's lease failed")
+            mine = False
+        if mine:
+            try:
+                await heavy.run_waiting(run_configured)
+            except Exception:  # the next run tries again; serving must not stop for it
+                log.exception("upload sweep failed")
+            try:
+                await heavy.run_waiting(run_supervision)
+            except Exception:
+                log.exception("supervision sweep failed")
 
         await asyncio.sleep(INTERVAL_SECONDS)
 

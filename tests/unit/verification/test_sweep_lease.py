@@ -81,3 +81,15 @@ def test_two_workers_sweeping_at_once_ask_the_department_once(db_session, world,
     assert db_session.execute(select(Lease.holder)).scalar_one() == survivor
     assert case.row().status == "done"
 
+
+
+def test_one_worker_an_hour_runs_the_hourly_sweep(db_session):
+    """Every worker schedules the hourly sweep (drafts, files, retention, the risk rules); the hour's lease lets
+    one of them run it, and the next hour it is free again for whichever worker comes first."""
+    sf = session_factory(db_session.get_bind())
+    assert sweep.take_hourly(session_factory=sf, holder="w1", now=T0)
+    assert not sweep.take_hourly(session_factory=sf, holder="w2", now=T0 + timedelta(seconds=5))
+    assert not sweep.take_hourly(session_factory=sf, holder="w2", now=T0 + timedelta(minutes=54))
+    next_hour = T0 + timedelta(seconds=sweep.INTERVAL_SECONDS)
+    assert sweep.take_hourly(session_factory=sf, holder="w2", now=next_hour)
+    assert not sweep.take_hourly(session_factory=sf, holder="w1", now=next_hour + timedelta(seconds=1))
