@@ -199,7 +199,10 @@ def measure(engine, args: argparse.Namespace) -> int:
         annual_county_old = timed_all(lambda: reference.county_figures(s, biggest, YEAR))
         annual_province = timed_all(lambda: annual.figures(s, province, YEAR), repeat=2)
         months = annual_rules.period_months(YEAR, 0)
-        per_county = lambda: annual_rules.total([reference.county_figures(s, c, YEAR) for c in counties], months)  # noqa: E731
+
+        def per_county() -> dict:
+            return annual_rules.total([reference.county_figures(s, c, YEAR) for c in counties], months)
+
         annual_province_old = timed_all(per_county, repeat=2)
         fig = annual.figures(s, province, YEAR)
         if fig != per_county():

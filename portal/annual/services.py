@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from portal.kernel.errors import DomainError
@@ -37,7 +37,7 @@ from portal.evaluations.models import EvaluationResult, EvaluationRound, Evaluat
 from portal.i18n import text
 from portal.kernel import audit, policy
 from portal.kernel.base import utcnow
-from portal.kernel.calendar_store import load_calendar
+from portal.kernel.calendar_store import china_day, load_calendar
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
 from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date, china_today
 from portal.payments import rules as pay_rules
@@ -122,11 +122,27 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
     path = region.path
 
     def rows(stmt):
-        """(county code, *values) for each grouped row that falls under one of the counties."""
+        """(county's figures, values) for each row grouped by a region path that falls under one of the counties."""
         for key, *values in session.execute(stmt):
             code = where.of(key)
             if code is not None:
                 yield out[code], values
+
+    # The big tables (the register, application steps) are grouped by county in SQL: their path cut to a county
+    # path's length (one pass per length; one in practice). For the province the register leaves its path out of
+    # the WHERE: the range is the whole table, and SQLite (no statistics: the portal never runs ANALYZE) would walk
+    # the path index and fetch every household from it instead of reading the table straight through (twice as
+    # slow); a household of no county is dropped when the groups are handed out either way.
+    lengths = sorted({len(c.path) for c in counties})
+    register_scope = true() if region.level == RegionLevel.PROVINCE else _under(Household.region_path, path)
+
+    def by_county(column, build):
+        """(county's figures, values) for each row of `build(county key)`, grouped by that key first."""
+        for length in lengths:
+            for key, *values in session.execute(build(func.substr(column, 1, length))):
+                code = where.by_path.get(key) if key is not None and len(key) == length else None
+                if code is not None:
+                    yield out[code], values
 
     # The register: households on it (active or suspended) at the start and at the end, who came and who left.
     def on_register(day: date):
@@ -136,24 +152,23 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
     stopped = (Household.status == STATUS_STOPPED, Household.stopped_on >= first, Household.stopped_on < after)
     tallies = (_count_if(*on_register(first)), _count_if(*on_register(after)), _count_if(*admitted),
                _count_if(*stopped))
-    in_region = _under(Household.region_path, path)
-    for f, (s, e, a, st) in rows(select(Household.region_path, *tallies).where(in_region)
-                                 .group_by(Household.region_path)):
+    for f, (s, e, a, st) in by_county(Household.region_path, lambda key: select(key, *tallies)
+                                      .where(register_scope).group_by(key)):
         reg = f["register"]
         reg["households_start"] += int(s)
         reg["households_end"] += int(e)
         reg["admitted_households"] += int(a)
         reg["stopped_households"] += int(st)
-    for f, (s, e, a, st) in rows(select(Household.region_path, *tallies)
-                                 .join(Member, Member.household_id == Household.id).where(in_region)
-                                 .group_by(Household.region_path)):
+    for f, (s, e, a, st) in by_county(Household.region_path, lambda key: select(key, *tallies)
+                                      .select_from(Member).join(Household, Household.id == Member.household_id)
+                                      .where(register_scope).group_by(key)):
         reg = f["register"]
         reg["members_start"] += int(s)
         reg["members_end"] += int(e)
         reg["admitted_members"] += int(a)
         reg["stopped_members"] += int(st)
     for f, (reason, n) in rows(select(Household.region_path, Household.status_reason, func.count(Household.id))
-                               .where(in_region, *stopped)
+                               .where(_under(Household.region_path, path), *stopped)
                                .group_by(Household.region_path, Household.status_reason)):
         said = " ".join((reason or "").split())[:80] or "-"
         f["stop_reasons"][said] = f["stop_reasons"].get(said, 0) + int(n)
@@ -174,15 +189,39 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
         elif outcome == "refuse":
             f["applications"]["refused"] += int(n)
     # Every step finished in the period: working days taken (the one calendar) and whether it passed its deadline.
-    for f, (kind, started_on, done_at, due_on) in rows(
-            select(Application.region_path, ApplicationStep.kind, ApplicationStep.started_on, ApplicationStep.done_at,
-                   ApplicationStep.due_on)
-            .join(Application, Application.id == ApplicationStep.application_id).where(in_region, *done)):
-        done_on = china_date(done_at)
-        s = f["steps"].setdefault(kind, {"done": 0, "days": 0, "overdue": 0})
-        s["done"] += 1
-        s["days"] += max(0, cal.working_days_between(started_on, done_on))
-        s["overdue"] += int(due_on is not None and done_on > due_on)
+    # A step's working days are W(done) − W(started) with W the calendar's running count of working days (none when
+    # it was done before it started), so the steps are counted by county, kind and China day in SQL, once by the day
+    # they were done and once by the day they started, and W is applied to each day here: a year of a province's
+    # steps comes back as a few hundred thousand groups instead of millions of rows.
+    done_on = china_day(ApplicationStep.done_at)
+    forward = done_on >= ApplicationStep.started_on
+    working: dict[date, int] = {}
+
+    def w(day: date) -> int:
+        if day not in working:
+            working[day] = cal.working_days_between(first, day)
+        return working[day]
+
+    def steps(key, *columns):
+        return (select(key, ApplicationStep.kind, *columns).select_from(ApplicationStep)
+                .join(Application, Application.id == ApplicationStep.application_id)
+                .where(in_region, *done))
+
+    def line(f: dict, kind: str) -> dict:
+        return f["steps"].setdefault(kind, {"done": 0, "days": 0, "overdue": 0})
+
+    for f, (kind, day, n, n_forward, n_overdue) in by_county(Application.region_path, lambda key: steps(
+            key, done_on, func.count(ApplicationStep.id), _count_if(forward),
+            _count_if(ApplicationStep.due_on.is_not(None), done_on > ApplicationStep.due_on))
+            .group_by(key, ApplicationStep.kind, done_on)):
+        s = line(f, kind)
+        s["done"] += int(n)
+        s["overdue"] += int(n_overdue)
+        s["days"] += int(n_forward) * w(day)
+    for f, (kind, day, n) in by_county(Application.region_path, lambda key: steps(
+            key, ApplicationStep.started_on, func.count(ApplicationStep.id)).where(forward)
+            .group_by(key, ApplicationStep.kind, ApplicationStep.started_on)):
+        line(f, kind)["days"] -= int(n) * w(day)
 
     # Money paid: each paid batch of the period's months, less what the bank returned. A batch belongs to the county
     # that prepared it (its county_id), whatever path it carries.

@@ -413,3 +413,14 @@ def test_two_people_deciding_a_reward_pool_at_once_leave_one_standing(engine, mo
         again = rs.decide_pool(session, deciders[0], "13", 2026, 1_000_000_00, 20_000, now=now)
         session.commit()
         assert again.status == rs.DECIDED and again.id != pools[0].id
+
+
+# --- the annual figures' grouped pass on this backend ----------------------------------------------------------
+
+def test_grouped_annual_figures_equal_the_per_county_statements(engine):
+    """The grouped statements lean on the backend (the China day of an instant, substr of a path, conditional
+    counts): the same generated comparison as tests/unit/annual/test_grouped.py, on the migrated database."""
+    from tests.unit.annual.test_grouped import compare
+
+    with Session(engine, expire_on_commit=False) as session:
+        compare(session, 4)
