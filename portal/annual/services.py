@@ -109,9 +109,11 @@ class _Counties:
 def figures_by_county(session: Session, region: Region, year: int, quarter: int = 0,
                       cal: WorkCalendar | None = None) -> dict[str, dict]:
     """Every county's figures for the period under `region` (a county, a city or the province), keyed by county code
-    in path order (see `rules.empty` for the shape). Each table is read once for all the counties, grouped by the
-    region path its rows carry (a few thousand villages at most), and the groups are given to their counties here,
-    so a province costs about what its rows cost to scan rather than a set of statements per county."""
+    in path order (see `rules.empty` for the shape). Each table is read once for all the counties (about 20
+    statements whatever the region), grouped by the region path its rows carry or by the county that path is under,
+    and the groups are given to their counties here: a province costs about what its rows cost to scan rather than
+    some 34 statements per county. tests/unit/annual/reference.py keeps the plain per-county statements these must
+    equal (tests/unit/annual/test_grouped.py)."""
     first, after = rules.period_bounds(year, quarter)
     start, end = _moment(first), _moment(after)
     months = rules.period_months(year, quarter)
