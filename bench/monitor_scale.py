@@ -19,8 +19,9 @@ open hits by rule, last 24 h of acts, 8 weeks of trend) for the province, one ci
 behind the largest overdue number and behind the hits; the public power list's monthly figures for the province.
 Baseline in the same run: one week of the province's acts counted with the power list's actions in the WHERE (the
 board's statement before it kept them out: SQLite then walks the action index over the whole log), beside the same
-week as the board counts it now. `--annual` also times the annual report's figures (annual.services.figures) for a
-county, a city and the province on the same year of cases, reports and follow-ups (the register and payments half
+week as the board counts it now. `--annual` also times the annual report's figures (annual.services.figures, one grouped pass) for a
+county, a city and the province on the same year of cases, reports and follow-ups, each beside the per-county
+statements it replaced (tests/unit/annual/reference.py; the figures must agree) (the register and payments half
 of that report is bench/payments_scale.py's). Figures are recorded in bench/README.md.
 """
 
@@ -43,6 +44,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from portal.schema import Base  # noqa: E402
+from portal.annual import rules as annual_rules  # noqa: E402
 from portal.annual import services as annual  # noqa: E402
 from portal.applications.models import Application, ApplicationStep  # noqa: E402
 from portal.evaluations.models import EvaluationAssignment, EvaluationRound, EvaluationTarget  # noqa: E402
@@ -52,6 +54,7 @@ from portal.regions.models import Region, ServiceWindow  # noqa: E402
 from portal.reports.models import Report  # noqa: E402
 from portal.supervision import queries, rules  # noqa: E402
 from portal.supervision.models import MonitoringItem  # noqa: E402
+from tests.unit.annual import reference  # noqa: E402
 
 CITIES, COUNTIES_PER_CITY, TOWNSHIPS_PER_COUNTY, VILLAGES_PER_TOWNSHIP = 11, 16, 13, 22
 APPLICATIONS, AUDIT_ROWS, REPORTS, FOLLOWUPS, ROUNDS, ITEMS = 300_000, 3_300_000, 60_000, 150_000, 400, 3_000
@@ -325,6 +328,18 @@ def main() -> int:
                 region = session.execute(select(Region).where(Region.code == code)).scalar_one()
                 results.append((f"annual report figures {now.year}, {label}",
                                 *timed(lambda r=region: annual.figures(session, r, now.year), repeat)))
+                counties = annual.counties_of(session, region)
+                months = annual_rules.period_months(now.year, 0)
+
+                def per_county(cs=counties):
+                    return annual_rules.total([reference.county_figures(session, c, now.year) for c in cs], months)
+
+                if per_county() != annual.figures(session, region, now.year):
+                    print(f"FAILED: {label}: the grouped figures differ from the per-county statements",
+                          file=sys.stderr)
+                    return 1
+                results.append((f"BASELINE the same, per-county statements (before), {label}",
+                                *timed(per_county, min(repeat, 2))))
     engine.dispose()
     print(f"\n{engine.dialect.name}, scale {args.scale}")
     print(f"{'query':<58} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")

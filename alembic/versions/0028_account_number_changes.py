@@ -3,7 +3,7 @@ steps indexed with their start too, so the power list's on-time share (timed fro
 power's time limit) still reads only the index
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-07 00:10:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.kernel.base
 
 
 revision = '0028'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

@@ -6,14 +6,42 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Date, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal.kernel.calendar_models import CalendarDayRow
 from portal.kernel import audit
 from portal.kernel import version_models  # noqa: F401  (every write changes the settings token)
 from portal.kernel.permissions import Role, authorize_province
 from portal.kernel.workdays import HOLIDAY, KINDS, NOTICE_NAMES, WORKDAY, CalendarDay, WorkCalendar
+
+
+class china_day(FunctionElement):  # noqa: N801 - used like a SQL function: china_day(Table.at)
+    """The date in China (UTC+8; no daylight saving since 1991) of a stored instant, in SQL: what
+    `workdays.china_date` is in Python, for statements that group or compare by the day as lived in China."""
+
+    type = Date()
+    name = "china_day"
+    inherit_cache = True
+
+
+@compiles(china_day)
+def _china_day_other(element, compiler, **kw) -> str:
+    # Printed statements (logs, str()); the portal runs only on the two dialects below.
+    return f"china_day({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(china_day, "sqlite")
+def _china_day_sqlite(element, compiler, **kw) -> str:
+    # Instants are stored as UTC text ('YYYY-MM-DD HH:MM:SS.ffffff', kernel.base.UTCDateTime).
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(china_day, "postgresql")
+def _china_day_postgresql(element, compiler, **kw) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai' AS DATE)"
 
 
 def load_calendar(session: Session) -> WorkCalendar:

@@ -83,4 +83,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reporting.err_year": ("年度不正确。", "The year is not valid."),
     "reporting.err_pool_exists": ("该年度已有待批准或已公开的分配决定；请先驳回原决定。",
                                   "That year already has a pool awaiting approval or published; reject it first."),
+    "reporting.err_pool_taken": ("就在刚才，另一人已作出该年度的分配决定；请刷新页面查看，如需重新分配请先驳回该决定。",
+                                 "Someone else decided that year's pool just now; reload the page to see it, and "
+                                 "reject it first if it should be decided again."),
 }

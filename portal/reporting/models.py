@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.kernel.base import Base, utcnow
@@ -28,6 +28,12 @@ class ScoreWeight(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_score_weight_lookup", "region_path", "effective_from", "term"),)
+
+
+DECIDED, APPROVED, REJECTED = "decided", "approved", "rejected"
+# A decided or approved pool stands for its province and year; only a rejected one makes way for another.
+STANDING = (DECIDED, APPROVED)
+_STANDING_SQL = text("status IN ({})".format(", ".join(f"'{s}'" for s in STANDING)))
 
 
 class RewardPool(Base):
@@ -51,4 +57,8 @@ class RewardPool(Base):
     approved_at: Mapped[datetime | None]
     rejection: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_reward_pool_region_year", "region_path", "year", "status"),)
+    # One standing pool per province and year, held by the database: two people deciding at the same moment both
+    # pass the service's look-up, and the second insert fails here (`services.decide_pool` says why).
+    __table_args__ = (Index("ix_reward_pool_region_year", "region_path", "year", "status"),
+                      Index("uq_reward_pool_standing", "region_id", "year", unique=True,
+                            sqlite_where=_STANDING_SQL, postgresql_where=_STANDING_SQL))

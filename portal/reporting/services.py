@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.kernel.errors import DomainError
@@ -29,11 +30,10 @@ from portal.regions import services as regions
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 from portal.register.models import STATUS_ACTIVE, Household, Member
 from portal.reporting import rules
-from portal.reporting.models import RewardPool, ScoreWeight
+from portal.reporting.models import APPROVED, DECIDED, REJECTED, STANDING, RewardPool, ScoreWeight
 from portal.reports.models import Report, ReportOutcome
 
 NOWHERE = "/nonexistent/"
-DECIDED, APPROVED, REJECTED = "decided", "approved", "rejected"
 POOL_STATUSES = (DECIDED, APPROVED, REJECTED)
 MAX_DOCUMENT = 80
 
@@ -226,7 +226,7 @@ def decide_pool(session: Session, actor: Actor | None, province_code: str, year:
         raise ReportingError("reporting.err_year")
     live = session.execute(select(RewardPool.id).where(RewardPool.region_path == province.path,
                                                        RewardPool.year == year,
-                                                       RewardPool.status.in_((DECIDED, APPROVED)))).first()
+                                                       RewardPool.status.in_(STANDING))).first()
     if live is not None:
         raise ReportingError("reporting.err_pool_exists")  # one pool a year: reject the standing one first
     today = china_date(now)
@@ -245,7 +245,12 @@ def decide_pool(session: Session, actor: Actor | None, province_code: str, year:
                       floor_milli=floor_milli, status=DECIDED, shares=frozen, weights_document=document_no,
                       decided_by=actor.user_id, decided_at=now)
     session.add(pool)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Someone decided the year's pool between the look-up above and this insert (the unique index on standing
+        # pools). The transaction is spent; the runner rolls it back and shows why.
+        raise ReportingError("reporting.err_pool_taken") from None
     audit.record(session, actor, ACTION_DECIDE, "reward_pool", pool.id, region_code=province.code, at=now,
                  after={"year": year, "pool_fen": pool_fen, "floor_milli": floor_milli, "weights": document_no,
                         "shares": {s["code"]: s["share_fen"] for s in frozen}})

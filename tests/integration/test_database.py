@@ -13,7 +13,7 @@ import threading
 import uuid
 import warnings
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -342,3 +342,85 @@ def test_simultaneous_ratings_from_one_phone_pass_the_cool_down_once(engine):
     assert sorted(outcomes) == ["rating.cooldown"] * (THREADS - 1) + ["stored"]
     with Session(engine) as session:
         assert session.execute(select(func.count()).select_from(Rating)).scalar_one() == 1
+
+
+# --- two people deciding the year's reward pool at the same moment ---------------------------------------------
+
+def test_two_people_deciding_a_reward_pool_at_once_leave_one_standing(engine, monkeypatch):
+    """Both deciders pass the service's look-up for a standing pool before either inserts (they meet at a barrier
+    right after it), so only the unique index on standing pools can stop the second: it must fail with the domain
+    error, never a raw IntegrityError, and leave exactly one decided pool and one audit row."""
+    from portal.kernel.audit_models import AuditEntry
+    from portal.ratings.models import Rating, RatingStatus
+    from portal.reporting import rules as reporting_rules
+    from portal.reporting import services as rs
+    from portal.reporting.models import RewardPool
+
+    now = datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc)
+    weights = {reporting_rules.TERM_SATISFACTION: 400, reporting_rules.TERM_SUBSTANTIATED: 300,
+               reporting_rules.TERM_PAID_ON_TIME: 300}
+    with Session(engine, expire_on_commit=False) as session:
+        tree = factories.region_tree(session)
+        deciders = [factories.actor_with(session, (Role.ADMIN, tree.province)) for _ in range(2)]
+        win = factories.window(session, tree.all_townships[0])
+        for n in range(10):
+            session.add(Rating(window_id=win.id, level=5, tags=[], device_hash=f"d{n}", client_hash="c",
+                               receipt_code=f"R{n:015d}", status=RatingStatus.COUNTED,
+                               created_at=datetime(2026, 3, 1, tzinfo=timezone.utc)))
+        rs.set_weights(session, deciders[0], "13", weights, date(2026, 1, 1), "冀民〔2026〕8号", now=now)
+        session.commit()
+
+    barrier = threading.Barrier(len(deciders))
+    scores = rs.county_scores
+
+    def after_the_look_up(*args, **kwargs):
+        barrier.wait(timeout=60)
+        return scores(*args, **kwargs)
+
+    monkeypatch.setattr(rs, "county_scores", after_the_look_up)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def decide(actor) -> None:
+        try:
+            with Session(engine) as session:
+                rs.decide_pool(session, actor, "13", 2026, 1_000_000_00, 10_000, now=now)
+                session.commit()
+            result = "decided"
+        except rs.ReportingError as exc:
+            result = exc.key
+        except Exception as exc:  # a raw IntegrityError, a lock timeout or a broken barrier fails the test
+            result = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=decide, args=(a,)) for a in deciders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a decider hung"
+    assert sorted(outcomes) == ["decided", "reporting.err_pool_taken"]
+    with Session(engine) as session:
+        pools = session.execute(select(RewardPool)).scalars().all()
+        assert [(p.year, p.status) for p in pools] == [(2026, rs.DECIDED)]
+        assert session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == rs.ACTION_DECIDE)).scalar_one() == 1
+        # A rejected pool no longer stands: the year may be decided again.
+        monkeypatch.setattr(rs, "county_scores", scores)
+        rs.approve_pool(session, deciders[1] if pools[0].decided_by == deciders[0].user_id else deciders[0],
+                        pools[0].id, False, "wrong floor", now=now)
+        again = rs.decide_pool(session, deciders[0], "13", 2026, 1_000_000_00, 20_000, now=now)
+        session.commit()
+        assert again.status == rs.DECIDED and again.id != pools[0].id
+
+
+# --- the annual figures' grouped pass on this backend ----------------------------------------------------------
+
+def test_grouped_annual_figures_equal_the_per_county_statements(engine):
+    """The grouped statements lean on the backend (the China day of an instant, substr of a path, conditional
+    counts): the same generated comparison as tests/unit/annual/test_grouped.py, on the migrated database."""
+    from tests.unit.annual.test_grouped import compare
+
+    with Session(engine, expire_on_commit=False) as session:
+        compare(session, 4)

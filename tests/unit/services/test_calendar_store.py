@@ -110,3 +110,23 @@ def test_a_day_listed_twice_is_refused_and_nothing_is_saved(db_session, admin, s
                                                CalendarDay(date(2026, 5, 1), WORKDAY, "b")])
     with pytest.raises(ValueError):
         cs.save_year(db_session, admin, 2026, [CalendarDay(date(2025, 5, 1), HOLIDAY, "a")])
+
+
+def test_china_day_in_sql_is_the_day_as_lived_in_china(db_session):
+    """The SQL side of `workdays.china_date`: an instant's date at UTC+8, across midnight there (16:00 UTC)."""
+    from datetime import datetime, timedelta, timezone
+
+    from portal.kernel.workdays import china_date
+    from portal.ratings.models import Rating
+
+    window = factories.window(db_session, factories.region_tree(db_session).all_townships[0])
+    instants = [datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc) + timedelta(seconds=k) for k in (-1, 0, 1)]
+    instants += [datetime(2026, 3, 1, 0, 0, tzinfo=timezone.utc), datetime(2024, 2, 28, 23, 59, tzinfo=timezone.utc)]
+    for n, at in enumerate(instants):
+        db_session.add(Rating(window_id=window.id, level=5, tags=[], device_hash="d", client_hash="c",
+                              receipt_code=f"R{n:015d}", created_at=at))
+    db_session.flush()
+    rows = db_session.execute(select(Rating.created_at, cs.china_day(Rating.created_at)).order_by(Rating.id)).all()
+    assert [day for _at, day in rows] == [china_date(at) for at in instants]
+    assert [day for _at, day in rows][:3] == [date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 1)]
+    assert rows[4][1] == date(2024, 2, 29)

@@ -225,7 +225,7 @@ def test_the_reviewing_level_records_a_board_referrals_outcome_once(w, referred)
 def test_a_recorded_outcome_feeds_the_annual_figures_and_the_notice_desk(w, referred):
     sup.record_accountability(w.s, w.county_reviewer, referred.id, "admonition", date(2026, 3, 20), **DECISION)
     w.s.commit()
-    figures = annual.county_figures(w.s, w.tree[COUNTY], 2026)
+    figures = annual.figures(w.s, w.tree[COUNTY], 2026)
     assert figures["supervision"]["referrals"] == 1 and figures["accountability"] == {"admonition": 1}
     desk = queries.notice_desk(w.county_reviewer)
     assert [c.key for c in desk.referrals if c.id == referred.id] == ["sup.acc.admonition"]
