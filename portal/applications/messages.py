@@ -1,4 +1,4 @@
-"""Messages for eligibility screener, applications and the officer workflow (issue 4)."""
+"""Messages for eligibility screener, applications and the officer workflow."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "apply.title": ("申请低保", "Apply for dibao"),
@@ -486,7 +486,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "elig.err_param_document": ("请填写发文文号。", "Enter the document number."),
     "elig.err_no_params": ("本地区尚未设置低保标准，请联系乡镇（街道）。",
                            "Your area has no dibao standard set yet; please contact your township."),
-    # --- the officers' workbench (issue 13): case history, approval form, batch publicity, exports ---
+    # --- the officers' workbench: case history, approval form, batch publicity, exports ---
     "apply.err_batch_empty": ("请至少勾选一件申请。", "Tick at least one application."),
     "apply.err_batch_too_many": ("一批最多公示 200 件申请。", "A batch holds at most 200 applications."),
     "apply.err_batch_region": ("所选申请不都在这个乡镇（村）。", "Not every chosen application is in this township (village)."),

@@ -1,4 +1,4 @@
-"""Eligibility parameters (policy as data), applications (申请), their documents and lifecycle steps (issue 4).
+"""Eligibility parameters (policy as data), applications (申请), their documents and lifecycle steps.
 
 `EligibilityParameter` rows are append-only: an admin change is a new row with its effective date and the document
 number (文号) that set it, so the history stays and a case is judged by the values in force on its date.

@@ -1,4 +1,4 @@
-"""Messages for volunteer supervisors' evaluation rounds and notices (issue 7)."""
+"""Messages for volunteer supervisors' evaluation rounds and notices."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "eval.title": ("民主评议", "Supervisors' evaluations"),

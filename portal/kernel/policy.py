@@ -22,7 +22,7 @@ DEFAULTS: dict[str, object] = {
     "rating.max_per_address_day": 5,
     "rating.min_count_ranked": 5,  # fewer ratings in the period → not ranked (and never below k=5)
     "rating.comment_max_chars": 300,
-    # Reports (举报) and reward-for-reporting (有奖举报), issue 6.
+    # Reports (举报) and reward-for-reporting (有奖举报).
     "report.max_per_device_day": 3,  # reports one device may file in 24 hours
     "report.max_per_client_day": 20,  # reports one client address may file in 24 hours
     "report.track_max_failures": 5,  # wrong secrets for one receipt inside the window, then the receipt waits
@@ -32,7 +32,7 @@ DEFAULTS: dict[str, object] = {
     "report.reward_share_percent": 10,  # reward = this share of the money recovered ...
     "report.reward_floor_yuan": 200,  # ... but at least this ...
     "report.reward_cap_yuan": 5000,  # ... and at most this
-    # Applications (issue 4): wrong secrets when resuming or tracking with the application number.
+    # Applications: wrong secrets when resuming or tracking with the application number.
     "apply.resume_max_failures": 5,  # wrong secrets for one application number inside the window
     "apply.resume_max_failures_client": 20,  # wrong numbers/secrets from one client address inside the window
     "apply.resume_window_minutes": 15,

@@ -37,12 +37,12 @@ ROSTER_BATCH = "/roster/batch/[batch]"
 OFFICER_ROSTER = "/officer/roster"
 OFFICER_ROSTER_BATCH = "/officer/roster/batch/[batch]"
 
-# --- applications (issue 4): add this feature's routes here ---
+# --- applications ---
 OFFICER_APPLICATIONS = "/officer/applications"
 OFFICER_APPLICATION = "/officer/applications/[number]"
 ADMIN_ELIGIBILITY = "/admin/eligibility"
 OFFICER_PUBLICITY = "/officer/publicity"
-# The workbench (issue 13): one to-do list and one search box for officers and staff.
+# The workbench: one to-do list and one search box for officers and staff.
 TODO = "/todo"
 SEARCH = "/search"
 # The approval form (审批表) of a case as a PDF, and the queue as a spreadsheet (portal/applications/api.py).
@@ -71,7 +71,7 @@ def api_applications_export(status: str = "", overdue_only: bool = False) -> str
 def application_document(doc_id: int) -> str:
     return f"/api/applications/documents/{doc_id}.jpg"
 
-# --- reports (issue 6): add this feature's routes here ---
+# --- reports ---
 OFFICER_REPORTS = "/officer/reports"
 OFFICER_PAYMENTS = "/officer/payments"
 OFFICER_ANNUAL_REPORTS = "/officer/annual-reports"
@@ -96,7 +96,7 @@ def report_evidence(report_id: int | str, image_id: str) -> str:
     return f"/api/reports/{report_id}/evidence/{image_id}.jpg"
 
 
-# --- evaluations (issue 7): add this feature's routes here ---
+# --- evaluations ---
 ADMIN_EVALUATIONS = "/admin/evaluations"
 SUPERVISOR_EVALUATE = "/supervisor/evaluate/[assignment]"
 # Starlette route patterns (portal/evaluations/api.py): the public notice PDF, and a private evaluation photo.
@@ -170,7 +170,7 @@ def roster_objection(public_entry_id: str) -> str:
     """The seam to the reports feature: its page reads `roster_entry` and pre-fills the report with that entry."""
     return f"{REPORT}?roster_entry={public_entry_id}"
 
-# --- supervision (issue 14) ---
+# --- supervision ---
 POWERS = "/powers"
 MONITOR = "/monitor"
 INSPECTIONS = "/inspections"
@@ -187,7 +187,7 @@ def inspection_report_pdf(inspection_id: int) -> str:
 def notice_pdf(notice_id: int) -> str:
     return f"/api/supervision/notices/{int(notice_id)}/notice.pdf"
 
-# --- verification (issue 12) ---
+# --- verification ---
 OFFICER_FINDINGS = "/officer/findings"
 ADMIN_VERIFICATION_RULES = "/admin/verification-rules"
 API_FINDINGS_XLSX = "/api/verification/findings.xlsx"

@@ -235,7 +235,7 @@ MESSAGES.update({
                                           "Ratings of one window from one network address per day; later ones are held for checking, not refused"),
     "policy.rating.min_count_ranked": ("参与排名的最少评价数（不少于 5）", "Minimum ratings to be ranked (at least 5)"),
     "policy.rating.comment_max_chars": ("留言最多字数", "Maximum comment length"),
-    # --- the ranking as a spreadsheet (issue 13) ---
+    # --- the ranking as a spreadsheet ---
     "officer.x_rank": ("名次", "Rank"),
     "officer.x_window": ("窗口编号", "Window code"),
     "officer.x_window_name": ("窗口", "Window"),

@@ -1,4 +1,4 @@
-"""Messages for reports, receipts and reward-for-reporting (issue 6)."""
+"""Messages for reports, receipts and reward-for-reporting."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "report.title": ("举报投诉", "Report a problem"),
@@ -230,7 +230,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "These rewards are approved but the reporter has not claimed them yet. Once the reporter claims with the receipt and says how to receive the money, they move to the list above for payment."),
     "report.register": ("奖励登记簿", "Reward register"),
     "report.register_empty": ("本月没有奖励记录", "No rewards this month"),
-    # --- spreadsheet exports (issue 13) ---
+    # --- spreadsheet exports ---
     "report.x_receipt": ("回执编号", "Receipt"),
     "report.x_category": ("类别", "Category"),
     "report.x_subject": ("反映对象", "Subject"),

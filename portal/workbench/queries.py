@@ -1,4 +1,4 @@
-"""The officers' and staff's workbench (issue 13): one to-do list (今日待办) and one search box across the domains.
+"""The officers' and staff's workbench: one to-do list (今日待办) and one search box across the domains.
 
 Read-only aggregation: every item comes from a domain's own queries or services, which check role + region with the
 one guard themselves, so this package adds no rule about who may see what. No domain imports the workbench.
