@@ -176,15 +176,15 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
         f["stop_reasons"][said] = f["stop_reasons"].get(said, 0) + int(n)
 
     # Applications: received (submitted in the period), decided by the county (approved or refused).
-    in_region = _under(Application.region_path, path)
+    apps_in_region = _under(Application.region_path, path)
     for f, (n,) in rows(select(Application.region_path, func.count(Application.id))
-                        .where(in_region, Application.submitted_at >= start, Application.submitted_at < end)
+                        .where(apps_in_region, Application.submitted_at >= start, Application.submitted_at < end)
                         .group_by(Application.region_path)):
         f["applications"]["received"] += int(n)
     done = (ApplicationStep.state == "done", ApplicationStep.done_at >= start, ApplicationStep.done_at < end)
     for f, (outcome, n) in rows(select(Application.region_path, ApplicationStep.outcome, func.count(ApplicationStep.id))
                                 .join(Application, Application.id == ApplicationStep.application_id)
-                                .where(in_region, ApplicationStep.kind == apps.STEP_COUNTY, *done)
+                                .where(apps_in_region, ApplicationStep.kind == apps.STEP_COUNTY, *done)
                                 .group_by(Application.region_path, ApplicationStep.outcome)):
         if outcome == "approve":
             f["applications"]["approved"] += int(n)
@@ -207,7 +207,7 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
     def steps(key, *columns):
         return (select(key, ApplicationStep.kind, *columns).select_from(ApplicationStep)
                 .join(Application, Application.id == ApplicationStep.application_id)
-                .where(in_region, *done))
+                .where(apps_in_region, *done))
 
     def line(f: dict, kind: str) -> dict:
         return f["steps"].setdefault(kind, {"done": 0, "days": 0, "overdue": 0})

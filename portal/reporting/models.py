@@ -36,6 +36,9 @@ STANDING = (DECIDED, APPROVED)
 _STANDING_SQL = text("status IN ({})".format(", ".join(f"'{s}'" for s in STANDING)))
 
 
+STANDING_POOL_INDEX = "uq_reward_pool_standing"
+
+
 class RewardPool(Base):
     """A provincial reward pool (以奖代补) for a year: decided by one person with the scores and shares frozen in
     `shares`, approved (published) or rejected by a second."""
@@ -60,5 +63,5 @@ class RewardPool(Base):
     # One standing pool per province and year, held by the database: two people deciding at the same moment both
     # pass the service's look-up, and the second insert fails here (`services.decide_pool` says why).
     __table_args__ = (Index("ix_reward_pool_region_year", "region_path", "year", "status"),
-                      Index("uq_reward_pool_standing", "region_id", "year", unique=True,
+                      Index(STANDING_POOL_INDEX, "region_id", "year", unique=True,
                             sqlite_where=_STANDING_SQL, postgresql_where=_STANDING_SQL))

@@ -30,7 +30,8 @@ from portal.regions import services as regions
 from portal.regions.models import Region, RegionLevel, ServiceWindow
 from portal.register.models import STATUS_ACTIVE, Household, Member
 from portal.reporting import rules
-from portal.reporting.models import APPROVED, DECIDED, REJECTED, STANDING, RewardPool, ScoreWeight
+from portal.reporting.models import (APPROVED, DECIDED, REJECTED, STANDING, STANDING_POOL_INDEX, RewardPool,
+                                     ScoreWeight)
 from portal.reports.models import Report, ReportOutcome
 
 NOWHERE = "/nonexistent/"
@@ -247,9 +248,11 @@ def decide_pool(session: Session, actor: Actor | None, province_code: str, year:
     session.add(pool)
     try:
         session.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
         # Someone decided the year's pool between the look-up above and this insert (the unique index on standing
-        # pools). The transaction is spent; the runner rolls it back and shows why.
+        # pools). The transaction is spent; the runner rolls it back and shows why. Any other constraint is a bug.
+        if STANDING_POOL_INDEX not in str(exc.orig) and "reward_pool.region_id, reward_pool.year" not in str(exc.orig):
+            raise
         raise ReportingError("reporting.err_pool_taken") from None
     audit.record(session, actor, ACTION_DECIDE, "reward_pool", pool.id, region_code=province.code, at=now,
                  after={"year": year, "pool_fen": pool_fen, "floor_milli": floor_milli, "weights": document_no,

@@ -17,6 +17,7 @@ register's active households, members hashed by the register itself); `ParquetSn
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -100,6 +101,10 @@ def declared(answers: dict | None, key: str) -> tuple[dict, dict[str, int]]:
     return household, incomes
 
 
+_PATH = re.compile(r"/(?:\d+/)*")
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def township_of(region_path: str) -> str:
     parts = [p for p in region_path.split("/") if p]
     return parts[3] if len(parts) > 3 else ""
@@ -159,8 +164,14 @@ class RegisterTablesSnapshot:
 
     def __init__(self, session: Session, key: str, region_path: str = "/",
                  household_codes: Iterable[str] | None = None) -> None:
-        self.session, self.key, self.region_path = session, key, region_path
+        # The statements are sent with their values inlined (PostgreSQL's COPY takes no parameters): only a region
+        # path and household codes of the shapes the register stores ever reach them.
+        if not _PATH.fullmatch(region_path):
+            raise ValueError(f"not a region path: {region_path[:40]!r}")
         self.codes = list(household_codes) if household_codes is not None else None
+        if self.codes is not None and not all(isinstance(c, str) and _CODE.fullmatch(c) for c in self.codes):
+            raise ValueError("household codes are letters, digits and - _ only")
+        self.session, self.key, self.region_path = session, key, region_path
 
     def _active(self, stmt):
         stmt = stmt.where(Household.status == STATUS_ACTIVE)
@@ -231,9 +242,25 @@ class RegisterTablesSnapshot:
                 con.register("chunk", chunk)
                 con.execute(f"INSERT INTO {table} SELECT * FROM chunk")
                 con.unregister("chunk")
-        decl: dict[str, list] = {"household_id": [], "declared_deposits_fen": [], "declared_vehicles": [],
-                                 "declared_houses": []}
-        incomes: dict[str, list] = {"household_id": [], "id_hash": [], "declared_income_fen": []}
+        decl_schema = pa.schema([("household_id", pa.int64()), ("declared_deposits_fen", pa.int64()),
+                                 ("declared_vehicles", pa.int64()), ("declared_houses", pa.int64())])
+        income_schema = pa.schema([("household_id", pa.int64()), ("id_hash", pa.string()),
+                                   ("declared_income_fen", pa.int64())])
+        con.execute("CREATE TABLE d (household_id BIGINT, declared_deposits_fen BIGINT, declared_vehicles BIGINT, "
+                    "declared_houses BIGINT)")
+        con.execute("CREATE TABLE i (household_id BIGINT, id_hash VARCHAR, declared_income_fen BIGINT)")
+        decl: dict[str, list] = {name: [] for name in decl_schema.names}
+        incomes: dict[str, list] = {name: [] for name in income_schema.names}
+
+        def flush() -> None:  # a chunk at a time, like the households and members: memory stays bounded
+            for table, columns, schema in (("d", decl, decl_schema), ("i", incomes, income_schema)):
+                if columns["household_id"]:
+                    con.register("chunk", pa.table(columns, schema=schema))
+                    con.execute(f"INSERT INTO {table} SELECT * FROM chunk")
+                    con.unregister("chunk")
+                    for values in columns.values():
+                        values.clear()
+
         stmt = self._active(select(Household.id, Application.answers)
                             .join(Application, Application.id == Household.application_id))
         for hid, answers in self.session.execute(stmt.execution_options(yield_per=5000)):
@@ -245,15 +272,9 @@ class RegisterTablesSnapshot:
                 incomes["household_id"].append(hid)
                 incomes["id_hash"].append(h)
                 incomes["declared_income_fen"].append(fen)
-        con.register("d_arrow", pa.table(decl, schema=pa.schema([
-            ("household_id", pa.int64()), ("declared_deposits_fen", pa.int64()), ("declared_vehicles", pa.int64()),
-            ("declared_houses", pa.int64())])))
-        con.register("i_arrow", pa.table(incomes, schema=pa.schema([
-            ("household_id", pa.int64()), ("id_hash", pa.string()), ("declared_income_fen", pa.int64())])))
-        con.execute("CREATE TABLE d AS SELECT * FROM d_arrow")
-        con.execute("CREATE TABLE i AS SELECT * FROM i_arrow")
-        con.unregister("d_arrow")
-        con.unregister("i_arrow")
+            if len(decl["household_id"]) >= self.CHUNK:
+                flush()
+        flush()
 
 
 class _CopyStream(io.RawIOBase):

@@ -11,6 +11,7 @@ see each other's."""
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+log = logging.getLogger(__name__)
 
 MEMORY = os.environ.get("PORTAL_VERIFY_MEMORY", "2GB")
 
@@ -59,8 +62,24 @@ def workspace() -> Iterator[duckdb.DuckDBPyConnection]:
         cur.execute(f"USE {schema}")
         yield cur
     finally:
+        cur.close()
+        # Dropped through a cursor of its own: the caller's may be left in a failed transaction, and the schema holds
+        # a case's staged data, which must not outlive the call in a database every caller of this process shares.
         try:
-            cur.execute("USE memory.main")
-            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        finally:
-            cur.close()
+            with _lock:
+                cleaner = _process_database().cursor()
+            try:
+                cleaner.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            finally:
+                cleaner.close()
+        except duckdb.Error:
+            log.exception("dropping a verification workspace failed; the worker's in-memory database is reset")
+            _reset()
+
+
+def _reset() -> None:
+    """Forget this process's database (a fatal error, or a workspace that could not be dropped): the next caller gets
+    a new one, and the old one goes with its last cursor."""
+    global _shared
+    with _lock:
+        _shared = None

@@ -372,7 +372,7 @@ def test_admin_appoints_opens_a_round_adds_targets_and_assigns(page, server):
     # Appoint an existing account for a further term (a re-appointment: one more row in the list), found by a part
     # of its name: one character looks nothing up, the admin's own account is never offered.
     before = page.inner_text("#appointments").count("supervisor_zhang")
-    page.fill("#appoint-search", "adm")
+    page.fill("#appoint-search", "省级管")  # only the signed-in admin's own name ("省级管理员") has it
     page.click("#appoint-search-btn")
     page.wait_for_selector("#appoint-search-note")
     assert "没有您可以聘任的匹配账号" in page.inner_text("#appoint-search-note")

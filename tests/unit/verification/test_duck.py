@@ -40,3 +40,18 @@ def test_workspaces_in_several_threads_keep_their_tables_apart_and_leave_nothing
                            "WHERE schema_name LIKE 'w\\_%' ESCAPE '\\'").fetchall()
         assert len(left) == 1  # only this one
         assert con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'raw'").fetchone() == (0,)
+
+
+def test_a_workspace_left_in_a_failed_transaction_is_still_dropped_and_its_error_shown():
+    """The caller's cursor may end in an aborted transaction; the case's staged rows must not stay behind."""
+    import pytest
+
+    with pytest.raises(Exception, match="no_such_table"):
+        with duck.workspace() as con:
+            con.execute("BEGIN")
+            con.execute("CREATE TABLE staged AS SELECT 'case data' AS v")
+            con.execute("SELECT * FROM no_such_table")
+    with duck.workspace() as con:
+        left = con.execute("SELECT schema_name FROM information_schema.schemata "
+                           "WHERE schema_name LIKE 'w\\_%' ESCAPE '\\'").fetchall()
+        assert [name for (name,) in left if name != con.execute("SELECT current_schema()").fetchone()[0]] == []

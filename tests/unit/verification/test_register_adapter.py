@@ -61,8 +61,11 @@ def test_the_snapshot_holds_active_households_with_the_registers_own_hashes(w, t
     assert [r["household_id"] for r in pq.read_table(only / contract.HOUSEHOLDS_FILE).to_pylist()] == ["H-1"]
 
 
-def test_the_snapshot_carries_what_the_admitting_application_declared(w, tmp_path):
+@pytest.mark.parametrize("chunk", [contract.RegisterTablesSnapshot.CHUNK, 1], ids=["one-chunk", "row-by-row-chunks"])
+def test_the_snapshot_carries_what_the_admitting_application_declared(w, tmp_path, monkeypatch, chunk):
     from portal.applications.models import Application
+
+    monkeypatch.setattr(contract.RegisterTablesSnapshot, "CHUNK", chunk)
 
     village = w.tree["130102001001"]
     answers = {"assets": {"deposits": 1_234_00, "vehicles": 1, "houses": 2},
@@ -160,3 +163,15 @@ def test_run_goes_from_register_rows_to_findings(w):
     # Unchanged register and batches: nothing new.
     again = vs.run("tester", on=date(2026, 7, 1), session_factory=w.sf, data_dir=w.data)
     assert (again.found_new, again.found_open) == (0, 4)
+
+
+def test_the_snapshot_takes_only_a_region_path_and_household_codes_of_the_register_shapes(db_session):
+    """Its statements go to PostgreSQL's COPY with the values inlined: nothing else may reach them."""
+    import pytest
+
+    for path in ("/13/' OR '1'='1/", "13/", "/13/1301", ""):
+        with pytest.raises(ValueError):
+            contract.RegisterTablesSnapshot(db_session, KEY, path)
+    with pytest.raises(ValueError):
+        contract.RegisterTablesSnapshot(db_session, KEY, household_codes=["HH-1", "x'); DROP TABLE household; --"])
+    contract.RegisterTablesSnapshot(db_session, KEY, "/13/1301/", household_codes=["HH-0001", "hh_2"])
