@@ -119,3 +119,16 @@ def portal_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
     yield configure
     clear_portal_caches()
+
+
+@pytest.fixture
+def quiet_audit(monkeypatch: pytest.MonkeyPatch):
+    """A fixed secret key (keyed hashes) and no audit listeners, so the supervision rules that watch every audit row
+    stay out of a test that is not about them; the settings caches are cleared around the test."""
+    from portal.kernel import audit
+
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "unit-test-secret-key")
+    clear_portal_caches()
+    monkeypatch.setattr(audit, "_listeners", [])
+    yield
+    clear_portal_caches()

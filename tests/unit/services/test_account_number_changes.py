@@ -10,7 +10,6 @@ from sqlalchemy import select
 from portal.accounts import queries
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, StaffAccountChange, StaffAccountMark
-from portal.kernel import audit
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.permissions import NotSignedIn, PermissionDenied
 from tests import factories
@@ -19,14 +18,8 @@ OLD, NEW, OTHER = "6222 0213 0011 2233 445", "6222-0213-0011-9999-000", "6222021
 
 
 @pytest.fixture(autouse=True)
-def secret(monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "account-number-change-test-key")
-    from tests.conftest import clear_portal_caches
-
-    clear_portal_caches()
-    monkeypatch.setattr(audit, "_listeners", [])
-    yield
-    clear_portal_caches()
+def secret(quiet_audit):
+    """A fixed secret key and no audit listeners (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.kernel import audit
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.permissions import PermissionDenied
 from portal.register import services as register
@@ -23,14 +22,8 @@ COUNTY, TOWNSHIP = "130102", "130102001"
 
 
 @pytest.fixture(autouse=True)
-def quiet(monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "supervision-test-key")
-    from tests.conftest import clear_portal_caches
-
-    clear_portal_caches()
-    monkeypatch.setattr(audit, "_listeners", [])
-    yield
-    clear_portal_caches()
+def quiet(quiet_audit):
+    """A fixed secret key and no audit listeners (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.kernel import audit
 from portal.kernel.audit_models import AuditEntry
 from portal.kernel.permissions import PermissionDenied
 from portal.register import services as register
@@ -26,14 +25,8 @@ NAMES = ["赵建国", "钱建国", "孙建国", "李建国"]
 
 
 @pytest.fixture(autouse=True)
-def quiet(monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "supervision-test-key")
-    from tests.conftest import clear_portal_caches
-
-    clear_portal_caches()
-    monkeypatch.setattr(audit, "_listeners", [])
-    yield
-    clear_portal_caches()
+def quiet(quiet_audit):
+    """A fixed secret key and no audit listeners (tests/conftest.py)."""
 
 
 def _check(body: str) -> str:

@@ -11,7 +11,6 @@ from datetime import date, datetime, timezone
 import pytest
 
 from portal.accounts.models import Role
-from portal.kernel import audit
 from portal.kernel.permissions import PermissionDenied
 from portal.supervision import queries, services as sup
 from portal.supervision.models import MonitoringItem
@@ -23,15 +22,12 @@ DECISION = dict(decision_no="石纪〔2026〕3号", decided_by="石家庄市纪�
 
 
 @pytest.fixture(autouse=True)
-def env(monkeypatch, db_url, tmp_path):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "referral-visibility-test-key")
+def env(quiet_audit, monkeypatch, db_url, tmp_path):
+    """The read models open their own unit of work: on this test's database file."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
     from tests.conftest import clear_portal_caches
 
-    clear_portal_caches()
-    monkeypatch.setattr(audit, "_listeners", [])
-    yield
     clear_portal_caches()
 
 

@@ -25,16 +25,12 @@ CARD = "6222 0213 0011 2233 445"
 
 
 @pytest.fixture(autouse=True)
-def secret(monkeypatch, db_url, tmp_path):
+def secret(quiet_audit, monkeypatch, db_url, tmp_path):
     """The read models open their own unit of work: on this test's database file."""
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "supervision-reward-test-key")
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
     from tests.conftest import clear_portal_caches
 
-    clear_portal_caches()
-    monkeypatch.setattr(audit, "_listeners", [])
-    yield
     clear_portal_caches()
 
 

@@ -23,14 +23,8 @@ VILLAGE, TOWNSHIP, COUNTY = "130102001001", "130102001", "130102"
 
 
 @pytest.fixture(autouse=True)
-def secret(monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "supervision-test-key")
-    from tests.conftest import clear_portal_caches
-
-    clear_portal_caches()
-    monkeypatch.setattr(audit, "_listeners", [])  # each test installs the hook itself when it wants it
-    yield
-    clear_portal_caches()
+def secret(quiet_audit):
+    """A fixed secret key and no audit listeners (tests/conftest.py): each test installs the hook when it wants it."""
 
 
 @pytest.fixture
