@@ -154,21 +154,17 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
     stopped = (Household.status == STATUS_STOPPED, Household.stopped_on >= first, Household.stopped_on < after)
     tallies = (_count_if(*on_register(first)), _count_if(*on_register(after)), _count_if(*admitted),
                _count_if(*stopped))
-    for f, (s, e, a, st) in by_county(Household.region_path, lambda key: select(key, *tallies)
-                                      .where(register_scope).group_by(key)):
-        reg = f["register"]
-        reg["households_start"] += int(s)
-        reg["households_end"] += int(e)
-        reg["admitted_households"] += int(a)
-        reg["stopped_households"] += int(st)
-    for f, (s, e, a, st) in by_county(Household.region_path, lambda key: select(key, *tallies)
-                                      .select_from(Member).join(Household, Household.id == Member.household_id)
-                                      .where(register_scope).group_by(key)):
-        reg = f["register"]
-        reg["members_start"] += int(s)
-        reg["members_end"] += int(e)
-        reg["admitted_members"] += int(a)
-        reg["stopped_members"] += int(st)
+    # The same four tallies over households, then over their members.
+    for unit, counted in (("households", lambda key: select(key, *tallies)),
+                          ("members", lambda key: select(key, *tallies).select_from(Member)
+                           .join(Household, Household.id == Member.household_id))):
+        for f, (s, e, a, st) in by_county(Household.region_path,
+                                          lambda key: counted(key).where(register_scope).group_by(key)):
+            reg = f["register"]
+            reg[f"{unit}_start"] += int(s)
+            reg[f"{unit}_end"] += int(e)
+            reg[f"admitted_{unit}"] += int(a)
+            reg[f"stopped_{unit}"] += int(st)
     for f, (reason, n) in rows(select(Household.region_path, Household.status_reason, func.count(Household.id))
                                .where(_under(Household.region_path, path), *stopped)
                                .group_by(Household.region_path, Household.status_reason)):
