@@ -17,6 +17,7 @@ register's active households, members hashed by the register itself); `ParquetSn
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -25,7 +26,7 @@ from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from portal.applications.models import Application
@@ -156,8 +157,8 @@ class RegisterTablesSnapshot:
     A province's register is millions of rows: households and members are fetched through the driver's own cursor in
     chunks of `CHUNK` rows (server-side on PostgreSQL), each chunk handed to DuckDB as one Arrow table, and DuckDB
     counts the members, derives the township, adds what the applications declared and writes both files. Python
-    touches each row once, as a tuple in a chunk; only households admitted through an application (their answers are
-    JSON) are read row by row. Both files are written beside their final names and renamed into place, members last,
+    touches each row once, as a tuple in a chunk; the answers of households admitted through an application come
+    the same way, as JSON text, and are parsed once each for what they declared. Both files are written beside their final names and renamed into place, members last,
     so an interrupted snapshot never leaves a members file a resumed run would take for a whole one."""
 
     CHUNK = 100_000
@@ -261,20 +262,33 @@ class RegisterTablesSnapshot:
                     for values in columns.values():
                         values.clear()
 
-        stmt = self._active(select(Household.id, Application.answers)
+        # The answers arrive as JSON text through the same bulk read and are parsed here: SQLAlchemy's JSON type
+        # would parse them too, but through a result row per household.
+        answers_schema = pa.schema([("household_id", pa.int64()), ("answers", pa.string())])
+        stmt = self._active(select(Household.id, cast(Application.answers, Text))
                             .join(Application, Application.id == Household.application_id))
-        for hid, answers in self.session.execute(stmt.execution_options(yield_per=5000)):
-            hh, member_incomes = declared(answers, self.key)
-            decl["household_id"].append(hid)
-            for k, v in hh.items():
-                decl[k].append(v)
-            for h, fen in member_incomes.items():
-                incomes["household_id"].append(hid)
-                incomes["id_hash"].append(h)
-                incomes["declared_income_fen"].append(fen)
-            if len(decl["household_id"]) >= self.CHUNK:
-                flush()
-        flush()
+        for chunk in self._chunks(stmt, answers_schema):
+            for hid, text in zip(chunk.column(0).to_pylist(), chunk.column(1).to_pylist()):
+                hh, member_incomes = declared(_json(text), self.key)
+                decl["household_id"].append(hid)
+                for k, v in hh.items():
+                    decl[k].append(v)
+                for h, fen in member_incomes.items():
+                    incomes["household_id"].append(hid)
+                    incomes["id_hash"].append(h)
+                    incomes["declared_income_fen"].append(fen)
+            flush()
+
+
+def _json(text: str | None) -> dict | None:
+    """Stored answers as a dict; NULL, empty or anything but a JSON object declares nothing."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class _CopyStream(io.RawIOBase):
@@ -304,6 +318,8 @@ def _copy_chunks(raw, sql: str, schema: pa.Schema, rows: int) -> Iterator[pa.Tab
     with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
         reader = csv.open_csv(io.BufferedReader(_CopyStream(copy), 1 << 20),
                               read_options=csv.ReadOptions(column_names=schema.names, block_size=rows * 64),
+                              # JSON text may hold line breaks inside its quoted field
+                              parse_options=csv.ParseOptions(newlines_in_values=True),
                               convert_options=csv.ConvertOptions(column_types=schema))
         for batch in reader:
             yield pa.Table.from_batches([batch], schema=schema)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import unicodedata
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.kernel.masking import mask_id_number
 from portal.register import rules
@@ -81,3 +86,23 @@ def test_the_id_masker_keeps_region_and_last_four():
     assert mask_id_number("") == ""
     assert mask_id_number("1234") == "****"
     assert mask_id_number("110105491231002") == "**************2"  # never the whole of a malformed value
+
+
+# Characters people and spreadsheets put into ID numbers: digits and X (half- and full-width), separators, every
+# kind of space, letters, and anything else.
+_TYPED = st.text(st.one_of(st.sampled_from("0123456789xX０１２３４５６７８９ｘＸ -_\t\u3000\u00a0\u2009\n"),
+                           st.characters()), max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TYPED)
+def test_normalize_is_nfkc_without_spaces_or_separators_and_upper_case(raw):
+    expected = "".join(c for c in unicodedata.normalize("NFKC", raw) if not c.isspace() and c not in "-_").upper()
+    assert rules.normalize(raw) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TYPED, st.text(max_size=12))
+def test_the_keyed_hash_is_hmac_sha256_of_the_context_and_the_normalised_number(raw, key):
+    number = rules.normalize(raw).encode("ascii", "replace")
+    assert rules.id_hash(key, raw) == hmac.new(key.encode(), rules.HASH_CONTEXT + number, hashlib.sha256).hexdigest()
