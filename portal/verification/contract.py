@@ -39,6 +39,9 @@ HOUSEHOLDS = pa.schema([("household_id", pa.string()), ("region_path", pa.string
                         ("declared_vehicles", pa.int32()), ("declared_houses", pa.int32())])
 MEMBERS = pa.schema([("household_id", pa.string()), ("id_hash", pa.string()), ("declared_income_fen", pa.int64())])
 HOUSEHOLDS_FILE = "households.parquet"
+# The least bulk-read block for applications' answers: a whole row must fit in one (the wizard's answers are a few
+# kilobytes; a household of twenty members stays well under this).
+ANSWERS_BYTES = 1 << 20
 MEMBERS_FILE = "members.parquet"
 
 
@@ -182,15 +185,16 @@ class RegisterTablesSnapshot:
             stmt = stmt.where(Household.code.in_(self.codes))
         return stmt
 
-    def _chunks(self, stmt, schema: pa.Schema) -> Iterator[pa.Table]:
+    def _chunks(self, stmt, schema: pa.Schema, longest_row: int = 64) -> Iterator[pa.Table]:
         """The rows of `stmt` as Arrow tables of up to about CHUNK rows, straight from the driver: PostgreSQL sends
-        them as CSV (`COPY … TO STDOUT`) parsed by Arrow; SQLite's own cursor hands out tuples. SQLAlchemy's result
-        rows would cost more than the read itself at this size."""
+        them as CSV (`COPY … TO STDOUT`) parsed by Arrow, in blocks of about CHUNK rows and never smaller than
+        `longest_row` bytes (a block must hold a whole row); SQLite's own cursor hands out tuples. SQLAlchemy's result rows would cost more than the read
+        itself at this size."""
         conn = self.session.connection()
         sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         raw = conn.connection.driver_connection
         if conn.dialect.name == "postgresql":
-            yield from _copy_chunks(raw, sql, schema, self.CHUNK)
+            yield from _copy_chunks(raw, sql, schema, max(self.CHUNK * 64, longest_row))
             return
         cur = raw.cursor()
         try:
@@ -267,7 +271,7 @@ class RegisterTablesSnapshot:
         answers_schema = pa.schema([("household_id", pa.int64()), ("answers", pa.string())])
         stmt = self._active(select(Household.id, cast(Application.answers, Text))
                             .join(Application, Application.id == Household.application_id))
-        for chunk in self._chunks(stmt, answers_schema):
+        for chunk in self._chunks(stmt, answers_schema, longest_row=ANSWERS_BYTES):
             for hid, text in zip(chunk.column(0).to_pylist(), chunk.column(1).to_pylist()):
                 hh, member_incomes = declared(_json(text), self.key)
                 decl["household_id"].append(hid)
@@ -312,12 +316,15 @@ class _CopyStream(io.RawIOBase):
         return n
 
 
-def _copy_chunks(raw, sql: str, schema: pa.Schema, rows: int) -> Iterator[pa.Table]:
+def _copy_chunks(raw, sql: str, schema: pa.Schema, block: int) -> Iterator[pa.Table]:
     from pyarrow import csv
 
     with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-        reader = csv.open_csv(io.BufferedReader(_CopyStream(copy), 1 << 20),
-                              read_options=csv.ReadOptions(column_names=schema.names, block_size=rows * 64),
+        stream = io.BufferedReader(_CopyStream(copy), 1 << 20)
+        if not stream.peek(1):  # no rows: Arrow refuses an empty CSV
+            return
+        reader = csv.open_csv(stream,
+                              read_options=csv.ReadOptions(column_names=schema.names, block_size=block),
                               # JSON text may hold line breaks inside its quoted field
                               parse_options=csv.ParseOptions(newlines_in_values=True),
                               convert_options=csv.ConvertOptions(column_types=schema))
