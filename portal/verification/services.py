@@ -43,6 +43,7 @@ from portal.verification.models import (CASE_RESOLUTIONS, FINDING_NEW, FINDING_O
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 CHUNK = 1 << 20
+HASH_SLICE = 100_000  # ID numbers hashed per step when a file is keyed by them
 
 
 def _data_dir(data_dir: Path | None) -> Path:
@@ -177,11 +178,16 @@ def _typed_in(con: duckdb.DuckDBPyConnection, spec: vr.SourceSpec, path: Path, w
     header = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()}
     source = "raw"
     if person == "id_number":
-        # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back.
+        # The keyed hash is HMAC (no DuckDB function): hash each distinct number once, join it back. A department's
+        # file names millions of people: the numbers and hashes stay Arrow columns, and only a slice of them is ever
+        # Python strings at once.
         numbers = con.sql("SELECT DISTINCT trim(id_number) AS n FROM raw").to_arrow_table().column(
-            "n").to_pylist()
+            "n").combine_chunks()
         key = id_key or get_settings().secret_key
-        con.register("id_map", pa.table({"n": numbers, "h": [contract.id_hash(x, key) for x in numbers]}))
+        hashes = [pa.array([contract.id_hash(x, key) for x in numbers.slice(at, HASH_SLICE).to_pylist()], pa.string())
+                  for at in range(0, len(numbers), HASH_SLICE)]
+        con.register("id_map", pa.table({"n": numbers, "h": pa.concat_arrays(hashes) if hashes
+                                         else pa.array([], pa.string())}))
         source = "raw JOIN id_map ON id_map.n = trim(raw.id_number)"
         who = "id_map.h AS id_hash"
     else:
