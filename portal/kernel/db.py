@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -68,6 +68,20 @@ def write_scope() -> Iterator[Session]:
         return
     with _sqlite_writers, session_scope() as session:
         yield session
+
+
+def analyze(session: Session, tables: Iterable[str]) -> bool:
+    """Fresh planner statistics for tables a bulk load has just filled, on PostgreSQL (ANALYZE may run inside the
+    caller's transaction; call it after the load committed, so the statistics describe committed rows). Until
+    autovacuum notices the load, the planner takes a freshly filled table for an empty one and plans scans (a join
+    on a freshly loaded register: 235 ms instead of 0.8 ms). On SQLite nothing is run: the portal's SQLite queries
+    are shaped for the planner without statistics (portal/annual/services.py relies on it), and one ANALYZE would
+    change the plans of every query on those tables. True when the statistics were refreshed."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    for table in tables:
+        session.execute(text(f'ANALYZE "{table}"'))
+    return True
 
 
 def ping() -> None:

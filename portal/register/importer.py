@@ -33,8 +33,12 @@ from portal.register import rules
 from portal.register.models import STATUS_ACTIVE, STATUS_STOPPED, STATUS_SUSPENDED, STATUSES, Household, Member
 from portal.register.services import ACTION_IMPORT, MAX_NAME, secret_key
 from portal.roster import services as roster
+from portal.roster.models import RosterEntry
 
 BATCH = 1000
+# What pass 2 writes (besides one audit row): the caller refreshes their planner statistics after committing
+# (`kernel.db.analyze`), so the first queries after an import are not planned as if the tables were empty.
+WRITTEN_TABLES = (Household.__tablename__, Member.__tablename__, RosterEntry.__tablename__)
 PROGRESS_EVERY = 100_000
 MAX_CODE = 32
 MAX_AMOUNT_FEN = roster.MAX_AMOUNT_FEN
