@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.kernel.settings import get_settings
@@ -68,6 +69,31 @@ def write_scope() -> Iterator[Session]:
         return
     with _sqlite_writers, session_scope() as session:
         yield session
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Many rows into one table, in the session's transaction: COPY on PostgreSQL, executemany elsewhere. psycopg's
+    executemany sends one INSERT per row (about 50 µs a row here; COPY about 5), and SQLAlchemy's multi-row INSERT
+    is slower still with psycopg, which parses each long statement anew. Every row names the same columns; the
+    columns' own processing (UTC datetimes, enums) and Python-side defaults apply as with an INSERT."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), list(rows))
+        return
+    names = list(rows[0])
+    defaults = {c.name: c.default.arg(None) if c.default.is_callable else c.default.arg for c in table.columns
+                if c.name not in names and c.default is not None and (c.default.is_scalar or c.default.is_callable)}
+    columns = names + list(defaults)
+    processors = [table.c[n].type.bind_processor(conn.dialect) for n in columns]
+    fixed = [defaults[n] for n in defaults]
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in columns)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            values = [row[n] for n in names] + fixed
+            copy.write_row([p(v) if p else v for p, v in zip(processors, values)])
 
 
 def analyze(session: Session, tables: Iterable[str]) -> bool:

@@ -15,15 +15,17 @@ are the English names in `HOUSEHOLD_COLUMNS` / `MEMBER_COLUMNS` or their Chinese
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.kernel import audit, money
+from portal.kernel.db import insert_rows
 from portal.kernel.base import utcnow
 from portal.kernel.masking import mask_id_number
 from portal.kernel.textfiles import Problem, detect_encoding
@@ -121,6 +123,7 @@ def _rows(path: Path, name: str, columns: tuple[str, ...], required: tuple[str, 
         raise _Stop from None
 
 
+@functools.lru_cache(maxsize=4096)  # a register holds few distinct dates (start and consent dates repeat)
 def _parse_date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
@@ -279,7 +282,7 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
         fresh = [(c, n) for c, n in batch if c["code"] not in existing]
         report.households_unchanged += len(batch) - len(fresh)
         if fresh:
-            session.execute(insert(Household), [dict(
+            insert_rows(session, Household.__table__, [dict(
                 code=c["code"], village_id=villages[c["village"]][0], region_path=villages[c["village"]][1],
                 head_name=c["head_name"], application_id=None, monthly_amount_fen=c["fen"], started_on=c["start"],
                 status=c["status"], status_reason=c["reason"],
@@ -318,9 +321,10 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
     def flush_members() -> None:
         codes = {m["code"] for m in members}
         ids = dict(session.execute(select(Household.code, Household.id).where(Household.code.in_(codes))).all())
-        pairs = {(ids[m["code"]], m["id_hash"]) for m in members if m["code"] in ids}
+        # Everyone already listed in these households (one probe per household on the (household, person) key): an IN
+        # list of (household, hash) pairs costs PostgreSQL more to plan than the rows it finds.
         existing = set(session.execute(select(Member.household_id, Member.id_hash).where(
-            tuple_(Member.household_id, Member.id_hash).in_(list(pairs)))).all()) if pairs else set()
+            Member.household_id.in_(set(ids.values())))).all()) if ids else set()
         fresh = []
         for m in members:
             hid = ids.get(m.pop("code"))
@@ -330,7 +334,7 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
             existing.add((hid, m["id_hash"]))
             fresh.append({**m, "household_id": hid})
         if fresh:
-            session.execute(insert(Member), fresh)
+            insert_rows(session, Member.__table__, fresh)
         report.members_added += len(fresh)
         members.clear()
 

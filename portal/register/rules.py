@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from operator import mul
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,13 +59,15 @@ class IdNumber:
 
 def normalize(raw: str | None) -> str:
     """Full-width digits and letters to half-width (NFKC), spaces and separators people type dropped, x → X."""
+    if raw and raw.isascii() and raw.isalnum():  # what a file or form almost always holds: NFKC leaves it as it is
+        return raw.upper()
     text = unicodedata.normalize("NFKC", raw or "")
     return "".join(c for c in text if not c.isspace() and c not in "-_").upper()
 
 
 def check_char(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def parse(raw: str | None, today: date) -> IdNumber:
