@@ -321,10 +321,13 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
     def flush_members() -> None:
         codes = {m["code"] for m in members}
         ids = dict(session.execute(select(Household.code, Household.id).where(Household.code.in_(codes))).all())
-        # Everyone already listed in these households (one probe per household on the (household, person) key): an IN
-        # list of (household, hash) pairs costs PostgreSQL more to plan than the rows it finds.
+        # Everyone already listed in the households that were in the register before this import. A household this
+        # import added has no one listed but its members of these files, and pass 1 refused any of them twice. Those
+        # are not probed: in this transaction the table has no statistics yet, and PostgreSQL, guessing, reads the
+        # whole growing table for each batch. An IN list of (household, hash) pairs costs it more to plan still.
+        older = {hid for code, hid in ids.items() if code not in added_ids}
         existing = set(session.execute(select(Member.household_id, Member.id_hash).where(
-            Member.household_id.in_(set(ids.values())))).all()) if ids else set()
+            Member.household_id.in_(older))).all()) if older else set()
         fresh = []
         for m in members:
             hid = ids.get(m.pop("code"))
