@@ -206,8 +206,10 @@ def register_import(args: argparse.Namespace) -> int:
     def progress(name: str, n: int) -> None:
         print(f"  {name}: {n:,} lines checked", flush=True)
 
+    from portal.kernel.db import analyze
     from portal.kernel.workdays import china_today
     from portal.verification import services as verification
+    from portal.verification.models import ConsentGrant
 
     actor = "cli:register-import"
     with session_scope() as session:
@@ -223,6 +225,10 @@ def register_import(args: argparse.Namespace) -> int:
             verification.count_grant_adults(session, actor, china_today(), granted)
         else:
             session.rollback()
+    if report.written and (report.households_added or report.members_added):
+        # After the commit: statistics describe the committed rows (PostgreSQL only; see kernel.db.analyze).
+        with session_scope() as session:
+            analyze(session, importer.WRITTEN_TABLES + (ConsentGrant.__tablename__,))
     for p in report.problems:
         column = f" [{p.column}]" if p.column else ""
         print(f"{p.file}:{p.line}:{column} {text(p.key, args.lang, value=p.value)}")

@@ -15,15 +15,17 @@ are the English names in `HOUSEHOLD_COLUMNS` / `MEMBER_COLUMNS` or their Chinese
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.kernel import audit, money
+from portal.kernel.db import insert_rows
 from portal.kernel.base import utcnow
 from portal.kernel.masking import mask_id_number
 from portal.kernel.textfiles import Problem, detect_encoding
@@ -33,8 +35,12 @@ from portal.register import rules
 from portal.register.models import STATUS_ACTIVE, STATUS_STOPPED, STATUS_SUSPENDED, STATUSES, Household, Member
 from portal.register.services import ACTION_IMPORT, MAX_NAME, secret_key
 from portal.roster import services as roster
+from portal.roster.models import RosterEntry
 
 BATCH = 1000
+# What pass 2 writes (besides one audit row): the caller refreshes their planner statistics after committing
+# (`kernel.db.analyze`), so the first queries after an import are not planned as if the tables were empty.
+WRITTEN_TABLES = (Household.__tablename__, Member.__tablename__, RosterEntry.__tablename__)
 PROGRESS_EVERY = 100_000
 MAX_CODE = 32
 MAX_AMOUNT_FEN = roster.MAX_AMOUNT_FEN
@@ -117,6 +123,7 @@ def _rows(path: Path, name: str, columns: tuple[str, ...], required: tuple[str, 
         raise _Stop from None
 
 
+@functools.lru_cache(maxsize=4096)  # a register holds few distinct dates (start and consent dates repeat)
 def _parse_date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
@@ -275,7 +282,7 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
         fresh = [(c, n) for c, n in batch if c["code"] not in existing]
         report.households_unchanged += len(batch) - len(fresh)
         if fresh:
-            session.execute(insert(Household), [dict(
+            insert_rows(session, Household.__table__, [dict(
                 code=c["code"], village_id=villages[c["village"]][0], region_path=villages[c["village"]][1],
                 head_name=c["head_name"], application_id=None, monthly_amount_fen=c["fen"], started_on=c["start"],
                 status=c["status"], status_reason=c["reason"],
@@ -314,9 +321,13 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
     def flush_members() -> None:
         codes = {m["code"] for m in members}
         ids = dict(session.execute(select(Household.code, Household.id).where(Household.code.in_(codes))).all())
-        pairs = {(ids[m["code"]], m["id_hash"]) for m in members if m["code"] in ids}
+        # Everyone already listed in the households that were in the register before this import. A household this
+        # import added has no one listed but its members of these files, and pass 1 refused any of them twice. Those
+        # are not probed: in this transaction the table has no statistics yet, and PostgreSQL, guessing, reads the
+        # whole growing table for each batch. An IN list of (household, hash) pairs costs it more to plan still.
+        older = {hid for code, hid in ids.items() if code not in added_ids}
         existing = set(session.execute(select(Member.household_id, Member.id_hash).where(
-            tuple_(Member.household_id, Member.id_hash).in_(list(pairs)))).all()) if pairs else set()
+            Member.household_id.in_(older))).all()) if older else set()
         fresh = []
         for m in members:
             hid = ids.get(m.pop("code"))
@@ -326,7 +337,7 @@ def run(session: Session, households_csv: Path, members_csv: Path, *, skip_bad: 
             existing.add((hid, m["id_hash"]))
             fresh.append({**m, "household_id": hid})
         if fresh:
-            session.execute(insert(Member), fresh)
+            insert_rows(session, Member.__table__, fresh)
         report.members_added += len(fresh)
         members.clear()
 

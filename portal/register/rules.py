@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import unicodedata
+from operator import mul
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,7 +71,7 @@ def normalize(raw: str | None) -> str:
 
 def check_char(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def parse(raw: str | None, today: date) -> IdNumber:

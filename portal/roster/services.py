@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import and_, delete, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from portal.kernel.errors import DomainError
@@ -45,6 +45,7 @@ from portal.roster.models import (
 )
 from portal.kernel import audit
 from portal.kernel import text_rules
+from portal.kernel.db import insert_rows
 from portal.kernel.masking import mask_name
 from portal.kernel.permissions import Actor, authorize
 
@@ -257,7 +258,7 @@ def add_standing_bulk(session: Session, rows: Sequence[StandingRow], *, now: dat
                    monthly_amount_fen=e.monthly_amount_fen, starts_at=now, ends_at=None, source_ref=e.source_ref,
                    created_at=now) for r, e in zip(rows, checked)]
     if values:
-        session.execute(insert(RosterEntry), values)
+        insert_rows(session, RosterEntry.__table__, values)
     return len(values)
 
 

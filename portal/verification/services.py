@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from portal.kernel.errors import DomainError
 from portal.applications.eligibility.rules import ParamRow
 from portal.kernel import audit, text_rules
+from portal.kernel.db import insert_rows
 from portal.kernel.base import utcnow
 from portal.kernel.settings import get_settings
 from portal.kernel.workdays import china_date, china_today
@@ -577,7 +578,7 @@ def record_imported_grants(session: Session, actor: str, rows: list[tuple[str, d
     fresh = [{"household_code": code, "application_id": None, "granted_on": on, "adults": 0, "recorded_by": actor}
              for code, on in rows if code not in held]
     if fresh:
-        session.execute(insert(ConsentGrant), fresh)
+        insert_rows(session, ConsentGrant.__table__, fresh)
     return len(fresh)
 
 

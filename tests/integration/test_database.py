@@ -424,3 +424,49 @@ def test_grouped_annual_figures_equal_the_per_county_statements(engine):
 
     with Session(engine, expire_on_commit=False) as session:
         compare(session, 4)
+
+
+# --- planner statistics after a register import -----------------------------------------------------------------
+
+def test_register_import_leaves_planner_statistics_on_postgresql(engine, db_url, portal_env, tmp_path):
+    """On PostgreSQL the import runs ANALYZE on the tables it wrote, after its commit: pg_stats describes them at
+    once (autovacuum would only notice later; a few rows are far below its threshold, so it cannot be what filled
+    them here) and pg_class counts the committed rows. SQLite is left without statistics on purpose
+    (kernel.db.analyze)."""
+    from portal import cli
+    from portal.register import rules
+    from portal.register.importer import WRITTEN_TABLES
+
+    with Session(engine) as session:
+        factories.region_tree(session)
+        session.commit()
+    people = [rules.make_number(f"130102197001{i + 1:02d}001") for i in range(3)]
+    households = tmp_path / "households.csv"
+    households.write_text("household_code,village_code,head_name,monthly_amount,start_date,consent_date\n"
+                          "HH-1,130102001001,张建国,900,2024-01-01,2023-12-01\nHH-2,130102001002,李四,650,2024-02-01,\n",
+                          encoding="utf-8")
+    members = tmp_path / "members.csv"
+    members.write_text("household_code,name,relation,id_number\n"
+                       f"HH-1,张建国,head,{people[0]}\nHH-1,李秀兰,spouse,{people[1]}\nHH-2,李四,head,{people[2]}\n",
+                       encoding="utf-8")
+    tables = (*WRITTEN_TABLES, "verification_grant")
+
+    def analysed() -> dict[str, bool]:
+        with engine.connect() as conn:
+            if BACKEND == "sqlite":
+                return {t: bool(conn.execute(text("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+                                .scalar_one()) for t in tables}
+            return {t: bool(conn.execute(text("SELECT COUNT(*) FROM pg_stats WHERE schemaname = 'public' "
+                                              "AND tablename = :t"), {"t": t}).scalar_one()) for t in tables}
+
+    assert analysed() == dict.fromkeys(tables, False)
+    portal_env(database_url=db_url)
+    assert cli.main(["register", "import", str(households), str(members)]) == 0
+    assert analysed() == dict.fromkeys(tables, BACKEND == "pg")
+    if BACKEND == "pg":
+        with engine.connect() as conn:
+            tuples = dict(conn.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname IN "
+                                            "('register_household', 'register_member', 'roster_entry', "
+                                            "'verification_grant')")).all())
+        assert tuples == {"register_household": 2, "register_member": 3, "roster_entry": 2,
+                          "verification_grant": 1}
