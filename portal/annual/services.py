@@ -38,6 +38,7 @@ from portal.i18n import text
 from portal.kernel import audit, policy
 from portal.kernel.base import utcnow
 from portal.kernel.calendar_store import china_day, load_calendar
+from portal.kernel.db import ordered_join
 from portal.kernel.permissions import Actor, PermissionDenied, authorize, region_paths_in_scope
 from portal.kernel.workdays import CHINA_TZ, WorkCalendar, china_date, china_today
 from portal.payments import rules as pay_rules
@@ -178,8 +179,11 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
                         .group_by(Application.region_path)):
         f["applications"]["received"] += int(n)
     done = (ApplicationStep.state == "done", ApplicationStep.done_at >= start, ApplicationStep.done_at < end)
+    # The region's applications first, then each one's finished steps from ix_application_step_annual: left to
+    # itself SQLite (no statistics) would read every step with state 'done' (nearly all) through the index on state.
+    app_steps = ordered_join(Application, ApplicationStep, Application.id == ApplicationStep.application_id)
     for f, (outcome, n) in rows(select(Application.region_path, ApplicationStep.outcome, func.count(ApplicationStep.id))
-                                .join(Application, Application.id == ApplicationStep.application_id)
+                                .select_from(app_steps)
                                 .where(apps_in_region, ApplicationStep.kind == apps.STEP_COUNTY, *done)
                                 .group_by(Application.region_path, ApplicationStep.outcome)):
         if outcome == "approve":
@@ -201,9 +205,7 @@ def figures_by_county(session: Session, region: Region, year: int, quarter: int 
         return working[day]
 
     def steps(key, *columns):
-        return (select(key, ApplicationStep.kind, *columns).select_from(ApplicationStep)
-                .join(Application, Application.id == ApplicationStep.application_id)
-                .where(apps_in_region, *done))
+        return select(key, ApplicationStep.kind, *columns).select_from(app_steps).where(apps_in_region, *done)
 
     def line(f: dict, kind: str) -> dict:
         return f["steps"].setdefault(kind, {"done": 0, "days": 0, "overdue": 0})
