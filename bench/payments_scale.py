@@ -293,9 +293,10 @@ def measure(engine, args: argparse.Namespace, reuse: bool = False) -> int:
         def per_county() -> dict:
             return annual_rules.total([reference.county_figures(s, c, YEAR) for c in counties], months)
 
-        annual_province_old = timed_all(per_county, repeat=2)
+        old_out: list = []
+        annual_province_old = timed_all(lambda: old_out.append(per_county()), repeat=1 if reuse else 2)
         fig = annual.figures(s, province, YEAR)
-        if fig != per_county():
+        if fig != old_out[-1]:
             print("FAILED: the grouped figures differ from the per-county statements", file=sys.stderr)
             return 1
         issued = None if reuse else issue_province_report(s, province, preparer, now)
