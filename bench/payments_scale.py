@@ -21,6 +21,7 @@ those). The register loads straight through the driver (executemany on SQLite, C
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
 import sys
@@ -32,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlalchemy import Integer, create_engine, make_url, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from portal.accounts import services as auth  # noqa: E402
@@ -43,7 +44,7 @@ from portal.kernel.db import make_engine  # noqa: E402
 from portal.payments import queries  # noqa: E402
 from portal.payments import services as pay  # noqa: E402
 from portal.regions import services as regions  # noqa: E402
-from portal.regions.models import RegionLevel  # noqa: E402
+from portal.regions.models import Region, RegionLevel  # noqa: E402
 from portal.schema import Base  # noqa: E402
 from tests.unit.annual import reference  # noqa: E402
 
@@ -55,6 +56,13 @@ PG_DB = "sd_payments_bench"
 
 
 def build(session: Session, households: int, rng: random.Random):
+    province, counties, villages = build_tree(session)
+    load_register(session, [(v.id, v.path) for v in villages], households, rng)
+    return province, counties
+
+
+def build_tree(session: Session):
+    """This bench's own tree: 176 counties of one township and 20 villages each."""
     province = regions.add_region(session, "13", "province", RegionLevel.PROVINCE, None)
     counties, villages = [], []
     for c in range(1, CITIES + 1):
@@ -67,11 +75,16 @@ def build(session: Session, households: int, rng: random.Random):
                 villages.append(regions.add_region(session, f"{township.code}{v:03d}", "v", RegionLevel.VILLAGE,
                                                    township))
     session.flush()
+    return province, counties, villages
+
+
+def load_register(session: Session, villages: list[tuple[int, str]], households: int, rng: random.Random) -> None:
+    """The register over `villages` ((id, path) each), households spread unevenly and 1–4 members each."""
     # Uneven counties: weights drawn once, so some counties are several times larger than others.
     weights = [rng.uniform(0.3, 3.0) for _ in villages]
     picks = rng.choices(range(len(villages)), weights=weights, k=households)
-    paths = [v.path for v in villages]
-    ids = [v.id for v in villages]
+    paths = [path for _, path in villages]
+    ids = [vid for vid, _ in villages]
     stamp = datetime.now(timezone.utc)
     hh_cols = ("id", "code", "village_id", "region_path", "head_name", "monthly_amount_fen", "started_on", "status",
                "created_at", "updated_at")
@@ -90,7 +103,53 @@ def build(session: Session, households: int, rng: random.Random):
     bulk(session, "register_household", hh_cols, hh_rows)
     bulk(session, "register_member", mem_cols, mem_rows)
     session.commit()
+
+
+def with_cases(engine, session: Session, scale: float, households: int, rng: random.Random):
+    """The whole of a province's annual report in one database: bench/monitor_scale.py's year of applications,
+    steps, audit rows, reports, follow-ups, evaluations and risk items (its own tree: 176 counties, 50,336 villages)
+    at `scale`, then this bench's register over that tree's villages."""
+    monitor = _monitor_bench()
+    monitor.generate(engine.url.render_as_string(hide_password=False), scale, monitor_now())
+    if engine.dialect.name == "postgresql":
+        restart_sequences(session)
+    province = session.execute(select(Region).where(Region.code == "13")).scalar_one()
+    counties = list(session.execute(select(Region).where(Region.level == RegionLevel.COUNTY)
+                                    .order_by(Region.path)).scalars())
+    villages = session.execute(select(Region.id, Region.path).where(Region.level == RegionLevel.VILLAGE)
+                               .order_by(Region.id)).all()
+    load_register(session, [tuple(v) for v in villages], households, rng)
     return province, counties
+
+
+def _monitor_bench():
+    """bench/monitor_scale.py as a module (bench/ is no package): registered before it runs, as its dataclasses and
+    a second import need."""
+    name = "bench_monitor_scale"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "monitor_scale.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def monitor_now() -> datetime:
+    return datetime(YEAR, 12, 5, 4, 0, tzinfo=timezone.utc)  # the moment bench/monitor_scale.py generates at
+
+
+def restart_sequences(session: Session) -> None:
+    """The generator wrote its ids itself; PostgreSQL's sequences must start after them before the services insert
+    (the audit rows each batch writes, above all)."""
+    for table in Base.metadata.sorted_tables:
+        column = table.c.get("id")
+        if column is None or not isinstance(column.type, Integer):
+            continue
+        seq = session.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
+        if seq:
+            session.execute(text(f"SELECT setval('{seq}', coalesce((SELECT max(id) FROM {table.name}), 0) + 1, "
+                                 "false)"))
+    session.commit()
 
 
 def bulk(session: Session, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
@@ -127,8 +186,20 @@ def main() -> int:
     parser.add_argument("--fraction", type=float, default=0.01)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--db", choices=("sqlite", "pg"), default="sqlite")
+    parser.add_argument("--cases", type=float, default=0, metavar="SCALE",
+                        help="also generate bench/monitor_scale.py's year of cases at SCALE into the same database "
+                             "(its tree instead of this bench's), so the annual figures read both halves at once")
     parser.add_argument("--pg-url", default=os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--province-runs", type=int, default=2, help="runs of the province's live figures")
+    parser.add_argument("--keep", metavar="PATH", help="SQLite: generate into PATH and keep it; when PATH exists, "
+                        "generate nothing and time the figures on it again (no report is issued)")
     args = parser.parse_args()
+    if args.db == "sqlite" and args.keep:
+        engine = make_engine(f"sqlite:///{Path(args.keep).resolve()}")
+        try:
+            return measure(engine, args, reuse=Path(args.keep).exists())
+        finally:
+            engine.dispose()
     if args.db == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
@@ -150,7 +221,7 @@ def main() -> int:
         admin.dispose()
 
 
-def measure(engine, args: argparse.Namespace) -> int:
+def measure(engine, args: argparse.Namespace, reuse: bool = False) -> int:
     households = int(FULL_HOUSEHOLDS * args.fraction)
     scale = 1 / args.fraction
     rng = random.Random(2014)
@@ -158,33 +229,49 @@ def measure(engine, args: argparse.Namespace) -> int:
     print(f"{engine.dialect.name}, {households:,} households ({args.fraction:.2%} of {FULL_HOUSEHOLDS:,}), "
           f"{args.months} months", flush=True)
     with Session(engine, expire_on_commit=False) as s:
-        t0 = time.perf_counter()
-        province, counties = build(s, households, rng)
-        analyze(s)
-        load_s = time.perf_counter() - t0
-        print(f"  load register                     {load_s:8.2f} s", flush=True)
-        a = auth.create_user(s, "preparer", "p", "bench-password-123", [(Role.OFFICER, province)])
-        b = auth.create_user(s, "approver", "a", "bench-password-123", [(Role.OFFICER, province)])
-        preparer, approver = auth.actor_for_user(s, a), auth.actor_for_user(s, b)
-        s.commit()
         now = datetime(YEAR, 12, 20, 2, 0, tzinfo=timezone.utc)
-        prep_times = []
-        t0 = time.perf_counter()
-        for month in range(1, args.months + 1):
-            t_month = time.perf_counter()
-            period = f"{YEAR}-{month:02d}"
-            for county in counties:
-                t1 = time.perf_counter()
-                batch = pay.prepare_batch(s, preparer, county.code, period, now=now)
-                prep_times.append(time.perf_counter() - t1)
-                pay.approve_batch(s, approver, batch.id, True, now=now)
-                pay.mark_paid(s, preparer, batch.id, f"BANK-{batch.id:06d}", date(YEAR, 12, 20), now=now)
-                s.commit()
-            print(f"  month {period}: {len(counties)} batches prepared, approved, paid in "
-                  f"{time.perf_counter() - t_month:7.1f} s", flush=True)
-        year_s = time.perf_counter() - t0
-        analyze(s)
+        load_s = year_s = 0.0
+        prep_times = [0.0]
+        if reuse:
+            print("  a kept database: nothing generated, no report issued", flush=True)
+            province = s.execute(select(Region).where(Region.code == "13")).scalar_one()
+            counties = list(s.execute(select(Region).where(Region.level == RegionLevel.COUNTY)
+                                      .order_by(Region.path)).scalars())
+        else:
+            t0 = time.perf_counter()
+            if args.cases:
+                province, counties = with_cases(engine, s, args.cases, households, rng)
+            else:
+                province, counties = build(s, households, rng)
+            analyze(s)
+            load_s = time.perf_counter() - t0
+            print(f"  load register{' and cases' if args.cases else ''}           {load_s:8.2f} s", flush=True)
+            a = auth.create_user(s, "preparer", "p", "bench-password-123", [(Role.OFFICER, province)])
+            b = auth.create_user(s, "approver", "a", "bench-password-123", [(Role.OFFICER, province)])
+            preparer, approver = auth.actor_for_user(s, a), auth.actor_for_user(s, b)
+            s.commit()
+            prep_times = []
+            t0 = time.perf_counter()
+            for month in range(1, args.months + 1):
+                t_month = time.perf_counter()
+                period = f"{YEAR}-{month:02d}"
+                for county in counties:
+                    t1 = time.perf_counter()
+                    batch = pay.prepare_batch(s, preparer, county.code, period, now=now)
+                    prep_times.append(time.perf_counter() - t1)
+                    pay.approve_batch(s, approver, batch.id, True, now=now)
+                    pay.mark_paid(s, preparer, batch.id, f"BANK-{batch.id:06d}", date(YEAR, 12, 20), now=now)
+                    s.commit()
+                print(f"  month {period}: {len(counties)} batches prepared, approved, paid in "
+                      f"{time.perf_counter() - t_month:7.1f} s", flush=True)
+            year_s = time.perf_counter() - t0
+            analyze(s)
         payments = s.execute(text("SELECT count(*) FROM payment")).scalar()
+        sizes = {t: s.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in (
+            "register_household", "register_member", "payment", "payment_batch", "application", "application_step",
+            "audit_entry", "report", "followup_case", "evaluation_assignment", "supervision_item")}
+        db_bytes = s.execute(text("SELECT pg_database_size(current_database())")).scalar() \
+            if engine.dialect.name == "postgresql" else Path(engine.url.database).stat().st_size
         biggest = max(counties, key=lambda c: s.execute(
             text("SELECT count(*) FROM register_household WHERE region_path >= :p AND region_path < :q"),
             {"p": c.path, "q": c.path + "~"}).scalar())
@@ -197,24 +284,28 @@ def measure(engine, args: argparse.Namespace) -> int:
         province_s, prov_fig = timed(lambda: queries.public_figures(s, YEAR))
         annual_county = timed_all(lambda: annual.figures(s, biggest, YEAR))
         annual_county_old = timed_all(lambda: reference.county_figures(s, biggest, YEAR))
-        annual_province = timed_all(lambda: annual.figures(s, province, YEAR), repeat=2)
+        annual_province = timed_all(lambda: annual.figures(s, province, YEAR), repeat=args.province_runs)
+        print(f"  annual figures grouped: largest county ({big_n:,} households) "
+              + ", ".join(f"{x:.2f} s" for x in annual_county) + "; province "
+              + ", ".join(f"{x:.2f} s" for x in annual_province), flush=True)
         months = annual_rules.period_months(YEAR, 0)
 
         def per_county() -> dict:
             return annual_rules.total([reference.county_figures(s, c, YEAR) for c in counties], months)
 
-        annual_province_old = timed_all(per_county, repeat=2)
+        old_out: list = []
+        annual_province_old = timed_all(lambda: old_out.append(per_county()), repeat=1 if reuse else 2)
         fig = annual.figures(s, province, YEAR)
-        if fig != per_county():
+        if fig != old_out[-1]:
             print("FAILED: the grouped figures differ from the per-county statements", file=sys.stderr)
             return 1
-        issued = issue_province_report(s, province, preparer, now)
-    paid_fen = sum(p["fen"] for p in fig["payments"].values())
+        issued = None if reuse else issue_province_report(s, province, preparer, now)
     paid_fen = sum(p["fen"] for p in fig["payments"].values())
     prep_times.sort()
     print(f"{engine.dialect.name}, {households:,} households ({args.fraction:.2%} of {FULL_HOUSEHOLDS:,}), "
           f"{len(counties)} counties, {args.months} months -> {payments:,} payments")
-    print(f"  load register                     {load_s:8.2f} s")
+    print(f"  {db_bytes / 1e9:.2f} GB: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
+    print(f"  load register{' and cases' if args.cases else ''}           {load_s:8.2f} s")
     print(f"  prepare+approve+pay the year      {year_s:8.2f} s   (x{scale:.0f} = {year_s * scale:,.0f} s extrapolated)")
     print(f"  prepare one county-month  p50 {prep_times[len(prep_times) // 2] * 1000:7.1f} ms  "
           f"max {prep_times[-1] * 1000:7.1f} ms")
@@ -230,14 +321,15 @@ def measure(engine, args: argparse.Namespace) -> int:
     print(f"  annual report figures live over the province ({len(counties)} counties): grouped "
           + ", ".join(f"{x:.2f} s" for x in annual_province) + "; per-county statements "
           + ", ".join(f"{x:.2f} s" for x in annual_province_old) + "   (goal <= 30 s; same figures)")
-    print(f"  issued province report: {len(issued['cities'])} cities draft + submit (figures live, each twice) "
-          f"{sum(issued['cities']):.2f} s in all, largest {max(issued['cities']):.2f} s; province accepts them "
-          f"{issued['accept']:.2f} s; province draft (sum of the cities' reports) {issued['draft']:.3f} s; "
-          f"issue {issued['issue']:.3f} s; province_figures alone " + ", ".join(
-              f"{x * 1000:.1f} ms" for x in issued['sum']))
-    if issued["figures"] != fig:
-        print("FAILED: the issued report's figures differ from the live sum", file=sys.stderr)
-        return 1
+    if issued is not None:
+        print(f"  issued province report: {len(issued['cities'])} cities draft + submit (figures live, each twice) "
+              f"{sum(issued['cities']):.2f} s in all, largest {max(issued['cities']):.2f} s; province accepts them "
+              f"{issued['accept']:.2f} s; province draft (sum of the cities' reports) {issued['draft']:.3f} s; "
+              f"issue {issued['issue']:.3f} s; province_figures alone " + ", ".join(
+                  f"{x * 1000:.1f} ms" for x in issued['sum']))
+        if issued["figures"] != fig:
+            print("FAILED: the issued report's figures differ from the live sum", file=sys.stderr)
+            return 1
     print(f"  province report: {fig['register']['households_end']:,} households at the year's end, "
           f"{paid_fen / 100:,.2f} yuan paid")
     return 0
