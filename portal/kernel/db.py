@@ -106,10 +106,11 @@ def analyze(session: Session, tables: Iterable[str]) -> bool:
     on a freshly loaded register: 235 ms instead of 0.8 ms). On SQLite nothing is run: the portal's SQLite queries
     are shaped for the planner without statistics (portal/annual/services.py relies on it), and one ANALYZE would
     change the plans of every query on those tables. True when the statistics were refreshed."""
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
         return False
     for table in tables:
-        session.execute(text(f'ANALYZE "{table}"'))
+        session.execute(text(f"ANALYZE {dialect.identifier_preparer.quote(table)}"))
     return True
 
 
